@@ -1,0 +1,190 @@
+"""The `clinic-app` command: argparse sub-commands over the services; no sub-command
+starts the desktop window.
+
+Output for people goes to stdout; errors go to stderr in Thai and English with a non-zero
+exit code (2 for a known error: bad input, wrong key, damaged file ...; 1 for a bug, whose
+traceback goes only to the log). Patient data is printed only where asked for (export).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from clinic_app import __version__, app
+from clinic_app.core.errors import EXIT_FAILURE, EXIT_OK, InvalidInputError, KnownError, Problem
+from clinic_app.security.keys import PassphraseSource
+from clinic_app.services import maintenance
+from clinic_app.services.installation import DEVICE_ACTOR, initialise, resolve_data_dir, rotate_key
+from clinic_app.services.records import RecordService
+
+log = logging.getLogger("clinic_app.cli")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="clinic-app",
+        description="clinic-app: ระบบบันทึกข้อมูลผู้ป่วยสำหรับ รพ.สต. / records for Thai primary care units. "
+                    "With no command, the desktop window starts.")
+    p.add_argument("--version", action="version", version=f"clinic-app {__version__}")
+    p.add_argument("--data-dir", help="data folder (default: $CLINIC_APP_DATA_DIR, else the per-user data folder)")
+    p.add_argument("--passphrase-file", help="file holding the passphrase, where no keyring works "
+                                             "(default: $CLINIC_APP_PASSPHRASE_FILE)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("init", help="set up a new data folder for a facility")
+    s.add_argument("--hcode", required=True, help="MOPH facility code, 5 digits")
+    s.add_argument("--name", help="facility name")
+    s.add_argument("--hub-url", help="FHIR base URL of the hub (MOPH Cloud)")
+    s.add_argument("--no-auth", action="store_true", help="the hub needs no authentication (a local test peer only)")
+    s.add_argument("--training", action="store_true", help="mark this folder as training mode")
+
+    s = sub.add_parser("import-fhir", help="import a FHIR Bundle or one resource (JSON); all or nothing")
+    s.add_argument("file", help="JSON file, or - for standard input")
+
+    s = sub.add_parser("export-fhir", help="print a FHIR Bundle of stored records")
+    s.add_argument("--patient", metavar="CID", help="only this patient's records (citizen ID)")
+    s.add_argument("--type", dest="resource_type", help="only this resource type")
+
+    sub.add_parser("status", help="counts, queued changes and last sync, as JSON")
+
+    s = sub.add_parser("demo-data", help="add realistic Thai demo patients (deterministic for a seed)")
+    s.add_argument("--patients", type=int, required=True)
+    s.add_argument("--seed", type=int, default=1)
+
+    db = sub.add_parser("db", help="database upkeep").add_subparsers(dest="db_command", metavar="DB_COMMAND",
+                                                                     required=True)
+    db.add_parser("check", help="integrity and cipher integrity check")
+    s = db.add_parser("backup", help="write an encrypted online backup")
+    s.add_argument("file")
+    s = db.add_parser("restore", help="replace the database with a verified backup")
+    s.add_argument("file")
+    db.add_parser("rekey", help="re-encrypt the database under a new key")
+    return p
+
+
+def _passphrase(args: argparse.Namespace) -> PassphraseSource | None:
+    from_file = app.passphrase_from_file(args.passphrase_file)
+    if from_file is not None:
+        return from_file
+    if not sys.stdin.isatty():
+        return None
+
+    def ask(new: bool) -> str | None:
+        first = getpass.getpass("รหัสผ่าน / Passphrase: ")
+        if new and getpass.getpass("ยืนยันรหัสผ่าน / Repeat passphrase: ") != first:
+            raise KnownError("รหัสผ่านสองครั้งไม่ตรงกัน", "The two passphrases differ.", code="passphrase-mismatch")
+        return first or None
+
+    return ask
+
+
+def _read_json(path: str) -> Any:
+    try:
+        raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as exc:
+        raise KnownError("เปิดไฟล์ไม่ได้", f"Cannot open the file ({exc.strerror}).", code="file") from exc
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError("ไฟล์ไม่ใช่ข้อความ UTF-8", "The file is not UTF-8 text.",
+                                problems=[Problem(None, "(file)", f"byte {exc.start}")]) from exc
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError("ไฟล์ไม่ใช่ JSON ที่ถูกต้อง ไม่ได้บันทึกอะไรเลย",
+                                "The file is not valid JSON; nothing was stored.",
+                                problems=[Problem(None, f"line {exc.lineno}, column {exc.colno}", exc.msg)]) from exc
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+def _run(args: argparse.Namespace) -> int:
+    data_dir = resolve_data_dir(args.data_dir)
+    passphrase = _passphrase(args)
+    if args.command is None:
+        return app.run_gui(data_dir, passphrase)
+    app.configure_logging(data_dir / "logs" if (data_dir / "clinic-app.json").exists() else None)
+    if args.command == "init":
+        inst = initialise(data_dir, hcode=args.hcode, name=args.name, hub_url=args.hub_url,
+                          auth=not args.no_auth, training=args.training, keys=app.build_keystore(),
+                          passphrase=passphrase)
+        app.configure_logging(inst.folder.log_dir)
+        source = inst.marker["key"]["source"]
+        print(f"ตั้งค่าโฟลเดอร์ข้อมูลแล้ว / Data folder ready: {inst.folder.path}")
+        print(f"กุญแจเก็บใน / Key kept in: {'OS keyring' if source == 'keyring' else 'passphrase-wrapped file'}")
+        return EXIT_OK
+    inst = app.open_for_cli(data_dir, passphrase)
+    if args.command == "db":
+        return _run_db(args, inst)
+    store = inst.connect()
+    try:
+        service = RecordService(store, actor=DEVICE_ACTOR)
+        if args.command == "import-fhir":
+            changes = service.import_fhir(_read_json(args.file))
+            print(f"นำเข้าแล้ว / Imported: {changes.total} resources")
+            _print_json(changes.summary())
+        elif args.command == "export-fhir":
+            for chunk in service.export_bundle(cid=args.patient, resource_type=args.resource_type):
+                sys.stdout.write(chunk)
+        elif args.command == "status":
+            _print_json({**service.status(), "data_dir": str(inst.folder.path)})
+        elif args.command == "demo-data":
+            if args.patients < 1:
+                raise InvalidInputError("จำนวนผู้ป่วยต้องมากกว่า 0", "--patients must be at least 1.")
+
+            def progress(done: int, total: int) -> bool:
+                if sys.stderr.isatty():
+                    sys.stderr.write(f"\r{done}/{total}")
+                return True
+
+            changes = service.load_demo(args.patients, seed=args.seed, progress=progress)
+            print(f"เพิ่มข้อมูลตัวอย่างแล้ว / Demo data added: {args.patients} patients, {changes.total} resources")
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def _run_db(args: argparse.Namespace, inst: Any) -> int:
+    if args.db_command == "check":
+        report = maintenance.check(inst)
+        _print_json({"ok": report.ok, "problems": report.problems, "schema_version": report.schema_version})
+        if not report.ok:
+            raise KnownError("ฐานข้อมูลมีปัญหา โปรดกู้คืนจากไฟล์สำรอง",
+                             "The database failed its integrity check; restore a backup.", code="check-failed")
+    elif args.db_command == "backup":
+        target = maintenance.backup(inst, Path(args.file))
+        print(f"สำรองข้อมูลแล้ว (เข้ารหัส) / Encrypted backup written: {target}")
+    elif args.db_command == "restore":
+        kept = maintenance.restore(inst, Path(args.file))
+        print(f"กู้คืนแล้ว ไฟล์เดิมเก็บไว้ที่ / Restored; the previous file is kept at: {kept}")
+    elif args.db_command == "rekey":
+        rotate_key(inst)
+        print("เปลี่ยนกุญแจเข้ารหัสแล้ว / The database is now encrypted under a new key.")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except KnownError as exc:
+        log.warning("refused: %s", exc.code)
+        sys.stderr.write(f"ข้อผิดพลาด: {exc.thai}\nError: {exc.english}\n")
+        if isinstance(exc, InvalidInputError):
+            for problem in exc.problems:
+                sys.stderr.write(f"  - {problem.describe()}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("ยกเลิก / Interrupted\n")
+        return 130
+    except Exception:  # noqa: BLE001 - the bug tier: log the traceback, show where it is
+        log.exception("unexpected error")
+        sys.stderr.write("เกิดข้อผิดพลาดภายในโปรแกรม ข้อมูลที่บันทึกแล้วยังอยู่ครบ รายละเอียดอยู่ในไฟล์บันทึก (logs)\n"
+                         "Internal error; saved data is intact. Details are in the log file in the data folder's logs/.\n")
+        return EXIT_FAILURE

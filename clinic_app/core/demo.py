@@ -1,0 +1,242 @@
+"""Deterministic Thai demo data: patients with visits, vital signs, diagnoses, drugs,
+EPI vaccines and allergies, as FHIR R4 JSON, the same for the same seed.
+
+Used by training mode and the benchmarks. Names are common Thai given and family names
+with their usual romanisation; addresses use real DOPA codes of a few provinces. Drug
+codes are unit-local (no made-up codes in the national TMT system).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import random
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from clinic_app.core.fhir import Resource
+from clinic_app.core.identifiers import (
+    CID_SYSTEM,
+    EPI_VACCINE_SYSTEM,
+    ICD10_TM,
+    LOINC,
+    OBSERVATION_CATEGORY,
+    UCUM,
+    DOPA_ADDRESS_SYSTEM,
+    local_system,
+)
+from clinic_app.core.thai import cid_check_digit
+
+MALE_GIVEN = [
+    ("สมชาย", "Somchai"), ("สมศักดิ์", "Somsak"), ("ประเสริฐ", "Prasert"), ("วิชัย", "Wichai"),
+    ("สุรชัย", "Surachai"), ("บุญมี", "Bunmi"), ("อนุชา", "Anucha"), ("ธนากร", "Thanakorn"),
+    ("ณัฐพล", "Natthaphon"), ("กิตติพงษ์", "Kittiphong"), ("ชัยวัฒน์", "Chaiwat"), ("สุทธิพงษ์", "Sutthiphong"),
+    ("ปิยะ", "Piya"), ("ธีรภัทร", "Theeraphat"), ("วีระ", "Weera"), ("ทองดี", "Thongdee"),
+]
+FEMALE_GIVEN = [
+    ("สมหญิง", "Somying"), ("มาลี", "Mali"), ("วันเพ็ญ", "Wanphen"), ("สุดารัตน์", "Sudarat"),
+    ("กาญจนา", "Kanchana"), ("นภาพร", "Napaporn"), ("ปราณี", "Pranee"), ("อรุณี", "Arunee"),
+    ("จันทร์เพ็ญ", "Chanphen"), ("พิมพ์ชนก", "Phimchanok"), ("ศิริพร", "Siriporn"), ("บุญเรือน", "Bunruean"),
+    ("รัตนา", "Rattana"), ("อัญชลี", "Anchalee"), ("ณัฐธิดา", "Natthida"), ("ทองใบ", "Thongbai"),
+]
+FAMILY = [
+    ("ใจดี", "Jaidee"), ("สุขสวัสดิ์", "Suksawat"), ("ศรีสุข", "Srisuk"), ("แก้วมณี", "Kaewmanee"),
+    ("บุญมา", "Bunma"), ("ทองคำ", "Thongkham"), ("พรหมวงศ์", "Phromwong"), ("สายสุวรรณ", "Saisuwan"),
+    ("จันทร์หอม", "Chanhom"), ("วงศ์ใหญ่", "Wongyai"), ("ศรีประเสริฐ", "Sriprasert"), ("มีสุข", "Meesuk"),
+    ("ชัยมงคล", "Chaimongkhon"), ("อินทร์แก้ว", "Inkaew"), ("นาคสวัสดิ์", "Naksawat"), ("ปัญญาดี", "Panyadee"),
+    ("คำแสน", "Khamsaen"), ("บัวขาว", "Buakhao"), ("เพชรรัตน์", "Phetcharat"), ("สมบูรณ์", "Sombun"),
+]
+# (province, district, subdistrict) DOPA codes with Thai names.
+PLACES = [
+    (("30", "นครราชสีมา"), ("3001", "เมืองนครราชสีมา"), ("300101", "ในเมือง")),
+    (("30", "นครราชสีมา"), ("3001", "เมืองนครราชสีมา"), ("300102", "โพธิ์กลาง")),
+    (("40", "ขอนแก่น"), ("4001", "เมืองขอนแก่น"), ("400101", "ในเมือง")),
+    (("50", "เชียงใหม่"), ("5001", "เมืองเชียงใหม่"), ("500101", "ศรีภูมิ")),
+    (("34", "อุบลราชธานี"), ("3401", "เมืองอุบลราชธานี"), ("340101", "ในเมือง")),
+    (("10", "กรุงเทพมหานคร"), ("1001", "พระนคร"), ("100101", "พระบรมมหาราชวัง")),
+]
+COMPLAINTS = [
+    ("ไข้ ไอ เจ็บคอ 2 วัน", "J00", "Acute nasopharyngitis [common cold]"),
+    ("ปวดศีรษะ ความดันสูง มาตามนัด", "I10", "Essential (primary) hypertension"),
+    ("มาตามนัดเบาหวาน", "E11.9", "Type 2 diabetes mellitus without complications"),
+    ("ปวดหลังส่วนล่าง", "M54.5", "Low back pain"),
+    ("ปวดท้อง จุกแน่นลิ้นปี่", "K30", "Functional dyspepsia"),
+    ("ท้องเสีย ถ่ายเหลว 3 ครั้ง", "A09", "Diarrhoea and gastroenteritis of presumed infectious origin"),
+    ("ผื่นคัน", "L30.9", "Dermatitis, unspecified"),
+    ("ไข้ ไม่ทราบสาเหตุ", "R50.9", "Fever, unspecified"),
+]
+DRUGS = [
+    ("PARA500", "Paracetamol 500 mg tablet", "tablet", 20),
+    ("AMLO5", "Amlodipine 5 mg tablet", "tablet", 30),
+    ("MET500", "Metformin 500 mg tablet", "tablet", 60),
+    ("ORS", "Oral rehydration salts sachet", "sachet", 10),
+    ("CPM4", "Chlorpheniramine 4 mg tablet", "tablet", 10),
+    ("ANTA", "Antacid suspension 240 ml", "bottle", 1),
+    ("IBU400", "Ibuprofen 400 mg tablet", "tablet", 10),
+]
+CHILD_VACCINES = [("010", "BCG"), ("041", "HBV1"), ("081", "OPV1"), ("D21", "DTP-HB-Hib1"),
+                  ("061", "MMR1"), ("J11", "JE1")]
+ALLERGENS = [("Penicillin", "เพนิซิลลิน"), ("Sulfonamide", "ยากลุ่มซัลฟา"), ("Aspirin", "แอสไพริน")]
+
+
+@dataclass(frozen=True)
+class DemoPatient:
+    """One patient's resources in reference order (Patient first)."""
+
+    cid: str
+    resources: list[Resource]
+
+
+def _uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def make_cid(rng: random.Random) -> str:
+    first12 = str(rng.randint(1, 8)) + "".join(str(rng.randint(0, 9)) for _ in range(11))
+    return first12 + str(cid_check_digit(first12))
+
+
+def generate(count: int, *, seed: int = 1, hcode: str = "99999",
+             today: _dt.date = _dt.date(2026, 11, 1)) -> Iterator[DemoPatient]:
+    """Yield `count` demo patients for facility `hcode`, the same for the same seed."""
+    rng = random.Random(seed)
+    seen: set[str] = set()
+    for n in range(count):
+        cid = make_cid(rng)
+        while cid in seen:
+            cid = make_cid(rng)
+        seen.add(cid)
+        yield DemoPatient(cid, _patient_resources(rng, n, cid, hcode, today))
+
+
+def _patient_resources(rng: random.Random, n: int, cid: str, hcode: str,
+                       today: _dt.date) -> list[Resource]:
+    male = rng.random() < 0.48
+    given_th, given_en = rng.choice(MALE_GIVEN if male else FEMALE_GIVEN)
+    family_th, family_en = rng.choice(FAMILY)
+    birth = today - _dt.timedelta(days=rng.randint(0, 90 * 365))
+    age = (today - birth).days // 365
+    if age < 15:
+        prefix = ("ด.ช.", "Master") if male else ("ด.ญ.", "Miss")
+    else:
+        prefix = ("นาย", "Mr.") if male else (("นาง", "Mrs.") if rng.random() < 0.6 else ("นางสาว", "Miss"))
+    (prov, prov_th), (dist, dist_th), (sub, sub_th) = rng.choice(PLACES)
+    moo = rng.randint(1, 15)
+    pid = _uuid(rng)
+    patient: Resource = {
+        "resourceType": "Patient",
+        "id": pid,
+        "identifier": [
+            {"system": CID_SYSTEM, "value": cid},
+            {"system": local_system(hcode, "HN"), "value": f"{n + 1:07d}"},
+        ],
+        "active": True,
+        "name": [
+            {"use": "official", "text": f"{prefix[0]}{given_th} {family_th}", "prefix": [prefix[0]],
+             "given": [given_th], "family": family_th},
+            {"use": "usual", "text": f"{prefix[1]} {given_en} {family_en}", "prefix": [prefix[1]],
+             "given": [given_en], "family": family_en},
+        ],
+        "telecom": [{"system": "phone", "value": f"0{rng.choice('689')}{rng.randint(0, 99999999):08d}",
+                     "use": "mobile"}],
+        "gender": "male" if male else "female",
+        "birthDate": birth.isoformat(),
+        "address": [{
+            "use": "home", "line": [f"{rng.randint(1, 250)} หมู่ {moo}"],
+            "city": dist_th, "district": sub_th, "state": prov_th, "country": "TH",
+            "extension": [{"url": "https://terms.sil-th.org/StructureDefinition/address-code",
+                           "valueCodeableConcept": {"coding": [
+                               {"system": DOPA_ADDRESS_SYSTEM, "code": f"{sub}{moo:02d}"}]}}],
+        }],
+        "managingOrganization": {"reference": f"Organization/{hcode}"},
+    }
+    out = [patient]
+    ref = {"reference": f"Patient/{pid}"}
+    if rng.random() < 0.08:
+        en, th = rng.choice(ALLERGENS)
+        out.append({
+            "resourceType": "AllergyIntolerance", "id": _uuid(rng),
+            "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
+                                           "code": "active"}]},
+            "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification",
+                                               "code": "confirmed"}]},
+            "type": "allergy", "category": ["medication"], "criticality": "high",
+            "code": {"text": f"{th} ({en})"}, "patient": ref,
+        })
+    if age < 6:
+        for code, display in CHILD_VACCINES[: rng.randint(2, len(CHILD_VACCINES))]:
+            out.append(_immunization(rng, ref, code, display, birth, today))
+    elif age >= 60 and rng.random() < 0.7:
+        out.append(_immunization(rng, ref, "815", "Influenza", birth, today))
+    for _ in range(rng.choice((1, 2, 3, 3, 4, 5))):
+        out.extend(_visit(rng, ref, hcode, today, age))
+    return out
+
+
+def _immunization(rng: random.Random, ref: dict[str, str], code: str, display: str,
+                  birth: _dt.date, today: _dt.date) -> Resource:
+    day = birth + _dt.timedelta(days=rng.randint(0, max(0, (today - birth).days)))
+    return {
+        "resourceType": "Immunization", "id": _uuid(rng), "status": "completed",
+        "vaccineCode": {"coding": [{"system": EPI_VACCINE_SYSTEM, "code": code, "display": display}]},
+        "patient": ref, "occurrenceDateTime": day.isoformat(), "primarySource": True,
+    }
+
+
+def _quantity(value: float, unit: str, code: str) -> dict[str, object]:
+    return {"value": value, "unit": unit, "system": UCUM, "code": code}
+
+
+def _vital(rng: random.Random, ref: dict[str, str], enc: dict[str, str], when: str,
+           loinc: str, display: str, **value: object) -> Resource:
+    return {
+        "resourceType": "Observation", "id": _uuid(rng), "status": "final",
+        "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "vital-signs"}]}],
+        "code": {"coding": [{"system": LOINC, "code": loinc, "display": display}]},
+        "subject": ref, "encounter": enc, "effectiveDateTime": when, **value,
+    }
+
+
+def _visit(rng: random.Random, ref: dict[str, str], hcode: str, today: _dt.date, age: int) -> list[Resource]:
+    day = today - _dt.timedelta(days=rng.randint(0, 3 * 365))
+    when = f"{day.isoformat()}T{rng.randint(8, 15):02d}:{rng.randint(0, 59):02d}:00+07:00"
+    eid = _uuid(rng)
+    complaint, icd, icd_display = rng.choice(COMPLAINTS)
+    enc_ref = {"reference": f"Encounter/{eid}"}
+    out: list[Resource] = [{
+        "resourceType": "Encounter", "id": eid, "status": "finished",
+        "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+        "subject": ref, "period": {"start": when, "end": when},
+        "reasonCode": [{"text": complaint}],
+        "serviceProvider": {"reference": f"Organization/{hcode}"},
+    }]
+    sbp = rng.randint(100, 165)
+    out.append(_vital(rng, ref, enc_ref, when, "85354-9", "Blood pressure panel", component=[
+        {"code": {"coding": [{"system": LOINC, "code": "8480-6", "display": "Systolic blood pressure"}]},
+         "valueQuantity": _quantity(sbp, "mmHg", "mm[Hg]")},
+        {"code": {"coding": [{"system": LOINC, "code": "8462-4", "display": "Diastolic blood pressure"}]},
+         "valueQuantity": _quantity(rng.randint(60, min(105, sbp - 20)), "mmHg", "mm[Hg]")},
+    ]))
+    weight = round(rng.uniform(3, 20) if age < 5 else rng.uniform(38, 95), 1)
+    out.append(_vital(rng, ref, enc_ref, when, "29463-7", "Body weight",
+                      valueQuantity=_quantity(weight, "kg", "kg")))
+    out.append(_vital(rng, ref, enc_ref, when, "8310-5", "Body temperature",
+                      valueQuantity=_quantity(round(rng.uniform(36.0, 38.8), 1), "Cel", "Cel")))
+    out.append({
+        "resourceType": "Condition", "id": _uuid(rng),
+        "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                       "code": "active"}]},
+        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category",
+                                  "code": "encounter-diagnosis"}]}],
+        "code": {"coding": [{"system": ICD10_TM, "code": icd, "display": icd_display}]},
+        "subject": ref, "encounter": enc_ref, "recordedDate": when,
+    })
+    code, name, unit, amount = rng.choice(DRUGS)
+    out.append({
+        "resourceType": "MedicationDispense", "id": _uuid(rng), "status": "completed",
+        "medicationCodeableConcept": {"coding": [{"system": local_system(hcode, "DRUG"), "code": code,
+                                                  "display": name}], "text": name},
+        "subject": ref, "context": enc_ref, "quantity": {"value": amount, "unit": unit},
+        "whenHandedOver": when,
+    })
+    return out

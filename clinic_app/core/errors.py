@@ -1,0 +1,209 @@
+"""Known errors: failures that come from the world, with a message a clerk can act on.
+
+Every known error carries a Thai and an English message and a process exit code. The CLI
+prints both messages and exits with the code; the window shows them in a dialog. Anything
+that is not a KnownError is a bug and goes to the crash handler with its traceback.
+
+Messages must never contain patient data (names, citizen IDs, phone numbers): they are
+logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_KNOWN_ERROR = 2
+EXIT_HUB_UNREACHABLE = 3
+EXIT_CONFLICTS = 4
+
+
+class KnownError(Exception):
+    """An environmental or input failure to be shown to people, never a traceback."""
+
+    exit_code: int = EXIT_KNOWN_ERROR
+    code: str = "error"
+
+    def __init__(self, thai: str, english: str, *, code: str | None = None) -> None:
+        super().__init__(english)
+        self.thai = thai
+        self.english = english
+        if code is not None:
+            self.code = code
+
+    def bilingual(self) -> str:
+        return f"{self.thai}\n{self.english}"
+
+
+class StoreError(KnownError):
+    """The local encrypted database cannot be used as asked."""
+
+    code = "store"
+
+
+class WrongKeyError(StoreError):
+    code = "wrong-key"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "กุญแจเข้ารหัสไม่ตรงกับฐานข้อมูลนี้ ข้อมูลยังอยู่ครบ "
+            "โปรดใช้กุญแจกู้คืนหรือรหัสผ่านที่ถูกต้อง หรือติดต่อผู้ดูแลระบบ",
+            "The encryption key does not open this database. Nothing was changed. "
+            "Use the right passphrase or recovery key, or call your administrator.",
+        )
+
+
+class KeyMissingError(StoreError):
+    code = "key-missing"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "ไม่พบกุญแจเข้ารหัสของฐานข้อมูลนี้ในที่เก็บกุญแจของเครื่อง (keyring) "
+            "ข้อมูลยังอยู่ครบ โปรดกู้คืนกุญแจด้วยกุญแจกู้คืน หรือติดต่อผู้ดูแลระบบ",
+            "The database key is missing from this computer's keyring. Nothing was "
+            "changed. Restore it with the recovery key or call your administrator.",
+        )
+
+
+class KeyringUnavailableError(StoreError):
+    code = "keyring-unavailable"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "เครื่องนี้ไม่มีที่เก็บกุญแจ (keyring) ที่ใช้งานได้ "
+            "โปรดระบุไฟล์รหัสผ่านด้วย --passphrase-file หรือ CLINIC_APP_PASSPHRASE_FILE",
+            "No working keyring on this computer. Give a passphrase with "
+            "--passphrase-file or CLINIC_APP_PASSPHRASE_FILE.",
+        )
+
+
+class PassphraseNeededError(StoreError):
+    code = "passphrase-needed"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "ฐานข้อมูลนี้ล็อกด้วยรหัสผ่าน โปรดระบุด้วย --passphrase-file "
+            "หรือ CLINIC_APP_PASSPHRASE_FILE",
+            "This database is locked with a passphrase. Give it with --passphrase-file "
+            "or CLINIC_APP_PASSPHRASE_FILE.",
+        )
+
+
+class CorruptDatabaseError(StoreError):
+    code = "corrupt"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "ไฟล์ฐานข้อมูลเสียหายหรือไม่ครบ (กุญแจถูกต้อง) ไม่ได้เขียนทับไฟล์เดิม "
+            "โปรดกู้คืนจากไฟล์สำรองด้วยคำสั่ง clinic-app db restore",
+            "The database file is damaged or truncated (the key is right). It was not "
+            "overwritten. Restore a backup with `clinic-app db restore FILE`.",
+        )
+
+
+class NewerDatabaseError(StoreError):
+    code = "newer-version"
+
+    def __init__(self, found: int, supported: int) -> None:
+        super().__init__(
+            f"ฐานข้อมูลนี้สร้างโดยโปรแกรมรุ่นใหม่กว่า (รุ่นข้อมูล {found} "
+            f"รองรับถึง {supported}) โปรดติดตั้งโปรแกรมรุ่นล่าสุด ไม่ได้แก้ไขไฟล์",
+            f"This database was made by a newer clinic-app (data version {found}, this "
+            f"one knows up to {supported}). Install the newest clinic-app. The file "
+            "was not changed.",
+        )
+
+
+class DiskFullError(StoreError):
+    code = "disk-full"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "พื้นที่ดิสก์เต็ม รายการล่าสุดยังไม่ได้บันทึก ข้อมูลที่บันทึกไว้ก่อนหน้ายังอยู่ครบ "
+            "โปรดลบไฟล์ที่ไม่ใช้แล้วลองใหม่",
+            "The disk is full. The last change was not saved; everything saved before "
+            "is intact. Free some space and try again.",
+        )
+
+
+class ReadOnlyError(StoreError):
+    code = "read-only"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "เขียนลงโฟลเดอร์ข้อมูลไม่ได้ (อ่านได้อย่างเดียว) ข้อมูลเดิมยังอยู่ครบ "
+            "โปรดตรวจสิทธิ์ของโฟลเดอร์หรือดิสก์",
+            "The data folder cannot be written (read-only). Existing data is intact. "
+            "Check the folder's permissions or the disk.",
+        )
+
+
+class NotClinicFolderError(StoreError):
+    code = "not-clinic-folder"
+
+    def __init__(self, *, has_other_files: bool) -> None:
+        if has_other_files:
+            super().__init__(
+                "โฟลเดอร์นี้ไม่ใช่โฟลเดอร์ข้อมูลของ clinic-app และมีไฟล์อื่นอยู่ "
+                "ไม่ได้แก้ไขอะไร โปรดเลือกโฟลเดอร์ว่างหรือโฟลเดอร์ข้อมูลที่ถูกต้อง",
+                "This folder is not a clinic-app data folder and holds other files. "
+                "Nothing was changed. Choose an empty folder or the right data folder.",
+            )
+        else:
+            super().__init__(
+                "ยังไม่ได้ตั้งค่าโฟลเดอร์ข้อมูลนี้ โปรดเรียก clinic-app init --hcode <รหัสหน่วยบริการ>",
+                "This data folder is not set up yet. Run "
+                "`clinic-app init --hcode <facility code>` first.",
+            )
+
+
+class AlreadyInitialisedError(StoreError):
+    code = "already-initialised"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "โฟลเดอร์นี้ตั้งค่าไว้แล้ว ไม่ได้เขียนทับ",
+            "This data folder is already set up. Nothing was overwritten.",
+        )
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, located so a person can find and fix it."""
+
+    index: int | None
+    path: str
+    reason: str
+
+    def describe(self) -> str:
+        where = f"entry {self.index}: " if self.index is not None else ""
+        return f"{where}{self.path}: {self.reason}"
+
+
+class InvalidInputError(KnownError):
+    """Input (a file, a form) failed validation; nothing was stored."""
+
+    code = "invalid-input"
+
+    def __init__(self, thai: str, english: str, *, problems: list[Problem] | None = None) -> None:
+        super().__init__(thai, english)
+        self.problems: list[Problem] = list(problems or [])
+
+    def bilingual(self) -> str:
+        lines = [self.thai, self.english]
+        lines.extend(f"  - {p.describe()}" for p in self.problems)
+        return "\n".join(lines)
+
+
+@dataclass
+class ProblemList:
+    """Collects problems while checking many entries, then raises them all at once."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, index: int | None, path: str, reason: str) -> None:
+        self.problems.append(Problem(index, path, reason))
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)

@@ -1,0 +1,185 @@
+"""FHIR R4 helpers: validation with fhir.resources (R4B models), index fields, ownership.
+
+Resources travel through the app as plain JSON dicts (what is stored and sent); the
+fhir.resources models are used to validate them, not as the working type, because a
+dict is cheap to copy, diff and merge.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from fhir.resources.R4B import get_fhir_model_class
+from pydantic import ValidationError
+
+from clinic_app.core.errors import Problem
+from clinic_app.core.identifiers import HCODE_SYSTEM, IdentifierSystems, is_local_system
+
+Resource = dict[str, Any]
+
+_ID_RE = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+
+# Where each resource type points at its patient.
+_PATIENT_FIELDS = ("subject", "patient", "for", "beneficiary")
+
+
+def new_id() -> str:
+    """Client-assigned logical id: a UUID, so a create is an idempotent PUT."""
+    return str(uuid.uuid4())
+
+
+def is_valid_id(value: str) -> bool:
+    return bool(_ID_RE.match(value))
+
+
+def _model_class(resource_type: str) -> Any | None:
+    try:
+        return get_fhir_model_class(resource_type)
+    except (KeyError, ValueError, AttributeError, ImportError):
+        return None
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(resource)"
+
+
+def validate_resource(data: Any, *, index: int | None = None, prefix: str = "") -> list[Problem]:
+    """Problems that make `data` not a valid FHIR R4 resource (empty when valid).
+
+    Reasons never quote the offending value: it may be a citizen ID or a name.
+    """
+    where = prefix.rstrip(".")
+    if not isinstance(data, dict):
+        return [Problem(index, where or "(resource)", "not a JSON object")]
+    rtype = data.get("resourceType")
+    if not isinstance(rtype, str) or not rtype:
+        return [Problem(index, f"{prefix}resourceType", "missing resourceType")]
+    model = _model_class(rtype)
+    if model is None or rtype == "Bundle":
+        return [Problem(index, f"{prefix}resourceType", f"unknown or unsupported resource type {rtype!r}")]
+    problems: list[Problem] = []
+    rid = data.get("id")
+    if rid is not None and (not isinstance(rid, str) or not is_valid_id(rid)):
+        problems.append(Problem(index, f"{prefix}id", "not a valid FHIR id (1-64 of A-Z a-z 0-9 - .)"))
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors(include_input=False, include_url=False):
+            problems.append(Problem(index, prefix + _path(tuple(err["loc"])), str(err["msg"])))
+    except (ValueError, TypeError) as exc:
+        problems.append(Problem(index, where or "(resource)", type(exc).__name__))
+    return problems
+
+
+def owner_of(resource: Resource) -> str | None:
+    for tag in resource.get("meta", {}).get("tag", []) or []:
+        if tag.get("system") == HCODE_SYSTEM and tag.get("code"):
+            return str(tag["code"])
+    return None
+
+
+def stamp_owner(resource: Resource, hcode: str) -> Resource:
+    """Return the resource tagged as owned by facility `hcode` (other tags kept)."""
+    meta = dict(resource.get("meta") or {})
+    tags = [t for t in meta.get("tag", []) or [] if t.get("system") != HCODE_SYSTEM]
+    tags.append({"system": HCODE_SYSTEM, "code": hcode})
+    meta["tag"] = tags
+    out = dict(resource)
+    out["meta"] = meta
+    return out
+
+
+def reference_id(ref: Any, resource_type: str) -> str | None:
+    """The id in a literal reference `Type/id` (or a full URL ending so), else None."""
+    if not isinstance(ref, dict):
+        return None
+    text = ref.get("reference")
+    if not isinstance(text, str):
+        return None
+    parts = text.rstrip("/").split("/")
+    if len(parts) >= 2 and parts[-2] == resource_type:
+        return parts[-1]
+    if len(parts) >= 4 and parts[-4] == resource_type and parts[-2] == "_history":
+        return parts[-3]
+    return None
+
+
+def patient_id_of(resource: Resource) -> str | None:
+    """The logical id of the Patient this resource is about (a Patient's own id)."""
+    if resource.get("resourceType") == "Patient":
+        return resource.get("id")
+    for name in _PATIENT_FIELDS:
+        pid = reference_id(resource.get(name), "Patient")
+        if pid:
+            return pid
+    return None
+
+
+def _name_texts(resource: Resource) -> list[str]:
+    texts = []
+    for name in resource.get("name", []) or []:
+        if name.get("text"):
+            texts.append(str(name["text"]))
+        parts = [*(name.get("given") or []), name.get("family") or ""]
+        joined = " ".join(p for p in parts if p)
+        if joined and joined not in texts:
+            texts.append(joined)
+    return texts
+
+
+@dataclass(frozen=True)
+class PatientIndex:
+    """What a Patient is found by: citizen IDs, HNs, names, phones."""
+
+    cids: tuple[str, ...]
+    hns: tuple[str, ...]
+    names: tuple[str, ...]
+    phones: tuple[str, ...]
+
+
+def patient_index(resource: Resource, systems: IdentifierSystems) -> PatientIndex:
+    cids, hns = [], []
+    for ident in resource.get("identifier", []) or []:
+        system, value = ident.get("system"), ident.get("value")
+        if not value:
+            continue
+        if systems.is_cid(system):
+            cids.append(str(value))
+        elif isinstance(system, str) and is_local_system(system, "HN"):
+            hns.append(str(value))
+    phones = [
+        re.sub(r"\D", "", str(t.get("value")))
+        for t in resource.get("telecom", []) or []
+        if t.get("system") == "phone" and t.get("value")
+    ]
+    return PatientIndex(tuple(cids), tuple(hns), tuple(_name_texts(resource)), tuple(phones))
+
+
+def now_instant() -> str:
+    """An FHIR instant for 'now', used only for local bookkeeping, never as a sync checkpoint."""
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def rewrite_references(value: Any, mapping: dict[str, str]) -> Any:
+    """Replace `reference` strings found in mapping (urn:uuid:... -> Type/id), recursively."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if k == "reference" and isinstance(v, str) and v in mapping:
+                out[k] = mapping[v]
+            else:
+                out[k] = rewrite_references(v, mapping)
+        return out
+    if isinstance(value, list):
+        return [rewrite_references(v, mapping) for v in value]
+    return value

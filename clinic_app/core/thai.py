@@ -1,0 +1,80 @@
+"""Thai data rules: citizen-ID check digit, Buddhist-era years, facility codes.
+
+Pure functions; see ../shared/design/thai-data.md for the rules they follow.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+
+BE_OFFSET = 543
+_CID_RE = re.compile(r"^[1-8]\d{12}$")
+_HCODE_RE = re.compile(r"^(\d{5}|\d{9})$")
+
+THAI_MONTHS_SHORT = (
+    "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
+    "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
+)
+
+
+def cid_check_digit(first12: str) -> int:
+    """The 13th digit of a citizen ID whose first twelve digits are given."""
+    total = sum(int(d) * (13 - i) for i, d in enumerate(first12[:12]))
+    return (11 - total % 11) % 10
+
+
+def normalise_cid(text: str) -> str:
+    """Drop the spaces and dashes people type (1-2345-67890-12-1)."""
+    return re.sub(r"[\s\-]", "", text)
+
+
+def is_valid_cid(text: str) -> bool:
+    cid = normalise_cid(text)
+    return bool(_CID_RE.match(cid)) and cid_check_digit(cid) == int(cid[12])
+
+
+def cid_problem(text: str) -> tuple[str, str] | None:
+    """(Thai, English) reason a citizen ID is wrong, or None when it is valid."""
+    cid = normalise_cid(text)
+    if not cid.isdigit() or len(cid) != 13:
+        return ("เลขประจำตัวประชาชนต้องมี 13 หลัก", "A citizen ID has 13 digits")
+    if cid[0] == "0" or cid[0] == "9":
+        return ("หลักแรกของเลขประจำตัวประชาชนต้องเป็น 1-8", "A citizen ID starts with 1 to 8")
+    if cid_check_digit(cid) != int(cid[12]):
+        return ("เลขตรวจสอบหลักสุดท้ายไม่ถูกต้อง โปรดตรวจเลขอีกครั้ง",
+                "The last (check) digit does not match; please re-check the number")
+    return None
+
+
+def mask_cid(cid: str) -> str:
+    """Show only the last four digits: x-xxxx-xxxxx-12-3 style for screens and receipts."""
+    c = normalise_cid(cid)
+    if len(c) != 13:
+        return "*" * len(c)
+    return f"x-xxxx-xxxx{c[9]}-{c[10:12]}-{c[12]}"
+
+
+def is_valid_hcode(text: str) -> bool:
+    return bool(_HCODE_RE.match(text))
+
+
+def be_year(ce_year: int) -> int:
+    return ce_year + BE_OFFSET
+
+
+def ce_year_from_possible_be(year: int) -> int:
+    """A year above 2400 is Buddhist era (legacy files); convert it, leave CE alone."""
+    return year - BE_OFFSET if year > 2400 else year
+
+
+def format_thai_date(day: _dt.date) -> str:
+    """25 ก.ค. 2567 — how Thai staff read a date."""
+    return f"{day.day} {THAI_MONTHS_SHORT[day.month - 1]} {be_year(day.year)}"
+
+
+def age_in_years(birth: _dt.date, on: _dt.date) -> int:
+    years = on.year - birth.year
+    if (on.month, on.day) < (birth.month, birth.day):
+        years -= 1
+    return years

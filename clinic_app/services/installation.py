@@ -1,0 +1,182 @@
+"""Setting up and opening an installation: data folder, key, database, settings.
+
+`initialise` makes a new folder (refusing one that is set up or holds other files), a new
+256-bit key kept by the KeyStore, and the database; the marker is written last, so a
+crash during setup leaves a folder that `init` may simply be run on again.
+
+`open_installation` finds the key, checks it against the marker's key check (wrong key vs
+damaged file), and finishes a key rotation that a crash interrupted.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from clinic_app import __version__
+from clinic_app.core.errors import CorruptDatabaseError, InvalidInputError, Problem, WrongKeyError
+from clinic_app.core.thai import is_valid_hcode
+from clinic_app.security.keys import KeyStore, PassphraseSource, new_key
+from clinic_app.store import database
+from clinic_app.store.folder import DataFolder
+from clinic_app.store.records import RecordStore
+
+log = logging.getLogger(__name__)
+
+DEVICE_ACTOR = "device"
+
+
+@dataclass
+class Installation:
+    """An opened data folder: its marker, its key (in memory only) and its settings."""
+
+    folder: DataFolder
+    marker: dict[str, Any]
+    key: bytes = field(repr=False)
+    keys: KeyStore
+    passphrase: PassphraseSource | None = field(default=None, repr=False)
+
+    @property
+    def installation_id(self) -> str:
+        return str(self.marker["installation_id"])
+
+    def connect(self, *, check_same_thread: bool = True) -> RecordStore:
+        """A new store over its own connection (one per thread)."""
+        conn = database.connect(self.folder.db_path, self.key, check_same_thread=check_same_thread)
+        return RecordStore(conn)
+
+
+def validate_hcode(hcode: str) -> None:
+    if not is_valid_hcode(hcode):
+        raise InvalidInputError(
+            "รหัสหน่วยบริการ (hcode) ต้องเป็นตัวเลข 5 หลัก (หรือ 9 หลัก)",
+            "The facility code (hcode) must be 5 digits (or the 9-digit form).",
+            problems=[Problem(None, "hcode", "expected 5 or 9 digits")],
+        )
+
+
+def initialise(path: Path, *, hcode: str, name: str | None = None, hub_url: str | None = None,
+               auth: bool = True, training: bool = False, keys: KeyStore,
+               passphrase: PassphraseSource | None = None) -> Installation:
+    validate_hcode(hcode)
+    folder = DataFolder(path)
+    folder.prepare_new()
+    label = str(uuid.uuid4())
+    key = new_key()
+    spec = keys.store(label, key, passphrase=passphrase)
+    try:
+        conn = database.connect(folder.db_path, key, create=True)
+        store = RecordStore(conn)
+        try:
+            with store.transaction():
+                store.set_setting("hcode", hcode)
+                store.set_setting("facility_name", name or "")
+                store.set_setting("hub_url", hub_url or "")
+                store.set_setting("hub_auth", auth)
+                store.set_setting("training_mode", training)
+                store.append_audit(actor=DEVICE_ACTOR, action="init", detail={"hcode": hcode})
+        finally:
+            store.close()
+        marker = {
+            "installation_id": label,
+            "created_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "created_by_version": __version__,
+            "key": spec,
+            "key_check": database.key_check(key),
+        }
+        folder.write_marker(marker)
+    except BaseException:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{folder.db_path}{suffix}").unlink(missing_ok=True)
+        keys.forget(label, spec)
+        raise
+    log.info("initialised a data folder (installation %s)", label[:8])
+    return Installation(folder, marker, key, keys, passphrase)
+
+
+def open_installation(path: Path, *, keys: KeyStore,
+                      passphrase: PassphraseSource | None = None) -> Installation:
+    folder = DataFolder(path)
+    marker = folder.read_marker()
+    label = str(marker["installation_id"])
+    spec = marker["key"]
+    key = keys.load(label, spec, passphrase=passphrase)
+    inst = Installation(folder, marker, key, keys, passphrase)
+    pending_check = marker.get("pending_key_check")
+    if database.key_check(key) == marker.get("key_check"):
+        try:
+            inst.connect().close()
+            return inst
+        except CorruptDatabaseError:
+            if not pending_check:
+                raise
+        # A rotation stopped after the file was re-keyed: the pending key opens it.
+        key = keys.load(label, spec, passphrase=passphrase, pending=True)
+    if not pending_check or database.key_check(key) != pending_check:
+        raise WrongKeyError()
+    inst.key = key
+    inst.connect().close()
+    _finish_rotation(inst, key)
+    log.info("finished an interrupted key rotation")
+    return inst
+
+
+def rotate_key(inst: Installation) -> None:
+    """Re-encrypt the database under a new key (`clinic-app db rekey`), crash-safely.
+
+    Order: keep the new key as pending -> re-key the file -> make the new key the main
+    one. A crash at any point leaves a folder that `open_installation` can open.
+    """
+    label = inst.installation_id
+    new = new_key()
+    pending_spec = inst.keys.store(label, new, passphrase=inst.passphrase, pending=True,
+                                   prefer_keyring=inst.marker["key"].get("source") == "keyring")
+    marker = dict(inst.marker)
+    marker["pending_key_check"] = database.key_check(new)
+    if pending_spec.get("source") == "passphrase":
+        marker["key"] = {**marker["key"], "pending_wrapped": pending_spec["wrapped"]}
+    inst.folder.write_marker(marker)
+    inst.marker = marker
+    store = inst.connect()
+    try:
+        database.rekey(store.conn, new)
+        with store.transaction():
+            store.append_audit(actor=DEVICE_ACTOR, action="rekey")
+    finally:
+        store.close()
+    _finish_rotation(inst, new)
+
+
+def _finish_rotation(inst: Installation, key: bytes) -> None:
+    label = inst.installation_id
+    old_spec = inst.marker["key"]
+    marker = {k: v for k, v in inst.marker.items() if k != "pending_key_check"}
+    if old_spec.get("source") == "passphrase":
+        marker["key"] = {"source": "passphrase", "wrapped": old_spec.get("pending_wrapped", old_spec["wrapped"])}
+    else:
+        marker["key"] = inst.keys.store(label, key, passphrase=inst.passphrase)
+    marker["key_check"] = database.key_check(key)
+    inst.folder.write_marker(marker)
+    inst.keys.forget(label, old_spec, pending=True)
+    inst.marker, inst.key = marker, key
+
+
+def default_data_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("clinic-app", appauthor=False))
+
+
+def resolve_data_dir(arg: str | None) -> Path:
+    """--data-dir, else CLINIC_APP_DATA_DIR, else the per-user data folder of the OS."""
+    if arg:
+        return Path(arg).expanduser()
+    env = os.environ.get("CLINIC_APP_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    return default_data_dir()

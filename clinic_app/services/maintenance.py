@@ -1,0 +1,125 @@
+"""Database upkeep: integrity check, online encrypted backup, restore.
+
+A backup is a full SQLCipher copy under the same key, written to a temporary name and
+renamed, so a half-written backup never carries the final name. Restore checks the
+backup opens with this folder's key and passes both integrity checks *before* touching
+the live file, and keeps the file it replaces beside it (`clinic.db.before-restore-*`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from clinic_app.core.errors import CorruptDatabaseError, KnownError, StoreError
+from clinic_app.services.installation import DEVICE_ACTOR, Installation
+from clinic_app.store import database
+from clinic_app.store.folder import os_error
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    ok: bool
+    problems: list[str]
+    schema_version: int
+
+
+def check(inst: Installation) -> CheckReport:
+    store = inst.connect()
+    try:
+        problems = database.integrity_problems(store.conn)
+        version = database.user_version(store.conn)
+    finally:
+        store.close()
+    return CheckReport(not problems, problems, version)
+
+
+class BackupTargetExistsError(KnownError):
+    code = "backup-exists"
+
+    def __init__(self) -> None:
+        super().__init__("มีไฟล์ชื่อนี้อยู่แล้ว ไม่ได้เขียนทับ โปรดเลือกชื่อไฟล์ใหม่",
+                         "A file with that name already exists; it was not overwritten. Choose a new name.")
+
+
+def backup(inst: Installation, target: Path) -> Path:
+    target = target.expanduser().absolute()
+    if target.exists():
+        raise BackupTargetExistsError()
+    tmp = target.with_name(f".{target.name}.partial")
+    tmp.unlink(missing_ok=True)
+    store = inst.connect()
+    try:
+        database.export_copy(store.conn, tmp, inst.key)
+        with store.transaction():
+            store.append_audit(actor=DEVICE_ACTOR, action="backup")
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        store.close()
+    try:
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise os_error(exc) from exc
+    return target
+
+
+class BackupUnreadableError(StoreError):
+    code = "backup-unreadable"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "เปิดไฟล์สำรองนี้ด้วยกุญแจของเครื่องนี้ไม่ได้ (ไฟล์เสีย หรือสำรองไว้ก่อนเปลี่ยนกุญแจ/จากเครื่องอื่น) "
+            "ไม่ได้เปลี่ยนแปลงข้อมูลปัจจุบัน",
+            "This backup does not open with this folder's key (damaged, made before a key "
+            "rotation, or from another installation). Current data was not changed.",
+        )
+
+
+def restore(inst: Installation, source: Path) -> Path:
+    """Replace the live database with a verified backup; returns where the old file went."""
+    source = source.expanduser().absolute()
+    if not source.is_file():
+        raise BackupUnreadableError()
+    staged = inst.folder.path / f".restore-{os.getpid()}.db"
+    try:
+        shutil.copyfile(source, staged)
+        try:
+            conn = database.connect(staged, inst.key, migrate_schema=False)
+        except CorruptDatabaseError as exc:
+            raise BackupUnreadableError() from exc
+        try:
+            if database.integrity_problems(conn):
+                raise BackupUnreadableError()
+            database.checkpoint(conn)
+        finally:
+            conn.close()
+        live = inst.connect()
+        try:
+            database.checkpoint(live.conn)
+        finally:
+            live.close()
+        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        kept = inst.folder.db_path.with_name(f"{inst.folder.db_path.name}.before-restore-{stamp}")
+        os.replace(inst.folder.db_path, kept)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{inst.folder.db_path}{suffix}").unlink(missing_ok=True)
+        os.replace(staged, inst.folder.db_path)
+    except OSError as exc:
+        raise os_error(exc) from exc
+    finally:
+        staged.unlink(missing_ok=True)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{staged}{suffix}").unlink(missing_ok=True)
+    store = inst.connect()  # migrates an older backup forward
+    try:
+        with store.transaction():
+            store.append_audit(actor=DEVICE_ACTOR, action="restore")
+    finally:
+        store.close()
+    return kept

@@ -1,0 +1,196 @@
+"""Record use cases: import and export FHIR, save resources, status, demo data.
+
+`save_resources` is the one path by which local records enter the store: validate every
+resource (fhir.resources R4B), tag it with this facility's hcode, write it, queue it in
+the outbox and add an audit entry, all in one transaction or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from clinic_app.core import demo
+from clinic_app.core.changes import ChangeSet
+from clinic_app.core.errors import InvalidInputError, KnownError, Problem, ProblemList
+from clinic_app.core.fhir import (
+    Resource,
+    new_id,
+    owner_of,
+    patient_id_of,
+    rewrite_references,
+    stamp_owner,
+    validate_resource,
+)
+from clinic_app.core.thai import normalise_cid
+from clinic_app.store.records import RecordStore
+
+Progress = Callable[[int, int], bool]
+"""Called with (done, total); returns False to cancel."""
+
+
+class Cancelled(KnownError):
+    code = "cancelled"
+
+    def __init__(self, done: int) -> None:
+        super().__init__(f"ยกเลิกแล้ว บันทึกไปแล้ว {done} ราย", f"Cancelled after {done} saved.")
+
+
+def _invalid(problems: list[Problem], what: str) -> InvalidInputError:
+    return InvalidInputError(
+        f"{what}: ข้อมูลไม่ถูกต้อง {len(problems)} จุด ไม่ได้บันทึกอะไรเลย",
+        f"{what}: {len(problems)} problem(s); nothing was stored.",
+        problems=problems,
+    )
+
+
+class RecordService:
+    """Record use cases for one facility, acting as `actor`, over one store."""
+
+    def __init__(self, store: RecordStore, *, actor: str) -> None:
+        self.store = store
+        self.actor = actor
+
+    @property
+    def hcode(self) -> str:
+        return str(self.store.get_setting("hcode"))
+
+    # -- saving ----------------------------------------------------------------------
+
+    def _prepare(self, resources: list[tuple[int | None, str, Any]]) -> list[Resource]:
+        """Validate, check ownership and tag; raise with every problem found."""
+        hcode = self.hcode
+        problems = ProblemList()
+        ready: list[Resource] = []
+        for index, prefix, res in resources:
+            found = validate_resource(res, index=index, prefix=prefix)
+            if found:
+                problems.problems.extend(found)
+                continue
+            owner = owner_of(res)
+            if owner is not None and owner != hcode:
+                problems.add(index, f"{prefix}meta.tag", "belongs to another facility; a unit imports only its own records")
+                continue
+            if not res.get("id"):
+                res = {**res, "id": new_id()}
+            ready.append(stamp_owner(res, hcode))
+        if problems:
+            raise _invalid(problems.problems, "FHIR")
+        return ready
+
+    def _store(self, resources: list[Resource], changes: ChangeSet) -> None:
+        for res in resources:
+            rtype, rid = res["resourceType"], res["id"]
+            op = "update" if self.store.exists(rtype, rid) else "create"
+            self.store.put(res)
+            self.store.enqueue(rtype, rid, op)
+            (changes.updated if op == "update" else changes.created)[rtype] += 1
+            pid = patient_id_of(res)
+            if pid:
+                changes.patient_ids.add(pid)
+
+    def save_resources(self, resources: list[Resource], *, action: str = "save") -> ChangeSet:
+        ready = self._prepare([(None, "", r) for r in resources])
+        changes = ChangeSet()
+        with self.store.transaction():
+            self._store(ready, changes)
+            self.store.append_audit(actor=self.actor, action=action, detail=changes.summary())
+        return changes
+
+    # -- import / export ---------------------------------------------------------------
+
+    def import_fhir(self, data: Any) -> ChangeSet:
+        """Import a Bundle (any type) or one resource: all stored, or nothing."""
+        entries = _entries_of(data)
+        mapping: dict[str, str] = {}
+        prepared: list[tuple[int | None, str, Any]] = []
+        for index, prefix, full_url, res in entries:
+            if isinstance(res, dict) and isinstance(res.get("resourceType"), str):
+                if full_url and full_url.startswith("urn:uuid:"):
+                    res = {**res, "id": res.get("id") or new_id()}
+                    mapping[full_url] = f"{res['resourceType']}/{res['id']}"
+            prepared.append((index, prefix, res))
+        prepared = [(i, p, rewrite_references(r, mapping)) for i, p, r in prepared]
+        ready = self._prepare(prepared)
+        changes = ChangeSet()
+        with self.store.transaction():
+            self._store(ready, changes)
+            self.store.append_audit(actor=self.actor, action="import", detail=changes.summary())
+        return changes
+
+    def patient_ids_for_cid(self, cid: str) -> list[str]:
+        return [p["id"] for p in self.store.find_patients("cid", normalise_cid(cid))]
+
+    def export_bundle(self, *, cid: str | None = None, resource_type: str | None = None) -> Iterator[str]:
+        """A collection Bundle as JSON text chunks (streamed, constant memory)."""
+        patient_ids = self.patient_ids_for_cid(cid) if cid else None
+        with self.store.transaction():
+            self.store.append_audit(actor=self.actor, action="export",
+                                    detail={"by_patient": bool(cid), "type": resource_type})
+        yield '{"resourceType":"Bundle","type":"collection","entry":['
+        first = True
+        for res in self.store.iter_resources(resource_type=resource_type, patient_ids=patient_ids):
+            entry = json.dumps({"fullUrl": f"{res['resourceType']}/{res['id']}", "resource": res},
+                               ensure_ascii=False)
+            yield entry if first else "," + entry
+            first = False
+        yield "]}\n"
+
+    # -- status and demo -----------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        outbox = self.store.outbox_counts()
+        return {
+            "hcode": self.hcode,
+            "facility_name": self.store.get_setting("facility_name", ""),
+            "training_mode": bool(self.store.get_setting("training_mode", False)),
+            "hub_url": self.store.get_setting("hub_url", "") or None,
+            "counts": self.store.counts_by_type(),
+            "outbox": {"pending": outbox.get("pending", 0) + outbox.get("sending", 0),
+                       "failed": outbox.get("failed", 0), "conflict": outbox.get("conflict", 0)},
+            "last_sync": self.store.get_checkpoint("last_sync"),
+        }
+
+    def load_demo(self, patients: int, *, seed: int = 1, batch: int = 500,
+                  progress: Progress | None = None) -> ChangeSet:
+        """Generate and save demo patients, `batch` patients per transaction."""
+        changes = ChangeSet()
+        chunk: list[Resource] = []
+        done = 0
+        for person in demo.generate(patients, seed=seed, hcode=self.hcode):
+            chunk.extend(person.resources)
+            done += 1
+            if done % batch == 0 or done == patients:
+                changes.merge(self.save_resources(chunk, action="demo-data"))
+                chunk = []
+                if progress is not None and progress(done, patients) is False:
+                    raise Cancelled(done)
+        return changes
+
+
+def _entries_of(data: Any) -> list[tuple[int | None, str, str | None, Any]]:
+    """(index, path prefix, fullUrl, resource) for each resource in the input."""
+    if not isinstance(data, dict):
+        raise _invalid([Problem(None, "(file)", "not a JSON object")], "FHIR")
+    if data.get("resourceType") != "Bundle":
+        return [(None, "", None, data)]
+    entries = data.get("entry")
+    if entries is None:
+        entries = []
+    if not isinstance(entries, list):
+        raise _invalid([Problem(None, "entry", "must be a list")], "FHIR")
+    out: list[tuple[int | None, str, str | None, Any]] = []
+    bad: list[Problem] = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or "resource" not in entry:
+            bad.append(Problem(i, f"entry[{i}]", "has no resource"))
+            continue
+        full_url = entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else None
+        out.append((i, f"entry[{i}].resource.", full_url, entry["resource"]))
+    if bad:
+        raise _invalid(bad, "FHIR")
+    if not out:
+        raise _invalid([Problem(None, "entry", "the Bundle has no entries")], "FHIR")
+    return out
+

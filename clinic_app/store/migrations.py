@@ -1,0 +1,108 @@
+"""Schema migrations, numbered by `PRAGMA user_version`.
+
+MIGRATIONS[n] takes a database from version n to n+1. Each runs in one transaction with
+the version bump, so a crash mid-migration leaves the old version intact. Never edit a
+released migration; add a new one (tests/store/test_migrations.py builds a database at
+every earlier version and migrates it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_V1 = """
+CREATE TABLE resources (
+    rid           INTEGER PRIMARY KEY,
+    type          TEXT NOT NULL,
+    id            TEXT NOT NULL,
+    version_id    TEXT,              -- the server's version; NULL until the hub has it
+    owner         TEXT,              -- hcode from meta.tag
+    patient_id    TEXT,              -- logical id of the Patient it is about
+    last_updated  TEXT NOT NULL,
+    deleted       INTEGER NOT NULL DEFAULT 0,
+    json          TEXT NOT NULL,
+    UNIQUE (type, id)
+);
+CREATE INDEX resources_patient ON resources (patient_id, type);
+CREATE INDEX resources_type_updated ON resources (type, last_updated);
+
+-- What a Patient is looked up by (cid, hn, phone): one row per value.
+CREATE TABLE patient_keys (
+    kind   TEXT NOT NULL,
+    value  TEXT NOT NULL,
+    rid    INTEGER NOT NULL REFERENCES resources (rid) ON DELETE CASCADE
+);
+CREATE INDEX patient_keys_lookup ON patient_keys (kind, value);
+CREATE INDEX patient_keys_rid ON patient_keys (rid);
+
+-- Names (Thai and English) for substring search; rowid = resources.rid.
+CREATE VIRTUAL TABLE patient_names USING fts5 (text, tokenize = 'trigram');
+
+-- Every local change waiting for the hub. One live entry per resource (edits squash).
+CREATE TABLE outbox (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    type          TEXT NOT NULL,
+    id            TEXT NOT NULL,
+    op            TEXT NOT NULL CHECK (op IN ('create', 'update', 'delete')),
+    base_version  TEXT,
+    state         TEXT NOT NULL DEFAULT 'pending'
+                  CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'conflict')),
+    reason        TEXT,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+);
+CREATE INDEX outbox_resource ON outbox (type, id, state);
+CREATE INDEX outbox_state ON outbox (state, seq);
+
+CREATE TABLE sync_checkpoints (
+    scope       TEXT PRIMARY KEY,
+    value       TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+
+CREATE TABLE settings (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL             -- JSON
+);
+
+-- Hash-chained audit trail: hash = sha256(prev_hash + the entry's canonical JSON).
+CREATE TABLE audit_log (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    at           TEXT NOT NULL,
+    actor        TEXT NOT NULL,
+    action       TEXT NOT NULL,
+    entity_type  TEXT,
+    entity_id    TEXT,
+    detail       TEXT NOT NULL DEFAULT '{}',
+    prev_hash    TEXT NOT NULL,
+    hash         TEXT NOT NULL,
+    synced       INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+MIGRATIONS: list[str] = [_V1]
+LATEST_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: Any, *, target: int = LATEST_VERSION) -> int:
+    """Apply the migrations the database lacks, up to `target`; return the new version."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    while version < target:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(MIGRATIONS[version]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        version += 1
+    return version
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (no semicolons inside our literals)."""
+    lines = [line.split("--", 1)[0] for line in script.splitlines()]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]

@@ -1,0 +1,299 @@
+"""Repositories over one open connection: resources and their search indexes, the outbox,
+settings and sync checkpoints, and the hash-chained audit log.
+
+`RecordStore.transaction()` is the unit of work: a service writes a record, its outbox
+entry and its audit entry inside one, and they land together or not at all. Resources go
+in and come out as FHIR JSON dicts; the index columns are derived here from the JSON.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from clinic_app.core.fhir import Resource, now_instant, owner_of, patient_id_of, patient_index
+from clinic_app.core.identifiers import IdentifierSystems
+from clinic_app.core.outbox import LIVE_STATES, Op, OutboxEntry, squash
+from clinic_app.store.database import Connection, guard
+
+GENESIS_HASH = "0" * 64
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
+
+
+def _prefix_upper(prefix: str) -> str:
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def _like_pattern(text: str) -> str:
+    escaped = re.sub(r"([\\%_])", r"\\\1", text)
+    return f"%{escaped}%"
+
+
+class RecordStore:
+    """All reads and writes of one installation's database, over one connection."""
+
+    def __init__(self, conn: Connection, *, systems: IdentifierSystems | None = None) -> None:
+        self.conn = conn
+        self.systems = systems or IdentifierSystems()
+
+    # -- unit of work -------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[RecordStore]:
+        with guard():
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def _in_tx(self) -> None:
+        if not self.conn.in_transaction:
+            raise RuntimeError("writes must happen inside RecordStore.transaction()")
+
+    def _rows(self, sql: str, params: Any = ()) -> list[Any]:
+        with guard():
+            return self.conn.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- resources ----------------------------------------------------------------
+
+    def put(self, resource: Resource, *, version_id: str | None = None,
+            last_updated: str | None = None) -> int:
+        """Insert or replace a resource (already validated) and its index rows."""
+        self._in_tx()
+        rtype, rid = resource["resourceType"], resource["id"]
+        updated = last_updated or resource.get("meta", {}).get("lastUpdated") or now_instant()
+        with guard():
+            row = self.conn.execute(
+                "INSERT INTO resources (type, id, version_id, owner, patient_id, last_updated, deleted, json)"
+                " VALUES (?, ?, ?, ?, ?, ?, 0, ?)"
+                " ON CONFLICT (type, id) DO UPDATE SET version_id = excluded.version_id,"
+                " owner = excluded.owner, patient_id = excluded.patient_id,"
+                " last_updated = excluded.last_updated, deleted = 0, json = excluded.json"
+                " RETURNING rid",
+                (rtype, rid, version_id, owner_of(resource), patient_id_of(resource), updated,
+                 _dumps(resource)),
+            ).fetchone()
+            key = row[0]
+            if rtype == "Patient":
+                self._index_patient(key, resource)
+        return key
+
+    def _index_patient(self, key: int, resource: Resource) -> None:
+        idx = patient_index(resource, self.systems)
+        self.conn.execute("DELETE FROM patient_keys WHERE rid = ?", (key,))
+        self.conn.executemany(
+            "INSERT INTO patient_keys (kind, value, rid) VALUES (?, ?, ?)",
+            [("cid", v, key) for v in idx.cids]
+            + [("hn", v, key) for v in idx.hns]
+            + [("phone", v, key) for v in idx.phones],
+        )
+        self.conn.execute("DELETE FROM patient_names WHERE rowid = ?", (key,))
+        if idx.names:
+            self.conn.execute("INSERT INTO patient_names (rowid, text) VALUES (?, ?)",
+                              (key, " | ".join(idx.names)))
+
+    def delete(self, resource_type: str, resource_id: str) -> bool:
+        """Mark a resource deleted (kept as a tombstone until the hub has the delete)."""
+        self._in_tx()
+        with guard():
+            row = self.conn.execute(
+                "UPDATE resources SET deleted = 1, last_updated = ? WHERE type = ? AND id = ?"
+                " AND deleted = 0 RETURNING rid",
+                (now_instant(), resource_type, resource_id),
+            ).fetchone()
+            if row:
+                self.conn.execute("DELETE FROM patient_keys WHERE rid = ?", (row[0],))
+                self.conn.execute("DELETE FROM patient_names WHERE rowid = ?", (row[0],))
+        return row is not None
+
+    def get(self, resource_type: str, resource_id: str) -> Resource | None:
+        rows = self._rows("SELECT json FROM resources WHERE type = ? AND id = ? AND deleted = 0",
+                          (resource_type, resource_id))
+        return json.loads(rows[0][0]) if rows else None
+
+    def version_of(self, resource_type: str, resource_id: str) -> str | None:
+        rows = self._rows("SELECT version_id FROM resources WHERE type = ? AND id = ?",
+                          (resource_type, resource_id))
+        return rows[0][0] if rows else None
+
+    def exists(self, resource_type: str, resource_id: str) -> bool:
+        return bool(self._rows("SELECT 1 FROM resources WHERE type = ? AND id = ? AND deleted = 0",
+                               (resource_type, resource_id)))
+
+    def _patients_by_rids(self, sql: str, params: Any) -> list[Resource]:
+        rows = self._rows(
+            f"SELECT r.json FROM resources r WHERE r.rid IN ({sql}) AND r.deleted = 0", params)
+        return [json.loads(r[0]) for r in rows]
+
+    def find_patients(self, kind: str, value: str) -> list[Resource]:
+        """Patients with an exact citizen ID, HN or phone (kind: cid, hn, phone)."""
+        return self._patients_by_rids(
+            "SELECT rid FROM patient_keys WHERE kind = ? AND value = ?", (kind, value))
+
+    def search_patients(self, text: str, *, limit: int = 50) -> list[Resource]:
+        """Patients whose name contains `text` (Thai or English), or whose citizen ID, HN or
+        phone starts with it when it is all digits."""
+        text = text.strip()
+        if not text:
+            return []
+        digits = re.sub(r"[\s\-]", "", text)
+        if digits.isdigit():
+            return self._patients_by_rids(
+                "SELECT rid FROM patient_keys WHERE kind IN ('cid', 'hn', 'phone')"
+                " AND value >= ? AND value < ? LIMIT ?",
+                (digits, _prefix_upper(digits), limit))
+        # The trigram index serves LIKE for three characters or more; shorter input scans.
+        return self._patients_by_rids(
+            "SELECT rowid FROM patient_names WHERE text LIKE ? ESCAPE '\\' LIMIT ?",
+            (_like_pattern(text), limit))
+
+    def chart(self, patient_id: str) -> list[Resource]:
+        """Everything about one patient (the Patient first), oldest first within a type."""
+        rows = self._rows(
+            "SELECT json FROM resources WHERE patient_id = ? AND deleted = 0"
+            " ORDER BY type = 'Patient' DESC, type, last_updated", (patient_id,))
+        return [json.loads(r[0]) for r in rows]
+
+    def iter_resources(self, *, resource_type: str | None = None,
+                       patient_ids: Iterable[str] | None = None,
+                       batch: int = 500) -> Iterator[Resource]:
+        """Stream resources (for export) without holding them all in memory."""
+        where, params = ["deleted = 0"], []
+        if resource_type:
+            where.append("type = ?")
+            params.append(resource_type)
+        if patient_ids is not None:
+            ids = list(patient_ids)
+            if not ids:
+                return
+            where.append(f"patient_id IN ({','.join('?' * len(ids))})")
+            params.extend(ids)
+        last = 0
+        while True:
+            rows = self._rows(
+                f"SELECT rid, json FROM resources WHERE {' AND '.join(where)} AND rid > ?"
+                " ORDER BY rid LIMIT ?", (*params, last, batch))
+            if not rows:
+                return
+            for rid, text in rows:
+                yield json.loads(text)
+            last = rows[-1][0]
+
+    def counts_by_type(self) -> dict[str, int]:
+        rows = self._rows("SELECT type, count(*) FROM resources WHERE deleted = 0 GROUP BY type ORDER BY type")
+        return {t: n for t, n in rows}
+
+    # -- outbox -------------------------------------------------------------------
+
+    def enqueue(self, resource_type: str, resource_id: str, op: Op) -> None:
+        """Queue a local change for the hub, squashing it into a pending entry if one exists."""
+        self._in_tx()
+        now = now_instant()
+        with guard():
+            live = self.conn.execute(
+                "SELECT seq, op FROM outbox WHERE type = ? AND id = ? AND state = 'pending'",
+                (resource_type, resource_id)).fetchone()
+            if live:
+                merged = squash(live[1], op)
+                if merged is None:
+                    self.conn.execute("DELETE FROM outbox WHERE seq = ?", (live[0],))
+                else:
+                    self.conn.execute("UPDATE outbox SET op = ?, updated_at = ? WHERE seq = ?",
+                                      (merged, now, live[0]))
+                return
+            self.conn.execute(
+                "INSERT INTO outbox (type, id, op, base_version, state, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+                (resource_type, resource_id, op, self.version_of(resource_type, resource_id), now, now))
+
+    def outbox_counts(self) -> dict[str, int]:
+        rows = self._rows("SELECT state, count(*) FROM outbox GROUP BY state")
+        return {s: n for s, n in rows}
+
+    def outbox_entries(self, *, states: Iterable[str] = LIVE_STATES, limit: int = 1000) -> list[OutboxEntry]:
+        st = list(states)
+        rows = self._rows(
+            "SELECT seq, type, id, op, base_version, state, reason, attempts, created_at FROM outbox"
+            f" WHERE state IN ({','.join('?' * len(st))}) ORDER BY seq LIMIT ?", (*st, limit))
+        return [OutboxEntry(*r) for r in rows]
+
+    # -- settings and checkpoints ---------------------------------------------------
+
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        rows = self._rows("SELECT value FROM settings WHERE key = ?", (key,))
+        return json.loads(rows[0][0]) if rows else default
+
+    def set_setting(self, key: str, value: Any) -> None:
+        self._in_tx()
+        with guard():
+            self.conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key)"
+                              " DO UPDATE SET value = excluded.value", (key, _dumps(value)))
+
+    def settings(self) -> dict[str, Any]:
+        return {k: json.loads(v) for k, v in self._rows("SELECT key, value FROM settings ORDER BY key")}
+
+    def get_checkpoint(self, scope: str) -> str | None:
+        rows = self._rows("SELECT value FROM sync_checkpoints WHERE scope = ?", (scope,))
+        return rows[0][0] if rows else None
+
+    def set_checkpoint(self, scope: str, value: str) -> None:
+        self._in_tx()
+        with guard():
+            self.conn.execute(
+                "INSERT INTO sync_checkpoints (scope, value, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (scope) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                (scope, value, now_instant()))
+
+    def checkpoints(self) -> dict[str, str]:
+        return dict(self._rows("SELECT scope, value FROM sync_checkpoints"))
+
+    # -- audit ----------------------------------------------------------------------
+
+    def append_audit(self, *, actor: str, action: str, entity_type: str | None = None,
+                     entity_id: str | None = None, detail: dict[str, Any] | None = None) -> str:
+        """Add an audit entry chained to the previous one; returns its hash."""
+        self._in_tx()
+        at = now_instant()
+        detail_text = _dumps(detail or {})
+        with guard():
+            row = self.conn.execute("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+            prev = row[0] if row else GENESIS_HASH
+            digest = audit_hash(prev, at, actor, action, entity_type, entity_id, detail_text)
+            self.conn.execute(
+                "INSERT INTO audit_log (at, actor, action, entity_type, entity_id, detail, prev_hash, hash)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (at, actor, action, entity_type, entity_id, detail_text, prev, digest))
+        return digest
+
+    def audit_rows(self) -> list[tuple[Any, ...]]:
+        return self._rows("SELECT seq, at, actor, action, entity_type, entity_id, detail, prev_hash, hash"
+                          " FROM audit_log ORDER BY seq")
+
+
+def audit_hash(prev: str, at: str, actor: str, action: str, entity_type: str | None,
+               entity_id: str | None, detail: str) -> str:
+    canonical = _dumps([prev, at, actor, action, entity_type, entity_id, detail])
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def broken_audit_links(rows: list[tuple[Any, ...]]) -> list[int]:
+    """Sequence numbers where the chain is broken (edited, removed or reordered entries)."""
+    bad, prev = [], GENESIS_HASH
+    for seq, at, actor, action, etype, eid, detail, prev_hash, digest in rows:
+        if prev_hash != prev or audit_hash(prev_hash, at, actor, action, etype, eid, detail) != digest:
+            bad.append(seq)
+        prev = digest
+    return bad
