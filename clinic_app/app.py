@@ -28,6 +28,8 @@ class RedactingFormatter(logging.Formatter):
 
 def configure_logging(log_dir: Path | None, *, level: int = logging.INFO) -> Path | None:
     """Log to a rotating file in `log_dir` (made if missing); returns its path."""
+    # A full or read-only disk must not print logging's own tracebacks at the user.
+    logging.raiseExceptions = False
     root = logging.getLogger()
     root.setLevel(level)
     for handler in list(root.handlers):

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages the tests need: a Secret Service (gnome-keyring on
+# D-Bus) for the real keyring backend, Thai fonts, and the libraries Qt needs offscreen.
+set -euo pipefail
+packages=(dbus dbus-bin gnome-keyring fonts-thai-tlwg fontconfig libegl1 libgl1 libxkbcommon0
+          libfontconfig1 libglib2.0-0 libdbus-1-3 util-linux)
+command -v dpkg-query >/dev/null || { echo "Not a Debian-like system: install the equivalents of: ${packages[*]}"; exit 0; }
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "Installing system packages: ${missing[*]}"
+if [ "$(id -u)" -eq 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo"; else
+  echo "Please install as root: apt-get install ${missing[*]}"; exit 1; fi
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,14 @@
+# Shared by run-app.sh and test.sh: make ./.venv and install the project into it.
+# ensure_venv EXTRAS  -- EXTRAS is "" or "[test]".
+ensure_venv() {
+  local extras="$1" stamp=".venv/.installed${1:+-test}"
+  local python="${PYTHON:-python3}"
+  if [ ! -x .venv/bin/python ]; then
+    "$python" -m venv .venv
+    .venv/bin/python -m pip install -q --upgrade pip
+  fi
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    .venv/bin/python -m pip install -q -e ".${extras}"
+    touch "$stamp"
+  fi
+}

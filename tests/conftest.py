@@ -1,0 +1,68 @@
+"""Shared fixtures: real SQLCipher files in temporary folders, the real keyring backend.
+
+The suite expects a working OS keyring (CI and `installer/test.sh` start gnome-keyring
+in a D-Bus session). Without one the keyring tests fail with a message saying so rather
+than being skipped, so a missing install step cannot hide.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from clinic_app.core import demo
+from clinic_app.security.keys import KeyStore
+from clinic_app.services.installation import Installation, initialise
+from clinic_app.services.records import RecordService
+
+HCODE = "12345"
+
+
+@pytest.fixture(scope="session")
+def keystore() -> KeyStore:
+    ks = KeyStore()
+    if not ks.keyring_works():
+        pytest.fail("No working OS keyring: run the suite with installer/test.sh, which starts "
+                    "gnome-keyring in a D-Bus session (see README).")
+    return ks
+
+
+@pytest.fixture
+def installation(tmp_path: Path, keystore: KeyStore) -> Iterator[Installation]:
+    inst = initialise(tmp_path / "data", hcode=HCODE, name="รพ.สต.ทดสอบ", keys=keystore)
+    yield inst
+    keystore.forget(inst.installation_id, inst.marker["key"])
+
+
+@pytest.fixture
+def service(installation: Installation) -> Iterator[RecordService]:
+    store = installation.connect()
+    yield RecordService(store, actor="tester")
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def demo_patients() -> list[demo.DemoPatient]:
+    return list(demo.generate(12, seed=7, hcode=HCODE))
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, stdin: str | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run the real `clinic-app` entry point in a child process."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "clinic_app", *args], capture_output=True, text=True,
+                          env=full_env, input=stdin, timeout=timeout)
+
+
+def write_json(path: Path, value: object) -> Path:
+    path.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+    return path

@@ -1,0 +1,70 @@
+"""The database file, its WAL, a backup and the log hold no citizen ID or name in clear.
+
+A control run on a plain (unencrypted) SQLite file with the same data must find them,
+so the scan itself is shown to work.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from clinic_app.core import demo
+from clinic_app.services import maintenance
+from clinic_app.services.installation import Installation
+from clinic_app.services.records import RecordService
+from clinic_app.store import database
+from clinic_app.store.records import RecordStore
+from tests.conftest import run_cli, write_json
+
+
+def _secrets(people: list[demo.DemoPatient]) -> list[bytes]:
+    out = []
+    for person in people:
+        patient = person.resources[0]
+        out.append(person.cid.encode())
+        out.append(patient["name"][0]["family"].encode("utf-8"))
+        out.append(patient["name"][1]["family"].encode("utf-8"))
+        out.append(patient["telecom"][0]["value"].encode())
+    return out
+
+
+def _found(path: Path, secrets: list[bytes]) -> list[bytes]:
+    data = path.read_bytes()
+    return [s for s in secrets if s in data]
+
+
+def test_control_plain_sqlite_shows_the_data(tmp_path: Path) -> None:
+    people = list(demo.generate(5, seed=11))
+    store = RecordStore(database.connect(tmp_path / "plain.db", None, create=True))
+    with store.transaction():
+        for person in people:
+            for res in person.resources:
+                store.put(res)
+    assert len(_found(tmp_path / "plain.db-wal", _secrets(people))) > 0 or \
+        len(_found(tmp_path / "plain.db", _secrets(people))) > 0
+    store.close()
+
+
+def test_no_patient_data_in_clear_in_db_wal_backup_or_logs(installation: Installation, tmp_path: Path) -> None:
+    people = list(demo.generate(20, seed=11, hcode="12345"))
+    secrets = _secrets(people)
+    bundle = {"resourceType": "Bundle", "type": "collection",
+              "entry": [{"resource": r} for p in people for r in p.resources]}
+    data_dir = str(installation.folder.path)
+    assert run_cli("--data-dir", data_dir, "import-fhir", str(write_json(tmp_path / "in.json", bundle))).returncode == 0
+    # A failing command too, so the log has an error path in it.
+    assert run_cli("--data-dir", data_dir, "import-fhir", str(tmp_path / "in.json.missing")).returncode == 2
+    os.remove(tmp_path / "in.json")
+
+    store = installation.connect()
+    service = RecordService(store, actor="t")
+    service.save_resources([dict(people[0].resources[0], gender="other")])
+    wal = installation.folder.db_path.with_name("clinic.db-wal")
+    assert wal.exists() and wal.stat().st_size > 0
+    backup = maintenance.backup(installation, tmp_path / "backup.db")
+    files = [p for p in installation.folder.path.rglob("*") if p.is_file()] + [backup]
+    assert any(p.name.endswith(".log") for p in files)
+    for path in files:
+        assert _found(path, secrets) == [], path.name
+    store.close()

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from clinic_app.core.errors import KnownError
+from clinic_app.security.keys import KeyStore
+from clinic_app.services.installation import Installation
+from clinic_app.ui.main import MainWindow, apply_thai_font, load_training_demo, open_or_start_training
+from clinic_app.ui.tasks import DbWorker
+
+
+@pytest.fixture
+def training(tmp_path: Path, keystore: KeyStore, qapp) -> Iterator[tuple[Installation, MainWindow]]:  # type: ignore[no-untyped-def]
+    apply_thai_font(qapp)
+    inst, needs_demo = open_or_start_training(tmp_path / "data", keystore, None)
+    assert needs_demo
+    worker = DbWorker(lambda: inst.connect())
+    window = MainWindow(worker, training=True, facility="ฝึกอบรม")
+    yield inst, window
+    window.close()
+    keystore.forget(inst.installation_id, inst.marker["key"])
+
+
+def test_first_run_is_training_mode_with_demo_data_and_search(qtbot, training, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    inst, window = training
+    qtbot.addWidget(window)
+    window.show()
+    finished: list[bool] = []
+    load_training_demo(window, patients=40, on_finished=lambda: finished.append(True))
+    qtbot.waitUntil(lambda: finished == [True], timeout=60_000)
+    qtbot.waitUntil(lambda: "ผู้ป่วย 40 ราย" in window.status_label.text(), timeout=10_000)
+    assert window.banner.isVisible() and "Training" in window.banner.text()
+    assert "รอส่ง" in window.status_label.text()
+
+    store = inst.connect()
+    family = store.search_patients("0")[0]["name"][0]["family"]
+    store.close()
+    needle = family[1:4]
+    window.search.insert(needle)  # QTest.keyClicks handles ASCII only
+    qtbot.waitUntil(lambda: window.results.rowCount() > 0, timeout=10_000)
+    names = [window.results.item(r, 1).text() for r in range(window.results.rowCount())]
+    assert all(needle in n for n in names)
+    masked = window.results.item(0, 2).text()
+    assert masked.startswith("x-xxxx-") and len(masked) == 17
+    window.grab().save(str(tmp_path / "main.png"))
+    assert (tmp_path / "main.png").stat().st_size > 10_000
+
+
+def test_a_known_error_from_the_worker_reaches_the_window(qtbot, training, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _inst, window = training
+    qtbot.addWidget(window)
+    shown: list[str] = []
+    monkeypatch.setattr(window, "show_error", lambda e: shown.append(e.english))
+
+    def fail(_store, _p):  # type: ignore[no-untyped-def]
+        raise KnownError("ทดสอบ", "test failure")
+
+    window.worker.submit(fail, on_error=window.show_error)
+    qtbot.waitUntil(lambda: shown == ["test failure"], timeout=5_000)
