@@ -37,6 +37,11 @@ def configure_logging(log_dir: Path | None, *, level: int = logging.INFO) -> Pat
             root.removeHandler(handler)
             handler.close()
     if log_dir is None:
+        # Without a data folder there is nowhere to log; say nothing rather than let
+        # logging's last-resort handler print warnings at the user.
+        quiet = logging.NullHandler()
+        quiet._clinic_app = True  # type: ignore[attr-defined]
+        root.addHandler(quiet)
         return None
     try:
         log_dir.mkdir(parents=True, exist_ok=True)
@@ -72,6 +77,12 @@ def passphrase_from_file(path: str | None) -> PassphraseSource | None:
         return text.rstrip("\r\n") or None
 
     return read
+
+
+def default_hub_dir() -> Path:
+    from clinic_app.services.installation import default_data_dir
+
+    return default_data_dir() / "hub"
 
 
 def open_for_cli(data_dir: Path, passphrase: PassphraseSource | None) -> Installation:

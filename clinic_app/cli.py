@@ -65,6 +65,16 @@ def _parser() -> argparse.ArgumentParser:
     s = db.add_parser("restore", help="replace the database with a verified backup")
     s.add_argument("file")
     db.add_parser("rekey", help="re-encrypt the database under a new key")
+
+    hub = sub.add_parser("hub", help="the sandbox MOPH Cloud hub").add_subparsers(
+        dest="hub_command", metavar="HUB_COMMAND", required=True)
+    s = hub.add_parser("serve", help="serve the sandbox hub's FHIR API under /fhir")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    s.add_argument("--data-dir", dest="hub_data_dir", help="the hub's folder (default: <user data folder>/hub)")
+    s.add_argument("--max-bundle-entries", type=int, default=500)
+    s.add_argument("--no-auth", action="store_true",
+                   help="serve without authentication (facility rules cannot apply)")
     return p
 
 
@@ -109,6 +119,8 @@ def _run(args: argparse.Namespace) -> int:
     passphrase = _passphrase(args)
     if args.command is None:
         return app.run_gui(data_dir, passphrase)
+    if args.command == "hub":
+        return _run_hub(args)
     app.configure_logging(data_dir / "logs" if (data_dir / "clinic-app.json").exists() else None)
     if args.command == "init":
         inst = initialise(data_dir, hcode=args.hcode, name=args.name, hub_url=args.hub_url,
@@ -167,6 +179,22 @@ def _run_db(args: argparse.Namespace, inst: Any) -> int:
         rotate_key(inst)
         print("เปลี่ยนกุญแจเข้ารหัสแล้ว / The database is now encrypted under a new key.")
     return EXIT_OK
+
+
+def _run_hub(args: argparse.Namespace) -> int:
+    from clinic_app.hub.engine import Limits
+    from clinic_app.hub.server import serve
+
+    if not args.no_auth:
+        raise KnownError(
+            "ฮับทดสอบยังไม่รองรับการยืนยันตัวตน โปรดเรียกด้วย --no-auth",
+            "The sandbox hub does not authenticate clients yet (SMART Backend Services is the next step "
+            "of its issue); start it with --no-auth.", code="hub-auth")
+    hub_dir = Path(args.hub_data_dir).expanduser() if args.hub_data_dir else app.default_hub_dir()
+    sys.stderr.write("ฮับทดสอบไม่ตรวจสิทธิ์ (--no-auth): กฎของหน่วยบริการใช้ไม่ได้ / "
+                     "Sandbox hub without authentication: facility rules do not apply.\n")
+    return serve(hub_dir, host=args.host, port=args.port,
+                 limits=Limits(max_bundle_entries=max(1, args.max_bundle_entries)))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -43,6 +43,11 @@ def _model_class(resource_type: str) -> Any | None:
         return None
 
 
+def is_resource_type(name: str) -> bool:
+    """True for a FHIR R4 resource type name (Bundle included)."""
+    return name[:1].isupper() and _model_class(name) is not None
+
+
 def _path(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:

@@ -98,7 +98,7 @@ def _apply_key(conn: Connection, key: bytes) -> None:
 
 
 def connect(path: Path, key: bytes | None, *, create: bool = False, migrate_schema: bool = True,
-            check_same_thread: bool = True) -> Connection:
+            check_same_thread: bool = True, cache_kib: int = CACHE_KIB) -> Connection:
     """Open (or with create=True, make) the database and bring its schema up to date.
 
     The caller has already checked the key against the folder's key check, so a
@@ -124,7 +124,7 @@ def connect(path: Path, key: bytes | None, *, create: bool = False, migrate_sche
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA temp_store = MEMORY")
             conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+            conn.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
             if migrate_schema and found < LATEST_VERSION:
                 migrate(conn)
     except BaseException:

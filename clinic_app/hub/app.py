@@ -1,0 +1,158 @@
+"""HTTP for the sandbox hub: a Starlette (ASGI) app serving the FHIR API under `/fhir`.
+
+Maps requests to `Engine` interactions and back; checks content type and body size;
+turns every error into an OperationOutcome with the right status, so a malformed request
+never stops the server. Responses are `application/fhir+json`, gzip-compressed when the
+client accepts it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from clinic_app.hub.engine import Engine, Reply
+from clinic_app.hub.errors import HubError, operation_outcome
+
+log = logging.getLogger(__name__)
+
+FHIR_JSON = "application/fhir+json; charset=utf-8"
+_ACCEPTED_TYPES = ("application/fhir+json", "application/json", "application/json+fhir")
+
+
+def _response(reply: Reply) -> Response:
+    body = b"" if reply.body is None else json.dumps(reply.body, ensure_ascii=False,
+                                                       separators=(",", ":")).encode("utf-8")
+    return Response(body, status_code=reply.status, headers=reply.headers, media_type=FHIR_JSON)
+
+
+def _error(exc: HubError) -> Response:
+    return _response(Reply(exc.status, exc.outcome(), exc.headers))
+
+
+def base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + "/fhir"
+
+
+async def _body(request: Request, limit: int) -> Any:
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype not in _ACCEPTED_TYPES:
+        raise HubError(415, "send FHIR JSON with Content-Type: application/fhir+json", code="not-supported")
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise HubError(413, f"the request body is larger than this server's limit of {limit} bytes",
+                       code="too-costly")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HubError(413, f"the request body is larger than this server's limit of {limit} bytes",
+                           code="too-costly")
+        chunks.append(chunk)
+    try:
+        return json.loads(b"".join(chunks).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise HubError(400, f"the body is not valid JSON ({type(exc).__name__})", code="structure") from exc
+
+
+def build_app(engine: Engine) -> Starlette:
+    limit = engine.limits.max_body_bytes
+
+    async def metadata(request: Request) -> Response:
+        return _response(Reply(200, engine.capability(base_url(request))))
+
+    async def base(request: Request) -> Response:
+        if request.method == "POST":
+            return _response(engine.bundle(await _body(request, limit), base_url(request)))
+        raise HubError(400, "use GET [base]/metadata, a resource type, or POST a Bundle", code="not-supported")
+
+    async def system_history(request: Request) -> Response:
+        return _response(engine.history(None, None, list(request.query_params.multi_items()), base_url(request)))
+
+    async def type_level(request: Request) -> Response:
+        rtype = request.path_params["rtype"]
+        b = base_url(request)
+        if request.method == "GET":
+            return _response(engine.search(rtype, list(request.query_params.multi_items()), b))
+        body = await _body(request, limit)
+        if request.method == "POST":
+            return _response(engine.create(rtype, body, b, if_none_exist=request.headers.get("if-none-exist")))
+        if request.method == "PUT":
+            if not request.url.query:
+                raise HubError(400, "PUT needs an id (Type/id) or search parameters", code="invalid")
+            return _response(engine.conditional_update(rtype, request.url.query, body, b,
+                                                       if_match=request.headers.get("if-match")))
+        raise HubError(405, f"{request.method} is not supported here", code="not-supported")
+
+    async def type_history(request: Request) -> Response:
+        return _response(engine.history(request.path_params["rtype"], None,
+                                        list(request.query_params.multi_items()), base_url(request)))
+
+    async def instance(request: Request) -> Response:
+        rtype, rid = request.path_params["rtype"], request.path_params["rid"]
+        b = base_url(request)
+        if request.method == "GET":
+            return _response(engine.read(rtype, rid, b))
+        if request.method == "PUT":
+            return _response(engine.update(rtype, rid, await _body(request, limit), b,
+                                           if_match=request.headers.get("if-match")))
+        if request.method == "DELETE":
+            return _response(engine.delete(rtype, rid))
+        raise HubError(405, f"{request.method} is not supported here", code="not-supported")
+
+    async def instance_history(request: Request) -> Response:
+        p = request.path_params
+        return _response(engine.history(p["rtype"], p["rid"], list(request.query_params.multi_items()),
+                                        base_url(request)))
+
+    async def vread(request: Request) -> Response:
+        p = request.path_params
+        return _response(engine.vread(p["rtype"], p["rid"], p["vid"], base_url(request)))
+
+    async def operation(request: Request) -> Response:
+        p = request.path_params
+        if p["rtype"] == "Patient" and p["op"] == "$everything" and request.method in ("GET", "POST"):
+            return _response(engine.everything(p["rid"], base_url(request)))
+        raise HubError(404, f"operation {p['op']} is not supported on {p['rtype']}", code="not-supported")
+
+    async def hub_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HubError)
+        return _error(exc)
+
+    async def crash(request: Request, exc: Exception) -> Response:
+        log.exception("hub request failed", exc_info=exc)
+        return _response(Reply(500, operation_outcome("internal error in the sandbox hub", code="exception",
+                                                      severity="fatal")))
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return _error(HubError(404, f"nothing at {request.url.path}", code="not-found"))
+
+    async def method_not_allowed(request: Request, exc: Exception) -> Response:
+        return _error(HubError(405, f"{request.method} is not supported at {request.url.path}", code="not-supported"))
+
+    methods = ["GET", "POST", "PUT", "DELETE"]
+    routes = [
+        Route("/fhir/metadata", metadata, methods=["GET"]),
+        Route("/fhir", base, methods=methods),
+        Route("/fhir/", base, methods=methods),
+        Route("/fhir/_history", system_history, methods=["GET"]),
+        Route("/fhir/{rtype}", type_level, methods=methods),
+        Route("/fhir/{rtype}/_history", type_history, methods=["GET"]),
+        Route("/fhir/{rtype}/{rid}/_history", instance_history, methods=["GET"]),
+        Route("/fhir/{rtype}/{rid}/_history/{vid}", vread, methods=["GET"]),
+        Route("/fhir/{rtype}/{rid}/{op:str}", operation, methods=["GET", "POST"]),
+        Route("/fhir/{rtype}/{rid}", instance, methods=methods),
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(GZipMiddleware, minimum_size=1024)],
+        exception_handlers={HubError: hub_error, Exception: crash, 404: not_found, 405: method_not_allowed},
+    )

@@ -1,0 +1,423 @@
+"""The FHIR R4 interactions of the sandbox hub, apart from HTTP: read, vread, create,
+update (PUT creates with the client's id), conditional create and update, delete,
+search, history, transaction and batch bundles.
+
+Each interaction returns a `Reply` (status, body, headers); errors are `HubError`s with an
+OperationOutcome. The HTTP layer (`hub/app.py`) only maps requests to these calls.
+
+Idempotence: a PUT whose content equals the current version (ignoring meta.versionId and
+meta.lastUpdated) makes no new version and answers 200 with the current one, also when its
+If-Match names the version before: that is how a client's resend after a lost response is
+recognised, so a resend never duplicates a change.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import datetime as _dt
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from clinic_app.core.fhir import is_resource_type, is_valid_id, rewrite_references, validate_resource
+from clinic_app.hub.errors import HubError, bad_request, operation_outcome
+from clinic_app.hub.search import SEARCH_PARAMS, Criteria, parse, to_instant
+from clinic_app.hub.storage import HubStore, Stored
+
+FHIR_VERSION = "4.0.1"
+
+
+@dataclass
+class Reply:
+    status: int
+    body: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bundle_entries: int = 500
+    max_body_bytes: int = 20 * 1024 * 1024
+    transactions: bool = True
+    everything: bool = True
+    tag_search: bool = True
+
+
+def http_date(instant: str) -> str:
+    moment = _dt.datetime.strptime(instant, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=_dt.timezone.utc)
+    return email.utils.format_datetime(moment, usegmt=True)
+
+
+def _same_content(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    def strip(r: dict[str, Any]) -> dict[str, Any]:
+        meta = {k: v for k, v in (r.get("meta") or {}).items() if k not in ("versionId", "lastUpdated")}
+        out = {k: v for k, v in r.items() if k not in ("meta", "id")}
+        if meta:
+            out["meta"] = meta
+        return out
+
+    return json.dumps(strip(a), sort_keys=True) == json.dumps(strip(b), sort_keys=True)
+
+
+def parse_etag(value: str | None) -> int | None:
+    if not value:
+        return None
+    text = value.strip()
+    if text.startswith("W/"):
+        text = text[2:]
+    text = text.strip('"')
+    if not text.isdigit():
+        raise bad_request("If-Match must be a version tag such as W/\"3\"", code="value")
+    return int(text)
+
+
+class Engine:
+    def __init__(self, store: HubStore, *, limits: Limits | None = None) -> None:
+        self.store = store
+        self.limits = limits or Limits()
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _ok(self, stored: Stored, status: int, base: str) -> Reply:
+        headers = {"ETag": stored.etag, "Last-Modified": http_date(stored.last_updated)}
+        if status == 201:
+            headers["Location"] = f"{base}/{stored.type}/{stored.id}/_history/{stored.version}"
+        return Reply(status, stored.resource, headers)
+
+    def check_resource(self, rtype: str, body: Any, *, prefix: str = "", index: int | None = None) -> None:
+        if not isinstance(body, dict):
+            raise bad_request("the body must be a FHIR resource (a JSON object)")
+        if body.get("resourceType") != rtype:
+            raise bad_request(f"resourceType must be {rtype}", expression=[f"{prefix}resourceType"])
+        problems = validate_resource(body, index=index, prefix=prefix)
+        if problems:
+            raise HubError(422, "; ".join(p.describe() for p in problems[:20]), code="invalid",
+                           expression=[p.path for p in problems[:20]])
+
+    @staticmethod
+    def check_type(rtype: str) -> None:
+        if not is_resource_type(rtype) or rtype == "Bundle":
+            raise HubError(404, f"unknown resource type {rtype!r}", code="not-supported")
+
+    @staticmethod
+    def check_id(rid: str) -> None:
+        if not is_valid_id(rid):
+            raise bad_request(f"{rid!r} is not a valid FHIR id", code="value")
+
+    # -- instance interactions --------------------------------------------------------------
+
+    def read(self, rtype: str, rid: str, base: str) -> Reply:
+        self.check_type(rtype)
+        self.check_id(rid)
+        return self._ok(self.store.read(rtype, rid), 200, base)
+
+    def vread(self, rtype: str, rid: str, version: str, base: str) -> Reply:
+        self.check_type(rtype)
+        self.check_id(rid)
+        if not version.isdigit():
+            raise HubError(404, f"{rtype}/{rid} has no version {version!r}", code="not-found")
+        return self._ok(self.store.vread(rtype, rid, int(version)), 200, base)
+
+    def create(self, rtype: str, body: Any, base: str, *, if_none_exist: str | None = None) -> Reply:
+        self.check_type(rtype)
+        self.check_resource(rtype, body)
+        with self.store.transaction():
+            if if_none_exist:
+                found = self._matches(rtype, if_none_exist, limit=2)
+                if len(found) > 1:
+                    raise HubError(412, "If-None-Exist matched more than one resource", code="multiple-matches")
+                if found:
+                    return self._ok(found[0], 200, base)
+            stored, _ = self.store.put(rtype, str(uuid.uuid4()), body, method="POST")
+        return self._ok(stored, 201, base)
+
+    def update(self, rtype: str, rid: str, body: Any, base: str, *, if_match: str | None = None) -> Reply:
+        self.check_type(rtype)
+        self.check_id(rid)
+        self.check_resource(rtype, body)
+        if body.get("id") not in (None, rid):
+            raise bad_request("the id in the body differs from the id in the URL", expression=["id"])
+        expected = parse_etag(if_match)
+        with self.store.transaction():
+            current = self.store.current(rtype, rid)
+            if current and not current.deleted and current.resource and _same_content(current.resource, body) \
+                    and (expected is None or expected <= current.version):
+                return self._ok(current, 200, base)
+            stored, created = self.store.put(rtype, rid, body, if_match=expected)
+        return self._ok(stored, 201 if created else 200, base)
+
+    def conditional_update(self, rtype: str, query: str, body: Any, base: str, *,
+                           if_match: str | None = None) -> Reply:
+        self.check_type(rtype)
+        with self.store.transaction():
+            found = self._matches(rtype, query, limit=2)
+            if len(found) > 1:
+                raise HubError(412, "the conditional update matched more than one resource", code="multiple-matches")
+            if found:
+                return self.update(rtype, found[0].id, {**body, "id": found[0].id}, base, if_match=if_match)
+            rid = body.get("id") if isinstance(body, dict) and body.get("id") else str(uuid.uuid4())
+            return self.update(rtype, rid, body, base, if_match=if_match)
+
+    def delete(self, rtype: str, rid: str) -> Reply:
+        self.check_type(rtype)
+        self.check_id(rid)
+        stored = self.store.delete(rtype, rid)
+        headers = {"ETag": stored.etag} if stored else {}
+        return Reply(200, operation_outcome(f"{rtype}/{rid} deleted" if stored else "nothing to delete"), headers)
+
+    def _matches(self, rtype: str, query: str, *, limit: int) -> list[Stored]:
+        params = parse_qsl(query.lstrip("?"), keep_blank_values=True)
+        if not params:
+            raise bad_request("a conditional interaction needs search parameters")
+        crit = parse(rtype, params)
+        crit.count = limit
+        found, _ = self.store.search(rtype, crit)
+        return found
+
+    # -- search -------------------------------------------------------------------------------
+
+    def search(self, rtype: str, params: list[tuple[str, str]], base: str) -> Reply:
+        self.check_type(rtype)
+        if not self.limits.tag_search and any(k.split(":")[0] == "_tag" for k, _ in params):
+            raise bad_request("this server does not support searching by _tag", code="not-supported")
+        crit = parse(rtype, params)
+        if crit.summary_count:
+            return Reply(200, {"resourceType": "Bundle", "type": "searchset", "total": self.store.count(rtype, crit)})
+        page, cursor = self.store.search(rtype, crit)
+        return Reply(200, self._searchset(rtype, params, base, page, cursor, crit))
+
+    def _searchset(self, rtype: str, params: list[tuple[str, str]], base: str, page: list[Stored],
+                   cursor: tuple[str, str] | None, crit: Criteria) -> dict[str, Any]:
+        from urllib.parse import urlencode
+
+        kept = [(k, v) for k, v in params if k != "_cursor"]
+        links = [{"relation": "self", "url": f"{base}/{rtype}?{urlencode(params)}"}]
+        if cursor:
+            links.append({"relation": "next",
+                          "url": f"{base}/{rtype}?{urlencode([*kept, ('_cursor', ','.join(cursor))])}"})
+        return {
+            "resourceType": "Bundle", "type": "searchset", "link": links,
+            "entry": [{"fullUrl": f"{base}/{s.type}/{s.id}", "resource": s.resource, "search": {"mode": "match"}}
+                      for s in page],
+        }
+
+    # -- history ---------------------------------------------------------------------------------
+
+    def history(self, rtype: str | None, rid: str | None, params: list[tuple[str, str]], base: str) -> Reply:
+        from urllib.parse import urlencode
+
+        if rtype:
+            self.check_type(rtype)
+        since, count, after = None, 100, None
+        for key, value in params:
+            if key == "_since":
+                since = to_instant(value)
+            elif key == "_count":
+                if not value.isdigit():
+                    raise bad_request("_count must be a whole number", code="value")
+                count = max(1, min(1000, int(value)))
+            elif key == "_cursor":
+                if not value.isdigit():
+                    raise bad_request("bad paging cursor", code="value")
+                after = int(value)
+            elif key not in ("_format",):
+                raise bad_request(f"unknown history parameter {key!r}; supported: _since, _count", code="not-supported")
+        rows, next_seq = self.store.history(rtype, rid, since=since, count=count, after_seq=after)
+        path = "/".join(p for p in (rtype, rid) if p)
+        url = f"{base}/{path + '/' if path else ''}_history"
+        kept = [(k, v) for k, v in params if k != "_cursor"]
+        links = [{"relation": "self", "url": f"{url}?{urlencode(params)}"}]
+        if next_seq is not None:
+            links.append({"relation": "next", "url": f"{url}?{urlencode([*kept, ('_cursor', str(next_seq))])}"})
+        entries = []
+        for _seq, stored, method in rows:
+            entry: dict[str, Any] = {
+                "fullUrl": f"{base}/{stored.type}/{stored.id}",
+                "request": {"method": method if method != "POST" else "POST",
+                            "url": stored.type if method == "POST" else f"{stored.type}/{stored.id}"},
+                "response": {"status": "204" if stored.deleted else ("201" if stored.version == 1 else "200"),
+                             "etag": stored.etag, "lastModified": stored.last_updated},
+            }
+            if stored.resource is not None:
+                entry["resource"] = stored.resource
+            entries.append(entry)
+        return Reply(200, {"resourceType": "Bundle", "type": "history", "link": links, "entry": entries})
+
+    # -- $everything ---------------------------------------------------------------------------------
+
+    PATIENT_COMPARTMENT = ("AllergyIntolerance", "Condition", "Encounter", "Immunization", "MedicationDispense",
+                           "MedicationRequest", "Observation", "Procedure", "ServiceRequest", "Consent")
+
+    def everything(self, rid: str, base: str) -> Reply:
+        if not self.limits.everything:
+            raise HubError(404, "$everything is not supported by this server", code="not-supported")
+        patient = self.store.read("Patient", rid)
+        entries = [{"fullUrl": f"{base}/Patient/{rid}", "resource": patient.resource}]
+        for rtype in self.PATIENT_COMPARTMENT:
+            crit = Criteria(count=1000)
+            crit.conditions.append(parse(rtype, [("patient", f"Patient/{rid}")]).conditions[0])
+            while True:
+                page, cursor = self.store.search(rtype, crit)
+                entries += [{"fullUrl": f"{base}/{s.type}/{s.id}", "resource": s.resource} for s in page]
+                if cursor is None:
+                    break
+                crit.cursor = cursor
+        return Reply(200, {"resourceType": "Bundle", "type": "searchset", "total": len(entries), "entry": entries})
+
+    # -- bundles ------------------------------------------------------------------------------------
+
+    def bundle(self, body: Any, base: str) -> Reply:
+        if not isinstance(body, dict) or body.get("resourceType") != "Bundle":
+            raise bad_request("POST to the base takes a transaction or batch Bundle")
+        kind = body.get("type")
+        entries = body.get("entry") or []
+        if not isinstance(entries, list):
+            raise bad_request("Bundle.entry must be a list", expression=["entry"])
+        if len(entries) > self.limits.max_bundle_entries:
+            raise HubError(413, f"the Bundle has {len(entries)} entries; this server takes at most "
+                                f"{self.limits.max_bundle_entries} per Bundle: split it", code="too-costly")
+        if kind == "transaction":
+            if not self.limits.transactions:
+                raise bad_request("this server does not support transactions", code="not-supported")
+            return self._transaction(entries, base)
+        if kind == "batch":
+            return self._batch(entries, base)
+        raise bad_request("Bundle.type must be transaction or batch", expression=["type"])
+
+    def _request_of(self, i: int, entry: Any) -> tuple[str, str, str]:
+        if not isinstance(entry, dict) or not isinstance(entry.get("request"), dict):
+            raise bad_request(f"entry {i} has no request", expression=[f"entry[{i}].request"])
+        method = str(entry["request"].get("method", "")).upper()
+        url = str(entry["request"].get("url", ""))
+        if method not in ("GET", "POST", "PUT", "DELETE") or not url:
+            raise bad_request(f"entry {i}: request.method and request.url are required",
+                              expression=[f"entry[{i}].request"])
+        path, _, query = url.partition("?")
+        parts = urlsplit(path).path.strip("/").split("/")
+        if method != "POST" and len(parts) >= 2 and parts[-2][:1].isupper():
+            return method, f"{parts[-2]}/{parts[-1]}", query
+        return method, parts[-1], query
+
+    def _transaction(self, entries: list[Any], base: str) -> Reply:
+        plan, mapping = [], {}
+        for i, entry in enumerate(entries):
+            method, path, query = self._request_of(i, entry)
+            rtype = path.split("/")[0]
+            full_url = entry.get("fullUrl")
+            rid = path.split("/")[1] if "/" in path else None
+            if method == "POST":
+                rid = str(uuid.uuid4())
+            if isinstance(full_url, str) and full_url.startswith("urn:uuid:") and rid:
+                mapping[full_url] = f"{rtype}/{rid}"
+            plan.append((i, method, rtype, rid, query, entry))
+        replies = []
+        with self.store.transaction():
+            for i, method, rtype, rid, query, entry in plan:
+                resource = rewrite_references(entry.get("resource"), mapping) if "resource" in entry else None
+                try:
+                    replies.append(self._entry(method, rtype, rid, query, resource, entry["request"], base,
+                                               post_id=rid if method == "POST" else None, index=i))
+                except HubError as exc:
+                    exc.diagnostics = f"entry {i}: {exc.diagnostics}"
+                    exc.expression = exc.expression or [f"entry[{i}]"]
+                    raise
+        return Reply(200, {"resourceType": "Bundle", "type": "transaction-response",
+                           "entry": [self._response_entry(r) for r in replies]})
+
+    def _batch(self, entries: list[Any], base: str) -> Reply:
+        out = []
+        for i, entry in enumerate(entries):
+            try:
+                method, path, query = self._request_of(i, entry)
+                rtype = path.split("/")[0]
+                rid = path.split("/")[1] if "/" in path else None
+                out.append(self._response_entry(self._entry(method, rtype, rid, query, entry.get("resource"),
+                                                            entry["request"], base, index=i)))
+            except HubError as exc:
+                out.append({"response": {"status": str(exc.status), "outcome": exc.outcome()}})
+        return Reply(200, {"resourceType": "Bundle", "type": "batch-response", "entry": out})
+
+    def _entry(self, method: str, rtype: str, rid: str | None, query: str, resource: Any,
+               request: dict[str, Any], base: str, *, post_id: str | None = None, index: int = 0) -> Reply:
+        if method == "GET":
+            if rid:
+                return self.read(rtype, rid, base)
+            return self.search(rtype, parse_qsl(query, keep_blank_values=True), base)
+        if method == "DELETE":
+            if not rid:
+                raise bad_request("conditional delete is not supported", code="not-supported")
+            return self.delete(rtype, rid)
+        if method == "POST":
+            self.check_type(rtype)
+            self.check_resource(rtype, resource, prefix=f"entry[{index}].resource.", index=index)
+            if request.get("ifNoneExist"):
+                found = self._matches(rtype, str(request["ifNoneExist"]), limit=2)
+                if len(found) > 1:
+                    raise HubError(412, "ifNoneExist matched more than one resource", code="multiple-matches")
+                if found:
+                    return self._ok(found[0], 200, base)
+            stored, _ = self.store.put(rtype, post_id or str(uuid.uuid4()), resource, method="POST")
+            return self._ok(stored, 201, base)
+        if rid:
+            return self.update(rtype, rid, resource, base, if_match=request.get("ifMatch"))
+        return self.conditional_update(rtype, query, resource, base, if_match=request.get("ifMatch"))
+
+    @staticmethod
+    def _response_entry(reply: Reply) -> dict[str, Any]:
+        response: dict[str, Any] = {"status": str(reply.status)}
+        if "Location" in reply.headers:
+            response["location"] = reply.headers["Location"]
+        if "ETag" in reply.headers:
+            response["etag"] = reply.headers["ETag"]
+        if reply.body and isinstance(reply.body.get("meta"), dict) and reply.body["meta"].get("lastUpdated"):
+            response["lastModified"] = reply.body["meta"]["lastUpdated"]
+        entry: dict[str, Any] = {"response": response}
+        if reply.body is not None and reply.body.get("resourceType") not in (None, "OperationOutcome"):
+            entry["resource"] = reply.body
+            if reply.body.get("id"):
+                entry["fullUrl"] = f"{reply.body['resourceType']}/{reply.body['id']}"
+        return entry
+
+    # -- capability --------------------------------------------------------------------------------
+
+    def capability(self, base: str) -> dict[str, Any]:
+        interactions = [{"code": c} for c in ("read", "vread", "update", "delete", "create", "search-type",
+                                               "history-instance", "history-type")]
+        params = [{"name": n, "type": "token" if n in ("_id", "_tag", "identifier", "status", "code")
+                   else "date" if n == "_lastUpdated" else "reference"}
+                  for n in SEARCH_PARAMS if self.limits.tag_search or n != "_tag"]
+        resource: dict[str, Any] = {
+            "type": "Resource", "interaction": interactions, "versioning": "versioned-update",
+            "readHistory": True, "updateCreate": True, "conditionalCreate": True,
+            "conditionalUpdate": True, "conditionalDelete": "not-supported",
+            "searchParam": params,
+        }
+        types = sorted(self._known_types())
+        rest: dict[str, Any] = {
+            "mode": "server",
+            "resource": [{**resource, "type": t} for t in types],
+            "interaction": ([{"code": "transaction"}] if self.limits.transactions else [])
+            + [{"code": "batch"}, {"code": "history-system"}],
+        }
+        if self.limits.everything:
+            rest["resource"] = [
+                {**r, "operation": [{"name": "everything",
+                                      "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"}]}
+                if r["type"] == "Patient" else r for r in rest["resource"]]
+        return {
+            "resourceType": "CapabilityStatement", "status": "active", "date": "2026-11-25",
+            "kind": "instance", "fhirVersion": FHIR_VERSION, "format": ["application/fhir+json", "json"],
+            "software": {"name": "clinic-app sandbox hub (MOPH Cloud / Health Link stand-in)"},
+            "implementation": {"description": "Sandbox Health Link hub", "url": base},
+            "extension": [{"url": "https://clinic-app.invalid/fhir/StructureDefinition/max-bundle-entries",
+                           "valueInteger": self.limits.max_bundle_entries}],
+            "rest": [rest],
+        }
+
+    @staticmethod
+    def _known_types() -> list[str]:
+        return ["AllergyIntolerance", "AuditEvent", "Condition", "Consent", "Encounter", "Immunization",
+                "MedicationDispense", "MedicationRequest", "Observation", "Organization", "Patient",
+                "Practitioner", "Procedure", "Provenance", "ServiceRequest", "Task"]
