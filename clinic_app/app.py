@@ -27,7 +27,8 @@ class RedactingFormatter(logging.Formatter):
 
 
 def configure_logging(log_dir: Path | None, *, level: int = logging.INFO) -> Path | None:
-    """Log to a rotating file in `log_dir` (made if missing); returns its path."""
+    """Log to a rotating file in `log_dir` (made if missing), else in the per-user log
+    folder; returns the file's path (None when nothing can be written)."""
     # A full or read-only disk must not print logging's own tracebacks at the user.
     logging.raiseExceptions = False
     root = logging.getLogger()
@@ -36,24 +37,33 @@ def configure_logging(log_dir: Path | None, *, level: int = logging.INFO) -> Pat
         if getattr(handler, "_clinic_app", False):
             root.removeHandler(handler)
             handler.close()
-    if log_dir is None:
-        # Without a data folder there is nowhere to log; say nothing rather than let
-        # logging's last-resort handler print warnings at the user.
+    for folder in ([log_dir] if log_dir is not None else []) + [_fallback_log_dir()]:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / LOG_FILE
+            handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5,
+                                                           encoding="utf-8")
+            break
+        except OSError:
+            continue
+    else:
+        # Nowhere to write: stay silent rather than let logging's last-resort handler
+        # print unredacted records at the user.
         quiet = logging.NullHandler()
         quiet._clinic_app = True  # type: ignore[attr-defined]
         root.addHandler(quiet)
-        return None
-    try:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        path = log_dir / LOG_FILE
-        handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5,
-                                                       encoding="utf-8")
-    except OSError:
         return None
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler._clinic_app = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     return path
+
+
+def _fallback_log_dir() -> Path:
+    """Where to log before (or without) a data folder: the OS's per-user log folder."""
+    import platformdirs
+
+    return Path(platformdirs.user_log_dir("clinic-app", appauthor=False))
 
 
 def build_keystore() -> KeyStore:
@@ -85,8 +95,8 @@ def default_hub_dir() -> Path:
     return default_data_dir() / "hub"
 
 
-def open_for_cli(data_dir: Path, passphrase: PassphraseSource | None) -> Installation:
-    return open_installation(data_dir, keys=build_keystore(), passphrase=passphrase)
+def open_for_cli(data_dir: Path, passphrase: PassphraseSource | None, *, verify_open: bool = True) -> Installation:
+    return open_installation(data_dir, keys=build_keystore(), passphrase=passphrase, verify_open=verify_open)
 
 
 def run_gui(data_dir: Path, passphrase: PassphraseSource | None) -> int:

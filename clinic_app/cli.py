@@ -12,6 +12,7 @@ import argparse
 import getpass
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,9 @@ def _print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
 
 
+state: dict[str, Path | None] = {"log": None}
+
+
 def _run(args: argparse.Namespace) -> int:
     data_dir = resolve_data_dir(args.data_dir)
     passphrase = _passphrase(args)
@@ -121,19 +125,24 @@ def _run(args: argparse.Namespace) -> int:
         return app.run_gui(data_dir, passphrase)
     if args.command == "hub":
         return _run_hub(args)
-    app.configure_logging(data_dir / "logs" if (data_dir / "clinic-app.json").exists() else None)
+    state["log"] = app.configure_logging(data_dir / "logs" if (data_dir / "clinic-app.json").exists() else None)
     if args.command == "init":
         inst = initialise(data_dir, hcode=args.hcode, name=args.name, hub_url=args.hub_url,
                           auth=not args.no_auth, training=args.training, keys=app.build_keystore(),
                           passphrase=passphrase)
-        app.configure_logging(inst.folder.log_dir)
+        state["log"] = app.configure_logging(inst.folder.log_dir)
+        inst.close()
         source = inst.marker["key"]["source"]
         print(f"ตั้งค่าโฟลเดอร์ข้อมูลแล้ว / Data folder ready: {inst.folder.path}")
         print(f"กุญแจเก็บใน / Key kept in: {'OS keyring' if source == 'keyring' else 'passphrase-wrapped file'}")
         return EXIT_OK
-    inst = app.open_for_cli(data_dir, passphrase)
+    inst = app.open_for_cli(data_dir, passphrase,
+                            verify_open=not (args.command == "db" and args.db_command == "restore"))
     if args.command == "db":
-        return _run_db(args, inst)
+        try:
+            return _run_db(args, inst)
+        finally:
+            inst.close()
     store = inst.connect()
     try:
         service = RecordService(store, actor=DEVICE_ACTOR)
@@ -159,6 +168,7 @@ def _run(args: argparse.Namespace) -> int:
             print(f"เพิ่มข้อมูลตัวอย่างแล้ว / Demo data added: {args.patients} patients, {changes.total} resources")
     finally:
         store.close()
+        inst.close()
     return EXIT_OK
 
 
@@ -178,6 +188,9 @@ def _run_db(args: argparse.Namespace, inst: Any) -> int:
     elif args.db_command == "rekey":
         rotate_key(inst)
         print("เปลี่ยนกุญแจเข้ารหัสแล้ว / The database is now encrypted under a new key.")
+        print("คำเตือน: ไฟล์สำรองที่ทำก่อนหน้านี้เปิดด้วยกุญแจใหม่ไม่ได้ โปรดสำรองข้อมูลใหม่ทันที\n"
+              "Warning: backups made before this do not open with the new key. Make a new backup now "
+              "(clinic-app db backup FILE).")
     return EXIT_OK
 
 
@@ -211,8 +224,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("ยกเลิก / Interrupted\n")
         return 130
+    except BrokenPipeError:
+        # `export-fhir | head`: the reader stopped reading; that is not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception:  # noqa: BLE001 - the bug tier: log the traceback, show where it is
+        if state["log"] is None:
+            state["log"] = app.configure_logging(None)
         log.exception("unexpected error")
-        sys.stderr.write("เกิดข้อผิดพลาดภายในโปรแกรม ข้อมูลที่บันทึกแล้วยังอยู่ครบ รายละเอียดอยู่ในไฟล์บันทึก (logs)\n"
-                         "Internal error; saved data is intact. Details are in the log file in the data folder's logs/.\n")
+        where = state["log"] or "(no log could be written)"
+        sys.stderr.write("เกิดข้อผิดพลาดภายในโปรแกรม ข้อมูลที่บันทึกแล้วยังอยู่ครบ รายละเอียดอยู่ในไฟล์บันทึก\n"
+                         f"Internal error; saved data is intact. Details are in the log: {where}\n")
         return EXIT_FAILURE

@@ -158,6 +158,28 @@ class NotClinicFolderError(StoreError):
             )
 
 
+class DatabaseBusyError(StoreError):
+    code = "busy"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "ฐานข้อมูลกำลังถูกใช้งานโดยหน้าต่างหรือคำสั่งอื่นของ clinic-app โปรดรอสักครู่แล้วลองใหม่",
+            "The database is busy in another clinic-app window or command. Wait a moment and try again.",
+        )
+
+
+class FolderInUseError(StoreError):
+    code = "in-use"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "โฟลเดอร์ข้อมูลนี้เปิดอยู่ในหน้าต่างหรือคำสั่งอื่นของ clinic-app "
+            "โปรดปิดก่อน แล้วจึงกู้คืนหรือเปลี่ยนกุญแจ ไม่ได้แก้ไขอะไร",
+            "This data folder is open in another clinic-app window or command. Close it first, "
+            "then restore or change the key. Nothing was changed.",
+        )
+
+
 class AlreadyInitialisedError(StoreError):
     code = "already-initialised"
 

@@ -159,7 +159,7 @@ def patient_index(resource: Resource, systems: IdentifierSystems) -> PatientInde
         if not value:
             continue
         if systems.is_cid(system):
-            cids.append(str(value))
+            cids.append(re.sub(r"[\s\-]", "", str(value)))
         elif isinstance(system, str) and is_local_system(system, "HN"):
             hns.append(str(value))
     phones = [
@@ -173,6 +173,29 @@ def patient_index(resource: Resource, systems: IdentifierSystems) -> PatientInde
 def now_instant() -> str:
     """An FHIR instant for 'now', used only for local bookkeeping, never as a sync checkpoint."""
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def reference_paths(value: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """(path, reference) for every `reference` string inside a resource."""
+    found: list[tuple[str, str]] = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            path = f"{prefix}.{k}" if prefix else k
+            if k == "reference" and isinstance(v, str):
+                found.append((path, v))
+            else:
+                found += reference_paths(v, path)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found += reference_paths(v, f"{prefix}[{i}]")
+    return found
+
+
+def cid_identifier_paths(resource: Resource, systems: IdentifierSystems) -> list[tuple[str, str]]:
+    """(path, value) of each citizen-ID identifier in a resource."""
+    return [(f"identifier[{i}].value", str(ident.get("value", "")))
+            for i, ident in enumerate(resource.get("identifier", []) or [])
+            if isinstance(ident, dict) and systems.is_cid(ident.get("system"))]
 
 
 def rewrite_references(value: Any, mapping: dict[str, str]) -> Any:

@@ -19,11 +19,17 @@ from pathlib import Path
 from typing import Any
 
 from clinic_app import __version__
-from clinic_app.core.errors import CorruptDatabaseError, InvalidInputError, Problem, WrongKeyError
+from clinic_app.core.errors import (
+    CorruptDatabaseError,
+    InvalidInputError,
+    NotClinicFolderError,
+    Problem,
+    WrongKeyError,
+)
 from clinic_app.core.thai import is_valid_hcode
 from clinic_app.security.keys import KeyStore, PassphraseSource, new_key
 from clinic_app.store import database
-from clinic_app.store.folder import DataFolder
+from clinic_app.store.folder import DataFolder, FolderLock
 from clinic_app.store.records import RecordStore
 
 log = logging.getLogger(__name__)
@@ -40,6 +46,18 @@ class Installation:
     key: bytes = field(repr=False)
     keys: KeyStore
     passphrase: PassphraseSource | None = field(default=None, repr=False)
+    lock: FolderLock | None = field(default=None, repr=False)
+
+    def folder_lock(self) -> FolderLock:
+        if self.lock is None:
+            self.lock = FolderLock(self.folder.path)
+            self.lock.acquire_shared()
+        return self.lock
+
+    def close(self) -> None:
+        """Let go of the folder lock (connections are closed by whoever opened them)."""
+        if self.lock is not None:
+            self.lock.release()
 
     @property
     def installation_id(self) -> str:
@@ -66,6 +84,8 @@ def initialise(path: Path, *, hcode: str, name: str | None = None, hub_url: str 
     validate_hcode(hcode)
     folder = DataFolder(path)
     folder.prepare_new()
+    lock = FolderLock(folder.path)
+    lock.acquire_shared()
     label = str(uuid.uuid4())
     key = new_key()
     spec = keys.store(label, key, passphrase=passphrase)
@@ -94,20 +114,39 @@ def initialise(path: Path, *, hcode: str, name: str | None = None, hub_url: str 
         for suffix in ("", "-wal", "-shm"):
             Path(f"{folder.db_path}{suffix}").unlink(missing_ok=True)
         keys.forget(label, spec)
+        lock.release()
         raise
     log.info("initialised a data folder (installation %s)", label[:8])
-    return Installation(folder, marker, key, keys, passphrase)
+    return Installation(folder, marker, key, keys, passphrase, lock)
 
 
-def open_installation(path: Path, *, keys: KeyStore,
-                      passphrase: PassphraseSource | None = None) -> Installation:
+def open_installation(path: Path, *, keys: KeyStore, passphrase: PassphraseSource | None = None,
+                      verify_open: bool = True) -> Installation:
+    """Open a data folder. verify_open=False checks the key but not the database file, for
+    `db restore`, which must work when the live file is damaged or missing."""
     folder = DataFolder(path)
     marker = folder.read_marker()
+    if not isinstance(marker.get("installation_id"), str) or not isinstance(marker.get("key"), dict):
+        raise NotClinicFolderError(has_other_files=True)
     label = str(marker["installation_id"])
     spec = marker["key"]
     key = keys.load(label, spec, passphrase=passphrase)
-    inst = Installation(folder, marker, key, keys, passphrase)
+    lock = FolderLock(folder.path)
+    lock.acquire_shared()
+    inst = Installation(folder, marker, key, keys, passphrase, lock)
+    try:
+        return _verified(inst, verify_open=verify_open)
+    except BaseException:
+        lock.release()
+        raise
+
+
+def _verified(inst: Installation, *, verify_open: bool) -> Installation:
+    marker, keys, passphrase, key = inst.marker, inst.keys, inst.passphrase, inst.key
+    label, spec = inst.installation_id, marker["key"]
     pending_check = marker.get("pending_key_check")
+    if database.key_check(key) == marker.get("key_check") and not verify_open:
+        return inst
     if database.key_check(key) == marker.get("key_check"):
         try:
             inst.connect().close()
@@ -132,6 +171,11 @@ def rotate_key(inst: Installation) -> None:
     Order: keep the new key as pending -> re-key the file -> make the new key the main
     one. A crash at any point leaves a folder that `open_installation` can open.
     """
+    with inst.folder_lock().exclusive():
+        _rotate(inst)
+
+
+def _rotate(inst: Installation) -> None:
     label = inst.installation_id
     new = new_key()
     pending_spec = inst.keys.store(label, new, passphrase=inst.passphrase, pending=True,

@@ -14,10 +14,16 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from clinic_app.core.errors import CorruptDatabaseError, KnownError, StoreError
+from clinic_app.core.errors import (
+    CorruptDatabaseError,
+    KnownError,
+    NewerDatabaseError,
+    ReadOnlyError,
+    StoreError,
+)
 from clinic_app.services.installation import DEVICE_ACTOR, Installation
 from clinic_app.store import database
-from clinic_app.store.folder import os_error
+from clinic_app.store.folder import fsync_dir, os_error
 
 
 @dataclass(frozen=True)
@@ -45,10 +51,20 @@ class BackupTargetExistsError(KnownError):
                          "A file with that name already exists; it was not overwritten. Choose a new name.")
 
 
+class BackupPathError(KnownError):
+    code = "backup-path"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"ใช้ไฟล์หรือโฟลเดอร์ที่ระบุไม่ได้ ({detail}) โปรดตรวจชื่อไฟล์และที่เก็บ",
+                         f"Cannot use that file or folder ({detail}). Check the path and the drive.")
+
+
 def backup(inst: Installation, target: Path) -> Path:
     target = target.expanduser().absolute()
     if target.exists():
         raise BackupTargetExistsError()
+    if not target.parent.is_dir():
+        raise BackupPathError("the folder does not exist")
     tmp = target.with_name(f".{target.name}.partial")
     tmp.unlink(missing_ok=True)
     store = inst.connect()
@@ -56,6 +72,9 @@ def backup(inst: Installation, target: Path) -> Path:
         database.export_copy(store.conn, tmp, inst.key)
         with store.transaction():
             store.append_audit(actor=DEVICE_ACTOR, action="backup")
+    except ReadOnlyError as exc:
+        tmp.unlink(missing_ok=True)
+        raise BackupPathError("cannot write there") from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -65,7 +84,7 @@ def backup(inst: Installation, target: Path) -> Path:
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise os_error(exc) from exc
+        raise BackupPathError(exc.strerror or "cannot write there") from exc
     return target
 
 
@@ -82,16 +101,31 @@ class BackupUnreadableError(StoreError):
 
 
 def restore(inst: Installation, source: Path) -> Path:
-    """Replace the live database with a verified backup; returns where the old file went."""
+    """Replace the live database with a verified backup; returns where the old file went.
+
+    Works when the live file is damaged or missing. Refused while another window or
+    command has the folder open. If the swap fails half-way, the old file is put back.
+    """
     source = source.expanduser().absolute()
     if not source.is_file():
-        raise BackupUnreadableError()
+        raise BackupPathError("no such file")
+    with inst.folder_lock().exclusive():
+        return _restore(inst, source)
+
+
+def _restore(inst: Installation, source: Path) -> Path:
+    live_path = inst.folder.db_path
     staged = inst.folder.path / f".restore-{os.getpid()}.db"
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    kept = live_path.with_name(f"{live_path.name}.before-restore-{stamp}")
     try:
-        shutil.copyfile(source, staged)
+        try:
+            shutil.copyfile(source, staged)
+        except OSError as exc:
+            raise BackupPathError(exc.strerror or "cannot read it") from exc
         try:
             conn = database.connect(staged, inst.key, migrate_schema=False)
-        except CorruptDatabaseError as exc:
+        except (CorruptDatabaseError, NewerDatabaseError) as exc:
             raise BackupUnreadableError() from exc
         try:
             if database.integrity_problems(conn):
@@ -99,19 +133,20 @@ def restore(inst: Installation, source: Path) -> Path:
             database.checkpoint(conn)
         finally:
             conn.close()
-        live = inst.connect()
+        _fold_live_wal(inst)
+        moved = False
         try:
-            database.checkpoint(live.conn)
-        finally:
-            live.close()
-        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        kept = inst.folder.db_path.with_name(f"{inst.folder.db_path.name}.before-restore-{stamp}")
-        os.replace(inst.folder.db_path, kept)
-        for suffix in ("-wal", "-shm"):
-            Path(f"{inst.folder.db_path}{suffix}").unlink(missing_ok=True)
-        os.replace(staged, inst.folder.db_path)
-    except OSError as exc:
-        raise os_error(exc) from exc
+            if live_path.exists():
+                os.replace(live_path, kept)
+                moved = True
+            for suffix in ("-wal", "-shm"):
+                Path(f"{live_path}{suffix}").unlink(missing_ok=True)
+            os.replace(staged, live_path)
+            fsync_dir(live_path.parent)
+        except OSError as exc:
+            if moved and not live_path.exists():
+                os.replace(kept, live_path)
+            raise os_error(exc) from exc
     finally:
         staged.unlink(missing_ok=True)
         for suffix in ("-wal", "-shm"):
@@ -123,3 +158,18 @@ def restore(inst: Installation, source: Path) -> Path:
     finally:
         store.close()
     return kept
+
+
+def _fold_live_wal(inst: Installation) -> None:
+    """Checkpoint the live file's WAL into it so the kept copy is whole; skip a file that
+    is damaged or missing (that is why people restore)."""
+    if not inst.folder.db_path.exists():
+        return
+    try:
+        live = inst.connect()
+    except (CorruptDatabaseError, NewerDatabaseError):
+        return
+    try:
+        database.checkpoint(live.conn)
+    finally:
+        live.close()

@@ -16,14 +16,17 @@ from clinic_app.core.changes import ChangeSet
 from clinic_app.core.errors import InvalidInputError, KnownError, Problem, ProblemList
 from clinic_app.core.fhir import (
     Resource,
+    cid_identifier_paths,
+    is_valid_id,
     new_id,
     owner_of,
     patient_id_of,
+    reference_paths,
     rewrite_references,
     stamp_owner,
     validate_resource,
 )
-from clinic_app.core.thai import normalise_cid
+from clinic_app.core.thai import cid_problem, normalise_cid
 from clinic_app.store.records import RecordStore
 
 Progress = Callable[[int, int], bool]
@@ -58,29 +61,44 @@ class RecordService:
 
     # -- saving ----------------------------------------------------------------------
 
-    def _prepare(self, resources: list[tuple[int | None, str, Any]]) -> list[Resource]:
-        """Validate, check ownership and tag; raise with every problem found."""
+    def _prepare(self, resources: list[tuple[int | None, str, Any]]) -> list[tuple[int | None, str, Resource]]:
+        """Validate, check citizen IDs, references and the owner tag, and tag; raise with
+        every problem found."""
         hcode = self.hcode
         problems = ProblemList()
-        ready: list[Resource] = []
+        ready: list[tuple[int | None, str, Resource]] = []
         for index, prefix, res in resources:
             found = validate_resource(res, index=index, prefix=prefix)
             if found:
                 problems.problems.extend(found)
                 continue
+            for path, value in cid_identifier_paths(res, self.store.systems):
+                why = cid_problem(value)
+                if why:
+                    problems.add(index, prefix + path, why[1])
+            for path, ref in reference_paths(res):
+                if ref.startswith("urn:uuid:"):
+                    problems.add(index, prefix + path, "refers to an entry that is not in this Bundle")
             owner = owner_of(res)
             if owner is not None and owner != hcode:
                 problems.add(index, f"{prefix}meta.tag", "belongs to another facility; a unit imports only its own records")
                 continue
             if not res.get("id"):
                 res = {**res, "id": new_id()}
-            ready.append(stamp_owner(res, hcode))
+            ready.append((index, prefix, stamp_owner(res, hcode)))
         if problems:
             raise _invalid(problems.problems, "FHIR")
         return ready
 
-    def _store(self, resources: list[Resource], changes: ChangeSet) -> None:
-        for res in resources:
+    def _store(self, resources: list[tuple[int | None, str, Resource]], changes: ChangeSet) -> None:
+        """Write inside the caller's transaction; refuse to overwrite another facility's record."""
+        hcode = self.hcode
+        taken = [(i, p) for i, p, res in resources
+                 if self.store.owner(res["resourceType"], res["id"]) not in (None, hcode)]
+        if taken:
+            raise _invalid([Problem(i, f"{p}id", "a record with this id belongs to another facility")
+                            for i, p in taken], "FHIR")
+        for _index, _prefix, res in resources:
             rtype, rid = res["resourceType"], res["id"]
             op = "update" if self.store.exists(rtype, rid) else "create"
             self.store.put(res)
@@ -108,7 +126,10 @@ class RecordService:
         for index, prefix, full_url, res in entries:
             if isinstance(res, dict) and isinstance(res.get("resourceType"), str):
                 if full_url and full_url.startswith("urn:uuid:"):
-                    res = {**res, "id": res.get("id") or new_id()}
+                    # The entry's own UUID becomes its id, so importing the same Bundle twice
+                    # updates the same records instead of duplicating them.
+                    own = full_url[len("urn:uuid:"):]
+                    res = {**res, "id": res.get("id") or (own if is_valid_id(own) else new_id())}
                     mapping[full_url] = f"{res['resourceType']}/{res['id']}"
             prepared.append((index, prefix, res))
         prepared = [(i, p, rewrite_references(r, mapping)) for i, p, r in prepared]

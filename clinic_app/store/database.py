@@ -26,6 +26,7 @@ import sqlcipher3
 
 from clinic_app.core.errors import (
     CorruptDatabaseError,
+    DatabaseBusyError,
     DiskFullError,
     NewerDatabaseError,
     ReadOnlyError,
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 Connection = sqlcipher3.Connection
 DatabaseError = sqlcipher3.DatabaseError
 
+_SQLITE_BUSY = 5
+_SQLITE_LOCKED = 6
 _SQLITE_READONLY = 8
 _SQLITE_IOERR = 10
 _SQLITE_CORRUPT = 11
@@ -47,7 +50,7 @@ _SQLITE_CANTOPEN = 14
 _SQLITE_NOTADB = 26
 
 KEY_BYTES = 32
-CACHE_KIB = 32 * 1024
+CACHE_KIB = 64 * 1024  # a maximum, reached only as pages are read; see the README benchmark
 
 
 def key_check(key: bytes) -> str:
@@ -63,6 +66,8 @@ def known_error(exc: BaseException, *, key_ok: bool = True) -> StoreError | None
     primary = code & 0xFF
     if primary == _SQLITE_FULL:
         return DiskFullError()
+    if primary in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return DatabaseBusyError()
     if primary in (_SQLITE_READONLY, _SQLITE_CANTOPEN):
         return ReadOnlyError()
     if primary == _SQLITE_NOTADB:
@@ -173,9 +178,11 @@ def rekey(conn: Connection, new_key: bytes) -> None:
 
 
 def checkpoint(conn: Connection) -> None:
-    """Fold the WAL back into the main file (before copying or replacing it)."""
+    """Fold the whole WAL back into the main file (before copying or replacing it)."""
     with guard():
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        busy, _log, _done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    if busy:
+        raise DatabaseBusyError()
 
 
 def user_version(conn: Connection) -> int:

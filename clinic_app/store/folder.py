@@ -8,15 +8,18 @@ Writes are atomic (temp file + rename), so a crash never leaves half a marker.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from clinic_app.core.errors import (
     AlreadyInitialisedError,
+    FolderInUseError,
     NotClinicFolderError,
     ReadOnlyError,
     DiskFullError,
@@ -27,7 +30,7 @@ MARKER_NAME = "clinic-app.json"
 DB_NAME = "clinic.db"
 MARKER_FORMAT = "clinic-app-data-folder/1"
 # Files our own tools may leave in a folder before it is set up (a log, for instance).
-_TOLERATED = {"logs"}
+_TOLERATED = {"logs", ".lock"}
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -40,11 +43,66 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
+            fsync_dir(path.parent)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError as exc:
         raise os_error(exc) from exc
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in `folder` survive a power cut (POSIX; Windows has no directory fsync)."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class FolderLock:
+    """A lock file held by every process that has the folder open: shared for ordinary
+    work, exclusive for restore and key rotation, so those never pull the file from under
+    an open window. POSIX `flock`; elsewhere a no-op (documented in the README)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / ".lock"
+        self._fd: int | None = None
+
+    def acquire_shared(self) -> None:
+        if self._fd is not None or os.name != "posix":
+            return
+        import fcntl
+
+        try:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise os_error(exc) from exc
+        fcntl.flock(self._fd, fcntl.LOCK_SH)
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        if self._fd is None:
+            yield
+            return
+        import fcntl
+
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            fcntl.flock(self._fd, fcntl.LOCK_SH)
+            raise FolderInUseError() from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_SH)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def os_error(exc: OSError) -> StoreError:

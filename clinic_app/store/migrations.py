@@ -81,7 +81,14 @@ CREATE TABLE audit_log (
 );
 """
 
-MIGRATIONS: list[str] = [_V1]
+_V2 = """
+-- Export by type walks rowids within a type instead of sorting every remaining row.
+CREATE INDEX resources_type_live ON resources (type, deleted);
+-- At most one pending (squashable) outbox entry per resource.
+CREATE UNIQUE INDEX outbox_one_pending ON outbox (type, id) WHERE state = 'pending';
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2]
 LATEST_VERSION = len(MIGRATIONS)
 
 
@@ -90,6 +97,11 @@ def migrate(conn: Any, *, target: int = LATEST_VERSION) -> int:
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     while version < target:
         conn.execute("BEGIN IMMEDIATE")
+        # Another connection may have migrated while this one waited for the lock.
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version >= target:
+            conn.execute("COMMIT")
+            break
         try:
             for statement in _statements(MIGRATIONS[version]):
                 conn.execute(statement)

@@ -31,9 +31,7 @@ def _prefix_upper(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _like_pattern(text: str) -> str:
-    escaped = re.sub(r"([\\%_])", r"\\\1", text)
-    return f"%{escaped}%"
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
 class RecordStore:
@@ -79,7 +77,8 @@ class RecordStore:
             row = self.conn.execute(
                 "INSERT INTO resources (type, id, version_id, owner, patient_id, last_updated, deleted, json)"
                 " VALUES (?, ?, ?, ?, ?, ?, 0, ?)"
-                " ON CONFLICT (type, id) DO UPDATE SET version_id = excluded.version_id,"
+                " ON CONFLICT (type, id) DO UPDATE SET"
+                " version_id = coalesce(excluded.version_id, resources.version_id),"
                 " owner = excluded.owner, patient_id = excluded.patient_id,"
                 " last_updated = excluded.last_updated, deleted = 0, json = excluded.json"
                 " RETURNING rid",
@@ -129,13 +128,18 @@ class RecordStore:
                           (resource_type, resource_id))
         return rows[0][0] if rows else None
 
+    def owner(self, resource_type: str, resource_id: str) -> str | None:
+        """The facility a stored resource belongs to (deleted ones included), or None."""
+        rows = self._rows("SELECT owner FROM resources WHERE type = ? AND id = ?", (resource_type, resource_id))
+        return rows[0][0] if rows else None
+
     def exists(self, resource_type: str, resource_id: str) -> bool:
         return bool(self._rows("SELECT 1 FROM resources WHERE type = ? AND id = ? AND deleted = 0",
                                (resource_type, resource_id)))
 
     def _patients_by_rids(self, sql: str, params: Any) -> list[Resource]:
         rows = self._rows(
-            f"SELECT r.json FROM resources r WHERE r.rid IN ({sql}) AND r.deleted = 0", params)
+            f"SELECT r.json FROM resources r WHERE r.rid IN ({sql}) AND r.deleted = 0 ORDER BY r.rid", params)
         return [json.loads(r[0]) for r in rows]
 
     def find_patients(self, kind: str, value: str) -> list[Resource]:
@@ -146,19 +150,28 @@ class RecordStore:
     def search_patients(self, text: str, *, limit: int = 50) -> list[Resource]:
         """Patients whose name contains `text` (Thai or English), or whose citizen ID, HN or
         phone starts with it when it is all digits."""
-        text = text.strip()
+        text = text.strip().translate(_THAI_DIGITS)
         if not text:
             return []
         digits = re.sub(r"[\s\-]", "", text)
-        if digits.isdigit():
+        if digits.isascii() and digits.isdigit():
             return self._patients_by_rids(
-                "SELECT rid FROM patient_keys WHERE kind IN ('cid', 'hn', 'phone')"
-                " AND value >= ? AND value < ? LIMIT ?",
+                "SELECT DISTINCT rid FROM patient_keys WHERE kind IN ('cid', 'hn', 'phone')"
+                " AND value >= ? AND value < ? ORDER BY rid LIMIT ?",
                 (digits, _prefix_upper(digits), limit))
-        # The trigram index serves LIKE for three characters or more; shorter input scans.
+        if len(text) >= 3:
+            # A quoted FTS5 phrase on the trigram index: a substring match that uses the index.
+            phrase = '"' + text.replace('"', '""') + '"'
+            return self._patients_by_rids(
+                "SELECT rowid FROM patient_names WHERE patient_names MATCH ? ORDER BY rowid LIMIT ?",
+                (phrase, limit))
+        # One or two characters are shorter than a trigram: scan (LIKE without ESCAPE, so
+        # wildcards typed by a person are taken literally by stripping them).
+        cleaned = text.replace("%", "").replace("_", "")
+        if not cleaned:
+            return []
         return self._patients_by_rids(
-            "SELECT rowid FROM patient_names WHERE text LIKE ? ESCAPE '\\' LIMIT ?",
-            (_like_pattern(text), limit))
+            "SELECT rowid FROM patient_names WHERE text LIKE ? ORDER BY rowid LIMIT ?", (f"%{cleaned}%", limit))
 
     def chart(self, patient_id: str) -> list[Resource]:
         """Everything about one patient (the Patient first), oldest first within a type."""
@@ -199,20 +212,25 @@ class RecordStore:
     # -- outbox -------------------------------------------------------------------
 
     def enqueue(self, resource_type: str, resource_id: str, op: Op) -> None:
-        """Queue a local change for the hub, squashing it into a pending entry if one exists."""
+        """Queue a local change for the hub.
+
+        It squashes into the resource's entry that is waiting (pending) or was refused
+        (failed: the edit may be the fix, so it goes back to pending). An entry being sent or
+        in conflict is left alone and the change queues behind it.
+        """
         self._in_tx()
         now = now_instant()
         with guard():
             live = self.conn.execute(
-                "SELECT seq, op FROM outbox WHERE type = ? AND id = ? AND state = 'pending'",
-                (resource_type, resource_id)).fetchone()
+                "SELECT seq, op FROM outbox WHERE type = ? AND id = ? AND state IN ('pending', 'failed')"
+                " ORDER BY seq DESC LIMIT 1", (resource_type, resource_id)).fetchone()
             if live:
                 merged = squash(live[1], op)
                 if merged is None:
                     self.conn.execute("DELETE FROM outbox WHERE seq = ?", (live[0],))
                 else:
-                    self.conn.execute("UPDATE outbox SET op = ?, updated_at = ? WHERE seq = ?",
-                                      (merged, now, live[0]))
+                    self.conn.execute("UPDATE outbox SET op = ?, state = 'pending', reason = NULL, updated_at = ?"
+                                      " WHERE seq = ?", (merged, now, live[0]))
                 return
             self.conn.execute(
                 "INSERT INTO outbox (type, id, op, base_version, state, created_at, updated_at)"

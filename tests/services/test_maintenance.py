@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from clinic_app.core.errors import WrongKeyError
+from clinic_app.core.errors import CorruptDatabaseError, FolderInUseError, StoreError, WrongKeyError
 from clinic_app.security.keys import KeyStore
 from clinic_app.services import maintenance
 from clinic_app.services.installation import Installation, open_installation, rotate_key
@@ -85,6 +85,61 @@ def test_a_rotation_interrupted_after_the_file_was_rekeyed_finishes_on_open(
 
 def test_a_wrong_pending_key_is_still_a_wrong_key(installation: Installation, keystore: KeyStore) -> None:
     label = installation.installation_id
-    keystore.store(label, bytes(32), passphrase=None)  # main entry replaced by a stranger's key
+    stranger = bytes(32)
+    keystore.store(label, stranger, passphrase=None)  # main entry replaced by a stranger's key
     with pytest.raises(WrongKeyError):
         open_installation(installation.folder.path, keys=keystore)
+    # ... and a pending key that is not the file's either
+    keystore.store(label, stranger, passphrase=None, pending=True)
+    installation.folder.write_marker(dict(installation.marker, pending_key_check=database.key_check(bytes(range(32)))))
+    with pytest.raises(WrongKeyError):
+        open_installation(installation.folder.path, keys=keystore)
+    keystore.forget(label, installation.marker["key"], pending=True)
+
+
+def test_restore_repairs_a_truncated_database(installation: Installation, keystore: KeyStore, tmp_path: Path) -> None:
+    _add_demo(installation, 3, 1)
+    backup = maintenance.backup(installation, tmp_path / "b.db")
+    installation.close()
+    db = installation.folder.db_path
+    db.write_bytes(db.read_bytes()[:3000])
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    with pytest.raises(CorruptDatabaseError):
+        open_installation(installation.folder.path, keys=keystore)
+    damaged = open_installation(installation.folder.path, keys=keystore, verify_open=False)
+    maintenance.restore(damaged, backup)
+    assert _patients(damaged) == 3
+    damaged.close()
+
+
+def test_restore_and_rekey_wait_until_other_windows_close(installation: Installation, keystore: KeyStore,
+                                                          tmp_path: Path) -> None:
+    _add_demo(installation, 1, 1)
+    backup = maintenance.backup(installation, tmp_path / "b.db")
+    other = open_installation(installation.folder.path, keys=keystore)  # another window
+    with pytest.raises(FolderInUseError):
+        maintenance.restore(installation, backup)
+    with pytest.raises(FolderInUseError):
+        rotate_key(installation)
+    assert open_installation(installation.folder.path, keys=keystore).key == installation.key
+    other.close()
+
+
+def test_a_restore_that_fails_half_way_puts_the_old_file_back(installation: Installation, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    _add_demo(installation, 2, 1)
+    backup = maintenance.backup(installation, tmp_path / "b.db")
+    _add_demo(installation, 1, 5)
+    real_replace = maintenance.os.replace
+
+    def flaky(src, dst):  # type: ignore[no-untyped-def]
+        if ".restore-" in str(src):
+            raise PermissionError(13, "held by another program")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(maintenance.os, "replace", flaky)
+    with pytest.raises(StoreError):
+        maintenance.restore(installation, backup)
+    monkeypatch.undo()
+    assert _patients(installation) == 3

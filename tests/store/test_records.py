@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from clinic_app.core import demo
+from clinic_app.core.errors import DatabaseBusyError
 from clinic_app.store import database
 from clinic_app.store.records import RecordStore, broken_audit_links
 
@@ -115,3 +116,48 @@ def test_audit_chain_detects_edit_delete_and_reorder(store: RecordStore) -> None
     assert broken_audit_links(edited) == [2]
     assert broken_audit_links(rows[:1] + rows[2:]) == [3]
     assert broken_audit_links([rows[0], rows[2], rows[1], rows[3]]) != []
+
+
+def test_rare_thai_substring_uses_the_trigram_index_and_short_input_scans(store: RecordStore,
+                                                                         demo_patients: list[demo.DemoPatient]) -> None:
+    _load(store, demo_patients)
+    odd = {"resourceType": "Patient", "id": "rare", "name": [{"text": "นายฤๅษี เฌอเอม"}]}
+    with store.transaction():
+        store.put(odd)
+    assert [p["id"] for p in store.search_patients("ฤๅษี")] == ["rare"]
+    assert [p["id"] for p in store.search_patients("เฌ")] == ["rare"]
+    assert [p["id"] for p in store.search_patients("๐๘")] == [p["id"] for p in store.search_patients("08")]
+    plan = " ".join(str(r) for r in store.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT rowid FROM patient_names WHERE patient_names MATCH ?", ('"ฤๅษี"',)))
+    assert "VIRTUAL TABLE INDEX" in plan and ":M" in plan
+
+
+def test_a_new_edit_of_a_refused_change_goes_back_to_pending(store: RecordStore) -> None:
+    with store.transaction():
+        store.enqueue("Patient", "p1", "update")
+    store.conn.execute("UPDATE outbox SET state = 'failed', reason = 'hub said no'")
+    with store.transaction():
+        store.enqueue("Patient", "p1", "update")
+    [entry] = store.outbox_entries()
+    assert (entry.state, entry.reason) == ("pending", None)
+    store.conn.execute("UPDATE outbox SET state = 'sending'")
+    with store.transaction():
+        store.enqueue("Patient", "p1", "delete")
+    assert [(e.state, e.op) for e in store.outbox_entries()] == [("sending", "update"), ("pending", "delete")]
+
+
+def test_a_busy_database_is_a_known_error(tmp_path: Path) -> None:
+    import sqlcipher3
+
+    key = os.urandom(32)
+    path = tmp_path / "busy.db"
+    holder = database.connect(path, key, create=True)
+    holder.execute("BEGIN IMMEDIATE")
+    other = sqlcipher3.connect(str(path), isolation_level=None, timeout=0)
+    other.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    with pytest.raises(DatabaseBusyError):
+        with database.guard():
+            other.execute("BEGIN IMMEDIATE")
+    holder.execute("ROLLBACK")
+    other.close()
+    holder.close()
