@@ -72,10 +72,21 @@ def _parser() -> argparse.ArgumentParser:
     s = hub.add_parser("serve", help="serve the sandbox hub's FHIR API under /fhir")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8765, help="0 picks a free port")
-    s.add_argument("--data-dir", dest="hub_data_dir", help="the hub's folder (default: <user data folder>/hub)")
     s.add_argument("--max-bundle-entries", type=int, default=500)
+    s.add_argument("--seed-demo", action="store_true", help="add a district hospital, two units and 200 patients")
+    s.add_argument("--auto-approve", type=float, metavar="SECONDS",
+                   help="approve consent requests by themselves after SECONDS (demo)")
     s.add_argument("--no-auth", action="store_true",
                    help="serve without authentication (facility rules cannot apply)")
+    s = hub.add_parser("enroll", help="register a desktop (the JSON of `clinic-app device-key`)")
+    s.add_argument("file")
+    s = hub.add_parser("consent", help="the patient's answer in the phone app (simulated)")
+    s.add_argument("action", choices=["approve", "reject", "revoke"])
+    s.add_argument("consent_id")
+    hub.add_parser("break-glass", help="list emergency accesses for review")
+    for hub_cmd in ("serve", "enroll", "consent", "break-glass"):
+        hub.choices[hub_cmd].add_argument("--data-dir", dest="hub_data_dir",
+                                          help="the hub's folder (default: <user data folder>/hub)")
     return p
 
 
@@ -195,19 +206,23 @@ def _run_db(args: argparse.Namespace, inst: Any) -> int:
 
 
 def _run_hub(args: argparse.Namespace) -> int:
-    from clinic_app.hub.engine import Limits
-    from clinic_app.hub.server import serve
+    from clinic_app.hub import admin_cli
 
-    if not args.no_auth:
-        raise KnownError(
-            "ฮับทดสอบยังไม่รองรับการยืนยันตัวตน โปรดเรียกด้วย --no-auth",
-            "The sandbox hub does not authenticate clients yet (SMART Backend Services is the next step "
-            "of its issue); start it with --no-auth.", code="hub-auth")
     hub_dir = Path(args.hub_data_dir).expanduser() if args.hub_data_dir else app.default_hub_dir()
-    sys.stderr.write("ฮับทดสอบไม่ตรวจสิทธิ์ (--no-auth): กฎของหน่วยบริการใช้ไม่ได้ / "
-                     "Sandbox hub without authentication: facility rules do not apply.\n")
-    return serve(hub_dir, host=args.host, port=args.port,
-                 limits=Limits(max_bundle_entries=max(1, args.max_bundle_entries)))
+    if args.hub_command == "serve":
+        if args.no_auth:
+            sys.stderr.write("ฮับทดสอบไม่ตรวจสิทธิ์ (--no-auth): กฎของหน่วยบริการใช้ไม่ได้ / "
+                             "Sandbox hub without authentication: facility rules do not apply.\n")
+        return admin_cli.serve(hub_dir, host=args.host, port=args.port, max_bundle_entries=args.max_bundle_entries,
+                               auth=not args.no_auth, seed_demo=args.seed_demo, auto_approve=args.auto_approve)
+    if args.hub_command == "enroll":
+        _print_json(admin_cli.enroll(hub_dir, _read_json(args.file)))
+    elif args.hub_command == "consent":
+        consent = admin_cli.decide_consent(hub_dir, args.consent_id, args.action)
+        print(f"Consent/{args.consent_id}: {consent['status']}")
+    elif args.hub_command == "break-glass":
+        _print_json(admin_cli.break_glass_log(hub_dir))
+    return EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:

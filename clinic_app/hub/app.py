@@ -8,18 +8,21 @@ client accepts it.
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from clinic_app.hub.engine import Engine, Reply
+from clinic_app.hub.auth import Authority
+from clinic_app.hub.engine import Admin, Engine, Reply
 from clinic_app.hub.errors import HubError, operation_outcome
 
 log = logging.getLogger(__name__)
@@ -63,65 +66,121 @@ async def _body(request: Request, limit: int) -> Any:
         raise HubError(400, f"the body is not valid JSON ({type(exc).__name__})", code="structure") from exc
 
 
-def build_app(engine: Engine) -> Starlette:
+def build_app(engine: Engine, authority: Authority, *, admin_token: str,
+              auto_approve_seconds: float | None = None) -> Starlette:
     limit = engine.limits.max_body_bytes
+    admin = Admin(engine)
+
+    def caller(request: Request) -> Any:
+        if auto_approve_seconds is not None:
+            admin.auto_approve(auto_approve_seconds)
+        return authority.caller_for(request.headers.get("authorization"))
+
+    def token_url(request: Request) -> str:
+        return str(request.base_url).rstrip("/") + "/auth/token"
+
+    def require_admin(request: Request) -> None:
+        given = request.headers.get("authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {admin_token}".encode()):
+            raise HubError(401, "the hub's admin token is needed (file admin-token in the hub's folder)",
+                           code="login")
 
     async def metadata(request: Request) -> Response:
         return _response(Reply(200, engine.capability(base_url(request))))
 
+    async def smart_configuration(request: Request) -> Response:
+        return JSONResponse(authority.smart_configuration(token_url(request)))
+
+    async def token(request: Request) -> Response:
+        raw = await request.body()
+        if len(raw) > 64 * 1024:
+            raise HubError(413, "token request too large", code="too-costly")
+        form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+        try:
+            return JSONResponse(authority.issue_token(form, token_url(request)),
+                                headers={"Cache-Control": "no-store"})
+        except HubError as exc:
+            body = getattr(exc, "oauth", {"error": "invalid_request", "error_description": exc.diagnostics})
+            return JSONResponse(body, status_code=exc.status, headers={"Cache-Control": "no-store"})
+
     async def base(request: Request) -> Response:
+        who = caller(request)
         if request.method == "POST":
-            return _response(engine.bundle(await _body(request, limit), base_url(request)))
+            return _response(engine.bundle(await _body(request, limit), base_url(request), who))
         raise HubError(400, "use GET [base]/metadata, a resource type, or POST a Bundle", code="not-supported")
 
     async def system_history(request: Request) -> Response:
-        return _response(engine.history(None, None, list(request.query_params.multi_items()), base_url(request)))
+        who = caller(request)
+        return _response(engine.history(None, None, list(request.query_params.multi_items()), base_url(request), who))
 
     async def type_level(request: Request) -> Response:
+        who = caller(request)
         rtype = request.path_params["rtype"]
         b = base_url(request)
         if request.method == "GET":
-            return _response(engine.search(rtype, list(request.query_params.multi_items()), b))
+            return _response(engine.search(rtype, list(request.query_params.multi_items()), b, who))
         body = await _body(request, limit)
         if request.method == "POST":
-            return _response(engine.create(rtype, body, b, if_none_exist=request.headers.get("if-none-exist")))
+            return _response(engine.create(rtype, body, b, if_none_exist=request.headers.get("if-none-exist"),
+                                           caller=who))
         if request.method == "PUT":
             if not request.url.query:
                 raise HubError(400, "PUT needs an id (Type/id) or search parameters", code="invalid")
             return _response(engine.conditional_update(rtype, request.url.query, body, b,
-                                                       if_match=request.headers.get("if-match")))
+                                                       if_match=request.headers.get("if-match"), caller=who))
         raise HubError(405, f"{request.method} is not supported here", code="not-supported")
 
     async def type_history(request: Request) -> Response:
+        who = caller(request)
         return _response(engine.history(request.path_params["rtype"], None,
-                                        list(request.query_params.multi_items()), base_url(request)))
+                                        list(request.query_params.multi_items()), base_url(request), who))
 
     async def instance(request: Request) -> Response:
+        who = caller(request)
         rtype, rid = request.path_params["rtype"], request.path_params["rid"]
         b = base_url(request)
         if request.method == "GET":
-            return _response(engine.read(rtype, rid, b))
+            return _response(engine.read(rtype, rid, b, who))
         if request.method == "PUT":
             return _response(engine.update(rtype, rid, await _body(request, limit), b,
-                                           if_match=request.headers.get("if-match")))
+                                           if_match=request.headers.get("if-match"), caller=who))
         if request.method == "DELETE":
-            return _response(engine.delete(rtype, rid))
+            return _response(engine.delete(rtype, rid, who))
         raise HubError(405, f"{request.method} is not supported here", code="not-supported")
 
     async def instance_history(request: Request) -> Response:
+        who = caller(request)
         p = request.path_params
         return _response(engine.history(p["rtype"], p["rid"], list(request.query_params.multi_items()),
-                                        base_url(request)))
+                                        base_url(request), who))
 
     async def vread(request: Request) -> Response:
+        who = caller(request)
         p = request.path_params
-        return _response(engine.vread(p["rtype"], p["rid"], p["vid"], base_url(request)))
+        return _response(engine.vread(p["rtype"], p["rid"], p["vid"], base_url(request), who))
 
     async def operation(request: Request) -> Response:
+        who = caller(request)
         p = request.path_params
         if p["rtype"] == "Patient" and p["op"] == "$everything" and request.method in ("GET", "POST"):
-            return _response(engine.everything(p["rid"], base_url(request)))
+            return _response(engine.everything(p["rid"], base_url(request), who))
         raise HubError(404, f"operation {p['op']} is not supported on {p['rtype']}", code="not-supported")
+
+    async def admin_clients(request: Request) -> Response:
+        require_admin(request)
+        if request.method == "POST":
+            return JSONResponse(authority.enroll(await _body(request, limit)), status_code=201)
+        return JSONResponse(authority.clients())
+
+    async def admin_consent(request: Request) -> Response:
+        require_admin(request)
+        p = request.path_params
+        return _response(Reply(200, admin.decide_consent(p["cid"], p["action"])))
+
+    async def admin_break_glass(request: Request) -> Response:
+        require_admin(request)
+        return _response(Reply(200, {"resourceType": "Bundle", "type": "collection",
+                                     "entry": [{"resource": r} for r in admin.break_glass_log()]}))
 
     async def hub_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HubError)
@@ -141,6 +200,11 @@ def build_app(engine: Engine) -> Starlette:
     methods = ["GET", "POST", "PUT", "DELETE"]
     routes = [
         Route("/fhir/metadata", metadata, methods=["GET"]),
+        Route("/fhir/.well-known/smart-configuration", smart_configuration, methods=["GET"]),
+        Route("/auth/token", token, methods=["POST"]),
+        Route("/admin/clients", admin_clients, methods=["GET", "POST"]),
+        Route("/admin/consents/{cid}/{action}", admin_consent, methods=["POST"]),
+        Route("/admin/break-glass", admin_break_glass, methods=["GET"]),
         Route("/fhir", base, methods=methods),
         Route("/fhir/", base, methods=methods),
         Route("/fhir/_history", system_history, methods=["GET"]),

@@ -22,7 +22,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from clinic_app.core.fhir import is_resource_type, is_valid_id, rewrite_references, validate_resource
+from clinic_app.hub.auth import ANONYMOUS, Caller
 from clinic_app.hub.errors import HubError, bad_request, operation_outcome
+from clinic_app.hub.rules import Policy
 from clinic_app.hub.search import SEARCH_PARAMS, Criteria, parse, to_instant
 from clinic_app.hub.storage import HubStore, Stored
 
@@ -77,6 +79,7 @@ class Engine:
     def __init__(self, store: HubStore, *, limits: Limits | None = None) -> None:
         self.store = store
         self.limits = limits or Limits()
+        self.policy = Policy(store)
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -108,19 +111,29 @@ class Engine:
 
     # -- instance interactions --------------------------------------------------------------
 
-    def read(self, rtype: str, rid: str, base: str) -> Reply:
+    def read(self, rtype: str, rid: str, base: str, caller: Caller = ANONYMOUS) -> Reply:
         self.check_type(rtype)
         self.check_id(rid)
-        return self._ok(self.store.read(rtype, rid), 200, base)
+        stored = self.store.read(rtype, rid)
+        self._audit(caller, [self.policy.require_read(caller, stored)], f"read {rtype}")
+        return self._ok(stored, 200, base)
 
-    def vread(self, rtype: str, rid: str, version: str, base: str) -> Reply:
+    def vread(self, rtype: str, rid: str, version: str, base: str, caller: Caller = ANONYMOUS) -> Reply:
         self.check_type(rtype)
         self.check_id(rid)
         if not version.isdigit():
             raise HubError(404, f"{rtype}/{rid} has no version {version!r}", code="not-found")
-        return self._ok(self.store.vread(rtype, rid, int(version)), 200, base)
+        stored = self.store.vread(rtype, rid, int(version))
+        self._audit(caller, [self.policy.require_read(caller, stored)], f"vread {rtype}")
+        return self._ok(stored, 200, base)
 
-    def create(self, rtype: str, body: Any, base: str, *, if_none_exist: str | None = None) -> Reply:
+    def _audit(self, caller: Caller, accesses: list[Any], what: str) -> None:
+        if any(a.reason in ("consent", "btg") for a in accesses):
+            with self.store.transaction():
+                self.policy.audit_reads(caller, accesses, what=what)
+
+    def create(self, rtype: str, body: Any, base: str, *, if_none_exist: str | None = None,
+               caller: Caller = ANONYMOUS) -> Reply:
         self.check_type(rtype)
         self.check_resource(rtype, body)
         with self.store.transaction():
@@ -129,11 +142,14 @@ class Engine:
                 if len(found) > 1:
                     raise HubError(412, "If-None-Exist matched more than one resource", code="multiple-matches")
                 if found:
+                    self.policy.require_read(caller, found[0])
                     return self._ok(found[0], 200, base)
+            self.policy.check_write(caller, rtype, body, None)
             stored, _ = self.store.put(rtype, str(uuid.uuid4()), body, method="POST")
         return self._ok(stored, 201, base)
 
-    def update(self, rtype: str, rid: str, body: Any, base: str, *, if_match: str | None = None) -> Reply:
+    def update(self, rtype: str, rid: str, body: Any, base: str, *, if_match: str | None = None,
+               caller: Caller = ANONYMOUS) -> Reply:
         self.check_type(rtype)
         self.check_id(rid)
         self.check_resource(rtype, body)
@@ -142,6 +158,7 @@ class Engine:
         expected = parse_etag(if_match)
         with self.store.transaction():
             current = self.store.current(rtype, rid)
+            self.policy.check_write(caller, rtype, body, current)
             if current and not current.deleted and current.resource and _same_content(current.resource, body) \
                     and (expected is None or expected <= current.version):
                 return self._ok(current, 200, base)
@@ -149,21 +166,24 @@ class Engine:
         return self._ok(stored, 201 if created else 200, base)
 
     def conditional_update(self, rtype: str, query: str, body: Any, base: str, *,
-                           if_match: str | None = None) -> Reply:
+                           if_match: str | None = None, caller: Caller = ANONYMOUS) -> Reply:
         self.check_type(rtype)
         with self.store.transaction():
             found = self._matches(rtype, query, limit=2)
             if len(found) > 1:
                 raise HubError(412, "the conditional update matched more than one resource", code="multiple-matches")
             if found:
-                return self.update(rtype, found[0].id, {**body, "id": found[0].id}, base, if_match=if_match)
+                return self.update(rtype, found[0].id, {**body, "id": found[0].id}, base, if_match=if_match,
+                                   caller=caller)
             rid = body.get("id") if isinstance(body, dict) and body.get("id") else str(uuid.uuid4())
-            return self.update(rtype, rid, body, base, if_match=if_match)
+            return self.update(rtype, rid, body, base, if_match=if_match, caller=caller)
 
-    def delete(self, rtype: str, rid: str) -> Reply:
+    def delete(self, rtype: str, rid: str, caller: Caller = ANONYMOUS) -> Reply:
         self.check_type(rtype)
         self.check_id(rid)
-        stored = self.store.delete(rtype, rid)
+        with self.store.transaction():
+            self.policy.check_write(caller, rtype, None, self.store.current(rtype, rid))
+            stored = self.store.delete(rtype, rid)
         headers = {"ETag": stored.etag} if stored else {}
         return Reply(200, operation_outcome(f"{rtype}/{rid} deleted" if stored else "nothing to delete"), headers)
 
@@ -178,15 +198,37 @@ class Engine:
 
     # -- search -------------------------------------------------------------------------------
 
-    def search(self, rtype: str, params: list[tuple[str, str]], base: str) -> Reply:
+    TARGETING = {"patient", "subject", "identifier", "_id"}
+
+    def search(self, rtype: str, params: list[tuple[str, str]], base: str, caller: Caller = ANONYMOUS) -> Reply:
         self.check_type(rtype)
         if not self.limits.tag_search and any(k.split(":")[0] == "_tag" for k, _ in params):
             raise bad_request("this server does not support searching by _tag", code="not-supported")
         crit = parse(rtype, params)
         if crit.summary_count:
+            if caller.enforced:
+                # Count what this facility may read (a count must not reveal withheld records).
+                crit.count, total = 1000, 0
+                while True:
+                    page, cursor = self.store.search(rtype, crit)
+                    total += len(self.policy.filter(caller, page, targeted=False)[0])
+                    if cursor is None:
+                        break
+                    crit.cursor = cursor
+                return Reply(200, {"resourceType": "Bundle", "type": "searchset", "total": total})
             return Reply(200, {"resourceType": "Bundle", "type": "searchset", "total": self.store.count(rtype, crit)})
         page, cursor = self.store.search(rtype, crit)
-        return Reply(200, self._searchset(rtype, params, base, page, cursor, crit))
+        targeted = any(c.param in self.TARGETING for c in crit.conditions)
+        kept, accesses = self.policy.filter(caller, page, targeted=False)
+        if targeted and len(kept) < len(page) and not kept:
+            self.policy.filter(caller, page, targeted=True)  # raises: consent needed
+        self._audit(caller, accesses, f"search {rtype}")
+        bundle = self._searchset(rtype, params, base, kept, cursor, crit)
+        if len(kept) < len(page):
+            bundle["entry"].append({"resource": operation_outcome(
+                f"{len(page) - len(kept)} record(s) of other facilities withheld: consent needed",
+                code="suppressed", severity="warning"), "search": {"mode": "outcome"}})
+        return Reply(200, bundle)
 
     def _searchset(self, rtype: str, params: list[tuple[str, str]], base: str, page: list[Stored],
                    cursor: tuple[str, str] | None, crit: Criteria) -> dict[str, Any]:
@@ -205,7 +247,16 @@ class Engine:
 
     # -- history ---------------------------------------------------------------------------------
 
-    def history(self, rtype: str | None, rid: str | None, params: list[tuple[str, str]], base: str) -> Reply:
+    def _history_readable(self, caller: Caller, stored: Stored) -> bool:
+        if stored.resource is None and stored.version > 1:  # a delete: judge by the version before it
+            try:
+                stored = self.store.vread(stored.type, stored.id, stored.version - 1)
+            except HubError:
+                return False
+        return self.policy.access(caller, stored) is not None
+
+    def history(self, rtype: str | None, rid: str | None, params: list[tuple[str, str]], base: str,
+                caller: Caller = ANONYMOUS) -> Reply:
         from urllib.parse import urlencode
 
         if rtype:
@@ -225,6 +276,8 @@ class Engine:
             elif key not in ("_format",):
                 raise bad_request(f"unknown history parameter {key!r}; supported: _since, _count", code="not-supported")
         rows, next_seq = self.store.history(rtype, rid, since=since, count=count, after_seq=after)
+        if caller.enforced:
+            rows = [r for r in rows if self._history_readable(caller, r[1])]
         path = "/".join(p for p in (rtype, rid) if p)
         url = f"{base}/{path + '/' if path else ''}_history"
         kept = [(k, v) for k, v in params if k != "_cursor"]
@@ -250,16 +303,18 @@ class Engine:
     PATIENT_COMPARTMENT = ("AllergyIntolerance", "Condition", "Encounter", "Immunization", "MedicationDispense",
                            "MedicationRequest", "Observation", "Procedure", "ServiceRequest", "Consent")
 
-    def everything(self, rid: str, base: str) -> Reply:
+    def everything(self, rid: str, base: str, caller: Caller = ANONYMOUS) -> Reply:
         if not self.limits.everything:
             raise HubError(404, "$everything is not supported by this server", code="not-supported")
         patient = self.store.read("Patient", rid)
+        self._audit(caller, [self.policy.require_read(caller, patient)], "$everything")
         entries = [{"fullUrl": f"{base}/Patient/{rid}", "resource": patient.resource}]
         for rtype in self.PATIENT_COMPARTMENT:
             crit = Criteria(count=1000)
             crit.conditions.append(parse(rtype, [("patient", f"Patient/{rid}")]).conditions[0])
             while True:
                 page, cursor = self.store.search(rtype, crit)
+                page = self.policy.filter(caller, page, targeted=False)[0]
                 entries += [{"fullUrl": f"{base}/{s.type}/{s.id}", "resource": s.resource} for s in page]
                 if cursor is None:
                     break
@@ -268,7 +323,7 @@ class Engine:
 
     # -- bundles ------------------------------------------------------------------------------------
 
-    def bundle(self, body: Any, base: str) -> Reply:
+    def bundle(self, body: Any, base: str, caller: Caller = ANONYMOUS) -> Reply:
         if not isinstance(body, dict) or body.get("resourceType") != "Bundle":
             raise bad_request("POST to the base takes a transaction or batch Bundle")
         kind = body.get("type")
@@ -281,9 +336,9 @@ class Engine:
         if kind == "transaction":
             if not self.limits.transactions:
                 raise bad_request("this server does not support transactions", code="not-supported")
-            return self._transaction(entries, base)
+            return self._transaction(entries, base, caller)
         if kind == "batch":
-            return self._batch(entries, base)
+            return self._batch(entries, base, caller)
         raise bad_request("Bundle.type must be transaction or batch", expression=["type"])
 
     def _request_of(self, i: int, entry: Any) -> tuple[str, str, str]:
@@ -300,7 +355,7 @@ class Engine:
             return method, f"{parts[-2]}/{parts[-1]}", query
         return method, parts[-1], query
 
-    def _transaction(self, entries: list[Any], base: str) -> Reply:
+    def _transaction(self, entries: list[Any], base: str, caller: Caller) -> Reply:
         plan, mapping = [], {}
         for i, entry in enumerate(entries):
             method, path, query = self._request_of(i, entry)
@@ -317,7 +372,7 @@ class Engine:
             for i, method, rtype, rid, query, entry in plan:
                 resource = rewrite_references(entry.get("resource"), mapping) if "resource" in entry else None
                 try:
-                    replies.append(self._entry(method, rtype, rid, query, resource, entry["request"], base,
+                    replies.append(self._entry(method, rtype, rid, query, resource, entry["request"], base, caller,
                                                post_id=rid if method == "POST" else None, index=i))
                 except HubError as exc:
                     exc.diagnostics = f"entry {i}: {exc.diagnostics}"
@@ -326,7 +381,7 @@ class Engine:
         return Reply(200, {"resourceType": "Bundle", "type": "transaction-response",
                            "entry": [self._response_entry(r) for r in replies]})
 
-    def _batch(self, entries: list[Any], base: str) -> Reply:
+    def _batch(self, entries: list[Any], base: str, caller: Caller) -> Reply:
         out = []
         for i, entry in enumerate(entries):
             try:
@@ -334,21 +389,22 @@ class Engine:
                 rtype = path.split("/")[0]
                 rid = path.split("/")[1] if "/" in path else None
                 out.append(self._response_entry(self._entry(method, rtype, rid, query, entry.get("resource"),
-                                                            entry["request"], base, index=i)))
+                                                            entry["request"], base, caller, index=i)))
             except HubError as exc:
                 out.append({"response": {"status": str(exc.status), "outcome": exc.outcome()}})
         return Reply(200, {"resourceType": "Bundle", "type": "batch-response", "entry": out})
 
     def _entry(self, method: str, rtype: str, rid: str | None, query: str, resource: Any,
-               request: dict[str, Any], base: str, *, post_id: str | None = None, index: int = 0) -> Reply:
+               request: dict[str, Any], base: str, caller: Caller, *, post_id: str | None = None,
+               index: int = 0) -> Reply:
         if method == "GET":
             if rid:
-                return self.read(rtype, rid, base)
-            return self.search(rtype, parse_qsl(query, keep_blank_values=True), base)
+                return self.read(rtype, rid, base, caller)
+            return self.search(rtype, parse_qsl(query, keep_blank_values=True), base, caller)
         if method == "DELETE":
             if not rid:
                 raise bad_request("conditional delete is not supported", code="not-supported")
-            return self.delete(rtype, rid)
+            return self.delete(rtype, rid, caller)
         if method == "POST":
             self.check_type(rtype)
             self.check_resource(rtype, resource, prefix=f"entry[{index}].resource.", index=index)
@@ -357,12 +413,15 @@ class Engine:
                 if len(found) > 1:
                     raise HubError(412, "ifNoneExist matched more than one resource", code="multiple-matches")
                 if found:
+                    self.policy.require_read(caller, found[0])
                     return self._ok(found[0], 200, base)
+            self.policy.check_write(caller, rtype, resource, None)
             stored, _ = self.store.put(rtype, post_id or str(uuid.uuid4()), resource, method="POST")
             return self._ok(stored, 201, base)
         if rid:
-            return self.update(rtype, rid, resource, base, if_match=request.get("ifMatch"))
-        return self.conditional_update(rtype, query, resource, base, if_match=request.get("ifMatch"))
+            return self.update(rtype, rid, resource, base, if_match=request.get("ifMatch"), caller=caller)
+        return self.conditional_update(rtype, query, resource, base, if_match=request.get("ifMatch"),
+                                       caller=caller)
 
     @staticmethod
     def _response_entry(reply: Reply) -> dict[str, Any]:
@@ -421,3 +480,53 @@ class Engine:
         return ["AllergyIntolerance", "AuditEvent", "Condition", "Consent", "Encounter", "Immunization",
                 "MedicationDispense", "MedicationRequest", "Observation", "Organization", "Patient",
                 "Practitioner", "Procedure", "Provenance", "ServiceRequest", "Task"]
+
+
+class Admin:
+    """What the patient's phone app and the hub's operators do: consent decisions,
+    auto-approval for demos, the break-the-glass review list."""
+
+    ACTIONS = {"approve": ("proposed", "active"), "reject": ("proposed", "rejected"),
+               "revoke": ("active", "inactive")}
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.store = engine.store
+
+    def decide_consent(self, consent_id: str, action: str) -> dict[str, Any]:
+        if action not in self.ACTIONS:
+            raise bad_request(f"unknown consent action {action!r}: approve, reject or revoke")
+        before, after = self.ACTIONS[action]
+        with self.store.transaction():
+            stored = self.store.read("Consent", consent_id)
+            current = (stored.resource or {}).get("status")
+            if current != before:
+                raise HubError(409, f"Consent/{consent_id} is {current}; {action} needs it to be {before}",
+                               code="business-rule")
+            body = {**(stored.resource or {}), "status": after}
+            updated, _ = self.store.put("Consent", consent_id, body)
+        return updated.resource or {}
+
+    def auto_approve(self, older_than_seconds: float) -> int:
+        """Approve proposed Consents older than the given age (the `--auto-approve` demo setting)."""
+        cutoff = _dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(seconds=older_than_seconds)
+        crit = parse("Consent", [("status", "proposed"), ("_lastUpdated", f"le{cutoff.strftime('%Y-%m-%dT%H:%M:%S.%fZ')}")])
+        crit.count = 100
+        found, _ = self.store.search("Consent", crit)
+        for stored in found:
+            self.decide_consent(stored.id, "approve")
+        return len(found)
+
+    def record_break_glass(self, caller: Caller, cid: str, reason: str) -> None:
+        from clinic_app.hub.rules import audit_event
+
+        with self.store.transaction():
+            self.engine.policy.record(audit_event(caller, cid, purpose="BTG", action="E", break_glass=True,
+                                                  reason=reason, outcome_text="emergency access granted"))
+
+    def break_glass_log(self) -> list[dict[str, Any]]:
+        crit = parse("AuditEvent", [("_sort", "-_lastUpdated")])
+        crit.count = 1000
+        found, _ = self.store.search("AuditEvent", crit)
+        return [s.resource for s in found if s.resource and any(
+            c.get("code") == "110127" for c in s.resource.get("subtype", []) or [])]

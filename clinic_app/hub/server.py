@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
 import socket
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
 from clinic_app.hub.app import build_app
-from clinic_app.hub.engine import Engine, Limits
+from clinic_app.hub.auth import Authority
+from clinic_app.hub.engine import Admin, Engine, Limits
 from clinic_app.hub.storage import HubStore
 
 log = logging.getLogger(__name__)
@@ -25,8 +29,46 @@ log = logging.getLogger(__name__)
 HUB_DB = "hub.sqlite"
 
 
-def open_engine(data_dir: Path, *, limits: Limits | None = None) -> Engine:
-    return Engine(HubStore(data_dir / HUB_DB), limits=limits)
+ADMIN_TOKEN_FILE = "admin-token"
+
+
+@dataclass
+class Hub:
+    """Everything one hub folder serves: engine, token authority, admin token."""
+
+    engine: Engine
+    authority: Authority
+    admin_token: str
+    auto_approve_seconds: float | None = None
+
+    @property
+    def admin(self) -> Admin:
+        return Admin(self.engine)
+
+    def app(self) -> Any:
+        return build_app(self.engine, self.authority, admin_token=self.admin_token,
+                         auto_approve_seconds=self.auto_approve_seconds)
+
+    def close(self) -> None:
+        self.engine.store.close()
+
+
+def admin_token_of(data_dir: Path) -> str:
+    """The hub folder's admin token, made on first use (readable by its owner only)."""
+    path = data_dir / ADMIN_TOKEN_FILE
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
+def open_hub(data_dir: Path, *, limits: Limits | None = None, auth: bool = True,
+             auto_approve_seconds: float | None = None) -> Hub:
+    engine = Engine(HubStore(data_dir / HUB_DB), limits=limits)
+    authority = Authority(engine.store, required=auth, on_break_glass=Admin(engine).record_break_glass)
+    return Hub(engine, authority, admin_token_of(data_dir), auto_approve_seconds)
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -45,43 +87,53 @@ def _url(host: str, sock: socket.socket) -> str:
     return f"http://{shown}:{port}/fhir"
 
 
-def _config(engine: Engine) -> uvicorn.Config:
-    return uvicorn.Config(build_app(engine), log_level="warning", access_log=False, lifespan="off",
+def _config(hub: Hub) -> uvicorn.Config:
+    return uvicorn.Config(hub.app(), log_level="warning", access_log=False, lifespan="off",
                           timeout_graceful_shutdown=2)
 
 
-def serve(data_dir: Path, *, host: str = "127.0.0.1", port: int = 8765, limits: Limits | None = None) -> int:
+def serve(data_dir: Path, *, host: str = "127.0.0.1", port: int = 8765, limits: Limits | None = None,
+          auth: bool = True, auto_approve_seconds: float | None = None) -> int:
     """Serve until interrupted; prints the base URL once the socket listens."""
-    engine = open_engine(data_dir, limits=limits)
+    hub = open_hub(data_dir, limits=limits, auth=auth, auto_approve_seconds=auto_approve_seconds)
     sock = _bind(host, port)
-    server = uvicorn.Server(_config(engine))
+    server = uvicorn.Server(_config(hub))
     print(_url(host, sock), flush=True)
     try:
         server.run(sockets=[sock])
     finally:
-        engine.store.close()
+        hub.close()
     return 0
 
 
 @dataclass
 class RunningHub:
     url: str
-    engine: Engine
+    hub: Hub
     server: uvicorn.Server
     thread: threading.Thread
+
+    @property
+    def engine(self) -> Engine:
+        return self.hub.engine
+
+    @property
+    def token_url(self) -> str:
+        return self.url.rsplit("/fhir", 1)[0] + "/auth/token"
 
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
-        self.engine.store.close()
+        self.hub.close()
 
 
 def start_in_thread(data_dir: Path, *, host: str = "127.0.0.1", port: int = 0,
-                    limits: Limits | None = None) -> RunningHub:
+                    limits: Limits | None = None, auth: bool = False,
+                    auto_approve_seconds: float | None = None) -> RunningHub:
     """Start a hub on a background thread and return once it accepts connections."""
-    engine = open_engine(data_dir, limits=limits)
+    hub = open_hub(data_dir, limits=limits, auth=auth, auto_approve_seconds=auto_approve_seconds)
     sock = _bind(host, port)
-    server = uvicorn.Server(_config(engine))
+    server = uvicorn.Server(_config(hub))
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
 
     def run() -> None:
@@ -97,5 +149,5 @@ def start_in_thread(data_dir: Path, *, host: str = "127.0.0.1", port: int = 0,
         threading.Event().wait(0.01)
     else:
         raise RuntimeError("the sandbox hub did not start in time")
-    return RunningHub(_url(host, sock), engine, server, thread)
+    return RunningHub(_url(host, sock), hub, server, thread)
 

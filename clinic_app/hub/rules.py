@@ -1,0 +1,299 @@
+"""Health Link's rules, as the sandbox hub enforces them for an authenticated facility.
+
+- A facility writes only resources tagged with its own hcode (meta.tag); it may not
+  touch another facility's records, nor the Organization directory.
+- Reading: a facility's own records, the Organization directory, Consents it asked for,
+  Tasks addressed to it (and the ServiceRequests they point at) are always readable.
+  Another facility's patient records need an active Consent for that patient (by citizen
+  ID) naming the reader as recipient, for treatment, in its period; or a break-the-glass
+  token for that patient. Otherwise 403 with an OperationOutcome saying consent is needed.
+- Every cross-facility read is recorded as an AuditEvent (who, which facility, which
+  patient, why); break-the-glass access is recorded when the token is issued.
+- Consent: a facility creates it `proposed`; only the patient (the phone app, simulated by
+  the admin calls) moves it to `active` or `rejected`, and `active` to `inactive`.
+  The requester may withdraw a proposed request (`entered-in-error`).
+- Task (referral): status changes follow the FHIR Task state machine; the Task's owner
+  (the receiving facility) may change its status although the requester owns the record.
+
+With no auth (`--no-auth`) there is no facility, so none of this applies.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from clinic_app.core.identifiers import CID_SYSTEM_ALIASES, HCODE_SYSTEM
+from clinic_app.hub.auth import Caller
+from clinic_app.hub.errors import HubError
+from clinic_app.hub.search import Criteria, format_instant, normalise_reference
+from clinic_app.hub.storage import HubStore, Stored
+
+HUB_TAG = {"system": HCODE_SYSTEM, "code": "hub"}
+PUBLIC_TYPES = {"Organization"}
+PATIENT_FIELDS = ("subject", "patient", "for", "beneficiary")
+
+CONSENT_BY_FACILITY = {("proposed", "entered-in-error")}
+CONSENT_BY_PATIENT = {("proposed", "active"), ("proposed", "rejected"), ("active", "inactive")}
+TASK_TRANSITIONS = {
+    "draft": {"requested", "cancelled"},
+    "requested": {"received", "accepted", "rejected", "cancelled"},
+    "received": {"accepted", "rejected", "cancelled"},
+    "accepted": {"in-progress", "completed", "cancelled", "failed"},
+    "in-progress": {"completed", "failed", "on-hold", "cancelled"},
+    "on-hold": {"in-progress", "cancelled", "failed"},
+}
+
+
+def owner_of(resource: dict[str, Any] | None) -> str | None:
+    for tag in ((resource or {}).get("meta") or {}).get("tag", []) or []:
+        if tag.get("system") == HCODE_SYSTEM and tag.get("code"):
+            return str(tag["code"])
+    return None
+
+
+def consent_needed(what: str) -> HubError:
+    return HubError(403, f"consent needed: {what} belongs to another facility; ask the patient for consent "
+                         "(Consent with status proposed) or use break-the-glass in an emergency",
+                    code="security")
+
+
+def _refs(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    return [normalise_reference(v["reference"]) for v in items
+            if isinstance(v, dict) and isinstance(v.get("reference"), str)]
+
+
+@dataclass
+class Access:
+    """Why a resource may be read: own, public, addressed, consent, btg."""
+
+    reason: str
+    patient_cid: str | None = None
+
+
+class Policy:
+    def __init__(self, store: HubStore) -> None:
+        self.store = store
+
+    # -- who a record is about ------------------------------------------------------------
+
+    def patient_cid(self, resource: dict[str, Any]) -> str | None:
+        if resource.get("resourceType") == "Patient":
+            return _cid_of(resource)
+        if resource.get("resourceType") == "Consent":
+            ident = (resource.get("patient") or {}).get("identifier") or {}
+            if ident.get("system") in CID_SYSTEM_ALIASES:
+                return ident.get("value")
+        for name in PATIENT_FIELDS:
+            for ref in _refs(resource.get(name)):
+                if ref.startswith("Patient/"):
+                    found = self.store.current("Patient", ref.split("/", 1)[1])
+                    return _cid_of(found.resource) if found and found.resource else None
+            ident = (resource.get(name) or {}).get("identifier") if isinstance(resource.get(name), dict) else None
+            if isinstance(ident, dict) and ident.get("system") in CID_SYSTEM_ALIASES:
+                return ident.get("value")
+        return None
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def check_write(self, caller: Caller, rtype: str, new: dict[str, Any] | None, existing: Stored | None) -> None:
+        if not caller.enforced:
+            return
+        me = caller.hcode
+        if rtype in PUBLIC_TYPES:
+            raise HubError(403, "the Organization directory is kept by the hub, not by facilities", code="forbidden")
+        old = existing.resource if existing and not existing.deleted else None
+        if rtype == "Task" and old is not None and new is not None and me in _task_owner(old):
+            if owner_of(new) != owner_of(old):
+                raise HubError(403, "the receiving facility may change a Task's status, not who owns it",
+                               code="forbidden")
+            self._check_task(old, new)
+            return
+        if old is not None and owner_of(old) != me:
+            raise HubError(403, f"{rtype}/{existing.id if existing else ''} belongs to facility {owner_of(old)}; "
+                                "a facility writes only its own records", code="forbidden")
+        if new is None:
+            if rtype == "Consent":
+                raise HubError(403, "a Consent is never deleted; withdraw it (entered-in-error)", code="forbidden")
+            return
+        if owner_of(new) != me:
+            raise HubError(403, f"tag the resource with your facility code (meta.tag {HCODE_SYSTEM}|{me}); "
+                                "a facility writes only its own records", code="forbidden",
+                           expression=["meta.tag"])
+        if rtype == "Consent":
+            self._check_consent_by_facility(old, new)
+        elif rtype == "Task":
+            self._check_task(old, new)
+
+    @staticmethod
+    def _check_consent_by_facility(old: dict[str, Any] | None, new: dict[str, Any]) -> None:
+        before, after = (old or {}).get("status"), new.get("status")
+        if old is None:
+            if after != "proposed":
+                raise HubError(403, "a facility creates a Consent as proposed; only the patient grants it",
+                               code="forbidden", expression=["status"])
+            if not _cid_of_consent(new):
+                raise HubError(422, "Consent.patient must name the patient by citizen ID (patient.identifier)",
+                               code="required", expression=["patient"])
+            return
+        if before != after and (before, after) not in CONSENT_BY_FACILITY:
+            raise HubError(403, f"a facility cannot move a Consent from {before} to {after}; "
+                                "only the patient does that in the phone app", code="forbidden", expression=["status"])
+
+    @staticmethod
+    def _check_task(old: dict[str, Any] | None, new: dict[str, Any]) -> None:
+        before, after = (old or {}).get("status"), new.get("status")
+        if old is None or before == after:
+            return
+        if after not in TASK_TRANSITIONS.get(str(before), set()):
+            raise HubError(422, f"a Task cannot go from {before} to {after}", code="business-rule",
+                           expression=["status"])
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def access(self, caller: Caller, stored: Stored) -> Access | None:
+        if not caller.enforced:
+            return Access("open")
+        res = stored.resource or {}
+        me = caller.hcode
+        if stored.type in PUBLIC_TYPES:
+            return Access("public")
+        if owner_of(res) == me:
+            return Access("own")
+        if stored.type == "Consent" and f"Organization/{me}" in _consent_actors(res):
+            return Access("addressed")
+        if stored.type == "Task" and me in _task_owner(res):
+            return Access("addressed")
+        if stored.type == "ServiceRequest" and f"Organization/{me}" in _refs(res.get("performer")):
+            return Access("addressed")
+        if stored.type in ("AuditEvent", "Provenance"):
+            return None
+        cid = self.patient_cid(res)
+        if cid is None:
+            return None
+        if caller.btg_cid == cid:
+            return Access("btg", cid)
+        if self.has_consent(me, cid):
+            return Access("consent", cid)
+        return None
+
+    def has_consent(self, hcode: str | None, cid: str, *, purpose: str = "TREAT") -> bool:
+        now = format_instant(_dt.datetime.now(_dt.timezone.utc))
+        crit = Criteria(count=1000)
+        from clinic_app.hub.search import Condition
+
+        crit.conditions = [Condition("status", [(None, "active")]), Condition("actor", [(None, f"Organization/{hcode}")])]
+        found, _ = self.store.search("Consent", crit)
+        for consent in found:
+            res = consent.resource or {}
+            if _cid_of_consent(res) != cid:
+                continue
+            provision = res.get("provision") or {}
+            purposes = {c.get("code") for c in provision.get("purpose", []) or []}
+            if purposes and purpose not in purposes:
+                continue
+            period = provision.get("period") or {}
+            if period.get("start") and _instant(period["start"]) > now:
+                continue
+            if period.get("end") and _instant(period["end"], end=True) < now:
+                continue
+            return True
+        return False
+
+    def require_read(self, caller: Caller, stored: Stored) -> Access:
+        access = self.access(caller, stored)
+        if access is None:
+            raise consent_needed(f"{stored.type}/{stored.id}")
+        return access
+
+    def filter(self, caller: Caller, found: Iterable[Stored], *, targeted: bool) -> tuple[list[Stored], list[Access]]:
+        """Readable results; a targeted search (by patient or id) that hits withheld records is a 403."""
+        kept, accesses, withheld = [], [], 0
+        for stored in found:
+            access = self.access(caller, stored)
+            if access is None:
+                withheld += 1
+                continue
+            kept.append(stored)
+            accesses.append(access)
+        if withheld and targeted:
+            raise consent_needed(f"{withheld} record(s) of this search")
+        return kept, accesses
+
+    # -- audit ---------------------------------------------------------------------------------
+
+    def audit_reads(self, caller: Caller, accesses: Iterable[Access], *, what: str) -> None:
+        """One AuditEvent per patient read across facilities in one request."""
+        if not caller.enforced:
+            return
+        seen: dict[str, str] = {}
+        for access in accesses:
+            if access.reason in ("consent", "btg") and access.patient_cid:
+                seen[access.patient_cid] = access.reason
+        for cid, reason in seen.items():
+            self.record(audit_event(caller, cid, purpose="BTG" if reason == "btg" else "TREAT",
+                                    action="R", outcome_text=what))
+
+    def record(self, event: dict[str, Any]) -> None:
+        self.store.put("AuditEvent", str(uuid.uuid4()), event, method="POST")
+
+
+def audit_event(caller: Caller, cid: str, *, purpose: str, action: str, outcome_text: str,
+                break_glass: bool = False, reason: str | None = None) -> dict[str, Any]:
+    now = format_instant(_dt.datetime.now(_dt.timezone.utc))
+    dcm = "http://dicom.nema.org/resources/ontology/DCM"
+    event: dict[str, Any] = {
+        "resourceType": "AuditEvent",
+        "meta": {"tag": [HUB_TAG]},
+        "type": ({"system": dcm, "code": "110113", "display": "Security Alert"} if break_glass
+                 else {"system": dcm, "code": "110110", "display": "Patient Record"}),
+        "action": action, "recorded": now, "outcome": "0", "outcomeDesc": outcome_text,
+        "purposeOfEvent": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason",
+                                        "code": purpose}]}],
+        "agent": [{"who": {"identifier": {"system": "urn:clinic-app:client", "value": caller.client_id or "?"}},
+                   "requestor": True,
+                   "extension": [{"url": "https://clinic-app.invalid/fhir/StructureDefinition/facility",
+                                  "valueIdentifier": {"system": HCODE_SYSTEM, "value": caller.hcode}}]}],
+        "source": {"observer": {"display": "Health Link sandbox hub"}},
+        "entity": [{"what": {"identifier": {"system": "https://terms.sil-th.org/id/th-cid", "value": cid}},
+                    "type": {"system": "http://terminology.hl7.org/CodeSystem/audit-entity-type", "code": "1"}}],
+    }
+    if break_glass:
+        event["subtype"] = [{"system": dcm, "code": "110127", "display": "Emergency Override Started"}]
+        event["entity"][0]["description"] = reason
+    return event
+
+
+def _cid_of(patient: dict[str, Any] | None) -> str | None:
+    for ident in (patient or {}).get("identifier", []) or []:
+        if isinstance(ident, dict) and ident.get("system") in CID_SYSTEM_ALIASES and ident.get("value"):
+            return str(ident["value"])
+    return None
+
+
+def _cid_of_consent(consent: dict[str, Any]) -> str | None:
+    ident = (consent.get("patient") or {}).get("identifier") or {}
+    return str(ident["value"]) if ident.get("system") in CID_SYSTEM_ALIASES and ident.get("value") else None
+
+
+def _consent_actors(consent: dict[str, Any]) -> list[str]:
+    out = []
+    for actor in (consent.get("provision") or {}).get("actor", []) or []:
+        out += _refs(actor.get("reference"))
+    return out
+
+
+def _task_owner(task: dict[str, Any]) -> list[str]:
+    return [r.split("/", 1)[1] for r in _refs(task.get("owner")) if r.startswith("Organization/")]
+
+
+def _instant(text: str, *, end: bool = False) -> str:
+    from clinic_app.hub.search import to_instant
+
+    if end and len(text) == 10:
+        return text + "T23:59:59.999999Z"
+    return to_instant(text)
