@@ -16,7 +16,7 @@ from pathlib import Path
 
 from clinic_app.core.redact import redact
 from clinic_app.security.keys import KeyStore, PassphraseSource
-from clinic_app.services.installation import Installation, open_installation
+from clinic_app.services.installation import Installation, configure_hub, open_installation
 
 LOG_FILE = "clinic-app.log"
 
@@ -99,9 +99,30 @@ def open_for_cli(data_dir: Path, passphrase: PassphraseSource | None, *, verify_
     return open_installation(data_dir, keys=build_keystore(), passphrase=passphrase, verify_open=verify_open)
 
 
+class TrainingHub:
+    """The sandbox hub that training mode runs on a background thread of the app: seeded
+    with the demo hospital, consents approved after ten seconds, this desktop enrolled."""
+
+    AUTO_APPROVE_SECONDS = 10
+
+    def __init__(self, inst: Installation, hcode: str) -> None:
+        from clinic_app.hub.seed import seed_demo
+        from clinic_app.hub.server import start_in_thread
+
+        self.running = start_in_thread(inst.folder.path / "training-hub", auth=True,
+                                       auto_approve_seconds=self.AUTO_APPROVE_SECONDS)
+        seed_demo(self.running.engine)
+        self.running.hub.authority.enroll(inst.device().enrolment(hcode))
+        configure_hub(inst, self.running.url, auth=True)
+        self.url = self.running.url
+
+    def stop(self) -> None:
+        self.running.stop()
+
+
 def run_gui(data_dir: Path, passphrase: PassphraseSource | None) -> int:
     """Start the desktop window (imports Qt only now, so the CLI stays light)."""
     from clinic_app.ui.main import run
 
     return run(data_dir=data_dir, keys=build_keystore(), passphrase=passphrase,
-               configure_logging=configure_logging, argv=sys.argv[:1])
+               configure_logging=configure_logging, argv=sys.argv[:1], start_training_hub=TrainingHub)

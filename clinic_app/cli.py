@@ -53,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--type", dest="resource_type", help="only this resource type")
 
     sub.add_parser("status", help="counts, queued changes and last sync, as JSON")
+    sub.add_parser("device-key", help="print this desktop's public key for the hub to enroll, as JSON")
 
     s = sub.add_parser("demo-data", help="add realistic Thai demo patients (deterministic for a seed)")
     s.add_argument("--patients", type=int, required=True)
@@ -164,6 +165,8 @@ def _run(args: argparse.Namespace) -> int:
         elif args.command == "export-fhir":
             for chunk in service.export_bundle(cid=args.patient, resource_type=args.resource_type):
                 sys.stdout.write(chunk)
+        elif args.command == "device-key":
+            _print_json(inst.device().enrolment(service.hcode))
         elif args.command == "status":
             _print_json({**service.status(), "data_dir": str(inst.folder.path)})
         elif args.command == "demo-data":

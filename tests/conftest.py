@@ -40,7 +40,7 @@ def keystore() -> KeyStore:
 def installation(tmp_path: Path, keystore: KeyStore) -> Iterator[Installation]:
     inst = initialise(tmp_path / "data", hcode=HCODE, name="รพ.สต.ทดสอบ", keys=keystore)
     yield inst
-    keystore.forget(inst.installation_id, inst.marker["key"])
+    inst.forget_secrets()
 
 
 @pytest.fixture

@@ -16,6 +16,11 @@ PASSPORT_SYSTEM = "https://hl7.org/fhir/sid/passport-THA"
 DOCTOR_ID_SYSTEM = "https://terms.sil-th.org/id/th-doctor-id"
 NURSE_ID_SYSTEM = "https://terms.sil-th.org/id/th-nurse-id"
 
+# Facility codes of the sandbox: the 999xx range, which MOPH does not issue.
+TRAINING_HCODE = "99999"
+DEMO_HOSPITAL_HCODE = "99990"
+DEMO_OTHER_UNIT_HCODE = "99998"
+
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 ICD10_TM = "http://hl7.org/fhir/sid/icd-10"  # ICD-10-TM codes are a superset written the same way

@@ -12,12 +12,17 @@ from typing import Any
 
 from clinic_app.core import demo
 from clinic_app.core.fhir import stamp_owner
-from clinic_app.core.identifiers import HCODE_SYSTEM
+from clinic_app.core.identifiers import (
+    DEMO_HOSPITAL_HCODE,
+    DEMO_OTHER_UNIT_HCODE,
+    HCODE_SYSTEM,
+    TRAINING_HCODE,
+)
 from clinic_app.hub.engine import Engine
 
-HOSPITAL = "99990"
-TRAINING_UNIT = "99999"
-OTHER_UNIT = "99998"
+HOSPITAL = DEMO_HOSPITAL_HCODE
+TRAINING_UNIT = TRAINING_HCODE
+OTHER_UNIT = DEMO_OTHER_UNIT_HCODE
 DEMO_PATIENTS = 200
 
 ORGANIZATIONS = [

@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS resources (
     type TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, last_updated TEXT NOT NULL,
     deleted INTEGER NOT NULL DEFAULT 0, json TEXT NOT NULL, PRIMARY KEY (type, id));
 CREATE INDEX IF NOT EXISTS resources_updated ON resources (type, last_updated, id);
+CREATE INDEX IF NOT EXISTS resources_live ON resources (type, deleted);
 CREATE TABLE IF NOT EXISTS history (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, id TEXT NOT NULL,
     version INTEGER NOT NULL, last_updated TEXT NOT NULL, method TEXT NOT NULL, json TEXT);
@@ -181,7 +182,9 @@ class HubStore:
     # -- search and history --------------------------------------------------------------
 
     def _where(self, rtype: str, crit: Criteria) -> tuple[str, list[Any]]:
-        where, params = ["r.type = ?", "r.deleted = 0"], [rtype]
+        # With search conditions, "+" keeps the planner on the primary key (type, id IN ...)
+        # rather than walking every live row of the type.
+        where, params = ["r.type = ?", "+r.deleted = 0" if crit.conditions else "r.deleted = 0"], [rtype]
         for cond in crit.conditions:
             alts, alt_params = [], []
             for system, value in cond.alternatives:
@@ -194,9 +197,10 @@ class HubStore:
                 else:
                     alts.append("(s.value = ? AND s.system = ?)")
                     alt_params += [value, system]
-            where.append("EXISTS (SELECT 1 FROM search s WHERE s.type = r.type AND s.id = r.id AND s.param = ?"
+            # Drive from the search index (type, param, value), then the primary key.
+            where.append("r.id IN (SELECT s.id FROM search s WHERE s.type = ? AND s.param = ?"
                          f" AND ({' OR '.join(alts)}))")
-            params += [cond.param, *alt_params]
+            params += [rtype, cond.param, *alt_params]
         for bound in crit.last_updated:
             where.append(f"r.last_updated {bound.op} ?")
             params.append(bound.value)
@@ -215,8 +219,11 @@ class HubStore:
             where += f" AND (r.last_updated, r.id) {op} (?, ?)"
             params += list(crit.cursor)
         order = "DESC" if crit.descending else "ASC"
+        # With search conditions the few matches are sorted after the search index found
+        # them ("+" keeps SQLite from walking the lastUpdated index through every row).
+        key = "+r.last_updated" if crit.conditions else "r.last_updated"
         sql = (f"SELECT r.type, r.id, r.version, r.last_updated, r.deleted, r.json FROM resources r WHERE {where}"
-               f" ORDER BY r.last_updated {order}, r.id {order} LIMIT ?")
+               f" ORDER BY {key} {order}, r.id {order} LIMIT ?")
         with self.lock:
             rows = self._conn.execute(sql, [*params, crit.count + 1]).fetchall()
         page = [self._stored(r) for r in rows[: crit.count]]

@@ -107,17 +107,43 @@ class KeyStore:
     def store(self, label: str, key: bytes, *, passphrase: PassphraseSource | None,
               pending: bool = False, prefer_keyring: bool = True) -> KeySpec:
         """Keep `key` and return the spec that finds it again."""
+        return self.store_secret(label, self._entry(label, pending=pending), key, passphrase=passphrase,
+                                 prefer_keyring=prefer_keyring)
+
+    def store_secret(self, label: str, entry: str, secret: bytes, *, passphrase: PassphraseSource | None,
+                     prefer_keyring: bool = True) -> KeySpec:
+        """Keep any secret under keyring `entry` (or wrapped by the passphrase, bound to `label`)."""
         if prefer_keyring and self.keyring_works():
             try:
-                self._kr().set_password(SERVICE, self._entry(label, pending=pending), key.hex())
-                return {"source": "keyring", "service": SERVICE, "entry": label}
+                self._kr().set_password(SERVICE, entry, secret.hex())
+                return {"source": "keyring", "service": SERVICE, "entry": entry.removesuffix(":pending")}
             except keyring.errors.KeyringError as exc:
                 log.warning("keyring refused the key (%s); falling back to a passphrase",
                             type(exc).__name__)
-        secret = passphrase(True) if passphrase else None
-        if not secret:
+        phrase = passphrase(True) if passphrase else None
+        if not phrase:
             raise KeyringUnavailableError()
-        return {"source": "passphrase", "wrapped": wrap_key(key, secret, label=label)}
+        return {"source": "passphrase", "wrapped": wrap_key(secret, phrase, label=label)}
+
+    def load_secret(self, label: str, spec: KeySpec, *, passphrase: PassphraseSource | None) -> bytes:
+        """A secret kept by `store_secret` (any length)."""
+        if spec.get("source") == "passphrase":
+            phrase = passphrase(False) if passphrase else None
+            if not phrase:
+                raise PassphraseNeededError()
+            return unwrap_key(spec["wrapped"], phrase, label=label)
+        if not self.keyring_works():
+            raise KeyringUnavailableError()
+        try:
+            value = self._kr().get_password(SERVICE, spec["entry"])
+        except keyring.errors.KeyringError as exc:
+            raise KeyringUnavailableError() from exc
+        if value is None:
+            raise KeyMissingError()
+        try:
+            return bytes.fromhex(value)
+        except ValueError as exc:
+            raise KeyMissingError() from exc
 
     def load(self, label: str, spec: KeySpec, *, passphrase: PassphraseSource | None,
              pending: bool = False) -> bytes:
@@ -148,8 +174,9 @@ class KeyStore:
     def forget(self, label: str, spec: KeySpec, *, pending: bool = False) -> None:
         if spec.get("source") != "keyring":
             return
+        entry = spec.get("entry", label)
         try:
-            self._kr().delete_password(SERVICE, self._entry(label, pending=pending))
+            self._kr().delete_password(SERVICE, self._entry(entry, pending=pending))
         except keyring.errors.PasswordDeleteError:
             pass
         except keyring.errors.KeyringError as exc:

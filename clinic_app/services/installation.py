@@ -27,6 +27,7 @@ from clinic_app.core.errors import (
     WrongKeyError,
 )
 from clinic_app.core.thai import is_valid_hcode
+from clinic_app.security.device import DeviceIdentity, load_device, new_device_key, store_device_key
 from clinic_app.security.keys import KeyStore, PassphraseSource, new_key
 from clinic_app.store import database
 from clinic_app.store.folder import DataFolder, FolderLock
@@ -47,6 +48,22 @@ class Installation:
     keys: KeyStore
     passphrase: PassphraseSource | None = field(default=None, repr=False)
     lock: FolderLock | None = field(default=None, repr=False)
+
+    def device(self) -> DeviceIdentity:
+        """This desktop's key pair for the hub, made now for folders set up before it existed."""
+        spec = self.marker.get("device")
+        if spec is None:
+            spec = store_device_key(self.keys, self.installation_id, new_device_key(), passphrase=self.passphrase,
+                                    prefer_keyring=self.marker["key"].get("source") == "keyring")
+            self.marker = {**self.marker, "device": spec}
+            self.folder.write_marker(self.marker)
+        return load_device(self.keys, self.installation_id, spec, passphrase=self.passphrase)
+
+    def forget_secrets(self) -> None:
+        """Remove this folder's keyring entries (tests and `uninstall` use it)."""
+        self.keys.forget(self.installation_id, self.marker["key"])
+        if "device" in self.marker:
+            self.keys.forget(self.installation_id, self.marker["device"])
 
     def folder_lock(self) -> FolderLock:
         if self.lock is None:
@@ -102,18 +119,23 @@ def initialise(path: Path, *, hcode: str, name: str | None = None, hub_url: str 
                 store.append_audit(actor=DEVICE_ACTOR, action="init", detail={"hcode": hcode})
         finally:
             store.close()
+        device_spec = store_device_key(keys, label, new_device_key(), passphrase=passphrase,
+                                       prefer_keyring=spec["source"] == "keyring")
         marker = {
             "installation_id": label,
             "created_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "created_by_version": __version__,
             "key": spec,
             "key_check": database.key_check(key),
+            "device": device_spec,
         }
         folder.write_marker(marker)
     except BaseException:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{folder.db_path}{suffix}").unlink(missing_ok=True)
         keys.forget(label, spec)
+        if "device_spec" in locals():
+            keys.forget(label, device_spec)
         lock.release()
         raise
     log.info("initialised a data folder (installation %s)", label[:8])
@@ -208,6 +230,17 @@ def _finish_rotation(inst: Installation, key: bytes) -> None:
     inst.folder.write_marker(marker)
     inst.keys.forget(label, old_spec, pending=True)
     inst.marker, inst.key = marker, key
+
+
+def configure_hub(inst: Installation, url: str, *, auth: bool) -> None:
+    """Point this installation at a hub (training mode does it at every start)."""
+    store = inst.connect()
+    try:
+        with store.transaction():
+            store.set_setting("hub_url", url)
+            store.set_setting("hub_auth", auth)
+    finally:
+        store.close()
 
 
 def default_data_dir() -> Path:

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 from clinic_app import __version__
 from clinic_app.core.errors import KnownError
 from clinic_app.core.fhir import Resource
-from clinic_app.core.identifiers import IdentifierSystems
+from clinic_app.core.identifiers import TRAINING_HCODE, IdentifierSystems
 from clinic_app.core.thai import age_in_years, format_thai_date, mask_cid
 from clinic_app.security.keys import KeyStore, PassphraseSource
 from clinic_app.services.installation import Installation, initialise, open_installation
@@ -51,7 +51,6 @@ from clinic_app.ui.tasks import DbWorker
 
 log = logging.getLogger(__name__)
 
-TRAINING_HCODE = "99999"
 TRAINING_PATIENTS = 200
 THAI_FONTS = ["Noto Sans Thai", "Leelawadee UI", "Tahoma", "Loma", "Garuda", "Sans Serif"]
 SEARCH_DELAY_MS = 150
@@ -153,8 +152,9 @@ class MainWindow(QMainWindow):
         pending = status["outbox"]["pending"]
         last = status["last_sync"]
         last_text = format_thai_date(_dt.date.fromisoformat(last[:10])) if last else "ยังไม่เคย / never"
+        hub = f"  ·  ฮับ / hub: {status['hub_url']}" if status.get("hub_url") else ""
         self.status_label.setText(
-            f"ออฟไลน์ / Offline  ·  ผู้ป่วย {patients:,} ราย  ·  รอส่ง {pending:,} รายการ  ·  ซิงก์ล่าสุด: {last_text}")
+            f"ออฟไลน์ / Offline  ·  ผู้ป่วย {patients:,} ราย  ·  รอส่ง {pending:,} รายการ  ·  ซิงก์ล่าสุด: {last_text}{hub}")
 
     # -- errors ------------------------------------------------------------------------
 
@@ -232,7 +232,8 @@ def load_training_demo(window: MainWindow, *, patients: int = TRAINING_PATIENTS,
 
 
 def run(*, data_dir: Path, keys: KeyStore, passphrase: PassphraseSource | None,
-        configure_logging: Callable[[Path], Any], argv: list[str]) -> int:
+        configure_logging: Callable[[Path], Any], argv: list[str],
+        start_training_hub: Callable[[Installation, str], Any] | None = None) -> int:
     app = QApplication.instance() or QApplication(argv)
     app.setApplicationName("clinic-app")
     apply_thai_font(app)
@@ -248,13 +249,25 @@ def run(*, data_dir: Path, keys: KeyStore, passphrase: PassphraseSource | None,
     probe = inst.connect()
     try:
         training = bool(probe.get_setting("training_mode", False))
-        facility = str(probe.get_setting("facility_name", "") or probe.get_setting("hcode"))
+        hcode = str(probe.get_setting("hcode"))
+        facility = str(probe.get_setting("facility_name", "") or hcode)
     finally:
         probe.close()
+    hub = None
+    if training and start_training_hub is not None:
+        try:
+            hub = start_training_hub(inst, hcode)
+        except Exception:  # noqa: BLE001 - training goes on offline; the bug is logged
+            log.exception("the training hub did not start")
     window = MainWindow(worker, training=training, facility=facility)
     window.show()
     if needs_demo:
         load_training_demo(window)
-    code = app.exec()
+    try:
+        code = app.exec()
+    finally:
+        if hub is not None:
+            hub.stop()
+        inst.close()
     sys.stdout.flush()
     return int(code)

@@ -21,7 +21,7 @@ def training(tmp_path: Path, keystore: KeyStore, qapp) -> Iterator[tuple[Install
     window = MainWindow(worker, training=True, facility="ฝึกอบรม")
     yield inst, window
     window.close()
-    keystore.forget(inst.installation_id, inst.marker["key"])
+    inst.forget_secrets()
 
 
 def test_first_run_is_training_mode_with_demo_data_and_search(qtbot, training, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
