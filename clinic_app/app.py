@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from clinic_app.core.redact import redact
+from clinic_app.security.device import enrolment
 from clinic_app.security.keys import KeyStore, PassphraseSource
 from clinic_app.services.installation import Installation, configure_hub, open_installation
 
@@ -112,7 +113,7 @@ class TrainingHub:
         self.running = start_in_thread(inst.folder.path / "training-hub", auth=True,
                                        auto_approve_seconds=self.AUTO_APPROVE_SECONDS)
         seed_demo(self.running.engine)
-        self.running.hub.authority.enroll(inst.device().enrolment(hcode))
+        self.running.hub.authority.enroll(enrolment(inst.device(), hcode))
         configure_hub(inst, self.running.url, auth=True)
         self.url = self.running.url
 

@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from clinic_app import __version__, app
-from clinic_app.core.errors import EXIT_FAILURE, EXIT_OK, InvalidInputError, KnownError, Problem
+from clinic_app.core.errors import EXIT_CONFLICTS, EXIT_FAILURE, EXIT_OK, InvalidInputError, KnownError, Problem
 from clinic_app.security.keys import PassphraseSource
 from clinic_app.services import maintenance
 from clinic_app.services.installation import DEVICE_ACTOR, initialise, resolve_data_dir, rotate_key
+from clinic_app.security.device import enrolment
 from clinic_app.services.records import RecordService
 
 log = logging.getLogger("clinic_app.cli")
@@ -53,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--type", dest="resource_type", help="only this resource type")
 
     sub.add_parser("status", help="counts, queued changes and last sync, as JSON")
+    sub.add_parser("sync", help="send queued changes to the hub and fetch what changed there")
     sub.add_parser("device-key", help="print this desktop's public key for the hub to enroll, as JSON")
 
     s = sub.add_parser("demo-data", help="add realistic Thai demo patients (deterministic for a seed)")
@@ -155,6 +157,11 @@ def _run(args: argparse.Namespace) -> int:
             return _run_db(args, inst)
         finally:
             inst.close()
+    if args.command == "sync":
+        try:
+            return _run_sync(inst)
+        finally:
+            inst.close()
     store = inst.connect()
     try:
         service = RecordService(store, actor=DEVICE_ACTOR)
@@ -166,7 +173,7 @@ def _run(args: argparse.Namespace) -> int:
             for chunk in service.export_bundle(cid=args.patient, resource_type=args.resource_type):
                 sys.stdout.write(chunk)
         elif args.command == "device-key":
-            _print_json(inst.device().enrolment(service.hcode))
+            _print_json(enrolment(inst.device(), service.hcode))
         elif args.command == "status":
             _print_json({**service.status(), "data_dir": str(inst.folder.path)})
         elif args.command == "demo-data":
@@ -183,6 +190,33 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         store.close()
         inst.close()
+    return EXIT_OK
+
+
+def _run_sync(inst: Any) -> int:
+    from clinic_app.services.sync import sync_now
+    from clinic_app.sync.errors import HubUnreachableError
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            sys.stderr.write(f"\r{phase} {done}/{total or '?'}   ")
+
+    try:
+        report = sync_now(inst, progress=progress)
+    except HubUnreachableError as exc:
+        sys.stderr.write(f"{exc.thai}\n{exc.english}\n")
+        return exc.exit_code
+    _print_json(report.as_dict())
+    for warning in report.warnings:
+        sys.stderr.write(warning + "\n")
+    if report.conflicts:
+        sys.stderr.write(f"มีข้อมูลขัดแย้ง {report.conflicts} รายการ รอให้เจ้าหน้าที่เลือก / "
+                         f"{report.conflicts} conflict(s) wait for a person to choose.\n")
+        return EXIT_CONFLICTS
+    if report.failed:
+        sys.stderr.write(f"ระบบกลางไม่รับ {report.failed} รายการ (ดูเหตุผลในรายการรอส่ง) / "
+                         f"The hub refused {report.failed} change(s); see their reasons in the queue.\n")
+        return EXIT_FAILURE
     return EXIT_OK
 
 

@@ -10,36 +10,31 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
-from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from clinic_app.core.ports import DeviceIdentity
 from clinic_app.security.keys import KeySpec, KeyStore, PassphraseSource
 
 ALGORITHM = "ES384"
 
 
-@dataclass(frozen=True)
-class DeviceIdentity:
-    client_id: str
-    kid: str
-    private_key_pem: bytes = field(repr=False)
+def public_jwk(identity: DeviceIdentity) -> dict[str, Any]:
+    key = serialization.load_pem_private_key(identity.private_key_pem, password=None)
+    numbers = key.public_key().public_numbers()  # type: ignore[union-attr]
 
-    def public_jwk(self) -> dict[str, Any]:
-        key = serialization.load_pem_private_key(self.private_key_pem, password=None)
-        numbers = key.public_key().public_numbers()  # type: ignore[union-attr]
+    def b64(n: int) -> str:
+        return base64.urlsafe_b64encode(n.to_bytes(48, "big")).rstrip(b"=").decode()
 
-        def b64(n: int) -> str:
-            return base64.urlsafe_b64encode(n.to_bytes(48, "big")).rstrip(b"=").decode()
+    return {"kty": "EC", "crv": "P-384", "x": b64(numbers.x), "y": b64(numbers.y),
+            "kid": identity.kid, "alg": ALGORITHM, "use": "sig"}
 
-        return {"kty": "EC", "crv": "P-384", "x": b64(numbers.x), "y": b64(numbers.y),
-                "kid": self.kid, "alg": ALGORITHM, "use": "sig"}
 
-    def enrolment(self, hcode: str) -> dict[str, Any]:
-        return {"client_id": self.client_id, "hcode": hcode, "jwks": {"keys": [self.public_jwk()]}}
+def enrolment(identity: DeviceIdentity, hcode: str) -> dict[str, Any]:
+    """What the hub enrols: `clinic-app device-key` prints it."""
+    return {"client_id": identity.client_id, "hcode": hcode, "jwks": {"keys": [public_jwk(identity)]}}
 
 
 def client_id_for(installation_id: str) -> str:
@@ -68,6 +63,3 @@ def load_device(keys: KeyStore, label: str, spec: KeySpec, *, passphrase: Passph
     pem = keys.load_secret(label, spec, passphrase=passphrase)
     return DeviceIdentity(client_id_for(label), _kid(pem), pem)
 
-
-def jwks_json(identity: DeviceIdentity, hcode: str) -> str:
-    return json.dumps(identity.enrolment(hcode), indent=2)

@@ -27,7 +27,8 @@ from clinic_app.core.errors import (
     WrongKeyError,
 )
 from clinic_app.core.thai import is_valid_hcode
-from clinic_app.security.device import DeviceIdentity, load_device, new_device_key, store_device_key
+from clinic_app.core.ports import DeviceIdentity
+from clinic_app.security.device import load_device, new_device_key, store_device_key
 from clinic_app.security.keys import KeyStore, PassphraseSource, new_key
 from clinic_app.store import database
 from clinic_app.store.folder import DataFolder, FolderLock

@@ -101,6 +101,8 @@ class RecordService:
         for _index, _prefix, res in resources:
             rtype, rid = res["resourceType"], res["id"]
             op = "update" if self.store.exists(rtype, rid) else "create"
+            if op == "update":
+                self.store.keep_base(rtype, rid)
             self.store.put(res)
             self.store.enqueue(rtype, rid, op)
             (changes.updated if op == "update" else changes.created)[rtype] += 1

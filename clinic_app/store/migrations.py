@@ -88,7 +88,28 @@ CREATE INDEX resources_type_live ON resources (type, deleted);
 CREATE UNIQUE INDEX outbox_one_pending ON outbox (type, id) WHERE state = 'pending';
 """
 
-MIGRATIONS: list[str] = [_V1, _V2]
+_V3 = """
+-- The server's version a local edit started from, kept for the three-way merge.
+CREATE TABLE resource_base (
+    type        TEXT NOT NULL,
+    id          TEXT NOT NULL,
+    version_id  TEXT NOT NULL,
+    json        TEXT NOT NULL,
+    PRIMARY KEY (type, id)
+);
+-- Edits that clashed with another desktop's, element by element, until a person decides.
+CREATE TABLE conflicts (
+    type            TEXT NOT NULL,
+    id              TEXT NOT NULL,
+    remote_version  TEXT NOT NULL,
+    remote_json     TEXT NOT NULL,
+    elements        TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    PRIMARY KEY (type, id)
+);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -205,9 +205,139 @@ class RecordStore:
                 yield json.loads(text)
             last = rows[-1][0]
 
-    def counts_by_type(self) -> dict[str, int]:
-        rows = self._rows("SELECT type, count(*) FROM resources WHERE deleted = 0 GROUP BY type ORDER BY type")
+    def counts_by_type(self, *, owner: str | None = None) -> dict[str, int]:
+        if owner is None:
+            rows = self._rows("SELECT type, count(*) FROM resources WHERE deleted = 0 GROUP BY type ORDER BY type")
+        else:
+            rows = self._rows("SELECT type, count(*) FROM resources WHERE deleted = 0 AND owner = ?"
+                              " GROUP BY type ORDER BY type", (owner,))
         return {t: n for t, n in rows}
+
+    # -- sync bookkeeping ----------------------------------------------------------------
+
+    def keep_base(self, resource_type: str, resource_id: str) -> None:
+        """Before the first local edit of a synced resource, keep the server's version."""
+        self._in_tx()
+        with guard():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO resource_base (type, id, version_id, json)"
+                " SELECT type, id, version_id, json FROM resources"
+                " WHERE type = ? AND id = ? AND version_id IS NOT NULL AND deleted = 0",
+                (resource_type, resource_id))
+
+    def base_of(self, resource_type: str, resource_id: str) -> tuple[str, Resource] | None:
+        rows = self._rows("SELECT version_id, json FROM resource_base WHERE type = ? AND id = ?",
+                          (resource_type, resource_id))
+        return (rows[0][0], json.loads(rows[0][1])) if rows else None
+
+    def live_entry(self, resource_type: str, resource_id: str) -> OutboxEntry | None:
+        rows = self._rows(
+            "SELECT seq, type, id, op, base_version, state, reason, attempts, created_at FROM outbox"
+            " WHERE type = ? AND id = ? ORDER BY seq DESC LIMIT 1", (resource_type, resource_id))
+        return OutboxEntry(*rows[0]) if rows else None
+
+    def set_outbox_state(self, seqs: Iterable[int], state: str, *, reason: str | None = None) -> None:
+        self._in_tx()
+        with guard():
+            self.conn.executemany(
+                "UPDATE outbox SET state = ?, reason = ?, attempts = attempts + (? = 'sending'), updated_at = ?"
+                " WHERE seq = ?", [(state, reason, state, now_instant(), seq) for seq in seqs])
+
+    def acknowledge(self, entry: OutboxEntry, *, version_id: str | None, server_copy: Resource | None) -> None:
+        """The hub has the change: the entry leaves the outbox with the server's version.
+
+        If the resource was edited again while it was being sent, that newer entry stays
+        queued and now builds on the version just acknowledged.
+        """
+        self._in_tx()
+        with guard():
+            self.conn.execute("DELETE FROM outbox WHERE seq = ?", (entry.seq,))
+            newer = self.conn.execute("SELECT seq FROM outbox WHERE type = ? AND id = ? AND state != 'sent'",
+                                      (entry.type, entry.id)).fetchone()
+            if entry.op == "delete":
+                if newer is None:
+                    self._purge(entry.type, entry.id)
+                return
+            if newer is not None:
+                self.conn.execute("UPDATE outbox SET base_version = ? WHERE seq = ?", (version_id, newer[0]))
+                if server_copy is not None:
+                    self.conn.execute(
+                        "INSERT INTO resource_base (type, id, version_id, json) VALUES (?, ?, ?, ?)"
+                        " ON CONFLICT (type, id) DO UPDATE SET version_id = excluded.version_id, json = excluded.json",
+                        (entry.type, entry.id, version_id, _dumps(server_copy)))
+                self.conn.execute("UPDATE resources SET version_id = ? WHERE type = ? AND id = ?",
+                                  (version_id, entry.type, entry.id))
+                return
+            self.conn.execute("DELETE FROM resource_base WHERE type = ? AND id = ?", (entry.type, entry.id))
+        if server_copy is not None:
+            self.put(server_copy, version_id=version_id)
+        else:
+            with guard():
+                self.conn.execute("UPDATE resources SET version_id = ? WHERE type = ? AND id = ?",
+                                  (version_id, entry.type, entry.id))
+
+    def _purge(self, resource_type: str, resource_id: str) -> None:
+        row = self.conn.execute("SELECT rid FROM resources WHERE type = ? AND id = ?",
+                                (resource_type, resource_id)).fetchone()
+        if row:
+            self.conn.execute("DELETE FROM patient_keys WHERE rid = ?", (row[0],))
+            self.conn.execute("DELETE FROM patient_names WHERE rowid = ?", (row[0],))
+            self.conn.execute("DELETE FROM resources WHERE rid = ?", (row[0],))
+        self.conn.execute("DELETE FROM resource_base WHERE type = ? AND id = ?", (resource_type, resource_id))
+
+    def apply_pulled(self, resource: Resource, *, version_id: str) -> bool:
+        """Store a resource pulled from the hub unless a local change of it waits to be sent
+        (the push reconciles that one). Pulled resources never enter the outbox."""
+        self._in_tx()
+        if self.live_entry(resource["resourceType"], resource["id"]) is not None:
+            return False
+        current = self.version_of(resource["resourceType"], resource["id"])
+        if current == version_id:
+            return False
+        self.put(resource, version_id=version_id)
+        return True
+
+    def apply_pulled_delete(self, resource_type: str, resource_id: str) -> bool:
+        self._in_tx()
+        if self.live_entry(resource_type, resource_id) is not None:
+            return False
+        with guard():
+            existed = self.conn.execute("SELECT 1 FROM resources WHERE type = ? AND id = ?",
+                                        (resource_type, resource_id)).fetchone()
+            self._purge(resource_type, resource_id)
+        return existed is not None
+
+    def own_ids(self, resource_type: str, owner: str) -> list[str]:
+        """Ids of this facility's live records of a type with no change waiting to be sent."""
+        rows = self._rows(
+            "SELECT r.id FROM resources r WHERE r.type = ? AND r.owner = ? AND r.deleted = 0"
+            " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.type = r.type AND o.id = r.id)",
+            (resource_type, owner))
+        return [r[0] for r in rows]
+
+    def record_conflict(self, entry: OutboxEntry, *, remote: Resource, remote_version: str,
+                        elements: list[str]) -> None:
+        self._in_tx()
+        with guard():
+            self.conn.execute(
+                "INSERT INTO conflicts (type, id, remote_version, remote_json, elements, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (type, id) DO UPDATE SET"
+                " remote_version = excluded.remote_version, remote_json = excluded.remote_json,"
+                " elements = excluded.elements", (entry.type, entry.id, remote_version, _dumps(remote),
+                                                  _dumps(elements), now_instant()))
+            self.conn.execute("UPDATE outbox SET state = 'conflict', reason = ?, updated_at = ? WHERE seq = ?",
+                              ("changed on another desktop: " + ", ".join(elements), now_instant(), entry.seq))
+
+    def conflicts(self) -> list[dict[str, Any]]:
+        rows = self._rows("SELECT type, id, remote_version, remote_json, elements, created_at FROM conflicts"
+                          " ORDER BY created_at")
+        return [{"type": t, "id": i, "remote_version": v, "remote": json.loads(r), "elements": json.loads(e),
+                 "created_at": c} for t, i, v, r, e, c in rows]
+
+    def clear_conflict(self, resource_type: str, resource_id: str) -> None:
+        self._in_tx()
+        with guard():
+            self.conn.execute("DELETE FROM conflicts WHERE type = ? AND id = ?", (resource_type, resource_id))
 
     # -- outbox -------------------------------------------------------------------
 

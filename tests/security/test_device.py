@@ -9,6 +9,7 @@ import jwt
 
 from clinic_app.hub.auth import ASSERTION_TYPE, Authority
 from clinic_app.hub.storage import HubStore
+from clinic_app.security.device import enrolment as device_enrolment
 from clinic_app.services.installation import Installation
 from tests.conftest import run_cli
 
@@ -16,7 +17,7 @@ from tests.conftest import run_cli
 def test_device_key_is_kept_secret_and_enrolls_at_the_hub(installation: Installation, tmp_path: Path) -> None:
     device = installation.device()
     assert installation.device().kid == device.kid  # the same key every time, from the keyring
-    enrolment = device.enrolment("12345")
+    enrolment = device_enrolment(device, "12345")
     assert enrolment["client_id"] == f"clinic-app-{installation.installation_id}"
     [jwk] = enrolment["jwks"]["keys"]
     assert "d" not in jwk and jwk["alg"] == "ES384"

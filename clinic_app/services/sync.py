@@ -1,0 +1,86 @@
+"""Sync use cases: run a sync for an installation, read its status, resolve a conflict.
+
+Builds the hub client from the installation's settings (hub address, whether it uses
+auth, a custom CA bundle) and its device key, and runs the engine on the caller's
+thread (the UI calls this from its sync worker, never from the window's thread).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from clinic_app.core.fhir import now_instant, new_id
+from clinic_app.core.merge import resolve
+from clinic_app.services.installation import DEVICE_ACTOR, Installation
+from clinic_app.store.records import RecordStore
+from clinic_app.sync.client import HubClient
+from clinic_app.sync.engine import Progress, SyncEngine, SyncReport
+from clinic_app.sync.errors import HubNotConfiguredError
+
+DEFAULT_BUNDLE = 200
+
+
+def make_client(inst: Installation, store: RecordStore, **overrides: Any) -> HubClient:
+    url = store.get_setting("hub_url") or ""
+    if not url:
+        raise HubNotConfiguredError()
+    auth = bool(store.get_setting("hub_auth", True))
+    ca = store.get_setting("hub_ca_bundle") or True
+    return HubClient(url, identity=inst.device() if auth else None, auth=auth, verify=ca, **overrides)
+
+
+def sync_now(inst: Installation, *, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
+             client_options: dict[str, Any] | None = None, verify_counts: bool = True) -> SyncReport:
+    store = inst.connect()
+    try:
+        client = make_client(inst, store, **(client_options or {}))
+        try:
+            engine = SyncEngine(store, client, hcode=str(store.get_setting("hcode")),
+                                bundle_size=int(store.get_setting("sync_bundle_size", DEFAULT_BUNDLE)),
+                                progress=progress, cancelled=cancelled, verify_counts=verify_counts)
+            return engine.run()
+        finally:
+            client.close()
+    finally:
+        store.close()
+
+
+def status(store: RecordStore) -> dict[str, Any]:
+    counts = store.outbox_counts()
+    return {"pending": counts.get("pending", 0) + counts.get("sending", 0), "failed": counts.get("failed", 0),
+            "conflicts": counts.get("conflict", 0), "last_sync": store.get_checkpoint("last_sync"),
+            "last_error": store.get_setting("last_sync_error")}
+
+
+def resolve_conflict(store: RecordStore, resource_type: str, resource_id: str, choices: dict[str, str], *,
+                     actor: str = DEVICE_ACTOR) -> None:
+    """A person chose, per element, this desktop's value or the hub's; the result goes out as
+    an update of the hub's version, with a Provenance saying who decided."""
+    found = next((c for c in store.conflicts() if c["type"] == resource_type and c["id"] == resource_id), None)
+    if found is None:
+        return
+    local = store.get(resource_type, resource_id) or {}
+    resolved = resolve(local, found["remote"], choices)
+    hcode = str(store.get_setting("hcode"))
+    entry = store.live_entry(resource_type, resource_id)
+    with store.transaction():
+        if entry is not None:
+            store.acknowledge(entry, version_id=found["remote_version"], server_copy=found["remote"])
+        store.keep_base(resource_type, resource_id)
+        store.put(resolved, version_id=found["remote_version"])
+        store.enqueue(resource_type, resource_id, "update")
+        provenance = {
+            "resourceType": "Provenance", "id": new_id(),
+            "meta": {"tag": [{"system": "https://terms.sil-th.org/id/th-moph-hcode", "code": hcode}]},
+            "target": [{"reference": f"{resource_type}/{resource_id}"}], "recorded": now_instant(),
+            "activity": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-DataOperation",
+                                     "code": "UPDATE"}], "text": "conflict resolved: " + ", ".join(
+                                         f"{k}={v}" for k, v in sorted(choices.items()))},
+            "agent": [{"who": {"display": actor}}],
+        }
+        store.put(provenance)
+        store.enqueue("Provenance", provenance["id"], "create")
+        store.clear_conflict(resource_type, resource_id)
+        store.append_audit(actor=actor, action="resolve-conflict", entity_type=resource_type, entity_id=resource_id,
+                           detail={"choices": choices})

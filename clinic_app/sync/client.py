@@ -1,0 +1,219 @@
+"""HTTP to the hub: one httpx client with SMART Backend Services tokens, retries with
+exponential backoff and jitter (honouring Retry-After), and TLS checks.
+
+What is retried: connection failures, timeouts, resets, truncated or unreadable bodies,
+5xx and 429. The requests the sync engine makes are all safe to repeat (reads, and
+transaction Bundles of PUTs with client ids, which the hub recognises when resent).
+401: the token is renewed once; a second 401 is an authentication failure.
+Plain http is refused except to this computer (loopback), training mode's case.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import jwt
+
+from clinic_app.core.ports import DeviceIdentity
+from clinic_app.sync.errors import HubAuthError, HubUnreachableError, InsecureHubError
+
+log = logging.getLogger(__name__)
+
+FHIR_JSON = "application/fhir+json"
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+
+
+@dataclass
+class RetryPolicy:
+    attempts: int = 6
+    base_seconds: float = 0.5
+    cap_seconds: float = 20.0
+
+    def delay(self, attempt: int, rng: random.Random, retry_after: float | None) -> float:
+        """Full jitter: a random wait up to base * 2^attempt (capped), or the server's word."""
+        if retry_after is not None:
+            return min(self.cap_seconds, max(0.0, retry_after))
+        return rng.uniform(0, min(self.cap_seconds, self.base_seconds * 2 ** attempt))
+
+
+@dataclass(frozen=True)
+class Capability:
+    """What the server says it can do (its CapabilityStatement), with safe defaults."""
+
+    transactions: bool = True
+    max_bundle_entries: int | None = None
+    everything: bool = False
+    tag_search: bool = True
+    history_system: bool = False
+
+    @classmethod
+    def of(cls, statement: dict[str, Any]) -> Capability:
+        rest = (statement.get("rest") or [{}])[0]
+        codes = {i.get("code") for i in rest.get("interaction", []) or []}
+        resources = {r.get("type"): r for r in rest.get("resource", []) or []}
+        patient = resources.get("Patient", {})
+        limit = next((e.get("valueInteger") for e in statement.get("extension", []) or []
+                      if str(e.get("url", "")).endswith("max-bundle-entries")), None)
+        params = {p.get("name") for r in resources.values() for p in r.get("searchParam", []) or []}
+        return cls(
+            transactions="transaction" in codes,
+            max_bundle_entries=limit,
+            everything=any(o.get("name") == "everything" for o in patient.get("operation", []) or []),
+            tag_search="_tag" in params,
+            history_system="history-system" in codes,
+        )
+
+
+def check_url(base_url: str) -> None:
+    parts = urlsplit(base_url)
+    if parts.scheme == "https":
+        return
+    if parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1", "::1"):
+        return
+    raise InsecureHubError()
+
+
+@dataclass
+class HubClient:
+    base_url: str
+    identity: DeviceIdentity | None = None
+    auth: bool = True
+    verify: bool | str = True
+    timeout: float = 30.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    sleep: Callable[[float], None] = time.sleep
+    rng: random.Random = field(default_factory=random.Random)
+    transport: httpx.BaseTransport | None = None
+    bytes_received: int = 0
+    bytes_sent: int = 0
+    server_date: str | None = None
+
+    def __post_init__(self) -> None:
+        check_url(self.base_url)
+        self.base_url = self.base_url.rstrip("/")
+        self._http = httpx.Client(timeout=self.timeout, verify=self.verify, transport=self.transport,
+                                  headers={"Accept": FHIR_JSON, "Accept-Encoding": "gzip"})
+        self._token: str | None = None
+        self._token_expiry = 0.0
+        self._token_url: str | None = None
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- auth ---------------------------------------------------------------------------
+
+    def _bearer(self, *, renew: bool = False) -> dict[str, str]:
+        if not self.auth:
+            return {}
+        if self.identity is None:
+            raise HubAuthError("this desktop has no device key")
+        if renew or self._token is None or time.time() > self._token_expiry - 30:
+            self._token, lifetime = self._fetch_token()
+            self._token_expiry = time.time() + lifetime
+        return {"Authorization": f"Bearer {self._token}"}
+
+    def _fetch_token(self) -> tuple[str, float]:
+        assert self.identity is not None
+        if self._token_url is None:
+            conf = self._send("GET", f"{self.base_url}/.well-known/smart-configuration", authed=False)
+            if conf.status_code != 200:
+                raise HubAuthError(f"no SMART configuration (HTTP {conf.status_code})")
+            self._token_url = str(conf.json()["token_endpoint"])
+        now = int(time.time())
+        assertion = jwt.encode({"iss": self.identity.client_id, "sub": self.identity.client_id,
+                                "aud": self._token_url, "exp": now + 240, "jti": uuid.uuid4().hex},
+                               self.identity.private_key_pem, algorithm="ES384", headers={"kid": self.identity.kid})
+        form = {"grant_type": "client_credentials", "scope": "system/*.read system/*.write",
+                "client_assertion_type": ASSERTION_TYPE, "client_assertion": assertion}
+        r = self._send("POST", self._token_url, authed=False, data=form)
+        if r.status_code != 200:
+            detail = r.json().get("error_description", "") if _is_json(r) else f"HTTP {r.status_code}"
+            raise HubAuthError(detail)
+        body = r.json()
+        return str(body["access_token"]), float(body.get("expires_in", 300))
+
+    # -- requests ------------------------------------------------------------------------------
+
+    def request(self, method: str, path_or_url: str, *, json_body: Any = None,
+                params: dict[str, str] | list[tuple[str, str]] | None = None,
+                headers: dict[str, str] | None = None) -> httpx.Response:
+        """A request with retries and auth; 4xx other than 401/429 are returned to the caller."""
+        url = path_or_url if path_or_url.startswith("http") else f"{self.base_url}/{path_or_url.lstrip('/')}"
+        extra = dict(headers or {})
+        content = None
+        if json_body is not None:
+            import json as _json
+
+            content = _json.dumps(json_body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            extra["Content-Type"] = FHIR_JSON
+        renewed = False
+        while True:
+            response = self._send(method, url, params=params, headers={**extra, **self._bearer()}, content=content)
+            if response.status_code == 401 and self.auth and not renewed:
+                renewed = True
+                self._bearer(renew=True)
+                continue
+            if response.status_code == 401 and self.auth:
+                raise HubAuthError("the hub refused the token twice")
+            return response
+
+    def _send(self, method: str, url: str, *, authed: bool = True, **kwargs: Any) -> httpx.Response:
+        last = "no answer"
+        for attempt in range(self.retry.attempts):
+            retry_after = None
+            try:
+                response = self._http.request(method, url, **kwargs)
+                body = response.read()  # a truncated body raises here
+                if response.headers.get("content-type", "").startswith(("application/fhir+json", "application/json")) \
+                        and body:
+                    response.json()  # an unreadable body is retried like a truncated one
+                self.bytes_received += len(body)
+                self.bytes_sent += len(kwargs.get("content") or b"")
+                self.server_date = response.headers.get("date", self.server_date)
+                if response.status_code not in RETRY_STATUSES:
+                    return response
+                last = f"HTTP {response.status_code}"
+                retry_after = _retry_after(response.headers.get("retry-after"))
+            except (httpx.TransportError, ValueError) as exc:
+                last = type(exc).__name__
+            if attempt + 1 < self.retry.attempts:
+                wait = self.retry.delay(attempt, self.rng, retry_after)
+                log.info("hub request failed (%s); retry %d in %.1fs", last, attempt + 1, wait)
+                self.sleep(wait)
+        raise HubUnreachableError(last)
+
+    def capability(self) -> Capability:
+        r = self.request("GET", "metadata")
+        if r.status_code != 200:
+            raise HubUnreachableError(f"metadata answered HTTP {r.status_code}")
+        return Capability.of(r.json())
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _is_json(response: httpx.Response) -> bool:
+    try:
+        response.json()
+        return True
+    except ValueError:
+        return False

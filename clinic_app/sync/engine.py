@@ -1,0 +1,190 @@
+"""The sync engine: connect, push the outbox, pull what changed, check the counts.
+
+Runs off the UI thread (the caller's thread; it never touches Qt), reports progress as
+(phase, done, total), and can be cancelled between Bundles and pages. Being offline is
+not a failure: HubUnreachableError leaves everything queued and is recorded as the last
+error for the status bar. The server's Date header is compared with this computer's
+clock; more than five minutes apart gives a warning (nothing here depends on the local
+clock).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import email.utils
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from clinic_app.core.errors import KnownError
+from clinic_app.core.ports import SyncStore
+from clinic_app.sync.client import HubClient
+from clinic_app.sync.errors import HubUnreachableError
+from clinic_app.sync.pull import OWN_TYPES, Puller, scopes_for
+from clinic_app.sync.push import Pusher
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+SKEW_WARNING_SECONDS = 300
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    merged: int = 0
+    pulled: int = 0
+    deleted: int = 0
+    pending: int = 0
+    failed: int = 0
+    conflicts: int = 0
+    mismatches: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    clock_skew_seconds: float | None = None
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    requests: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class SyncCancelled(KnownError):
+    code = "sync-cancelled"
+
+    def __init__(self) -> None:
+        super().__init__("ยกเลิกการซิงก์แล้ว ส่วนที่ส่งไปแล้วถูกบันทึกไว้ ส่วนที่เหลือยังรอส่ง",
+                         "Sync cancelled; what was sent is recorded, the rest stays queued.")
+
+
+class SyncEngine:
+    def __init__(self, store: SyncStore, client: HubClient, *, hcode: str, bundle_size: int = 200,
+                 page_size: int = 500, progress: Progress | None = None,
+                 cancelled: Callable[[], bool] | None = None, verify_counts: bool = True) -> None:
+        self.store = store
+        self.client = client
+        self.hcode = hcode
+        self.bundle_size = bundle_size
+        self.page_size = page_size
+        self.progress = progress or (lambda phase, done, total: None)
+        self.cancelled = cancelled or (lambda: False)
+        self.verify_counts = verify_counts
+
+    def run(self) -> SyncReport:
+        report = SyncReport()
+        try:
+            self._run(report)
+        except HubUnreachableError as exc:
+            self._record_error(exc.english)
+            raise
+        finally:
+            counts = self.store.outbox_counts()
+            report.pending = counts.get("pending", 0) + counts.get("sending", 0)
+            report.failed = counts.get("failed", 0)
+            report.conflicts = counts.get("conflict", 0)
+            report.bytes_sent, report.bytes_received = self.client.bytes_sent, self.client.bytes_received
+        if self.cancelled():
+            raise SyncCancelled()
+        return report
+
+    def _run(self, report: SyncReport) -> None:
+        self.progress("connect", 0, 0)
+        capability = self.client.capability()
+        self._check_clock(report)
+        bundle = min(self.bundle_size, capability.max_bundle_entries or self.bundle_size)
+        total = self.store.outbox_counts().get("pending", 0) + self.store.outbox_counts().get("sending", 0)
+        done = [0]
+
+        def pushed(n: int) -> None:
+            done[0] += n
+            self.progress("push", done[0], total)
+
+        pusher = Pusher(self.store, self.client, bundle_size=bundle, transactions=capability.transactions,
+                        on_progress=pushed, cancelled=self.cancelled)
+        stats = pusher.run()
+        report.pushed, report.merged, report.requests = stats.pushed, stats.merged, stats.requests
+        if self.cancelled():
+            return
+        pulled = [0]
+
+        def got(n: int) -> None:
+            pulled[0] += n
+            self.progress("pull", pulled[0], 0)
+
+        puller = Puller(self.store, self.client, page_size=self.page_size, on_progress=got, cancelled=self.cancelled)
+        for scope in scopes_for(self.hcode, capability):
+            puller.pull(scope)
+        if capability.history_system:
+            puller.pull_deletes()
+        if self.verify_counts and not self.cancelled():
+            self.progress("verify", 0, 0)
+            report.mismatches = self._verify(puller, capability)
+        report.pulled, report.deleted = puller.stats.pulled, puller.stats.deleted
+        with self.store.transaction():
+            self.store.set_checkpoint("last_sync", self._server_now())
+            self.store.set_setting("last_sync_error", None)
+
+    def _verify(self, puller: Puller, capability: Any) -> list[str]:
+        """Compare the facility's counts per type with the hub's; pull a mismatched type again."""
+        if not capability.tag_search:
+            return []
+        from clinic_app.core.identifiers import HCODE_SYSTEM
+
+        busy = {e.type for e in self.store.outbox_entries(states=("pending", "sending", "failed", "conflict"),
+                                                            limit=100_000)}
+        local = self.store.counts_by_type(owner=self.hcode)
+        mismatches = []
+        for rtype in OWN_TYPES:
+            if rtype in busy:
+                continue  # local changes still on their way: the counts may differ for now
+            r = self.client.request("GET", rtype, params=[("_tag", f"{HCODE_SYSTEM}|{self.hcode}"),
+                                                          ("_summary", "count")])
+            if r.status_code != 200:
+                continue
+            remote = int(r.json().get("total", 0))
+            if remote != local.get(rtype, 0):
+                mismatches.append(f"{rtype}: here {local.get(rtype, 0)}, hub {remote}")
+                log.warning("count mismatch for %s; pulling it again", rtype)
+                scope = next(s for s in scopes_for(self.hcode, capability) if s.name == f"own:{rtype}")
+                puller.pull(scope, full=True)
+                self._drop_unseen(rtype, puller.stats.seen.get(scope.name, set()))
+        return mismatches
+
+    def _drop_unseen(self, rtype: str, seen: set[str]) -> None:
+        """After a full pull, own records the hub no longer has (and that wait for nothing) go."""
+        with self.store.transaction():
+            for rid in set(self.store.own_ids(rtype, self.hcode)) - seen:
+                self.store.apply_pulled_delete(rtype, rid)
+
+    def _check_clock(self, report: SyncReport) -> None:
+        if not self.client.server_date:
+            return
+        try:
+            server = email.utils.parsedate_to_datetime(self.client.server_date)
+        except (TypeError, ValueError):
+            return
+        skew = (_dt.datetime.now(_dt.timezone.utc) - server).total_seconds()
+        report.clock_skew_seconds = round(skew, 1)
+        if abs(skew) > SKEW_WARNING_SECONDS:
+            report.warnings.append(
+                f"นาฬิกาของเครื่องนี้คลาดจากระบบกลาง {abs(skew) / 60:.0f} นาที โปรดตั้งวันเวลาให้ถูกต้อง "
+                "(Settings > Time & language > Set time automatically) / This computer's clock is "
+                f"{abs(skew) / 60:.0f} minutes {'ahead of' if skew > 0 else 'behind'} the hub: set the date and "
+                "time (turn on 'Set time automatically'). Sync does not depend on it.")
+
+    def _server_now(self) -> str:
+        if self.client.server_date:
+            try:
+                moment = email.utils.parsedate_to_datetime(self.client.server_date)
+                return moment.astimezone(_dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+            except (TypeError, ValueError):
+                pass
+        return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+    def _record_error(self, message: str) -> None:
+        try:
+            with self.store.transaction():
+                self.store.set_setting("last_sync_error", message)
+        except KnownError:
+            log.warning("could not record the sync error")

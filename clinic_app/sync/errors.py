@@ -1,0 +1,51 @@
+"""Known errors of talking to the hub, in words a clerk can act on."""
+
+from __future__ import annotations
+
+from clinic_app.core.errors import EXIT_HUB_UNREACHABLE, KnownError
+
+
+class HubUnreachableError(KnownError):
+    """Offline is not a failure: changes stay queued. Exit code 3."""
+
+    code = "hub-unreachable"
+    exit_code = EXIT_HUB_UNREACHABLE
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            "ติดต่อระบบกลาง (MOPH Cloud) ไม่ได้ ข้อมูลยังรอส่งอยู่ในเครื่อง จะส่งเมื่อต่อได้อีกครั้ง",
+            f"The hub cannot be reached ({detail}). Changes stay queued on this computer and go "
+            "out when the link returns.",
+        )
+        self.detail = detail
+
+
+class HubAuthError(KnownError):
+    code = "hub-auth"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            "ระบบกลางไม่ยอมรับเครื่องนี้ โปรดให้ผู้ดูแลลงทะเบียนเครื่อง (clinic-app device-key) กับระบบกลาง",
+            f"The hub did not accept this desktop ({detail}). Ask the administrator to enrol it "
+            "(clinic-app device-key).",
+        )
+
+
+class InsecureHubError(KnownError):
+    code = "insecure-hub"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "ที่อยู่ระบบกลางต้องเป็น https (ยกเว้นเครื่องนี้เอง) โปรดตรวจการตั้งค่า",
+            "The hub address must use https (plain http only to this computer). Check the setting.",
+        )
+
+
+class HubNotConfiguredError(KnownError):
+    code = "no-hub"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "ยังไม่ได้ตั้งที่อยู่ระบบกลาง โปรดตั้งด้วย clinic-app init --hub-url",
+            "No hub address is set. Set one with `clinic-app init --hub-url URL`.",
+        )

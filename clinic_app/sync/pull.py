@@ -1,0 +1,132 @@
+"""Pull: what changed on the hub since the last time, page by page, checkpointed on the
+server's `meta.lastUpdated` (never this computer's clock).
+
+Scopes: the facility's own resources per type (written on its other desktops; Consents it
+asked for are among them, with the patient's answer), Tasks addressed to it, and the
+Organization directory; deletes come from the server's `_history` where it has one.
+Each page is stored in one transaction together with its scope's checkpoint, so a killed
+pull resumes where it stopped. Pulled resources never enter the outbox; a resource with a
+local change still waiting is left alone (the push reconciles it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from clinic_app.core.identifiers import HCODE_SYSTEM
+from clinic_app.core.ports import SyncStore
+from clinic_app.sync.client import Capability, HubClient
+from clinic_app.sync.errors import HubUnreachableError
+
+OWN_TYPES = ["Patient", "Encounter", "AllergyIntolerance", "Condition", "Procedure", "Observation", "Immunization",
+             "MedicationRequest", "MedicationDispense", "ServiceRequest", "Consent", "Task", "Provenance"]
+
+
+@dataclass(frozen=True)
+class Scope:
+    name: str
+    resource_type: str
+    params: tuple[tuple[str, str], ...]
+    owner_filter: str | None = None  # keep only resources tagged so (server without _tag search)
+
+
+@dataclass
+class PullStats:
+    pulled: int = 0
+    deleted: int = 0
+    pages: int = 0
+    seen: dict[str, set[str]] = field(default_factory=dict)
+
+
+def scopes_for(hcode: str, capability: Capability) -> list[Scope]:
+    own = []
+    for rtype in OWN_TYPES:
+        if capability.tag_search:
+            own.append(Scope(f"own:{rtype}", rtype, (("_tag", f"{HCODE_SYSTEM}|{hcode}"),)))
+        else:
+            own.append(Scope(f"own:{rtype}", rtype, (), owner_filter=hcode))
+    return own + [Scope("tasks-for-me", "Task", (("owner", f"Organization/{hcode}"),)),
+                  Scope("directory", "Organization", ())]
+
+
+def _owner(resource: dict[str, Any]) -> str | None:
+    for tag in (resource.get("meta") or {}).get("tag", []) or []:
+        if tag.get("system") == HCODE_SYSTEM:
+            return str(tag.get("code"))
+    return None
+
+
+class Puller:
+    def __init__(self, store: SyncStore, client: HubClient, *, page_size: int = 500,
+                 on_progress: Callable[[int], None] | None = None, cancelled: Callable[[], bool] | None = None) -> None:
+        self.store = store
+        self.client = client
+        self.page_size = page_size
+        self.stats = PullStats()
+        self._on_progress = on_progress or (lambda n: None)
+        self._cancelled = cancelled or (lambda: False)
+
+    def pull(self, scope: Scope, *, full: bool = False) -> None:
+        key = f"pull:{scope.name}"
+        since = None if full else self.store.get_checkpoint(key)
+        params = list(scope.params) + [("_sort", "_lastUpdated"), ("_count", str(self.page_size))]
+        if since:
+            params.append(("_lastUpdated", f"ge{since}"))  # ge: a server's equal timestamps are not lost
+        url: str | None = scope.resource_type
+        query: list[tuple[str, str]] | None = params
+        seen = self.stats.seen.setdefault(scope.name, set()) if full else None
+        while url and not self._cancelled():
+            response = self.client.request("GET", url, params=query)
+            if response.status_code != 200:
+                raise HubUnreachableError(f"{scope.resource_type} search answered HTTP {response.status_code}")
+            page = response.json()
+            resources = [e["resource"] for e in page.get("entry", []) or []
+                         if (e.get("search") or {}).get("mode", "match") == "match" and e.get("resource")
+                         and e["resource"].get("resourceType") == scope.resource_type]
+            if scope.owner_filter:
+                resources = [r for r in resources if _owner(r) == scope.owner_filter]
+            with self.store.transaction():
+                for resource in resources:
+                    version = str((resource.get("meta") or {}).get("versionId") or "")
+                    if self.store.apply_pulled(resource, version_id=version or "0"):
+                        self.stats.pulled += 1
+                    if seen is not None:
+                        seen.add(resource["id"])
+                stamps = [str((r.get("meta") or {}).get("lastUpdated")) for r in resources
+                          if (r.get("meta") or {}).get("lastUpdated")]
+                if stamps:
+                    self.store.set_checkpoint(key, max(stamps))
+            self.stats.pages += 1
+            self._on_progress(len(resources))
+            url = next((link["url"] for link in page.get("link", []) or [] if link.get("relation") == "next"), None)
+            query = None
+
+    def pull_deletes(self) -> None:
+        """Deletes made on the hub (system `_history`), applied to what this desktop holds."""
+        key = "pull:deletes"
+        since = self.store.get_checkpoint(key)
+        params = [("_count", str(self.page_size))] + ([("_since", since)] if since else [])
+        url: str | None = "_history"
+        query: list[tuple[str, str]] | None = params
+        while url and not self._cancelled():
+            response = self.client.request("GET", url, params=query)
+            if response.status_code != 200:
+                raise HubUnreachableError(f"_history answered HTTP {response.status_code}")
+            page = response.json()
+            entries = page.get("entry", []) or []
+            with self.store.transaction():
+                for entry in entries:
+                    request = entry.get("request") or {}
+                    if request.get("method") == "DELETE" and "/" in str(request.get("url", "")):
+                        rtype, rid = str(request["url"]).split("/")[-2:]
+                        if self.store.apply_pulled_delete(rtype, rid):
+                            self.stats.deleted += 1
+                stamps = [str((e.get("response") or {}).get("lastModified")) for e in entries
+                          if (e.get("response") or {}).get("lastModified")]
+                if stamps:
+                    self.store.set_checkpoint(key, max(stamps))
+            self.stats.pages += 1
+            url = next((link["url"] for link in page.get("link", []) or [] if link.get("relation") == "next"), None)
+            query = None

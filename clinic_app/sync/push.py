@@ -1,0 +1,247 @@
+"""Push: the outbox to the hub as transaction Bundles, in reference order, bounded.
+
+Each pending entry becomes a `PUT Type/id` (client ids: a create is idempotent; an update
+carries `If-Match` with the version it was based on) or a `DELETE`. A Bundle the server
+refuses as too large is split and retried; a Bundle refused for one entry is narrowed
+down (by the hub's `entry N` hint, else by halving) until that entry stands alone: a 412
+goes to the three-way merge, any other 4xx sets the entry aside as failed with the
+server's reason, and the rest go on. Acknowledged entries leave the outbox in the same
+transaction that records the server's version.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from clinic_app.core.fhir import Resource
+from clinic_app.core.merge import three_way
+from clinic_app.core.outbox import OutboxEntry
+from clinic_app.core.ports import SyncStore
+from clinic_app.sync.client import HubClient
+
+log = logging.getLogger(__name__)
+
+# Referenced types before the types that refer to them.
+REFERENCE_ORDER = ["Organization", "Practitioner", "Location", "Patient", "RelatedPerson", "Encounter",
+                   "AllergyIntolerance", "Condition", "Procedure", "Observation", "Immunization",
+                   "MedicationRequest", "MedicationDispense", "ServiceRequest", "Consent", "Task",
+                   "Provenance", "AuditEvent"]
+_RANK = {t: i for i, t in enumerate(REFERENCE_ORDER)}
+_ENTRY_HINT = re.compile(r"\bentry\s*\[?(\d+)\]?")
+
+
+def push_order(entries: list[OutboxEntry]) -> list[OutboxEntry]:
+    """Creates and updates referenced-first; deletes after them, referring-first."""
+    def key(e: OutboxEntry) -> tuple[int, int, int]:
+        rank = _RANK.get(e.type, len(_RANK))
+        return (1, -rank, e.seq) if e.op == "delete" else (0, rank, e.seq)
+
+    return sorted(entries, key=key)
+
+
+def version_of_etag(etag: str | None) -> str | None:
+    if not etag:
+        return None
+    return etag.removeprefix("W/").strip('"') or None
+
+
+@dataclass
+class PushStats:
+    pushed: int = 0
+    failed: int = 0
+    conflicts: int = 0
+    merged: int = 0
+    requests: int = 0
+
+
+class Pusher:
+    def __init__(self, store: SyncStore, client: HubClient, *, bundle_size: int, transactions: bool = True,
+                 on_progress: Callable[[int], None] | None = None, cancelled: Callable[[], bool] | None = None) -> None:
+        self.store = store
+        self.client = client
+        self.bundle_size = max(1, bundle_size)
+        self.transactions = transactions
+        self.stats = PushStats()
+        self._on_progress = on_progress or (lambda n: None)
+        self._cancelled = cancelled or (lambda: False)
+
+    def run(self) -> PushStats:
+        with self.store.transaction():
+            stuck = [e.seq for e in self.store.outbox_entries(states=("sending",), limit=100_000)]
+            self.store.set_outbox_state(stuck, "pending")  # a sync killed mid-send left these
+        while not self._cancelled():
+            batch = push_order(self.store.outbox_entries(states=("pending",), limit=self.bundle_size * 4))
+            batch = batch[: self.bundle_size]
+            if not batch:
+                break
+            with self.store.transaction():
+                self.store.set_outbox_state([e.seq for e in batch], "sending")
+            try:
+                self._send(batch)
+            except BaseException:
+                with self.store.transaction():
+                    live = {e.seq for e in self.store.outbox_entries(states=("sending",), limit=100_000)}
+                    self.store.set_outbox_state([e.seq for e in batch if e.seq in live], "pending")
+                raise
+        return self.stats
+
+    # -- one group of entries -------------------------------------------------------------------
+
+    def _send(self, entries: list[OutboxEntry]) -> None:
+        if not self.transactions:  # a server without transactions: one request per change
+            for entry in entries:
+                self._single(entry, self._request(entry))
+            return
+        prepared = [(e, self._request(e)) for e in entries]
+        bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [r for _, r in prepared]}
+        self.stats.requests += 1
+        response = self.client.request("POST", "", json_body=bundle)
+        if response.status_code == 200:
+            self._acknowledge(entries, response.json().get("entry", []))
+            return
+        reason = _reason(response)
+        if response.status_code == 413 or (response.status_code == 400 and _too_large(reason)):
+            if len(entries) == 1:
+                self._set_aside(entries[0], f"too large for the hub: {reason}")
+                return
+            self.bundle_size = max(1, len(entries) // 2)
+            log.info("the hub refused a Bundle of %d as too large; sending %d at a time", len(entries),
+                     self.bundle_size)
+            self._halves(entries)
+            return
+        if len(entries) == 1:
+            self._single_outcome(entries[0], response.status_code, reason)
+            return
+        hint = _ENTRY_HINT.search(reason)
+        if hint and int(hint.group(1)) < len(entries):
+            culprit = entries[int(hint.group(1))]
+            self._send([culprit])
+            self._send([e for e in entries if e is not culprit])
+            return
+        self._halves(entries)
+
+    def _halves(self, entries: list[OutboxEntry]) -> None:
+        mid = len(entries) // 2
+        self._send(entries[:mid])
+        self._send(entries[mid:])
+
+    def _request(self, entry: OutboxEntry) -> dict[str, Any]:
+        if entry.op == "delete":
+            return {"request": {"method": "DELETE", "url": f"{entry.type}/{entry.id}"}}
+        resource = self.store.get(entry.type, entry.id) or {}
+        body = _for_wire(resource)
+        request: dict[str, Any] = {"method": "PUT", "url": f"{entry.type}/{entry.id}"}
+        if entry.op == "update" and entry.base_version:
+            request["ifMatch"] = f'W/"{entry.base_version}"'
+        return {"fullUrl": f"{self.client.base_url}/{entry.type}/{entry.id}", "resource": body, "request": request}
+
+    def _single(self, entry: OutboxEntry, prepared: dict[str, Any]) -> None:
+        request = prepared["request"]
+        headers = {"If-Match": request["ifMatch"]} if "ifMatch" in request else None
+        self.stats.requests += 1
+        response = self.client.request(request["method"], request["url"], json_body=prepared.get("resource"),
+                                       headers=headers)
+        if response.status_code in (200, 201, 204):
+            body = response.json() if response.content and response.headers.get("content-type", "").find("json") >= 0 else {}
+            copy = body if body.get("resourceType") == entry.type else None
+            self._ack_one(entry, version_of_etag(response.headers.get("etag")), copy)
+            return
+        self._single_outcome(entry, response.status_code, _reason(response))
+
+    def _single_outcome(self, entry: OutboxEntry, status: int, reason: str) -> None:
+        if status == 412:
+            self._conflict(entry)
+        elif status in (404, 410) and entry.op == "delete":
+            self._ack_one(entry, None, None)  # already gone there: the delete has its effect
+        else:
+            self._set_aside(entry, f"HTTP {status}: {reason}")
+
+    # -- outcomes ------------------------------------------------------------------------------------
+
+    def _acknowledge(self, entries: list[OutboxEntry], responses: list[dict[str, Any]]) -> None:
+        with self.store.transaction():
+            for entry, item in zip(entries, responses):
+                answer = item.get("response") or {}
+                copy = item.get("resource") if (item.get("resource") or {}).get("resourceType") == entry.type else None
+                version = version_of_etag(answer.get("etag")) or ((copy or {}).get("meta") or {}).get("versionId")
+                self.store.acknowledge(entry, version_id=version, server_copy=copy)
+        self.stats.pushed += len(entries)
+        self._on_progress(len(entries))
+
+    def _ack_one(self, entry: OutboxEntry, version: str | None, copy: Resource | None) -> None:
+        with self.store.transaction():
+            self.store.acknowledge(entry, version_id=version, server_copy=copy)
+        self.stats.pushed += 1
+        self._on_progress(1)
+
+    def _set_aside(self, entry: OutboxEntry, reason: str) -> None:
+        log.warning("the hub refused one change (%s/…): %s", entry.type, reason[:200])
+        with self.store.transaction():
+            self.store.set_outbox_state([entry.seq], "failed", reason=reason[:1000])
+        self.stats.failed += 1
+        self._on_progress(1)
+
+    def _conflict(self, entry: OutboxEntry) -> None:
+        """412: someone else changed it. Merge three ways; clash -> a person decides."""
+        self.stats.requests += 1
+        response = self.client.request("GET", f"{entry.type}/{entry.id}")
+        if response.status_code != 200:
+            self._set_aside(entry, f"changed and then removed on the hub (HTTP {response.status_code})")
+            return
+        remote = response.json()
+        remote_version = version_of_etag(response.headers.get("etag")) or (remote.get("meta") or {}).get("versionId")
+        local = self.store.get(entry.type, entry.id) or {}
+        based = self.store.base_of(entry.type, entry.id)
+        result = three_way(based[1] if based else None, local, remote)
+        with self.store.transaction():
+            if _same(local, remote):  # our own change got there before (a lost answer)
+                self.store.acknowledge(entry, version_id=remote_version, server_copy=remote)
+                self.stats.pushed += 1
+            elif result.clean:
+                # The hub's version becomes the new base; the merge goes out as an update of it.
+                self.store.acknowledge(entry, version_id=remote_version, server_copy=remote)
+                self.store.keep_base(entry.type, entry.id)
+                self.store.put(result.merged, version_id=remote_version)
+                self.store.enqueue(entry.type, entry.id, "update")
+                self.stats.merged += 1
+            else:
+                self.store.record_conflict(entry, remote=remote, remote_version=str(remote_version),
+                                           elements=result.conflicts)
+                self.stats.conflicts += 1
+        self._on_progress(1)
+
+
+def _for_wire(resource: Resource) -> Resource:
+    body = dict(resource)
+    meta = {k: v for k, v in (body.get("meta") or {}).items() if k not in ("versionId", "lastUpdated")}
+    if meta:
+        body["meta"] = meta
+    else:
+        body.pop("meta", None)
+    return body
+
+
+def _same(a: Resource, b: Resource) -> bool:
+    return json.dumps(_for_wire(a), sort_keys=True) == json.dumps(_for_wire(b), sort_keys=True)
+
+
+def _reason(response: Any) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code}"
+    if isinstance(body, dict) and body.get("resourceType") == "OperationOutcome":
+        issue = (body.get("issue") or [{}])[0]
+        where = ",".join(issue.get("expression", []) or [])
+        return f"{issue.get('diagnostics', '')}" + (f" [{where}]" if where else "")
+    return f"HTTP {response.status_code}"
+
+
+def _too_large(reason: str) -> bool:
+    text = reason.lower()
+    return "too large" in text or "too many" in text or "at most" in text or "too-costly" in text

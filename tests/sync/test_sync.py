@@ -1,0 +1,165 @@
+"""Sync between desktops of one unit through a real hub on loopback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clinic_app.core.errors import EXIT_CONFLICTS, EXIT_HUB_UNREACHABLE
+from clinic_app.hub.server import RunningHub
+from clinic_app.services.sync import resolve_conflict
+from clinic_app.sync.client import HubClient
+from clinic_app.sync.errors import HubUnreachableError
+from clinic_app.sync.push import Pusher
+from tests.conftest import run_cli
+from tests.sync.conftest import Factory, hub_count, limited_hub, service, sync
+
+
+def _patient_ids(inst) -> list[str]:  # type: ignore[no-untyped-def]
+    store = inst.connect()
+    try:
+        return sorted(p["id"] for p in store.search_patients("0", limit=1000))
+    finally:
+        store.close()
+
+
+def test_push_then_pull_between_two_desktops(hub: RunningHub, desktop: Factory) -> None:
+    a, b = desktop(hub, "a"), desktop(hub, "b")
+    svc = service(a)
+    svc.load_demo(6, seed=3)
+    total = sum(svc.store.counts_by_type().values())
+    report = sync(a)
+    assert report.pushed == total and report.pending == 0 and report.failed == 0
+    assert svc.store.outbox_counts() == {}
+    assert hub_count(hub, "Patient") == 6
+    patient = svc.store.search_patients("0")[0]
+    assert svc.store.version_of("Patient", patient["id"]) == "1"
+    report_b = sync(b)
+    assert report_b.pulled == total and report_b.pushed == 0
+    other = service(b)
+    assert other.store.counts_by_type() == svc.store.counts_by_type()
+    assert other.store.outbox_counts() == {}  # pulled records are not sent back
+    assert sync(b).pulled == 0  # nothing new: the checkpoint holds
+
+
+def test_edits_and_deletes_reach_the_other_desktop(hub: RunningHub, desktop: Factory) -> None:
+    a, b = desktop(hub, "a"), desktop(hub, "b")
+    svc_a, svc_b = service(a), service(b)
+    svc_a.load_demo(2, seed=4)
+    sync(a), sync(b)
+    patient = svc_a.store.search_patients("0")[0]
+    svc_a.save_resources([{**patient, "gender": "other"}])
+    obs = next(r for r in svc_a.store.chart(patient["id"]) if r["resourceType"] == "Observation")
+    with svc_a.store.transaction():
+        svc_a.store.delete("Observation", obs["id"])
+        svc_a.store.enqueue("Observation", obs["id"], "delete")
+    assert sync(a).pushed == 2
+    report = sync(b)
+    assert report.pulled >= 1 and report.deleted == 1
+    assert svc_b.store.get("Patient", patient["id"])["gender"] == "other"
+    assert svc_b.store.get("Observation", obs["id"]) is None
+
+
+def test_non_overlapping_offline_edits_merge(hub: RunningHub, desktop: Factory) -> None:
+    a, b = desktop(hub, "a"), desktop(hub, "b")
+    svc_a, svc_b = service(a), service(b)
+    svc_a.load_demo(1, seed=5)
+    sync(a), sync(b)
+    pid = svc_a.store.search_patients("0")[0]["id"]
+    svc_a.save_resources([{**svc_a.store.get("Patient", pid), "telecom": [{"system": "phone", "value": "0899999999"}]}])
+    svc_b.save_resources([{**svc_b.store.get("Patient", pid), "gender": "other"}])
+    sync(a)
+    report = sync(b)
+    assert report.merged == 1 and report.conflicts == 0
+    sync(a)
+    for svc in (svc_a, svc_b):
+        merged = svc.store.get("Patient", pid)
+        assert merged["gender"] == "other" and merged["telecom"][0]["value"] == "0899999999"
+    assert svc_a.store.version_of("Patient", pid) == svc_b.store.version_of("Patient", pid) == "3"
+
+
+def test_the_same_element_edited_on_both_waits_for_a_person(hub: RunningHub, desktop: Factory) -> None:
+    a, b = desktop(hub, "a"), desktop(hub, "b")
+    svc_a, svc_b = service(a), service(b)
+    svc_a.load_demo(1, seed=6)
+    sync(a), sync(b)
+    pid = svc_a.store.search_patients("0")[0]["id"]
+    svc_a.save_resources([{**svc_a.store.get("Patient", pid), "gender": "other"}])
+    svc_b.save_resources([{**svc_b.store.get("Patient", pid), "gender": "unknown", "birthDate": "1950-05-05"}])
+    sync(a)
+    report = sync(b)
+    assert report.conflicts == 1
+    [conflict] = svc_b.store.conflicts()
+    assert conflict["elements"] == ["gender"] and conflict["remote"]["gender"] == "other"
+    assert svc_b.store.get("Patient", pid)["gender"] == "unknown"  # nothing lost while it waits
+    b.close()
+    cli = run_cli("--data-dir", str(b.folder.path), "sync")
+    assert cli.returncode == EXIT_CONFLICTS, cli.stderr
+    resolve_conflict(svc_b.store, "Patient", pid, {"gender": "remote"})
+    assert sync(b).conflicts == 0
+    sync(a)
+    for svc in (svc_a, svc_b):
+        final = svc.store.get("Patient", pid)
+        assert (final["gender"], final["birthDate"]) == ("other", "1950-05-05")
+    assert hub_count(hub, "Provenance") == 1
+
+
+def test_an_unreachable_hub_keeps_everything_queued(hub: RunningHub, desktop: Factory) -> None:
+    a = desktop(hub, "a", url="http://127.0.0.1:9/fhir")
+    svc = service(a)
+    svc.load_demo(1, seed=7)
+    before = svc.store.outbox_counts()
+    with pytest.raises(HubUnreachableError):
+        sync(a)
+    assert svc.store.outbox_counts() == before
+    assert "cannot be reached" in svc.store.get_setting("last_sync_error")
+    a.close()
+    cli = run_cli("--data-dir", str(a.folder.path), "sync")
+    assert cli.returncode == EXIT_HUB_UNREACHABLE and "queued" in cli.stderr and "Traceback" not in cli.stderr
+
+
+def test_a_refused_change_is_set_aside_and_the_rest_go_on(hub: RunningHub, desktop: Factory) -> None:
+    a = desktop(hub, "a")
+    svc = service(a)
+    svc.load_demo(3, seed=8)
+    cid = svc.store.search_patients("0")[0]["identifier"][0]["value"]
+    svc.save_resources([{"resourceType": "Consent", "status": "active",  # only the patient may activate
+                         "scope": {"text": "patient-privacy"}, "category": [{"text": "consent"}],
+                         "patient": {"identifier": {"system": "https://terms.sil-th.org/id/th-cid", "value": cid}}}])
+    report = sync(a)
+    assert report.failed == 1 and hub_count(hub, "Patient") == 3
+    [entry] = svc.store.outbox_entries(states=("failed",))
+    assert entry.type == "Consent" and "HTTP 403" in entry.reason and "patient" in entry.reason
+
+
+def test_works_against_a_plain_fhir_server_without_the_extras(tmp_path: Path, desktop: Factory) -> None:
+    plain = limited_hub(tmp_path, max_bundle_entries=7, transactions=False, everything=False, tag_search=False)
+    try:
+        a = desktop(plain, "a", auth=False)
+        b = desktop(plain, "b", auth=False)
+        svc_a = service(a)
+        svc_a.load_demo(2, seed=9)
+        total = sum(svc_a.store.counts_by_type().values())
+        report = sync(a)
+        assert report.pushed == total and report.requests == total  # one request per change, no transactions
+        assert sync(b).pulled == total
+        assert service(b).store.counts_by_type() == svc_a.store.counts_by_type()
+    finally:
+        plain.stop()
+
+
+def test_a_bundle_refused_as_too_large_is_split(tmp_path: Path, desktop: Factory) -> None:
+    small = limited_hub(tmp_path, max_bundle_entries=10)
+    try:
+        a = desktop(small, "a", auth=False)
+        svc = service(a)
+        svc.load_demo(3, seed=10)
+        total = sum(svc.store.counts_by_type().values())
+        client = HubClient(small.url, auth=False)
+        stats = Pusher(svc.store, client, bundle_size=40).run()
+        client.close()
+        assert stats.pushed == total and stats.failed == 0
+        assert hub_count(small, "Patient") == 3 and svc.store.outbox_counts() == {}
+    finally:
+        small.stop()
