@@ -106,7 +106,8 @@ def build_app(engine: Engine, authority: Authority, *, admin_token: str,
     async def base(request: Request) -> Response:
         who = caller(request)
         if request.method == "POST":
-            return _response(engine.bundle(await _body(request, limit), base_url(request), who))
+            minimal = "return=minimal" in request.headers.get("prefer", "")
+            return _response(engine.bundle(await _body(request, limit), base_url(request), who, minimal=minimal))
         raise HubError(400, "use GET [base]/metadata, a resource type, or POST a Bundle", code="not-supported")
 
     async def system_history(request: Request) -> Response:

@@ -323,7 +323,7 @@ class Engine:
 
     # -- bundles ------------------------------------------------------------------------------------
 
-    def bundle(self, body: Any, base: str, caller: Caller = ANONYMOUS) -> Reply:
+    def bundle(self, body: Any, base: str, caller: Caller = ANONYMOUS, *, minimal: bool = False) -> Reply:
         if not isinstance(body, dict) or body.get("resourceType") != "Bundle":
             raise bad_request("POST to the base takes a transaction or batch Bundle")
         kind = body.get("type")
@@ -336,7 +336,11 @@ class Engine:
         if kind == "transaction":
             if not self.limits.transactions:
                 raise bad_request("this server does not support transactions", code="not-supported")
-            return self._transaction(entries, base, caller)
+            reply = self._transaction(entries, base, caller)
+            if minimal and reply.body:
+                for entry in reply.body["entry"]:
+                    entry.pop("resource", None)
+            return reply
         if kind == "batch":
             return self._batch(entries, base, caller)
         raise bad_request("Bundle.type must be transaction or batch", expression=["type"])

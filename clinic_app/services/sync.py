@@ -19,6 +19,7 @@ from clinic_app.sync.engine import Progress, SyncEngine, SyncReport
 from clinic_app.sync.errors import HubNotConfiguredError
 
 DEFAULT_BUNDLE = 200
+DEFAULT_PAGE = 500
 
 
 def make_client(inst: Installation, store: RecordStore, **overrides: Any) -> HubClient:
@@ -38,6 +39,7 @@ def sync_now(inst: Installation, *, progress: Progress | None = None, cancelled:
         try:
             engine = SyncEngine(store, client, hcode=str(store.get_setting("hcode")),
                                 bundle_size=int(store.get_setting("sync_bundle_size", DEFAULT_BUNDLE)),
+                                page_size=int(store.get_setting("sync_page_size", DEFAULT_PAGE)),
                                 progress=progress, cancelled=cancelled, verify_counts=verify_counts)
             return engine.run()
         finally:

@@ -297,6 +297,27 @@ class RecordStore:
         self.put(resource, version_id=version_id)
         return True
 
+    def apply_pulled_page(self, resource_type: str, resources: list[Resource]) -> int:
+        """Store one pulled page of a type: two look-ups for the page, then only what is new
+        and has no local change waiting. Returns how many were stored."""
+        self._in_tx()
+        if not resources:
+            return 0
+        ids = [r["id"] for r in resources]
+        marks = ",".join("?" * len(ids))
+        waiting = {r[0] for r in self._rows(f"SELECT id FROM outbox WHERE type = ? AND id IN ({marks})",
+                                            (resource_type, *ids))}
+        known = dict(self._rows(f"SELECT id, version_id FROM resources WHERE type = ? AND id IN ({marks})",
+                                (resource_type, *ids)))
+        stored = 0
+        for resource in resources:
+            version = str((resource.get("meta") or {}).get("versionId") or "0")
+            if resource["id"] in waiting or known.get(resource["id"]) == version:
+                continue
+            self.put(resource, version_id=version)
+            stored += 1
+        return stored
+
     def apply_pulled_delete(self, resource_type: str, resource_id: str) -> bool:
         self._in_tx()
         if self.live_entry(resource_type, resource_id) is not None:

@@ -129,18 +129,25 @@ class HubClient:
             if conf.status_code != 200:
                 raise HubAuthError(f"no SMART configuration (HTTP {conf.status_code})")
             self._token_url = str(conf.json()["token_endpoint"])
-        now = int(time.time())
-        assertion = jwt.encode({"iss": self.identity.client_id, "sub": self.identity.client_id,
-                                "aud": self._token_url, "exp": now + 240, "jti": uuid.uuid4().hex},
-                               self.identity.private_key_pem, algorithm="ES384", headers={"kid": self.identity.kid})
-        form = {"grant_type": "client_credentials", "scope": "system/*.read system/*.write",
-                "client_assertion_type": ASSERTION_TYPE, "client_assertion": assertion}
-        r = self._send("POST", self._token_url, authed=False, data=form)
-        if r.status_code != 200:
+        detail = "no answer"
+        for _ in range(3):
+            # A fresh assertion each time: if the hub's answer was lost after it recorded the
+            # assertion's jti, resending the same one would be refused as a replay.
+            now = int(time.time())
+            assertion = jwt.encode({"iss": self.identity.client_id, "sub": self.identity.client_id,
+                                    "aud": self._token_url, "exp": now + 240, "jti": uuid.uuid4().hex},
+                                   self.identity.private_key_pem, algorithm="ES384",
+                                   headers={"kid": self.identity.kid})
+            form = {"grant_type": "client_credentials", "scope": "system/*.read system/*.write",
+                    "client_assertion_type": ASSERTION_TYPE, "client_assertion": assertion}
+            r = self._send("POST", self._token_url, authed=False, data=form)
+            if r.status_code == 200:
+                body = r.json()
+                return str(body["access_token"]), float(body.get("expires_in", 300))
             detail = r.json().get("error_description", "") if _is_json(r) else f"HTTP {r.status_code}"
-            raise HubAuthError(detail)
-        body = r.json()
-        return str(body["access_token"]), float(body.get("expires_in", 300))
+            if "replay" not in detail:
+                break
+        raise HubAuthError(detail)
 
     # -- requests ------------------------------------------------------------------------------
 
@@ -176,7 +183,9 @@ class HubClient:
                 body = response.read()  # a truncated body raises here
                 if response.headers.get("content-type", "").startswith(("application/fhir+json", "application/json")) \
                         and body:
-                    response.json()  # an unreadable body is retried like a truncated one
+                    # Parsed once here (an unreadable body is retried like a truncated one) and
+                    # kept for the caller: `HubClient.json(response)`.
+                    response.parsed = response.json()  # type: ignore[attr-defined]
                 self.bytes_received += len(body)
                 self.bytes_sent += len(kwargs.get("content") or b"")
                 self.server_date = response.headers.get("date", self.server_date)
@@ -196,7 +205,13 @@ class HubClient:
         r = self.request("GET", "metadata")
         if r.status_code != 200:
             raise HubUnreachableError(f"metadata answered HTTP {r.status_code}")
-        return Capability.of(r.json())
+        return Capability.of(self.json(r))
+
+    @staticmethod
+    def json(response: httpx.Response) -> Any:
+        """The response's JSON, parsed once."""
+        parsed = getattr(response, "parsed", None)
+        return parsed if parsed is not None else response.json()
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import email.utils
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -45,6 +46,8 @@ class SyncReport:
     bytes_sent: int = 0
     bytes_received: int = 0
     requests: int = 0
+    push_seconds: float = 0.0
+    pull_seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,7 +64,8 @@ class SyncCancelled(KnownError):
 class SyncEngine:
     def __init__(self, store: SyncStore, client: HubClient, *, hcode: str, bundle_size: int = 200,
                  page_size: int = 500, progress: Progress | None = None,
-                 cancelled: Callable[[], bool] | None = None, verify_counts: bool = True) -> None:
+                 cancelled: Callable[[], bool] | None = None, verify_counts: bool = True,
+                 clock: Callable[[], _dt.datetime] | None = None) -> None:
         self.store = store
         self.client = client
         self.hcode = hcode
@@ -70,6 +74,7 @@ class SyncEngine:
         self.progress = progress or (lambda phase, done, total: None)
         self.cancelled = cancelled or (lambda: False)
         self.verify_counts = verify_counts
+        self.clock = clock or (lambda: _dt.datetime.now(_dt.timezone.utc))
 
     def run(self) -> SyncReport:
         report = SyncReport()
@@ -102,7 +107,9 @@ class SyncEngine:
 
         pusher = Pusher(self.store, self.client, bundle_size=bundle, transactions=capability.transactions,
                         on_progress=pushed, cancelled=self.cancelled)
+        started = time.perf_counter()
         stats = pusher.run()
+        report.push_seconds = round(time.perf_counter() - started, 3)
         report.pushed, report.merged, report.requests = stats.pushed, stats.merged, stats.requests
         if self.cancelled():
             return
@@ -113,10 +120,17 @@ class SyncEngine:
             self.progress("pull", pulled[0], 0)
 
         puller = Puller(self.store, self.client, page_size=self.page_size, on_progress=got, cancelled=self.cancelled)
+        started = time.perf_counter()
+        if capability.history_system and self.store.get_checkpoint("pull:deletes") is None:
+            # Deletes of records this desktop never had do not matter: a first pull starts
+            # the delete feed at the hub's "now" instead of reading all its history.
+            with self.store.transaction():
+                self.store.set_checkpoint("pull:deletes", self._server_now(minus_seconds=1))
         for scope in scopes_for(self.hcode, capability):
             puller.pull(scope)
         if capability.history_system:
             puller.pull_deletes()
+        report.pull_seconds = round(time.perf_counter() - started, 3)
         if self.verify_counts and not self.cancelled():
             self.progress("verify", 0, 0)
             report.mismatches = self._verify(puller, capability)
@@ -164,7 +178,7 @@ class SyncEngine:
             server = email.utils.parsedate_to_datetime(self.client.server_date)
         except (TypeError, ValueError):
             return
-        skew = (_dt.datetime.now(_dt.timezone.utc) - server).total_seconds()
+        skew = (self.clock() - server).total_seconds()
         report.clock_skew_seconds = round(skew, 1)
         if abs(skew) > SKEW_WARNING_SECONDS:
             report.warnings.append(
@@ -173,14 +187,17 @@ class SyncEngine:
                 f"{abs(skew) / 60:.0f} minutes {'ahead of' if skew > 0 else 'behind'} the hub: set the date and "
                 "time (turn on 'Set time automatically'). Sync does not depend on it.")
 
-    def _server_now(self) -> str:
+    def _server_now(self, *, minus_seconds: int = 0) -> str:
+        """The hub's clock as an instant (from its Date header), never this computer's if
+        the hub said it."""
+        moment = None
         if self.client.server_date:
             try:
                 moment = email.utils.parsedate_to_datetime(self.client.server_date)
-                return moment.astimezone(_dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
             except (TypeError, ValueError):
-                pass
-        return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+                moment = None
+        moment = (moment or self.clock()) - _dt.timedelta(seconds=minus_seconds)
+        return moment.astimezone(_dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
     def _record_error(self, message: str) -> None:
         try:

@@ -81,19 +81,16 @@ class Puller:
             response = self.client.request("GET", url, params=query)
             if response.status_code != 200:
                 raise HubUnreachableError(f"{scope.resource_type} search answered HTTP {response.status_code}")
-            page = response.json()
+            page = self.client.json(response)
             resources = [e["resource"] for e in page.get("entry", []) or []
                          if (e.get("search") or {}).get("mode", "match") == "match" and e.get("resource")
                          and e["resource"].get("resourceType") == scope.resource_type]
             if scope.owner_filter:
                 resources = [r for r in resources if _owner(r) == scope.owner_filter]
             with self.store.transaction():
-                for resource in resources:
-                    version = str((resource.get("meta") or {}).get("versionId") or "")
-                    if self.store.apply_pulled(resource, version_id=version or "0"):
-                        self.stats.pulled += 1
-                    if seen is not None:
-                        seen.add(resource["id"])
+                self.stats.pulled += self.store.apply_pulled_page(scope.resource_type, resources)
+                if seen is not None:
+                    seen.update(r["id"] for r in resources)
                 stamps = [str((r.get("meta") or {}).get("lastUpdated")) for r in resources
                           if (r.get("meta") or {}).get("lastUpdated")]
                 if stamps:
@@ -114,7 +111,7 @@ class Puller:
             response = self.client.request("GET", url, params=query)
             if response.status_code != 200:
                 raise HubUnreachableError(f"_history answered HTTP {response.status_code}")
-            page = response.json()
+            page = self.client.json(response)
             entries = page.get("entry", []) or []
             with self.store.transaction():
                 for entry in entries:

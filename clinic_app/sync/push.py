@@ -100,9 +100,9 @@ class Pusher:
         prepared = [(e, self._request(e)) for e in entries]
         bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [r for _, r in prepared]}
         self.stats.requests += 1
-        response = self.client.request("POST", "", json_body=bundle)
+        response = self.client.request("POST", "", json_body=bundle, headers={"Prefer": "return=minimal"})
         if response.status_code == 200:
-            self._acknowledge(entries, response.json().get("entry", []))
+            self._acknowledge(entries, self.client.json(response).get("entry", []))
             return
         reason = _reason(response)
         if response.status_code == 413 or (response.status_code == 400 and _too_large(reason)):
@@ -147,7 +147,7 @@ class Pusher:
         response = self.client.request(request["method"], request["url"], json_body=prepared.get("resource"),
                                        headers=headers)
         if response.status_code in (200, 201, 204):
-            body = response.json() if response.content and response.headers.get("content-type", "").find("json") >= 0 else {}
+            body = self.client.json(response) if response.content and "json" in response.headers.get("content-type", "") else {}
             copy = body if body.get("resourceType") == entry.type else None
             self._ack_one(entry, version_of_etag(response.headers.get("etag")), copy)
             return
@@ -193,7 +193,7 @@ class Pusher:
         if response.status_code != 200:
             self._set_aside(entry, f"changed and then removed on the hub (HTTP {response.status_code})")
             return
-        remote = response.json()
+        remote = self.client.json(response)
         remote_version = version_of_etag(response.headers.get("etag")) or (remote.get("meta") or {}).get("versionId")
         local = self.store.get(entry.type, entry.id) or {}
         based = self.store.base_of(entry.type, entry.id)

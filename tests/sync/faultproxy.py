@@ -1,0 +1,107 @@
+"""A fault-injecting HTTP proxy for sync tests: it sits between the desktop and the hub on
+loopback and, per request, at random (seeded): resets the connection before forwarding,
+delays, answers 503 or 429 with Retry-After itself, forwards and then drops the answer
+(the hub has committed; the desktop never hears), forwards and cuts the answer short, or
+passes it through. One request per connection (it asks both sides to close)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+FAULTS = ("reset", "delay", "503", "429", "drop_after_commit", "truncate")
+
+
+@dataclass
+class FaultProxy:
+    target: str  # the hub's base URL, http://127.0.0.1:PORT/fhir
+    rate: float = 0.3
+    seed: int = 1
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.target)
+        self._host, self._port, self._path = parts.hostname or "127.0.0.1", parts.port or 80, parts.path
+        self._rng = random.Random(self.seed)
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="fault-proxy")
+        self._thread.start()
+        self._ready.wait(10)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{self._path}"
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        server = self._loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", 0))
+        self.port = server.sockets[0].getsockname()[1]
+        self._server = server
+        self._ready.set()
+        self._loop.run_forever()
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._server.close)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+    async def _read_request(self, reader: asyncio.StreamReader) -> bytes | None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = 0
+        lines = head.split(b"\r\n")
+        kept = [lines[0]]
+        for line in lines[1:]:
+            name = line.split(b":", 1)[0].strip().lower()
+            if name == b"content-length":
+                length = int(line.split(b":", 1)[1])
+            if name in (b"connection", b"keep-alive") or not line:
+                continue
+            kept.append(line)
+        kept.append(b"Connection: close")
+        body = await reader.readexactly(length) if length else b""
+        return b"\r\n".join(kept) + b"\r\n\r\n" + body
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            request = await self._read_request(reader)
+        except (asyncio.IncompleteReadError, ConnectionError, ValueError):
+            writer.close()
+            return
+        fault = self._rng.choice(FAULTS) if self._rng.random() < self.rate else "pass"
+        self.counts[fault] += 1
+        try:
+            if fault == "reset":
+                writer.transport.abort()
+                return
+            if fault in ("503", "429"):
+                extra = b"Retry-After: 0\r\n" if fault == "429" else b""
+                writer.write(b"HTTP/1.1 " + fault.encode() + b" Busy\r\nContent-Length: 0\r\n" + extra
+                             + b"Connection: close\r\n\r\n")
+                await writer.drain()
+                writer.close()
+                return
+            if fault == "delay":
+                await asyncio.sleep(self._rng.uniform(0.01, 0.15))
+            up_reader, up_writer = await asyncio.open_connection(self._host, self._port)
+            up_writer.write(request)
+            await up_writer.drain()
+            response = await up_reader.read()  # until the hub closes: the whole answer
+            up_writer.close()
+            if fault == "drop_after_commit":
+                writer.transport.abort()
+                return
+            if fault == "truncate":
+                writer.write(response[: max(1, len(response) // 2)])
+                await writer.drain()
+                writer.transport.abort()
+                return
+            writer.write(response)
+            await writer.drain()
+            writer.close()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            writer.transport.abort()

@@ -1,0 +1,70 @@
+"""Health of the link: clock skew warnings, count checks that repair a diverged desktop,
+progress and cancel."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from clinic_app.hub.server import RunningHub
+from clinic_app.services.sync import make_client
+from clinic_app.sync.engine import SyncCancelled, SyncEngine
+from tests.sync.conftest import FAST_RETRY, UNIT, Factory, service, sync
+
+
+def _engine(inst, store, **kw):  # type: ignore[no-untyped-def]
+    return SyncEngine(store, make_client(inst, store, **FAST_RETRY), hcode=UNIT, **kw)
+
+
+def test_a_clock_far_from_the_hubs_gives_a_warning_and_nothing_else(hub: RunningHub, desktop: Factory) -> None:
+    a = desktop(hub, "a")
+    store = a.connect()
+    fast = _engine(a, store, clock=lambda: dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=42)).run()
+    assert fast.clock_skew_seconds is not None and fast.clock_skew_seconds > 2000
+    assert len(fast.warnings) == 1 and "42 minutes ahead" in fast.warnings[0] and "นาฬิกา" in fast.warnings[0]
+    assert _engine(a, store).run().warnings == []
+    assert store.get_checkpoint("last_sync")  # recorded from the hub's clock
+    store.close()
+
+
+def test_a_count_mismatch_is_reported_and_that_type_pulled_again(hub: RunningHub, desktop: Factory) -> None:
+    a, b = desktop(hub, "a"), desktop(hub, "b")
+    svc_a = service(a)
+    svc_a.load_demo(4, seed=30)
+    sync(a), sync(b)
+    store = b.connect()
+    lost = store.conn.execute("SELECT id FROM resources WHERE type = 'Condition' LIMIT 1").fetchone()[0]
+    store.conn.execute("DELETE FROM resources WHERE type = 'Condition' AND id = ?", (lost,))
+    report = sync(b)
+    assert report.mismatches and report.mismatches[0].startswith("Condition: here")
+    assert store.get("Condition", lost) is not None
+    stale = {"resourceType": "Condition", "id": "stale-1", "subject": {"reference": "Patient/x"},
+             "meta": {"tag": [{"system": "https://terms.sil-th.org/id/th-moph-hcode", "code": UNIT}]}}
+    with store.transaction():
+        store.put(stale, version_id="1")  # something the hub never had, with no change waiting
+    assert sync(b).mismatches[0].startswith("Condition: here")
+    assert store.get("Condition", "stale-1") is None
+    assert store.counts_by_type() == svc_a.store.counts_by_type()
+    assert sync(b).mismatches == []
+    store.close()
+
+
+def test_progress_is_reported_and_a_cancel_stops_between_bundles(hub: RunningHub, desktop: Factory) -> None:
+    a = desktop(hub, "a")
+    svc = service(a)
+    svc.load_demo(10, seed=31)
+    total = sum(svc.store.counts_by_type().values())
+    seen: list[tuple[str, int, int]] = []
+    calls = {"n": 0}
+
+    def cancelled() -> bool:
+        calls["n"] += 1
+        return any(phase == "push" for phase, _, _ in seen)
+
+    with pytest.raises(SyncCancelled):
+        _engine(a, svc.store, bundle_size=20, progress=lambda *p: seen.append(p), cancelled=cancelled).run()
+    pushes = [p for p in seen if p[0] == "push"]
+    assert pushes[0] == ("push", 20, total)
+    assert 0 < svc.store.outbox_counts()["pending"] < total  # stopped part-way, the rest still queued
+    assert sync(a).pending == 0
