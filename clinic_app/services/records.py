@@ -173,6 +173,7 @@ class RecordService:
             "outbox": {"pending": outbox.get("pending", 0) + outbox.get("sending", 0),
                        "failed": outbox.get("failed", 0), "conflict": outbox.get("conflict", 0)},
             "last_sync": self.store.get_checkpoint("last_sync"),
+            "last_sync_error": self.store.get_setting("last_sync_error"),
         }
 
     def load_demo(self, patients: int, *, seed: int = 1, batch: int = 500,

@@ -21,6 +21,7 @@ class FaultProxy:
     target: str  # the hub's base URL, http://127.0.0.1:PORT/fhir
     rate: float = 0.3
     seed: int = 1
+    faults: tuple[str, ...] = FAULTS
     counts: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
@@ -72,7 +73,7 @@ class FaultProxy:
         except (asyncio.IncompleteReadError, ConnectionError, ValueError):
             writer.close()
             return
-        fault = self._rng.choice(FAULTS) if self._rng.random() < self.rate else "pass"
+        fault = self._rng.choice(self.faults) if self._rng.random() < self.rate else "pass"
         self.counts[fault] += 1
         try:
             if fault == "reset":

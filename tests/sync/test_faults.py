@@ -90,9 +90,18 @@ def _kill_trials(folder: Path, rng: random.Random, trials: int) -> int:
 
 
 def test_a_sync_killed_at_random_points_finishes_exactly_once(hub: RunningHub, desktop: Factory) -> None:
-    a, b = desktop(hub, "a"), desktop(hub, "b")
+    # A slow link (every request delayed) so that the kills land in the middle of the work.
+    slow = FaultProxy(hub.url, rate=1.0, seed=3, faults=("delay",))
+    try:
+        _killed_sync(hub, desktop, slow.url)
+    finally:
+        slow.stop()
+
+
+def _killed_sync(hub: RunningHub, desktop: Factory, url: str) -> None:
+    a, b = desktop(hub, "a", url=url), desktop(hub, "b", url=url)
     svc = service(a)
-    svc.load_demo(150, seed=21, batch=50)
+    svc.load_demo(100, seed=21, batch=50)
     with svc.store.transaction():
         svc.store.set_setting("sync_bundle_size", 25)
     expected = set(_local(a))
