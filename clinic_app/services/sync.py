@@ -48,6 +48,28 @@ def sync_now(inst: Installation, *, progress: Progress | None = None, cancelled:
         store.close()
 
 
+def scheduler_for(inst: Installation, *, on_state: Callable[[Any], None] | None = None,
+                  client_options: dict[str, Any] | None = None) -> Any:
+    """A SyncScheduler wired to this installation (its interval from the
+    `sync_interval_minutes` setting, default 5)."""
+    from clinic_app.services.scheduler import SyncScheduler
+    from clinic_app.sync.client import reachable
+
+    store = inst.connect()
+    try:
+        url = str(store.get_setting("hub_url") or "")
+        minutes = float(store.get_setting("sync_interval_minutes", 5))
+        verify = store.get_setting("hub_ca_bundle") or True
+    finally:
+        store.close()
+
+    def run(cancelled: Callable[[], bool], progress: Progress) -> SyncReport:
+        return sync_now(inst, progress=progress, cancelled=cancelled, client_options=client_options)
+
+    return SyncScheduler(run, lambda: bool(url) and reachable(url, verify=verify), interval_seconds=minutes * 60,
+                         on_state=on_state)
+
+
 def status(store: RecordStore) -> dict[str, Any]:
     counts = store.outbox_counts()
     return {"pending": counts.get("pending", 0) + counts.get("sending", 0), "failed": counts.get("failed", 0),

@@ -214,6 +214,15 @@ class HubClient:
         return parsed if parsed is not None else response.json()
 
 
+def reachable(base_url: str, *, timeout: float = 5.0, verify: bool | str = True) -> bool:
+    """One quick try at the hub's CapabilityStatement: is the link up? (No retries.)"""
+    try:
+        with httpx.Client(timeout=timeout, verify=verify) as http:
+            return http.get(f"{base_url.rstrip('/')}/metadata").status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
