@@ -55,6 +55,24 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("status", help="counts, queued changes and last sync, as JSON")
     sub.add_parser("sync", help="send queued changes to the hub and fetch what changed there")
+    consent = sub.add_parser("consent", help="ask patients for consent; see the answers").add_subparsers(
+        dest="consent_command", metavar="CONSENT_COMMAND", required=True)
+    s = consent.add_parser("request", help="ask for consent (queued when offline)")
+    s.add_argument("--cid", required=True, help="the patient's citizen ID")
+    s.add_argument("--purpose", default="TREAT")
+    s.add_argument("--days", type=int, default=30)
+    consent.add_parser("list", help="consent requests and their state")
+    records = sub.add_parser("records", help="records from other facilities").add_subparsers(
+        dest="records_command", metavar="RECORDS_COMMAND", required=True)
+    s = records.add_parser("fetch", help="fetch a patient's records once consent is granted (queued)")
+    s.add_argument("--cid", required=True)
+    s = records.add_parser("show", help="show a patient's records from other facilities (audited)")
+    s.add_argument("--cid", required=True)
+    s = sub.add_parser("emergency-access", help="break the glass: see an unconscious patient's records now")
+    s.add_argument("--cid", required=True)
+    s.add_argument("--reason", required=True, help="why, in words (20 characters or more)")
+    s.add_argument("--confirm", action="store_true", help="confirm: this access is recorded and reviewed")
+    sub.add_parser("emergency-log", help="every emergency access made on this desktop")
     sub.add_parser("device-key", help="print this desktop's public key for the hub to enroll, as JSON")
 
     s = sub.add_parser("demo-data", help="add realistic Thai demo patients (deterministic for a seed)")
@@ -162,6 +180,11 @@ def _run(args: argparse.Namespace) -> int:
             return _run_sync(inst)
         finally:
             inst.close()
+    if args.command in ("consent", "records", "emergency-access", "emergency-log"):
+        try:
+            return _run_consent(args, inst)
+        finally:
+            inst.close()
     store = inst.connect()
     try:
         service = RecordService(store, actor=DEVICE_ACTOR)
@@ -217,6 +240,46 @@ def _run_sync(inst: Any) -> int:
         sys.stderr.write(f"ระบบกลางไม่รับ {report.failed} รายการ (ดูเหตุผลในรายการรอส่ง) / "
                          f"The hub refused {report.failed} change(s); see their reasons in the queue.\n")
         return EXIT_FAILURE
+    return EXIT_OK
+
+
+def _run_consent(args: argparse.Namespace, inst: Any) -> int:
+    from clinic_app.core.permissions import DEVICE
+    from clinic_app.services.consent import ConsentService
+    from clinic_app.services.sync import make_client
+
+    store = inst.connect()
+    try:
+        service = ConsentService(store, inst, actor=DEVICE)
+        if args.command == "consent" and args.consent_command == "request":
+            consent_id = service.request_consent(args.cid, purpose=args.purpose, days=args.days)
+            print(f"บันทึกคำขอความยินยอมแล้ว จะส่งเมื่อซิงก์ / Consent request saved; it goes out at the next sync"
+                  f" (Consent/{consent_id}).")
+        elif args.command == "consent":
+            _print_json(service.consents())
+        elif args.command == "records" and args.records_command == "fetch":
+            state = service.request_records(args.cid)
+            print("จะดึงประวัติเมื่อซิงก์ครั้งถัดไป / The records will be fetched at the next sync"
+                  + (" (consent granted)." if state == "granted" else " once the patient approves."))
+        elif args.command == "records":
+            _print_json([{"facility": r["facility"], "facility_name": r["facility_name"], "under": r["grant"],
+                          "resource": r["resource"]} for r in service.show_records(args.cid)])
+        elif args.command == "emergency-log":
+            _print_json(service.emergency_log())
+        else:
+            if not args.confirm:
+                raise KnownError("โปรดยืนยันด้วย --confirm: การเข้าถึงฉุกเฉินจะถูกบันทึกและตรวจสอบ",
+                                 "Confirm with --confirm: emergency access is recorded and reviewed.",
+                                 code="confirm-needed")
+            client = make_client(inst, store)
+            try:
+                count = service.emergency_access(args.cid, args.reason, client)
+            finally:
+                client.close()
+            print(f"เข้าถึงฉุกเฉินแล้ว ได้ {count} รายการ (บันทึกการเข้าถึงแล้ว) / Emergency access: {count} records"
+                  " fetched; the access is recorded.")
+    finally:
+        store.close()
     return EXIT_OK
 
 

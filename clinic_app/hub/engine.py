@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from clinic_app.core.audit import is_break_glass
 from clinic_app.core.fhir import is_resource_type, is_valid_id, rewrite_references, validate_resource
 from clinic_app.hub.auth import ANONYMOUS, Caller
 from clinic_app.hub.errors import HubError, bad_request, operation_outcome
@@ -532,5 +533,4 @@ class Admin:
         crit = parse("AuditEvent", [("_sort", "-_lastUpdated")])
         crit.count = 1000
         found, _ = self.store.search("AuditEvent", crit)
-        return [s.resource for s in found if s.resource and any(
-            c.get("code") == "110127" for c in s.resource.get("subtype", []) or [])]
+        return [s.resource for s in found if s.resource and is_break_glass(s.resource)]

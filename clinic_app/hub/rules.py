@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from clinic_app.core.audit import access_event
 from clinic_app.core.identifiers import CID_SYSTEM_ALIASES, HCODE_SYSTEM
 from clinic_app.hub.auth import Caller
 from clinic_app.hub.errors import HubError
@@ -244,28 +245,9 @@ class Policy:
 
 def audit_event(caller: Caller, cid: str, *, purpose: str, action: str, outcome_text: str,
                 break_glass: bool = False, reason: str | None = None) -> dict[str, Any]:
-    now = format_instant(_dt.datetime.now(_dt.timezone.utc))
-    dcm = "http://dicom.nema.org/resources/ontology/DCM"
-    event: dict[str, Any] = {
-        "resourceType": "AuditEvent",
-        "meta": {"tag": [HUB_TAG]},
-        "type": ({"system": dcm, "code": "110113", "display": "Security Alert"} if break_glass
-                 else {"system": dcm, "code": "110110", "display": "Patient Record"}),
-        "action": action, "recorded": now, "outcome": "0", "outcomeDesc": outcome_text,
-        "purposeOfEvent": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason",
-                                        "code": purpose}]}],
-        "agent": [{"who": {"identifier": {"system": "urn:clinic-app:client", "value": caller.client_id or "?"}},
-                   "requestor": True,
-                   "extension": [{"url": "https://clinic-app.invalid/fhir/StructureDefinition/facility",
-                                  "valueIdentifier": {"system": HCODE_SYSTEM, "value": caller.hcode}}]}],
-        "source": {"observer": {"display": "Health Link sandbox hub"}},
-        "entity": [{"what": {"identifier": {"system": "https://terms.sil-th.org/id/th-cid", "value": cid}},
-                    "type": {"system": "http://terminology.hl7.org/CodeSystem/audit-entity-type", "code": "1"}}],
-    }
-    if break_glass:
-        event["subtype"] = [{"system": dcm, "code": "110127", "display": "Emergency Override Started"}]
-        event["entity"][0]["description"] = reason
-    return event
+    return access_event(who=caller.client_id or "?", facility=caller.hcode, cid=cid, purpose=purpose,
+                        action=action, outcome_text=outcome_text, break_glass=break_glass, reason=reason,
+                        tag=HUB_TAG, source="Health Link sandbox hub")
 
 
 def _cid_of(patient: dict[str, Any] | None) -> str | None:

@@ -29,6 +29,7 @@ from clinic_app.core.errors import (
 from clinic_app.core.thai import is_valid_hcode
 from clinic_app.core.ports import DeviceIdentity
 from clinic_app.security.device import load_device, new_device_key, store_device_key
+from clinic_app.security.grants import GrantKeys
 from clinic_app.security.keys import KeyStore, PassphraseSource, new_key
 from clinic_app.store import database
 from clinic_app.store.folder import DataFolder, FolderLock
@@ -60,11 +61,25 @@ class Installation:
             self.folder.write_marker(self.marker)
         return load_device(self.keys, self.installation_id, spec, passphrase=self.passphrase)
 
+    def grant_keys(self) -> GrantKeys:
+        """Keys of records fetched under consents and emergency accesses."""
+        def read() -> dict[str, Any]:
+            return dict(self.marker)
+
+        def write(marker: dict[str, Any]) -> None:
+            self.folder.write_marker(marker)
+            self.marker = marker
+
+        return GrantKeys(self.keys, self.installation_id, passphrase=self.passphrase,
+                         prefer_keyring=self.marker["key"].get("source") == "keyring", marker=(read, write))
+
     def forget_secrets(self) -> None:
         """Remove this folder's keyring entries (tests and `uninstall` use it)."""
         self.keys.forget(self.installation_id, self.marker["key"])
         if "device" in self.marker:
             self.keys.forget(self.installation_id, self.marker["device"])
+        for spec in self.marker.get("grants", {}).values():
+            self.keys.forget(self.installation_id, spec)
 
     def folder_lock(self) -> FolderLock:
         if self.lock is None:

@@ -12,6 +12,8 @@ from typing import Any
 
 from clinic_app.core.fhir import now_instant, new_id
 from clinic_app.core.merge import resolve
+from clinic_app.core.permissions import DEVICE
+from clinic_app.services.consent import ConsentService
 from clinic_app.services.installation import DEVICE_ACTOR, Installation
 from clinic_app.store.records import RecordStore
 from clinic_app.sync.client import HubClient
@@ -41,7 +43,10 @@ def sync_now(inst: Installation, *, progress: Progress | None = None, cancelled:
                                 bundle_size=int(store.get_setting("sync_bundle_size", DEFAULT_BUNDLE)),
                                 page_size=int(store.get_setting("sync_page_size", DEFAULT_PAGE)),
                                 progress=progress, cancelled=cancelled, verify_counts=verify_counts)
-            return engine.run()
+            report = engine.run()
+            # Consents answered since the last sync: fetch what is granted, end what is not.
+            ConsentService(store, inst, actor=DEVICE).refresh(client)
+            return report
         finally:
             client.close()
     finally:

@@ -109,7 +109,38 @@ CREATE TABLE conflicts (
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3]
+_V4 = """
+-- Another facility's records, fetched under a consent or an emergency access ("grant"),
+-- each sealed (AES-256-GCM) under that grant's own key, which lives outside this file
+-- (keyring or the passphrase-wrapped marker) and is destroyed when the grant ends.
+CREATE TABLE grants (
+    grant_id     TEXT PRIMARY KEY,      -- the Consent id, or btg-<uuid>
+    kind         TEXT NOT NULL CHECK (kind IN ('consent', 'btg')),
+    cid          TEXT NOT NULL,
+    state        TEXT NOT NULL,          -- active, ended
+    expires_at   TEXT,
+    reason       TEXT,
+    created_at   TEXT NOT NULL
+);
+CREATE TABLE foreign_records (
+    grant_id     TEXT NOT NULL REFERENCES grants (grant_id) ON DELETE CASCADE,
+    type         TEXT NOT NULL,
+    id           TEXT NOT NULL,
+    owner        TEXT,
+    sealed       BLOB NOT NULL,
+    fetched_at   TEXT NOT NULL,
+    PRIMARY KEY (grant_id, type, id)
+);
+-- "Fetch this patient's records when the consent is granted", kept until done.
+CREATE TABLE record_requests (
+    cid           TEXT PRIMARY KEY,
+    requested_at  TEXT NOT NULL,
+    state         TEXT NOT NULL,         -- waiting, fetched, refused
+    detail        TEXT
+);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -452,6 +452,83 @@ class RecordStore:
                           " FROM audit_log ORDER BY seq")
 
 
+class GrantStore:
+    """Grants (consents and emergency accesses) and the sealed foreign records they cover,
+    over the same connection as the RecordStore (use its transaction)."""
+
+    def __init__(self, store: RecordStore) -> None:
+        self.store = store
+        self.conn = store.conn
+
+    def _rows(self, sql: str, params: Any = ()) -> list[Any]:
+        return self.store._rows(sql, params)
+
+    def upsert_grant(self, grant_id: str, *, kind: str, cid: str, state: str, expires_at: str | None,
+                     reason: str | None = None) -> None:
+        self.store._in_tx()
+        with guard():
+            self.conn.execute(
+                "INSERT INTO grants (grant_id, kind, cid, state, expires_at, reason, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (grant_id) DO UPDATE SET state = excluded.state,"
+                " expires_at = excluded.expires_at", (grant_id, kind, cid, state, expires_at, reason, now_instant()))
+
+    def grants(self, *, cid: str | None = None, state: str | None = None) -> list[dict[str, Any]]:
+        where, params = ["1 = 1"], []
+        if cid:
+            where.append("cid = ?")
+            params.append(cid)
+        if state:
+            where.append("state = ?")
+            params.append(state)
+        rows = self._rows(f"SELECT grant_id, kind, cid, state, expires_at, reason, created_at FROM grants"
+                          f" WHERE {' AND '.join(where)} ORDER BY created_at", params)
+        keys = ("grant_id", "kind", "cid", "state", "expires_at", "reason", "created_at")
+        return [dict(zip(keys, r)) for r in rows]
+
+    def replace_records(self, grant_id: str, sealed: list[tuple[str, str, str | None, bytes]]) -> None:
+        """The grant's cache becomes exactly these sealed records (type, id, owner, sealed)."""
+        self.store._in_tx()
+        now = now_instant()
+        with guard():
+            self.conn.execute("DELETE FROM foreign_records WHERE grant_id = ?", (grant_id,))
+            self.conn.executemany(
+                "INSERT INTO foreign_records (grant_id, type, id, owner, sealed, fetched_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [(grant_id, t, i, o, blob, now) for t, i, o, blob in sealed])
+
+    def sealed_records(self, grant_id: str) -> list[tuple[str, str, str | None, bytes]]:
+        return [tuple(r) for r in self._rows(
+            "SELECT type, id, owner, sealed FROM foreign_records WHERE grant_id = ? ORDER BY type, id", (grant_id,))]
+
+    def end_grant(self, grant_id: str) -> int:
+        """Remove a grant's records (the caller destroys its key); returns how many went."""
+        self.store._in_tx()
+        with guard():
+            gone = self.conn.execute("DELETE FROM foreign_records WHERE grant_id = ?", (grant_id,)).rowcount
+            self.conn.execute("UPDATE grants SET state = 'ended' WHERE grant_id = ?", (grant_id,))
+        return int(gone)
+
+    def count_records(self, grant_id: str) -> int:
+        return int(self._rows("SELECT count(*) FROM foreign_records WHERE grant_id = ?", (grant_id,))[0][0])
+
+    def request_records(self, cid: str) -> None:
+        self.store._in_tx()
+        with guard():
+            self.conn.execute("INSERT INTO record_requests (cid, requested_at, state) VALUES (?, ?, 'waiting')"
+                              " ON CONFLICT (cid) DO UPDATE SET state = 'waiting', detail = NULL",
+                              (cid, now_instant()))
+
+    def record_requests(self, *, state: str | None = None) -> list[dict[str, Any]]:
+        rows = self._rows("SELECT cid, requested_at, state, detail FROM record_requests"
+                          + (" WHERE state = ?" if state else "") + " ORDER BY requested_at",
+                          (state,) if state else ())
+        return [dict(zip(("cid", "requested_at", "state", "detail"), r)) for r in rows]
+
+    def set_request(self, cid: str, state: str, detail: str | None = None) -> None:
+        self.store._in_tx()
+        with guard():
+            self.conn.execute("UPDATE record_requests SET state = ?, detail = ? WHERE cid = ?", (state, detail, cid))
+
+
 def audit_hash(prev: str, at: str, actor: str, action: str, entity_type: str | None,
                entity_id: str | None, detail: str) -> str:
     canonical = _dumps([prev, at, actor, action, entity_type, entity_id, detail])

@@ -24,7 +24,7 @@ import httpx
 import jwt
 
 from clinic_app.core.ports import DeviceIdentity
-from clinic_app.sync.errors import HubAuthError, HubUnreachableError, InsecureHubError
+from clinic_app.sync.errors import HubAuthError, HubRefusedError, HubUnreachableError, InsecureHubError
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,7 @@ class HubClient:
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
     transport: httpx.BaseTransport | None = None
+    token_extra: dict[str, str] = field(default_factory=dict)  # e.g. break-the-glass purpose and reason
     bytes_received: int = 0
     bytes_sent: int = 0
     server_date: str | None = None
@@ -139,12 +140,14 @@ class HubClient:
                                    self.identity.private_key_pem, algorithm="ES384",
                                    headers={"kid": self.identity.kid})
             form = {"grant_type": "client_credentials", "scope": "system/*.read system/*.write",
-                    "client_assertion_type": ASSERTION_TYPE, "client_assertion": assertion}
+                    "client_assertion_type": ASSERTION_TYPE, "client_assertion": assertion, **self.token_extra}
             r = self._send("POST", self._token_url, authed=False, data=form)
             if r.status_code == 200:
                 body = r.json()
                 return str(body["access_token"]), float(body.get("expires_in", 300))
             detail = r.json().get("error_description", "") if _is_json(r) else f"HTTP {r.status_code}"
+            if r.status_code == 400 and self.token_extra:
+                raise HubRefusedError(detail)  # e.g. a break-the-glass reason too short
             if "replay" not in detail:
                 break
         raise HubAuthError(detail)

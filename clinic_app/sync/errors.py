@@ -49,3 +49,10 @@ class HubNotConfiguredError(KnownError):
             "ยังไม่ได้ตั้งที่อยู่ระบบกลาง โปรดตั้งด้วย clinic-app init --hub-url",
             "No hub address is set. Set one with `clinic-app init --hub-url URL`.",
         )
+
+
+class HubRefusedError(KnownError):
+    code = "hub-refused"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"ระบบกลางไม่รับคำขอ: {detail}", f"The hub refused the request: {detail}")

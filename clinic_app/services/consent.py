@@ -1,0 +1,300 @@
+"""Consent and record requests, records from other facilities, emergency access.
+
+- A consent request is a Consent (proposed, the patient by citizen ID, this unit as the
+  recipient, a purpose and a period) saved like any record: offline it waits in the
+  outbox; the patient's answer arrives with the normal pull.
+- A record request ("fetch this patient's records once consent is granted") is kept
+  locally; after each sync `refresh` fetches what is granted and ends what is not.
+- Records from other facilities live apart from the unit's own (`foreign_records`), each
+  sealed under its grant's own key (security/grants.py); when the consent ends (revoked,
+  rejected, expired) the records are deleted and the key destroyed, so an old backup
+  cannot read them either. They are never pushed.
+- Emergency access (break-the-glass) needs the hub, a clinician, a written reason; the
+  records it brings are kept for `BTG_HOURS` hours. Every view of another facility's
+  records writes an AuditEvent that syncs to the hub.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import uuid
+from typing import Any
+
+from clinic_app.core.audit import access_event, is_break_glass
+from clinic_app.core.errors import InvalidInputError, KnownError, Problem
+from clinic_app.core.fhir import Resource, owner_of
+from clinic_app.core.identifiers import CID_SYSTEM, CID_SYSTEM_ALIASES, HCODE_SYSTEM
+from clinic_app.core.permissions import Actor, require
+from clinic_app.core.thai import cid_problem, format_thai_date, normalise_cid
+from clinic_app.services.installation import Installation
+from clinic_app.services.records import RecordService
+from clinic_app.store.records import GrantStore, RecordStore
+from clinic_app.sync.client import HubClient
+from clinic_app.sync.errors import HubUnreachableError
+from clinic_app.sync.records import ConsentNeededError, fetch_patient_records
+
+BTG_HOURS = 12
+MIN_REASON = 20
+PURPOSES = {"TREAT": "การรักษา / treatment", "ETREAT": "ฉุกเฉิน / emergency treatment"}
+
+STATE_LABELS = {
+    "queued": ("รอส่ง (ยังไม่ได้ส่งถึงระบบกลาง)", "queued (not sent yet)"),
+    "waiting": ("รอผู้ป่วยอนุญาตในแอป", "waiting for the patient's approval in the phone app"),
+    "granted": ("อนุญาตแล้ว", "granted"),
+    "rejected": ("ผู้ป่วยไม่อนุญาต", "rejected by the patient"),
+    "expired": ("หมดอายุ", "expired"),
+    "revoked": ("ผู้ป่วยยกเลิกแล้ว", "revoked by the patient"),
+    "withdrawn": ("ถอนคำขอแล้ว", "withdrawn"),
+}
+
+
+def _today() -> _dt.date:
+    return _dt.datetime.now(_dt.timezone.utc).date()
+
+
+def consent_cid(consent: Resource) -> str | None:
+    ident = (consent.get("patient") or {}).get("identifier") or {}
+    return str(ident["value"]) if ident.get("system") in CID_SYSTEM_ALIASES and ident.get("value") else None
+
+
+def _seal_all(keys: Any, grant_id: str, records: list[Resource]) -> list[tuple[str, str, str | None, bytes]]:
+    """Each record sealed under the grant's key (made now if new), bound to its type and id."""
+    keys.create(grant_id)
+    return [(r["resourceType"], r["id"], owner_of(r),
+             keys.seal(grant_id, f"{r['resourceType']}/{r['id']}", json.dumps(r, ensure_ascii=False).encode()))
+            for r in records]
+
+
+class EmergencyNeedsHubError(KnownError):
+    code = "emergency-offline"
+
+    def __init__(self) -> None:
+        super().__init__("การเข้าถึงฉุกเฉินต้องเชื่อมต่อระบบกลางได้ ขณะนี้ออฟไลน์ โปรดลองใหม่เมื่อเชื่อมต่อได้ "
+                         "หรือโทรสอบถามโรงพยาบาลโดยตรง",
+                         "Emergency access needs the hub, and this desktop is offline. Try again when the link "
+                         "is back, or telephone the hospital.")
+
+
+class ReasonTooShortError(KnownError):
+    code = "reason-too-short"
+
+    def __init__(self) -> None:
+        super().__init__(f"โปรดเขียนเหตุผลให้ชัดเจน อย่างน้อย {MIN_REASON} ตัวอักษร (เช่น อาการและเหตุที่ต้องดูประวัติ)",
+                         f"Write the reason out (at least {MIN_REASON} characters: the condition and why the "
+                         "history is needed).")
+
+
+class ConsentService:
+    def __init__(self, store: RecordStore, inst: Installation, *, actor: Actor) -> None:
+        self.store = store
+        self.inst = inst
+        self.actor = actor
+        self.grants = GrantStore(store)
+        self.records = RecordService(store, actor=actor.name)
+
+    @property
+    def hcode(self) -> str:
+        return str(self.store.get_setting("hcode"))
+
+    # -- consent requests ----------------------------------------------------------------
+
+    def request_consent(self, cid: str, *, purpose: str = "TREAT", days: int = 30, fetch_records: bool = True) -> str:
+        require(self.actor, "consent.request")
+        cid = self._checked_cid(cid)
+        if purpose not in PURPOSES:
+            raise InvalidInputError("วัตถุประสงค์ไม่ถูกต้อง", f"Unknown purpose {purpose!r}; use TREAT.",
+                                    problems=[Problem(None, "purpose", "TREAT or ETREAT")])
+        if not 1 <= days <= 365:
+            raise InvalidInputError("ระยะเวลาต้องอยู่ระหว่าง 1 ถึง 365 วัน", "--days must be 1 to 365.")
+        start = _today()
+        consent = {
+            "resourceType": "Consent", "id": str(uuid.uuid4()), "status": "proposed",
+            "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope",
+                                  "code": "patient-privacy"}]},
+            "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0", "display": "Consent Document"}]}],
+            "patient": {"identifier": {"system": CID_SYSTEM, "value": cid}},
+            "dateTime": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "organization": [{"reference": f"Organization/{self.hcode}"}],
+            "policyRule": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTIN"}]},
+            "provision": {
+                "type": "permit",
+                "period": {"start": start.isoformat(), "end": (start + _dt.timedelta(days=days)).isoformat()},
+                "actor": [{"role": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
+                                                "code": "IRCP"}]},
+                           "reference": {"reference": f"Organization/{self.hcode}"}}],
+                "purpose": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": purpose}],
+            },
+        }
+        self.records.save_resources([consent], action="consent-request")
+        if fetch_records:
+            with self.store.transaction():
+                self.grants.request_records(cid)
+        return consent["id"]
+
+    def _checked_cid(self, cid: str) -> str:
+        cid = normalise_cid(cid)
+        why = cid_problem(cid)
+        if why:
+            raise InvalidInputError(why[0], why[1], problems=[Problem(None, "cid", why[1])])
+        return cid
+
+    def consents(self) -> list[dict[str, Any]]:
+        """This unit's consent requests with their state, newest first."""
+        out = []
+        for consent in self.store.iter_resources(resource_type="Consent"):
+            if owner_of(consent) != self.hcode:
+                continue
+            state = self.state_of(consent)
+            end = ((consent.get("provision") or {}).get("period") or {}).get("end")
+            th, en = STATE_LABELS[state]
+            if state == "granted" and end:
+                th = f"{th} ถึง {format_thai_date(_dt.date.fromisoformat(end[:10]))}"
+                en = f"{en} until {end[:10]}"
+            out.append({"consent_id": consent["id"], "cid": consent_cid(consent), "state": state, "label_th": th,
+                        "label_en": en, "until": end, "requested": consent.get("dateTime")})
+        return sorted(out, key=lambda c: c["requested"] or "", reverse=True)
+
+    def state_of(self, consent: Resource) -> str:
+        if self.store.version_of("Consent", consent["id"]) is None:
+            return "queued"
+        status = consent.get("status")
+        if status == "proposed":
+            return "waiting"
+        if status == "active":
+            end = ((consent.get("provision") or {}).get("period") or {}).get("end")
+            return "expired" if end and end[:10] < _today().isoformat() else "granted"
+        return {"rejected": "rejected", "inactive": "revoked", "entered-in-error": "withdrawn"}.get(str(status),
+                                                                                                    "withdrawn")
+
+    # -- record requests -----------------------------------------------------------------
+
+    def request_records(self, cid: str) -> str:
+        """Queue a fetch of the patient's records; refused when no consent was asked for."""
+        require(self.actor, "consent.request")
+        cid = self._checked_cid(cid)
+        states = {c["state"] for c in self.consents() if c["cid"] == cid}
+        if not states & {"queued", "waiting", "granted"}:
+            raise ConsentNeededError()
+        with self.store.transaction():
+            self.grants.request_records(cid)
+        return "granted" if "granted" in states else "waiting"
+
+    def refresh(self, client: HubClient | None) -> dict[str, int]:
+        """After a sync: fetch what consent now allows, end what it no longer does."""
+        keys = self.inst.grant_keys()
+        fetched = ended = 0
+        waiting = {r["cid"] for r in self.grants.record_requests(state="waiting")}
+        by_cid: dict[str, list[tuple[Resource, str]]] = {}
+        for consent in self.store.iter_resources(resource_type="Consent"):
+            cid = consent_cid(consent)
+            if owner_of(consent) == self.hcode and cid is not None:
+                by_cid.setdefault(cid, []).append((consent, self.state_of(consent)))
+        for cid, items in by_cid.items():
+            granted = [c for c, state in items if state == "granted"]
+            for consent, state in items:
+                if state == "granted":
+                    end = ((consent.get("provision") or {}).get("period") or {}).get("end")
+                    with self.store.transaction():
+                        self.grants.upsert_grant(consent["id"], kind="consent", cid=cid, state="active",
+                                                 expires_at=end)
+                elif state in ("rejected", "revoked", "expired", "withdrawn"):
+                    ended += self._end(keys, consent["id"])
+            if cid not in waiting:
+                continue
+            if granted and client is not None:
+                fetched += self._fetch(client, keys, granted[-1]["id"], cid)
+            elif not any(state in ("queued", "waiting", "granted") for _, state in items):
+                with self.store.transaction():
+                    self.grants.set_request(cid, "refused", STATE_LABELS[items[-1][1]][1])
+        now = _dt.datetime.now(_dt.timezone.utc).isoformat()
+        for grant in self.grants.grants(state="active"):
+            if grant["kind"] == "btg" and grant["expires_at"] and grant["expires_at"] < now:
+                ended += self._end(keys, grant["grant_id"])
+        return {"fetched": fetched, "ended": ended}
+
+    def _fetch(self, client: HubClient, keys: Any, grant_id: str, cid: str) -> int:
+        records = fetch_patient_records(client, cid, own_hcode=self.hcode)
+        sealed = _seal_all(keys, grant_id, records)
+        with self.store.transaction():
+            self.grants.replace_records(grant_id, sealed)
+            self.grants.set_request(cid, "fetched", f"{len(sealed)} records")
+        return len(sealed)
+
+    def _end(self, keys: Any, grant_id: str) -> int:
+        known = [g for g in self.grants.grants() if g["grant_id"] == grant_id and g["state"] == "active"]
+        if not known and not keys.exists(grant_id):
+            return 0
+        with self.store.transaction():
+            self.grants.end_grant(grant_id)
+        keys.destroy(grant_id)
+        return 1
+
+    # -- viewing -----------------------------------------------------------------------------
+
+    def show_records(self, cid: str) -> list[dict[str, Any]]:
+        """The patient's records from other facilities, each with its facility and the grant
+        it came under. Audited: one AuditEvent per view, synced to the hub."""
+        require(self.actor, "foreign.view")
+        cid = self._checked_cid(cid)
+        self.refresh(None)  # a consent whose period ended while offline ends here too
+        keys = self.inst.grant_keys()
+        out: list[dict[str, Any]] = []
+        active = [g for g in self.grants.grants(cid=cid, state="active")]
+        for grant in active:
+            for rtype, rid, owner, sealed in self.grants.sealed_records(grant["grant_id"]):
+                resource = json.loads(keys.open(grant["grant_id"], f"{rtype}/{rid}", sealed))
+                out.append({"resource": resource, "facility": owner, "facility_name": self._facility_name(owner),
+                            "grant": grant["kind"], "grant_id": grant["grant_id"]})
+        if not active:
+            raise ConsentNeededError()
+        purpose = "BTG" if all(g["kind"] == "btg" for g in active) else "TREAT"
+        event = access_event(who=self.actor.name, facility=self.hcode, cid=cid, purpose=purpose, action="R",
+                             outcome_text=f"viewed {len(out)} records of other facilities",
+                             tag={"system": HCODE_SYSTEM, "code": self.hcode})
+        self.records.save_resources([event], action="view-foreign-records")
+        return out
+
+    def _facility_name(self, hcode: str | None) -> str:
+        org = self.store.get("Organization", hcode) if hcode else None
+        return str((org or {}).get("name") or hcode or "?")
+
+    # -- emergency ------------------------------------------------------------------------------
+
+    def emergency_access(self, cid: str, reason: str, client: HubClient) -> int:
+        """Break the glass: fetch the records now under a short-lived emergency grant."""
+        require(self.actor, "emergency.access")
+        cid = self._checked_cid(cid)
+        if len(reason.strip()) < MIN_REASON:
+            raise ReasonTooShortError()
+        client.token_extra = {"purpose_of_use": "BTG", "patient_identifier": f"{CID_SYSTEM}|{cid}",
+                              "reason": reason.strip()}
+        grant_id = f"btg-{uuid.uuid4()}"
+        keys = self.inst.grant_keys()
+        try:
+            records = fetch_patient_records(client, cid, own_hcode=self.hcode)
+        except HubUnreachableError as exc:
+            raise EmergencyNeedsHubError() from exc
+        expires = (_dt.datetime.now(_dt.timezone.utc) + _dt.timedelta(hours=BTG_HOURS)).isoformat()
+        with self.store.transaction():
+            self.grants.upsert_grant(grant_id, kind="btg", cid=cid, state="active", expires_at=expires,
+                                     reason=reason.strip())
+        sealed = _seal_all(keys, grant_id, records)
+        event = access_event(who=self.actor.name, facility=self.hcode, cid=cid, purpose="BTG", action="E",
+                             outcome_text="emergency access", break_glass=True, reason=reason.strip(),
+                             tag={"system": HCODE_SYSTEM, "code": self.hcode})
+        with self.store.transaction():
+            self.grants.replace_records(grant_id, sealed)
+        self.records.save_resources([event], action="emergency-access")
+        return len(sealed)
+
+    def emergency_log(self) -> list[dict[str, Any]]:
+        """Every emergency access recorded on this desktop: who, when, why."""
+        out = []
+        for event in self.store.iter_resources(resource_type="AuditEvent"):
+            if is_break_glass(event):
+                out.append({"when": event.get("recorded"),
+                            "who": event["agent"][0]["who"]["identifier"]["value"],
+                            "cid": event["entity"][0]["what"]["identifier"]["value"],
+                            "reason": event["entity"][0].get("description")})
+        return sorted(out, key=lambda e: e["when"] or "")

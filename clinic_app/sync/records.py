@@ -1,0 +1,76 @@
+"""Fetching one patient's records from other facilities, under consent or break-the-glass.
+
+`Patient?identifier=<citizen ID>` finds the patient's records at each facility; then
+`Patient/{id}/$everything` where the server has it, else one search per compartment type.
+A 403 means the hub wants consent: `ConsentNeededError`, which a clerk can act on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clinic_app.core.errors import KnownError
+from clinic_app.core.identifiers import CID_SYSTEM, HCODE_SYSTEM
+from clinic_app.sync.client import Capability, HubClient
+from clinic_app.sync.errors import HubUnreachableError
+
+COMPARTMENT = ["AllergyIntolerance", "Condition", "Encounter", "Immunization", "MedicationDispense",
+               "MedicationRequest", "Observation", "Procedure"]
+
+
+class ConsentNeededError(KnownError):
+    code = "consent-needed"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "ต้องได้รับความยินยอมจากผู้ป่วยก่อน (ผ่านแอปเป๋าตัง หรือ ThaID) จึงจะดูประวัติจากหน่วยบริการอื่นได้ "
+            "ขอความยินยอมได้ด้วยคำสั่ง clinic-app consent request --cid <เลขประจำตัวประชาชน>",
+            "The patient's consent is needed (given in the Pao Tang or ThaID app) to see another "
+            "facility's records. Ask for it with `clinic-app consent request --cid CID`.",
+        )
+
+
+def _owner(resource: dict[str, Any]) -> str | None:
+    for tag in (resource.get("meta") or {}).get("tag", []) or []:
+        if tag.get("system") == HCODE_SYSTEM:
+            return str(tag.get("code"))
+    return None
+
+
+def _get(client: HubClient, path: str, params: list[tuple[str, str]] | None = None) -> list[dict[str, Any]]:
+    """Every resource of a search, following next links."""
+    out: list[dict[str, Any]] = []
+    url: str | None = path
+    query = params
+    while url:
+        response = client.request("GET", url, params=query)
+        if response.status_code == 403:
+            raise ConsentNeededError()
+        if response.status_code != 200:
+            raise HubUnreachableError(f"{path} answered HTTP {response.status_code}")
+        page = client.json(response)
+        out += [e["resource"] for e in page.get("entry", []) or []
+                if e.get("resource") and e["resource"].get("resourceType") != "OperationOutcome"]
+        url = next((link["url"] for link in page.get("link", []) or [] if link.get("relation") == "next"), None)
+        query = None
+    return out
+
+
+def fetch_patient_records(client: HubClient, cid: str, *, own_hcode: str,
+                          capability: Capability | None = None) -> list[dict[str, Any]]:
+    """Other facilities' records about the patient with this citizen ID (own ones left out)."""
+    capability = capability or client.capability()
+    patients = [p for p in _get(client, "Patient", [("identifier", f"{CID_SYSTEM}|{cid}")])
+                if _owner(p) != own_hcode]
+    records: dict[tuple[str, str], dict[str, Any]] = {}
+    for patient in patients:
+        if capability.everything:
+            found = _get(client, f"Patient/{patient['id']}/$everything")
+        else:
+            found = [patient]
+            for rtype in COMPARTMENT:
+                found += _get(client, rtype, [("patient", f"Patient/{patient['id']}")])
+        for resource in found:
+            if _owner(resource) != own_hcode:
+                records[(resource["resourceType"], resource["id"])] = resource
+    return list(records.values())
