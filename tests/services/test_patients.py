@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from clinic_app.core.errors import InvalidInputError
+from clinic_app.core.fhir import validate_resource
+from clinic_app.core.permissions import CLERK, Actor
+from clinic_app.services.installation import Installation
+from clinic_app.services.patients import PatientForm, PatientService, VisitForm, form_problems
+
+FORM = PatientForm(given_th="สมศรี", family_th="มีสุข", sex="female", birth_day=3, birth_month=2,
+                   birth_year_be=2523, cid="1101700207030", prefix="นาง", given_en="Somsri", family_en="Meesuk",
+                   house="12", moo="4", subdistrict_code="300101", phone="081-234-5678")
+
+
+@pytest.fixture
+def patients(installation: Installation):  # type: ignore[no-untyped-def]
+    store = installation.connect()
+    yield PatientService(store, actor=Actor("clerk.mali", CLERK))
+    store.close()
+
+
+def test_register_makes_a_valid_patient_with_hn_and_buddhist_era_birth(patients: PatientService) -> None:
+    patient = patients.register(FORM)
+    assert validate_resource(patient) == []
+    assert patient["birthDate"] == "1980-02-03"
+    assert patient["identifier"][1]["value"] == "0000001"
+    assert patients.store.find_patients("cid", "1101700207030")[0]["id"] == patient["id"]
+    assert patients.store.outbox_counts() == {"pending": 1}
+    assert patients.register(PatientForm(given_th="ก", family_th="ข", sex="male", birth_day=1, birth_month=1,
+                                         birth_year_be=2560))["identifier"][0]["value"] == "0000002"
+
+
+def test_invalid_forms_say_what_is_wrong() -> None:
+    bad = PatientForm(given_th="", family_th="", sex="?", birth_day=31, birth_month=2, birth_year_be=2567,
+                      cid="1101700207031", phone="08x")
+    where = {p.path for p in form_problems(bad)}
+    assert where == {"cid", "name", "sex", "birth", "phone"}
+
+
+def test_duplicates_are_shown_before_saving(patients: PatientService) -> None:
+    patients.register(FORM)
+    same_cid = PatientForm(**{**FORM.__dict__, "given_th": "อื่น"})
+    assert len(patients.duplicates(same_cid)) == 1
+    similar = PatientForm(**{**FORM.__dict__, "cid": "", "given_th": "สมศรี "})
+    assert len(patients.duplicates(similar)) == 1
+    with pytest.raises(InvalidInputError):
+        patients.register(similar)
+    assert patients.register(similar, allow_duplicates=True)
+    other_day = PatientForm(**{**FORM.__dict__, "cid": "", "birth_day": 4})
+    assert patients.duplicates(other_day) == []
+
+
+def test_a_visit_saves_offline_and_shows_in_the_chart(patients: PatientService) -> None:
+    patient = patients.register(PatientForm(given_th="เด็กชาย", family_th="ทดสอบ", sex="male", birth_day=1,
+                                            birth_month=1, birth_year_be=dt.date.today().year + 543 - 1))
+    changes = patients.record_visit(patient["id"], VisitForm(
+        complaint="ไข้ ไอ", systolic=100, diastolic=60, weight=10.5, temperature=38.2, pulse=110,
+        diagnosis="J00", drug="Paracetamol syrup", drug_amount=1, drug_unit="bottle", vaccine="061", note="ดื่มน้ำมากๆ"))
+    assert changes.created == {"Encounter": 1, "Observation": 4, "Condition": 1, "MedicationDispense": 1,
+                               "Immunization": 1}
+    chart = patients.chart(patient["id"])
+    assert chart.visits[0]["diagnosis"] == "หวัด" and chart.visits[0]["complaint"] == "ไข้ ไอ"
+    assert chart.vitals[0]["sbp"] == 100 and chart.vitals[0]["weight"] == 10.5
+    assert [i["code"] for i in chart.immunizations] == ["061"]
+    assert "010" in {d.code for d in chart.due} and "061" not in {d.code for d in chart.due}
+
+
+def test_implausible_vitals_are_refused(patients: PatientService) -> None:
+    patient = patients.register(FORM)
+    with pytest.raises(InvalidInputError) as exc:
+        patients.record_visit(patient["id"], VisitForm(complaint="x", systolic=80, diastolic=120, weight=900,
+                                                       diagnosis="ZZZ"))
+    assert {p.path for p in exc.value.problems} == {"weight", "blood pressure", "diagnosis"}
+    assert patients.store.counts_by_type() == {"Patient": 1}
