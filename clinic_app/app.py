@@ -127,3 +127,22 @@ def run_gui(data_dir: Path, passphrase: PassphraseSource | None) -> int:
 
     return run(data_dir=data_dir, keys=build_keystore(), passphrase=passphrase,
                configure_logging=configure_logging, argv=sys.argv[:1], start_training_hub=TrainingHub)
+
+
+def render_screens(out: Path) -> list[Path]:
+    """`clinic-app screens DIR`: the main screens rendered offscreen to PNG."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from clinic_app.hub.search import parse
+    from clinic_app.hub.seed import HOSPITAL
+    from clinic_app.ui.screens import render
+
+    def approve(hub: TrainingHub, what: str) -> str:
+        store = hub.running.engine.store
+        if what == "cid":
+            found, _ = store.search("Patient", parse("Patient", [("_tag", f"https://terms.sil-th.org/id/th-moph-hcode|{HOSPITAL}")]))
+            return next(i["value"] for i in found[0].resource["identifier"] if i["system"].endswith("th-cid"))
+        for consent in store.search("Consent", parse("Consent", [("status", "proposed")]))[0]:
+            hub.running.hub.admin.decide_consent(consent.id, "approve")
+        return ""
+
+    return render(out, keys=build_keystore(), start_hub=TrainingHub, approve=approve)

@@ -55,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("status", help="counts, queued changes and last sync, as JSON")
     sub.add_parser("sync", help="send queued changes to the hub and fetch what changed there")
+    s = sub.add_parser("screens", help="render the main screens offscreen to PNG files in DIR")
+    s.add_argument("dir")
     consent = sub.add_parser("consent", help="ask patients for consent; see the answers").add_subparsers(
         dest="consent_command", metavar="CONSENT_COMMAND", required=True)
     s = consent.add_parser("request", help="ask for consent (queued when offline)")
@@ -157,6 +159,10 @@ def _run(args: argparse.Namespace) -> int:
         return app.run_gui(data_dir, passphrase)
     if args.command == "hub":
         return _run_hub(args)
+    if args.command == "screens":
+        for path in app.render_screens(Path(args.dir)):
+            print(path)
+        return EXIT_OK
     state["log"] = app.configure_logging(data_dir / "logs" if (data_dir / "clinic-app.json").exists() else None)
     if args.command == "init":
         inst = initialise(data_dir, hcode=args.hcode, name=args.name, hub_url=args.hub_url,

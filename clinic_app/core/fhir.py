@@ -170,6 +170,25 @@ def patient_index(resource: Resource, systems: IdentifierSystems) -> PatientInde
     return PatientIndex(tuple(cids), tuple(hns), tuple(_name_texts(resource)), tuple(phones))
 
 
+def summary(resource: Resource) -> str:
+    """A short human label for a resource (what a list of records shows)."""
+    for key in ("code", "vaccineCode", "medicationCodeableConcept"):
+        concept = resource.get(key)
+        if isinstance(concept, dict):
+            coding = (concept.get("coding") or [{}])[0]
+            label = concept.get("text") or coding.get("display") or coding.get("code")
+            if label:
+                value = resource.get("valueQuantity")
+                return f"{label}: {value['value']} {value.get('unit', '')}".strip() if value else str(label)
+    reasons = [r.get("text") for r in resource.get("reasonCode", []) or [] if r.get("text")]
+    if reasons:
+        return "; ".join(reasons)
+    names = resource.get("name")
+    if isinstance(names, list) and names:
+        return str(names[0].get("text") or " ".join([*names[0].get("given", []), names[0].get("family", "")]))
+    return str(resource.get("resourceType", ""))
+
+
 def now_instant() -> str:
     """An FHIR instant for 'now', used only for local bookkeeping, never as a sync checkpoint."""
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")

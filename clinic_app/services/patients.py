@@ -222,8 +222,9 @@ class PatientService:
         if form.phone.strip():
             patient["telecom"] = [{"system": "phone", "value": form.phone.strip(), "use": "mobile"}]
         if form.house or form.moo or form.subdistrict_code or form.place_text:
-            address: Resource = {"use": "home", "country": "TH",
-                                 "line": [f"{form.house} หมู่ {form.moo}".strip() if form.moo else form.house],
+            line = " ".join(part for part in (form.house.strip(), f"หมู่ {form.moo.strip()}" if form.moo.strip() else "")
+                            if part)
+            address: Resource = {"use": "home", "country": "TH", "line": [line] if line else None,
                                  "text": form.place_text or None}
             if form.subdistrict_code:
                 address["extension"] = [{"url": "https://terms.sil-th.org/StructureDefinition/address-code",

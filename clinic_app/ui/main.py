@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,9 +30,12 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMessageBox,
+    QProgressBar,
     QProgressDialog,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -40,14 +43,22 @@ from PySide6.QtWidgets import (
 from clinic_app import __version__
 from clinic_app.core.errors import KnownError
 from clinic_app.core.fhir import Resource
+from clinic_app.core.permissions import DEVICE, Actor
 from clinic_app.core.identifiers import TRAINING_HCODE, IdentifierSystems
 from clinic_app.core.thai import age_in_years, format_thai_date, mask_cid
 from clinic_app.security.keys import KeyStore, PassphraseSource
 from clinic_app.services.installation import Installation, initialise, open_installation
+from clinic_app.services.consent import ConsentService
 from clinic_app.services.records import RecordService
+from clinic_app.services.sync import make_client, scheduler_for
 from clinic_app.store.folder import DataFolder
 from clinic_app.store.records import RecordStore
+from clinic_app.ui.chart import ChartPage
+from clinic_app.ui.consent import ConsentPage
+from clinic_app.ui.register import RegisterPage
+from clinic_app.ui.sync_page import SyncPage
 from clinic_app.ui.tasks import DbWorker
+from clinic_app.ui.widgets import Relay, show_error
 
 log = logging.getLogger(__name__)
 
@@ -72,24 +83,17 @@ def _patient_row(patient: Resource, systems: IdentifierSystems, today: _dt.date)
     return [hn, name, mask_cid(cid) if cid else "-", age, sex]
 
 
-class MainWindow(QMainWindow):
+class FindPage(QWidget):
     """Find a patient: one box for citizen ID, HN, name (Thai or English) or phone."""
 
+    patient_opened = Signal(str)
     COLUMNS = ["HN", "ชื่อ-สกุล", "เลขประจำตัวประชาชน", "อายุ", "เพศ"]
 
-    def __init__(self, worker: DbWorker, *, training: bool, facility: str) -> None:
+    def __init__(self, worker: DbWorker) -> None:
         super().__init__()
         self.worker = worker
         self.systems = IdentifierSystems()
-        self.setWindowTitle(f"clinic-app {__version__} — {facility}")
-        self.resize(980, 640)
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        self.banner = QLabel("โหมดฝึกอบรม — ข้อมูลตัวอย่าง ไม่ใช่ข้อมูลผู้ป่วยจริง  ·  Training mode: demo data")
-        self.banner.setObjectName("trainingBanner")
-        self.banner.setStyleSheet("background:#ffe08a;color:#5a4100;padding:6px;font-weight:bold;")
-        self.banner.setVisible(training)
-        layout.addWidget(self.banner)
+        layout = QVBoxLayout(self)
         self.search = QLineEdit()
         self.search.setPlaceholderText("ค้นหา: เลขประจำตัวประชาชน, HN, ชื่อ-สกุล (ไทย/อังกฤษ), เบอร์โทร")
         self.search.setAccessibleName("ค้นหาผู้ป่วย / Find a patient")
@@ -105,20 +109,15 @@ class MainWindow(QMainWindow):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.results)
-        self.setCentralWidget(central)
-        self.status_label = QLabel()
-        self.statusBar().addWidget(self.status_label)
+        self._ids: list[str] = []
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SEARCH_DELAY_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
         self.search.textChanged.connect(self._on_search_text_changed)
-        QShortcut(QKeySequence("Ctrl+F"), self, activated=self.search.setFocus)
+        self.search.returnPressed.connect(self._on_search_return_pressed)
+        self.results.cellDoubleClicked.connect(self._on_results_cell_double_clicked)
         self._query_serial = 0
-        self.worker.crashed.connect(self._on_worker_crashed)
-        self.refresh_status()
-
-    # -- search -------------------------------------------------------------------
 
     def _on_search_text_changed(self, _text: str) -> None:
         self._timer.start()
@@ -128,18 +127,160 @@ class MainWindow(QMainWindow):
         serial, text = self._query_serial, self.search.text()
         self.worker.submit(lambda store, _p: store.search_patients(text, limit=100),
                            on_done=lambda rows: self._show_results(serial, rows),
-                           on_error=self.show_error)
+                           on_error=lambda e: show_error(self, e))
 
     def _show_results(self, serial: int, patients: list[Resource]) -> None:
         if serial != self._query_serial:
             return  # an older query finished after a newer one started
         today = _dt.date.today()
+        self._ids = [p["id"] for p in patients]
         self.results.setRowCount(len(patients))
         for row, patient in enumerate(patients):
             for col, text in enumerate(_patient_row(patient, self.systems, today)):
                 self.results.setItem(row, col, QTableWidgetItem(text))
 
-    # -- status ----------------------------------------------------------------------
+    def _on_search_return_pressed(self) -> None:
+        if self._ids:
+            self.patient_opened.emit(self._ids[max(0, self.results.currentRow())])
+
+    def _on_results_cell_double_clicked(self, row: int, _col: int) -> None:
+        self.patient_opened.emit(self._ids[row])
+
+
+class MainWindow(QMainWindow):
+    """Tabs: find, register, consent, sync; a chart tab per opened patient. The status bar
+    says online or offline, what waits to be sent, the last sync and the last error, and
+    holds "Sync now" with progress and cancel."""
+
+    def __init__(self, worker: DbWorker, *, training: bool, facility: str, inst: Installation | None = None,
+                 actor: Actor = DEVICE) -> None:
+        super().__init__()
+        self.worker, self.inst, self.actor = worker, inst, actor
+        self.setWindowTitle(f"clinic-app {__version__} — {facility}")
+        self.resize(1100, 720)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        self.banner = QLabel("โหมดฝึกอบรม — ข้อมูลตัวอย่าง ไม่ใช่ข้อมูลผู้ป่วยจริง  ·  Training mode: demo data")
+        self.banner.setObjectName("trainingBanner")
+        self.banner.setStyleSheet("background:#ffe08a;color:#5a4100;padding:6px;font-weight:bold;")
+        self.banner.setVisible(training)
+        layout.addWidget(self.banner)
+        self.tabs = QTabWidget()
+        self.tabs.setTabsClosable(True)
+        self.tabs.tabCloseRequested.connect(self._on_tabs_tab_close_requested)
+        self.find = FindPage(worker)
+        self.find.patient_opened.connect(self.open_chart)
+        self.search, self.results = self.find.search, self.find.results
+        self.register = RegisterPage(worker, actor)
+        self.register.patient_registered.connect(self._on_register_patient_registered)
+        self.tabs.addTab(self.find, "ค้นหาผู้ป่วย")
+        self.tabs.addTab(self.register, "ลงทะเบียน")
+        self.consent: ConsentPage | None = None
+        if inst is not None:
+            self.consent = ConsentPage(worker, actor, inst, self._emergency)
+            self.consent.consent_requested.connect(self.refresh_status)
+            self.tabs.addTab(self.consent, "ความยินยอม")
+        self.sync_page = SyncPage(worker, actor)
+        self.sync_page.conflict_resolved.connect(self.refresh_status)
+        self.tabs.addTab(self.sync_page, "ซิงก์")
+        for i in range(self.tabs.count()):
+            self.tabs.tabBar().setTabButton(i, self.tabs.tabBar().ButtonPosition.RightSide, None)
+        layout.addWidget(self.tabs)
+        self.setCentralWidget(central)
+        self.status_label = QLabel()
+        self.online_label = QLabel("กำลังตรวจสอบการเชื่อมต่อ…")
+        self.online_label.setObjectName("onlineLabel")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setVisible(False)
+        self.sync_button = QPushButton("ซิงก์เดี๋ยวนี้ / Sync now")
+        self.sync_button.setObjectName("syncNow")
+        self.cancel_button = QPushButton("ยกเลิก")
+        self.cancel_button.setVisible(False)
+        self.statusBar().addWidget(self.online_label)
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.cancel_button)
+        self.statusBar().addPermanentWidget(self.sync_button)
+        QShortcut(QKeySequence("Ctrl+F"), self, activated=self._focus_search)
+        QShortcut(QKeySequence("F5"), self, activated=self._on_sync_button_clicked)
+        self.relay = Relay(self)
+        self.relay.arrived.connect(self._on_relay_arrived)
+        self.scheduler: Any = None
+        self.sync_button.clicked.connect(self._on_sync_button_clicked)
+        self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
+        self.worker.crashed.connect(self._on_worker_crashed)
+        self._last_error: str | None = None
+        self.refresh_status()
+
+    # -- navigation ---------------------------------------------------------------------
+
+    def _focus_search(self) -> None:
+        self.tabs.setCurrentWidget(self.find)
+        self.search.setFocus()
+
+    def open_chart(self, patient_id: str) -> None:
+        page = ChartPage(self.worker, self.actor, patient_id, self.inst)
+        page.visit_saved.connect(self.refresh_status)
+        index = self.tabs.addTab(page, "แฟ้มผู้ป่วย")
+        self.tabs.setCurrentIndex(index)
+
+    def _on_register_patient_registered(self, patient_id: str) -> None:
+        self.refresh_status()
+        self.open_chart(patient_id)
+
+    def _on_tabs_tab_close_requested(self, index: int) -> None:
+        if isinstance(self.tabs.widget(index), ChartPage):
+            self.tabs.removeTab(index)
+
+    def _emergency(self, cid: str, reason: str, after: Callable[[], None]) -> None:
+        """Break the glass on the worker thread (it needs the hub), then show the records."""
+        inst, actor = self.inst, self.actor
+
+        def work(store: RecordStore, _p: Any) -> int:
+            client = make_client(inst, store)
+            try:
+                return ConsentService(store, inst, actor=actor).emergency_access(cid, reason, client)
+            finally:
+                client.close()
+
+        def done(_count: int) -> None:
+            self.refresh_status()
+            after()
+
+        self.worker.submit(work, on_done=done, on_error=self.show_error)
+
+    # -- sync ---------------------------------------------------------------------------------
+
+    def attach_scheduler(self, scheduler: Any) -> None:
+        self.scheduler = scheduler
+
+    def _on_sync_button_clicked(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.request_sync()
+
+    def _on_cancel_button_clicked(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.cancel()
+
+    def _on_relay_arrived(self, wrapped: list[Any]) -> None:
+        state = wrapped[0]
+        self.online_label.setText({True: "● ออนไลน์ / Online", False: "○ ออฟไลน์ / Offline"}.get(
+            state.online, "กำลังตรวจสอบการเชื่อมต่อ…"))
+        self.online_label.setStyleSheet("color:#1b7f3b;" if state.online else "color:#8a6d00;")
+        self.progress.setVisible(state.running)
+        self.cancel_button.setVisible(state.running)
+        self.sync_button.setEnabled(not state.running)
+        if state.running:
+            self.progress.setMaximum(max(state.total, 0))
+            self.progress.setValue(min(state.done, state.total) if state.total else 0)
+            self.progress.setFormat(f"{state.phase} %v/%m" if state.total else state.phase)
+        else:
+            self._last_error = state.last_error
+            self.refresh_status()
+            self.sync_page.refresh()
+            if self.consent is not None:
+                self.consent.refresh()
 
     def refresh_status(self) -> None:
         def read(store: RecordStore, _p: Any) -> dict[str, Any]:
@@ -149,17 +290,23 @@ class MainWindow(QMainWindow):
 
     def _show_status(self, status: dict[str, Any]) -> None:
         patients = status["counts"].get("Patient", 0)
-        pending = status["outbox"]["pending"]
+        outbox = status["outbox"]
         last = status["last_sync"]
-        last_text = format_thai_date(_dt.date.fromisoformat(last[:10])) if last else "ยังไม่เคย / never"
-        hub = f"  ·  ฮับ / hub: {status['hub_url']}" if status.get("hub_url") else ""
-        self.status_label.setText(
-            f"ออฟไลน์ / Offline  ·  ผู้ป่วย {patients:,} ราย  ·  รอส่ง {pending:,} รายการ  ·  ซิงก์ล่าสุด: {last_text}{hub}")
+        last_text = format_thai_date(_dt.date.fromisoformat(last[:10])) + " " + last[11:16] if last else "ยังไม่เคย"
+        parts = [f"ผู้ป่วย {patients:,} ราย", f"รอส่ง {outbox['pending']:,} รายการ", f"ซิงก์ล่าสุด: {last_text}"]
+        if outbox["conflict"]:
+            parts.append(f"ขัดแย้ง {outbox['conflict']} รายการ")
+        if outbox["failed"]:
+            parts.append(f"ไม่ผ่าน {outbox['failed']} รายการ")
+        error = self._last_error or status.get("last_sync_error")
+        if error:
+            parts.append("ปัญหาล่าสุด: " + error)
+        self.status_label.setText("  ·  ".join(parts))
 
-    # -- errors ------------------------------------------------------------------------
+    # -- errors ------------------------------------------------------------------------------
 
     def show_error(self, error: KnownError) -> None:
-        QMessageBox.warning(self, "clinic-app", error.bilingual())
+        show_error(self, error)
 
     def _on_worker_crashed(self, _what: str) -> None:
         QMessageBox.critical(self, "clinic-app",
@@ -169,6 +316,8 @@ class MainWindow(QMainWindow):
                              "in the data folder's logs/.")
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        if self.scheduler is not None:
+            self.scheduler.stop()
         self.worker.shutdown()
         super().closeEvent(event)
 
@@ -259,13 +408,17 @@ def run(*, data_dir: Path, keys: KeyStore, passphrase: PassphraseSource | None,
             hub = start_training_hub(inst, hcode)
         except Exception:  # noqa: BLE001 - training goes on offline; the bug is logged
             log.exception("the training hub did not start")
-    window = MainWindow(worker, training=training, facility=facility)
+    window = MainWindow(worker, training=training, facility=facility, inst=inst)
     window.show()
     if needs_demo:
         load_training_demo(window)
+    scheduler = scheduler_for(inst, on_state=window.relay.send)
+    window.attach_scheduler(scheduler)
+    scheduler.start()
     try:
         code = app.exec()
     finally:
+        scheduler.stop()
         if hub is not None:
             hub.stop()
         inst.close()

@@ -31,6 +31,10 @@ def test_register_makes_a_valid_patient_with_hn_and_buddhist_era_birth(patients:
     assert patients.store.outbox_counts() == {"pending": 1}
     assert patients.register(PatientForm(given_th="ก", family_th="ข", sex="male", birth_day=1, birth_month=1,
                                          birth_year_be=2560))["identifier"][0]["value"] == "0000002"
+    # a place picked but no house number: still a valid address
+    third = patients.register(PatientForm(given_th="ค", family_th="ง", sex="male", birth_day=1, birth_month=1,
+                                          birth_year_be=2560, subdistrict_code="300101", place_text="ต.ในเมือง"))
+    assert validate_resource(third) == [] and "line" not in third["address"][0]
 
 
 def test_invalid_forms_say_what_is_wrong() -> None:

@@ -1,0 +1,142 @@
+"""Consent and records from other facilities: ask a patient for consent (works offline),
+see every request's state at a glance, see the records fetched under consent; and the
+emergency-access (break-the-glass) dialog, for clinicians, with a written reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinic_app.core.fhir import summary
+from clinic_app.core.permissions import Actor, allowed
+from clinic_app.services.consent import MIN_REASON, ConsentService
+from clinic_app.store.records import RecordStore
+from clinic_app.ui.chart import _fill, _table
+from clinic_app.ui.tasks import DbWorker
+from clinic_app.ui.widgets import show_error
+
+STATE_COLOURS = {"granted": "#1b7f3b", "waiting": "#8a6d00", "queued": "#555555", "rejected": "#b00020",
+                 "expired": "#b00020", "revoked": "#b00020", "withdrawn": "#555555"}
+
+
+class ConsentPage(QWidget):
+    consent_requested = Signal()
+
+    def __init__(self, worker: DbWorker, actor: Actor, inst: Any, emergency: Any) -> None:
+        super().__init__()
+        self.worker, self.actor, self.inst, self._emergency = worker, actor, inst, emergency
+        self.cid = QLineEdit()
+        self.cid.setPlaceholderText("เลขประจำตัวประชาชน 13 หลัก")
+        self.cid.setAccessibleName("เลขประจำตัวประชาชนของผู้ป่วย / Patient's citizen ID")
+        self.days = QSpinBox()
+        self.days.setRange(1, 365)
+        self.days.setValue(30)
+        self.ask = QPushButton("ขอความยินยอมและประวัติ / Ask for consent")
+        self.ask.setObjectName("askConsent")
+        self.show_records = QPushButton("ดูประวัติจากหน่วยอื่น / Show records")
+        self.emergency = QPushButton("เข้าถึงฉุกเฉิน / Emergency access")
+        self.emergency.setStyleSheet("color:#b00020;")
+        self.emergency.setEnabled(allowed(actor, "emergency.access"))
+        top = QHBoxLayout()
+        for w in (QLabel("ผู้ป่วย"), self.cid, QLabel("วัน"), self.days, self.ask, self.show_records, self.emergency):
+            top.addWidget(w)
+        self.table = _table(["เลขประจำตัวประชาชน", "สถานะ", "ขอเมื่อ"])
+        self.table.setObjectName("consentTable")
+        self.records = _table(["หน่วยบริการ", "ประเภท", "รายละเอียด", "ได้มาโดย"])
+        self.message = QLabel()
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.message)
+        layout.addWidget(QLabel("คำขอความยินยอม"))
+        layout.addWidget(self.table)
+        layout.addWidget(QLabel("ประวัติจากหน่วยบริการอื่น (อ่านอย่างเดียว)"))
+        layout.addWidget(self.records)
+        self.ask.clicked.connect(self._on_ask_clicked)
+        self.show_records.clicked.connect(self._on_show_records_clicked)
+        self.emergency.clicked.connect(self._on_emergency_clicked)
+        self.refresh()
+
+    def _service(self, store: RecordStore) -> ConsentService:
+        return ConsentService(store, self.inst, actor=self.actor)
+
+    def refresh(self) -> None:
+        self.worker.submit(lambda store, _p: self._service(store).consents(), on_done=self._show,
+                           on_error=lambda e: show_error(self, e))
+
+    def _show(self, rows: list[dict[str, Any]]) -> None:
+        _fill(self.table, [[r["cid"] or "", f"{r['label_th']} / {r['label_en']}", (r["requested"] or "")[:16]]
+                           for r in rows])
+        for i, r in enumerate(rows):
+            self.table.item(i, 1).setForeground(QColor(STATE_COLOURS.get(r["state"], "#000")))
+
+    def _on_ask_clicked(self) -> None:
+        cid, days = self.cid.text(), self.days.value()
+
+        def done(_result: Any) -> None:
+            self.message.setText("บันทึกคำขอแล้ว จะส่งเมื่อซิงก์ / Saved; it goes out at the next sync")
+            self.refresh()
+            self.consent_requested.emit()
+
+        self.worker.submit(lambda store, _p: self._service(store).request_consent(cid, days=days), on_done=done,
+                           on_error=lambda e: show_error(self, e))
+
+    def _on_show_records_clicked(self) -> None:
+        cid = self.cid.text()
+        self.worker.submit(lambda store, _p: self._service(store).show_records(cid), on_done=self._show_records,
+                           on_error=lambda e: show_error(self, e))
+
+    def _show_records(self, rows: list[dict[str, Any]]) -> None:
+        _fill(self.records, [[r["facility_name"], r["resource"]["resourceType"], summary(r["resource"]),
+                              "ความยินยอม" if r["grant"] == "consent" else "ฉุกเฉิน"] for r in rows])
+
+    def _on_emergency_clicked(self) -> None:
+        dialog = EmergencyDialog(self, self.cid.text())
+        dialog.accepted.connect(lambda: self._emergency(dialog.cid.text(), dialog.reason.toPlainText(),
+                                                        self._on_show_records_clicked))
+        dialog.open()
+
+
+class EmergencyDialog(QDialog):
+    """Break the glass: who it is for, why (written out), and a confirmation."""
+
+    def __init__(self, parent: QWidget | None, cid: str) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("เข้าถึงข้อมูลฉุกเฉิน / Emergency access")
+        form = QFormLayout(self)
+        form.addRow(QLabel("ใช้เมื่อผู้ป่วยไม่รู้สึกตัวและต้องทราบประวัติทันทีเท่านั้น การเข้าถึงจะถูกบันทึกและตรวจสอบ\n"
+                           "Only for an unconscious patient whose history is needed now. It is recorded and reviewed."))
+        self.cid = QLineEdit(cid)
+        form.addRow("เลขประจำตัวประชาชน", self.cid)
+        self.reason = QPlainTextEdit()
+        self.reason.setPlaceholderText(f"เหตุผล (อย่างน้อย {MIN_REASON} ตัวอักษร)")
+        form.addRow("เหตุผล", self.reason)
+        self.confirm = QCheckBox("ข้าพเจ้ายืนยันว่าเป็นกรณีฉุกเฉิน / I confirm this is an emergency")
+        form.addRow(self.confirm)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form.addRow(self.buttons)
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(False)
+
+        def check() -> None:
+            ok.setEnabled(self.confirm.isChecked() and len(self.reason.toPlainText().strip()) >= MIN_REASON)
+
+        self.confirm.toggled.connect(lambda _c: check())
+        self.reason.textChanged.connect(check)

@@ -1,0 +1,130 @@
+"""The sync screen: what waits to be sent, what the hub refused and why, and the conflicts
+— this desktop's value and the other desktop's side by side, chosen element by element."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QRadioButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinic_app.core.permissions import Actor
+from clinic_app.services.sync import resolve_conflict
+from clinic_app.store.records import RecordStore
+from clinic_app.ui.chart import _fill, _table
+from clinic_app.ui.tasks import DbWorker
+from clinic_app.ui.widgets import show_error
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+class SyncPage(QWidget):
+    conflict_resolved = Signal()
+
+    def __init__(self, worker: DbWorker, actor: Actor) -> None:
+        super().__init__()
+        self.worker, self.actor = worker, actor
+        self.queue = _table(["สถานะ", "ประเภท", "เหตุผล"])
+        self.queue.setObjectName("outboxTable")
+        self.conflicts = QListWidget()
+        self.conflicts.setObjectName("conflictList")
+        self.sides = QTableWidget(0, 3)
+        self.sides.setObjectName("conflictSides")
+        self.sides.setHorizontalHeaderLabels(["ข้อมูล", "เครื่องนี้ / this desktop", "เครื่องอื่น / other desktop"])
+        self.sides.horizontalHeader().setStretchLastSection(True)
+        self.apply = QPushButton("ใช้ตามที่เลือก / Apply choices")
+        self.apply.setObjectName("applyChoices")
+        self.apply.setEnabled(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("รายการรอส่งและที่ระบบกลางไม่รับ"))
+        layout.addWidget(self.queue, 2)
+        row = QHBoxLayout()
+        left = QVBoxLayout()
+        left.addWidget(QLabel("ข้อมูลขัดแย้ง (แก้ไขพร้อมกันสองเครื่อง)"))
+        left.addWidget(self.conflicts)
+        row.addLayout(left, 1)
+        right = QVBoxLayout()
+        right.addWidget(self.sides)
+        right.addWidget(self.apply)
+        row.addLayout(right, 3)
+        layout.addLayout(row, 3)
+        self._conflicts: list[dict[str, Any]] = []
+        self._groups: list[tuple[str, QButtonGroup]] = []
+        self.conflicts.currentRowChanged.connect(self._on_conflicts_current_row_changed)
+        self.apply.clicked.connect(self._on_apply_clicked)
+        self.refresh()
+
+    def refresh(self) -> None:
+        def work(store: RecordStore, _p: Any) -> Any:
+            entries = store.outbox_entries(states=("pending", "sending", "failed", "conflict"), limit=500)
+            conflicts = []
+            for c in store.conflicts():
+                conflicts.append({**c, "local": store.get(c["type"], c["id"]) or {}})
+            return entries, conflicts
+
+        self.worker.submit(work, on_done=self._show, on_error=lambda e: show_error(self, e))
+
+    def _show(self, result: tuple[list[Any], list[dict[str, Any]]]) -> None:
+        entries, conflicts = result
+        labels = {"pending": "รอส่ง", "sending": "กำลังส่ง", "failed": "ระบบกลางไม่รับ", "conflict": "ขัดแย้ง"}
+        _fill(self.queue, [[labels.get(e.state, e.state), e.type, e.reason or ""] for e in entries])
+        self._conflicts = conflicts
+        self.conflicts.clear()
+        for c in conflicts:
+            self.conflicts.addItem(f"{c['type']} — {', '.join(c['elements'])}")
+        if conflicts:
+            self.conflicts.setCurrentRow(0)
+        else:
+            self.sides.setRowCount(0)
+            self.apply.setEnabled(False)
+
+    def _on_conflicts_current_row_changed(self, row: int) -> None:
+        if not 0 <= row < len(self._conflicts):
+            return
+        c = self._conflicts[row]
+        self.sides.setRowCount(len(c["elements"]))
+        self._groups = []
+        for i, element in enumerate(c["elements"]):
+            self.sides.setItem(i, 0, QTableWidgetItem(element))
+            group = QButtonGroup(self)
+            for col, (side, value) in enumerate((("local", c["local"].get(element)),
+                                                 ("remote", c["remote"].get(element))), start=1):
+                button = QRadioButton(_short(value))
+                button.setProperty("side", side)
+                group.addButton(button)
+                self.sides.setCellWidget(i, col, button)
+            group.buttons()[0].setChecked(True)
+            self._groups.append((element, group))
+        self.sides.resizeColumnsToContents()
+        self.apply.setEnabled(True)
+
+    def choices(self) -> dict[str, str]:
+        return {element: group.checkedButton().property("side") for element, group in self._groups}
+
+    def _on_apply_clicked(self) -> None:
+        row = self.conflicts.currentRow()
+        if not 0 <= row < len(self._conflicts):
+            return
+        c, choices, actor = self._conflicts[row], self.choices(), self.actor
+
+        def done(_r: Any) -> None:
+            self.refresh()
+            self.conflict_resolved.emit()
+
+        self.worker.submit(lambda store, _p: resolve_conflict(store, c["type"], c["id"], choices, actor=actor.name),
+                           on_done=done, on_error=lambda e: show_error(self, e))

@@ -1,0 +1,151 @@
+"""The desktop's workflows driven offscreen with pytest-qt against the real encrypted
+store (and the real hub where the workflow needs it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from clinic_app.core.permissions import CLINICIAN, Actor
+from clinic_app.hub.server import RunningHub, start_in_thread
+from clinic_app.security.device import enrolment
+from clinic_app.security.keys import KeyStore
+from clinic_app.services.installation import Installation, configure_hub, initialise
+from clinic_app.services.records import RecordService
+from clinic_app.services.sync import scheduler_for
+from clinic_app.ui.chart import ChartPage
+from clinic_app.ui.main import MainWindow, apply_thai_font
+from clinic_app.ui.tasks import DbWorker
+
+NURSE = Actor("nurse", CLINICIAN)
+
+
+@pytest.fixture
+def unit(tmp_path: Path, keystore: KeyStore) -> Iterator[Installation]:
+    inst = initialise(tmp_path / "data", hcode="99999", keys=keystore)
+    yield inst
+    inst.forget_secrets()
+    inst.close()
+
+
+@pytest.fixture
+def window(qtbot, qapp, unit: Installation) -> MainWindow:  # type: ignore[no-untyped-def]
+    apply_thai_font(qapp)
+    win = MainWindow(DbWorker(lambda: unit.connect()), training=False, facility="รพ.สต.", inst=unit, actor=NURSE)
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def _idle(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: window.worker.pending == 0, timeout=20_000)
+
+
+def _error_box(window: MainWindow) -> QMessageBox | None:
+    return next((b for b in window.findChildren(QMessageBox, "errorBox") if b.isVisible()), None)
+
+
+def test_an_invalid_citizen_id_is_flagged_live_and_not_saved(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    page = window.register
+    page.cid.setText("1101700207031")
+    assert page.cid_verdict.text().startswith("✗")
+    page.cid.setText("1101700207030")
+    assert page.cid_verdict.text().startswith("✓")
+    page.cid.setText("1101700207031")
+    page.given_th.setText("สมศรี")
+    page.family_th.setText("มีสุข")
+    page.save.click()
+    qtbot.waitUntil(lambda: _error_box(window) is not None, timeout=10_000)
+    assert "เลขประจำตัวประชาชน" in _error_box(window).text()
+    _error_box(window).close()
+    _idle(qtbot, window)
+    store = window.inst.connect()
+    assert store.counts_by_type() == {}
+    store.close()
+
+
+def test_register_then_record_a_visit_offline(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    page = window.register
+    page.cid.setText("1101700207030")
+    page.given_th.setText("สมศรี")
+    page.family_th.setText("มีสุข")
+    page.save.click()
+    qtbot.waitUntil(lambda: isinstance(window.tabs.currentWidget(), ChartPage), timeout=10_000)
+    chart: ChartPage = window.tabs.currentWidget()
+    _idle(qtbot, window)
+    assert "สมศรี" in chart.header.text() and "x-xxxx" in chart.header.text()
+    from clinic_app.services.patients import VisitForm
+
+    chart._save_visit(VisitForm(complaint="ไข้ ไอ", systolic=120, diastolic=80, weight=55, diagnosis="J00"))
+    qtbot.waitUntil(lambda: chart.visits.rowCount() == 1, timeout=10_000)
+    assert chart.visits.item(0, 3).text() == "หวัด"
+    _idle(qtbot, window)
+    qtbot.waitUntil(lambda: "รอส่ง 5 รายการ" in window.status_label.text(), timeout=10_000)  # offline: patient + 4 visit records queued
+
+
+def test_a_consent_request_from_the_window(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    page = window.consent
+    page.cid.setText("3100500123458")
+    page.ask.click()
+    qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=10_000)
+    assert "queued" in page.table.item(0, 1).text()
+
+
+def test_sync_status_changes_and_sync_now(qtbot, window: MainWindow, unit: Installation, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    hub = start_in_thread(tmp_path / "hub", auth=True)
+    configure_hub(unit, hub.url, auth=True)
+    hub.hub.authority.enroll(enrolment(unit.device(), "99999"))
+    store = unit.connect()
+    RecordService(store, actor="t").load_demo(2, seed=3)
+    store.close()
+    scheduler = scheduler_for(unit, on_state=window.relay.send)
+    scheduler.probe_every = 0.2
+    window.attach_scheduler(scheduler)
+    scheduler.start()
+    try:
+        qtbot.waitUntil(lambda: "Online" in window.online_label.text(), timeout=20_000)
+        window.sync_button.click()
+        qtbot.waitUntil(lambda: "รอส่ง 0 รายการ" in window.status_label.text(), timeout=30_000)
+        assert "ยังไม่เคย" not in window.status_label.text()
+        hub.stop()
+        qtbot.waitUntil(lambda: "Offline" in window.online_label.text(), timeout=20_000)
+    finally:
+        scheduler.stop()
+        window.attach_scheduler(None)
+
+
+def test_resolving_a_conflict_side_by_side(qtbot, window: MainWindow, unit: Installation) -> None:  # type: ignore[no-untyped-def]
+    store = unit.connect()
+    RecordService(store, actor="t").load_demo(1, seed=4)
+    patient = store.search_patients("0")[0]
+    with store.transaction():
+        store.conn.execute("DELETE FROM outbox")
+        store.put(patient, version_id="1")
+        store.enqueue("Patient", patient["id"], "update")
+        entry = store.live_entry("Patient", patient["id"])
+        store.record_conflict(entry, remote={**patient, "gender": "unknown"}, remote_version="2", elements=["gender"])
+    store.close()
+    page = window.sync_page
+    window.tabs.setCurrentWidget(page)
+    page.refresh()
+    qtbot.waitUntil(lambda: page.conflicts.count() == 1 and page.sides.rowCount() == 1, timeout=10_000)
+    assert page.sides.cellWidget(0, 2).text() == "unknown"
+    page.sides.cellWidget(0, 2).setChecked(True)
+    assert page.choices() == {"gender": "remote"}
+    page.apply.click()
+    qtbot.waitUntil(lambda: page.conflicts.count() == 0, timeout=10_000)
+    store = unit.connect()
+    assert store.get("Patient", patient["id"])["gender"] == "unknown"
+    assert store.conflicts() == [] and store.live_entry("Patient", patient["id"]).state == "pending"
+    store.close()
+
+
+def test_the_screens_command_renders_every_main_screen(tmp_path: Path, keystore: KeyStore) -> None:
+    from clinic_app.app import render_screens
+
+    made = render_screens(tmp_path / "shots")
+    assert [p.name for p in made] == ["find.png", "register.png", "chart.png", "visit.png", "consent.png", "sync.png"]
+    assert all(p.stat().st_size > 15_000 for p in made)
