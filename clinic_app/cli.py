@@ -89,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     s = db.add_parser("restore", help="replace the database with a verified backup")
     s.add_argument("file")
     db.add_parser("rekey", help="re-encrypt the database under a new key")
+    s = db.add_parser("recover", help="put the key back from the recovery key (after the keyring entry was lost)")
+    s.add_argument("--recovery-key-file", help="file holding the recovery key (else asked on the terminal)")
 
     hub = sub.add_parser("hub", help="the sandbox MOPH Cloud hub").add_subparsers(
         dest="hub_command", metavar="HUB_COMMAND", required=True)
@@ -164,6 +166,8 @@ def _run(args: argparse.Namespace) -> int:
             print(path)
         return EXIT_OK
     state["log"] = app.configure_logging(data_dir / "logs" if (data_dir / "clinic-app.json").exists() else None)
+    if args.command == "db" and args.db_command == "recover":
+        return _recover(args, data_dir, passphrase)
     if args.command == "init":
         inst = initialise(data_dir, hcode=args.hcode, name=args.name, hub_url=args.hub_url,
                           auth=not args.no_auth, training=args.training, keys=app.build_keystore(),
@@ -173,6 +177,8 @@ def _run(args: argparse.Namespace) -> int:
         source = inst.marker["key"]["source"]
         print(f"ตั้งค่าโฟลเดอร์ข้อมูลแล้ว / Data folder ready: {inst.folder.path}")
         print(f"กุญแจเก็บใน / Key kept in: {'OS keyring' if source == 'keyring' else 'passphrase-wrapped file'}")
+        print("กุญแจกู้คืน (แสดงครั้งเดียว พิมพ์หรือจดเก็บในที่ปลอดภัย) / Recovery key (shown once: print it or "
+              f"write it down and keep it safe):\n    {inst.recovery_key}")
         return EXIT_OK
     inst = app.open_for_cli(data_dir, passphrase,
                             verify_open=not (args.command == "db" and args.db_command == "restore"))
@@ -289,6 +295,25 @@ def _run_consent(args: argparse.Namespace, inst: Any) -> int:
     return EXIT_OK
 
 
+def _recover(args: argparse.Namespace, data_dir: Path, passphrase: PassphraseSource | None) -> int:
+    from clinic_app.services.installation import recover
+
+    if args.recovery_key_file:
+        try:
+            text = Path(args.recovery_key_file).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise KnownError("อ่านไฟล์กุญแจกู้คืนไม่ได้", f"Cannot read the recovery key file ({exc.strerror}).",
+                             code="file") from exc
+    elif sys.stdin.isatty():
+        text = getpass.getpass("กุญแจกู้คืน / Recovery key: ")
+    else:
+        raise KnownError("โปรดระบุ --recovery-key-file", "Give the recovery key with --recovery-key-file.",
+                         code="recovery-key-needed")
+    recover(data_dir, text, keys=app.build_keystore(), passphrase=passphrase)
+    print("คืนกุญแจแล้ว เปิดข้อมูลได้ตามปกติ / The key is back; the data opens as before.")
+    return EXIT_OK
+
+
 def _run_db(args: argparse.Namespace, inst: Any) -> int:
     if args.db_command == "check":
         report = maintenance.check(inst)
@@ -303,8 +328,9 @@ def _run_db(args: argparse.Namespace, inst: Any) -> int:
         kept = maintenance.restore(inst, Path(args.file))
         print(f"กู้คืนแล้ว ไฟล์เดิมเก็บไว้ที่ / Restored; the previous file is kept at: {kept}")
     elif args.db_command == "rekey":
-        rotate_key(inst)
+        recovery = rotate_key(inst)
         print("เปลี่ยนกุญแจเข้ารหัสแล้ว / The database is now encrypted under a new key.")
+        print(f"กุญแจกู้คืนใหม่ (แสดงครั้งเดียว) / New recovery key (shown once; the old one no longer works):\n    {recovery}")
         print("คำเตือน: ไฟล์สำรองที่ทำก่อนหน้านี้เปิดด้วยกุญแจใหม่ไม่ได้ โปรดสำรองข้อมูลใหม่ทันที\n"
               "Warning: backups made before this do not open with the new key. Make a new backup now "
               "(clinic-app db backup FILE).")

@@ -43,6 +43,19 @@ KeySpec = dict[str, Any]
 PassphraseSource = Callable[[bool], str | None]
 
 
+def new_recovery_key() -> str:
+    """A recovery key to print or write down: 120 random bits as 24 base32 characters in
+    six groups of four (no padding, no confusable case)."""
+    text = base64.b32encode(os.urandom(15)).decode("ascii")
+    return "-".join(text[i:i + 4] for i in range(0, len(text), 4))
+
+
+def normalise_recovery_key(text: str) -> str:
+    """However it was typed (spaces, lower case, no dashes), the canonical form."""
+    raw = "".join(ch for ch in text.upper() if ch.isalnum())
+    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+
+
 def new_key() -> bytes:
     return os.urandom(KEY_BYTES)
 

@@ -22,6 +22,7 @@ from clinic_app import __version__
 from clinic_app.core.errors import (
     CorruptDatabaseError,
     InvalidInputError,
+    KnownError,
     NotClinicFolderError,
     Problem,
     WrongKeyError,
@@ -30,7 +31,15 @@ from clinic_app.core.thai import is_valid_hcode
 from clinic_app.core.ports import DeviceIdentity
 from clinic_app.security.device import load_device, new_device_key, store_device_key
 from clinic_app.security.grants import GrantKeys
-from clinic_app.security.keys import KeyStore, PassphraseSource, new_key
+from clinic_app.security.keys import (
+    KeyStore,
+    PassphraseSource,
+    new_key,
+    new_recovery_key,
+    normalise_recovery_key,
+    unwrap_key,
+    wrap_key,
+)
 from clinic_app.store import database
 from clinic_app.store.folder import DataFolder, FolderLock
 from clinic_app.store.records import RecordStore
@@ -50,6 +59,7 @@ class Installation:
     keys: KeyStore
     passphrase: PassphraseSource | None = field(default=None, repr=False)
     lock: FolderLock | None = field(default=None, repr=False)
+    recovery_key: str | None = field(default=None, repr=False)
 
     def device(self) -> DeviceIdentity:
         """This desktop's key pair for the hub, made now for folders set up before it existed."""
@@ -137,6 +147,7 @@ def initialise(path: Path, *, hcode: str, name: str | None = None, hub_url: str 
             store.close()
         device_spec = store_device_key(keys, label, new_device_key(), passphrase=passphrase,
                                        prefer_keyring=spec["source"] == "keyring")
+        recovery = new_recovery_key()
         marker = {
             "installation_id": label,
             "created_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
@@ -144,6 +155,7 @@ def initialise(path: Path, *, hcode: str, name: str | None = None, hub_url: str 
             "key": spec,
             "key_check": database.key_check(key),
             "device": device_spec,
+            "recovery": wrap_key(key, recovery, label=label),
         }
         folder.write_marker(marker)
     except BaseException:
@@ -155,7 +167,9 @@ def initialise(path: Path, *, hcode: str, name: str | None = None, hub_url: str 
         lock.release()
         raise
     log.info("initialised a data folder (installation %s)", label[:8])
-    return Installation(folder, marker, key, keys, passphrase, lock)
+    inst = Installation(folder, marker, key, keys, passphrase, lock)
+    inst.recovery_key = recovery  # shown once by the caller; never stored in clear
+    return inst
 
 
 def open_installation(path: Path, *, keys: KeyStore, passphrase: PassphraseSource | None = None,
@@ -203,14 +217,48 @@ def _verified(inst: Installation, *, verify_open: bool) -> Installation:
     return inst
 
 
-def rotate_key(inst: Installation) -> None:
-    """Re-encrypt the database under a new key (`clinic-app db rekey`), crash-safely.
+def rotate_key(inst: Installation) -> str:
+    """Re-encrypt the database under a new key (`clinic-app db rekey`), crash-safely, and
+    return the new recovery key (the old one opens only the old key).
 
     Order: keep the new key as pending -> re-key the file -> make the new key the main
     one. A crash at any point leaves a folder that `open_installation` can open.
     """
     with inst.folder_lock().exclusive():
         _rotate(inst)
+    recovery = new_recovery_key()
+    marker = {**inst.marker, "recovery": wrap_key(inst.key, recovery, label=inst.installation_id)}
+    inst.folder.write_marker(marker)
+    inst.marker = marker
+    return recovery
+
+
+class RecoveryKeyError(KnownError):
+    code = "recovery-key"
+
+    def __init__(self) -> None:
+        super().__init__("กุญแจกู้คืนไม่ถูกต้องสำหรับโฟลเดอร์นี้ ไม่ได้เปลี่ยนแปลงอะไร",
+                         "That recovery key does not open this data folder. Nothing was changed.")
+
+
+def recover(path: Path, recovery_key: str, *, keys: KeyStore, passphrase: PassphraseSource | None = None) -> None:
+    """Put the database key back where it belongs (keyring, or passphrase-wrapped) from the
+    recovery key, after the keyring entry was lost. A lost key never means lost records."""
+    folder = DataFolder(path)
+    marker = folder.read_marker()
+    label = str(marker["installation_id"])
+    wrapped = marker.get("recovery")
+    if not wrapped:
+        raise RecoveryKeyError()
+    try:
+        key = unwrap_key(wrapped, normalise_recovery_key(recovery_key), label=label)
+    except WrongKeyError as exc:
+        raise RecoveryKeyError() from exc
+    if database.key_check(key) != marker.get("key_check"):
+        raise RecoveryKeyError()
+    database.connect(folder.db_path, key).close()
+    spec = keys.store(label, key, passphrase=passphrase)
+    folder.write_marker({**marker, "key": spec})
 
 
 def _rotate(inst: Installation) -> None:
