@@ -21,7 +21,8 @@ from clinic_app import __version__, app
 from clinic_app.core.errors import EXIT_CONFLICTS, EXIT_FAILURE, EXIT_OK, InvalidInputError, KnownError, Problem
 from clinic_app.security.keys import PassphraseSource
 from clinic_app.services import maintenance
-from clinic_app.services.installation import DEVICE_ACTOR, initialise, resolve_data_dir, rotate_key
+from clinic_app.services.accounts import AccountService, SignInNeededError
+from clinic_app.services.installation import initialise, resolve_data_dir, rotate_key
 from clinic_app.security.device import enrolment
 from clinic_app.services.records import RecordService
 
@@ -37,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", help="data folder (default: $CLINIC_APP_DATA_DIR, else the per-user data folder)")
     p.add_argument("--passphrase-file", help="file holding the passphrase, where no keyring works "
                                              "(default: $CLINIC_APP_PASSPHRASE_FILE)")
+    p.add_argument("--user", help="who is acting (once staff accounts exist)")
+    p.add_argument("--password-file", help="file holding --user's password (else asked on the terminal)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     s = sub.add_parser("init", help="set up a new data folder for a facility")
@@ -45,6 +48,20 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--hub-url", help="FHIR base URL of the hub (MOPH Cloud)")
     s.add_argument("--no-auth", action="store_true", help="the hub needs no authentication (a local test peer only)")
     s.add_argument("--training", action="store_true", help="mark this folder as training mode")
+    s.add_argument("--admin", help="the first administrator's user name")
+    s.add_argument("--admin-password-file", help="file holding the first administrator's password")
+    users = sub.add_parser("user", help="staff accounts").add_subparsers(dest="user_command", metavar="USER_COMMAND",
+                                                                        required=True)
+    s = users.add_parser("add", help="add a staff account")
+    s.add_argument("name")
+    s.add_argument("--role", required=True, choices=["admin", "administrator", "clinician", "clerk"])
+    s.add_argument("--new-password-file", help="file holding the new password (else asked on the terminal)")
+    users.add_parser("list", help="staff accounts and their roles")
+    s = users.add_parser("disable", help="disable a staff account")
+    s.add_argument("name")
+    audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", metavar="AUDIT_COMMAND",
+                                                                          required=True)
+    audit.add_parser("verify", help="check the hash chain: any edited, removed or reordered entry is found")
 
     s = sub.add_parser("import-fhir", help="import a FHIR Bundle or one resource (JSON); all or nothing")
     s.add_argument("file", help="JSON file, or - for standard input")
@@ -173,6 +190,14 @@ def _run(args: argparse.Namespace) -> int:
                           auth=not args.no_auth, training=args.training, keys=app.build_keystore(),
                           passphrase=passphrase)
         state["log"] = app.configure_logging(inst.folder.log_dir)
+        if args.admin:
+            store = inst.connect()
+            try:
+                AccountService(store).add(args.admin, "administrator",
+                                          _secret(args.admin_password_file, "รหัสผ่านผู้ดูแล / Administrator's password",
+                                                  confirm=True))
+            finally:
+                store.close()
         inst.close()
         source = inst.marker["key"]["source"]
         print(f"ตั้งค่าโฟลเดอร์ข้อมูลแล้ว / Data folder ready: {inst.folder.path}")
@@ -197,9 +222,15 @@ def _run(args: argparse.Namespace) -> int:
             return _run_consent(args, inst)
         finally:
             inst.close()
+    if args.command in ("user", "audit"):
+        try:
+            return _run_accounts(args, inst)
+        finally:
+            inst.close()
     store = inst.connect()
     try:
-        service = RecordService(store, actor=DEVICE_ACTOR)
+        actor = _acting(args, store)
+        service = RecordService(store, actor=actor.name)
         if args.command == "import-fhir":
             changes = service.import_fhir(_read_json(args.file))
             print(f"นำเข้าแล้ว / Imported: {changes.total} resources")
@@ -255,6 +286,71 @@ def _run_sync(inst: Any) -> int:
     return EXIT_OK
 
 
+DEVICE_COMMANDS = {"sync", "status", "device-key", "db", "hub", "screens"}
+
+
+def _secret(path: str | None, prompt: str, *, confirm: bool = False) -> str:
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as exc:
+            raise KnownError("อ่านไฟล์รหัสผ่านไม่ได้", f"Cannot read the password file ({exc.strerror}).",
+                             code="file") from exc
+    if not sys.stdin.isatty():
+        raise KnownError("โปรดระบุไฟล์รหัสผ่าน", "Give the password in a file (--password-file).", code="password-needed")
+    first = getpass.getpass(prompt + ": ")
+    if confirm and getpass.getpass("ยืนยัน / Repeat: ") != first:
+        raise KnownError("รหัสผ่านสองครั้งไม่ตรงกัน", "The two passwords differ.", code="password-mismatch")
+    return first
+
+
+def _acting(args: argparse.Namespace, store: Any) -> Any:
+    """Who acts: the signed-in person once accounts exist, else the device."""
+    from clinic_app.core.permissions import DEVICE
+
+    accounts = AccountService(store)
+    if not accounts.has_accounts():
+        return DEVICE
+    if args.user:
+        return accounts.sign_in(args.user, _secret(args.password_file, f"รหัสผ่านของ {args.user} / Password"))
+    if args.command in DEVICE_COMMANDS:
+        return DEVICE
+    raise SignInNeededError()
+
+
+def _run_accounts(args: argparse.Namespace, inst: Any) -> int:
+    from clinic_app.store.records import broken_audit_links
+
+    store = inst.connect()
+    try:
+        actor = _acting(args, store)
+        if args.command == "audit":
+            from clinic_app.core.permissions import require
+
+            require(actor, "account.manage")
+            rows = store.audit_rows()
+            broken = broken_audit_links(rows)
+            _print_json({"entries": len(rows), "broken_at": broken})
+            if broken:
+                raise KnownError("บันทึกการใช้งานถูกแก้ไข ลบ หรือสลับลำดับ", "The audit trail was edited, removed from "
+                                 f"or reordered (first break at entry {broken[0]}).", code="audit-broken")
+            print("บันทึกการใช้งานครบถ้วน / The audit trail is intact.")
+            return EXIT_OK
+        accounts = AccountService(store, actor=actor)
+        if args.user_command == "add":
+            accounts.add(args.name, args.role, _secret(args.new_password_file, "รหัสผ่านใหม่ / New password",
+                                                       confirm=True))
+            print(f"เพิ่มผู้ใช้ {args.name} แล้ว / User {args.name} added.")
+        elif args.user_command == "list":
+            _print_json(accounts.list())
+        else:
+            accounts.disable(args.name)
+            print(f"ปิดการใช้งาน {args.name} แล้ว / {args.name} disabled.")
+    finally:
+        store.close()
+    return EXIT_OK
+
+
 def _run_consent(args: argparse.Namespace, inst: Any) -> int:
     from clinic_app.core.permissions import DEVICE
     from clinic_app.services.consent import ConsentService
@@ -262,7 +358,7 @@ def _run_consent(args: argparse.Namespace, inst: Any) -> int:
 
     store = inst.connect()
     try:
-        service = ConsentService(store, inst, actor=DEVICE)
+        service = ConsentService(store, inst, actor=_acting(args, store))
         if args.command == "consent" and args.consent_command == "request":
             consent_id = service.request_consent(args.cid, purpose=args.purpose, days=args.days)
             print(f"บันทึกคำขอความยินยอมแล้ว จะส่งเมื่อซิงก์ / Consent request saved; it goes out at the next sync"
@@ -283,6 +379,7 @@ def _run_consent(args: argparse.Namespace, inst: Any) -> int:
                 raise KnownError("โปรดยืนยันด้วย --confirm: การเข้าถึงฉุกเฉินจะถูกบันทึกและตรวจสอบ",
                                  "Confirm with --confirm: emergency access is recorded and reviewed.",
                                  code="confirm-needed")
+            service.check_emergency(args.cid, args.reason)
             client = make_client(inst, store)
             try:
                 count = service.emergency_access(args.cid, args.reason, client)

@@ -263,10 +263,7 @@ class ConsentService:
 
     def emergency_access(self, cid: str, reason: str, client: HubClient) -> int:
         """Break the glass: fetch the records now under a short-lived emergency grant."""
-        require(self.actor, "emergency.access")
-        cid = self._checked_cid(cid)
-        if len(reason.strip()) < MIN_REASON:
-            raise ReasonTooShortError()
+        cid = self.check_emergency(cid, reason)
         client.token_extra = {"purpose_of_use": "BTG", "patient_identifier": f"{CID_SYSTEM}|{cid}",
                               "reason": reason.strip()}
         grant_id = f"btg-{uuid.uuid4()}"
@@ -287,6 +284,14 @@ class ConsentService:
             self.grants.replace_records(grant_id, sealed)
         self.records.save_resources([event], action="emergency-access")
         return len(sealed)
+
+    def check_emergency(self, cid: str, reason: str) -> str:
+        """Refuse early (before anything touches the network): role, citizen ID, reason."""
+        require(self.actor, "emergency.access")
+        cid = self._checked_cid(cid)
+        if len(reason.strip()) < MIN_REASON:
+            raise ReasonTooShortError()
+        return cid
 
     def emergency_log(self) -> list[dict[str, Any]]:
         """Every emergency access recorded on this desktop: who, when, why."""

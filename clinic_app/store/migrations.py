@@ -140,7 +140,20 @@ CREATE TABLE record_requests (
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
+_V5 = """
+-- Staff accounts: Argon2id password hashes, a role, lock-out after failures.
+CREATE TABLE staff (
+    name          TEXT PRIMARY KEY,
+    role          TEXT NOT NULL CHECK (role IN ('administrator', 'clinician', 'clerk')),
+    password      TEXT NOT NULL,
+    disabled      INTEGER NOT NULL DEFAULT 0,
+    failures      INTEGER NOT NULL DEFAULT 0,
+    locked_until  REAL NOT NULL DEFAULT 0,
+    created_at    TEXT NOT NULL
+);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -529,6 +529,39 @@ class GrantStore:
             self.conn.execute("UPDATE record_requests SET state = ?, detail = ? WHERE cid = ?", (state, detail, cid))
 
 
+class StaffStore:
+    """Staff accounts (hash, role, lock-out state) over a RecordStore's connection."""
+
+    COLUMNS = ("name", "role", "password", "disabled", "failures", "locked_until", "created_at")
+
+    def __init__(self, store: RecordStore) -> None:
+        self.store = store
+
+    def count(self) -> int:
+        return int(self.store._rows("SELECT count(*) FROM staff WHERE disabled = 0")[0][0])
+
+    def get(self, name: str) -> dict[str, Any] | None:
+        rows = self.store._rows(f"SELECT {', '.join(self.COLUMNS)} FROM staff WHERE name = ?", (name,))
+        return dict(zip(self.COLUMNS, rows[0])) if rows else None
+
+    def all(self) -> list[dict[str, Any]]:
+        rows = self.store._rows(f"SELECT {', '.join(self.COLUMNS)} FROM staff ORDER BY name")
+        return [dict(zip(self.COLUMNS, r)) for r in rows]
+
+    def add(self, name: str, role: str, password_hash: str) -> None:
+        self.store._in_tx()
+        with guard():
+            self.store.conn.execute("INSERT INTO staff (name, role, password, created_at) VALUES (?, ?, ?, ?)",
+                                    (name, role, password_hash, now_instant()))
+
+    def update(self, name: str, **fields: Any) -> None:
+        self.store._in_tx()
+        allowed = {k: v for k, v in fields.items() if k in self.COLUMNS and k not in ("name", "created_at")}
+        with guard():
+            self.store.conn.execute(f"UPDATE staff SET {', '.join(f'{k} = ?' for k in allowed)} WHERE name = ?",
+                                    (*allowed.values(), name))
+
+
 def audit_hash(prev: str, at: str, actor: str, action: str, entity_type: str | None,
                entity_id: str | None, detail: str) -> str:
     canonical = _dumps([prev, at, actor, action, entity_type, entity_id, detail])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import ssl
 import time
 import uuid
 from collections.abc import Callable
@@ -24,7 +25,13 @@ import httpx
 import jwt
 
 from clinic_app.core.ports import DeviceIdentity
-from clinic_app.sync.errors import HubAuthError, HubRefusedError, HubUnreachableError, InsecureHubError
+from clinic_app.sync.errors import (
+    HubAuthError,
+    HubCertificateError,
+    HubRefusedError,
+    HubUnreachableError,
+    InsecureHubError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +109,7 @@ class HubClient:
     def __post_init__(self) -> None:
         check_url(self.base_url)
         self.base_url = self.base_url.rstrip("/")
-        self._http = httpx.Client(timeout=self.timeout, verify=self.verify, transport=self.transport,
+        self._http = httpx.Client(timeout=self.timeout, verify=tls_verify(self.verify), transport=self.transport,
                                   headers={"Accept": FHIR_JSON, "Accept-Encoding": "gzip"})
         self._token: str | None = None
         self._token_expiry = 0.0
@@ -196,6 +203,10 @@ class HubClient:
                     return response
                 last = f"HTTP {response.status_code}"
                 retry_after = _retry_after(response.headers.get("retry-after"))
+            except httpx.ConnectError as exc:
+                if "CERTIFICATE_VERIFY_FAILED" in str(exc) or "certificate verify failed" in str(exc):
+                    raise HubCertificateError() from exc  # not a flaky link: retrying will not help
+                last = type(exc).__name__
             except (httpx.TransportError, ValueError) as exc:
                 last = type(exc).__name__
             if attempt + 1 < self.retry.attempts:
@@ -217,10 +228,15 @@ class HubClient:
         return parsed if parsed is not None else response.json()
 
 
+def tls_verify(verify: bool | str) -> bool | ssl.SSLContext:
+    """True (the system's trust store), or a context trusting a custom CA bundle file."""
+    return ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
+
+
 def reachable(base_url: str, *, timeout: float = 5.0, verify: bool | str = True) -> bool:
     """One quick try at the hub's CapabilityStatement: is the link up? (No retries.)"""
     try:
-        with httpx.Client(timeout=timeout, verify=verify) as http:
+        with httpx.Client(timeout=timeout, verify=tls_verify(verify)) as http:
             return http.get(f"{base_url.rstrip('/')}/metadata").status_code == 200
     except httpx.HTTPError:
         return False

@@ -56,3 +56,15 @@ class HubRefusedError(KnownError):
 
     def __init__(self, detail: str) -> None:
         super().__init__(f"ระบบกลางไม่รับคำขอ: {detail}", f"The hub refused the request: {detail}")
+
+
+class HubCertificateError(KnownError):
+    code = "hub-certificate"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "ใบรับรองความปลอดภัย (TLS) ของระบบกลางไม่น่าเชื่อถือ จึงไม่ได้ส่งข้อมูล โปรดแจ้งผู้ดูแลระบบ "
+            "(อาจถูกดักข้อมูล หรือต้องตั้งค่าไฟล์ CA ขององค์กร)",
+            "The hub's TLS certificate is not trusted, so nothing was sent. Tell the administrator "
+            "(someone may be intercepting the link, or the organisation's CA bundle must be set).",
+        )

@@ -1,0 +1,116 @@
+"""Staff accounts: add, list, disable, sign in (with lock-out), and who acts.
+
+Until the first account exists, the desktop acts as its device identity; the first
+account must be an administrator (`init --admin`, or `user add NAME --role administrator`
+on a fresh folder). After that, account management is the administrators' and every
+command that reads or changes patient data needs a signed-in person, audited as them.
+Sign-ins and failures are audited; after three failures each further one doubles a delay
+(30 s, 1 min, 2 min ... at most an hour).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from clinic_app.core.errors import InvalidInputError, KnownError, Problem
+from clinic_app.core.permissions import ADMIN, CLERK, CLINICIAN, DEVICE, Actor, require
+from clinic_app.security.passwords import check_policy, hash_password, lockout_delay, verify_password
+from clinic_app.store.records import RecordStore, StaffStore
+
+ROLES = (ADMIN, CLINICIAN, CLERK)
+ROLE_ALIASES = {"admin": ADMIN, "administrator": ADMIN, "clinician": CLINICIAN, "doctor": CLINICIAN,
+                "nurse": CLINICIAN, "clerk": CLERK}
+
+
+class SignInError(KnownError):
+    code = "sign-in"
+
+    def __init__(self, *, wait: float = 0.0) -> None:
+        if wait > 0:
+            minutes = max(1, round(wait / 60))
+            super().__init__(f"ใส่รหัสผ่านผิดหลายครั้ง โปรดรอ {minutes} นาทีแล้วลองใหม่ หรือให้ผู้ดูแลระบบช่วย",
+                             f"Too many wrong passwords: wait about {minutes} minute(s) and try again, or ask an "
+                             "administrator.")
+        else:
+            super().__init__("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง", "Wrong user name or password.")
+
+
+class SignInNeededError(KnownError):
+    code = "sign-in-needed"
+
+    def __init__(self) -> None:
+        super().__init__("โปรดระบุผู้ใช้ด้วย --user ชื่อ และรหัสผ่าน (--password-file หรือพิมพ์เมื่อถาม)",
+                         "Sign in: give --user NAME and the password (--password-file, or typed when asked).")
+
+
+class AccountService:
+    def __init__(self, store: RecordStore, *, actor: Actor = DEVICE, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.staff = StaffStore(store)
+        self.actor = actor
+        self.clock = clock
+
+    def has_accounts(self) -> bool:
+        return self.staff.count() > 0
+
+    def add(self, name: str, role: str, password: str) -> None:
+        role = ROLE_ALIASES.get(role, role)
+        first = not self.has_accounts()
+        if first:
+            if role != ADMIN:
+                raise InvalidInputError("บัญชีแรกต้องเป็นผู้ดูแลระบบ", "The first account must be an administrator.",
+                                        problems=[Problem(None, "role", "administrator")])
+        else:
+            require(self.actor, "account.manage")
+        if role not in ROLES:
+            raise InvalidInputError("บทบาทไม่ถูกต้อง", f"Unknown role {role!r}: administrator, clinician or clerk.")
+        if not name.strip() or len(name) > 64 or any(ch.isspace() for ch in name):
+            raise InvalidInputError("ชื่อผู้ใช้ต้องไม่ว่างและไม่มีช่องว่าง", "A user name has no spaces (1-64 characters).")
+        if self.staff.get(name) is not None:
+            raise InvalidInputError("มีชื่อผู้ใช้นี้แล้ว", f"There is already a user {name!r}.")
+        check_policy(password)
+        with self.store.transaction():
+            self.staff.add(name, role, hash_password(password))
+            self.store.append_audit(actor=self.actor.name, action="user-add", entity_type="staff", entity_id=name,
+                                    detail={"role": role})
+
+    def list(self) -> list[dict[str, Any]]:
+        require(self.actor, "account.manage")
+        return [{"name": s["name"], "role": s["role"], "disabled": bool(s["disabled"])} for s in self.staff.all()]
+
+    def disable(self, name: str) -> None:
+        require(self.actor, "account.manage")
+        if self.staff.get(name) is None:
+            raise InvalidInputError("ไม่พบผู้ใช้", f"No user {name!r}.")
+        with self.store.transaction():
+            self.staff.update(name, disabled=1)
+            self.store.append_audit(actor=self.actor.name, action="user-disable", entity_type="staff", entity_id=name)
+
+    def sign_in(self, name: str, password: str) -> Actor:
+        """The acting person, or SignInError (the same words for a wrong name or password)."""
+        record = self.staff.get(name)
+        now = self.clock()
+        if record is None or record["disabled"]:
+            verify_password(hash_password("x" * 12), password)  # take as long as a real check
+            with self.store.transaction():
+                self.store.append_audit(actor=name, action="login-failed")
+            raise SignInError()
+        if record["locked_until"] > now:
+            raise SignInError(wait=record["locked_until"] - now)
+        if not verify_password(record["password"], password):
+            failures = record["failures"] + 1
+            delay = lockout_delay(failures)
+            with self.store.transaction():
+                self.staff.update(name, failures=failures, locked_until=now + delay)
+                self.store.append_audit(actor=name, action="login-failed", detail={"failures": failures})
+            raise SignInError(wait=delay)
+        with self.store.transaction():
+            self.staff.update(name, failures=0, locked_until=0)
+            self.store.append_audit(actor=name, action="login")
+        return Actor(name, record["role"])
+
+    def sign_out(self, actor: Actor) -> None:
+        with self.store.transaction():
+            self.store.append_audit(actor=actor.name, action="logout")

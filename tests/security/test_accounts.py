@@ -1,0 +1,89 @@
+"""Staff accounts on the command line: the first administrator, roles enforced in the
+services, lock-out after wrong passwords, the audit trail verified and tampering found."""
+
+from __future__ import annotations
+
+import json
+
+from pathlib import Path
+
+import keyring
+import pytest
+
+from clinic_app.core.permissions import ADMIN, CLERK, Actor, PermissionDeniedError
+from clinic_app.security.keys import SERVICE
+from clinic_app.services.accounts import AccountService, SignInError
+from clinic_app.services.installation import Installation
+from clinic_app.store import database
+from tests.conftest import run_cli
+
+
+def _pw(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / f"{name}.pw"
+    path.write_text(text + "\n", encoding="utf-8")
+    return str(path)
+
+
+def test_accounts_roles_and_audit_on_the_command_line(tmp_path: Path, keystore: object) -> None:
+    data = str(tmp_path / "d")
+    admin_pw = _pw(tmp_path, "admin", "admin-pass-2026")
+    assert run_cli("--data-dir", data, "init", "--hcode", "12345", "--admin", "somchai",
+                   "--admin-password-file", admin_pw).returncode == 0
+    try:
+        assert run_cli("--data-dir", data, "status").returncode == 0  # runs as the device
+        anonymous = run_cli("--data-dir", data, "demo-data", "--patients", "1")
+        assert anonymous.returncode == 2 and "--user" in anonymous.stderr
+        as_admin = ("--data-dir", data, "--user", "somchai", "--password-file", admin_pw)
+        assert run_cli(*as_admin, "demo-data", "--patients", "1").returncode == 0
+        nurse_pw, clerk_pw = _pw(tmp_path, "nurse", "nurse-pass-99"), _pw(tmp_path, "clerk", "clerk-pass-99")
+        assert run_cli(*as_admin, "user", "add", "malee", "--role", "clinician", "--new-password-file", nurse_pw).returncode == 0
+        assert run_cli(*as_admin, "user", "add", "dao", "--role", "clerk", "--new-password-file", clerk_pw).returncode == 0
+        weak = run_cli(*as_admin, "user", "add", "x", "--role", "clerk", "--new-password-file", _pw(tmp_path, "w", "123"))
+        assert weak.returncode == 2 and "password" in weak.stderr
+        as_clerk = ("--data-dir", data, "--user", "dao", "--password-file", clerk_pw)
+        refused = run_cli(*as_clerk, "user", "list")
+        assert refused.returncode == 2 and "administrator" in refused.stderr
+        emergency = run_cli(*as_clerk, "emergency-access", "--cid", "1101700207030", "--reason", "x" * 30, "--confirm")
+        assert emergency.returncode == 2 and "clinician" in emergency.stderr
+        users = json.loads(run_cli(*as_admin, "user", "list").stdout)
+        assert {(u["name"], u["role"]) for u in users} == {("somchai", "administrator"), ("malee", "clinician"),
+                                                           ("dao", "clerk")}
+        verified = run_cli(*as_admin, "audit", "verify")
+        assert verified.returncode == 0 and "intact" in verified.stdout
+        label = json.loads((tmp_path / "d" / "clinic-app.json").read_text())["installation_id"]
+        conn = database.connect(tmp_path / "d" / "clinic.db", bytes.fromhex(keyring.get_password(SERVICE, label)))
+        conn.execute("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 2")
+        conn.close()
+        tampered = run_cli(*as_admin, "audit", "verify")
+        assert tampered.returncode == 2 and "entry 2" in tampered.stderr
+    finally:
+        keyring.delete_password(SERVICE, json.loads((tmp_path / "d" / "clinic-app.json").read_text())["installation_id"])
+
+
+def test_lock_out_grows_and_ends(installation: Installation) -> None:
+    store = installation.connect()
+    now = [1_000_000.0]
+    accounts = AccountService(store, clock=lambda: now[0])
+    accounts.add("somchai", "administrator", "admin-pass-2026")
+    for _ in range(3):
+        with pytest.raises(SignInError) as wrong:
+            accounts.sign_in("somchai", "nope-nope-nope")
+    assert "wait about 1 minute" in wrong.value.english  # the third failure: 30 s
+    with pytest.raises(SignInError) as locked:
+        accounts.sign_in("somchai", "admin-pass-2026")  # even the right password waits
+    assert "wait" in locked.value.english
+    now[0] += 31
+    with pytest.raises(SignInError):
+        accounts.sign_in("somchai", "still-wrong-1")  # fourth failure: 60 s
+    assert store.conn.execute("SELECT locked_until FROM staff").fetchone()[0] == pytest.approx(now[0] + 60)
+    now[0] += 61
+    assert accounts.sign_in("somchai", "admin-pass-2026") == Actor("somchai", ADMIN)
+    actions = [r[3] for r in store.audit_rows()]
+    assert actions.count("login-failed") == 4 and actions[-1] == "login"
+    with pytest.raises(SignInError):
+        accounts.sign_in("nobody", "whatever-123")
+    clerk = AccountService(store, actor=Actor("dao", CLERK))
+    with pytest.raises(PermissionDeniedError):
+        clerk.add("x", "clerk", "clerk-pass-99")
+    store.close()
+
