@@ -44,3 +44,39 @@ def access_event(*, who: str, facility: str | None, cid: str, purpose: str, acti
 
 def is_break_glass(event: dict[str, Any]) -> bool:
     return any(c.get("code") == "110127" for c in event.get("subtype", []) or [])
+
+
+TRAIL_TAG = {"system": "urn:clinic-app:kind", "code": "audit-trail"}
+
+
+def is_trail_event(resource: dict[str, Any] | None) -> bool:
+    """A copy of an audit-trail entry, kept only until the hub has it."""
+    return any(t == TRAIL_TAG for t in ((resource or {}).get("meta") or {}).get("tag", []) or [])
+
+
+ACTION_CODES = {"init": "C", "import": "C", "save": "U", "register": "C", "record-visit": "C", "export": "R",
+                "backup": "R", "restore": "U", "rekey": "U", "login": "E", "logout": "E", "login-failed": "E",
+                "user-add": "C", "user-disable": "U", "demo-data": "C", "consent-request": "C",
+                "view-foreign-records": "R", "emergency-access": "E", "resolve-conflict": "U"}
+
+
+def trail_event(*, seq: int, at: str, actor: str, action: str, entity_type: str | None, entity_id: str | None,
+                hcode: str, installation: str) -> dict[str, Any]:
+    """One entry of the desktop's hash-chained audit trail as a FHIR AuditEvent for the hub.
+    The entry's own details stay on the desktop; the event names who, what and when."""
+    event: dict[str, Any] = {
+        "resourceType": "AuditEvent",
+        "id": f"{installation[:18]}-audit-{seq}",
+        "meta": {"tag": [{"system": HCODE_SYSTEM, "code": hcode}, TRAIL_TAG]},
+        "type": {"system": "http://terminology.hl7.org/CodeSystem/audit-event-type", "code": "rest"},
+        "subtype": [{"system": "urn:clinic-app:audit-action", "code": action}],
+        "action": ACTION_CODES.get(action, "E"), "recorded": at, "outcome": "0",
+        "agent": [{"who": {"identifier": {"system": "urn:clinic-app:actor", "value": actor}}, "requestor": True,
+                   "extension": [{"url": FACILITY_EXTENSION, "valueIdentifier": {"system": HCODE_SYSTEM,
+                                                                                 "value": hcode}}]}],
+        "source": {"observer": {"display": f"clinic-app desktop {installation[:8]}"}},
+    }
+    if entity_type and entity_id:
+        event["entity"] = [{"what": {"reference": f"{entity_type}/{entity_id}"}}] if entity_type[0].isupper() else \
+            [{"what": {"display": f"{entity_type}:{entity_id}"}}]
+    return event

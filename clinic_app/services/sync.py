@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from clinic_app.core.audit import trail_event
 from clinic_app.core.fhir import now_instant, new_id
 from clinic_app.core.merge import resolve
 from clinic_app.core.permissions import DEVICE
@@ -33,11 +34,29 @@ def make_client(inst: Installation, store: RecordStore, **overrides: Any) -> Hub
     return HubClient(url, identity=inst.device() if auth else None, auth=auth, verify=ca, **overrides)
 
 
+def queue_audit_trail(store: RecordStore, inst: Installation) -> int:
+    """The audit entries written since the last sync go out as AuditEvents (queued in the
+    same transaction that marks them sent, so none is sent twice or skipped)."""
+    rows = store.unsynced_audit()
+    if not rows:
+        return 0
+    hcode = str(store.get_setting("hcode"))
+    with store.transaction():
+        for seq, at, actor, action, etype, eid, _detail in rows:
+            event = trail_event(seq=seq, at=at, actor=actor, action=action, entity_type=etype, entity_id=eid,
+                                hcode=hcode, installation=inst.installation_id)
+            store.put(event)
+            store.enqueue("AuditEvent", event["id"], "create")
+        store.mark_audit_synced([r[0] for r in rows])
+    return len(rows)
+
+
 def sync_now(inst: Installation, *, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
              client_options: dict[str, Any] | None = None, verify_counts: bool = True) -> SyncReport:
     store = inst.connect()
     try:
         client = make_client(inst, store, **(client_options or {}))
+        queue_audit_trail(store, inst)
         try:
             engine = SyncEngine(store, client, hcode=str(store.get_setting("hcode")),
                                 bundle_size=int(store.get_setting("sync_bundle_size", DEFAULT_BUNDLE)),

@@ -276,6 +276,12 @@ class RecordStore:
                 self.conn.execute("UPDATE resources SET version_id = ? WHERE type = ? AND id = ?",
                                   (version_id, entry.type, entry.id))
 
+    def drop_local(self, resource_type: str, resource_id: str) -> None:
+        """Remove a resource from this desktop only (nothing is queued)."""
+        self._in_tx()
+        with guard():
+            self._purge(resource_type, resource_id)
+
     def _purge(self, resource_type: str, resource_id: str) -> None:
         row = self.conn.execute("SELECT rid FROM resources WHERE type = ? AND id = ?",
                                 (resource_type, resource_id)).fetchone()
@@ -446,6 +452,16 @@ class RecordStore:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (at, actor, action, entity_type, entity_id, detail_text, prev, digest))
         return digest
+
+    def unsynced_audit(self, limit: int = 5000) -> list[tuple[Any, ...]]:
+        """Audit entries not yet sent to the hub as AuditEvents (seq, at, actor, action, type, id, detail)."""
+        return self._rows("SELECT seq, at, actor, action, entity_type, entity_id, detail FROM audit_log"
+                          " WHERE synced = 0 ORDER BY seq LIMIT ?", (limit,))
+
+    def mark_audit_synced(self, seqs: list[int]) -> None:
+        self._in_tx()
+        with guard():
+            self.conn.executemany("UPDATE audit_log SET synced = 1 WHERE seq = ?", [(s,) for s in seqs])
 
     def audit_rows(self) -> list[tuple[Any, ...]]:
         return self._rows("SELECT seq, at, actor, action, entity_type, entity_id, detail, prev_hash, hash"

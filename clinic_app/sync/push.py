@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from clinic_app.core.audit import is_trail_event
 from clinic_app.core.fhir import Resource
 from clinic_app.core.merge import three_way
 from clinic_app.core.outbox import OutboxEntry
@@ -169,13 +170,20 @@ class Pusher:
                 answer = item.get("response") or {}
                 copy = item.get("resource") if (item.get("resource") or {}).get("resourceType") == entry.type else None
                 version = version_of_etag(answer.get("etag")) or ((copy or {}).get("meta") or {}).get("versionId")
-                self.store.acknowledge(entry, version_id=version, server_copy=copy)
+                self._ack(entry, version, copy)
         self.stats.pushed += len(entries)
         self._on_progress(len(entries))
 
+    def _ack(self, entry: OutboxEntry, version: str | None, copy: Resource | None) -> None:
+        """Inside a transaction: the entry leaves the outbox with the server's version."""
+        trail = entry.type == "AuditEvent" and is_trail_event(self.store.get(entry.type, entry.id))
+        self.store.acknowledge(entry, version_id=version, server_copy=copy)
+        if trail:  # the desktop's own trail is in its audit log; the copy was only for the hub
+            self.store.drop_local(entry.type, entry.id)
+
     def _ack_one(self, entry: OutboxEntry, version: str | None, copy: Resource | None) -> None:
         with self.store.transaction():
-            self.store.acknowledge(entry, version_id=version, server_copy=copy)
+            self._ack(entry, version, copy)
         self.stats.pushed += 1
         self._on_progress(1)
 

@@ -65,7 +65,8 @@ def test_offline_request_then_granted_fetched_shown_and_audited(seeded: RunningH
     assert store.counts_by_type(owner=HOSPITAL) == {}  # kept apart from the unit's own records
     sync(unit)  # the view's AuditEvent goes to the hub
     events, _ = seeded.engine.store.search("AuditEvent", parse("AuditEvent", [("_tag", f"{HCODE_SYSTEM}|99999")]))
-    assert any(e.resource["entity"][0]["what"]["identifier"]["value"] == cid for e in events)
+    assert any(e.resource.get("entity", [{}])[0].get("what", {}).get("identifier", {}).get("value") == cid
+               for e in events)
     hospital_after = seeded.engine.store.count("Observation", parse("Observation", [("_tag", f"{HCODE_SYSTEM}|{HOSPITAL}")]))
     assert hospital_after == hospital_before  # nothing foreign was pushed back
     assert store.outbox_counts() == {}

@@ -28,16 +28,24 @@ def _sync_until_through(inst, rounds: int = 30) -> None:  # type: ignore[no-unty
     raise AssertionError("sync never got through")
 
 
-def _hub_versions(hub: RunningHub) -> dict[tuple[str, str], int]:
+def _hub_versions(hub: RunningHub, *, audit: bool = False) -> dict[tuple[str, str], int]:
     rows = hub.engine.store._conn.execute("SELECT type, id, version FROM resources WHERE deleted = 0").fetchall()
-    return {(t, i): v for t, i, v in rows}
+    return {(t, i): v for t, i, v in rows if (t == "AuditEvent") == audit}
 
 
 def _local(inst) -> dict[tuple[str, str], str | None]:  # type: ignore[no-untyped-def]
     store = inst.connect()
     try:
         rows = store.conn.execute("SELECT type, id, version_id FROM resources WHERE deleted = 0").fetchall()
-        return {(t, i): v for t, i, v in rows}
+        return {(t, i): v for t, i, v in rows if t != "AuditEvent"}
+    finally:
+        store.close()
+
+
+def _trail_ids(inst) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    store = inst.connect()
+    try:
+        return {("AuditEvent", f"{inst.installation_id[:18]}-audit-{row[0]}") for row in store.audit_rows()}
     finally:
         store.close()
 
@@ -63,6 +71,8 @@ def test_thousands_of_changes_from_three_desktops_reach_the_hub_exactly_once(hub
         versions = _hub_versions(hub)
         assert set(versions) == set(expected)  # nothing lost, nothing extra
         assert set(versions.values()) == {1}  # each change applied once: resends made no new versions
+        trails = _hub_versions(hub, audit=True)  # and every desktop's audit trail, each entry once
+        assert set(trails) == set().union(*(_trail_ids(inst) for inst in desks)) and set(trails.values()) == {1}
         for inst in desks:
             store = inst.connect()
             assert store.outbox_counts() == {}

@@ -29,14 +29,17 @@ def test_push_then_pull_between_two_desktops(hub: RunningHub, desktop: Factory) 
     svc = service(a)
     svc.load_demo(6, seed=3)
     total = sum(svc.store.counts_by_type().values())
+    trail = len(svc.store.unsynced_audit())  # the audit trail goes along as AuditEvents
     report = sync(a)
-    assert report.pushed == total and report.pending == 0 and report.failed == 0
+    assert report.pushed == total + trail and report.pending == 0 and report.failed == 0
+    assert hub_count(hub, "AuditEvent") == trail
     assert svc.store.outbox_counts() == {}
     assert hub_count(hub, "Patient") == 6
     patient = svc.store.search_patients("0")[0]
     assert svc.store.version_of("Patient", patient["id"]) == "1"
+    own_trail = len(service(b).store.unsynced_audit())
     report_b = sync(b)
-    assert report_b.pulled == total and report_b.pushed == 0
+    assert report_b.pulled == total and report_b.pushed == own_trail  # only its own audit trail
     other = service(b)
     assert other.store.counts_by_type() == svc.store.counts_by_type()
     assert other.store.outbox_counts() == {}  # pulled records are not sent back
@@ -54,7 +57,7 @@ def test_edits_and_deletes_reach_the_other_desktop(hub: RunningHub, desktop: Fac
     with svc_a.store.transaction():
         svc_a.store.delete("Observation", obs["id"])
         svc_a.store.enqueue("Observation", obs["id"], "delete")
-    assert sync(a).pushed == 2
+    assert sync(a).pushed == 2 + 1  # the two changes, and the audit entry of the edit
     report = sync(b)
     assert report.pulled >= 1 and report.deleted == 1
     assert svc_b.store.get("Patient", patient["id"])["gender"] == "other"
@@ -109,10 +112,10 @@ def test_an_unreachable_hub_keeps_everything_queued(hub: RunningHub, desktop: Fa
     a = desktop(hub, "a", url="http://127.0.0.1:9/fhir")
     svc = service(a)
     svc.load_demo(1, seed=7)
-    before = svc.store.outbox_counts()
+    before = [(e.type, e.id) for e in svc.store.outbox_entries()]
     with pytest.raises(HubUnreachableError):
         sync(a)
-    assert svc.store.outbox_counts() == before
+    assert [(e.type, e.id) for e in svc.store.outbox_entries() if e.type != "AuditEvent"] == before
     assert "cannot be reached" in svc.store.get_setting("last_sync_error")
     a.close()
     cli = run_cli("--data-dir", str(a.folder.path), "sync")
@@ -141,8 +144,9 @@ def test_works_against_a_plain_fhir_server_without_the_extras(tmp_path: Path, de
         svc_a = service(a)
         svc_a.load_demo(2, seed=9)
         total = sum(svc_a.store.counts_by_type().values())
+        trail = len(svc_a.store.unsynced_audit())
         report = sync(a)
-        assert report.pushed == total and report.requests == total  # one request per change, no transactions
+        assert report.pushed == report.requests == total + trail  # one request per change, no transactions
         assert sync(b).pulled == total
         assert service(b).store.counts_by_type() == svc_a.store.counts_by_type()
     finally:
@@ -163,3 +167,18 @@ def test_a_bundle_refused_as_too_large_is_split(tmp_path: Path, desktop: Factory
         assert hub_count(small, "Patient") == 3 and svc.store.outbox_counts() == {}
     finally:
         small.stop()
+
+
+def test_the_audit_trail_reaches_the_hub_once(hub: RunningHub, desktop: Factory) -> None:
+    a = desktop(hub, "a")
+    svc = service(a)
+    svc.load_demo(1, seed=12)
+    rows = svc.store.audit_rows()
+    sync(a)
+    sync(a)
+    from clinic_app.hub.search import parse
+
+    found, _ = hub.engine.store.search("AuditEvent", parse("AuditEvent", [("_count", "100")]))
+    actions = sorted(e.resource["subtype"][0]["code"] for e in found)
+    assert actions == sorted(r[3] for r in rows)  # init, demo-data: each once
+    assert svc.store.unsynced_audit() == [] and "AuditEvent" not in svc.store.counts_by_type()
