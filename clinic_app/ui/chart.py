@@ -38,6 +38,7 @@ from clinic_app.services.consent import ConsentService
 from clinic_app.services.patients import Chart, PatientService, VisitForm
 from clinic_app.store.records import RecordStore
 from clinic_app.sync.records import ConsentNeededError
+from clinic_app.ui.session import Session
 from clinic_app.ui.tasks import DbWorker
 from clinic_app.ui.widgets import VitalsPlot, bold, show_error
 
@@ -67,11 +68,15 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
 
 
 class ChartPage(QWidget):
+    @property
+    def actor(self) -> Actor:
+        return self.session.actor
+
     visit_saved = Signal()
 
-    def __init__(self, worker: DbWorker, actor: Actor, patient_id: str, inst: Any) -> None:
+    def __init__(self, worker: DbWorker, session: Session, patient_id: str, inst: Any) -> None:
         super().__init__()
-        self.worker, self.actor, self.patient_id, self.inst = worker, actor, patient_id, inst
+        self.worker, self.session, self.patient_id, self.inst = worker, session, patient_id, inst
         self.header = bold(QLabel("…"))
         self.header.setObjectName("chartHeader")
         self.allergies = QLabel()

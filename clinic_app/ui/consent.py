@@ -28,6 +28,7 @@ from clinic_app.core.permissions import Actor, allowed
 from clinic_app.services.consent import MIN_REASON, ConsentService
 from clinic_app.store.records import RecordStore
 from clinic_app.ui.chart import _fill, _table
+from clinic_app.ui.session import Session
 from clinic_app.ui.tasks import DbWorker
 from clinic_app.ui.widgets import show_error
 
@@ -36,11 +37,15 @@ STATE_COLOURS = {"granted": "#1b7f3b", "waiting": "#8a6d00", "queued": "#555555"
 
 
 class ConsentPage(QWidget):
+    @property
+    def actor(self) -> Actor:
+        return self.session.actor
+
     consent_requested = Signal()
 
-    def __init__(self, worker: DbWorker, actor: Actor, inst: Any, emergency: Any) -> None:
+    def __init__(self, worker: DbWorker, session: Session, inst: Any, emergency: Any) -> None:
         super().__init__()
-        self.worker, self.actor, self.inst, self._emergency = worker, actor, inst, emergency
+        self.worker, self.session, self.inst, self._emergency = worker, session, inst, emergency
         self.cid = QLineEdit()
         self.cid.setPlaceholderText("เลขประจำตัวประชาชน 13 หลัก")
         self.cid.setAccessibleName("เลขประจำตัวประชาชนของผู้ป่วย / Patient's citizen ID")
@@ -52,7 +57,8 @@ class ConsentPage(QWidget):
         self.show_records = QPushButton("ดูประวัติจากหน่วยอื่น / Show records")
         self.emergency = QPushButton("เข้าถึงฉุกเฉิน / Emergency access")
         self.emergency.setStyleSheet("color:#b00020;")
-        self.emergency.setEnabled(allowed(actor, "emergency.access"))
+        self.emergency.setEnabled(allowed(self.actor, "emergency.access"))
+        session.actor_changed.connect(lambda _a: self.emergency.setEnabled(allowed(self.actor, "emergency.access")))
         top = QHBoxLayout()
         for w in (QLabel("ผู้ป่วย"), self.cid, QLabel("วัน"), self.days, self.ask, self.show_records, self.emergency):
             top.addWidget(w)

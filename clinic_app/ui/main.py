@@ -24,6 +24,7 @@ from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QDialog,
     QHeaderView,
     QInputDialog,
     QLabel,
@@ -48,6 +49,7 @@ from clinic_app.core.identifiers import TRAINING_HCODE, IdentifierSystems
 from clinic_app.core.thai import age_in_years, format_thai_date, mask_cid
 from clinic_app.security.keys import KeyStore, PassphraseSource
 from clinic_app.services.installation import Installation, initialise, open_installation
+from clinic_app.services.accounts import AccountService
 from clinic_app.services.consent import ConsentService
 from clinic_app.services.records import RecordService
 from clinic_app.services.sync import make_client, scheduler_for
@@ -57,6 +59,7 @@ from clinic_app.ui.chart import ChartPage
 from clinic_app.ui.consent import ConsentPage
 from clinic_app.ui.register import RegisterPage
 from clinic_app.ui.sync_page import SyncPage
+from clinic_app.ui.session import IdleLock, Session, SignIn, SignInDialog, who
 from clinic_app.ui.tasks import DbWorker
 from clinic_app.ui.widgets import Relay, show_error
 
@@ -153,9 +156,11 @@ class MainWindow(QMainWindow):
     holds "Sync now" with progress and cancel."""
 
     def __init__(self, worker: DbWorker, *, training: bool, facility: str, inst: Installation | None = None,
-                 actor: Actor = DEVICE) -> None:
+                 actor: Actor = DEVICE, sign_in: SignIn | None = None) -> None:
         super().__init__()
-        self.worker, self.inst, self.actor = worker, inst, actor
+        self.worker, self.inst = worker, inst
+        self.session = Session(actor)
+        self.sign_in = sign_in
         self.setWindowTitle(f"clinic-app {__version__} — {facility}")
         self.resize(1100, 720)
         central = QWidget()
@@ -171,16 +176,16 @@ class MainWindow(QMainWindow):
         self.find = FindPage(worker)
         self.find.patient_opened.connect(self.open_chart)
         self.search, self.results = self.find.search, self.find.results
-        self.register = RegisterPage(worker, actor)
+        self.register = RegisterPage(worker, self.session)
         self.register.patient_registered.connect(self._on_register_patient_registered)
         self.tabs.addTab(self.find, "ค้นหาผู้ป่วย")
         self.tabs.addTab(self.register, "ลงทะเบียน")
         self.consent: ConsentPage | None = None
         if inst is not None:
-            self.consent = ConsentPage(worker, actor, inst, self._emergency)
+            self.consent = ConsentPage(worker, self.session, inst, self._emergency)
             self.consent.consent_requested.connect(self.refresh_status)
             self.tabs.addTab(self.consent, "ความยินยอม")
-        self.sync_page = SyncPage(worker, actor)
+        self.sync_page = SyncPage(worker, self.session)
         self.sync_page.conflict_resolved.connect(self.refresh_status)
         self.tabs.addTab(self.sync_page, "ซิงก์")
         for i in range(self.tabs.count()):
@@ -197,11 +202,18 @@ class MainWindow(QMainWindow):
         self.sync_button.setObjectName("syncNow")
         self.cancel_button = QPushButton("ยกเลิก")
         self.cancel_button.setVisible(False)
+        self.user_label = QLabel(who(actor))
+        self.user_label.setObjectName("userLabel")
+        self.lock_button = QPushButton("ล็อก / สลับผู้ใช้")
+        self.lock_button.setVisible(sign_in is not None)
+        self.lock_button.clicked.connect(self.lock_now)
+        self.statusBar().addWidget(self.user_label)
         self.statusBar().addWidget(self.online_label)
         self.statusBar().addWidget(self.status_label, 1)
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.cancel_button)
         self.statusBar().addPermanentWidget(self.sync_button)
+        self.statusBar().addPermanentWidget(self.lock_button)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self._focus_search)
         QShortcut(QKeySequence("F5"), self, activated=self._on_sync_button_clicked)
         self.relay = Relay(self)
@@ -213,6 +225,30 @@ class MainWindow(QMainWindow):
         self._last_error: str | None = None
         self.refresh_status()
 
+    @property
+    def actor(self) -> Actor:
+        return self.session.actor
+
+    # -- who is at the keyboard ---------------------------------------------------------
+
+    def lock_now(self) -> SignInDialog | None:
+        """Cover the window until someone signs in; the same person or another (switch user).
+        Nothing behind the lock is closed or discarded."""
+        if self.sign_in is None or self.findChild(SignInDialog, "signInDialog") is not None:
+            return None
+        dialog = SignInDialog(self, self.sign_in, name=self.actor.name, locked=True)
+        dialog.setModal(True)
+        dialog.accepted.connect(lambda: self._signed_in(dialog))
+        dialog.open()
+        return dialog
+
+    def _signed_in(self, dialog: SignInDialog) -> None:
+        if dialog.actor is not None and dialog.actor != self.actor:
+            self.session.change(dialog.actor)
+            self.user_label.setText(who(dialog.actor))
+            self.refresh_status()
+        dialog.deleteLater()
+
     # -- navigation ---------------------------------------------------------------------
 
     def _focus_search(self) -> None:
@@ -220,7 +256,7 @@ class MainWindow(QMainWindow):
         self.search.setFocus()
 
     def open_chart(self, patient_id: str) -> None:
-        page = ChartPage(self.worker, self.actor, patient_id, self.inst)
+        page = ChartPage(self.worker, self.session, patient_id, self.inst)
         page.visit_saved.connect(self.refresh_status)
         index = self.tabs.addTab(page, "แฟ้มผู้ป่วย")
         self.tabs.setCurrentIndex(index)
@@ -380,6 +416,27 @@ def load_training_demo(window: MainWindow, *, patients: int = TRAINING_PATIENTS,
     return dialog
 
 
+def _accounts(inst: Installation) -> tuple[SignIn | None, Actor, float]:
+    """(sign-in function, or None before accounts exist; the acting device; idle minutes)."""
+    store = inst.connect()
+    try:
+        has = AccountService(store).has_accounts()
+        minutes = float(store.get_setting("idle_lock_minutes", 10))
+    finally:
+        store.close()
+    if not has:
+        return None, DEVICE, minutes
+
+    def sign_in(name: str, password: str) -> Actor:
+        conn = inst.connect()
+        try:
+            return AccountService(conn).sign_in(name, password)
+        finally:
+            conn.close()
+
+    return sign_in, DEVICE, minutes
+
+
 def run(*, data_dir: Path, keys: KeyStore, passphrase: PassphraseSource | None,
         configure_logging: Callable[[Path], Any], argv: list[str],
         start_training_hub: Callable[[Installation, str], Any] | None = None) -> int:
@@ -408,8 +465,18 @@ def run(*, data_dir: Path, keys: KeyStore, passphrase: PassphraseSource | None,
             hub = start_training_hub(inst, hcode)
         except Exception:  # noqa: BLE001 - training goes on offline; the bug is logged
             log.exception("the training hub did not start")
-    window = MainWindow(worker, training=training, facility=facility, inst=inst)
+    sign_in, actor, idle_minutes = _accounts(inst)
+    if sign_in is not None:
+        first = SignInDialog(None, sign_in)
+        if first.exec() != QDialog.DialogCode.Accepted or first.actor is None:
+            inst.close()
+            return 0
+        actor = first.actor
+    window = MainWindow(worker, training=training, facility=facility, inst=inst, actor=actor, sign_in=sign_in)
     window.show()
+    idle = IdleLock(app, idle_minutes) if sign_in is not None else None
+    if idle is not None:
+        idle.idle.connect(window.lock_now)
     if needs_demo:
         load_training_demo(window)
     scheduler = scheduler_for(inst, on_state=window.relay.send)

@@ -26,6 +26,7 @@ from clinic_app.core.permissions import Actor
 from clinic_app.core.thai import BE_OFFSET, THAI_MONTHS_SHORT, cid_problem
 from clinic_app.services.patients import RIGHTS, PatientForm, PatientService
 from clinic_app.store.records import RecordStore
+from clinic_app.ui.session import Session
 from clinic_app.ui.tasks import DbWorker
 from clinic_app.ui.widgets import show_error
 
@@ -34,11 +35,15 @@ PREFIXES = ["นาย", "นาง", "นางสาว", "ด.ช.", "ด.ญ
 
 
 class RegisterPage(QWidget):
+    @property
+    def actor(self) -> Actor:
+        return self.session.actor
+
     patient_registered = Signal(str)  # the new patient's id
 
-    def __init__(self, worker: DbWorker, actor: Actor) -> None:
+    def __init__(self, worker: DbWorker, session: Session) -> None:
         super().__init__()
-        self.worker, self.actor = worker, actor
+        self.worker, self.session = worker, session
         form = QFormLayout()
         self.cid = QLineEdit()
         self.cid.setPlaceholderText("เลข 13 หลัก (เว้นว่างได้ถ้าไม่มี)")

@@ -24,6 +24,7 @@ from clinic_app.core.permissions import Actor
 from clinic_app.services.sync import resolve_conflict
 from clinic_app.store.records import RecordStore
 from clinic_app.ui.chart import _fill, _table
+from clinic_app.ui.session import Session
 from clinic_app.ui.tasks import DbWorker
 from clinic_app.ui.widgets import show_error
 
@@ -34,11 +35,15 @@ def _short(value: Any) -> str:
 
 
 class SyncPage(QWidget):
+    @property
+    def actor(self) -> Actor:
+        return self.session.actor
+
     conflict_resolved = Signal()
 
-    def __init__(self, worker: DbWorker, actor: Actor) -> None:
+    def __init__(self, worker: DbWorker, session: Session) -> None:
         super().__init__()
-        self.worker, self.actor = worker, actor
+        self.worker, self.session = worker, session
         self.queue = _table(["สถานะ", "ประเภท", "เหตุผล"])
         self.queue.setObjectName("outboxTable")
         self.conflicts = QListWidget()

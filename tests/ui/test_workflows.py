@@ -149,3 +149,51 @@ def test_the_screens_command_renders_every_main_screen(tmp_path: Path, keystore:
     made = render_screens(tmp_path / "shots")
     assert [p.name for p in made] == ["find.png", "register.png", "chart.png", "visit.png", "consent.png", "sync.png"]
     assert all(p.stat().st_size > 15_000 for p in made)
+
+
+def test_idle_lock_keeps_unsaved_data_and_lets_another_person_sign_in(qtbot, qapp, unit: Installation) -> None:  # type: ignore[no-untyped-def]
+    from clinic_app.services.accounts import AccountService
+    from clinic_app.ui.session import IdleLock, SignInDialog
+
+    store = unit.connect()
+    accounts = AccountService(store)
+    accounts.add("somchai", "administrator", "admin-pass-2026")
+    admin = accounts.sign_in("somchai", "admin-pass-2026")
+    AccountService(store, actor=admin).add("dao", "clerk", "clerk-pass-99")
+    RecordService(store, actor="t").load_demo(1, seed=5)
+    queued = store.outbox_counts()
+    store.close()
+
+    def sign_in(name: str, password: str):  # type: ignore[no-untyped-def]
+        conn = unit.connect()
+        try:
+            return AccountService(conn).sign_in(name, password)
+        finally:
+            conn.close()
+
+    win = MainWindow(DbWorker(lambda: unit.connect()), training=False, facility="รพ.สต.", inst=unit, actor=admin,
+                     sign_in=sign_in)
+    qtbot.addWidget(win)
+    win.show()
+    win.register.given_th.setText("ยังไม่บันทึก")
+    lock = IdleLock(qapp, minutes=0.0005)  # 30 ms without a key press or click
+    lock.idle.connect(win.lock_now)
+    qtbot.waitUntil(lambda: win.findChild(SignInDialog, "signInDialog") is not None, timeout=5_000)
+    lock.stop()
+    dialog = win.findChild(SignInDialog, "signInDialog")
+    dialog.reject()  # Esc does not get past the lock
+    assert dialog.isVisible()
+    dialog.name.setText("dao")
+    dialog.password.setText("wrong-password-1")
+    dialog._on_buttons_accepted()
+    assert "Wrong user name or password" in dialog.error.text() and dialog.isVisible()
+    dialog.password.setText("clerk-pass-99")
+    dialog._on_buttons_accepted()
+    qtbot.waitUntil(lambda: win.actor.name == "dao", timeout=5_000)
+    assert "dao" in win.user_label.text() and win.register.given_th.text() == "ยังไม่บันทึก"
+    assert not win.consent.emergency.isEnabled()  # a clerk may not break the glass
+    _idle(qtbot, win)
+    store = unit.connect()
+    assert store.outbox_counts() == queued  # switching user discards nothing
+    assert [r[3] for r in store.audit_rows()][-2:] == ["login-failed", "login"]
+    store.close()

@@ -1,0 +1,103 @@
+"""Who is at the keyboard: the signed-in person (or the device before accounts exist),
+the sign-in dialog, and the idle lock.
+
+The idle lock covers the window after `idle_lock_minutes` (setting, default 10) without a
+key press or a click; unlocking needs the same person's password, or another person may
+sign in instead (switching user). Nothing is closed or discarded: unsaved form data stays
+in the widgets behind the lock, and queued changes stay queued.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QWidget
+
+from clinic_app.core.errors import KnownError
+from clinic_app.core.permissions import ROLE_TH, Actor
+
+SignIn = Callable[[str, str], Actor]  # raises KnownError on a wrong password or lock-out
+
+
+class Session(QObject):
+    actor_changed = Signal(object)
+
+    def __init__(self, actor: Actor) -> None:
+        super().__init__()
+        self.actor = actor
+
+    def change(self, actor: Actor) -> None:
+        self.actor = actor
+        self.actor_changed.emit([actor])
+
+
+class SignInDialog(QDialog):
+    """Name and password; the error says what to do (wrong password, wait, ...)."""
+
+    def __init__(self, parent: QWidget | None, sign_in: SignIn, *, name: str = "", locked: bool = False) -> None:
+        super().__init__(parent)
+        self.setObjectName("signInDialog")
+        self.setWindowTitle("ล็อกหน้าจอ / Locked" if locked else "เข้าสู่ระบบ / Sign in")
+        self._sign_in = sign_in
+        self.actor: Actor | None = None
+        form = QFormLayout(self)
+        if locked:
+            form.addRow(QLabel("หน้าจอถูกล็อกเพราะไม่มีการใช้งาน ข้อมูลที่กรอกค้างไว้ยังอยู่\n"
+                               "Locked after inactivity; unsaved entries are kept."))
+        self.name = QLineEdit(name)
+        self.name.setAccessibleName("ชื่อผู้ใช้ / User name")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setAccessibleName("รหัสผ่าน / Password")
+        self.error = QLabel()
+        self.error.setObjectName("signInError")
+        self.error.setStyleSheet("color:#b00020;")
+        self.error.setWordWrap(True)
+        form.addRow("ชื่อผู้ใช้", self.name)
+        form.addRow("รหัสผ่าน", self.password)
+        form.addRow(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
+        buttons.accepted.connect(self._on_buttons_accepted)
+        form.addRow(buttons)
+        (self.password if name else self.name).setFocus()
+
+    def _on_buttons_accepted(self) -> None:
+        try:
+            self.actor = self._sign_in(self.name.text().strip(), self.password.text())
+        except KnownError as exc:
+            self.error.setText(f"{exc.thai}\n{exc.english}")
+            self.password.clear()
+            return
+        self.accept()
+
+    def reject(self) -> None:  # Esc must not get past a lock
+        self.error.setText("โปรดเข้าสู่ระบบ / Please sign in")
+
+
+def who(actor: Actor) -> str:
+    return f"{actor.name} ({ROLE_TH.get(actor.role, actor.role)})"
+
+
+class IdleLock(QObject):
+    """Watches the application's input events; after the idle time, asks to lock."""
+
+    idle = Signal()
+
+    def __init__(self, app: QObject, minutes: float) -> None:
+        super().__init__()
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(max(1, int(minutes * 60_000)))
+        self.timer.timeout.connect(self.idle.emit)
+        app.installEventFilter(self)
+        self.timer.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel):
+            self.timer.start()
+        return False
+
+    def stop(self) -> None:
+        self.timer.stop()
+
