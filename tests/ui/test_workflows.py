@@ -108,8 +108,9 @@ def test_sync_status_changes_and_sync_now(qtbot, window: MainWindow, unit: Insta
     try:
         qtbot.waitUntil(lambda: "Online" in window.online_label.text(), timeout=20_000)
         window.sync_button.click()
-        qtbot.waitUntil(lambda: "รอส่ง 0 รายการ" in window.status_label.text(), timeout=30_000)
-        assert "ยังไม่เคย" not in window.status_label.text()
+        qtbot.waitUntil(lambda: "รอส่ง 0 รายการ" in window.status_label.text()
+                        and "ยังไม่เคย" not in window.status_label.text(), timeout=30_000)
+        assert "ผู้ป่วย 2 ราย" in window.status_label.text()
         hub.stop()
         qtbot.waitUntil(lambda: "Offline" in window.online_label.text(), timeout=20_000)
     finally:
