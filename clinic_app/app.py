@@ -32,6 +32,9 @@ def configure_logging(log_dir: Path | None, *, level: int = logging.INFO) -> Pat
     folder; returns the file's path (None when nothing can be written)."""
     # A full or read-only disk must not print logging's own tracebacks at the user.
     logging.raiseExceptions = False
+    # httpx logs every request URL at INFO, and a search URL can hold a citizen ID.
+    for noisy in ("httpx", "httpcore", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     root = logging.getLogger()
     root.setLevel(level)
     for handler in list(root.handlers):

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 _THAI = re.compile(r"[\u0E00-\u0E7F]+(?:[\s.]*[\u0E00-\u0E7F]+)*")
-_DIGITS = re.compile(r"(?<![\w.])\d(?:[\s\-]?\d){6,}(?![\w.])")
+# Seven digits or more, also inside URLs and ids (a citizen ID after "%7C", a phone in a query).
+_DIGITS = re.compile(r"(?<![\d.])\d(?:[\s\-]?\d){6,}(?![\d.])")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 
 
