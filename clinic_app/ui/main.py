@@ -109,7 +109,7 @@ class FindPage(QWidget):
         self.results.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.results.verticalHeader().setVisible(False)
         header = self.results.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.results)
         self._ids: list[str] = []
@@ -137,10 +137,15 @@ class FindPage(QWidget):
             return  # an older query finished after a newer one started
         today = _dt.date.today()
         self._ids = [p["id"] for p in patients]
+        # One layout pass for the whole result set, not one per cell (it kept the window busy).
+        self.results.setUpdatesEnabled(False)
         self.results.setRowCount(len(patients))
         for row, patient in enumerate(patients):
             for col, text in enumerate(_patient_row(patient, self.systems, today)):
                 self.results.setItem(row, col, QTableWidgetItem(text))
+        for col in (0, 2, 3, 4):
+            self.results.resizeColumnToContents(col)
+        self.results.setUpdatesEnabled(True)
 
     def _on_search_return_pressed(self) -> None:
         if self._ids:
