@@ -205,12 +205,16 @@ class RecordStore:
                 yield json.loads(text)
             last = rows[-1][0]
 
-    def counts_by_type(self, *, owner: str | None = None) -> dict[str, int]:
-        if owner is None:
-            rows = self._rows("SELECT type, count(*) FROM resources WHERE deleted = 0 GROUP BY type ORDER BY type")
-        else:
-            rows = self._rows("SELECT type, count(*) FROM resources WHERE deleted = 0 AND owner = ?"
-                              " GROUP BY type ORDER BY type", (owner,))
+    def counts_by_type(self, *, owner: str | None = None, synced_only: bool = False) -> dict[str, int]:
+        """Live resources per type (of one owner; only those the hub has acknowledged)."""
+        where, params = ["deleted = 0"], []
+        if owner is not None:
+            where.append("owner = ?")
+            params.append(owner)
+        if synced_only:
+            where.append("version_id IS NOT NULL")
+        rows = self._rows(f"SELECT type, count(*) FROM resources WHERE {' AND '.join(where)}"
+                          " GROUP BY type ORDER BY type", params)
         return {t: n for t, n in rows}
 
     # -- sync bookkeeping ----------------------------------------------------------------
@@ -335,9 +339,12 @@ class RecordStore:
         return existed is not None
 
     def own_ids(self, resource_type: str, owner: str) -> list[str]:
-        """Ids of this facility's live records of a type with no change waiting to be sent."""
+        """Ids of this facility's live records of a type that the hub has had (a server
+        version) and that wait for nothing. Records the hub never acknowledged are never
+        listed: a count check may drop what the hub deleted, never unsent local work."""
         rows = self._rows(
             "SELECT r.id FROM resources r WHERE r.type = ? AND r.owner = ? AND r.deleted = 0"
+            " AND r.version_id IS NOT NULL"
             " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.type = r.type AND o.id = r.id)",
             (resource_type, owner))
         return [r[0] for r in rows]

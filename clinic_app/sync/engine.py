@@ -147,7 +147,7 @@ class SyncEngine:
 
         busy = {e.type for e in self.store.outbox_entries(states=("pending", "sending", "failed", "conflict"),
                                                             limit=100_000)}
-        local = self.store.counts_by_type(owner=self.hcode)
+        local = self.store.counts_by_type(owner=self.hcode, synced_only=True)
         mismatches = []
         for rtype in OWN_TYPES:
             if rtype in busy:

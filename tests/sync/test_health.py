@@ -68,3 +68,16 @@ def test_progress_is_reported_and_a_cancel_stops_between_bundles(hub: RunningHub
     assert pushes[0] == ("push", 20, total)
     assert 0 < svc.store.outbox_counts()["pending"] < total  # stopped part-way, the rest still queued
     assert sync(a).pending == 0
+
+
+def test_the_count_check_never_drops_local_work_the_hub_never_had(hub: RunningHub, desktop: Factory) -> None:
+    a = desktop(hub, "a")
+    svc = service(a)
+    svc.load_demo(2, seed=33)
+    sync(a)
+    svc.load_demo(1, seed=34)
+    unsent = svc.store.search_patients("0", limit=100)
+    svc.store.conn.execute("DELETE FROM outbox")  # local records with no outbox entry, never on the hub
+    report = sync(a)
+    assert report.mismatches == []  # only what the hub acknowledged is compared
+    assert len(svc.store.search_patients("0", limit=100)) == len(unsent)  # nothing of it was dropped
