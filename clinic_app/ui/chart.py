@@ -55,16 +55,21 @@ def _table(headers: list[str]) -> QTableWidget:
     table.setHorizontalHeaderLabels(headers)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     table.horizontalHeader().setStretchLastSection(True)
     return table
 
 
 def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+    """Fill in one layout pass (a resize-to-contents header re-measures on every cell)."""
+    table.setUpdatesEnabled(False)
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             table.setItem(r, c, QTableWidgetItem(text))
+    for c in range(table.columnCount() - 1):
+        table.resizeColumnToContents(c)
+    table.setUpdatesEnabled(True)
 
 
 class ChartPage(QWidget):
