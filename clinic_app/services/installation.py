@@ -11,6 +11,7 @@ damaged file), and finishes a key rotation that a crash interrupted.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import logging
 import os
 import uuid
@@ -313,11 +314,56 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("clinic-app", appauthor=False))
 
 
+def _pointer_file() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("clinic-app", appauthor=False)) / "current-folder.json"
+
+
+def remember_data_dir(path: Path) -> None:
+    """The folder the app opens next time it starts with no --data-dir (set by the setup window)."""
+    pointer = _pointer_file()
+    pointer.parent.mkdir(parents=True, exist_ok=True)
+    pointer.write_text(json.dumps({"data_dir": str(path)}), encoding="utf-8")
+
+
 def resolve_data_dir(arg: str | None) -> Path:
-    """--data-dir, else CLINIC_APP_DATA_DIR, else the per-user data folder of the OS."""
+    """--data-dir, else CLINIC_APP_DATA_DIR, else the folder the setup window chose, else the
+    per-user data folder of the OS (where training mode lives)."""
     if arg:
         return Path(arg).expanduser()
     env = os.environ.get("CLINIC_APP_DATA_DIR")
     if env:
         return Path(env).expanduser()
+    try:
+        chosen = json.loads(_pointer_file().read_text(encoding="utf-8")).get("data_dir")
+    except (OSError, ValueError, AttributeError):
+        chosen = None
+    if chosen and DataFolder(Path(chosen)).exists():
+        return Path(chosen)
     return default_data_dir()
+
+
+@dataclass
+class NewUnit:
+    inst: Installation
+    recovery_key: str
+    enrolment: dict[str, Any]
+
+
+def setup_unit(path: Path, *, hcode: str, name: str, hub_url: str, admin: str, password: str, keys: KeyStore,
+               passphrase: PassphraseSource | None = None) -> NewUnit:
+    """A real unit from the setup window: the folder, its key, the first administrator;
+    returns what must be shown once (recovery key) and given to the hub (enrolment)."""
+    from clinic_app.security.device import enrolment
+    from clinic_app.services.accounts import AccountService
+    from clinic_app.security.passwords import check_policy
+
+    check_policy(password)
+    inst = initialise(path, hcode=hcode, name=name, hub_url=hub_url, auth=True, keys=keys, passphrase=passphrase)
+    store = inst.connect()
+    try:
+        AccountService(store).add(admin, "administrator", password)
+    finally:
+        store.close()
+    return NewUnit(inst, inst.recovery_key or "", enrolment(inst.device(), hcode))

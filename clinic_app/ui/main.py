@@ -60,6 +60,7 @@ from clinic_app.ui.consent import ConsentPage
 from clinic_app.ui.register import RegisterPage
 from clinic_app.ui.sync_page import SyncPage
 from clinic_app.ui.session import IdleLock, Session, SignIn, SignInDialog, who
+from clinic_app.ui.setup import SetupDialog, SetupDoneDialog
 from clinic_app.ui.tasks import DbWorker
 from clinic_app.ui.widgets import Relay, show_error
 
@@ -221,6 +222,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.lock_button)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self._focus_search)
         QShortcut(QKeySequence("F5"), self, activated=self._on_sync_button_clicked)
+        menu = self.menuBar().addMenu("ไฟล์ / File")
+        self.setup_action = menu.addAction("ตั้งค่าหน่วยบริการจริง… / Set up a real unit…")
+        self.setup_action.triggered.connect(self.open_setup)
+        self.keys: KeyStore | None = None
         self.relay = Relay(self)
         self.relay.arrived.connect(self._on_relay_arrived)
         self.scheduler: Any = None
@@ -244,6 +249,13 @@ class MainWindow(QMainWindow):
         dialog = SignInDialog(self, self.sign_in, name=self.actor.name, locked=True)
         dialog.setModal(True)
         dialog.accepted.connect(lambda: self._signed_in(dialog))
+        dialog.open()
+        return dialog
+
+    def open_setup(self) -> SetupDialog:
+        dialog = SetupDialog(self, self.keys or KeyStore())
+        dialog.accepted.connect(lambda: SetupDoneDialog(self, dialog.result_unit).open()
+                                if dialog.result_unit else None)
         dialog.open()
         return dialog
 
@@ -478,6 +490,7 @@ def run(*, data_dir: Path, keys: KeyStore, passphrase: PassphraseSource | None,
             return 0
         actor = first.actor
     window = MainWindow(worker, training=training, facility=facility, inst=inst, actor=actor, sign_in=sign_in)
+    window.keys = keys
     window.show()
     idle = IdleLock(app, idle_minutes) if sign_in is not None else None
     if idle is not None:

@@ -198,3 +198,40 @@ def test_idle_lock_keeps_unsaved_data_and_lets_another_person_sign_in(qtbot, qap
     assert store.outbox_counts() == queued  # switching user discards nothing
     assert [r[3] for r in store.audit_rows()][-2:] == ["login-failed", "login"]
     store.close()
+
+
+def test_setting_up_a_real_unit_from_the_menu(qtbot, window: MainWindow, keystore: KeyStore, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from clinic_app.services.accounts import AccountService
+    from clinic_app.services.installation import open_installation, resolve_data_dir
+    from clinic_app.ui.setup import SetupDoneDialog
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("CLINIC_APP_DATA_DIR", raising=False)
+    window.keys = keystore
+    dialog = window.open_setup()
+    dialog.hcode.setText("1066")
+    dialog._on_buttons_accepted()
+    assert "5 digits" in dialog.error.text() and dialog.isVisible()
+    dialog.hcode.setText("10669")
+    dialog.name.setText("รพ.สต.บ้านจริง")
+    dialog.hub.setText("https://hub.example.org/fhir")
+    dialog.admin.setText("somchai")
+    dialog.password.setText("admin-pass-2026")
+    dialog.repeat.setText("admin-pass-2026")
+    dialog.folder.setText(str(tmp_path / "real-unit"))
+    dialog._on_buttons_accepted()
+    qtbot.waitUntil(lambda: window.findChild(SetupDoneDialog, "setupDone") is not None, timeout=10_000)
+    done = window.findChild(SetupDoneDialog, "setupDone")
+    from PySide6.QtWidgets import QLabel
+
+    key = done.findChild(QLabel, "recoveryKey").text()
+    assert key.count("-") == 5
+    assert resolve_data_dir(None) == tmp_path / "real-unit"  # the next start opens the new unit
+    unit = open_installation(tmp_path / "real-unit", keys=keystore)
+    store = unit.connect()
+    assert store.get_setting("hcode") == "10669" and store.get_setting("hub_url") == "https://hub.example.org/fhir"
+    assert AccountService(store).sign_in("somchai", "admin-pass-2026").role == "administrator"
+    store.close()
+    unit.forget_secrets()
+    unit.close()
