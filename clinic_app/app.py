@@ -135,6 +135,7 @@ def run_gui(data_dir: Path, passphrase: PassphraseSource | None) -> int:
 def render_screens(out: Path) -> list[Path]:
     """`clinic-app screens DIR`: the main screens rendered offscreen to PNG."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from clinic_app.core.fhir import patient_cid
     from clinic_app.hub.search import parse
     from clinic_app.hub.seed import HOSPITAL
     from clinic_app.ui.screens import render
@@ -143,7 +144,7 @@ def render_screens(out: Path) -> list[Path]:
         store = hub.running.engine.store
         if what == "cid":
             found, _ = store.search("Patient", parse("Patient", [("_tag", f"https://terms.sil-th.org/id/th-moph-hcode|{HOSPITAL}")]))
-            return next(i["value"] for i in found[0].resource["identifier"] if i["system"].endswith("th-cid"))
+            return patient_cid(found[0].resource) or ""
         for consent in store.search("Consent", parse("Consent", [("status", "proposed")]))[0]:
             hub.running.hub.admin.decide_consent(consent.id, "approve")
         return ""

@@ -17,7 +17,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
 from clinic_app.core.errors import Problem
-from clinic_app.core.identifiers import HCODE_SYSTEM, IdentifierSystems, is_local_system
+from clinic_app.core.identifiers import CID_SYSTEM_ALIASES, HCODE_SYSTEM, IdentifierSystems, is_local_system
 
 Resource = dict[str, Any]
 
@@ -91,6 +91,25 @@ def owner_of(resource: Resource) -> str | None:
         if tag.get("system") == HCODE_SYSTEM and tag.get("code"):
             return str(tag["code"])
     return None
+
+
+def patient_cid(patient: Resource | None) -> str | None:
+    """A Patient's citizen ID, under either spelling of the system."""
+    for ident in (patient or {}).get("identifier", []) or []:
+        if isinstance(ident, dict) and ident.get("system") in CID_SYSTEM_ALIASES and ident.get("value"):
+            return str(ident["value"])
+    return None
+
+
+def consent_cid(consent: Resource) -> str | None:
+    """The citizen ID a Consent names its patient by (`patient.identifier`)."""
+    ident = (consent.get("patient") or {}).get("identifier") or {}
+    return str(ident["value"]) if ident.get("system") in CID_SYSTEM_ALIASES and ident.get("value") else None
+
+
+def next_link(bundle: Resource) -> str | None:
+    """A Bundle's `next` page URL, if it has one."""
+    return next((link["url"] for link in bundle.get("link", []) or [] if link.get("relation") == "next"), None)
 
 
 def stamp_owner(resource: Resource, hcode: str) -> Resource:

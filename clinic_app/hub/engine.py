@@ -25,7 +25,7 @@ from clinic_app.core.audit import is_break_glass
 from clinic_app.core.fhir import is_resource_type, is_valid_id, rewrite_references, validate_resource
 from clinic_app.hub.auth import ANONYMOUS, Caller
 from clinic_app.hub.errors import HubError, bad_request, operation_outcome
-from clinic_app.hub.rules import Policy
+from clinic_app.hub.rules import Policy, consent_needed
 from clinic_app.hub.search import SEARCH_PARAMS, Criteria, parse, to_instant
 from clinic_app.hub.storage import HubStore, Stored
 
@@ -212,7 +212,7 @@ class Engine:
                 crit.count, total = 1000, 0
                 while True:
                     page, cursor = self.store.search(rtype, crit)
-                    total += len(self.policy.filter(caller, page, targeted=False)[0])
+                    total += len(self.policy.filter(caller, page)[0])
                     if cursor is None:
                         break
                     crit.cursor = cursor
@@ -220,11 +220,11 @@ class Engine:
             return Reply(200, {"resourceType": "Bundle", "type": "searchset", "total": self.store.count(rtype, crit)})
         page, cursor = self.store.search(rtype, crit)
         targeted = any(c.param in self.TARGETING for c in crit.conditions)
-        kept, accesses = self.policy.filter(caller, page, targeted=False)
-        if targeted and len(kept) < len(page) and not kept:
-            self.policy.filter(caller, page, targeted=True)  # raises: consent needed
+        kept, accesses = self.policy.filter(caller, page)
+        if targeted and page and not kept:  # asked for one patient's records and may see none
+            raise consent_needed(f"{len(page)} record(s) of this search")
         self._audit(caller, accesses, f"search {rtype}")
-        bundle = self._searchset(rtype, params, base, kept, cursor, crit)
+        bundle = self._searchset(rtype, params, base, kept, cursor)
         if len(kept) < len(page):
             bundle["entry"].append({"resource": operation_outcome(
                 f"{len(page) - len(kept)} record(s) of other facilities withheld: consent needed",
@@ -232,7 +232,7 @@ class Engine:
         return Reply(200, bundle)
 
     def _searchset(self, rtype: str, params: list[tuple[str, str]], base: str, page: list[Stored],
-                   cursor: tuple[str, str] | None, crit: Criteria) -> dict[str, Any]:
+                   cursor: tuple[str, str] | None) -> dict[str, Any]:
         from urllib.parse import urlencode
 
         kept = [(k, v) for k, v in params if k != "_cursor"]
@@ -315,7 +315,7 @@ class Engine:
             crit.conditions.append(parse(rtype, [("patient", f"Patient/{rid}")]).conditions[0])
             while True:
                 page, cursor = self.store.search(rtype, crit)
-                page = self.policy.filter(caller, page, targeted=False)[0]
+                page = self.policy.filter(caller, page)[0]
                 entries += [{"fullUrl": f"{base}/{s.type}/{s.id}", "resource": s.resource} for s in page]
                 if cursor is None:
                     break

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from clinic_app.core.audit import access_event
-from clinic_app.core.identifiers import CID_SYSTEM_ALIASES, HCODE_SYSTEM
+from clinic_app.core.fhir import consent_cid, owner_of, patient_cid
+from clinic_app.core.identifiers import HCODE_SYSTEM
 from clinic_app.hub.auth import Caller
 from clinic_app.hub.errors import HubError
 from clinic_app.hub.search import Criteria, format_instant, normalise_reference
@@ -38,7 +39,6 @@ PUBLIC_TYPES = {"Organization"}
 PATIENT_FIELDS = ("subject", "patient", "for", "beneficiary")
 
 CONSENT_BY_FACILITY = {("proposed", "entered-in-error")}
-CONSENT_BY_PATIENT = {("proposed", "active"), ("proposed", "rejected"), ("active", "inactive")}
 TASK_TRANSITIONS = {
     "draft": {"requested", "cancelled"},
     "requested": {"received", "accepted", "rejected", "cancelled"},
@@ -47,13 +47,6 @@ TASK_TRANSITIONS = {
     "in-progress": {"completed", "failed", "on-hold", "cancelled"},
     "on-hold": {"in-progress", "cancelled", "failed"},
 }
-
-
-def owner_of(resource: dict[str, Any] | None) -> str | None:
-    for tag in ((resource or {}).get("meta") or {}).get("tag", []) or []:
-        if tag.get("system") == HCODE_SYSTEM and tag.get("code"):
-            return str(tag["code"])
-    return None
 
 
 def consent_needed(what: str) -> HubError:
@@ -84,19 +77,16 @@ class Policy:
 
     def patient_cid(self, resource: dict[str, Any]) -> str | None:
         if resource.get("resourceType") == "Patient":
-            return _cid_of(resource)
+            return patient_cid(resource)
         if resource.get("resourceType") == "Consent":
-            ident = (resource.get("patient") or {}).get("identifier") or {}
-            if ident.get("system") in CID_SYSTEM_ALIASES:
-                return ident.get("value")
+            return consent_cid(resource)
         for name in PATIENT_FIELDS:
             for ref in _refs(resource.get(name)):
                 if ref.startswith("Patient/"):
                     found = self.store.current("Patient", ref.split("/", 1)[1])
-                    return _cid_of(found.resource) if found and found.resource else None
-            ident = (resource.get(name) or {}).get("identifier") if isinstance(resource.get(name), dict) else None
-            if isinstance(ident, dict) and ident.get("system") in CID_SYSTEM_ALIASES:
-                return ident.get("value")
+                    return patient_cid(found.resource) if found else None
+            if isinstance(resource.get(name), dict):  # a reference by identifier
+                return consent_cid({"patient": resource[name]})
         return None
 
     # -- writes -------------------------------------------------------------------------------
@@ -137,7 +127,7 @@ class Policy:
             if after != "proposed":
                 raise HubError(403, "a facility creates a Consent as proposed; only the patient grants it",
                                code="forbidden", expression=["status"])
-            if not _cid_of_consent(new):
+            if not consent_cid(new):
                 raise HubError(422, "Consent.patient must name the patient by citizen ID (patient.identifier)",
                                code="required", expression=["patient"])
             return
@@ -191,7 +181,7 @@ class Policy:
         found, _ = self.store.search("Consent", crit)
         for consent in found:
             res = consent.resource or {}
-            if _cid_of_consent(res) != cid:
+            if consent_cid(res) != cid:
                 continue
             provision = res.get("provision") or {}
             purposes = {c.get("code") for c in provision.get("purpose", []) or []}
@@ -211,18 +201,14 @@ class Policy:
             raise consent_needed(f"{stored.type}/{stored.id}")
         return access
 
-    def filter(self, caller: Caller, found: Iterable[Stored], *, targeted: bool) -> tuple[list[Stored], list[Access]]:
-        """Readable results; a targeted search (by patient or id) that hits withheld records is a 403."""
-        kept, accesses, withheld = [], [], 0
+    def filter(self, caller: Caller, found: Iterable[Stored]) -> tuple[list[Stored], list[Access]]:
+        """The results this caller may read, with why."""
+        kept, accesses = [], []
         for stored in found:
             access = self.access(caller, stored)
-            if access is None:
-                withheld += 1
-                continue
-            kept.append(stored)
-            accesses.append(access)
-        if withheld and targeted:
-            raise consent_needed(f"{withheld} record(s) of this search")
+            if access is not None:
+                kept.append(stored)
+                accesses.append(access)
         return kept, accesses
 
     # -- audit ---------------------------------------------------------------------------------
@@ -248,18 +234,6 @@ def audit_event(caller: Caller, cid: str, *, purpose: str, action: str, outcome_
     return access_event(who=caller.client_id or "?", facility=caller.hcode, cid=cid, purpose=purpose,
                         action=action, outcome_text=outcome_text, break_glass=break_glass, reason=reason,
                         tag=HUB_TAG, source="Health Link sandbox hub")
-
-
-def _cid_of(patient: dict[str, Any] | None) -> str | None:
-    for ident in (patient or {}).get("identifier", []) or []:
-        if isinstance(ident, dict) and ident.get("system") in CID_SYSTEM_ALIASES and ident.get("value"):
-            return str(ident["value"])
-    return None
-
-
-def _cid_of_consent(consent: dict[str, Any]) -> str | None:
-    ident = (consent.get("patient") or {}).get("identifier") or {}
-    return str(ident["value"]) if ident.get("system") in CID_SYSTEM_ALIASES and ident.get("value") else None
 
 
 def _consent_actors(consent: dict[str, Any]) -> list[str]:

@@ -88,7 +88,6 @@ EXTRACTORS: dict[str, Any] = {
 TOKEN_PARAMS = {"_tag", "identifier", "code"}
 REFERENCE_PARAMS = {"patient", "subject", "owner", "actor"}
 SEARCH_PARAMS = sorted(EXTRACTORS) + ["_lastUpdated"]
-RESULT_PARAMS = {"_count", "_sort", "_summary", "_cursor", "_format", "_total"}
 
 
 def index_values(resource: dict[str, Any]) -> list[tuple[str, str | None, str]]:

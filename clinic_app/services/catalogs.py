@@ -38,11 +38,3 @@ def icd10_codes() -> tuple[Diagnosis, ...]:
     with resource_path("icd10_primary_care.csv").open(encoding="utf-8") as fh:
         return tuple(Diagnosis(r["code"], r["title_en"], r["title_th"]) for r in csv.DictReader(fh))
 
-
-def search_icd10(text: str, *, limit: int = 20) -> list[Diagnosis]:
-    """Codes whose code, English or Thai title contains the text (case-insensitive)."""
-    needle = text.strip().lower()
-    if not needle:
-        return []
-    return [d for d in icd10_codes()
-            if needle in d.code.lower() or needle in d.title_en.lower() or needle in d.title_th][:limit]

@@ -23,8 +23,8 @@ from typing import Any
 
 from clinic_app.core.audit import access_event, is_break_glass
 from clinic_app.core.errors import InvalidInputError, KnownError, Problem
-from clinic_app.core.fhir import Resource, owner_of
-from clinic_app.core.identifiers import CID_SYSTEM, CID_SYSTEM_ALIASES, HCODE_SYSTEM
+from clinic_app.core.fhir import Resource, consent_cid, owner_of
+from clinic_app.core.identifiers import CID_SYSTEM, HCODE_SYSTEM
 from clinic_app.core.permissions import Actor, require
 from clinic_app.core.thai import cid_problem, format_thai_date, normalise_cid
 from clinic_app.services.installation import Installation
@@ -51,11 +51,6 @@ STATE_LABELS = {
 
 def _today() -> _dt.date:
     return _dt.datetime.now(_dt.timezone.utc).date()
-
-
-def consent_cid(consent: Resource) -> str | None:
-    ident = (consent.get("patient") or {}).get("identifier") or {}
-    return str(ident["value"]) if ident.get("system") in CID_SYSTEM_ALIASES and ident.get("value") else None
 
 
 def _seal_all(keys: Any, grant_id: str, records: list[Resource]) -> list[tuple[str, str, str | None, bytes]]:

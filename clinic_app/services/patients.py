@@ -20,7 +20,7 @@ from typing import Any
 from clinic_app.core import epi
 from clinic_app.core.changes import ChangeSet
 from clinic_app.core.errors import InvalidInputError, Problem
-from clinic_app.core.fhir import Resource
+from clinic_app.core.fhir import Resource, patient_cid
 from clinic_app.core.identifiers import (
     CID_SYSTEM,
     DOPA_ADDRESS_SYSTEM,
@@ -44,8 +44,6 @@ RIGHTS_SYSTEM = "https://terms.sil-th.org/CodeSystem/cs-th-health-insurance"
 # (low, high) plausible ranges; outside them the form refuses the value.
 RANGES = {"systolic": (60, 260), "diastolic": (30, 160), "weight": (0.5, 250), "temperature": (34, 43),
           "pulse": (30, 220)}
-RANGE_TH = {"systolic": "ความดันตัวบน", "diastolic": "ความดันตัวล่าง", "weight": "น้ำหนัก",
-            "temperature": "อุณหภูมิ", "pulse": "ชีพจร"}
 
 
 @dataclass
@@ -311,7 +309,7 @@ class PatientService:
                                                         for f in foreign or []]
         name = (patient.get("name") or [{}])[0].get("text") or _name_key(patient)
         birth = _dt.date.fromisoformat(patient["birthDate"]) if patient.get("birthDate") else None
-        cid = next((i["value"] for i in patient.get("identifier", []) if i.get("system") == CID_SYSTEM), "")
+        cid = patient_cid(patient) or ""
         chart = Chart(patient, name, f"{age_in_years(birth, today)} ปี" if birth else "-",
                       mask_cid(cid) if cid else "-",
                       [a.get("code", {}).get("text") or "?" for a, _, _ in items if a["resourceType"] == "AllergyIntolerance"])

@@ -93,14 +93,16 @@ class RecordService:
     def _store(self, resources: list[tuple[int | None, str, Resource]], changes: ChangeSet) -> None:
         """Write inside the caller's transaction; refuse to overwrite another facility's record."""
         hcode = self.hcode
-        taken = [(i, p) for i, p, res in resources
-                 if self.store.owner(res["resourceType"], res["id"]) not in (None, hcode)]
+        states = [self.store.stored_state(res["resourceType"], res["id"]) for _, _, res in resources]
+        taken = [(i, p) for (i, p, _), state in zip(resources, states) if state and state[0] not in (None, hcode)]
         if taken:
             raise _invalid([Problem(i, f"{p}id", "a record with this id belongs to another facility")
                             for i, p in taken], "FHIR")
-        for _index, _prefix, res in resources:
+        written: set[tuple[str, str]] = set()
+        for (_index, _prefix, res), state in zip(resources, states):
             rtype, rid = res["resourceType"], res["id"]
-            op = "update" if self.store.exists(rtype, rid) else "create"
+            op = "update" if (state and state[1]) or (rtype, rid) in written else "create"
+            written.add((rtype, rid))
             if op == "update":
                 self.store.keep_base(rtype, rid)
             self.store.put(res)

@@ -189,8 +189,3 @@ def user_version(conn: Connection) -> int:
     with guard():
         return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
-
-def scalar(conn: Connection, sql: str, params: Any = ()) -> Any:
-    with guard():
-        row = conn.execute(sql, params).fetchone()
-    return None if row is None else row[0]

@@ -128,14 +128,11 @@ class RecordStore:
                           (resource_type, resource_id))
         return rows[0][0] if rows else None
 
-    def owner(self, resource_type: str, resource_id: str) -> str | None:
-        """The facility a stored resource belongs to (deleted ones included), or None."""
-        rows = self._rows("SELECT owner FROM resources WHERE type = ? AND id = ?", (resource_type, resource_id))
-        return rows[0][0] if rows else None
-
-    def exists(self, resource_type: str, resource_id: str) -> bool:
-        return bool(self._rows("SELECT 1 FROM resources WHERE type = ? AND id = ? AND deleted = 0",
-                               (resource_type, resource_id)))
+    def stored_state(self, resource_type: str, resource_id: str) -> tuple[str | None, bool] | None:
+        """(owner, live) of a stored resource (deleted ones included), or None when unknown."""
+        rows = self._rows("SELECT owner, deleted = 0 FROM resources WHERE type = ? AND id = ?",
+                          (resource_type, resource_id))
+        return (rows[0][0], bool(rows[0][1])) if rows else None
 
     def _patients_by_rids(self, sql: str, params: Any) -> list[Resource]:
         rows = self._rows(
@@ -295,18 +292,6 @@ class RecordStore:
             self.conn.execute("DELETE FROM resources WHERE rid = ?", (row[0],))
         self.conn.execute("DELETE FROM resource_base WHERE type = ? AND id = ?", (resource_type, resource_id))
 
-    def apply_pulled(self, resource: Resource, *, version_id: str) -> bool:
-        """Store a resource pulled from the hub unless a local change of it waits to be sent
-        (the push reconciles that one). Pulled resources never enter the outbox."""
-        self._in_tx()
-        if self.live_entry(resource["resourceType"], resource["id"]) is not None:
-            return False
-        current = self.version_of(resource["resourceType"], resource["id"])
-        if current == version_id:
-            return False
-        self.put(resource, version_id=version_id)
-        return True
-
     def apply_pulled_page(self, resource_type: str, resources: list[Resource]) -> int:
         """Store one pulled page of a type: two look-ups for the page, then only what is new
         and has no local change waiting. Returns how many were stored."""
@@ -424,9 +409,6 @@ class RecordStore:
             self.conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key)"
                               " DO UPDATE SET value = excluded.value", (key, _dumps(value)))
 
-    def settings(self) -> dict[str, Any]:
-        return {k: json.loads(v) for k, v in self._rows("SELECT key, value FROM settings ORDER BY key")}
-
     def get_checkpoint(self, scope: str) -> str | None:
         rows = self._rows("SELECT value FROM sync_checkpoints WHERE scope = ?", (scope,))
         return rows[0][0] if rows else None
@@ -438,9 +420,6 @@ class RecordStore:
                 "INSERT INTO sync_checkpoints (scope, value, updated_at) VALUES (?, ?, ?)"
                 " ON CONFLICT (scope) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
                 (scope, value, now_instant()))
-
-    def checkpoints(self) -> dict[str, str]:
-        return dict(self._rows("SELECT scope, value FROM sync_checkpoints"))
 
     # -- audit ----------------------------------------------------------------------
 

@@ -133,7 +133,7 @@ class HubClient:
     def _fetch_token(self) -> tuple[str, float]:
         assert self.identity is not None
         if self._token_url is None:
-            conf = self._send("GET", f"{self.base_url}/.well-known/smart-configuration", authed=False)
+            conf = self._send("GET", f"{self.base_url}/.well-known/smart-configuration")
             if conf.status_code != 200:
                 raise HubAuthError(f"no SMART configuration (HTTP {conf.status_code})")
             self._token_url = str(conf.json()["token_endpoint"])
@@ -148,7 +148,7 @@ class HubClient:
                                    headers={"kid": self.identity.kid})
             form = {"grant_type": "client_credentials", "scope": "system/*.read system/*.write",
                     "client_assertion_type": ASSERTION_TYPE, "client_assertion": assertion, **self.token_extra}
-            r = self._send("POST", self._token_url, authed=False, data=form)
+            r = self._send("POST", self._token_url, data=form)
             if r.status_code == 200:
                 body = r.json()
                 return str(body["access_token"]), float(body.get("expires_in", 300))
@@ -184,7 +184,7 @@ class HubClient:
                 raise HubAuthError("the hub refused the token twice")
             return response
 
-    def _send(self, method: str, url: str, *, authed: bool = True, **kwargs: Any) -> httpx.Response:
+    def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         last = "no answer"
         for attempt in range(self.retry.attempts):
             retry_after = None

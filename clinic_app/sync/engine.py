@@ -98,7 +98,8 @@ class SyncEngine:
         capability = self.client.capability()
         self._check_clock(report)
         bundle = min(self.bundle_size, capability.max_bundle_entries or self.bundle_size)
-        total = self.store.outbox_counts().get("pending", 0) + self.store.outbox_counts().get("sending", 0)
+        queued = self.store.outbox_counts()
+        total = queued.get("pending", 0) + queued.get("sending", 0)
         done = [0]
 
         def pushed(n: int) -> None:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
+from clinic_app.core.fhir import next_link, owner_of
 from clinic_app.core.identifiers import HCODE_SYSTEM
 from clinic_app.core.ports import SyncStore
 from clinic_app.sync.client import Capability, HubClient
@@ -36,7 +36,6 @@ class Scope:
 class PullStats:
     pulled: int = 0
     deleted: int = 0
-    pages: int = 0
     seen: dict[str, set[str]] = field(default_factory=dict)
 
 
@@ -49,13 +48,6 @@ def scopes_for(hcode: str, capability: Capability) -> list[Scope]:
             own.append(Scope(f"own:{rtype}", rtype, (), owner_filter=hcode))
     return own + [Scope("tasks-for-me", "Task", (("owner", f"Organization/{hcode}"),)),
                   Scope("directory", "Organization", ())]
-
-
-def _owner(resource: dict[str, Any]) -> str | None:
-    for tag in (resource.get("meta") or {}).get("tag", []) or []:
-        if tag.get("system") == HCODE_SYSTEM:
-            return str(tag.get("code"))
-    return None
 
 
 class Puller:
@@ -86,7 +78,7 @@ class Puller:
                          if (e.get("search") or {}).get("mode", "match") == "match" and e.get("resource")
                          and e["resource"].get("resourceType") == scope.resource_type]
             if scope.owner_filter:
-                resources = [r for r in resources if _owner(r) == scope.owner_filter]
+                resources = [r for r in resources if owner_of(r) == scope.owner_filter]
             with self.store.transaction():
                 self.stats.pulled += self.store.apply_pulled_page(scope.resource_type, resources)
                 if seen is not None:
@@ -95,9 +87,8 @@ class Puller:
                           if (r.get("meta") or {}).get("lastUpdated")]
                 if stamps:
                     self.store.set_checkpoint(key, max(stamps))
-            self.stats.pages += 1
             self._on_progress(len(resources))
-            url = next((link["url"] for link in page.get("link", []) or [] if link.get("relation") == "next"), None)
+            url = next_link(page)
             query = None
 
     def pull_deletes(self) -> None:
@@ -124,6 +115,5 @@ class Puller:
                           if (e.get("response") or {}).get("lastModified")]
                 if stamps:
                     self.store.set_checkpoint(key, max(stamps))
-            self.stats.pages += 1
-            url = next((link["url"] for link in page.get("link", []) or [] if link.get("relation") == "next"), None)
+            url = next_link(page)
             query = None

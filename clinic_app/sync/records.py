@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from clinic_app.core.errors import KnownError
-from clinic_app.core.identifiers import CID_SYSTEM, HCODE_SYSTEM
+from clinic_app.core.fhir import next_link, owner_of
+from clinic_app.core.identifiers import CID_SYSTEM
 from clinic_app.sync.client import Capability, HubClient
 from clinic_app.sync.errors import HubUnreachableError
 
@@ -30,13 +31,6 @@ class ConsentNeededError(KnownError):
         )
 
 
-def _owner(resource: dict[str, Any]) -> str | None:
-    for tag in (resource.get("meta") or {}).get("tag", []) or []:
-        if tag.get("system") == HCODE_SYSTEM:
-            return str(tag.get("code"))
-    return None
-
-
 def _get(client: HubClient, path: str, params: list[tuple[str, str]] | None = None) -> list[dict[str, Any]]:
     """Every resource of a search, following next links."""
     out: list[dict[str, Any]] = []
@@ -51,7 +45,7 @@ def _get(client: HubClient, path: str, params: list[tuple[str, str]] | None = No
         page = client.json(response)
         out += [e["resource"] for e in page.get("entry", []) or []
                 if e.get("resource") and e["resource"].get("resourceType") != "OperationOutcome"]
-        url = next((link["url"] for link in page.get("link", []) or [] if link.get("relation") == "next"), None)
+        url = next_link(page)
         query = None
     return out
 
@@ -61,7 +55,7 @@ def fetch_patient_records(client: HubClient, cid: str, *, own_hcode: str,
     """Other facilities' records about the patient with this citizen ID (own ones left out)."""
     capability = capability or client.capability()
     patients = [p for p in _get(client, "Patient", [("identifier", f"{CID_SYSTEM}|{cid}")])
-                if _owner(p) != own_hcode]
+                if owner_of(p) != own_hcode]
     records: dict[tuple[str, str], dict[str, Any]] = {}
     for patient in patients:
         if capability.everything:
@@ -71,6 +65,6 @@ def fetch_patient_records(client: HubClient, cid: str, *, own_hcode: str,
             for rtype in COMPARTMENT:
                 found += _get(client, rtype, [("patient", f"Patient/{patient['id']}")])
         for resource in found:
-            if _owner(resource) != own_hcode:
+            if owner_of(resource) != own_hcode:
                 records[(resource["resourceType"], resource["id"])] = resource
     return list(records.values())

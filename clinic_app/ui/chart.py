@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.core import epi
+from clinic_app.core.fhir import patient_cid
 from clinic_app.core.permissions import Actor, allowed
 from clinic_app.core.thai import format_thai_date
 from clinic_app.services.catalogs import icd10_codes
@@ -119,12 +120,11 @@ class ChartPage(QWidget):
 
         def work(store: RecordStore, _p: Any) -> Chart:
             foreign: list[dict[str, Any]] = []
-            patient = store.get("Patient", pid) or {}
-            cid = next((i["value"] for i in patient.get("identifier", []) if i["system"].endswith("th-cid")), None)
-            if cid and allowed(actor, "foreign.view") and ConsentService(store, inst, actor=actor).grants.grants(
-                    cid=cid, state="active"):
+            cid = patient_cid(store.get("Patient", pid))
+            consent = ConsentService(store, inst, actor=actor)
+            if cid and allowed(actor, "foreign.view") and consent.grants.grants(cid=cid, state="active"):
                 try:
-                    foreign = ConsentService(store, inst, actor=actor).show_records(cid)
+                    foreign = consent.show_records(cid)
                 except ConsentNeededError:
                     foreign = []
             return PatientService(store, actor=actor).chart(pid, foreign=foreign)

@@ -43,9 +43,9 @@ from PySide6.QtWidgets import (
 
 from clinic_app import __version__
 from clinic_app.core.errors import KnownError
-from clinic_app.core.fhir import Resource
+from clinic_app.core.fhir import Resource, patient_cid
 from clinic_app.core.permissions import DEVICE, Actor
-from clinic_app.core.identifiers import TRAINING_HCODE, IdentifierSystems
+from clinic_app.core.identifiers import TRAINING_HCODE, is_local_system
 from clinic_app.core.thai import age_in_years, format_thai_date, mask_cid
 from clinic_app.security.keys import KeyStore, PassphraseSource
 from clinic_app.services.installation import Installation, initialise, open_installation
@@ -71,11 +71,11 @@ THAI_FONTS = ["Noto Sans Thai", "Leelawadee UI", "Tahoma", "Loma", "Garuda", "Sa
 SEARCH_DELAY_MS = 150
 
 
-def _patient_row(patient: Resource, systems: IdentifierSystems, today: _dt.date) -> list[str]:
+def _patient_row(patient: Resource, today: _dt.date) -> list[str]:
     names = patient.get("name") or [{}]
     name = names[0].get("text") or " ".join([*names[0].get("given", []), names[0].get("family", "")])
-    cid = next((i["value"] for i in patient.get("identifier", []) if systems.is_cid(i.get("system"))), "")
-    hn = next((i["value"] for i in patient.get("identifier", []) if str(i.get("system", "")).endswith("/HN")), "")
+    cid = patient_cid(patient) or ""
+    hn = next((i["value"] for i in patient.get("identifier", []) if is_local_system(str(i.get("system", "")), "HN")), "")
     age = ""
     if patient.get("birthDate"):
         try:
@@ -96,7 +96,6 @@ class FindPage(QWidget):
     def __init__(self, worker: DbWorker) -> None:
         super().__init__()
         self.worker = worker
-        self.systems = IdentifierSystems()
         layout = QVBoxLayout(self)
         self.search = QLineEdit()
         self.search.setPlaceholderText("ค้นหา: เลขประจำตัวประชาชน, HN, ชื่อ-สกุล (ไทย/อังกฤษ), เบอร์โทร")
@@ -142,7 +141,7 @@ class FindPage(QWidget):
         self.results.setUpdatesEnabled(False)
         self.results.setRowCount(len(patients))
         for row, patient in enumerate(patients):
-            for col, text in enumerate(_patient_row(patient, self.systems, today)):
+            for col, text in enumerate(_patient_row(patient, today)):
                 self.results.setItem(row, col, QTableWidgetItem(text))
         for col in (0, 2, 3, 4):
             self.results.resizeColumnToContents(col)

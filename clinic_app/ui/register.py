@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from clinic_app.core.demo import PLACES
 from clinic_app.core.permissions import Actor
+from clinic_app.core.identifiers import is_local_system
 from clinic_app.core.thai import BE_OFFSET, THAI_MONTHS_SHORT, cid_problem
 from clinic_app.services.patients import RIGHTS, PatientForm, PatientService
 from clinic_app.store.records import RecordStore
@@ -158,7 +159,7 @@ class RegisterPage(QWidget):
             return
         self.duplicates.clear()
         self._confirmed = False
-        hn = next((i["value"] for i in value["identifier"] if i["system"].endswith("/HN")), "")
+        hn = next((i["value"] for i in value["identifier"] if is_local_system(i["system"], "HN")), "")
         self.message.setText(f"บันทึกแล้ว HN {hn} (รอส่งเมื่อออนไลน์) / Saved")
         self.patient_registered.emit(value["id"])
 
