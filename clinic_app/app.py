@@ -140,13 +140,14 @@ def render_screens(out: Path) -> list[Path]:
     from clinic_app.hub.seed import HOSPITAL
     from clinic_app.ui.screens import render
 
-    def approve(hub: TrainingHub, what: str) -> str:
-        store = hub.running.engine.store
-        if what == "cid":
-            found, _ = store.search("Patient", parse("Patient", [("_tag", f"https://terms.sil-th.org/id/th-moph-hcode|{HOSPITAL}")]))
-            return patient_cid(found[0].resource) or ""
-        for consent in store.search("Consent", parse("Consent", [("status", "proposed")]))[0]:
-            hub.running.hub.admin.decide_consent(consent.id, "approve")
-        return ""
+    def hospital_cid(hub: TrainingHub) -> str:
+        found, _ = hub.running.engine.store.search(
+            "Patient", parse("Patient", [("_tag", f"https://terms.sil-th.org/id/th-moph-hcode|{HOSPITAL}")]))
+        return patient_cid(found[0].resource) or ""
 
-    return render(out, keys=build_keystore(), start_hub=TrainingHub, approve=approve)
+    def approve_all(hub: TrainingHub) -> None:  # the patient taps "allow" in the phone app
+        for consent in hub.running.engine.store.search("Consent", parse("Consent", [("status", "proposed")]))[0]:
+            hub.running.hub.admin.decide_consent(consent.id, "approve")
+
+    return render(out, keys=build_keystore(), start_hub=TrainingHub, hospital_cid=hospital_cid,
+                  approve_all=approve_all)

@@ -161,11 +161,13 @@ class MainWindow(QMainWindow):
     holds "Sync now" with progress and cancel."""
 
     def __init__(self, worker: DbWorker, *, training: bool, facility: str, inst: Installation | None = None,
-                 actor: Actor = DEVICE, sign_in: SignIn | None = None) -> None:
+                 actor: Actor = DEVICE, sign_in: SignIn | None = None,
+                 sign_out: Callable[[Actor], None] | None = None) -> None:
         super().__init__()
         self.worker, self.inst = worker, inst
         self.session = Session(actor)
         self.sign_in = sign_in
+        self.sign_out = sign_out
         self.setWindowTitle(f"clinic-app {__version__} — {facility}")
         self.resize(1100, 720)
         central = QWidget()
@@ -260,6 +262,8 @@ class MainWindow(QMainWindow):
 
     def _signed_in(self, dialog: SignInDialog) -> None:
         if dialog.actor is not None and dialog.actor != self.actor:
+            if self.sign_out is not None:
+                self.sign_out(self.actor)
             self.session.change(dialog.actor)
             self.user_label.setText(who(dialog.actor))
             self.refresh_status()
@@ -370,6 +374,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
         if self.scheduler is not None:
             self.scheduler.stop()
+        if self.sign_out is not None:
+            self.sign_out(self.actor)
+            self.sign_out = None
         self.worker.shutdown()
         super().closeEvent(event)
 
@@ -432,8 +439,9 @@ def load_training_demo(window: MainWindow, *, patients: int = TRAINING_PATIENTS,
     return dialog
 
 
-def _accounts(inst: Installation) -> tuple[SignIn | None, Actor, float]:
-    """(sign-in function, or None before accounts exist; the acting device; idle minutes)."""
+def _accounts(inst: Installation) -> tuple[SignIn | None, Callable[[Actor], None] | None, Actor, float]:
+    """(sign-in and sign-out functions, or None before accounts exist; the acting device;
+    idle minutes)."""
     store = inst.connect()
     try:
         has = AccountService(store).has_accounts()
@@ -441,7 +449,7 @@ def _accounts(inst: Installation) -> tuple[SignIn | None, Actor, float]:
     finally:
         store.close()
     if not has:
-        return None, DEVICE, minutes
+        return None, None, DEVICE, minutes
 
     def sign_in(name: str, password: str) -> Actor:
         conn = inst.connect()
@@ -450,7 +458,14 @@ def _accounts(inst: Installation) -> tuple[SignIn | None, Actor, float]:
         finally:
             conn.close()
 
-    return sign_in, DEVICE, minutes
+    def sign_out(actor: Actor) -> None:
+        conn = inst.connect()
+        try:
+            AccountService(conn).sign_out(actor)
+        finally:
+            conn.close()
+
+    return sign_in, sign_out, DEVICE, minutes
 
 
 def run(*, data_dir: Path, keys: KeyStore, passphrase: PassphraseSource | None,
@@ -481,14 +496,15 @@ def run(*, data_dir: Path, keys: KeyStore, passphrase: PassphraseSource | None,
             hub = start_training_hub(inst, hcode)
         except Exception:  # noqa: BLE001 - training goes on offline; the bug is logged
             log.exception("the training hub did not start")
-    sign_in, actor, idle_minutes = _accounts(inst)
+    sign_in, sign_out, actor, idle_minutes = _accounts(inst)
     if sign_in is not None:
         first = SignInDialog(None, sign_in)
         if first.exec() != QDialog.DialogCode.Accepted or first.actor is None:
             inst.close()
             return 0
         actor = first.actor
-    window = MainWindow(worker, training=training, facility=facility, inst=inst, actor=actor, sign_in=sign_in)
+    window = MainWindow(worker, training=training, facility=facility, inst=inst, actor=actor, sign_in=sign_in,
+                        sign_out=sign_out)
     window.keys = keys
     window.show()
     idle = IdleLock(app, idle_minutes) if sign_in is not None else None

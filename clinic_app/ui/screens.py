@@ -39,7 +39,7 @@ def _grab(widget: QWidget, path: Path) -> Path:
 
 
 def render(out: Path, *, keys: KeyStore, start_hub: Callable[[Installation, str], Any],
-           approve: Callable[[Any, str], None]) -> list[Path]:
+           hospital_cid: Callable[[Any], str], approve_all: Callable[[Any], None]) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(["clinic-app"])
     apply_thai_font(app)
@@ -51,10 +51,10 @@ def render(out: Path, *, keys: KeyStore, start_hub: Callable[[Installation, str]
         store = inst.connect()
         RecordService(store, actor="demo").load_demo(40, seed=1)
         consent = ConsentService(store, inst, actor=NURSE)
-        cid = approve(hub, "cid")
+        cid = hospital_cid(hub)
         consent.request_consent(cid)
         sync_now(inst, verify_counts=False)
-        approve(hub, "approve")
+        approve_all(hub)
         sync_now(inst, verify_counts=False)
         consent.request_consent("1101700207030")  # a second request, still queued
         patient = store.search_patients("สม", limit=5)[0]

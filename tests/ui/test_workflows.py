@@ -172,8 +172,15 @@ def test_idle_lock_keeps_unsaved_data_and_lets_another_person_sign_in(qtbot, qap
         finally:
             conn.close()
 
+    def sign_out(actor):  # type: ignore[no-untyped-def]
+        conn = unit.connect()
+        try:
+            AccountService(conn).sign_out(actor)
+        finally:
+            conn.close()
+
     win = MainWindow(DbWorker(lambda: unit.connect()), training=False, facility="รพ.สต.", inst=unit, actor=admin,
-                     sign_in=sign_in)
+                     sign_in=sign_in, sign_out=sign_out)
     qtbot.addWidget(win)
     win.show()
     win.register.given_th.setText("ยังไม่บันทึก")
@@ -196,7 +203,8 @@ def test_idle_lock_keeps_unsaved_data_and_lets_another_person_sign_in(qtbot, qap
     _idle(qtbot, win)
     store = unit.connect()
     assert store.outbox_counts() == queued  # switching user discards nothing
-    assert [r[3] for r in store.audit_rows()][-2:] == ["login-failed", "login"]
+    audited = [(r[2], r[3]) for r in store.audit_rows()][-3:]
+    assert audited == [("dao", "login-failed"), ("dao", "login"), ("somchai", "logout")]
     store.close()
 
 
