@@ -352,7 +352,6 @@ def _run_accounts(args: argparse.Namespace, inst: Any) -> int:
 
 
 def _run_consent(args: argparse.Namespace, inst: Any) -> int:
-    from clinic_app.core.permissions import DEVICE
     from clinic_app.services.consent import ConsentService
     from clinic_app.services.sync import make_client
 

@@ -20,7 +20,6 @@ import hmac
 import logging
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import sqlcipher3
 

@@ -14,8 +14,6 @@ import argparse
 import json
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,6 +22,7 @@ import httpx
 
 from clinic_app.core import demo
 from clinic_app.core.identifiers import CID_SYSTEM
+from tests.hubprocess import start_hub_process
 
 FHIR = {"Content-Type": "application/fhir+json"}
 
@@ -47,10 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--queries", type=int, default=500)
     args = ap.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="hub-bench-"))
-    proc = subprocess.Popen([sys.executable, "-m", "clinic_app", "hub", "serve", "--port", "0", "--no-auth",
-                             "--data-dir", str(folder)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    assert proc.stdout is not None
-    base = proc.stdout.readline().strip()
+    proc, base = start_hub_process(folder)
     try:
         resources, patients = [], []
         for person in demo.generate(args.resources // 19 + 1, seed=3, hcode="12345"):

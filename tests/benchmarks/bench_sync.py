@@ -24,6 +24,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.hubprocess import start_hub_process
+
 HCODE = "99999"
 FHIR = {"Content-Type": "application/fhir+json"}
 ENV = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
@@ -109,11 +111,7 @@ def main(argv: list[str] | None = None) -> int:
 
     work = Path(tempfile.mkdtemp(prefix="sync-bench-"))
     (work / "passphrase").write_text("benchmark passphrase, not a secret\n")
-    hub = subprocess.Popen([sys.executable, "-m", "clinic_app", "hub", "serve", "--port", "0", "--no-auth",
-                            "--data-dir", str(work / "hub")], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                           text=True)
-    assert hub.stdout is not None
-    url = hub.stdout.readline().strip()
+    hub, url = start_hub_process(work / "hub")
     try:
         from clinic_app.core import demo
 

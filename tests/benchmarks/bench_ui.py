@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.hubprocess import start_hub_process
+
 ENV = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", "QT_QPA_PLATFORM": "offscreen"}
 
 BARE = """
@@ -152,11 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     subprocess.run([sys.executable, "-c", helper, str(folder), str(args.changes)], env=env, check=True)
     bare = min(_launch(BARE, env=env) for _ in range(3))
     cold = min(_launch(APP, str(folder), env=env) for _ in range(3))
-    hub = subprocess.Popen([sys.executable, "-m", "clinic_app", "hub", "serve", "--port", "0", "--no-auth",
-                            "--data-dir", str(work / "hub")], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                           text=True)
-    assert hub.stdout is not None
-    url = hub.stdout.readline().strip()
+    hub, url = start_hub_process(work / "hub")
     try:
         out = subprocess.run([sys.executable, "-m", "tests.benchmarks.bench_ui", "--phase", "stall", "--folder",
                               str(folder), "--url", url, "--queries", str(args.queries)],

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import httpx
-import pytest
 
 from clinic_app.core.identifiers import CID_SYSTEM, HCODE_SYSTEM
 from clinic_app.hub.seed import HOSPITAL, OTHER_UNIT, TRAINING_UNIT

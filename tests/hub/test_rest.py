@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 import uuid
 from pathlib import Path
@@ -77,7 +76,7 @@ def test_post_and_conditional_create_and_update(client: httpx.Client) -> None:
 def test_search_parameters_and_paging_while_others_write(client: httpx.Client) -> None:
     ids = []
     for i in range(25):
-        r = client.put(f"Patient/p{i:02d}", json=patient(status_free := "1234567890121"))
+        r = client.put(f"Patient/p{i:02d}", json=patient("1234567890121"))
         ids.append(r.json()["id"])
     obs = {"resourceType": "Observation", "status": "final", "code": {"text": "bp"},
            "subject": {"reference": "Patient/p03"}}

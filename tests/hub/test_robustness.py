@@ -7,8 +7,6 @@ import json
 import os
 import random
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -17,6 +15,7 @@ import httpx
 
 from clinic_app.hub.server import RunningHub
 from tests.hub.conftest import FHIR
+from tests.hubprocess import start_hub_process
 
 CLIENTS, WRITES = 10, 500
 
@@ -49,20 +48,11 @@ def test_concurrent_clients_lose_nothing(hub: RunningHub) -> None:
         assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)  # a strictly increasing clock
 
 
-def _start_hub_process(folder: Path) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen([sys.executable, "-m", "clinic_app", "hub", "serve", "--port", "0", "--no-auth",
-                             "--data-dir", str(folder)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    url = proc.stdout.readline().strip()
-    assert url.startswith("http://127.0.0.1:"), proc.stderr.read() if proc.stderr else url
-    return proc, url
-
-
 def test_a_kill_during_a_transaction_leaves_all_or_nothing(tmp_path: Path) -> None:
     rng = random.Random(4)
     size = 400
     for trial in range(3):
-        proc, url = _start_hub_process(tmp_path / "hub")
+        proc, url = start_hub_process(tmp_path / "hub")
         bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [
             {"resource": {"resourceType": "Observation", "status": "final", "code": {"text": str(i)}},
              "request": {"method": "PUT", "url": f"Observation/t{trial}-{i}"}} for i in range(size)]}
@@ -80,7 +70,7 @@ def test_a_kill_during_a_transaction_leaves_all_or_nothing(tmp_path: Path) -> No
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         sender.join()
-        proc, url = _start_hub_process(tmp_path / "hub")
+        proc, url = start_hub_process(tmp_path / "hub")
         try:
             total = httpx.get(url + "/Observation", params={"_summary": "count"}).json()["total"]
         finally:

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 from clinic_app.hub.server import RunningHub
-from clinic_app.services.installation import configure_hub
 from clinic_app.sync.errors import HubUnreachableError
 from tests.sync.conftest import Factory, service, sync
 from tests.sync.faultproxy import FaultProxy

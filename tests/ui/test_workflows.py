@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from clinic_app.core.permissions import CLINICIAN, Actor
-from clinic_app.hub.server import RunningHub, start_in_thread
+from clinic_app.hub.server import start_in_thread
 from clinic_app.security.device import enrolment
 from clinic_app.security.keys import KeyStore
 from clinic_app.services.installation import Installation, configure_hub, initialise
