@@ -36,6 +36,17 @@ def _hub_consent(hub: RunningHub, cid: str) -> str:
     return next(s.id for s in found if s.resource["patient"]["identifier"]["value"] == cid)
 
 
+def _asked(hub: RunningHub, desktop: Factory):  # type: ignore[no-untyped-def]
+    """A unit that asked for a hospital patient's consent and synced the request."""
+    unit = desktop(hub, "unit")
+    store = unit.connect()
+    consent = ConsentService(store, unit, actor=NURSE)
+    cid = _hospital_cid(hub)
+    consent.request_consent(cid)
+    sync(unit)
+    return unit, store, consent, cid
+
+
 @pytest.fixture
 def seeded(hub: RunningHub) -> RunningHub:
     seed_demo(hub.engine, patients=3)
@@ -75,12 +86,7 @@ def test_offline_request_then_granted_fetched_shown_and_audited(seeded: RunningH
 
 def test_revoked_consent_removes_the_records_and_an_old_backup_cannot_read_them(
         seeded: RunningHub, desktop: Factory, tmp_path: Path) -> None:
-    unit = desktop(seeded, "unit")
-    store = unit.connect()
-    consent = ConsentService(store, unit, actor=NURSE)
-    cid = _hospital_cid(seeded)
-    consent.request_consent(cid)
-    sync(unit)
+    unit, store, consent, cid = _asked(seeded, desktop)
     hub_id = _hub_consent(seeded, cid)
     seeded.hub.admin.decide_consent(hub_id, "approve")
     sync(unit)
@@ -106,12 +112,7 @@ def test_revoked_consent_removes_the_records_and_an_old_backup_cannot_read_them(
 
 
 def test_rejected_and_expired_consents(seeded: RunningHub, desktop: Factory) -> None:
-    unit = desktop(seeded, "unit")
-    store = unit.connect()
-    consent = ConsentService(store, unit, actor=NURSE)
-    cid = _hospital_cid(seeded)
-    consent.request_consent(cid)
-    sync(unit)
+    unit, store, consent, cid = _asked(seeded, desktop)
     seeded.hub.admin.decide_consent(_hub_consent(seeded, cid), "reject")
     sync(unit)
     assert [c["state"] for c in consent.consents()] == ["rejected"]
