@@ -233,3 +233,12 @@ def test_hub_admin_commands(tmp_path: Path) -> None:
     r = cli("consent", "approve", "nope")
     assert r.returncode == 2
     assert json.loads(cli("break-glass").stdout) == []
+
+
+def test_a_count_of_own_records_is_the_same_by_the_index_or_record_by_record(secured_hub: RunningHub) -> None:
+    unit = Desktop(secured_hub, UNIT).client()
+    for i in range(3):
+        unit.put(f"Patient/own{i}", json={"resourceType": "Patient", "meta": tag(UNIT)})
+    own = unit.get("Patient", params={"_tag": f"{HCODE_SYSTEM}|{UNIT}", "_summary": "count"}).json()["total"]
+    everything = unit.get("Patient", params={"_summary": "count"}).json()["total"]  # filtered one by one
+    assert own == everything == 3  # the hospital's seeded patients are not counted for the unit
