@@ -22,9 +22,9 @@ from clinic_app.core.identifiers import (
     LOINC,
     OBSERVATION_CATEGORY,
     UCUM,
-    DOPA_ADDRESS_SYSTEM,
     local_system,
 )
+from clinic_app.core.places import home_address
 from clinic_app.core.thai import cid_check_digit
 
 MALE_GIVEN = [
@@ -46,15 +46,8 @@ FAMILY = [
     ("ชัยมงคล", "Chaimongkhon"), ("อินทร์แก้ว", "Inkaew"), ("นาคสวัสดิ์", "Naksawat"), ("ปัญญาดี", "Panyadee"),
     ("คำแสน", "Khamsaen"), ("บัวขาว", "Buakhao"), ("เพชรรัตน์", "Phetcharat"), ("สมบูรณ์", "Sombun"),
 ]
-# (province, district, subdistrict) DOPA codes with Thai names.
-PLACES = [
-    (("30", "นครราชสีมา"), ("3001", "เมืองนครราชสีมา"), ("300101", "ในเมือง")),
-    (("30", "นครราชสีมา"), ("3001", "เมืองนครราชสีมา"), ("300102", "โพธิ์กลาง")),
-    (("40", "ขอนแก่น"), ("4001", "เมืองขอนแก่น"), ("400101", "ในเมือง")),
-    (("50", "เชียงใหม่"), ("5001", "เมืองเชียงใหม่"), ("500101", "ศรีภูมิ")),
-    (("34", "อุบลราชธานี"), ("3401", "เมืองอุบลราชธานี"), ("340101", "ในเมือง")),
-    (("10", "กรุงเทพมหานคร"), ("1001", "พระนคร"), ("100101", "พระบรมมหาราชวัง")),
-]
+# DOPA subdistrict codes of a few provinces (names, district and province from core.places).
+PLACES = ["300101", "300102", "400101", "500101", "340101", "100101"]
 COMPLAINTS = [
     ("ไข้ ไอ เจ็บคอ 2 วัน", "J00", "Acute nasopharyngitis [common cold]"),
     ("ปวดศีรษะ ความดันสูง มาตามนัด", "I10", "Essential (primary) hypertension"),
@@ -120,7 +113,7 @@ def _patient_resources(rng: random.Random, n: int, cid: str, hcode: str,
         prefix = ("ด.ช.", "Master") if male else ("ด.ญ.", "Miss")
     else:
         prefix = ("นาย", "Mr.") if male else (("นาง", "Mrs.") if rng.random() < 0.6 else ("นางสาว", "Miss"))
-    (prov, prov_th), (dist, dist_th), (sub, sub_th) = rng.choice(PLACES)
+    place = rng.choice(PLACES)
     moo = rng.randint(1, 15)
     pid = _uuid(rng)
     patient: Resource = {
@@ -141,13 +134,7 @@ def _patient_resources(rng: random.Random, n: int, cid: str, hcode: str,
                      "use": "mobile"}],
         "gender": "male" if male else "female",
         "birthDate": birth.isoformat(),
-        "address": [{
-            "use": "home", "line": [f"{rng.randint(1, 250)} หมู่ {moo}"],
-            "city": dist_th, "district": sub_th, "state": prov_th, "country": "TH",
-            "extension": [{"url": "https://terms.sil-th.org/StructureDefinition/address-code",
-                           "valueCodeableConcept": {"coding": [
-                               {"system": DOPA_ADDRESS_SYSTEM, "code": f"{sub}{moo:02d}"}]}}],
-        }],
+        "address": [home_address(place, house=str(rng.randint(1, 250)), moo=str(moo))],
         "managingOrganization": {"reference": f"Organization/{hcode}"},
     }
     out = [patient]

@@ -78,3 +78,20 @@ def age_in_years(birth: _dt.date, on: _dt.date) -> int:
     if (on.month, on.day) < (birth.month, birth.day):
         years -= 1
     return years
+
+
+_LEADING_VOWELS = "เแโใไ"
+
+
+def thai_sort_key(text: str) -> str:
+    """Dictionary order for Thai words: a leading vowel (เ แ โ ใ ไ) is written before its
+    consonant but sorted after it, so "เมือง" files under ม, not after every consonant."""
+    chars = list(text)
+    i = 0
+    while i < len(chars) - 1:
+        if chars[i] in _LEADING_VOWELS:
+            chars[i], chars[i + 1] = chars[i + 1], chars[i]
+            i += 2
+        else:
+            i += 1
+    return "".join(chars)

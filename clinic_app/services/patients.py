@@ -23,7 +23,6 @@ from clinic_app.core.errors import InvalidInputError, Problem
 from clinic_app.core.fhir import Resource, patient_cid
 from clinic_app.core.identifiers import (
     CID_SYSTEM,
-    DOPA_ADDRESS_SYSTEM,
     EPI_VACCINE_SYSTEM,
     ICD10_TM,
     LOINC,
@@ -33,6 +32,7 @@ from clinic_app.core.identifiers import (
     local_system,
 )
 from clinic_app.core.permissions import Actor, require
+from clinic_app.core.places import home_address, is_subdistrict
 from clinic_app.core.thai import BE_OFFSET, cid_problem, mask_cid, normalise_cid, age_in_years
 from clinic_app.services.catalogs import icd10_codes
 from clinic_app.services.records import RecordService
@@ -62,7 +62,7 @@ class PatientForm:
     house: str = ""
     moo: str = ""
     subdistrict_code: str = ""
-    place_text: str = ""
+    postal_code: str = ""
     phone: str = ""
     right: str = "UCS"
 
@@ -90,8 +90,12 @@ def form_problems(form: PatientForm, *, today: _dt.date | None = None) -> list[P
         problems.append(Problem(None, "birth", "not a real date (day, month, Buddhist-era year)"))
     if form.phone and not form.phone.replace("-", "").replace(" ", "").isdigit():
         problems.append(Problem(None, "phone", "digits only"))
-    if form.subdistrict_code and not (form.subdistrict_code.isdigit() and len(form.subdistrict_code) == 6):
-        problems.append(Problem(None, "address", "the DOPA subdistrict code has 6 digits"))
+    if form.subdistrict_code and not is_subdistrict(form.subdistrict_code):
+        problems.append(Problem(None, "address", "choose the subdistrict from the list (no such DOPA code)"))
+    if form.moo.strip() and not (form.moo.strip().isdigit() and 0 < int(form.moo) < 100):
+        problems.append(Problem(None, "address", "the village number (หมู่) is a number from 1 to 99"))
+    if form.postal_code.strip() and not (form.postal_code.strip().isdigit() and len(form.postal_code.strip()) == 5):
+        problems.append(Problem(None, "address", "a postal code has 5 digits"))
     return problems
 
 
@@ -219,17 +223,9 @@ class PatientService:
                                             "valueCoding": {"system": RIGHTS_SYSTEM, "code": form.right}}]}
         if form.phone.strip():
             patient["telecom"] = [{"system": "phone", "value": form.phone.strip(), "use": "mobile"}]
-        if form.house or form.moo or form.subdistrict_code or form.place_text:
-            line = " ".join(part for part in (form.house.strip(), f"หมู่ {form.moo.strip()}" if form.moo.strip() else "")
-                            if part)
-            address: Resource = {"use": "home", "country": "TH", "line": [line] if line else None,
-                                 "text": form.place_text or None}
-            if form.subdistrict_code:
-                address["extension"] = [{"url": "https://terms.sil-th.org/StructureDefinition/address-code",
-                                         "valueCodeableConcept": {"coding": [
-                                             {"system": DOPA_ADDRESS_SYSTEM,
-                                              "code": form.subdistrict_code + (f"{int(form.moo):02d}" if form.moo.isdigit() else "")}]}}]
-            patient["address"] = [{k: v for k, v in address.items() if v}]
+        if form.house.strip() or form.moo.strip() or form.subdistrict_code:
+            patient["address"] = [home_address(form.subdistrict_code, house=form.house, moo=form.moo,
+                                               postal=form.postal_code)]
         return patient
 
     # -- visits ----------------------------------------------------------------------------------

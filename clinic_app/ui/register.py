@@ -7,9 +7,11 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QObject, QRegularExpression, Qt, Signal
+from PySide6.QtGui import QIntValidator, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
+    QCompleter,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -21,18 +23,123 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.core.demo import PLACES
+from clinic_app.core import places
 from clinic_app.core.permissions import Actor
 from clinic_app.core.identifiers import is_local_system
 from clinic_app.core.thai import BE_OFFSET, THAI_MONTHS_SHORT, cid_problem
 from clinic_app.services.patients import RIGHTS, PatientForm, PatientService
 from clinic_app.store.records import RecordStore
+from clinic_app.ui.i18n import english
 from clinic_app.ui.session import Session
 from clinic_app.ui.tasks import DbWorker
 from clinic_app.ui.widgets import show_error
 
 SEXES = [("female", "หญิง"), ("male", "ชาย"), ("other", "อื่น ๆ"), ("unknown", "ไม่ระบุ")]
 PREFIXES = ["นาย", "นาง", "นางสาว", "ด.ช.", "ด.ญ.", ""]
+
+
+class AreaBox(QComboBox):
+    """A province, district or subdistrict list you can type into: any part of the Thai or
+    English name narrows the list; the item's data is its DOPA code."""
+
+    def __init__(self, placeholder: str, accessible: str) -> None:
+        super().__init__()
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.setMinimumContentsLength(14)
+        self.setAccessibleName(accessible)
+        self.lineEdit().setPlaceholderText(placeholder)
+        completer = self.completer()
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.lineEdit().editingFinished.connect(self._on_editing_finished)
+
+    def _on_editing_finished(self) -> None:
+        """Enter, Tab or leaving the box: a typed part that names exactly one item picks it
+        (ราชสีมา is Nakhon Ratchasima); anything else stays as typed for the clerk to fix."""
+        text = self.currentText().strip().casefold()
+        if not text or self.findText(self.currentText()) >= 0:
+            return
+        hits = [i for i in range(self.count()) if text in self.itemText(i).casefold()]
+        if len(hits) == 1:
+            self.setCurrentIndex(hits[0])
+
+    def fill(self, areas: list[places.Area]) -> None:
+        self.blockSignals(True)
+        self.clear()
+        for area in areas:
+            first, second = (area.name_en, area.name_th) if english() else (area.name_th, area.name_en)
+            self.addItem(f"{first} ({second})", area.code)
+        self.setCurrentIndex(-1)
+        self.blockSignals(False)
+        self.currentIndexChanged.emit(-1)
+
+    def code(self) -> str:
+        """The chosen code; the typed text itself when it names no item (the service then
+        says to choose from the list); "" when empty."""
+        text = self.currentText().strip()
+        if not text:
+            return ""
+        index = self.findText(text)
+        return str(self.itemData(index)) if index >= 0 else text
+
+    def choose(self, code: str) -> None:
+        self.setCurrentIndex(self.findData(code))
+
+
+class AddressPicker(QObject):
+    """House number and หมู่ on one row; province, district, subdistrict and postal code on
+    the next. Choosing a province lists its districts, a district its subdistricts, and a
+    subdistrict fills the postal code (which the clerk may change)."""
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self.house, self.moo, self.postal = QLineEdit(), QLineEdit(), QLineEdit()
+        self.house.setAccessibleName(self.tr("บ้านเลขที่"))
+        self.moo.setAccessibleName(self.tr("หมู่ที่"))
+        self.moo.setValidator(QIntValidator(1, 99, self.moo))
+        self.moo.setMaximumWidth(60)
+        self.postal.setAccessibleName(self.tr("รหัสไปรษณีย์"))
+        self.postal.setPlaceholderText(self.tr("รหัสไปรษณีย์"))
+        self.postal.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,5}"), self.postal))
+        self.postal.setMaximumWidth(120)
+        self.province = AreaBox(self.tr("จังหวัด"), self.tr("จังหวัด"))
+        self.district = AreaBox(self.tr("อำเภอ/เขต"), self.tr("อำเภอ/เขต"))
+        self.subdistrict = AreaBox(self.tr("ตำบล/แขวง"), self.tr("ตำบล/แขวง"))
+        self.line_row, self.area_row = QHBoxLayout(), QHBoxLayout()
+        self.line_row.addWidget(QLabel(self.tr("บ้านเลขที่")))
+        self.line_row.addWidget(self.house)
+        self.line_row.addWidget(QLabel(self.tr("หมู่")))
+        self.line_row.addWidget(self.moo)
+        for box in (self.province, self.district, self.subdistrict):
+            self.area_row.addWidget(box, 1)
+        self.area_row.addWidget(self.postal)
+        self.province.currentIndexChanged.connect(self._on_province_changed)
+        self.district.currentIndexChanged.connect(self._on_district_changed)
+        self.subdistrict.currentIndexChanged.connect(self._on_subdistrict_changed)
+        self.province.fill(places.provinces())
+
+    def _on_province_changed(self, _index: int) -> None:
+        code = self.province.currentData()
+        self.district.fill(places.districts(code) if code else [])
+
+    def _on_district_changed(self, _index: int) -> None:
+        code = self.district.currentData()
+        self.subdistrict.fill(places.subdistricts(code) if code else [])
+
+    def _on_subdistrict_changed(self, _index: int) -> None:
+        code = self.subdistrict.currentData()
+        self.postal.setText(places.postal_code(code) if code else "")
+
+    def choose(self, subdistrict_code: str) -> None:
+        province, district, subdistrict = places.split_code(subdistrict_code)
+        self.province.choose(province)
+        self.district.choose(district)
+        self.subdistrict.choose(subdistrict)
+
+    def code(self) -> str:
+        return self.subdistrict.code()
 
 
 class RegisterPage(QWidget):
@@ -82,17 +189,9 @@ class RegisterPage(QWidget):
         for w in (self.day, self.month, self.year):
             birth.addWidget(w)
         form.addRow("วันเกิด (พ.ศ.)", birth)
-        self.house, self.moo = QLineEdit(), QLineEdit()
-        self.place = QComboBox()
-        for (prov, prov_th), (dist, dist_th), (sub, sub_th) in PLACES:
-            self.place.addItem(f"ต.{sub_th} อ.{dist_th} จ.{prov_th}", sub)
-        address = QHBoxLayout()
-        address.addWidget(QLabel("บ้านเลขที่"))
-        address.addWidget(self.house)
-        address.addWidget(QLabel("หมู่"))
-        address.addWidget(self.moo)
-        form.addRow("ที่อยู่", address)
-        form.addRow("ตำบล/อำเภอ/จังหวัด", self.place)
+        self.address = AddressPicker(self)
+        form.addRow("ที่อยู่", self.address.line_row)
+        form.addRow("จังหวัด/อำเภอ/ตำบล", self.address.area_row)
         self.phone = QLineEdit()
         form.addRow("โทรศัพท์", self.phone)
         self.right = QComboBox()
@@ -132,8 +231,9 @@ class RegisterPage(QWidget):
                            birth_day=self.day.value(), birth_month=self.month.currentIndex() + 1,
                            birth_year_be=self.year.value(), cid=self.cid.text(), passport=self.passport.text(),
                            prefix=self.prefix.currentText(), given_en=self.given_en.text(),
-                           family_en=self.family_en.text(), house=self.house.text(), moo=self.moo.text(),
-                           subdistrict_code=self.place.currentData() or "", place_text=self.place.currentText(),
+                           family_en=self.family_en.text(), house=self.address.house.text(),
+                           moo=self.address.moo.text(), subdistrict_code=self.address.code(),
+                           postal_code=self.address.postal.text(),
                            phone=self.phone.text(), right=self.right.currentData())
 
     def _on_save_clicked(self) -> None:

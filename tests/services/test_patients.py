@@ -33,8 +33,18 @@ def test_register_makes_a_valid_patient_with_hn_and_buddhist_era_birth(patients:
                                          birth_year_be=2560))["identifier"][0]["value"] == "0000002"
     # a place picked but no house number: still a valid address
     third = patients.register(PatientForm(given_th="ค", family_th="ง", sex="male", birth_day=1, birth_month=1,
-                                          birth_year_be=2560, subdistrict_code="300101", place_text="ต.ในเมือง"))
+                                          birth_year_be=2560, subdistrict_code="300101"))
     assert validate_resource(third) == [] and "line" not in third["address"][0]
+    address = third["address"][0]
+    assert (address["district"], address["city"], address["state"], address["postalCode"]) == (
+        "ในเมือง", "เมืองนครราชสีมา", "นครราชสีมา", "30000")
+    assert address["text"] == "ต.ในเมือง อ.เมืองนครราชสีมา จ.นครราชสีมา"
+    # the village number joins the DOPA code, as the 43 files write it
+    fourth = patients.register(PatientForm(given_th="จ", family_th="ฉ", sex="male", birth_day=1, birth_month=1,
+                                           birth_year_be=2560, subdistrict_code="100101", moo="3", house="9/1"))
+    coded = fourth["address"][0]
+    assert coded["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] == "10010103"
+    assert coded["line"] == ["9/1 หมู่ 3"] and coded["text"].startswith("แขวงพระบรมมหาราชวัง เขตพระนคร")
 
 
 def test_invalid_forms_say_what_is_wrong() -> None:
@@ -42,6 +52,10 @@ def test_invalid_forms_say_what_is_wrong() -> None:
                       cid="1101700207031", phone="08x")
     where = {p.path for p in form_problems(bad)}
     assert where == {"cid", "name", "sex", "birth", "phone"}
+    for address in ({"subdistrict_code": "309999"}, {"subdistrict_code": "ในเมือง"}, {"moo": "ห้า"},
+                    {"moo": "0"}, {"postal_code": "3000"}):
+        wrong = PatientForm(**{**FORM.__dict__, **address})
+        assert [p.path for p in form_problems(wrong)] == ["address"], address
 
 
 def test_duplicates_are_shown_before_saving(patients: PatientService) -> None:

@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from clinic_app.core.permissions import CLINICIAN, Actor
 from clinic_app.hub.server import start_in_thread
@@ -38,6 +40,13 @@ def window(qtbot, qapp, unit: Installation) -> MainWindow:  # type: ignore[no-un
     qtbot.addWidget(win)
     win.show()
     return win
+
+
+def type_text(widget: QWidget, text: str) -> None:
+    """Type like a keyboard does, Thai included (QTest's keyClicks knows only ASCII)."""
+    for char in text:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, char))
 
 
 def _idle(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
@@ -84,6 +93,46 @@ def test_register_then_record_a_visit_offline(qtbot, window: MainWindow) -> None
     assert chart.visits.item(0, 3).text() == "หวัด"
     _idle(qtbot, window)
     qtbot.waitUntil(lambda: "รอส่ง 5 รายการ" in window.status_label.text(), timeout=10_000)  # offline: patient + 4 visit records queued
+
+
+def test_address_pickers_narrow_by_typing_and_save_the_dopa_code(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    page, address = window.register, window.register.address
+    window.tabs.setCurrentWidget(page)
+    assert address.province.count() == 77 and address.district.count() == 0
+    # typing part of a name (Thai or English) that fits one item, then Enter, picks it
+    for box, typed in ((address.province, "ราชสีมา"), (address.district, "mueang nakhon")):
+        box.setFocus()
+        type_text(box.lineEdit(), typed)
+        qtbot.waitUntil(box.completer().popup().isVisible, timeout=5_000)
+        qtbot.keyClick(box.completer().popup(), Qt.Key.Key_Return)
+    # a part that fits several: arrow down through the list, Enter takes the highlighted one
+    address.subdistrict.setFocus()
+    type_text(address.subdistrict.lineEdit(), "โพธิ์")
+    popup = address.subdistrict.completer().popup()
+    qtbot.waitUntil(popup.isVisible, timeout=5_000)
+    assert popup.model().rowCount() == 2  # บ้านโพธิ์, โพธิ์กลาง
+    qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    assert address.province.currentData() == "30" and address.district.currentData() == "3001"
+    assert address.subdistrict.currentData() == "300102" and address.postal.text() == "30000"
+    assert 20 < address.subdistrict.count() < 40  # only this district's subdistricts
+    qtbot.keyClicks(address.moo, "7")
+    qtbot.keyClicks(address.moo, "x")  # not a village number: the field refuses it
+    assert address.moo.text() == "7"
+    page.given_th.setText("บุญมี")
+    page.family_th.setText("ทองดี")
+    page.save.click()
+    qtbot.waitUntil(lambda: isinstance(window.tabs.currentWidget(), ChartPage), timeout=10_000)
+    _idle(qtbot, window)
+    store = window.inst.connect()
+    saved = store.search_patients("บุญมี")[0]["address"][0]
+    store.close()
+    assert saved["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] == "30010207"
+    assert saved["text"] == "ต.โพธิ์กลาง อ.เมืองนครราชสีมา จ.นครราชสีมา"
+    # a province picked again lists its own districts and forgets the old choice below
+    address.province.choose("10")
+    assert address.district.currentIndex() == -1 and address.subdistrict.count() == 0 and address.code() == ""
 
 
 def test_a_consent_request_from_the_window(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,69 @@
+"""The window's language: Thai by default, English on request.
+
+The window's own words are written in Thai in the source, wrapped in `self.tr()` (or
+`translate(context, text)` outside a widget); `resources/i18n/clinic_app_en.ts` holds their
+English, and `clinic_app_en.qm` is what Qt loads (made from the .ts by `pyside6-lrelease`;
+`tests/ui/test_i18n.py` checks that it is current and complete). Data that already
+carries both languages (an error, an ICD-10 title, a place name) is chosen with `pick`.
+
+The choice is stored per user with QSettings (the registry on Windows, ~/.config on
+Linux) and applies from the next start of the window; `CLINIC_APP_LANG=en|th` overrides it
+for one run (the screens command and the tests use that).
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QCoreApplication, QSettings, QTranslator
+
+from clinic_app.services.catalogs import resource_path
+
+LANGUAGES = {"th": "ไทย", "en": "English"}
+_PROPERTY = "clinicLanguage"
+_SETTING = "language"
+
+
+def settings() -> QSettings:
+    return QSettings("clinic-app", "clinic-app")
+
+
+def chosen_language() -> str:
+    """The language to start in: CLINIC_APP_LANG, else the stored choice, else Thai."""
+    lang = os.environ.get("CLINIC_APP_LANG") or str(settings().value(_SETTING, "th"))
+    return lang if lang in LANGUAGES else "th"
+
+
+def remember_language(lang: str) -> None:
+    store = settings()
+    store.setValue(_SETTING, lang)
+    store.sync()
+
+
+def install(app: QCoreApplication, lang: str) -> QTranslator | None:
+    """Load the translation for `lang` into the application (Thai is the source text, so
+    only Qt's own button words need one there)."""
+    app.setProperty(_PROPERTY, lang)
+    translator = QTranslator(app)
+    try:
+        path = resource_path(f"i18n/clinic_app_{lang}.qm")
+    except FileNotFoundError:
+        return None
+    if not translator.load(str(path)):
+        return None
+    app.installTranslator(translator)
+    return translator
+
+
+def english() -> bool:
+    app = QCoreApplication.instance()
+    return app is not None and app.property(_PROPERTY) == "en"
+
+
+def pick(thai: str, english_text: str) -> str:
+    """The text in the window's language, for data that carries both."""
+    return english_text if english() and english_text else thai
+
+
+def translate(context: str, text: str) -> str:
+    return QCoreApplication.translate(context, text)
