@@ -8,8 +8,13 @@ than being skipped, so a missing install step cannot hide.
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The window keeps per-user choices (its language) with QSettings, under XDG_CONFIG_HOME on
+# Linux: give the run its own, so tests neither read nor change the developer's.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="clinic-test-config-")
+os.environ.pop("CLINIC_APP_LANG", None)
 
 import json
 import subprocess

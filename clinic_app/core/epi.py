@@ -13,7 +13,7 @@ from clinic_app.core.thai import age_in_years
 @dataclass(frozen=True)
 class Dose:
     code: str
-    name: str
+    name: str  # the English short name (BCG, DTP-HB-Hib1)
     name_th: str
     age_months: int
 

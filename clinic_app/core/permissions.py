@@ -31,6 +31,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "account.manage": frozenset({ADMIN}),
 }
 ROLE_TH = {ADMIN: "ผู้ดูแลระบบ", CLINICIAN: "แพทย์/พยาบาล", CLERK: "เจ้าหน้าที่ทะเบียน", DEVICE_ROLE: "เครื่อง"}
+ROLE_EN = {ADMIN: "administrator", CLINICIAN: "clinician", CLERK: "registration clerk", DEVICE_ROLE: "device"}
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,9 @@ from clinic_app.services.catalogs import icd10_codes
 from clinic_app.services.records import RecordService
 from clinic_app.store.records import RecordStore
 
-RIGHTS = {"UCS": "บัตรทอง (UC)", "SSS": "ประกันสังคม", "CSMBS": "ข้าราชการ", "SELF": "ชำระเอง"}
+# Health-insurance rights: code -> (Thai, English) label.
+RIGHTS = {"UCS": ("บัตรทอง (UC)", "Universal Coverage (gold card)"), "SSS": ("ประกันสังคม", "Social Security"),
+          "CSMBS": ("ข้าราชการ", "Civil servant (CSMBS)"), "SELF": ("ชำระเอง", "Self-pay")}
 RIGHTS_SYSTEM = "https://terms.sil-th.org/CodeSystem/cs-th-health-insurance"
 
 # (low, high) plausible ranges; outside them the form refuses the value.
@@ -145,11 +147,13 @@ def visit_problems(visit: VisitForm) -> list[Problem]:
 class Chart:
     patient: Resource
     name: str
-    age: str
+    age: int | None  # whole years; None without a birth date
     masked_cid: str
     allergies: list[str]
-    visits: list[dict[str, Any]] = field(default_factory=list)   # newest first
+    # newest first; "facility" is None for this unit's own visits
+    visits: list[dict[str, Any]] = field(default_factory=list)
     vitals: list[dict[str, Any]] = field(default_factory=list)   # oldest first: date, sbp, dbp, weight
+    # date, code, dose (an epi.Dose, None for a code outside the schedule), facility
     immunizations: list[dict[str, Any]] = field(default_factory=list)
     due: list[epi.Dose] = field(default_factory=list)
 
@@ -306,7 +310,7 @@ class PatientService:
         name = (patient.get("name") or [{}])[0].get("text") or _name_key(patient)
         birth = _dt.date.fromisoformat(patient["birthDate"]) if patient.get("birthDate") else None
         cid = patient_cid(patient) or ""
-        chart = Chart(patient, name, f"{age_in_years(birth, today)} ปี" if birth else "-",
+        chart = Chart(patient, name, age_in_years(birth, today) if birth else None,
                       mask_cid(cid) if cid else "-",
                       [a.get("code", {}).get("text") or "?" for a, _, _ in items if a["resourceType"] == "AllergyIntolerance"])
         by_encounter: dict[str, list[Resource]] = {}
@@ -320,7 +324,7 @@ class PatientService:
             parts = by_encounter.get(r["id"], [])
             dx = [c["code"].get("text") or c["code"]["coding"][0].get("display", "") for c in parts
                   if c["resourceType"] == "Condition"]
-            chart.visits.append({"when": (r.get("period") or {}).get("start", ""), "facility": facility or "หน่วยนี้",
+            chart.visits.append({"when": (r.get("period") or {}).get("start", ""), "facility": facility,
                                  "grant": grant, "complaint": "; ".join(x.get("text", "") for x in r.get("reasonCode", [])),
                                  "diagnosis": "; ".join(dx)})
             row = {"date": ((r.get("period") or {}).get("start") or "")[:10], "sbp": None, "dbp": None, "weight": None}
@@ -342,8 +346,7 @@ class PatientService:
                 code = r["vaccineCode"]["coding"][0]["code"]
                 given.add(code)
                 chart.immunizations.append({"date": r.get("occurrenceDateTime", "")[:10], "code": code,
-                                            "name": epi.BY_CODE[code].name_th if code in epi.BY_CODE else code,
-                                            "facility": facility or "หน่วยนี้"})
+                                            "dose": epi.BY_CODE.get(code), "facility": facility})
         chart.immunizations.sort(key=lambda i: i["date"])
         if birth:
             chart.due = epi.due(birth, given, today)

@@ -30,11 +30,11 @@ RunSync = Callable[[Callable[[], bool], Progress], SyncReport]
 class SyncState:
     online: bool | None = None  # None: not known yet
     running: bool = False
-    phase: str = ""
+    phase: str = ""  # connect, push, pull or verify
     done: int = 0
     total: int = 0
     last_report: SyncReport | None = None
-    last_error: str | None = None
+    last_error: str | None = None  # the Thai line, a newline, the English line
 
 
 class SyncScheduler:
@@ -108,12 +108,12 @@ class SyncScheduler:
             report = self._run_sync(self._cancel.is_set,
                                     lambda phase, done, total: self._set(phase=phase, done=done, total=total))
         except HubUnreachableError as exc:
-            self._set(online=False, running=False, last_error=exc.english)
+            self._set(online=False, running=False, last_error=f"{exc.thai}\n{exc.english}")
         except KnownError as exc:
-            self._set(online=True, running=False, last_error=exc.english)
+            self._set(online=True, running=False, last_error=f"{exc.thai}\n{exc.english}")
         except Exception:  # noqa: BLE001 - the bug tier: logged; the scheduler keeps going
             log.exception("sync failed")
-            self._set(running=False, last_error="internal error; see the log")
+            self._set(running=False, last_error="ข้อผิดพลาดภายใน ดูไฟล์บันทึก\ninternal error; see the log")
         else:
             self._set(online=True, running=False, last_report=report, last_error=None)
         finally:

@@ -81,7 +81,7 @@ class SyncEngine:
         try:
             self._run(report)
         except HubUnreachableError as exc:
-            self._record_error(exc.english)
+            self._record_error(f"{exc.thai}\n{exc.english}")
             raise
         finally:
             counts = self.store.outbox_counts()

@@ -5,7 +5,6 @@ schedule says is due. "Record a visit" opens the visit form; saving works offlin
 
 from __future__ import annotations
 
-import datetime as _dt
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -33,22 +32,20 @@ from PySide6.QtWidgets import (
 from clinic_app.core import epi
 from clinic_app.core.fhir import patient_cid
 from clinic_app.core.permissions import Actor, allowed
-from clinic_app.core.thai import format_thai_date
 from clinic_app.services.catalogs import icd10_codes
 from clinic_app.services.consent import ConsentService
 from clinic_app.services.patients import Chart, PatientService, VisitForm
 from clinic_app.store.records import RecordStore
 from clinic_app.sync.records import ConsentNeededError
+from clinic_app.ui.i18n import format_when, pick
 from clinic_app.ui.session import Session
 from clinic_app.ui.tasks import DbWorker
 from clinic_app.ui.widgets import VitalsPlot, bold, show_error
 
 
-def _thai_when(text: str) -> str:
-    try:
-        return format_thai_date(_dt.date.fromisoformat(text[:10]))
-    except ValueError:
-        return text
+def dose_name(dose: epi.Dose) -> str:
+    """A vaccine dose's name in the window's language."""
+    return pick(dose.name_th, dose.name)
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -88,14 +85,16 @@ class ChartPage(QWidget):
         self.allergies = QLabel()
         self.allergies.setObjectName("allergies")
         self.allergies.setStyleSheet("color:#b00020;font-weight:bold;")
-        self.visits = _table(["วันที่", "หน่วยบริการ", "อาการสำคัญ", "การวินิจฉัย"])
-        self.visits.setAccessibleName("ประวัติการรับบริการ / Visits")
+        self.visits = _table([self.tr("วันที่"), self.tr("หน่วยบริการ"), self.tr("อาการสำคัญ"), self.tr("การวินิจฉัย")])
+        self.visits.setAccessibleName(self.tr("ประวัติการรับบริการ"))
         self.plot = VitalsPlot()
-        self.shots = _table(["วันที่", "วัคซีน", "หน่วยบริการ"])
+        self.plot.setAccessibleName(self.tr("กราฟความดันโลหิตและน้ำหนัก"))
+        self.shots = _table([self.tr("วันที่"), self.tr("วัคซีน"), self.tr("หน่วยบริการ")])
+        self.shots.setAccessibleName(self.tr("วัคซีนที่ได้รับ"))
         self.due = QLabel()
         self.due.setObjectName("epiDue")
         self.due.setWordWrap(True)
-        self.record = QPushButton("บันทึกการตรวจ (Ctrl+N) / Record a visit")
+        self.record = QPushButton(self.tr("บันทึกการตรวจ (Ctrl+N)"))
         self.record.setObjectName("recordVisit")
         self.record.clicked.connect(self._on_record_clicked)
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self._on_record_clicked)
@@ -103,12 +102,12 @@ class ChartPage(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.allergies)
         layout.addWidget(self.record)
-        layout.addWidget(QLabel("ประวัติการรับบริการ (รวมหน่วยบริการอื่นที่ได้รับความยินยอม)"))
+        layout.addWidget(QLabel(self.tr("ประวัติการรับบริการ (รวมหน่วยบริการอื่นที่ได้รับความยินยอม)")))
         layout.addWidget(self.visits, 3)
         layout.addWidget(self.plot, 2)
         row = QHBoxLayout()
         shots = QVBoxLayout()
-        shots.addWidget(QLabel("วัคซีนที่ได้รับ"))
+        shots.addWidget(QLabel(self.tr("วัคซีนที่ได้รับ")))
         shots.addWidget(self.shots)
         row.addLayout(shots, 2)
         row.addWidget(self.due, 1)
@@ -131,18 +130,29 @@ class ChartPage(QWidget):
 
         self.worker.submit(work, on_done=self._show, on_error=lambda e: show_error(self, e))
 
+    def _facility(self, facility: str | None, grant: str | None = None) -> str:
+        """Where a record comes from (None: this unit), and the access it came under."""
+        name = facility or self.tr("หน่วยนี้")
+        if grant == "consent":
+            return self.tr("{facility} (ตามความยินยอม)").format(facility=name)
+        if grant == "btg":
+            return self.tr("{facility} (ฉุกเฉิน)").format(facility=name)
+        return name
+
     def _show(self, chart: Chart) -> None:
-        self.header.setText(f"{chart.name}   อายุ {chart.age}   เลขประจำตัวประชาชน {chart.masked_cid}")
-        self.allergies.setText("แพ้ยา/สาร: " + ", ".join(chart.allergies) if chart.allergies else "ไม่มีประวัติแพ้")
+        age = self.tr("{years} ปี").format(years=chart.age) if chart.age is not None else "-"
+        self.header.setText(self.tr("{name}   อายุ {age}   เลขประจำตัวประชาชน {cid}").format(
+            name=chart.name, age=age, cid=chart.masked_cid))
+        self.allergies.setText(self.tr("แพ้ยา/สาร: {allergies}").format(allergies=", ".join(chart.allergies))
+                               if chart.allergies else self.tr("ไม่มีประวัติแพ้"))
         self.allergies.setStyleSheet("color:#b00020;font-weight:bold;" if chart.allergies else "color:#555;")
-        _fill(self.visits, [[_thai_when(v["when"]),
-                             v["facility"] + (" (ตามความยินยอม)" if v["grant"] == "consent" else
-                                              " (ฉุกเฉิน)" if v["grant"] == "btg" else ""),
+        _fill(self.visits, [[format_when(v["when"]), self._facility(v["facility"], v["grant"]),
                              v["complaint"], v["diagnosis"]] for v in chart.visits])
         self.plot.set_rows(chart.vitals)
-        _fill(self.shots, [[_thai_when(i["date"]), i["name"], i["facility"]] for i in chart.immunizations])
-        self.due.setText("ครบกำหนดวัคซีน (EPI): " + ", ".join(d.name_th for d in chart.due) if chart.due
-                         else "ไม่มีวัคซีนค้าง (EPI)")
+        _fill(self.shots, [[format_when(i["date"]), dose_name(i["dose"]) if i["dose"] else i["code"],
+                            self._facility(i["facility"])] for i in chart.immunizations])
+        self.due.setText(self.tr("ครบกำหนดวัคซีน (EPI): {doses}").format(doses=", ".join(dose_name(d) for d in chart.due))
+                         if chart.due else self.tr("ไม่มีวัคซีนค้าง (EPI)"))
 
     def _on_record_clicked(self) -> None:
         dialog = VisitDialog(self)
@@ -169,11 +179,11 @@ class VisitDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("บันทึกการตรวจ / Record a visit")
+        self.setWindowTitle(self.tr("บันทึกการตรวจ"))
         form = QFormLayout(self)
         self.complaint = QLineEdit()
-        self.complaint.setAccessibleName("อาการสำคัญ / Chief complaint")
-        form.addRow("อาการสำคัญ", self.complaint)
+        self.complaint.setAccessibleName(self.tr("อาการสำคัญ"))
+        form.addRow(self.tr("อาการสำคัญ"), self.complaint)
 
         def spin(low: float, high: float, decimals: int, suffix: str) -> QDoubleSpinBox:
             box = QDoubleSpinBox()
@@ -184,40 +194,44 @@ class VisitDialog(QDialog):
             return box
 
         self.sbp, self.dbp = spin(60, 260, 0, "mmHg"), spin(30, 160, 0, "mmHg")
+        self.sbp.setAccessibleName(self.tr("ความดันตัวบน"))
+        self.dbp.setAccessibleName(self.tr("ความดันตัวล่าง"))
         bp = QHBoxLayout()
         bp.addWidget(self.sbp)
         bp.addWidget(QLabel("/"))
         bp.addWidget(self.dbp)
-        form.addRow("ความดันโลหิต", bp)
+        form.addRow(self.tr("ความดันโลหิต"), bp)
         self.weight = spin(0.5, 250, 1, "kg")
         self.temperature = spin(34, 43, 1, "°C")
-        self.pulse = spin(30, 220, 0, "/นาที")
-        form.addRow("น้ำหนัก", self.weight)
-        form.addRow("อุณหภูมิ", self.temperature)
-        form.addRow("ชีพจร", self.pulse)
+        self.pulse = spin(30, 220, 0, self.tr("/นาที"))
+        form.addRow(self.tr("น้ำหนัก"), self.weight)
+        form.addRow(self.tr("อุณหภูมิ"), self.temperature)
+        form.addRow(self.tr("ชีพจร"), self.pulse)
         self.diagnosis = QLineEdit()
-        self.diagnosis.setPlaceholderText("พิมพ์รหัสหรือชื่อโรค เช่น J00 หรือ หวัด")
+        self.diagnosis.setPlaceholderText(self.tr("พิมพ์รหัสหรือชื่อโรค เช่น J00 หรือ หวัด"))
         labels = [d.label() for d in icd10_codes()]
         completer = QCompleter(labels, self)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.diagnosis.setCompleter(completer)
-        form.addRow("การวินิจฉัย (ICD-10)", self.diagnosis)
+        form.addRow(self.tr("การวินิจฉัย (ICD-10)"), self.diagnosis)
         self.drug = QLineEdit()
+        self.drug.setAccessibleName(self.tr("ยาที่จ่าย"))
         self.amount = spin(0, 1000, 0, "")
+        self.amount.setAccessibleName(self.tr("จำนวนยา"))
         drug = QHBoxLayout()
         drug.addWidget(self.drug, 3)
         drug.addWidget(self.amount, 1)
-        form.addRow("ยาที่จ่าย / จำนวน", drug)
+        form.addRow(self.tr("ยาที่จ่าย / จำนวน"), drug)
         self.vaccine = QComboBox()
         self.vaccine.addItem("-", "")
         for dose in epi.SCHEDULE + [epi.BY_CODE["815"]]:
-            self.vaccine.addItem(f"{dose.code} {dose.name_th}", dose.code)
-        form.addRow("วัคซีน", self.vaccine)
+            self.vaccine.addItem(f"{dose.code} {dose_name(dose)}", dose.code)
+        form.addRow(self.tr("วัคซีน"), self.vaccine)
         self.note = QPlainTextEdit()
         self.note.setMaximumHeight(70)
         self.note.setTabChangesFocus(True)
-        form.addRow("บันทึกเพิ่มเติม", self.note)
+        form.addRow(self.tr("บันทึกเพิ่มเติม"), self.note)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

@@ -28,12 +28,19 @@ from clinic_app.core.permissions import Actor, allowed
 from clinic_app.services.consent import MIN_REASON, ConsentService
 from clinic_app.store.records import RecordStore
 from clinic_app.ui.chart import _fill, _table
+from clinic_app.ui.i18n import format_when, pick
 from clinic_app.ui.session import Session
 from clinic_app.ui.tasks import DbWorker
 from clinic_app.ui.widgets import show_error
 
 STATE_COLOURS = {"granted": "#1b7f3b", "waiting": "#8a6d00", "queued": "#555555", "rejected": "#b00020",
                  "expired": "#b00020", "revoked": "#b00020", "withdrawn": "#555555"}
+
+
+def _when(text: str) -> str:
+    """A request's date as `format_when` writes it, and its time of day (HH:MM) when known."""
+    time = text[11:16] if len(text) >= 16 and text[10] == "T" else ""
+    return f"{format_when(text)} {time}".strip() if text else ""
 
 
 class ConsentPage(QWidget):
@@ -47,31 +54,34 @@ class ConsentPage(QWidget):
         super().__init__()
         self.worker, self.session, self.inst, self._emergency = worker, session, inst, emergency
         self.cid = QLineEdit()
-        self.cid.setPlaceholderText("เลขประจำตัวประชาชน 13 หลัก")
-        self.cid.setAccessibleName("เลขประจำตัวประชาชนของผู้ป่วย / Patient's citizen ID")
+        self.cid.setPlaceholderText(self.tr("เลขประจำตัวประชาชน 13 หลัก"))
+        self.cid.setAccessibleName(self.tr("เลขประจำตัวประชาชนของผู้ป่วย"))
         self.days = QSpinBox()
         self.days.setRange(1, 365)
         self.days.setValue(30)
-        self.ask = QPushButton("ขอความยินยอมและประวัติ / Ask for consent")
+        self.days.setAccessibleName(self.tr("ขอความยินยอมกี่วัน"))
+        self.ask = QPushButton(self.tr("ขอความยินยอมและประวัติ"))
         self.ask.setObjectName("askConsent")
-        self.show_records = QPushButton("ดูประวัติจากหน่วยอื่น / Show records")
-        self.emergency = QPushButton("เข้าถึงฉุกเฉิน / Emergency access")
+        self.show_records = QPushButton(self.tr("ดูประวัติจากหน่วยอื่น"))
+        self.emergency = QPushButton(self.tr("เข้าถึงฉุกเฉิน"))
         self.emergency.setStyleSheet("color:#b00020;")
         self.emergency.setEnabled(allowed(self.actor, "emergency.access"))
         session.actor_changed.connect(lambda _a: self.emergency.setEnabled(allowed(self.actor, "emergency.access")))
         top = QHBoxLayout()
-        for w in (QLabel("ผู้ป่วย"), self.cid, QLabel("วัน"), self.days, self.ask, self.show_records, self.emergency):
+        for w in (QLabel(self.tr("ผู้ป่วย")), self.cid, QLabel(self.tr("วัน")), self.days, self.ask, self.show_records, self.emergency):
             top.addWidget(w)
-        self.table = _table(["เลขประจำตัวประชาชน", "สถานะ", "ขอเมื่อ"])
+        self.table = _table([self.tr("เลขประจำตัวประชาชน"), self.tr("สถานะ"), self.tr("ขอเมื่อ")])
         self.table.setObjectName("consentTable")
-        self.records = _table(["หน่วยบริการ", "ประเภท", "รายละเอียด", "ได้มาโดย"])
+        self.table.setAccessibleName(self.tr("คำขอความยินยอม"))
+        self.records = _table([self.tr("หน่วยบริการ"), self.tr("ประเภท"), self.tr("รายละเอียด"), self.tr("ได้มาโดย")])
+        self.records.setAccessibleName(self.tr("ประวัติจากหน่วยบริการอื่น"))
         self.message = QLabel()
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.message)
-        layout.addWidget(QLabel("คำขอความยินยอม"))
+        layout.addWidget(QLabel(self.tr("คำขอความยินยอม")))
         layout.addWidget(self.table)
-        layout.addWidget(QLabel("ประวัติจากหน่วยบริการอื่น (อ่านอย่างเดียว)"))
+        layout.addWidget(QLabel(self.tr("ประวัติจากหน่วยบริการอื่น (อ่านอย่างเดียว)")))
         layout.addWidget(self.records)
         self.ask.clicked.connect(self._on_ask_clicked)
         self.show_records.clicked.connect(self._on_show_records_clicked)
@@ -86,7 +96,7 @@ class ConsentPage(QWidget):
                            on_error=lambda e: show_error(self, e))
 
     def _show(self, rows: list[dict[str, Any]]) -> None:
-        _fill(self.table, [[r["cid"] or "", f"{r['label_th']} / {r['label_en']}", (r["requested"] or "")[:16]]
+        _fill(self.table, [[r["cid"] or "", pick(r["label_th"], r["label_en"]), _when(r["requested"] or "")]
                            for r in rows])
         for i, r in enumerate(rows):
             self.table.item(i, 1).setForeground(QColor(STATE_COLOURS.get(r["state"], "#000")))
@@ -95,7 +105,7 @@ class ConsentPage(QWidget):
         cid, days = self.cid.text(), self.days.value()
 
         def done(_result: Any) -> None:
-            self.message.setText("บันทึกคำขอแล้ว จะส่งเมื่อซิงก์ / Saved; it goes out at the next sync")
+            self.message.setText(self.tr("บันทึกคำขอแล้ว จะส่งเมื่อซิงก์"))
             self.refresh()
             self.consent_requested.emit()
 
@@ -109,7 +119,7 @@ class ConsentPage(QWidget):
 
     def _show_records(self, rows: list[dict[str, Any]]) -> None:
         _fill(self.records, [[r["facility_name"], r["resource"]["resourceType"], summary(r["resource"]),
-                              "ความยินยอม" if r["grant"] == "consent" else "ฉุกเฉิน"] for r in rows])
+                              self.tr("ความยินยอม") if r["grant"] == "consent" else self.tr("ฉุกเฉิน")] for r in rows])
 
     def _on_emergency_clicked(self) -> None:
         dialog = EmergencyDialog(self, self.cid.text())
@@ -123,16 +133,15 @@ class EmergencyDialog(QDialog):
 
     def __init__(self, parent: QWidget | None, cid: str) -> None:
         super().__init__(parent)
-        self.setWindowTitle("เข้าถึงข้อมูลฉุกเฉิน / Emergency access")
+        self.setWindowTitle(self.tr("เข้าถึงข้อมูลฉุกเฉิน"))
         form = QFormLayout(self)
-        form.addRow(QLabel("ใช้เมื่อผู้ป่วยไม่รู้สึกตัวและต้องทราบประวัติทันทีเท่านั้น การเข้าถึงจะถูกบันทึกและตรวจสอบ\n"
-                           "Only for an unconscious patient whose history is needed now. It is recorded and reviewed."))
+        form.addRow(QLabel(self.tr("ใช้เมื่อผู้ป่วยไม่รู้สึกตัวและต้องทราบประวัติทันทีเท่านั้น การเข้าถึงจะถูกบันทึกและตรวจสอบ")))
         self.cid = QLineEdit(cid)
-        form.addRow("เลขประจำตัวประชาชน", self.cid)
+        form.addRow(self.tr("เลขประจำตัวประชาชน"), self.cid)
         self.reason = QPlainTextEdit()
-        self.reason.setPlaceholderText(f"เหตุผล (อย่างน้อย {MIN_REASON} ตัวอักษร)")
-        form.addRow("เหตุผล", self.reason)
-        self.confirm = QCheckBox("ข้าพเจ้ายืนยันว่าเป็นกรณีฉุกเฉิน / I confirm this is an emergency")
+        self.reason.setPlaceholderText(self.tr("เหตุผล (อย่างน้อย {count} ตัวอักษร)").format(count=MIN_REASON))
+        form.addRow(self.tr("เหตุผล"), self.reason)
+        self.confirm = QCheckBox(self.tr("ข้าพเจ้ายืนยันว่าเป็นกรณีฉุกเฉิน"))
         form.addRow(self.confirm)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)

@@ -13,10 +13,12 @@ for one run (the screens command and the tests use that).
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 
 from PySide6.QtCore import QCoreApplication, QSettings, QTranslator
 
+from clinic_app.core.thai import format_thai_date
 from clinic_app.services.catalogs import resource_path
 
 LANGUAGES = {"th": "ไทย", "en": "English"}
@@ -40,7 +42,7 @@ def remember_language(lang: str) -> None:
     store.sync()
 
 
-def install(app: QCoreApplication, lang: str) -> QTranslator | None:
+def install_language(app: QCoreApplication, lang: str) -> QTranslator | None:
     """Load the translation for `lang` into the application (Thai is the source text, so
     only Qt's own button words need one there)."""
     app.setProperty(_PROPERTY, lang)
@@ -66,4 +68,25 @@ def pick(thai: str, english_text: str) -> str:
 
 
 def translate(context: str, text: str) -> str:
+    """Translate outside a QObject (module functions, lists of labels): lupdate finds these
+    calls as it finds `self.tr`."""
     return QCoreApplication.translate(context, text)
+
+
+EN_MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_date(day: _dt.date) -> str:
+    """25 พ.ย. 2569 (Buddhist era) in Thai; 25 Nov 2026 (common era) in English."""
+    if english():
+        return f"{day.day} {EN_MONTHS_SHORT[day.month - 1]} {day.year}"
+    return format_thai_date(day)
+
+
+def format_when(text: str) -> str:
+    """An ISO date or date-time from a record as `format_date` writes it (the text itself
+    when it is not a date)."""
+    try:
+        return format_date(_dt.date.fromisoformat(text[:10]))
+    except ValueError:
+        return text

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -46,7 +46,7 @@ from clinic_app.core.errors import KnownError
 from clinic_app.core.fhir import Resource, patient_cid
 from clinic_app.core.permissions import DEVICE, Actor
 from clinic_app.core.identifiers import TRAINING_HCODE, is_local_system
-from clinic_app.core.thai import age_in_years, format_thai_date, mask_cid
+from clinic_app.core.thai import age_in_years, mask_cid
 from clinic_app.security.keys import KeyStore, PassphraseSource
 from clinic_app.services.installation import Installation, initialise, open_installation
 from clinic_app.services.accounts import AccountService
@@ -57,6 +57,16 @@ from clinic_app.store.folder import DataFolder
 from clinic_app.store.records import RecordStore
 from clinic_app.ui.chart import ChartPage
 from clinic_app.ui.consent import ConsentPage
+from clinic_app.ui.i18n import (
+    LANGUAGES,
+    chosen_language,
+    english,
+    format_when,
+    install_language,
+    pick,
+    remember_language,
+    translate,
+)
 from clinic_app.ui.register import RegisterPage
 from clinic_app.ui.sync_page import SyncPage
 from clinic_app.ui.session import IdleLock, Session, SignIn, SignInDialog, who
@@ -80,10 +90,10 @@ def _patient_row(patient: Resource, today: _dt.date) -> list[str]:
     if patient.get("birthDate"):
         try:
             born = _dt.date.fromisoformat(patient["birthDate"])
-            age = f"{age_in_years(born, today)} ปี"
+            age = translate("FindPage", "{years} ปี").format(years=age_in_years(born, today))
         except ValueError:
             age = ""
-    sex = {"male": "ชาย", "female": "หญิง"}.get(patient.get("gender", ""), "-")
+    sex = {"male": translate("Sex", "ชาย"), "female": translate("Sex", "หญิง")}.get(patient.get("gender", ""), "-")
     return [hn, name, mask_cid(cid) if cid else "-", age, sex]
 
 
@@ -91,20 +101,19 @@ class FindPage(QWidget):
     """Find a patient: one box for citizen ID, HN, name (Thai or English) or phone."""
 
     patient_opened = Signal(str)
-    COLUMNS = ["HN", "ชื่อ-สกุล", "เลขประจำตัวประชาชน", "อายุ", "เพศ"]
-
     def __init__(self, worker: DbWorker) -> None:
         super().__init__()
         self.worker = worker
         layout = QVBoxLayout(self)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("ค้นหา: เลขประจำตัวประชาชน, HN, ชื่อ-สกุล (ไทย/อังกฤษ), เบอร์โทร")
-        self.search.setAccessibleName("ค้นหาผู้ป่วย / Find a patient")
+        self.search.setPlaceholderText(self.tr("ค้นหา: เลขประจำตัวประชาชน, HN, ชื่อ-สกุล (ไทย/อังกฤษ), เบอร์โทร"))
+        self.search.setAccessibleName(self.tr("ค้นหาผู้ป่วย"))
         self.search.setClearButtonEnabled(True)
         layout.addWidget(self.search)
-        self.results = QTableWidget(0, len(self.COLUMNS))
-        self.results.setHorizontalHeaderLabels(self.COLUMNS)
-        self.results.setAccessibleName("ผลการค้นหา / Search results")
+        columns = ["HN", self.tr("ชื่อ-สกุล"), self.tr("เลขประจำตัวประชาชน"), self.tr("อายุ"), self.tr("เพศ")]
+        self.results = QTableWidget(0, len(columns))
+        self.results.setHorizontalHeaderLabels(columns)
+        self.results.setAccessibleName(self.tr("ผลการค้นหา"))
         self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.results.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.results.verticalHeader().setVisible(False)
@@ -172,46 +181,47 @@ class MainWindow(QMainWindow):
         self.resize(1100, 720)
         central = QWidget()
         layout = QVBoxLayout(central)
-        self.banner = QLabel("โหมดฝึกอบรม — ข้อมูลตัวอย่าง ไม่ใช่ข้อมูลผู้ป่วยจริง  ·  Training mode: demo data")
+        self.banner = QLabel(self.tr("โหมดฝึกอบรม — ข้อมูลตัวอย่าง ไม่ใช่ข้อมูลผู้ป่วยจริง"))
         self.banner.setObjectName("trainingBanner")
         self.banner.setStyleSheet("background:#ffe08a;color:#5a4100;padding:6px;font-weight:bold;")
         self.banner.setVisible(training)
         layout.addWidget(self.banner)
         self.tabs = QTabWidget()
         self.tabs.setTabsClosable(True)
+        self.tabs.setAccessibleName(self.tr("หน้าจองาน"))
         self.tabs.tabCloseRequested.connect(self._on_tabs_tab_close_requested)
         self.find = FindPage(worker)
         self.find.patient_opened.connect(self.open_chart)
         self.search, self.results = self.find.search, self.find.results
         self.register = RegisterPage(worker, self.session)
         self.register.patient_registered.connect(self._on_register_patient_registered)
-        self.tabs.addTab(self.find, "ค้นหาผู้ป่วย")
-        self.tabs.addTab(self.register, "ลงทะเบียน")
+        self.tabs.addTab(self.find, self.tr("ค้นหาผู้ป่วย"))
+        self.tabs.addTab(self.register, self.tr("ลงทะเบียน"))
         self.consent: ConsentPage | None = None
         if inst is not None:
             self.consent = ConsentPage(worker, self.session, inst, self._emergency)
             self.consent.consent_requested.connect(self.refresh_status)
-            self.tabs.addTab(self.consent, "ความยินยอม")
+            self.tabs.addTab(self.consent, self.tr("ความยินยอม"))
         self.sync_page = SyncPage(worker, self.session)
         self.sync_page.conflict_resolved.connect(self.refresh_status)
-        self.tabs.addTab(self.sync_page, "ซิงก์")
+        self.tabs.addTab(self.sync_page, self.tr("ซิงก์"))
         for i in range(self.tabs.count()):
             self.tabs.tabBar().setTabButton(i, self.tabs.tabBar().ButtonPosition.RightSide, None)
         layout.addWidget(self.tabs)
         self.setCentralWidget(central)
         self.status_label = QLabel()
-        self.online_label = QLabel("กำลังตรวจสอบการเชื่อมต่อ…")
+        self.online_label = QLabel(self.tr("กำลังตรวจสอบการเชื่อมต่อ…"))
         self.online_label.setObjectName("onlineLabel")
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setVisible(False)
-        self.sync_button = QPushButton("ซิงก์เดี๋ยวนี้ / Sync now")
+        self.sync_button = QPushButton(self.tr("ซิงก์เดี๋ยวนี้ (F5)"))
         self.sync_button.setObjectName("syncNow")
-        self.cancel_button = QPushButton("ยกเลิก")
+        self.cancel_button = QPushButton(self.tr("ยกเลิก"))
         self.cancel_button.setVisible(False)
         self.user_label = QLabel(who(actor))
         self.user_label.setObjectName("userLabel")
-        self.lock_button = QPushButton("ล็อก / สลับผู้ใช้")
+        self.lock_button = QPushButton(self.tr("ล็อก / สลับผู้ใช้"))
         self.lock_button.setVisible(sign_in is not None)
         self.lock_button.clicked.connect(self.lock_now)
         self.statusBar().addWidget(self.user_label)
@@ -223,9 +233,19 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.lock_button)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self._focus_search)
         QShortcut(QKeySequence("F5"), self, activated=self._on_sync_button_clicked)
-        menu = self.menuBar().addMenu("ไฟล์ / File")
-        self.setup_action = menu.addAction("ตั้งค่าหน่วยบริการจริง… / Set up a real unit…")
+        menu = self.menuBar().addMenu(self.tr("ไฟล์"))
+        self.setup_action = menu.addAction(self.tr("ตั้งค่าหน่วยบริการจริง…"))
         self.setup_action.triggered.connect(self.open_setup)
+        # Named in both languages, so whoever cannot read the current one still finds it.
+        languages = self.menuBar().addMenu("ภาษา / Language")
+        languages.setObjectName("languageMenu")
+        self.language_actions: dict[str, QAction] = {}
+        for code, name in LANGUAGES.items():
+            action = languages.addAction(name)
+            action.setCheckable(True)
+            action.setChecked(code == ("en" if english() else "th"))
+            action.triggered.connect(lambda _checked=False, code=code: self.choose_language(code))
+            self.language_actions[code] = action
         self.keys: KeyStore | None = None
         self.relay = Relay(self)
         self.relay.arrived.connect(self._on_relay_arrived)
@@ -260,6 +280,20 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def choose_language(self, code: str) -> QMessageBox:
+        """Store the choice for this user; the window speaks it from the next start (the
+        message says so in both languages)."""
+        remember_language(code)
+        for other, action in self.language_actions.items():
+            action.setChecked(other == code)
+        box = QMessageBox(QMessageBox.Icon.Information, "clinic-app",
+                          "จะใช้ภาษาที่เลือกเมื่อเปิดโปรแกรมครั้งถัดไป\n"
+                          "The chosen language applies the next time the app starts.",
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("languageBox")
+        box.open()
+        return box
+
     def _signed_in(self, dialog: SignInDialog) -> None:
         if dialog.actor is not None and dialog.actor != self.actor:
             if self.sign_out is not None:
@@ -278,7 +312,7 @@ class MainWindow(QMainWindow):
     def open_chart(self, patient_id: str) -> None:
         page = ChartPage(self.worker, self.session, patient_id, self.inst)
         page.visit_saved.connect(self.refresh_status)
-        index = self.tabs.addTab(page, "แฟ้มผู้ป่วย")
+        index = self.tabs.addTab(page, self.tr("แฟ้มผู้ป่วย"))
         self.tabs.setCurrentIndex(index)
 
     def _on_register_patient_registered(self, patient_id: str) -> None:
@@ -321,8 +355,8 @@ class MainWindow(QMainWindow):
 
     def _on_relay_arrived(self, wrapped: list[Any]) -> None:
         state = wrapped[0]
-        self.online_label.setText({True: "● ออนไลน์ / Online", False: "○ ออฟไลน์ / Offline"}.get(
-            state.online, "กำลังตรวจสอบการเชื่อมต่อ…"))
+        self.online_label.setText({True: "● " + self.tr("ออนไลน์"), False: "○ " + self.tr("ออฟไลน์")}.get(
+            state.online, self.tr("กำลังตรวจสอบการเชื่อมต่อ…")))
         self.online_label.setStyleSheet("color:#1b7f3b;" if state.online else "color:#8a6d00;")
         self.progress.setVisible(state.running)
         self.cancel_button.setVisible(state.running)
@@ -330,13 +364,18 @@ class MainWindow(QMainWindow):
         if state.running:
             self.progress.setMaximum(max(state.total, 0))
             self.progress.setValue(min(state.done, state.total) if state.total else 0)
-            self.progress.setFormat(f"{state.phase} %v/%m" if state.total else state.phase)
+            phase = self._phase_names().get(state.phase, state.phase)
+            self.progress.setFormat(f"{phase} %v/%m" if state.total else phase)
         else:
             self._last_error = state.last_error
             self.refresh_status()
             self.sync_page.refresh()
             if self.consent is not None:
                 self.consent.refresh()
+
+    def _phase_names(self) -> dict[str, str]:
+        return {"connect": self.tr("กำลังเชื่อมต่อ"), "push": self.tr("ส่งข้อมูล"), "pull": self.tr("รับข้อมูล"),
+                "verify": self.tr("ตรวจนับ")}
 
     def refresh_status(self) -> None:
         def read(store: RecordStore, _p: Any) -> dict[str, Any]:
@@ -348,15 +387,18 @@ class MainWindow(QMainWindow):
         patients = status["counts"].get("Patient", 0)
         outbox = status["outbox"]
         last = status["last_sync"]
-        last_text = format_thai_date(_dt.date.fromisoformat(last[:10])) + " " + last[11:16] if last else "ยังไม่เคย"
-        parts = [f"ผู้ป่วย {patients:,} ราย", f"รอส่ง {outbox['pending']:,} รายการ", f"ซิงก์ล่าสุด: {last_text}"]
+        last_text = format_when(last) + " " + last[11:16] if last else self.tr("ยังไม่เคย")
+        parts = [self.tr("ผู้ป่วย {count} ราย").format(count=f"{patients:,}"),
+                 self.tr("รอส่ง {count} รายการ").format(count=f"{outbox['pending']:,}"),
+                 self.tr("ซิงก์ล่าสุด: {when}").format(when=last_text)]
         if outbox["conflict"]:
-            parts.append(f"ขัดแย้ง {outbox['conflict']} รายการ")
+            parts.append(self.tr("ขัดแย้ง {count} รายการ").format(count=outbox["conflict"]))
         if outbox["failed"]:
-            parts.append(f"ไม่ผ่าน {outbox['failed']} รายการ")
+            parts.append(self.tr("ไม่ผ่าน {count} รายการ").format(count=outbox["failed"]))
         error = self._last_error or status.get("last_sync_error")
         if error:
-            parts.append("ปัญหาล่าสุด: " + error)
+            thai, _, english_text = error.partition("\n")
+            parts.append(self.tr("ปัญหาล่าสุด: {problem}").format(problem=pick(thai, english_text)))
         self.status_label.setText("  ·  ".join(parts))
 
     # -- errors ------------------------------------------------------------------------------
@@ -365,11 +407,8 @@ class MainWindow(QMainWindow):
         show_error(self, error)
 
     def _on_worker_crashed(self, _what: str) -> None:
-        QMessageBox.critical(self, "clinic-app",
-                             "เกิดข้อผิดพลาดภายในโปรแกรม ข้อมูลที่บันทึกแล้วยังอยู่ครบ "
-                             "รายละเอียดอยู่ในไฟล์บันทึกในโฟลเดอร์ logs ของโฟลเดอร์ข้อมูล\n"
-                             "Internal error; saved data is intact. Details are in the log file "
-                             "in the data folder's logs/.")
+        QMessageBox.critical(self, "clinic-app", self.tr(
+            "เกิดข้อผิดพลาดภายในโปรแกรม ข้อมูลที่บันทึกแล้วยังอยู่ครบ รายละเอียดอยู่ในไฟล์บันทึกในโฟลเดอร์ logs ของโฟลเดอร์ข้อมูล"))
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
         if self.scheduler is not None:
@@ -392,8 +431,7 @@ def gui_passphrase(parent: QWidget | None = None) -> PassphraseSource:
     def ask(new: bool) -> str | None:
         text, ok = QInputDialog.getText(
             parent, "clinic-app",
-            "เครื่องนี้ไม่มีที่เก็บกุญแจ โปรดใส่รหัสผ่าน (อย่างน้อย 12 ตัวอักษร)\n"
-            "No keyring on this computer: enter the passphrase (12 characters or more)",
+            translate("Passphrase", "เครื่องนี้ไม่มีที่เก็บกุญแจ โปรดใส่รหัสผ่าน (อย่างน้อย 12 ตัวอักษร)"),
             QLineEdit.EchoMode.Password)
         return text if ok and text else None
 
@@ -412,7 +450,7 @@ def open_or_start_training(data_dir: Path, keys: KeyStore,
 
 def load_training_demo(window: MainWindow, *, patients: int = TRAINING_PATIENTS,
                        on_finished: Callable[[], None] | None = None) -> QProgressDialog:
-    dialog = QProgressDialog("กำลังเตรียมข้อมูลตัวอย่าง… / Preparing demo data…", "ยกเลิก / Cancel",
+    dialog = QProgressDialog(translate("Training", "กำลังเตรียมข้อมูลตัวอย่าง…"), translate("Training", "ยกเลิก"),
                              0, patients, window)
     dialog.setWindowTitle("clinic-app")
     dialog.setMinimumDuration(0)
@@ -474,6 +512,7 @@ def run(*, data_dir: Path, keys: KeyStore, passphrase: PassphraseSource | None,
     app = QApplication.instance() or QApplication(argv)
     app.setApplicationName("clinic-app")
     apply_thai_font(app)
+    install_language(app, chosen_language())
     if passphrase is None and not keys.keyring_works():
         passphrase = gui_passphrase()
     try:

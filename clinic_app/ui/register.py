@@ -29,12 +29,17 @@ from clinic_app.core.identifiers import is_local_system
 from clinic_app.core.thai import BE_OFFSET, THAI_MONTHS_SHORT, cid_problem
 from clinic_app.services.patients import RIGHTS, PatientForm, PatientService
 from clinic_app.store.records import RecordStore
-from clinic_app.ui.i18n import english
+from clinic_app.ui.i18n import EN_MONTHS_SHORT, english, format_when, pick, translate
 from clinic_app.ui.session import Session
 from clinic_app.ui.tasks import DbWorker
 from clinic_app.ui.widgets import show_error
 
-SEXES = [("female", "หญิง"), ("male", "ชาย"), ("other", "อื่น ๆ"), ("unknown", "ไม่ระบุ")]
+def sexes() -> list[tuple[str, str]]:
+    return [("female", translate("Sex", "หญิง")), ("male", translate("Sex", "ชาย")),
+            ("other", translate("Sex", "อื่น ๆ")), ("unknown", translate("Sex", "ไม่ระบุ"))]
+
+
+# Thai name prefixes are part of the Thai name (stored as written), in either language.
 PREFIXES = ["นาย", "นาง", "นางสาว", "ด.ช.", "ด.ญ.", ""]
 
 
@@ -54,6 +59,8 @@ class AreaBox(QComboBox):
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.lineEdit().editingFinished.connect(self._on_editing_finished)
+        # show a long name from its start, not scrolled to its end
+        self.currentIndexChanged.connect(lambda _i: self.lineEdit().setCursorPosition(0))
 
     def _on_editing_finished(self) -> None:
         """Enter, Tab or leaving the box: a typed part that names exactly one item picks it
@@ -68,7 +75,7 @@ class AreaBox(QComboBox):
     def fill(self, areas: list[places.Area]) -> None:
         self.blockSignals(True)
         self.clear()
-        for area in areas:
+        for area in sorted(areas, key=lambda a: a.name_en) if english() else areas:
             first, second = (area.name_en, area.name_th) if english() else (area.name_th, area.name_en)
             self.addItem(f"{first} ({second})", area.code)
         self.setCurrentIndex(-1)
@@ -154,60 +161,63 @@ class RegisterPage(QWidget):
         self.worker, self.session = worker, session
         form = QFormLayout()
         self.cid = QLineEdit()
-        self.cid.setPlaceholderText("เลข 13 หลัก (เว้นว่างได้ถ้าไม่มี)")
-        self.cid.setAccessibleName("เลขประจำตัวประชาชน / Citizen ID")
+        self.cid.setPlaceholderText(self.tr("เลข 13 หลัก (เว้นว่างได้ถ้าไม่มี)"))
+        self.cid.setAccessibleName(self.tr("เลขประจำตัวประชาชน"))
         self.cid.setMaxLength(17)
         self.cid_verdict = QLabel()
         self.cid_verdict.setObjectName("cidVerdict")
         row = QHBoxLayout()
         row.addWidget(self.cid)
         row.addWidget(self.cid_verdict)
-        form.addRow("เลขประจำตัวประชาชน", row)
+        form.addRow(self.tr("เลขประจำตัวประชาชน"), row)
         self.passport = QLineEdit()
-        form.addRow("หนังสือเดินทาง (ถ้าไม่มีเลข 13 หลัก)", self.passport)
+        form.addRow(self.tr("หนังสือเดินทาง (ถ้าไม่มีเลข 13 หลัก)"), self.passport)
         self.prefix = QComboBox()
         self.prefix.addItems(PREFIXES)
-        form.addRow("คำนำหน้า", self.prefix)
+        form.addRow(self.tr("คำนำหน้า"), self.prefix)
         self.given_th, self.family_th = QLineEdit(), QLineEdit()
         self.given_en, self.family_en = QLineEdit(), QLineEdit()
-        for widget, label in ((self.given_th, "ชื่อ (ไทย)"), (self.family_th, "นามสกุล (ไทย)"),
-                              (self.given_en, "ชื่อ (อังกฤษ)"), (self.family_en, "นามสกุล (อังกฤษ)")):
+        for widget, label in ((self.given_th, self.tr("ชื่อ (ไทย)")), (self.family_th, self.tr("นามสกุล (ไทย)")),
+                              (self.given_en, self.tr("ชื่อ (อังกฤษ)")), (self.family_en, self.tr("นามสกุล (อังกฤษ)"))):
             widget.setAccessibleName(label)
             form.addRow(label, widget)
         self.sex = QComboBox()
-        for code, label in SEXES:
+        for code, label in sexes():
             self.sex.addItem(label, code)
-        form.addRow("เพศ", self.sex)
+        form.addRow(self.tr("เพศ"), self.sex)
         birth = QHBoxLayout()
         self.day, self.month, self.year = QSpinBox(), QComboBox(), QSpinBox()
         self.day.setRange(1, 31)
-        self.month.addItems(list(THAI_MONTHS_SHORT))
+        self.month.addItems(list(EN_MONTHS_SHORT if english() else THAI_MONTHS_SHORT))
+        self.day.setAccessibleName(self.tr("วันเกิด"))
+        self.month.setAccessibleName(self.tr("เดือนเกิด"))
         this_year = _dt.date.today().year + BE_OFFSET
         self.year.setRange(this_year - 120, this_year)
         self.year.setValue(this_year - 30)
-        self.year.setAccessibleName("ปี พ.ศ. / Buddhist-era year")
+        self.year.setAccessibleName(self.tr("ปีเกิด พ.ศ."))
         for w in (self.day, self.month, self.year):
             birth.addWidget(w)
-        form.addRow("วันเกิด (พ.ศ.)", birth)
+        form.addRow(self.tr("วันเกิด (พ.ศ.)"), birth)
         self.address = AddressPicker(self)
-        form.addRow("ที่อยู่", self.address.line_row)
-        form.addRow("จังหวัด/อำเภอ/ตำบล", self.address.area_row)
+        form.addRow(self.tr("ที่อยู่"), self.address.line_row)
+        form.addRow(self.tr("จังหวัด/อำเภอ/ตำบล"), self.address.area_row)
         self.phone = QLineEdit()
-        form.addRow("โทรศัพท์", self.phone)
+        form.addRow(self.tr("โทรศัพท์"), self.phone)
         self.right = QComboBox()
-        for code, label in RIGHTS.items():
-            self.right.addItem(label, code)
-        form.addRow("สิทธิการรักษา", self.right)
+        for code, labels in RIGHTS.items():
+            self.right.addItem(pick(*labels), code)
+        form.addRow(self.tr("สิทธิการรักษา"), self.right)
         self.duplicates = QListWidget()
         self.duplicates.setObjectName("duplicates")
         self.duplicates.setMaximumHeight(90)
-        self.save = QPushButton("บันทึก (Enter) / Save")
+        self.duplicates.setAccessibleName(self.tr("อาจซ้ำกับผู้ป่วยเดิม"))
+        self.save = QPushButton(self.tr("บันทึก (Enter)"))
         self.save.setDefault(True)
         self.save.setObjectName("saveButton")
         self.message = QLabel()
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(QLabel("อาจซ้ำกับผู้ป่วยเดิม:"))
+        layout.addWidget(QLabel(self.tr("อาจซ้ำกับผู้ป่วยเดิม:")))
         layout.addWidget(self.duplicates)
         layout.addWidget(self.save)
         layout.addWidget(self.message)
@@ -223,7 +233,7 @@ class RegisterPage(QWidget):
             self.cid_verdict.setText("")
             return
         why = cid_problem(text)
-        self.cid_verdict.setText("✗ " + why[0] if why else "✓ ถูกต้อง")
+        self.cid_verdict.setText("✗ " + pick(*why) if why else "✓ " + self.tr("ถูกต้อง"))
         self.cid_verdict.setStyleSheet("color:#b00020;" if why else "color:#1b7f3b;")
 
     def form(self) -> PatientForm:
@@ -253,13 +263,15 @@ class RegisterPage(QWidget):
         if kind == "duplicates":
             self.duplicates.clear()
             for p in value:
-                self.duplicates.addItem(f"{p['name'][0].get('text', '')}  เกิด {p.get('birthDate', '?')}")
-            self.message.setText("พบผู้ป่วยที่อาจซ้ำ ตรวจรายชื่อด้านบน แล้วกดบันทึกอีกครั้งถ้าเป็นคนละคน")
+                born = format_when(p.get("birthDate", "?"))
+                self.duplicates.addItem(self.tr("{name}  เกิด {born}").format(name=p["name"][0].get("text", ""),
+                                                                              born=born))
+            self.message.setText(self.tr("พบผู้ป่วยที่อาจซ้ำ ตรวจรายชื่อด้านบน แล้วกดบันทึกอีกครั้งถ้าเป็นคนละคน"))
             self._confirmed = True
             return
         self.duplicates.clear()
         self._confirmed = False
         hn = next((i["value"] for i in value["identifier"] if is_local_system(i["system"], "HN")), "")
-        self.message.setText(f"บันทึกแล้ว HN {hn} (รอส่งเมื่อออนไลน์) / Saved")
+        self.message.setText(self.tr("บันทึกแล้ว HN {hn} (รอส่งเมื่อออนไลน์)").format(hn=hn))
         self.patient_registered.emit(value["id"])
 

@@ -20,6 +20,7 @@ from clinic_app.services.installation import Installation
 from clinic_app.services.records import RecordService
 from clinic_app.services.sync import sync_now
 from clinic_app.ui.chart import VisitDialog
+from clinic_app.ui.i18n import chosen_language, install_language, translate
 from clinic_app.ui.main import MainWindow, apply_thai_font, open_or_start_training
 from clinic_app.ui.tasks import DbWorker
 
@@ -43,6 +44,7 @@ def render(out: Path, *, keys: KeyStore, start_hub: Callable[[Installation, str]
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(["clinic-app"])
     apply_thai_font(app)
+    install_language(app, chosen_language())  # CLINIC_APP_LANG=en renders the English window
     folder = Path(tempfile.mkdtemp(prefix="clinic-screens-")) / "data"
     inst, _ = open_or_start_training(folder, keys, None)
     hub = start_hub(inst, "99999")
@@ -72,7 +74,7 @@ def render(out: Path, *, keys: KeyStore, start_hub: Callable[[Installation, str]
                             actor=NURSE)
         window.resize(1200, 760)
         window.show()
-        window.online_label.setText("● ออนไลน์ / Online")
+        window.online_label.setText("● " + translate("MainWindow", "ออนไลน์"))
         window.search.setText("ศรี")
         _settle(app, window)
         made.append(_grab(window, out / "find.png"))

@@ -15,7 +15,9 @@ from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QWidget
 
 from clinic_app.core.errors import KnownError
-from clinic_app.core.permissions import ROLE_TH, Actor
+from clinic_app.core.permissions import ROLE_EN, ROLE_TH, Actor
+from clinic_app.ui.i18n import pick
+from clinic_app.ui.widgets import both_languages
 
 SignIn = Callable[[str, str], Actor]  # raises KnownError on a wrong password or lock-out
 
@@ -38,24 +40,23 @@ class SignInDialog(QDialog):
     def __init__(self, parent: QWidget | None, sign_in: SignIn, *, name: str = "", locked: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName("signInDialog")
-        self.setWindowTitle("ล็อกหน้าจอ / Locked" if locked else "เข้าสู่ระบบ / Sign in")
+        self.setWindowTitle(self.tr("ล็อกหน้าจอ") if locked else self.tr("เข้าสู่ระบบ"))
         self._sign_in = sign_in
         self.actor: Actor | None = None
         form = QFormLayout(self)
         if locked:
-            form.addRow(QLabel("หน้าจอถูกล็อกเพราะไม่มีการใช้งาน ข้อมูลที่กรอกค้างไว้ยังอยู่\n"
-                               "Locked after inactivity; unsaved entries are kept."))
+            form.addRow(QLabel(self.tr("หน้าจอถูกล็อกเพราะไม่มีการใช้งาน ข้อมูลที่กรอกค้างไว้ยังอยู่")))
         self.name = QLineEdit(name)
-        self.name.setAccessibleName("ชื่อผู้ใช้ / User name")
+        self.name.setAccessibleName(self.tr("ชื่อผู้ใช้"))
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setAccessibleName("รหัสผ่าน / Password")
+        self.password.setAccessibleName(self.tr("รหัสผ่าน"))
         self.error = QLabel()
         self.error.setObjectName("signInError")
         self.error.setStyleSheet("color:#b00020;")
         self.error.setWordWrap(True)
-        form.addRow("ชื่อผู้ใช้", self.name)
-        form.addRow("รหัสผ่าน", self.password)
+        form.addRow(self.tr("ชื่อผู้ใช้"), self.name)
+        form.addRow(self.tr("รหัสผ่าน"), self.password)
         form.addRow(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         buttons.accepted.connect(self._on_buttons_accepted)
@@ -66,17 +67,17 @@ class SignInDialog(QDialog):
         try:
             self.actor = self._sign_in(self.name.text().strip(), self.password.text())
         except KnownError as exc:
-            self.error.setText(f"{exc.thai}\n{exc.english}")
+            self.error.setText(both_languages(exc))
             self.password.clear()
             return
         self.accept()
 
     def reject(self) -> None:  # Esc must not get past a lock
-        self.error.setText("โปรดเข้าสู่ระบบ / Please sign in")
+        self.error.setText(self.tr("โปรดเข้าสู่ระบบ"))
 
 
 def who(actor: Actor) -> str:
-    return f"{actor.name} ({ROLE_TH.get(actor.role, actor.role)})"
+    return f"{actor.name} ({pick(ROLE_TH.get(actor.role, actor.role), ROLE_EN.get(actor.role, actor.role))})"
 
 
 class IdleLock(QObject):

@@ -22,13 +22,14 @@ from clinic_app.core.errors import InvalidInputError, KnownError
 from clinic_app.core.thai import is_valid_hcode
 from clinic_app.security.keys import KeyStore
 from clinic_app.services.installation import NewUnit, default_data_dir, remember_data_dir, setup_unit
+from clinic_app.ui.widgets import both_languages
 
 
 class SetupDialog(QDialog):
     def __init__(self, parent: QWidget | None, keys: KeyStore) -> None:
         super().__init__(parent)
         self.setObjectName("setupDialog")
-        self.setWindowTitle("ตั้งค่าหน่วยบริการจริง / Set up a real unit")
+        self.setWindowTitle(self.tr("ตั้งค่าหน่วยบริการจริง"))
         self.keys = keys
         self.result_unit: NewUnit | None = None
         form = QFormLayout(self)
@@ -37,9 +38,10 @@ class SetupDialog(QDialog):
         for box in (self.password, self.repeat):
             box.setEchoMode(QLineEdit.EchoMode.Password)
         self.folder = QLineEdit(str(default_data_dir().parent / "clinic-app-unit"))
-        for label, box in (("รหัสหน่วยบริการ (5 หลัก)", self.hcode), ("ชื่อหน่วยบริการ", self.name),
-                           ("ที่อยู่ระบบกลาง (https)", self.hub), ("ผู้ดูแลระบบคนแรก", self.admin),
-                           ("รหัสผ่าน", self.password), ("ยืนยันรหัสผ่าน", self.repeat), ("โฟลเดอร์ข้อมูล", self.folder)):
+        for label, box in ((self.tr("รหัสหน่วยบริการ (5 หลัก)"), self.hcode), (self.tr("ชื่อหน่วยบริการ"), self.name),
+                           (self.tr("ที่อยู่ระบบกลาง (https)"), self.hub), (self.tr("ผู้ดูแลระบบคนแรก"), self.admin),
+                           (self.tr("รหัสผ่าน"), self.password), (self.tr("ยืนยันรหัสผ่าน"), self.repeat),
+                           (self.tr("โฟลเดอร์ข้อมูล"), self.folder)):
             box.setAccessibleName(label)
             form.addRow(label, box)
         self.error = QLabel()
@@ -64,7 +66,7 @@ class SetupDialog(QDialog):
                               name=self.name.text().strip(), hub_url=self.hub.text().strip(),
                               admin=self.admin.text().strip(), password=self.password.text(), keys=self.keys)
         except KnownError as exc:
-            self.error.setText(f"{exc.thai}\n{exc.english}")
+            self.error.setText(both_languages(exc))
             return
         remember_data_dir(unit.inst.folder.path)
         unit.inst.close()
@@ -78,21 +80,20 @@ class SetupDoneDialog(QDialog):
     def __init__(self, parent: QWidget | None, unit: NewUnit) -> None:
         super().__init__(parent)
         self.setObjectName("setupDone")
-        self.setWindowTitle("ตั้งค่าเสร็จแล้ว / Unit set up")
+        self.setWindowTitle(self.tr("ตั้งค่าเสร็จแล้ว"))
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("กุญแจกู้คืน (แสดงครั้งเดียว พิมพ์หรือจดเก็บในที่ปลอดภัย)\n"
-                                "Recovery key (shown once: print it or write it down and keep it safe):"))
+        layout.addWidget(QLabel(self.tr("กุญแจกู้คืน (แสดงครั้งเดียว พิมพ์หรือจดเก็บในที่ปลอดภัย)")))
         key = QLabel(unit.recovery_key)
         key.setObjectName("recoveryKey")
         key.setStyleSheet("font-size:18pt;font-family:monospace;")
         layout.addWidget(key)
-        layout.addWidget(QLabel("ส่งข้อมูลนี้ให้ผู้ดูแลระบบกลางเพื่อลงทะเบียนเครื่อง / Give this to the hub's "
-                                "administrator to enrol this desktop:"))
+        layout.addWidget(QLabel(self.tr("ส่งข้อมูลนี้ให้ผู้ดูแลระบบกลางเพื่อลงทะเบียนเครื่อง")))
         text = QPlainTextEdit(json.dumps(unit.enrolment, indent=2))
         text.setReadOnly(True)
+        text.setAccessibleName(self.tr("ข้อมูลลงทะเบียนเครื่องสำหรับระบบกลาง"))
         layout.addWidget(text)
-        layout.addWidget(QLabel(f"เปิดโปรแกรมใหม่เพื่อใช้หน่วยบริการนี้ / Restart clinic-app to work in this unit:\n"
-                                f"{unit.inst.folder.path}"))
+        layout.addWidget(QLabel(self.tr("เปิดโปรแกรมใหม่เพื่อใช้หน่วยบริการนี้:\n{folder}").format(
+            folder=unit.inst.folder.path)))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         buttons.accepted.connect(self.accept)
         layout.addWidget(buttons)

@@ -44,23 +44,26 @@ class SyncPage(QWidget):
     def __init__(self, worker: DbWorker, session: Session) -> None:
         super().__init__()
         self.worker, self.session = worker, session
-        self.queue = _table(["สถานะ", "ประเภท", "เหตุผล"])
+        self.queue = _table([self.tr("สถานะ"), self.tr("ประเภท"), self.tr("เหตุผล")])
         self.queue.setObjectName("outboxTable")
+        self.queue.setAccessibleName(self.tr("รายการรอส่งและที่ระบบกลางไม่รับ"))
         self.conflicts = QListWidget()
         self.conflicts.setObjectName("conflictList")
+        self.conflicts.setAccessibleName(self.tr("ข้อมูลขัดแย้ง"))
         self.sides = QTableWidget(0, 3)
         self.sides.setObjectName("conflictSides")
-        self.sides.setHorizontalHeaderLabels(["ข้อมูล", "เครื่องนี้ / this desktop", "เครื่องอื่น / other desktop"])
+        self.sides.setAccessibleName(self.tr("ค่าของสองเครื่องที่ขัดแย้งกัน"))
+        self.sides.setHorizontalHeaderLabels([self.tr("ข้อมูล"), self.tr("เครื่องนี้"), self.tr("เครื่องอื่น")])
         self.sides.horizontalHeader().setStretchLastSection(True)
-        self.apply = QPushButton("ใช้ตามที่เลือก / Apply choices")
+        self.apply = QPushButton(self.tr("ใช้ตามที่เลือก"))
         self.apply.setObjectName("applyChoices")
         self.apply.setEnabled(False)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("รายการรอส่งและที่ระบบกลางไม่รับ"))
+        layout.addWidget(QLabel(self.tr("รายการรอส่งและที่ระบบกลางไม่รับ")))
         layout.addWidget(self.queue, 2)
         row = QHBoxLayout()
         left = QVBoxLayout()
-        left.addWidget(QLabel("ข้อมูลขัดแย้ง (แก้ไขพร้อมกันสองเครื่อง)"))
+        left.addWidget(QLabel(self.tr("ข้อมูลขัดแย้ง (แก้ไขพร้อมกันสองเครื่อง)")))
         left.addWidget(self.conflicts)
         row.addLayout(left, 1)
         right = QVBoxLayout()
@@ -86,7 +89,8 @@ class SyncPage(QWidget):
 
     def _show(self, result: tuple[list[Any], list[dict[str, Any]]]) -> None:
         entries, conflicts = result
-        labels = {"pending": "รอส่ง", "sending": "กำลังส่ง", "failed": "ระบบกลางไม่รับ", "conflict": "ขัดแย้ง"}
+        labels = {"pending": self.tr("รอส่ง"), "sending": self.tr("กำลังส่ง"), "failed": self.tr("ระบบกลางไม่รับ"),
+                  "conflict": self.tr("ขัดแย้ง")}
         _fill(self.queue, [[labels.get(e.state, e.state), e.type, e.reason or ""] for e in entries])
         self._conflicts = conflicts
         self.conflicts.clear()

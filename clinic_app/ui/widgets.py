@@ -1,6 +1,6 @@
-"""Small shared pieces of the window: a bilingual error box, a plot of vital signs drawn
-with QPainter (QtCharts is not in PySide6-Essentials), and an object that carries a value
-from any thread to the window's thread."""
+"""Small shared pieces of the window: an error box (both languages, the window's first), a
+plot of vital signs drawn with QPainter (QtCharts is not in PySide6-Essentials), and an
+object that carries a value from any thread to the window's thread."""
 
 from __future__ import annotations
 
@@ -11,16 +11,35 @@ from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from clinic_app.core.errors import InvalidInputError, KnownError
+from clinic_app.ui.i18n import english, translate
 
-PROBLEM_TH = {"cid": "เลขประจำตัวประชาชน", "name": "ชื่อ-สกุล", "sex": "เพศ", "birth": "วันเกิด", "phone": "โทรศัพท์",
-              "address": "ที่อยู่", "duplicate": "อาจซ้ำ", "weight": "น้ำหนัก", "blood pressure": "ความดันโลหิต",
-              "diagnosis": "การวินิจฉัย", "vaccine": "วัคซีน", "complaint": "อาการสำคัญ", "temperature": "อุณหภูมิ",
-              "pulse": "ชีพจร", "systolic": "ความดันตัวบน", "diastolic": "ความดันตัวล่าง"}
+
+def problem_labels() -> dict[str, str]:
+    """What each InvalidInputError problem path is called on the form, in the window's language."""
+    return {"cid": translate("Problems", "เลขประจำตัวประชาชน"), "name": translate("Problems", "ชื่อ-สกุล"),
+            "sex": translate("Problems", "เพศ"), "birth": translate("Problems", "วันเกิด"),
+            "phone": translate("Problems", "โทรศัพท์"), "address": translate("Problems", "ที่อยู่"),
+            "duplicate": translate("Problems", "อาจซ้ำ"), "weight": translate("Problems", "น้ำหนัก"),
+            "blood pressure": translate("Problems", "ความดันโลหิต"), "diagnosis": translate("Problems", "การวินิจฉัย"),
+            "vaccine": translate("Problems", "วัคซีน"), "complaint": translate("Problems", "อาการสำคัญ"),
+            "temperature": translate("Problems", "อุณหภูมิ"), "pulse": translate("Problems", "ชีพจร"),
+            "systolic": translate("Problems", "ความดันตัวบน"), "diastolic": translate("Problems", "ความดันตัวล่าง")}
+
+
+def both_languages(error: KnownError) -> str:
+    """The error's two messages, the window's language first (the other stays: a clerk may read either)."""
+    if english() and error.english:
+        return f"{error.english}\n{error.thai}"
+    return f"{error.thai}\n{error.english}"
 
 
 def show_error(parent: QWidget | None, error: KnownError) -> None:
-    text = error.bilingual() if not isinstance(error, InvalidInputError) else "\n".join(
-        [error.thai, error.english] + [f"• {PROBLEM_TH.get(p.path, p.path)}: {p.reason}" for p in error.problems])
+    if isinstance(error, InvalidInputError):
+        labels = problem_labels()
+        text = "\n".join([both_languages(error)]
+                         + [f"• {labels.get(p.path, p.path)}: {p.reason}" for p in error.problems])
+    else:
+        text = both_languages(error)
     box = QMessageBox(QMessageBox.Icon.Warning, "clinic-app", text, QMessageBox.StandardButton.Ok, parent)
     box.setObjectName("errorBox")
     box.open()
@@ -42,7 +61,7 @@ class VitalsPlot(QWidget):
         super().__init__(parent)
         self.rows: list[dict[str, Any]] = []
         self.setMinimumHeight(160)
-        self.setAccessibleName("กราฟความดันและน้ำหนัก / Blood pressure and weight over time")
+        self.setAccessibleName(self.tr("กราฟความดันและน้ำหนัก"))
 
     def set_rows(self, rows: list[dict[str, Any]]) -> None:
         self.rows = rows
@@ -54,9 +73,9 @@ class VitalsPlot(QWidget):
         painter.fillRect(self.rect(), QColor("#ffffff"))
         w, h, pad = self.width(), self.height(), 30
         painter.setPen(QColor("#888888"))
-        painter.drawText(6, 16, "ความดัน (mmHg) แดง/ส้ม · น้ำหนัก (kg) น้ำเงิน")
+        painter.drawText(6, 16, self.tr("ความดัน (mmHg) แดง/ส้ม · น้ำหนัก (kg) น้ำเงิน"))
         if len(self.rows) < 1:
-            painter.drawText(pad, h // 2, "ยังไม่มีข้อมูลสัญญาณชีพ / no vital signs yet")
+            painter.drawText(pad, h // 2, self.tr("ยังไม่มีข้อมูลสัญญาณชีพ"))
             return
         series = [("sbp", "#c0392b", 40, 220), ("dbp", "#e67e22", 40, 220), ("weight", "#2c6fbb", 0, 120)]
         n = len(self.rows)

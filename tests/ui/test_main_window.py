@@ -32,7 +32,7 @@ def test_first_run_is_training_mode_with_demo_data_and_search(qtbot, training, t
     load_training_demo(window, patients=40, on_finished=lambda: finished.append(True))
     qtbot.waitUntil(lambda: finished == [True], timeout=60_000)
     qtbot.waitUntil(lambda: "ผู้ป่วย 40 ราย" in window.status_label.text(), timeout=10_000)
-    assert window.banner.isVisible() and "Training" in window.banner.text()
+    assert window.banner.isVisible() and "โหมดฝึกอบรม" in window.banner.text()
     assert "รอส่ง" in window.status_label.text()
 
     store = inst.connect()

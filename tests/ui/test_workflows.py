@@ -140,7 +140,7 @@ def test_a_consent_request_from_the_window(qtbot, window: MainWindow) -> None:  
     page.cid.setText("3100500123458")
     page.ask.click()
     qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=10_000)
-    assert "queued" in page.table.item(0, 1).text()
+    assert "รอส่ง" in page.table.item(0, 1).text()
 
 
 def test_sync_status_changes_and_sync_now(qtbot, window: MainWindow, unit: Installation, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -155,13 +155,13 @@ def test_sync_status_changes_and_sync_now(qtbot, window: MainWindow, unit: Insta
     window.attach_scheduler(scheduler)
     scheduler.start()
     try:
-        qtbot.waitUntil(lambda: "Online" in window.online_label.text(), timeout=20_000)
+        qtbot.waitUntil(lambda: "ออนไลน์" in window.online_label.text(), timeout=20_000)
         window.sync_button.click()
         qtbot.waitUntil(lambda: "รอส่ง 0 รายการ" in window.status_label.text()
                         and "ยังไม่เคย" not in window.status_label.text(), timeout=30_000)
         assert "ผู้ป่วย 2 ราย" in window.status_label.text()
         hub.stop()
-        qtbot.waitUntil(lambda: "Offline" in window.online_label.text(), timeout=20_000)
+        qtbot.waitUntil(lambda: "ออฟไลน์" in window.online_label.text(), timeout=20_000)
     finally:
         scheduler.stop()
         window.attach_scheduler(None)

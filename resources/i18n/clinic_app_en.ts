@@ -1,0 +1,809 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en_US" sourcelanguage="th_TH">
+<context>
+    <name>AddressPicker</name>
+    <message>
+        <source>บ้านเลขที่</source>
+        <translation>House number</translation>
+    </message>
+    <message>
+        <source>หมู่ที่</source>
+        <translation>Village number (Moo)</translation>
+    </message>
+    <message>
+        <source>รหัสไปรษณีย์</source>
+        <translation>Postal code</translation>
+    </message>
+    <message>
+        <source>จังหวัด</source>
+        <translation>Province</translation>
+    </message>
+    <message>
+        <source>อำเภอ/เขต</source>
+        <translation>District</translation>
+    </message>
+    <message>
+        <source>ตำบล/แขวง</source>
+        <translation>Subdistrict</translation>
+    </message>
+    <message>
+        <source>หมู่</source>
+        <translation>Moo</translation>
+    </message>
+</context>
+<context>
+    <name>ChartPage</name>
+    <message>
+        <source>วันที่</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>หน่วยบริการ</source>
+        <translation>Facility</translation>
+    </message>
+    <message>
+        <source>อาการสำคัญ</source>
+        <translation>Chief complaint</translation>
+    </message>
+    <message>
+        <source>การวินิจฉัย</source>
+        <translation>Diagnosis</translation>
+    </message>
+    <message>
+        <source>ประวัติการรับบริการ</source>
+        <translation>Visits</translation>
+    </message>
+    <message>
+        <source>กราฟความดันโลหิตและน้ำหนัก</source>
+        <translation>Blood pressure and weight chart</translation>
+    </message>
+    <message>
+        <source>วัคซีน</source>
+        <translation>Vaccine</translation>
+    </message>
+    <message>
+        <source>วัคซีนที่ได้รับ</source>
+        <translation>Vaccines given</translation>
+    </message>
+    <message>
+        <source>บันทึกการตรวจ (Ctrl+N)</source>
+        <translation>Record a visit (Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>ประวัติการรับบริการ (รวมหน่วยบริการอื่นที่ได้รับความยินยอม)</source>
+        <translation>Visits (including other facilities, with consent)</translation>
+    </message>
+    <message>
+        <source>หน่วยนี้</source>
+        <translation>This unit</translation>
+    </message>
+    <message>
+        <source>{facility} (ตามความยินยอม)</source>
+        <translation>{facility} (with consent)</translation>
+    </message>
+    <message>
+        <source>{facility} (ฉุกเฉิน)</source>
+        <translation>{facility} (emergency)</translation>
+    </message>
+    <message>
+        <source>{years} ปี</source>
+        <translation>{years} years</translation>
+    </message>
+    <message>
+        <source>{name}   อายุ {age}   เลขประจำตัวประชาชน {cid}</source>
+        <translation>{name}   Age {age}   Citizen ID {cid}</translation>
+    </message>
+    <message>
+        <source>แพ้ยา/สาร: {allergies}</source>
+        <translation>Allergies: {allergies}</translation>
+    </message>
+    <message>
+        <source>ไม่มีประวัติแพ้</source>
+        <translation>No known allergies</translation>
+    </message>
+    <message>
+        <source>ครบกำหนดวัคซีน (EPI): {doses}</source>
+        <translation>Vaccines due (EPI): {doses}</translation>
+    </message>
+    <message>
+        <source>ไม่มีวัคซีนค้าง (EPI)</source>
+        <translation>No vaccines due (EPI)</translation>
+    </message>
+</context>
+<context>
+    <name>ConsentPage</name>
+    <message>
+        <source>เลขประจำตัวประชาชน 13 หลัก</source>
+        <translation>13-digit citizen ID</translation>
+    </message>
+    <message>
+        <source>เลขประจำตัวประชาชนของผู้ป่วย</source>
+        <translation>Patient&apos;s citizen ID</translation>
+    </message>
+    <message>
+        <source>ขอความยินยอมกี่วัน</source>
+        <translation>Consent for how many days</translation>
+    </message>
+    <message>
+        <source>ขอความยินยอมและประวัติ</source>
+        <translation>Ask for consent</translation>
+    </message>
+    <message>
+        <source>ดูประวัติจากหน่วยอื่น</source>
+        <translation>Show records</translation>
+    </message>
+    <message>
+        <source>เข้าถึงฉุกเฉิน</source>
+        <translation>Emergency access</translation>
+    </message>
+    <message>
+        <source>ผู้ป่วย</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>วัน</source>
+        <translation>Days</translation>
+    </message>
+    <message>
+        <source>เลขประจำตัวประชาชน</source>
+        <translation>Citizen ID</translation>
+    </message>
+    <message>
+        <source>สถานะ</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>ขอเมื่อ</source>
+        <translation>Requested</translation>
+    </message>
+    <message>
+        <source>คำขอความยินยอม</source>
+        <translation>Consent requests</translation>
+    </message>
+    <message>
+        <source>หน่วยบริการ</source>
+        <translation>Facility</translation>
+    </message>
+    <message>
+        <source>ประเภท</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>รายละเอียด</source>
+        <translation>Details</translation>
+    </message>
+    <message>
+        <source>ได้มาโดย</source>
+        <translation>Obtained by</translation>
+    </message>
+    <message>
+        <source>ประวัติจากหน่วยบริการอื่น</source>
+        <translation>Records from other facilities</translation>
+    </message>
+    <message>
+        <source>ประวัติจากหน่วยบริการอื่น (อ่านอย่างเดียว)</source>
+        <translation>Records from other facilities (read only)</translation>
+    </message>
+    <message>
+        <source>บันทึกคำขอแล้ว จะส่งเมื่อซิงก์</source>
+        <translation>Saved; it goes out at the next sync</translation>
+    </message>
+    <message>
+        <source>ความยินยอม</source>
+        <translation>Consent</translation>
+    </message>
+    <message>
+        <source>ฉุกเฉิน</source>
+        <translation>Emergency</translation>
+    </message>
+</context>
+<context>
+    <name>EmergencyDialog</name>
+    <message>
+        <source>เข้าถึงข้อมูลฉุกเฉิน</source>
+        <translation>Emergency access</translation>
+    </message>
+    <message>
+        <source>ใช้เมื่อผู้ป่วยไม่รู้สึกตัวและต้องทราบประวัติทันทีเท่านั้น การเข้าถึงจะถูกบันทึกและตรวจสอบ</source>
+        <translation>Only for an unconscious patient whose history is needed now. It is recorded and reviewed.</translation>
+    </message>
+    <message>
+        <source>เลขประจำตัวประชาชน</source>
+        <translation>Citizen ID</translation>
+    </message>
+    <message>
+        <source>เหตุผล (อย่างน้อย {count} ตัวอักษร)</source>
+        <translation>Reason (at least {count} characters)</translation>
+    </message>
+    <message>
+        <source>เหตุผล</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>ข้าพเจ้ายืนยันว่าเป็นกรณีฉุกเฉิน</source>
+        <translation>I confirm this is an emergency</translation>
+    </message>
+</context>
+<context>
+    <name>FindPage</name>
+    <message>
+        <source>{years} ปี</source>
+        <translation>{years} y</translation>
+    </message>
+    <message>
+        <source>ค้นหา: เลขประจำตัวประชาชน, HN, ชื่อ-สกุล (ไทย/อังกฤษ), เบอร์โทร</source>
+        <translation>Search: citizen ID, HN, name (Thai or English), phone</translation>
+    </message>
+    <message>
+        <source>ค้นหาผู้ป่วย</source>
+        <translation>Find a patient</translation>
+    </message>
+    <message>
+        <source>ชื่อ-สกุล</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>เลขประจำตัวประชาชน</source>
+        <translation>Citizen ID</translation>
+    </message>
+    <message>
+        <source>อายุ</source>
+        <translation>Age</translation>
+    </message>
+    <message>
+        <source>เพศ</source>
+        <translation>Sex</translation>
+    </message>
+    <message>
+        <source>ผลการค้นหา</source>
+        <translation>Search results</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>โหมดฝึกอบรม — ข้อมูลตัวอย่าง ไม่ใช่ข้อมูลผู้ป่วยจริง</source>
+        <translation>Training mode — demo data, not real patients</translation>
+    </message>
+    <message>
+        <source>หน้าจองาน</source>
+        <translation>Work screens</translation>
+    </message>
+    <message>
+        <source>ค้นหาผู้ป่วย</source>
+        <translation>Find a patient</translation>
+    </message>
+    <message>
+        <source>ลงทะเบียน</source>
+        <translation>Register</translation>
+    </message>
+    <message>
+        <source>ความยินยอม</source>
+        <translation>Consent</translation>
+    </message>
+    <message>
+        <source>ซิงก์</source>
+        <translation>Sync</translation>
+    </message>
+    <message>
+        <source>กำลังตรวจสอบการเชื่อมต่อ…</source>
+        <translation>Checking the connection…</translation>
+    </message>
+    <message>
+        <source>ซิงก์เดี๋ยวนี้ (F5)</source>
+        <translation>Sync now (F5)</translation>
+    </message>
+    <message>
+        <source>ยกเลิก</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>ล็อก / สลับผู้ใช้</source>
+        <translation>Lock / switch user</translation>
+    </message>
+    <message>
+        <source>ไฟล์</source>
+        <translation>File</translation>
+    </message>
+    <message>
+        <source>ตั้งค่าหน่วยบริการจริง…</source>
+        <translation>Set up a real unit…</translation>
+    </message>
+    <message>
+        <source>แฟ้มผู้ป่วย</source>
+        <translation>Patient chart</translation>
+    </message>
+    <message>
+        <source>ออนไลน์</source>
+        <translation>Online</translation>
+    </message>
+    <message>
+        <source>ออฟไลน์</source>
+        <translation>Offline</translation>
+    </message>
+    <message>
+        <source>กำลังเชื่อมต่อ</source>
+        <translation>Connecting</translation>
+    </message>
+    <message>
+        <source>ส่งข้อมูล</source>
+        <translation>Sending</translation>
+    </message>
+    <message>
+        <source>รับข้อมูล</source>
+        <translation>Receiving</translation>
+    </message>
+    <message>
+        <source>ตรวจนับ</source>
+        <translation>Checking counts</translation>
+    </message>
+    <message>
+        <source>ยังไม่เคย</source>
+        <translation>never</translation>
+    </message>
+    <message>
+        <source>ผู้ป่วย {count} ราย</source>
+        <translation>Patients {count}</translation>
+    </message>
+    <message>
+        <source>รอส่ง {count} รายการ</source>
+        <translation>Waiting to send {count}</translation>
+    </message>
+    <message>
+        <source>ซิงก์ล่าสุด: {when}</source>
+        <translation>Last sync: {when}</translation>
+    </message>
+    <message>
+        <source>ขัดแย้ง {count} รายการ</source>
+        <translation>Conflicts {count}</translation>
+    </message>
+    <message>
+        <source>ไม่ผ่าน {count} รายการ</source>
+        <translation>Refused {count}</translation>
+    </message>
+    <message>
+        <source>ปัญหาล่าสุด: {problem}</source>
+        <translation>Last problem: {problem}</translation>
+    </message>
+    <message>
+        <source>เกิดข้อผิดพลาดภายในโปรแกรม ข้อมูลที่บันทึกแล้วยังอยู่ครบ รายละเอียดอยู่ในไฟล์บันทึกในโฟลเดอร์ logs ของโฟลเดอร์ข้อมูล</source>
+        <translation>Internal error; saved data is intact. Details are in the log file in the data folder&apos;s logs folder.</translation>
+    </message>
+</context>
+<context>
+    <name>Passphrase</name>
+    <message>
+        <source>เครื่องนี้ไม่มีที่เก็บกุญแจ โปรดใส่รหัสผ่าน (อย่างน้อย 12 ตัวอักษร)</source>
+        <translation>No keyring on this computer: enter the passphrase (12 characters or more)</translation>
+    </message>
+</context>
+<context>
+    <name>Problems</name>
+    <message>
+        <source>เลขประจำตัวประชาชน</source>
+        <translation>Citizen ID number</translation>
+    </message>
+    <message>
+        <source>ชื่อ-สกุล</source>
+        <translation>Name and surname</translation>
+    </message>
+    <message>
+        <source>เพศ</source>
+        <translation>Sex</translation>
+    </message>
+    <message>
+        <source>วันเกิด</source>
+        <translation>Date of birth</translation>
+    </message>
+    <message>
+        <source>โทรศัพท์</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>ที่อยู่</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <source>อาจซ้ำ</source>
+        <translation>Possible duplicate</translation>
+    </message>
+    <message>
+        <source>น้ำหนัก</source>
+        <translation>Weight</translation>
+    </message>
+    <message>
+        <source>ความดันโลหิต</source>
+        <translation>Blood pressure</translation>
+    </message>
+    <message>
+        <source>การวินิจฉัย</source>
+        <translation>Diagnosis</translation>
+    </message>
+    <message>
+        <source>วัคซีน</source>
+        <translation>Vaccine</translation>
+    </message>
+    <message>
+        <source>อาการสำคัญ</source>
+        <translation>Chief complaint</translation>
+    </message>
+    <message>
+        <source>อุณหภูมิ</source>
+        <translation>Temperature</translation>
+    </message>
+    <message>
+        <source>ชีพจร</source>
+        <translation>Pulse</translation>
+    </message>
+    <message>
+        <source>ความดันตัวบน</source>
+        <translation>Systolic (upper) pressure</translation>
+    </message>
+    <message>
+        <source>ความดันตัวล่าง</source>
+        <translation>Diastolic (lower) pressure</translation>
+    </message>
+</context>
+<context>
+    <name>RegisterPage</name>
+    <message>
+        <source>เลข 13 หลัก (เว้นว่างได้ถ้าไม่มี)</source>
+        <translation>13 digits (leave empty if none)</translation>
+    </message>
+    <message>
+        <source>เลขประจำตัวประชาชน</source>
+        <translation>Citizen ID</translation>
+    </message>
+    <message>
+        <source>หนังสือเดินทาง (ถ้าไม่มีเลข 13 หลัก)</source>
+        <translation>Passport (if no 13-digit ID)</translation>
+    </message>
+    <message>
+        <source>คำนำหน้า</source>
+        <translation>Prefix</translation>
+    </message>
+    <message>
+        <source>ชื่อ (ไทย)</source>
+        <translation>Given name (Thai)</translation>
+    </message>
+    <message>
+        <source>นามสกุล (ไทย)</source>
+        <translation>Family name (Thai)</translation>
+    </message>
+    <message>
+        <source>ชื่อ (อังกฤษ)</source>
+        <translation>Given name (English)</translation>
+    </message>
+    <message>
+        <source>นามสกุล (อังกฤษ)</source>
+        <translation>Family name (English)</translation>
+    </message>
+    <message>
+        <source>เพศ</source>
+        <translation>Sex</translation>
+    </message>
+    <message>
+        <source>วันเกิด</source>
+        <translation>Day of birth</translation>
+    </message>
+    <message>
+        <source>เดือนเกิด</source>
+        <translation>Month of birth</translation>
+    </message>
+    <message>
+        <source>ปีเกิด พ.ศ.</source>
+        <translation>Year of birth (Buddhist era)</translation>
+    </message>
+    <message>
+        <source>วันเกิด (พ.ศ.)</source>
+        <translation>Birth date (Buddhist-era year)</translation>
+    </message>
+    <message>
+        <source>ที่อยู่</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <source>จังหวัด/อำเภอ/ตำบล</source>
+        <translation>Province / district / subdistrict</translation>
+    </message>
+    <message>
+        <source>โทรศัพท์</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>สิทธิการรักษา</source>
+        <translation>Health insurance right</translation>
+    </message>
+    <message>
+        <source>อาจซ้ำกับผู้ป่วยเดิม</source>
+        <translation>Possible duplicates</translation>
+    </message>
+    <message>
+        <source>บันทึก (Enter)</source>
+        <translation>Save (Enter)</translation>
+    </message>
+    <message>
+        <source>อาจซ้ำกับผู้ป่วยเดิม:</source>
+        <translation>May be a patient already registered:</translation>
+    </message>
+    <message>
+        <source>ถูกต้อง</source>
+        <translation>valid</translation>
+    </message>
+    <message>
+        <source>{name}  เกิด {born}</source>
+        <translation>{name}  born {born}</translation>
+    </message>
+    <message>
+        <source>พบผู้ป่วยที่อาจซ้ำ ตรวจรายชื่อด้านบน แล้วกดบันทึกอีกครั้งถ้าเป็นคนละคน</source>
+        <translation>Possible duplicates found: check the list above, then press Save again if this is a different person</translation>
+    </message>
+    <message>
+        <source>บันทึกแล้ว HN {hn} (รอส่งเมื่อออนไลน์)</source>
+        <translation>Saved, HN {hn} (sent when online)</translation>
+    </message>
+</context>
+<context>
+    <name>SetupDialog</name>
+    <message>
+        <source>ตั้งค่าหน่วยบริการจริง</source>
+        <translation>Set up a real unit</translation>
+    </message>
+    <message>
+        <source>รหัสหน่วยบริการ (5 หลัก)</source>
+        <translation>Facility code (5 digits)</translation>
+    </message>
+    <message>
+        <source>ชื่อหน่วยบริการ</source>
+        <translation>Facility name</translation>
+    </message>
+    <message>
+        <source>ที่อยู่ระบบกลาง (https)</source>
+        <translation>Hub address (https)</translation>
+    </message>
+    <message>
+        <source>ผู้ดูแลระบบคนแรก</source>
+        <translation>First administrator</translation>
+    </message>
+    <message>
+        <source>รหัสผ่าน</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <source>ยืนยันรหัสผ่าน</source>
+        <translation>Repeat password</translation>
+    </message>
+    <message>
+        <source>โฟลเดอร์ข้อมูล</source>
+        <translation>Data folder</translation>
+    </message>
+</context>
+<context>
+    <name>SetupDoneDialog</name>
+    <message>
+        <source>ตั้งค่าเสร็จแล้ว</source>
+        <translation>Unit set up</translation>
+    </message>
+    <message>
+        <source>กุญแจกู้คืน (แสดงครั้งเดียว พิมพ์หรือจดเก็บในที่ปลอดภัย)</source>
+        <translation>Recovery key (shown once: print it or write it down and keep it safe)</translation>
+    </message>
+    <message>
+        <source>ส่งข้อมูลนี้ให้ผู้ดูแลระบบกลางเพื่อลงทะเบียนเครื่อง</source>
+        <translation>Give this to the hub&apos;s administrator to enrol this desktop:</translation>
+    </message>
+    <message>
+        <source>ข้อมูลลงทะเบียนเครื่องสำหรับระบบกลาง</source>
+        <translation>Desktop enrolment for the hub</translation>
+    </message>
+    <message>
+        <source>เปิดโปรแกรมใหม่เพื่อใช้หน่วยบริการนี้:
+{folder}</source>
+        <translation>Restart clinic-app to work in this unit:
+{folder}</translation>
+    </message>
+</context>
+<context>
+    <name>Sex</name>
+    <message>
+        <source>ชาย</source>
+        <translation>Male</translation>
+    </message>
+    <message>
+        <source>หญิง</source>
+        <translation>Female</translation>
+    </message>
+    <message>
+        <source>อื่น ๆ</source>
+        <translation>Other</translation>
+    </message>
+    <message>
+        <source>ไม่ระบุ</source>
+        <translation>Unknown</translation>
+    </message>
+</context>
+<context>
+    <name>SignInDialog</name>
+    <message>
+        <source>ล็อกหน้าจอ</source>
+        <translation>Locked</translation>
+    </message>
+    <message>
+        <source>เข้าสู่ระบบ</source>
+        <translation>Sign in</translation>
+    </message>
+    <message>
+        <source>หน้าจอถูกล็อกเพราะไม่มีการใช้งาน ข้อมูลที่กรอกค้างไว้ยังอยู่</source>
+        <translation>Locked after inactivity; unsaved entries are kept.</translation>
+    </message>
+    <message>
+        <source>ชื่อผู้ใช้</source>
+        <translation>User name</translation>
+    </message>
+    <message>
+        <source>รหัสผ่าน</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <source>โปรดเข้าสู่ระบบ</source>
+        <translation>Please sign in</translation>
+    </message>
+</context>
+<context>
+    <name>SyncPage</name>
+    <message>
+        <source>สถานะ</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>ประเภท</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>เหตุผล</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>รายการรอส่งและที่ระบบกลางไม่รับ</source>
+        <translation>Waiting to send, and refused by the hub</translation>
+    </message>
+    <message>
+        <source>ข้อมูลขัดแย้ง</source>
+        <translation>Conflicts</translation>
+    </message>
+    <message>
+        <source>ค่าของสองเครื่องที่ขัดแย้งกัน</source>
+        <translation>Conflicting values from both desktops</translation>
+    </message>
+    <message>
+        <source>ข้อมูล</source>
+        <translation>Field</translation>
+    </message>
+    <message>
+        <source>เครื่องนี้</source>
+        <translation>This desktop</translation>
+    </message>
+    <message>
+        <source>เครื่องอื่น</source>
+        <translation>Other desktop</translation>
+    </message>
+    <message>
+        <source>ใช้ตามที่เลือก</source>
+        <translation>Apply choices</translation>
+    </message>
+    <message>
+        <source>ข้อมูลขัดแย้ง (แก้ไขพร้อมกันสองเครื่อง)</source>
+        <translation>Conflicts (edited on two desktops at once)</translation>
+    </message>
+    <message>
+        <source>รอส่ง</source>
+        <translation>Waiting to send</translation>
+    </message>
+    <message>
+        <source>กำลังส่ง</source>
+        <translation>Sending</translation>
+    </message>
+    <message>
+        <source>ระบบกลางไม่รับ</source>
+        <translation>Refused by hub</translation>
+    </message>
+    <message>
+        <source>ขัดแย้ง</source>
+        <translation>Conflict</translation>
+    </message>
+</context>
+<context>
+    <name>Training</name>
+    <message>
+        <source>กำลังเตรียมข้อมูลตัวอย่าง…</source>
+        <translation>Preparing demo data…</translation>
+    </message>
+    <message>
+        <source>ยกเลิก</source>
+        <translation>Cancel</translation>
+    </message>
+</context>
+<context>
+    <name>VisitDialog</name>
+    <message>
+        <source>บันทึกการตรวจ</source>
+        <translation>Record a visit</translation>
+    </message>
+    <message>
+        <source>อาการสำคัญ</source>
+        <translation>Chief complaint</translation>
+    </message>
+    <message>
+        <source>ความดันตัวบน</source>
+        <translation>Systolic blood pressure (upper)</translation>
+    </message>
+    <message>
+        <source>ความดันตัวล่าง</source>
+        <translation>Diastolic blood pressure (lower)</translation>
+    </message>
+    <message>
+        <source>ความดันโลหิต</source>
+        <translation>Blood pressure</translation>
+    </message>
+    <message>
+        <source>/นาที</source>
+        <translation>/min</translation>
+    </message>
+    <message>
+        <source>น้ำหนัก</source>
+        <translation>Weight</translation>
+    </message>
+    <message>
+        <source>อุณหภูมิ</source>
+        <translation>Temperature</translation>
+    </message>
+    <message>
+        <source>ชีพจร</source>
+        <translation>Pulse</translation>
+    </message>
+    <message>
+        <source>พิมพ์รหัสหรือชื่อโรค เช่น J00 หรือ หวัด</source>
+        <translation>Type a code or disease name, e.g. J00 or cold</translation>
+    </message>
+    <message>
+        <source>การวินิจฉัย (ICD-10)</source>
+        <translation>Diagnosis (ICD-10)</translation>
+    </message>
+    <message>
+        <source>ยาที่จ่าย</source>
+        <translation>Medicine given</translation>
+    </message>
+    <message>
+        <source>จำนวนยา</source>
+        <translation>Medicine amount</translation>
+    </message>
+    <message>
+        <source>ยาที่จ่าย / จำนวน</source>
+        <translation>Medicine / amount</translation>
+    </message>
+    <message>
+        <source>วัคซีน</source>
+        <translation>Vaccine</translation>
+    </message>
+    <message>
+        <source>บันทึกเพิ่มเติม</source>
+        <translation>Notes</translation>
+    </message>
+</context>
+<context>
+    <name>VitalsPlot</name>
+    <message>
+        <source>กราฟความดันและน้ำหนัก</source>
+        <translation>Blood pressure and weight over time</translation>
+    </message>
+    <message>
+        <source>ความดัน (mmHg) แดง/ส้ม · น้ำหนัก (kg) น้ำเงิน</source>
+        <translation>Blood pressure (mmHg) red/orange · weight (kg) blue</translation>
+    </message>
+    <message>
+        <source>ยังไม่มีข้อมูลสัญญาณชีพ</source>
+        <translation>No vital signs yet</translation>
+    </message>
+</context>
+</TS>
