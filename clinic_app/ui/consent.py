@@ -117,8 +117,17 @@ class ConsentPage(QWidget):
         self.worker.submit(lambda store, _p: self._service(store).show_records(cid), on_done=self._show_records,
                            on_error=lambda e: show_error(self, e))
 
+    def _type_names(self) -> dict[str, str]:
+        return {"Patient": self.tr("ข้อมูลผู้ป่วย"), "Encounter": self.tr("การรับบริการ"),
+                "Condition": self.tr("การวินิจฉัย"), "Observation": self.tr("ผลตรวจ/สัญญาณชีพ"),
+                "MedicationDispense": self.tr("ยาที่จ่าย"), "MedicationRequest": self.tr("สั่งยา"),
+                "Immunization": self.tr("วัคซีน"), "AllergyIntolerance": self.tr("การแพ้"),
+                "Procedure": self.tr("หัตถการ"), "ServiceRequest": self.tr("การส่งต่อ/คำขอ")}
+
     def _show_records(self, rows: list[dict[str, Any]]) -> None:
-        _fill(self.records, [[r["facility_name"], r["resource"]["resourceType"], summary(r["resource"]),
+        names = self._type_names()
+        _fill(self.records, [[r["facility_name"], names.get(r["resource"]["resourceType"], r["resource"]["resourceType"]),
+                              summary(r["resource"]),
                               self.tr("ความยินยอม") if r["grant"] == "consent" else self.tr("ฉุกเฉิน")] for r in rows])
 
     def _on_emergency_clicked(self) -> None:

@@ -190,6 +190,46 @@
         <translation>Saved; it goes out at the next sync</translation>
     </message>
     <message>
+        <source>ข้อมูลผู้ป่วย</source>
+        <translation>Patient details</translation>
+    </message>
+    <message>
+        <source>การรับบริการ</source>
+        <translation>Visit</translation>
+    </message>
+    <message>
+        <source>การวินิจฉัย</source>
+        <translation>Diagnosis</translation>
+    </message>
+    <message>
+        <source>ผลตรวจ/สัญญาณชีพ</source>
+        <translation>Measurement / vital sign</translation>
+    </message>
+    <message>
+        <source>ยาที่จ่าย</source>
+        <translation>Medicine given</translation>
+    </message>
+    <message>
+        <source>สั่งยา</source>
+        <translation>Prescription</translation>
+    </message>
+    <message>
+        <source>วัคซีน</source>
+        <translation>Vaccine</translation>
+    </message>
+    <message>
+        <source>การแพ้</source>
+        <translation>Allergy</translation>
+    </message>
+    <message>
+        <source>หัตถการ</source>
+        <translation>Procedure</translation>
+    </message>
+    <message>
+        <source>การส่งต่อ/คำขอ</source>
+        <translation>Referral / request</translation>
+    </message>
+    <message>
         <source>ความยินยอม</source>
         <translation>Consent</translation>
     </message>

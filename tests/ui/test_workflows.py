@@ -292,3 +292,15 @@ def test_setting_up_a_real_unit_from_the_menu(qtbot, window: MainWindow, keystor
     store.close()
     unit.forget_secrets()
     unit.close()
+
+
+def test_records_from_other_facilities_say_their_kind_and_grant(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    page = window.consent
+    rows = [{"facility_name": "รพช.ตัวอย่าง", "grant": "consent",
+             "resource": {"resourceType": "Immunization", "vaccineCode": {"text": "BCG"}}},
+            {"facility_name": "รพช.ตัวอย่าง", "grant": "emergency",
+             "resource": {"resourceType": "DocumentReference"}}]
+    page._show_records(rows)
+    cells = [[page.records.item(r, c).text() for c in range(4)] for r in range(2)]
+    assert cells[0] == ["รพช.ตัวอย่าง", "วัคซีน", "BCG", "ความยินยอม"]
+    assert cells[1][1] == "DocumentReference" and cells[1][3] == "ฉุกเฉิน"  # a kind without a name stays as it is
