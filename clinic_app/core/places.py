@@ -12,6 +12,7 @@ number (หมู่), as the MOPH 43 files and the Thai Core profile write it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,7 +95,7 @@ def home_address(subdistrict_code: str, *, house: str = "", moo: str = "", posta
         address.update(text=address_text(subdistrict_code), district=found.subdistrict.name_th,
                        city=found.district.name_th, state=found.province.name_th,
                        postalCode=postal.strip() or postal_code(subdistrict_code))
-        village = f"{int(moo):02d}" if moo.isdigit() and 0 < int(moo) < 100 else ""
+        village = f"{int(moo):02d}" if re.fullmatch(r"[0-9]{1,2}", moo) and int(moo) > 0 else ""
         address["extension"] = [{"url": ADDRESS_CODE_URL, "valueCodeableConcept": {"coding": [
             {"system": DOPA_ADDRESS_SYSTEM, "code": subdistrict_code + village}]}}]
     return {k: v for k, v in address.items() if v}

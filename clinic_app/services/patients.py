@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,9 +95,9 @@ def form_problems(form: PatientForm, *, today: _dt.date | None = None) -> list[P
         problems.append(Problem(None, "phone", "digits only"))
     if form.subdistrict_code and not is_subdistrict(form.subdistrict_code):
         problems.append(Problem(None, "address", "choose the subdistrict from the list (no such DOPA code)"))
-    if form.moo.strip() and not (form.moo.strip().isdigit() and 0 < int(form.moo) < 100):
+    if form.moo.strip() and not (re.fullmatch(r"[0-9]{1,2}", form.moo.strip()) and int(form.moo) > 0):
         problems.append(Problem(None, "address", "the village number (หมู่) is a number from 1 to 99"))
-    if form.postal_code.strip() and not (form.postal_code.strip().isdigit() and len(form.postal_code.strip()) == 5):
+    if form.postal_code.strip() and not re.fullmatch(r"[0-9]{5}", form.postal_code.strip()):
         problems.append(Problem(None, "address", "a postal code has 5 digits"))
     return problems
 

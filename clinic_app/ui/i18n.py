@@ -14,12 +14,15 @@ for one run (the screens command and the tests use that).
 from __future__ import annotations
 
 import datetime as _dt
+import logging
 import os
 
 from PySide6.QtCore import QCoreApplication, QSettings, QTranslator
 
 from clinic_app.core.thai import format_thai_date
 from clinic_app.services.catalogs import resource_path
+
+log = logging.getLogger(__name__)
 
 LANGUAGES = {"th": "ไทย", "en": "English"}
 _PROPERTY = "clinicLanguage"
@@ -45,14 +48,17 @@ def remember_language(lang: str) -> None:
 def install_language(app: QCoreApplication, lang: str) -> QTranslator | None:
     """Load the translation for `lang` into the application (Thai is the source text, so
     only Qt's own button words need one there)."""
-    app.setProperty(_PROPERTY, lang)
     translator = QTranslator(app)
     try:
         path = resource_path(f"i18n/clinic_app_{lang}.qm")
     except FileNotFoundError:
+        path = None
+    if path is None or not translator.load(str(path)):
+        # Half a language is worse than the source's: stay wholly Thai (and say so).
+        log.warning("translation file for %s missing or unreadable; the window stays in Thai", lang)
+        app.setProperty(_PROPERTY, "th")
         return None
-    if not translator.load(str(path)):
-        return None
+    app.setProperty(_PROPERTY, lang)
     app.installTranslator(translator)
     return translator
 

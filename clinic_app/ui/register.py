@@ -66,7 +66,12 @@ class AreaBox(QComboBox):
         """Enter, Tab or leaving the box: a typed part that names exactly one item picks it
         (ราชสีมา is Nakhon Ratchasima); anything else stays as typed for the clerk to fix."""
         text = self.currentText().strip().casefold()
-        if not text or self.findText(self.currentText()) >= 0:
+        exact = self.findText(self.currentText())
+        if exact >= 0:
+            if exact != self.currentIndex():  # arrowed to an item in the popup, then Tab
+                self.setCurrentIndex(exact)
+            return
+        if not text:
             return
         hits = [i for i in range(self.count()) if text in self.itemText(i).casefold()]
         if len(hits) == 1:
@@ -146,7 +151,15 @@ class AddressPicker(QObject):
         self.subdistrict.choose(subdistrict)
 
     def code(self) -> str:
-        return self.subdistrict.code()
+        """The subdistrict's DOPA code; "" when all three boxes are empty. Anything half
+        done (a province without a subdistrict, a name that fits no item) comes back as the
+        typed text, which the service refuses with "choose from the list"."""
+        province, district, subdistrict = (box.code() for box in (self.province, self.district, self.subdistrict))
+        if not (province or district or subdistrict):
+            return ""
+        if province and subdistrict.startswith(district) and district.startswith(province) and len(subdistrict) == 6:
+            return subdistrict
+        return " ".join(part for part in (province, district, subdistrict) if part)
 
 
 class RegisterPage(QWidget):

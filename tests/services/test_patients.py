@@ -53,7 +53,7 @@ def test_invalid_forms_say_what_is_wrong() -> None:
     where = {p.path for p in form_problems(bad)}
     assert where == {"cid", "name", "sex", "birth", "phone"}
     for address in ({"subdistrict_code": "309999"}, {"subdistrict_code": "ในเมือง"}, {"moo": "ห้า"},
-                    {"moo": "0"}, {"postal_code": "3000"}):
+                    {"moo": "0"}, {"moo": "²"}, {"postal_code": "3000"}, {"postal_code": "๓๐๐๐๐"}):
         wrong = PatientForm(**{**FORM.__dict__, **address})
         assert [p.path for p in form_problems(wrong)] == ["address"], address
 

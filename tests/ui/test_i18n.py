@@ -116,8 +116,11 @@ def test_the_window_in_english(qtbot, language, unit: Installation) -> None:  # 
     assert i18n.format_when("2026-11-25T10:00:00Z") == "25 Nov 2026"
 
 
-def test_thai_by_default_with_qt_buttons_in_thai(qtbot, language, unit: Installation) -> None:  # type: ignore[no-untyped-def]
-    language("th")
+def test_thai_by_default_with_qt_buttons_in_thai(qtbot, language, unit: Installation, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("CLINIC_APP_LANG", raising=False)
+    i18n.settings().remove("language")
+    assert i18n.chosen_language() == "th"  # nothing chosen yet: Thai, as run() installs it
+    language(i18n.chosen_language())
     win = _window(qtbot, unit)
     assert win.tabs.tabText(0) == "ค้นหาผู้ป่วย" and win.sync_button.text() == "ซิงก์เดี๋ยวนี้ (F5)"
     assert i18n.format_when("2026-11-25") == "25 พ.ย. 2569"
@@ -141,3 +144,9 @@ def test_the_language_menu_keeps_the_choice_for_the_next_start(qtbot, unit: Inst
     win.choose_language("th")
     monkeypatch.delenv("CLINIC_APP_LANG")
     assert i18n.chosen_language() == "th"
+
+
+def test_a_missing_translation_file_leaves_the_window_wholly_thai(qapp, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(i18n, "resource_path", lambda name: tmp_path / "gone.qm")
+    assert i18n.install_language(qapp, "en") is None
+    assert not i18n.english() and i18n.pick("ไทย", "English") == "ไทย"

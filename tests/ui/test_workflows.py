@@ -130,9 +130,33 @@ def test_address_pickers_narrow_by_typing_and_save_the_dopa_code(qtbot, window: 
     store.close()
     assert saved["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] == "30010207"
     assert saved["text"] == "ต.โพธิ์กลาง อ.เมืองนครราชสีมา จ.นครราชสีมา"
-    # a province picked again lists its own districts and forgets the old choice below
+    # a province picked again lists its own districts and forgets the old choice below;
+    # half an address is not saved as if it were whole
     address.province.choose("10")
-    assert address.district.currentIndex() == -1 and address.subdistrict.count() == 0 and address.code() == ""
+    assert address.district.currentIndex() == -1 and address.subdistrict.count() == 0 and address.code() == "10"
+    page.given_th.setText("ครึ่ง")
+    page.save.click()
+    qtbot.waitUntil(lambda: _error_box(window) is not None, timeout=10_000)
+    assert "ที่อยู่" in _error_box(window).text()
+    _error_box(window).close()
+    _idle(qtbot, window)
+
+
+def test_arrowing_to_another_area_then_tab_takes_it_with_its_postal_code(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window.tabs.setCurrentWidget(window.register)
+    address = window.register.address
+    address.choose("302102")
+    first_postal = address.postal.text()
+    box = address.subdistrict
+    box.setFocus()
+    box.lineEdit().clear()
+    type_text(box.lineEdit(), "จันทึก")
+    qtbot.waitUntil(box.completer().popup().isVisible, timeout=5_000)
+    qtbot.keyClick(box.completer().popup(), Qt.Key.Key_Down)
+    qtbot.keyClick(box.completer().popup(), Qt.Key.Key_Tab)
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Tab)
+    assert box.currentData() == address.code() == "302103"
+    assert address.postal.text() == "30130" != first_postal
 
 
 def test_a_consent_request_from_the_window(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
