@@ -70,6 +70,16 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--patient", metavar="CID", help="only this patient's records (citizen ID)")
     s.add_argument("--type", dest="resource_type", help="only this resource type")
 
+    s = sub.add_parser("export-43", help="write the MOPH 43 files (PERSON, SERVICE, DIAGNOSIS_OPD, DRUG_OPD, EPI) "
+                                         "as F43_<HOSPCODE>_<stamp>.zip")
+    s.add_argument("out", help="a folder (the file is named for you) or a .zip path")
+    s.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help="only visits on or after this day (CE or BE)")
+    s.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="only visits on or before this day (CE or BE)")
+    s.add_argument("--encoding", choices=["utf-8", "tis-620"], default="utf-8",
+                   help="text encoding (tis-620 for older importers)")
+    s = sub.add_parser("import-43", help="import MOPH 43 files (a zip or a folder; UTF-8 or TIS-620); all or nothing")
+    s.add_argument("source", help="the zip file or the folder holding person.txt, service.txt, ...")
+
     sub.add_parser("status", help="counts, queued changes and last sync, as JSON")
     sub.add_parser("sync", help="send queued changes to the hub and fetch what changed there")
     s = sub.add_parser("screens", help="render the main screens offscreen to PNG files in DIR")
@@ -238,6 +248,8 @@ def _run(args: argparse.Namespace) -> int:
         elif args.command == "export-fhir":
             for chunk in service.export_bundle(cid=args.patient, resource_type=args.resource_type):
                 sys.stdout.write(chunk)
+        elif args.command in ("export-43", "import-43"):
+            _run_43(args, store, actor)
         elif args.command == "device-key":
             _print_json(enrolment(inst.device(), service.hcode))
         elif args.command == "status":
@@ -257,6 +269,26 @@ def _run(args: argparse.Namespace) -> int:
         store.close()
         inst.close()
     return EXIT_OK
+
+
+def _run_43(args: argparse.Namespace, store: Any, actor: Any) -> None:
+    from clinic_app.services.interop import Interop43, parse_day
+
+    service = Interop43(store, actor=actor)
+    if args.command == "export-43":
+        report = service.export(Path(args.out), encoding=args.encoding,
+                                first=parse_day(args.first) if args.first else None,
+                                last=parse_day(args.last) if args.last else None)
+        print(f"เขียน 43 แฟ้มแล้ว / 43 files written: {report.path}")
+        _print_json(report.rows)
+        notes = report.notes
+    else:
+        result = service.import_(Path(args.source))
+        print(f"นำเข้า 43 แฟ้มแล้ว / 43 files imported: {result.stored} resources")
+        _print_json(result.by_type)
+        notes = result.notes
+    for note in notes:
+        sys.stderr.write(f"หมายเหตุ / note: {note}\n")
 
 
 def _run_sync(inst: Any) -> int:

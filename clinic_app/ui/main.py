@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QDialog,
+    QFileDialog,
     QHeaderView,
     QInputDialog,
     QLabel,
@@ -49,6 +50,7 @@ from clinic_app.core.identifiers import TRAINING_HCODE, is_local_system
 from clinic_app.core.thai import age_in_years, mask_cid
 from clinic_app.security.keys import KeyStore, PassphraseSource
 from clinic_app.services.installation import Installation, initialise, open_installation
+from clinic_app.services.interop import Interop43
 from clinic_app.services.accounts import AccountService
 from clinic_app.services.consent import ConsentService
 from clinic_app.services.records import RecordService
@@ -236,6 +238,11 @@ class MainWindow(QMainWindow):
         menu = self.menuBar().addMenu(self.tr("ไฟล์"))
         self.setup_action = menu.addAction(self.tr("ตั้งค่าหน่วยบริการจริง…"))
         self.setup_action.triggered.connect(self.open_setup)
+        menu.addSeparator()
+        self.export43_action = menu.addAction(self.tr("ส่งออก 43 แฟ้ม…"))
+        self.export43_action.triggered.connect(self._on_export43_triggered)
+        self.import43_action = menu.addAction(self.tr("นำเข้า 43 แฟ้ม…"))
+        self.import43_action.triggered.connect(self._on_import43_triggered)
         # Named in both languages, so whoever cannot read the current one still finds it.
         languages = self.menuBar().addMenu("ภาษา / Language")
         languages.setObjectName("languageMenu")
@@ -293,6 +300,67 @@ class MainWindow(QMainWindow):
         box.setObjectName("languageBox")
         box.open()
         return box
+
+    # -- MOPH 43 files ---------------------------------------------------------------------
+
+    def _on_export43_triggered(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("เลือกโฟลเดอร์ที่จะเก็บ 43 แฟ้ม"))
+        if folder:
+            self.export_43(Path(folder))
+
+    def _on_import43_triggered(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("เลือกไฟล์ 43 แฟ้ม (zip)"), "",
+                                              self.tr("43 แฟ้ม (*.zip)"))
+        if path:
+            self.import_43(Path(path))
+
+    def _report_box(self, text: str) -> QMessageBox:
+        box = QMessageBox(QMessageBox.Icon.Information, "clinic-app", text, QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("reportBox")
+        box.open()
+        return box
+
+    def export_43(self, folder: Path) -> QProgressDialog:
+        """Every patient of the unit and all its visits into F43_<HOSPCODE>_<stamp>.zip in
+        `folder`, on the worker with progress and cancel."""
+        dialog = QProgressDialog(self.tr("กำลังเขียน 43 แฟ้ม…"), self.tr("ยกเลิก"), 0, 0, self)
+        dialog.setWindowTitle("clinic-app")
+        dialog.setMinimumDuration(0)
+        actor = self.actor
+
+        def work(store: RecordStore, progress: Callable[[int, int], bool]) -> Any:
+            return Interop43(store, actor=actor).export(folder, progress=progress)
+
+        def done(report: Any) -> None:
+            dialog.reset()
+            rows = ", ".join(f"{name} {count:,}" for name, count in report.rows.items())
+            self._report_box(self.tr("เขียน 43 แฟ้มแล้ว:\n{path}\n{rows}").format(path=report.path, rows=rows))
+
+        def failed(error: KnownError) -> None:
+            dialog.reset()
+            if error.code != "cancelled":
+                self.show_error(error)
+
+        def step(done_count: int, total: int) -> None:
+            dialog.setMaximum(total)
+            dialog.setValue(done_count)
+
+        task = self.worker.submit(work, on_done=done, on_error=failed, on_progress=step)
+        dialog.canceled.connect(task.cancel)
+        return dialog
+
+    def import_43(self, source: Path) -> None:
+        """Import a 43-file zip or folder: all of it, or nothing with every problem listed."""
+        actor = self.actor
+
+        def done(report: Any) -> None:
+            kinds = ", ".join(f"{name} {count:,}" for name, count in report.by_type.items())
+            self._report_box(self.tr("นำเข้า 43 แฟ้มแล้ว {count} รายการ\n{kinds}").format(count=f"{report.stored:,}",
+                                                                                     kinds=kinds))
+            self.refresh_status()
+
+        self.worker.submit(lambda store, _p: Interop43(store, actor=actor).import_(source), on_done=done,
+                           on_error=self.show_error)
 
     def _signed_in(self, dialog: SignInDialog) -> None:
         if dialog.actor is not None and dialog.actor != self.actor:

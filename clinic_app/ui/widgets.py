@@ -14,6 +14,9 @@ from clinic_app.core.errors import InvalidInputError, KnownError
 from clinic_app.ui.i18n import english, translate
 
 
+MAX_PROBLEMS_SHOWN = 20  # a bad file can have thousands; the first ones say what to fix
+
+
 def problem_labels() -> dict[str, str]:
     """What each InvalidInputError problem path is called on the form, in the window's language."""
     return {"cid": translate("Problems", "เลขประจำตัวประชาชน"), "name": translate("Problems", "ชื่อ-สกุล"),
@@ -36,8 +39,11 @@ def both_languages(error: KnownError) -> str:
 def show_error(parent: QWidget | None, error: KnownError) -> None:
     if isinstance(error, InvalidInputError):
         labels = problem_labels()
+        shown = error.problems[:MAX_PROBLEMS_SHOWN]
+        more = len(error.problems) - len(shown)
         text = "\n".join([both_languages(error)]
-                         + [f"• {labels.get(p.path, p.path)}: {p.reason}" for p in error.problems])
+                         + [f"• {labels.get(p.path, p.path)}: {p.reason}" for p in shown]
+                         + ([translate("Problems", "…และอีก {count} จุด").format(count=more)] if more else []))
     else:
         text = both_languages(error)
     box = QMessageBox(QMessageBox.Icon.Warning, "clinic-app", text, QMessageBox.StandardButton.Ok, parent)

@@ -351,6 +351,44 @@
         <translation>Set up a real unit…</translation>
     </message>
     <message>
+        <source>ส่งออก 43 แฟ้ม…</source>
+        <translation>Export 43 files…</translation>
+    </message>
+    <message>
+        <source>นำเข้า 43 แฟ้ม…</source>
+        <translation>Import 43 files…</translation>
+    </message>
+    <message>
+        <source>เลือกโฟลเดอร์ที่จะเก็บ 43 แฟ้ม</source>
+        <translation>Choose the folder for the 43 files</translation>
+    </message>
+    <message>
+        <source>เลือกไฟล์ 43 แฟ้ม (zip)</source>
+        <translation>Choose the 43-file archive (zip)</translation>
+    </message>
+    <message>
+        <source>43 แฟ้ม (*.zip)</source>
+        <translation>43 files (*.zip)</translation>
+    </message>
+    <message>
+        <source>กำลังเขียน 43 แฟ้ม…</source>
+        <translation>Writing the 43 files…</translation>
+    </message>
+    <message>
+        <source>เขียน 43 แฟ้มแล้ว:
+{path}
+{rows}</source>
+        <translation>43 files written:
+{path}
+{rows}</translation>
+    </message>
+    <message>
+        <source>นำเข้า 43 แฟ้มแล้ว {count} รายการ
+{kinds}</source>
+        <translation>43 files imported: {count} records
+{kinds}</translation>
+    </message>
+    <message>
         <source>แฟ้มผู้ป่วย</source>
         <translation>Patient chart</translation>
     </message>
@@ -483,6 +521,10 @@
     <message>
         <source>ความดันตัวล่าง</source>
         <translation>Diastolic (lower) pressure</translation>
+    </message>
+    <message>
+        <source>…และอีก {count} จุด</source>
+        <translation>…and {count} more</translation>
     </message>
 </context>
 <context>

@@ -328,3 +328,30 @@ def test_records_from_other_facilities_say_their_kind_and_grant(qtbot, window: M
     cells = [[page.records.item(r, c).text() for c in range(4)] for r in range(2)]
     assert cells[0] == ["รพช.ตัวอย่าง", "วัคซีน", "BCG", "ความยินยอม"]
     assert cells[1][1] == "DocumentReference" and cells[1][3] == "ฉุกเฉิน"  # a kind without a name stays as it is
+
+
+def test_export_and_import_43_files_from_the_file_menu(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store = window.inst.connect()
+    RecordService(store, actor="t").load_demo(5, seed=4)
+    before = store.counts_by_type()
+    store.close()
+    dialog = window.export_43(tmp_path)
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "reportBox") is not None, timeout=20_000)
+    assert not dialog.isVisible()
+    [archive] = list(tmp_path.glob("F43_99999_*.zip"))
+    assert "PERSON 5" in window.findChild(QMessageBox, "reportBox").text()
+    # a file with a problem: refused whole, the box names the line
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "person.txt").write_text("99999|1101700207031|1\r\n", encoding="utf-8")
+    window.import_43(bad)
+    qtbot.waitUntil(lambda: _error_box(window) is not None, timeout=10_000)
+    assert "person.txt line 1" in _error_box(window).text()
+    _error_box(window).close()
+    window.import_43(archive)  # the unit's own files again: the same records, updated
+    qtbot.waitUntil(lambda: len(window.findChildren(QMessageBox, "reportBox")) == 2, timeout=20_000)
+    assert any(b.text().startswith("นำเข้า 43 แฟ้มแล้ว") for b in window.findChildren(QMessageBox, "reportBox"))
+    _idle(qtbot, window)
+    store = window.inst.connect()
+    assert store.counts_by_type() == before  # people matched by citizen ID, visits and doses already here
+    store.close()

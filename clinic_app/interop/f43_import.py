@@ -1,0 +1,475 @@
+"""MOPH 43 files -> FHIR: PERSON, SERVICE, DIAGNOSIS_OPD, DRUG_OPD and EPI as resources
+shaped like the ones the app makes itself (services/patients.py `register`, `record_visit`).
+
+`to_resources` checks every row and maps it; the caller stores the resources only when
+there is no problem at all. A problem names "FILE.txt line N" and says what is wrong in
+English, never quoting a citizen ID, a name or a phone number. Mapping choices:
+
+- Only this unit's rows: another HOSPCODE is a problem on each row.
+- Ids are uuid5 of https://clinic-app/f43/<hcode>/<kind>/<key> so importing the same
+  files again updates the same records: Patient PID/<PID>, Encounter SEQ/<SEQ>, its vital
+  signs SEQ/<SEQ>/<field>, Condition DX/<SEQ>/<DIAGCODE>, MedicationDispense
+  DRUG/<SEQ>/<DIDSTD or DNAME>/<n> (n counts repeats of the same drug in the visit, not
+  lines), Immunization EPI/<SEQ>/<VACCINETYPE> (EPI/<PID>/<DATE_SERV>/<VACCINETYPE> when
+  SEQ is empty). A repeated diagnosis or vaccine of the same visit is the same record.
+- PERSON -> Patient: CID (checked), HN (HN, else PID) and PID identifiers, passport; the
+  official Thai name with the prefix of PRENAME (001 ด.ช., 002 ด.ญ., 003 นาย, 004 นางสาว,
+  005 นาง; other codes: no prefix); SEX 1 male, 2 female, else unknown; BIRTH (required);
+  MOBILE (else TELEPHONE, as a home phone); managingOrganization this unit.
+- SERVICE -> Encounter (SEQ identifier, ambulatory, finished, period start = end =
+  DATE_SERV + TIME_SERV at +07:00, or the date alone without a time; CHIEFCOMP as the
+  reason) and Observations for BTEMP, SBP+DBP (one panel, both needed), PR and RR. A vital
+  sign written as 0 means "not measured" (older systems write 0 for empty) and is skipped.
+- DIAGNOSIS_OPD -> Condition (encounter-diagnosis, ICD-10 with the dot put back),
+  DRUG_OPD -> MedicationDispense (24-digit DIDSTD in the TMT system, else the unit's
+  local DRUG system), both tied to the visit of their SEQ: patient, recordedDate and
+  whenHandedOver are the visit's; a row whose PID is not the visit's is a problem.
+- EPI -> Immunization on DATE_SERV, tied to the visit when SEQ is one; otherwise the SEQ
+  is kept as an identifier (so an export writes it back). A VACCINEPLACE other than this
+  unit (or empty) is recorded as not primary source.
+- Buddhist-era dates are converted and counted; extra fields, TIS-620 files and files
+  not read yet are noted.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from clinic_app.core import epi
+from clinic_app.core.errors import Problem
+from clinic_app.core.fhir import Resource
+from clinic_app.core.identifiers import (
+    ACT_CODE,
+    CID_SYSTEM,
+    EPI_VACCINE_SYSTEM,
+    ICD10_TM,
+    LOINC,
+    OBSERVATION_CATEGORY,
+    PASSPORT_SYSTEM,
+    TMT_SYSTEM,
+    UCUM,
+    local_system,
+)
+from clinic_app.core.thai import cid_problem, normalise_cid
+from clinic_app.interop import f43
+
+READ = ("PERSON", "SERVICE", "DIAGNOSIS_OPD", "DRUG_OPD", "EPI")
+PRENAMES = {"001": "ด.ช.", "002": "ด.ญ.", "003": "นาย", "004": "นางสาว", "005": "นาง"}
+GENDERS = {"1": "male", "2": "female"}
+TIME_ZONE = "+07:00"
+CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
+_NUMBER = re.compile(r"^\d+(\.\d+)?$")
+
+# SERVICE field -> (LOINC code, display, unit, UCUM code), as record_visit writes them.
+VITALS = {
+    "BTEMP": ("8310-5", "Body temperature", "Cel", "Cel"),
+    "PR": ("8867-4", "Heart rate", "/min", "/min"),
+    "RR": ("9279-1", "Respiratory rate", "/min", "/min"),
+}
+BP_PANEL = ("85354-9", "Blood pressure panel")
+BP_PARTS = {"SBP": "8480-6", "DBP": "8462-4"}
+
+
+@dataclass
+class Import:
+    resources: list[Resource] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Visit:
+    encounter: dict[str, str]  # {"reference": "Encounter/<id>"}
+    subject: dict[str, str]    # {"reference": "Patient/<id>"}
+    pid: str
+    start: str
+
+
+def to_resources(tables: dict[str, f43.Table], *, hcode: str) -> Import:
+    """FHIR resources of the 43 files read (see f43.read_archive), with every problem."""
+    return _Reader(hcode).read(tables)
+
+
+# -- small helpers ----------------------------------------------------------------------------
+
+def _file(table: f43.Table) -> str:
+    return f"{table.name.lower()}.txt"
+
+
+def _rows(table: f43.Table | None) -> list[tuple[str, dict[str, str]]]:
+    """(where, row) of each row: where is "person.txt line 7"."""
+    if table is None:
+        return []
+    return [(f"{_file(table)} line {line}", row) for line, row in zip(table.lines, table.rows, strict=True)]
+
+
+def _number(text: str) -> float:
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
+def _icd10(code: str) -> str:
+    """ "E119" -> "E11.9"; "J00" and "E11.9" stay."""
+    code = code.strip().upper()
+    return f"{code[:3]}.{code[3:]}" if len(code) > 3 and "." not in code else code
+
+
+def _reference(kind: str, rid: str) -> dict[str, str]:
+    return {"reference": f"{kind}/{rid}"}
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+# -- the reader -------------------------------------------------------------------------------
+
+class _Reader:
+    def __init__(self, hcode: str) -> None:
+        self.hcode = hcode
+        self.out = Import()
+        self.persons: dict[str, str] = {}   # PID -> where it was first seen
+        self.visits: dict[str, _Visit] = {}  # SEQ ->
+        self.seq_lines: dict[str, str] = {}  # SEQ -> where it was first seen
+        self.buddhist: Counter[tuple[str, str]] = Counter()  # (file, field) -> dates converted
+        self.zero_vitals = 0
+
+    def read(self, tables: dict[str, f43.Table]) -> Import:
+        for name in [*READ, *sorted(set(tables) - set(READ))]:
+            if name in tables:
+                self.describe(tables[name])
+        self.persons_of(tables.get("PERSON"))
+        self.services_of(tables.get("SERVICE"))
+        self.diagnoses_of(tables.get("DIAGNOSIS_OPD"))
+        self.drugs_of(tables.get("DRUG_OPD"))
+        self.vaccines_of(tables.get("EPI"))
+        self.note_counts()
+        return self.out
+
+    # -- shared -----------------------------------------------------------------------------
+
+    def id(self, kind: str, *key: str) -> str:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"https://clinic-app/f43/{self.hcode}/{kind}/{'/'.join(key)}"))
+
+    def problem(self, where: str, reason: str) -> None:
+        self.out.problems.append(Problem(None, where, reason))
+
+    def note(self, text: str) -> None:
+        self.out.notes.append(text)
+
+    def describe(self, table: f43.Table) -> None:
+        """Notes about the file itself: encoding, extra fields, not read at all."""
+        if table.encoding == f43.TIS620:
+            self.note(f"{_file(table)} was TIS-620")
+        if table.extra_fields:
+            self.note(f"{_file(table)} has extra fields {', '.join(table.extra_fields)}: ignored")
+        if table.name not in READ:
+            self.note(f"{_file(table)}: not imported yet ({_plural(len(table.rows), 'row', 'rows')})")
+
+    def note_counts(self) -> None:
+        for (file, name), n in self.buddhist.items():
+            dates, were = ("1 date was", "was") if n == 1 else (f"{n} dates were", "were")
+            self.note(f"{name} in {file}: {dates} Buddhist era (year > 2400) and {were} converted")
+        if self.zero_vitals:
+            self.note(f"service.txt: {_plural(self.zero_vitals, 'vital sign was', 'vital signs were')} 0 "
+                      "and read as not measured")
+
+    def own(self, where: str, row: dict[str, str]) -> bool:
+        """True for a row of this unit; a problem otherwise."""
+        if row["HOSPCODE"] == self.hcode:
+            return True
+        facility = row["HOSPCODE"] or "(none)"
+        self.problem(where, f"belongs to facility {facility}; only this unit's files can be imported")
+        return False
+
+    def date(self, where: str, row: dict[str, str], name: str) -> str | None:
+        """The ISO date of a YYYYMMDD field (Buddhist era converted and counted); a
+        problem and None when it is missing or impossible."""
+        day, buddhist = f43.parse_date(row[name])
+        if day is None:
+            self.problem(where, f"{name} is missing or not a real date (YYYYMMDD)")
+            return None
+        if buddhist:
+            self.buddhist[(where.partition(" line ")[0], name)] += 1
+        return day.isoformat()
+
+    def patient_ref(self, where: str, pid: str) -> dict[str, str] | None:
+        if pid not in self.persons:
+            self.problem(where, "PID is not in person.txt")
+            return None
+        return _reference("Patient", self.id("PID", pid))
+
+    def visit(self, where: str, row: dict[str, str]) -> _Visit | None:
+        """The visit of a DIAGNOSIS_OPD or DRUG_OPD row; a problem when SEQ is not one or
+        the PID is not the visit's."""
+        visit = self.visits.get(row["SEQ"])
+        if visit is None:
+            self.problem(where, "SEQ is not a visit in service.txt")
+        elif visit.pid != row["PID"]:
+            self.problem(where, "PID is not the PID of the visit (SEQ) in service.txt")
+            visit = None
+        return visit
+
+    def first_time(self, seen: dict[str, str], key: str, where: str, name: str) -> bool:
+        """False (and a problem) when `key` was already seen on another line."""
+        if key in seen:
+            self.problem(where, f"{name} repeats {seen[key]}")
+            return False
+        seen[key] = where
+        return True
+
+    # -- PERSON -----------------------------------------------------------------------------
+
+    def persons_of(self, table: f43.Table | None) -> None:
+        for where, row in _rows(table):
+            if not self.own(where, row):
+                continue
+            if not row["PID"]:
+                self.problem(where, "PID is empty")
+            elif self.first_time(self.persons, row["PID"], where, "PID"):
+                patient = self.patient(where, row)
+                if patient:
+                    self.out.resources.append(patient)
+
+    def patient(self, where: str, row: dict[str, str]) -> Resource | None:
+        before = len(self.out.problems)
+        identifiers = self.patient_identifiers(where, row)
+        if not row["NAME"] or not row["LNAME"]:
+            self.problem(where, "NAME and LNAME are required")
+        birth = self.date(where, row, "BIRTH")
+        if len(self.out.problems) > before or birth is None:
+            return None
+        patient: Resource = {
+            "resourceType": "Patient", "id": self.id("PID", row["PID"]), "identifier": identifiers,
+            "active": True, "name": [_official_name(row)], "gender": GENDERS.get(row["SEX"], "unknown"),
+            "birthDate": birth, "managingOrganization": _reference("Organization", self.hcode),
+        }
+        phone = _phone(row)
+        if phone:
+            patient["telecom"] = [phone]
+        return patient
+
+    def patient_identifiers(self, where: str, row: dict[str, str]) -> list[dict[str, str]]:
+        identifiers = []
+        if row["CID"]:
+            why = cid_problem(row["CID"])
+            if why:
+                self.problem(where, f"CID: {why[1]}")
+            identifiers.append({"system": CID_SYSTEM, "value": normalise_cid(row["CID"])})
+        identifiers.append({"system": local_system(self.hcode, "HN"), "value": row["HN"] or row["PID"]})
+        identifiers.append({"system": local_system(self.hcode, "PID"), "value": row["PID"]})
+        if row["PASSPORT"]:
+            identifiers.append({"system": PASSPORT_SYSTEM, "value": row["PASSPORT"]})
+        return identifiers
+
+    # -- SERVICE ----------------------------------------------------------------------------
+
+    def services_of(self, table: f43.Table | None) -> None:
+        for where, row in _rows(table):
+            if not self.own(where, row):
+                continue
+            if not row["SEQ"]:
+                self.problem(where, "SEQ is empty")
+            elif self.first_time(self.seq_lines, row["SEQ"], where, "SEQ"):
+                self.out.resources.extend(self.encounter(where, row))
+
+    def encounter(self, where: str, row: dict[str, str]) -> list[Resource]:
+        """The Encounter and its vital signs (nothing when the row has a problem)."""
+        before = len(self.out.problems)
+        subject = self.patient_ref(where, row["PID"])
+        start = self.start(where, row)
+        eid = self.id("SEQ", row["SEQ"])
+        visit = _Visit(_reference("Encounter", eid), subject or {}, row["PID"], start or "")
+        self.visits[row["SEQ"]] = visit
+        vitals = self.vitals(where, row, visit)
+        if len(self.out.problems) > before:
+            return []
+        encounter: Resource = {
+            "resourceType": "Encounter", "id": eid,
+            "identifier": [{"system": local_system(self.hcode, "SEQ"), "value": row["SEQ"]}],
+            "status": "finished", "class": {"system": ACT_CODE, "code": "AMB"},
+            "subject": visit.subject, "period": {"start": visit.start, "end": visit.start},
+            "serviceProvider": _reference("Organization", self.hcode),
+        }
+        if row["CHIEFCOMP"]:
+            encounter["reasonCode"] = [{"text": row["CHIEFCOMP"]}]
+        return [encounter, *vitals]
+
+    def start(self, where: str, row: dict[str, str]) -> str | None:
+        """DATE_SERV (+ TIME_SERV) as a FHIR dateTime at Thai time."""
+        day = self.date(where, row, "DATE_SERV")
+        if not row["TIME_SERV"]:
+            return day
+        time = f43.parse_time(row["TIME_SERV"])
+        if time is None:
+            self.problem(where, "TIME_SERV is not a time (HHMMSS)")
+            return None
+        return f"{day}T{time:%H:%M:%S}{TIME_ZONE}" if day else None
+
+    def reading(self, where: str, row: dict[str, str], name: str) -> float | None:
+        """A vital sign's number; None when empty or 0 (not measured) or not a number (a problem)."""
+        text = row[name]
+        if not text:
+            return None
+        if not _NUMBER.match(text):
+            self.problem(where, f"{name} is not a number")
+            return None
+        if float(text) == 0:
+            self.zero_vitals += 1
+            return None
+        return _number(text)
+
+    def vitals(self, where: str, row: dict[str, str], visit: _Visit) -> list[Resource]:
+        seq = row["SEQ"]
+        out = []
+        for name, (code, display, unit, ucum) in VITALS.items():
+            value = self.reading(where, row, name)
+            if value is not None:
+                out.append(self.observation(visit, self.id("SEQ", seq, name), code, display,
+                                            valueQuantity=_quantity(value, unit, ucum)))
+        pressure = {name: self.reading(where, row, name) for name in BP_PARTS}
+        if (pressure["SBP"] is None) != (pressure["DBP"] is None):
+            self.problem(where, "SBP and DBP go together; one of them is missing")
+        elif pressure["SBP"] is not None:
+            out.append(self.observation(visit, self.id("SEQ", seq, "BP"), *BP_PANEL, component=[
+                {"code": {"coding": [{"system": LOINC, "code": BP_PARTS[name]}]},
+                 "valueQuantity": _quantity(value, "mmHg", "mm[Hg]")} for name, value in pressure.items()]))
+        return out
+
+    @staticmethod
+    def observation(visit: _Visit, oid: str, code: str, display: str, **value: Any) -> Resource:
+        return {"resourceType": "Observation", "id": oid, "status": "final",
+                "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "vital-signs"}]}],
+                "code": {"coding": [{"system": LOINC, "code": code, "display": display}]},
+                "subject": visit.subject, "encounter": visit.encounter, "effectiveDateTime": visit.start, **value}
+
+    # -- DIAGNOSIS_OPD ------------------------------------------------------------------------
+
+    def diagnoses_of(self, table: f43.Table | None) -> None:
+        seen: set[str] = set()
+        for where, row in _rows(table):
+            if not self.own(where, row):
+                continue
+            condition = self.condition(where, row)
+            if condition and condition["id"] not in seen:
+                seen.add(condition["id"])
+                self.out.resources.append(condition)
+
+    def condition(self, where: str, row: dict[str, str]) -> Resource | None:
+        visit = self.visit(where, row)
+        if not row["DIAGCODE"]:
+            self.problem(where, "DIAGCODE is empty")
+            return None
+        if visit is None:
+            return None
+        code = _icd10(row["DIAGCODE"])
+        return {"resourceType": "Condition", "id": self.id("DX", row["SEQ"], code.replace(".", "")),
+                "category": [{"coding": [{"system": CONDITION_CATEGORY, "code": "encounter-diagnosis"}]}],
+                "code": {"coding": [{"system": ICD10_TM, "code": code}]},
+                "subject": visit.subject, "encounter": visit.encounter, "recordedDate": visit.start}
+
+    # -- DRUG_OPD -----------------------------------------------------------------------------
+
+    def drugs_of(self, table: f43.Table | None) -> None:
+        repeats: Counter[tuple[str, str]] = Counter()
+        for where, row in _rows(table):
+            if not self.own(where, row):
+                continue
+            drug = row["DIDSTD"] or row["DNAME"]
+            repeats[(row["SEQ"], drug)] += 1
+            dispense = self.dispense(where, row, self.id("DRUG", row["SEQ"], drug, str(repeats[(row["SEQ"], drug)])))
+            if dispense:
+                self.out.resources.append(dispense)
+
+    def dispense(self, where: str, row: dict[str, str], did: str) -> Resource | None:
+        before = len(self.out.problems)
+        visit = self.visit(where, row)
+        if not row["DIDSTD"] and not row["DNAME"]:
+            self.problem(where, "DIDSTD and DNAME are both empty")
+        if row["AMOUNT"] and not _NUMBER.match(row["AMOUNT"]):
+            self.problem(where, "AMOUNT is not a number")
+        if visit is None or len(self.out.problems) > before:
+            return None
+        dispense: Resource = {"resourceType": "MedicationDispense", "id": did, "status": "completed",
+                              "medicationCodeableConcept": self.medication(row), "subject": visit.subject,
+                              "context": visit.encounter, "whenHandedOver": visit.start}
+        if row["AMOUNT"]:
+            dispense["quantity"] = {"value": _number(row["AMOUNT"]), **({"unit": row["UNIT"]} if row["UNIT"] else {})}
+        return dispense
+
+    def medication(self, row: dict[str, str]) -> dict[str, Any]:
+        concept: dict[str, Any] = {}
+        code = row["DIDSTD"]
+        if code:
+            standard = len(code) == 24 and code.isdigit()
+            concept["coding"] = [{"system": TMT_SYSTEM if standard else local_system(self.hcode, "DRUG"),
+                                  "code": code}]
+        if row["DNAME"]:
+            concept["text"] = row["DNAME"]
+        return concept
+
+    # -- EPI ----------------------------------------------------------------------------------
+
+    def vaccines_of(self, table: f43.Table | None) -> None:
+        seen: set[str] = set()
+        for where, row in _rows(table):
+            if not self.own(where, row):
+                continue
+            immunization = self.immunization(where, row)
+            if immunization and immunization["id"] not in seen:
+                seen.add(immunization["id"])
+                self.out.resources.append(immunization)
+
+    def immunization(self, where: str, row: dict[str, str]) -> Resource | None:
+        before = len(self.out.problems)
+        patient = self.patient_ref(where, row["PID"])
+        day = self.date(where, row, "DATE_SERV")
+        if not row["VACCINETYPE"]:
+            self.problem(where, "VACCINETYPE is empty")
+        visit = self.visits.get(row["SEQ"])
+        if visit and visit.pid != row["PID"]:
+            self.problem(where, "PID is not the PID of the visit (SEQ) in service.txt")
+        if patient is None or day is None or len(self.out.problems) > before:
+            return None
+        key = (row["SEQ"],) if row["SEQ"] else (row["PID"], day)
+        immunization: Resource = {
+            "resourceType": "Immunization", "id": self.id("EPI", *key, row["VACCINETYPE"]), "status": "completed",
+            "vaccineCode": {"coding": [_vaccine(row["VACCINETYPE"])]}, "patient": patient,
+            "occurrenceDateTime": day, "primarySource": row["VACCINEPLACE"] in ("", self.hcode),
+        }
+        if visit:
+            immunization["encounter"] = visit.encounter
+        elif row["SEQ"]:
+            immunization["identifier"] = [{"system": local_system(self.hcode, "SEQ"), "value": row["SEQ"]}]
+        return immunization
+
+def _official_name(row: dict[str, str]) -> dict[str, Any]:
+    prefix = PRENAMES.get(row["PRENAME"], "")
+    name: dict[str, Any] = {"use": "official", "text": f"{prefix}{row['NAME']} {row['LNAME']}",
+                            "given": [row["NAME"]], "family": row["LNAME"]}
+    if prefix:
+        name["prefix"] = [prefix]
+    return name
+
+
+def _phone(row: dict[str, str]) -> dict[str, str] | None:
+    if row["MOBILE"]:
+        return {"system": "phone", "value": row["MOBILE"], "use": "mobile"}
+    if row["TELEPHONE"]:
+        return {"system": "phone", "value": row["TELEPHONE"], "use": "home"}
+    return None
+
+
+def _vaccine(code: str) -> dict[str, str]:
+    coding = {"system": EPI_VACCINE_SYSTEM, "code": code}
+    if code in epi.BY_CODE:
+        coding["display"] = epi.BY_CODE[code].name
+    return coding
+
+
+def _quantity(value: float, unit: str, code: str) -> dict[str, Any]:
+    return {"value": value, "unit": unit, "system": UCUM, "code": code}

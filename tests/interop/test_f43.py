@@ -1,0 +1,558 @@
+"""MOPH 43 files <-> FHIR, pure: demo records out to tables, through the bytes of the
+files (UTF-8 and TIS-620) and back to the same records; then small hand-written files,
+one for each kind of problem, each problem at its exact file and line."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import uuid
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from clinic_app.core import demo
+from clinic_app.core.fhir import Resource, patient_cid, validate_resource
+from clinic_app.core.identifiers import (
+    CID_SYSTEM,
+    EPI_VACCINE_SYSTEM,
+    ICD10_TM,
+    LOINC,
+    PASSPORT_SYSTEM,
+    TMT_SYSTEM,
+    local_system,
+)
+from clinic_app.interop import f43
+from clinic_app.interop.f43_export import to_tables
+from clinic_app.interop.f43_import import to_resources
+
+HCODE = "12345"
+UPDATED = _dt.datetime(2026, 11, 1, 12, 30, 0)
+STAMP = "20261101123000"
+CID = "1101700207030"    # valid check digit
+CID_2 = "3100500123458"  # valid check digit
+TMT_CODE = "100000000000000000000001"  # 24 digits
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+def _by_type(resources: list[Resource], rtype: str) -> list[Resource]:
+    return [r for r in resources if r["resourceType"] == rtype]
+
+
+def _through_files(tables: dict[str, list[dict[str, str]]], encoding: str) -> dict[str, f43.Table]:
+    """Render each table to the bytes of its file and read it back."""
+    problems: list[Any] = []
+    read = {name: f43.read_table(name, f43.render_table(name, rows, encoding=encoding), problems)
+            for name, rows in tables.items()}
+    assert problems == []
+    return read
+
+
+def _rendered(tables: dict[str, list[dict[str, str]]]) -> dict[str, bytes]:
+    return {name: f43.render_table(name, rows) for name, rows in tables.items()}
+
+
+def _f43_id(kind: str, key: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"https://clinic-app/f43/{HCODE}/{kind}/{key}"))
+
+
+# -- the demo round trip ----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo_records() -> list[Resource]:
+    records = [r for person in demo.generate(40, seed=11, hcode=HCODE) for r in person.resources]
+    kinds = {r["resourceType"] for r in records}
+    assert {"Patient", "Encounter", "Observation", "Condition", "MedicationDispense", "Immunization",
+            "AllergyIntolerance"} <= kinds  # the round trip below is about something
+    return records
+
+
+def _patients(resources: list[Resource]) -> dict[str, tuple[Any, ...]]:
+    """CID -> (prefix, given, family, birthDate, gender, phone)."""
+    out = {}
+    for p in _by_type(resources, "Patient"):
+        name = next(n for n in p["name"] if n["use"] == "official")
+        out[patient_cid(p)] = (name.get("prefix"), name["given"], name["family"], p["birthDate"], p["gender"],
+                               p["telecom"][0]["value"])
+    return out
+
+
+def _cids(resources: list[Resource]) -> dict[str, str]:
+    return {f"Patient/{p['id']}": patient_cid(p) for p in _by_type(resources, "Patient")}
+
+
+def _visits(resources: list[Resource]) -> dict[str, tuple[str, str]]:
+    """Encounter reference -> (CID, start)."""
+    cids = _cids(resources)
+    return {f"Encounter/{e['id']}": (cids[e["subject"]["reference"]], e["period"]["start"])
+            for e in _by_type(resources, "Encounter")}
+
+
+def _summary(resources: list[Resource]) -> dict[str, Counter[Any]]:
+    """What must survive a round trip, keyed by CID and visit start rather than by id."""
+    cids, visits = _cids(resources), _visits(resources)
+    vitals: Counter[Any] = Counter()
+    for o in _by_type(resources, "Observation"):
+        code = o["code"]["coding"][0]["code"]
+        if code == "85354-9":
+            vitals[(visits[o["encounter"]["reference"]], code,
+                    tuple(c["valueQuantity"]["value"] for c in o["component"]))] += 1
+        elif code != "29463-7":  # body weight has no field in SERVICE
+            vitals[(visits[o["encounter"]["reference"]], code, o["valueQuantity"]["value"])] += 1
+    return {
+        "visits": Counter(visits.values()),
+        "complaints": Counter((visits[f"Encounter/{e['id']}"], e["reasonCode"][0]["text"])
+                              for e in _by_type(resources, "Encounter")),
+        "diagnoses": Counter((visits[c["encounter"]["reference"]], c["code"]["coding"][0]["code"])
+                             for c in _by_type(resources, "Condition")),
+        "drugs": Counter((visits[d["context"]["reference"]], d["medicationCodeableConcept"]["coding"][0]["code"],
+                          d["medicationCodeableConcept"]["text"], d["quantity"]["value"], d["quantity"]["unit"])
+                         for d in _by_type(resources, "MedicationDispense")),
+        "vaccines": Counter((cids[i["patient"]["reference"]], i["vaccineCode"]["coding"][0]["code"],
+                             i["occurrenceDateTime"][:10]) for i in _by_type(resources, "Immunization")),
+        "vitals": vitals,
+    }
+
+
+@pytest.mark.parametrize("encoding", [f43.UTF8, f43.TIS620])
+def test_demo_records_round_trip_through_the_files(demo_records: list[Resource], encoding: str) -> None:
+    export = to_tables(demo_records, hcode=HCODE, updated=UPDATED)
+    result = to_resources(_through_files(export.tables, encoding), hcode=HCODE)
+    assert result.problems == []
+    back = result.resources
+    assert _patients(back) == _patients(demo_records)
+    assert len(_by_type(back, "Encounter")) == len(_by_type(demo_records, "Encounter"))
+    original, returned = _summary(demo_records), _summary(back)
+    for key in original:
+        assert returned[key] == original[key], key
+    assert ("person.txt was TIS-620" in result.notes) == (encoding == f43.TIS620)
+
+
+def test_every_imported_resource_is_valid_fhir(demo_records: list[Resource]) -> None:
+    export = to_tables(demo_records, hcode=HCODE, updated=UPDATED)
+    resources = to_resources(_through_files(export.tables, f43.UTF8), hcode=HCODE).resources
+    assert len(resources) > 500
+    assert [(r["resourceType"], p) for r in resources for p in validate_resource(r)] == []
+
+
+def test_exporting_the_imported_records_gives_the_same_files_and_ids(demo_records: list[Resource]) -> None:
+    first = to_tables(demo_records, hcode=HCODE, updated=UPDATED)
+    imported = to_resources(_through_files(first.tables, f43.UTF8), hcode=HCODE).resources
+    second = to_tables(imported, hcode=HCODE, updated=UPDATED)
+    assert _rendered(second.tables) == _rendered(first.tables)
+    again = to_resources(_through_files(second.tables, f43.TIS620), hcode=HCODE).resources
+    assert again == imported  # the same ids: a second import updates, never duplicates
+
+
+def test_the_same_records_in_another_order_give_the_same_bytes(demo_records: list[Resource]) -> None:
+    forward = to_tables(demo_records, hcode=HCODE, updated=UPDATED)
+    backward = to_tables(list(reversed(demo_records)), hcode=HCODE, updated=UPDATED)
+    assert _rendered(backward.tables) == _rendered(forward.tables)
+    assert [row["PID"] for row in forward.tables["PERSON"]] == sorted(row["PID"] for row in forward.tables["PERSON"])
+
+
+def test_demo_export_counts_and_notes(demo_records: list[Resource]) -> None:
+    export = to_tables(demo_records, hcode=HCODE, updated=UPDATED)
+    assert {name: len(rows) for name, rows in export.tables.items()} == {
+        "PERSON": 40, "SERVICE": len(_by_type(demo_records, "Encounter")),
+        "DIAGNOSIS_OPD": len(_by_type(demo_records, "Condition")),
+        "DRUG_OPD": len(_by_type(demo_records, "MedicationDispense")),
+        "EPI": len(_by_type(demo_records, "Immunization"))}
+    drugs, weights = len(_by_type(demo_records, "MedicationDispense")), len(_by_type(demo_records, "Encounter"))
+    assert export.notes == [
+        "INSTYPE is left empty in service.txt: the NHSO right codes are not mapped",
+        f"{drugs} drugs have no 24-digit code: their local code is written in DIDSTD",
+        (f"{weights} observations other than temperature, blood pressure, pulse and respiratory rate were not "
+         "written (SERVICE has no field for them)"),
+    ]
+    assert all(row["D_UPDATE"] == STAMP and row["HOSPCODE"] == HCODE for rows in export.tables.values()
+               for row in rows)
+
+
+# -- export, field by field -------------------------------------------------------------------
+
+def _patient(pid: str = "p1", *, prefix: str = "นาย", cid: str | None = CID, hn: str | None = "0000007",
+             **extra: Any) -> Resource:
+    identifiers = [{"system": CID_SYSTEM, "value": cid}] if cid else []
+    if hn:
+        identifiers.append({"system": local_system(HCODE, "HN"), "value": hn})
+    return {"resourceType": "Patient", "id": pid, "identifier": identifiers + extra.pop("identifier", []),
+            "name": [{"use": "usual", "given": ["Somchai"], "family": "Jaidee", "prefix": ["Mr."]},
+                     {"use": "official", "text": f"{prefix}สมชาย ใจดี", "given": ["สมชาย"], "family": "ใจดี",
+                      "prefix": [prefix]}],
+            "gender": "male", "birthDate": "1980-04-15",
+            "telecom": [{"system": "email", "value": "x@example.org"},
+                        {"system": "phone", "value": "0812345678", "use": "mobile"}], **extra}
+
+
+ENC_ID = "6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
+
+
+def _visit_records() -> list[Resource]:
+    subject, enc = {"reference": "Patient/p1"}, {"reference": f"Encounter/{ENC_ID}"}
+
+    def vital(code: str, value: float) -> Resource:
+        return {"resourceType": "Observation", "id": f"o{code}", "status": "final", "subject": subject,
+                "encounter": enc, "code": {"coding": [{"system": LOINC, "code": code}]},
+                "valueQuantity": {"value": value}}
+
+    def condition(cid: str, code: str) -> Resource:
+        return {"resourceType": "Condition", "id": cid, "subject": subject, "encounter": enc,
+                "code": {"coding": [{"system": ICD10_TM, "code": code}]}}
+
+    def dispense(did: str, coding: list[dict[str, str]], amount: float) -> Resource:
+        return {"resourceType": "MedicationDispense", "id": did, "status": "completed", "subject": subject,
+                "context": enc, "medicationCodeableConcept": {"coding": coding},
+                "quantity": {"value": amount, "unit": "tablet"}}
+
+    return [
+        _patient(),
+        {"resourceType": "Encounter", "id": ENC_ID, "status": "finished", "subject": subject,
+         "period": {"start": "2026-10-15T09:30:05Z"}, "reasonCode": [{"text": "ไข้"}, {"text": "ไอ"}]},
+        vital("8310-5", 36.0), vital("8867-4", 88), vital("9279-1", 20.5),
+        {"resourceType": "Observation", "id": "bp", "status": "final", "subject": subject, "encounter": enc,
+         "code": {"coding": [{"system": LOINC, "code": "85354-9"}]},
+         "component": [{"code": {"coding": [{"system": LOINC, "code": "8480-6"}]}, "valueQuantity": {"value": 120.0}},
+                       {"code": {"coding": [{"system": LOINC, "code": "8462-4"}]}, "valueQuantity": {"value": 80}}]},
+        condition("c1", "E11.9"), condition("c2", "I10"),
+        {"resourceType": "Condition", "id": "c3", "subject": subject, "encounter": {"reference": "Encounter/gone"},
+         "code": {"coding": [{"system": ICD10_TM, "code": "J00"}]}},
+        dispense("d1", [{"system": TMT_SYSTEM, "code": TMT_CODE, "display": "Paracetamol 500 mg"}], 20.0),
+        dispense("d2", [{"system": local_system(HCODE, "DRUG"), "code": "AMLO5", "display": "Amlodipine 5 mg"}], 30),
+        {"resourceType": "Immunization", "id": "i1", "status": "completed", "patient": subject, "encounter": enc,
+         "vaccineCode": {"coding": [{"system": EPI_VACCINE_SYSTEM, "code": "815"}]},
+         "occurrenceDateTime": "2026-10-15T09:30:05+07:00"},
+        {"resourceType": "Immunization", "id": "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "status": "completed",
+         "patient": subject, "vaccineCode": {"coding": [{"system": EPI_VACCINE_SYSTEM, "code": "010"}]},
+         "occurrenceDateTime": "1980-04-16"},
+        {"resourceType": "AllergyIntolerance", "id": "a1", "patient": subject},
+    ]
+
+
+def test_person_row() -> None:
+    passport = {"system": PASSPORT_SYSTEM, "value": "AA1234567"}
+    [row] = to_tables([_patient(identifier=[passport])], hcode=HCODE, updated=UPDATED).tables["PERSON"]
+    assert row == {**dict.fromkeys(f43.LAYOUTS["PERSON"], ""),
+                   "HOSPCODE": HCODE, "CID": CID, "PID": "0000007", "HN": "0000007", "PRENAME": "003",
+                   "NAME": "สมชาย", "LNAME": "ใจดี", "SEX": "1", "BIRTH": "19800415", "NATION": "099",
+                   "PASSPORT": "AA1234567", "TYPEAREA": "1", "D_UPDATE": STAMP, "MOBILE": "0812345678"}
+
+
+@pytest.mark.parametrize("prefix, code", [("ด.ช.", "001"), ("ด.ญ.", "002"), ("นาย", "003"), ("นางสาว", "004"),
+                                          ("น.ส.", "004"), ("นาง", "005"), ("พระ", "")])
+def test_prename_codes(prefix: str, code: str) -> None:
+    [row] = to_tables([_patient(prefix=prefix)], hcode=HCODE, updated=UPDATED).tables["PERSON"]
+    assert row["PRENAME"] == code
+
+
+def test_pid_is_kept_from_an_earlier_import_else_the_hn_else_made_from_the_id() -> None:
+    imported = _patient("p1", identifier=[{"system": local_system(HCODE, "PID"), "value": "55"}])
+    foreigner = _patient("7d0c4a5e-1111-4222-8333-944455556666", cid=None, hn=None, gender="female",
+                         birthDate="1990")
+    export = to_tables([imported, foreigner, _patient("p3", hn="0000009")], hcode=HCODE, updated=UPDATED)
+    rows = export.tables["PERSON"]
+    assert [(r["PID"], r["HN"]) for r in rows] == [("0000009", "0000009"), ("55", "0000007"),
+                                                   ("7d0c4a5e11114222", "")]
+    assert (rows[2]["CID"], rows[2]["NATION"], rows[2]["SEX"], rows[2]["BIRTH"]) == ("", "", "2", "")
+    assert export.notes == ["1 patients have neither a PID nor an HN: their PID is made from the record id",
+                            "1 patients have no full birth date: BIRTH is left empty"]
+
+
+def test_visit_rows() -> None:
+    export = to_tables(_visit_records(), hcode=HCODE, updated=UPDATED)
+    seq = ENC_ID.replace("-", "")[:16]
+    [service] = export.tables["SERVICE"]
+    assert {k: v for k, v in service.items() if v} == {
+        "HOSPCODE": HCODE, "PID": "0000007", "HN": "0000007", "SEQ": seq, "DATE_SERV": "20261015",
+        "TIME_SERV": "093005", "LOCATION": "1", "INTIME": "1", "TYPEIN": "1", "CHIEFCOMP": "ไข้; ไอ",
+        "SERVPLACE": "1", "BTEMP": "36", "SBP": "120", "DBP": "80", "PR": "88", "RR": "20.5", "TYPEOUT": "1",
+        "COST": "0", "PRICE": "0", "PAYPRICE": "0", "ACTUALPAY": "0", "D_UPDATE": STAMP, "CID": CID}
+    assert [(r["SEQ"], r["DATE_SERV"], r["DIAGTYPE"], r["DIAGCODE"], r["CLINIC"])
+            for r in export.tables["DIAGNOSIS_OPD"]] == [(seq, "20261015", "1", "E119", "00100"),
+                                                         (seq, "20261015", "4", "I10", "00100")]
+    assert [(r["SEQ"], r["DIDSTD"], r["DNAME"], r["AMOUNT"], r["UNIT"], r["DRUGPRICE"])
+            for r in export.tables["DRUG_OPD"]] == [(seq, TMT_CODE, "Paracetamol 500 mg", "20", "tablet", "0"),
+                                                    (seq, "AMLO5", "Amlodipine 5 mg", "30", "tablet", "0")]
+    assert [(r["PID"], r["CID"], r["SEQ"], r["DATE_SERV"], r["VACCINETYPE"], r["VACCINEPLACE"])
+            for r in export.tables["EPI"]] == [("0000007", CID, "0a1b2c3d4e5f4a6b", "19800416", "010", HCODE),
+                                               ("0000007", CID, seq, "20261015", "815", HCODE)]
+    assert export.notes == [
+        "INSTYPE is left empty in service.txt: the NHSO right codes are not mapped",
+        "1 diagnoses and drugs whose visit is not among the records given were left out",
+        "1 drugs have no 24-digit code: their local code is written in DIDSTD",
+    ]
+
+
+def test_the_first_diagnosis_of_a_visit_is_the_principal_one() -> None:
+    records = _visit_records()
+    c1, c2 = (i for i, r in enumerate(records) if r["id"] in ("c1", "c2"))
+    records[c1], records[c2] = records[c2], records[c1]
+    rows = to_tables(records, hcode=HCODE, updated=UPDATED).tables["DIAGNOSIS_OPD"]
+    assert [(r["DIAGTYPE"], r["DIAGCODE"]) for r in rows] == [("1", "I10"), ("4", "E119")]
+
+
+def test_records_without_their_patient_or_of_other_types_are_left_out() -> None:
+    export = to_tables([r for r in _visit_records() if r["resourceType"] != "Patient"], hcode=HCODE,
+                       updated=UPDATED)
+    assert list(export.tables) == ["PERSON", "SERVICE", "DIAGNOSIS_OPD", "DRUG_OPD", "EPI"]
+    assert all(rows == [] for rows in export.tables.values())
+    assert "3 records whose patient is not among the records given were left out" in export.notes
+    only_other = to_tables([{"resourceType": "AllergyIntolerance", "id": "a1"}], hcode=HCODE, updated=UPDATED)
+    assert only_other.tables == {name: [] for name in only_other.tables} and only_other.notes == []
+
+
+# -- import: a small good set of files ----------------------------------------------------------
+
+PERSON_1 = {"HOSPCODE": HCODE, "CID": CID, "PID": "1", "PRENAME": "003", "NAME": "สมชาย", "LNAME": "ใจดี",
+            "HN": "0000001", "SEX": "1", "BIRTH": "19800415", "TYPEAREA": "1", "MOBILE": "0812345678"}
+PERSON_2 = {"HOSPCODE": HCODE, "CID": CID_2, "PID": "2", "PRENAME": "004", "NAME": "มาลี", "LNAME": "ศรีสุข",
+            "SEX": "2", "BIRTH": "19920102", "TELEPHONE": "044123456"}
+SERVICE_1 = {"HOSPCODE": HCODE, "PID": "1", "HN": "0000001", "SEQ": "100", "DATE_SERV": "20261015",
+             "TIME_SERV": "093000", "CHIEFCOMP": "ไข้ ไอ", "BTEMP": "37.5", "SBP": "120", "DBP": "80", "PR": "88",
+             "RR": "20"}
+DX_1 = {"HOSPCODE": HCODE, "PID": "1", "SEQ": "100", "DATE_SERV": "20261015", "DIAGTYPE": "1", "DIAGCODE": "E119"}
+DRUG_1 = {"HOSPCODE": HCODE, "PID": "1", "SEQ": "100", "DATE_SERV": "20261015", "DIDSTD": TMT_CODE,
+          "DNAME": "Paracetamol 500 mg", "AMOUNT": "20", "UNIT": "tablet"}
+EPI_1 = {"HOSPCODE": HCODE, "PID": "1", "SEQ": "100", "DATE_SERV": "20261015", "VACCINETYPE": "815",
+         "VACCINEPLACE": HCODE}
+GOOD = {"PERSON": [PERSON_1, PERSON_2], "SERVICE": [SERVICE_1], "DIAGNOSIS_OPD": [DX_1], "DRUG_OPD": [DRUG_1],
+        "EPI": [EPI_1]}
+
+
+def _line(name: str, row: dict[str, str], extra: tuple[str, ...] = ()) -> str:
+    return "|".join([*(row.get(f, "") for f in f43.LAYOUTS[name]), *extra])
+
+
+def _file(name: str, rows: list[dict[str, str]], *, header: bool = False) -> str:
+    return "\r\n".join(["|".join(f43.LAYOUTS[name])] * header + [_line(name, row) for row in rows]) + "\r\n"
+
+
+def _read(files: dict[str, str | bytes]) -> tuple[dict[str, f43.Table], list[Any]]:
+    problems: list[Any] = []
+    tables = {name: f43.read_table(name, text if isinstance(text, bytes) else text.encode(), problems)
+              for name, text in files.items()}
+    return tables, problems
+
+
+def _import(changes: dict[str, list[dict[str, str]]] | None = None, **text: str | bytes) -> Any:
+    files: dict[str, str | bytes] = {name: _file(name, rows) for name, rows in {**GOOD, **(changes or {})}.items()}
+    tables, problems = _read({**files, **text})
+    assert problems == []
+    return to_resources(tables, hcode=HCODE)
+
+
+def test_good_files_become_the_records_the_app_makes() -> None:
+    result = _import()
+    assert result.problems == [] and result.notes == []
+    resources = result.resources
+    assert [problem for r in resources for problem in validate_resource(r)] == []
+    p1, p2 = _by_type(resources, "Patient")
+    assert p1 == {
+        "resourceType": "Patient", "id": _f43_id("PID", "1"),
+        "identifier": [{"system": CID_SYSTEM, "value": CID}, {"system": local_system(HCODE, "HN"), "value": "0000001"},
+                       {"system": local_system(HCODE, "PID"), "value": "1"}],
+        "active": True, "name": [{"use": "official", "text": "นายสมชาย ใจดี", "given": ["สมชาย"], "family": "ใจดี",
+                                  "prefix": ["นาย"]}],
+        "gender": "male", "birthDate": "1980-04-15", "managingOrganization": {"reference": f"Organization/{HCODE}"},
+        "telecom": [{"system": "phone", "value": "0812345678", "use": "mobile"}]}
+    assert p2["identifier"][1:] == [{"system": local_system(HCODE, "HN"), "value": "2"},
+                                    {"system": local_system(HCODE, "PID"), "value": "2"}]  # no HN: the PID
+    assert (p2["name"][0]["text"], p2["gender"], p2["telecom"]) == (
+        "นางสาวมาลี ศรีสุข", "female", [{"system": "phone", "value": "044123456", "use": "home"}])
+
+    start, subject = "2026-10-15T09:30:00+07:00", {"reference": f"Patient/{p1['id']}"}
+    [encounter] = _by_type(resources, "Encounter")
+    enc = {"reference": f"Encounter/{_f43_id('SEQ', '100')}"}
+    assert encounter == {
+        "resourceType": "Encounter", "id": _f43_id("SEQ", "100"),
+        "identifier": [{"system": local_system(HCODE, "SEQ"), "value": "100"}], "status": "finished",
+        "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+        "subject": subject, "period": {"start": start, "end": start},
+        "serviceProvider": {"reference": f"Organization/{HCODE}"}, "reasonCode": [{"text": "ไข้ ไอ"}]}
+    observations = {o["code"]["coding"][0]["code"]: o for o in _by_type(resources, "Observation")}
+    assert set(observations) == {"8310-5", "8867-4", "9279-1", "85354-9"}
+    assert all(o["encounter"] == enc and o["subject"] == subject and o["effectiveDateTime"] == start
+               for o in observations.values())
+    assert observations["9279-1"]["code"]["coding"][0]["display"] == "Respiratory rate"
+    assert observations["9279-1"]["valueQuantity"] == {"value": 20, "unit": "/min",
+                                                       "system": "http://unitsofmeasure.org", "code": "/min"}
+    assert observations["8310-5"]["valueQuantity"]["value"] == 37.5
+    assert type(observations["8867-4"]["valueQuantity"]["value"]) is int  # "88" stays 88 in the JSON, not 88.0
+    assert [c["valueQuantity"]["value"] for c in observations["85354-9"]["component"]] == [120, 80]
+
+    [condition] = _by_type(resources, "Condition")
+    assert (condition["id"], condition["code"], condition["encounter"], condition["recordedDate"]) == (
+        _f43_id("DX", "100/E119"), {"coding": [{"system": ICD10_TM, "code": "E11.9"}]}, enc, start)
+    [dispense] = _by_type(resources, "MedicationDispense")
+    assert dispense["medicationCodeableConcept"] == {"coding": [{"system": TMT_SYSTEM, "code": TMT_CODE}],
+                                                     "text": "Paracetamol 500 mg"}
+    assert (dispense["context"], dispense["whenHandedOver"], dispense["quantity"]) == (
+        enc, start, {"value": 20, "unit": "tablet"})
+    [immunization] = _by_type(resources, "Immunization")
+    assert immunization["vaccineCode"] == {"coding": [{"system": EPI_VACCINE_SYSTEM, "code": "815",
+                                                       "display": "Influenza"}]}
+    assert (immunization["id"], immunization["encounter"], immunization["occurrenceDateTime"],
+            immunization["primarySource"]) == (_f43_id("EPI", "100/815"), enc, "2026-10-15", True)
+
+
+def test_importing_the_same_files_twice_gives_the_same_records() -> None:
+    assert _import().resources == _import().resources
+
+
+def test_drug_ids_do_not_depend_on_line_numbers_and_repeats_stay_apart() -> None:
+    local = {**DRUG_1, "DIDSTD": "AMLO5", "DNAME": "Amlodipine", "AMOUNT": "30"}
+    one = _import({"DRUG_OPD": [DRUG_1, local, local]}).resources
+    other = _import({"DRUG_OPD": [local, local, {**DRUG_1, "SEQ": "100"}]}).resources
+    ids = [d["id"] for d in _by_type(one, "MedicationDispense")]
+    assert len(set(ids)) == 3 and set(ids) == {d["id"] for d in _by_type(other, "MedicationDispense")}
+    codings = [d["medicationCodeableConcept"]["coding"][0]["system"] for d in _by_type(one, "MedicationDispense")]
+    assert codings == [TMT_SYSTEM, local_system(HCODE, "DRUG"), local_system(HCODE, "DRUG")]
+
+
+def test_a_vaccine_outside_a_visit_keeps_its_seq_and_place() -> None:
+    elsewhere = {**EPI_1, "SEQ": "9001", "DATE_SERV": "19800416", "VACCINETYPE": "010", "VACCINEPLACE": "10670"}
+    no_seq = {**EPI_1, "SEQ": "", "VACCINETYPE": "XYZ"}
+    result = _import({"EPI": [EPI_1, elsewhere, no_seq]})
+    assert result.problems == []
+    _, given_elsewhere, unknown = _by_type(result.resources, "Immunization")
+    assert "encounter" not in given_elsewhere and given_elsewhere["primarySource"] is False
+    assert given_elsewhere["identifier"] == [{"system": local_system(HCODE, "SEQ"), "value": "9001"}]
+    assert unknown["id"] == _f43_id("EPI", "1/2026-10-15/XYZ") and "display" not in unknown["vaccineCode"]["coding"][0]
+    back = to_tables(result.resources, hcode=HCODE, updated=UPDATED).tables["EPI"]
+    assert [r["SEQ"] for r in back] == ["9001", "100", unknown["id"].replace("-", "")[:16]]
+
+
+def test_a_visit_without_a_time_starts_on_its_day() -> None:
+    result = _import({"SERVICE": [{**SERVICE_1, "TIME_SERV": ""}]})
+    [encounter] = _by_type(result.resources, "Encounter")
+    assert encounter["period"] == {"start": "2026-10-15", "end": "2026-10-15"}
+    assert to_tables(result.resources, hcode=HCODE, updated=UPDATED).tables["SERVICE"][0]["TIME_SERV"] == ""
+
+
+def test_a_vital_sign_of_zero_is_not_measured() -> None:
+    result = _import({"SERVICE": [{**SERVICE_1, "BTEMP": "0", "RR": "0.0"}]})
+    assert {o["code"]["coding"][0]["code"] for o in _by_type(result.resources, "Observation")} == {"8867-4", "85354-9"}
+    assert result.notes == ["service.txt: 2 vital signs were 0 and read as not measured"]
+
+
+def test_tis620_file_with_a_header_extra_fields_and_buddhist_era_years() -> None:
+    header = "|".join([*f43.LAYOUTS["PERSON"], "HOSPCODE9"])
+    person = "\r\n".join([header, _line("PERSON", {**PERSON_1, "BIRTH": "25230415"}, ("000012345",)),
+                          _line("PERSON", {**PERSON_2, "BIRTH": "25350102"}, ("000012345",))]).encode("cp874")
+    service = (_line("SERVICE", {**SERVICE_1, "DATE_SERV": "25691015"}, ("x", "y")) + "\r\n").encode()
+    tables, problems = _read({"PERSON": person, "SERVICE": service})
+    assert problems == [] and tables["PERSON"].header and tables["PERSON"].encoding == f43.TIS620
+    result = to_resources(tables, hcode=HCODE)
+    assert result.problems == []
+    assert [p["birthDate"] for p in _by_type(result.resources, "Patient")] == ["1980-04-15", "1992-01-02"]
+    assert [p["name"][0]["text"] for p in _by_type(result.resources, "Patient")] == ["นายสมชาย ใจดี",
+                                                                                    "นางสาวมาลี ศรีสุข"]
+    assert _by_type(result.resources, "Encounter")[0]["period"]["start"] == "2026-10-15T09:30:00+07:00"
+    assert result.notes == [
+        "person.txt was TIS-620",
+        "person.txt has extra fields HOSPCODE9: ignored",
+        "service.txt has extra fields FIELD31, FIELD32: ignored",
+        "BIRTH in person.txt: 2 dates were Buddhist era (year > 2400) and were converted",
+        "DATE_SERV in service.txt: 1 date was Buddhist era (year > 2400) and was converted",
+    ]
+
+
+def test_files_not_mapped_yet_are_named_with_their_row_count() -> None:
+    anc = {"HOSPCODE": HCODE, "PID": "1", "SEQ": "100"}
+    result = _import(ANC=_file("ANC", [anc, anc], header=True), CHRONIC=_file("CHRONIC", [anc]))
+    assert result.problems == []
+    assert result.notes == ["anc.txt: not imported yet (2 rows)", "chronic.txt: not imported yet (1 row)"]
+
+
+# -- import: problems, each at its file and line --------------------------------------------------
+
+BAD = [
+    ("wrong check digit", {"PERSON": [{**PERSON_1, "CID": "1101700207031"}, PERSON_2]},
+     [("person.txt line 1", "CID: The last (check) digit does not match; please re-check the number")]),
+    ("short citizen ID", {"PERSON": [PERSON_1, {**PERSON_2, "CID": "31005"}]},
+     [("person.txt line 2", "CID: A citizen ID has 13 digits")]),
+    ("foreign HOSPCODE", {"PERSON": [PERSON_1, {**PERSON_2, "HOSPCODE": "10670"}]},
+     [("person.txt line 2", "belongs to facility 10670; only this unit's files can be imported")]),
+    ("no HOSPCODE", {"EPI": [EPI_1, {**EPI_1, "HOSPCODE": ""}]},
+     [("epi.txt line 2", "belongs to facility (none); only this unit's files can be imported")]),
+    ("no family name", {"PERSON": [PERSON_1, {**PERSON_2, "LNAME": ""}]},
+     [("person.txt line 2", "NAME and LNAME are required")]),
+    ("no birth date", {"PERSON": [{**PERSON_1, "BIRTH": ""}, PERSON_2]},
+     [("person.txt line 1", "BIRTH is missing or not a real date (YYYYMMDD)")]),
+    ("impossible birth date", {"PERSON": [PERSON_1, {**PERSON_2, "BIRTH": "25350231"}]},
+     [("person.txt line 2", "BIRTH is missing or not a real date (YYYYMMDD)")]),
+    ("no PID", {"PERSON": [PERSON_1, PERSON_2, {**PERSON_2, "PID": ""}]},
+     [("person.txt line 3", "PID is empty")]),
+    ("PID twice", {"PERSON": [PERSON_1, PERSON_2, {**PERSON_2, "CID": ""}]},
+     [("person.txt line 3", "PID repeats person.txt line 2")]),
+    ("visit of nobody", {"SERVICE": [SERVICE_1, {**SERVICE_1, "PID": "9", "SEQ": "101"}]},
+     [("service.txt line 2", "PID is not in person.txt")]),
+    ("SEQ twice", {"SERVICE": [SERVICE_1, {**SERVICE_1, "PID": "2"}]},
+     [("service.txt line 2", "SEQ repeats service.txt line 1")]),
+    ("no SEQ", {"SERVICE": [SERVICE_1, {**SERVICE_1, "SEQ": ""}]},
+     [("service.txt line 2", "SEQ is empty")]),
+    ("no visit day", {"SERVICE": [{**SERVICE_1, "DATE_SERV": "2026-10-15"}]},
+     [("service.txt line 1", "DATE_SERV is missing or not a real date (YYYYMMDD)")]),
+    ("impossible time", {"SERVICE": [{**SERVICE_1, "TIME_SERV": "253000"}]},
+     [("service.txt line 1", "TIME_SERV is not a time (HHMMSS)")]),
+    ("temperature with a comma", {"SERVICE": [{**SERVICE_1, "BTEMP": "37,5"}]},
+     [("service.txt line 1", "BTEMP is not a number")]),
+    ("two vital signs not numbers", {"SERVICE": [{**SERVICE_1, "PR": "-", "RR": "n/a"}]},
+     [("service.txt line 1", "PR is not a number"), ("service.txt line 1", "RR is not a number")]),
+    ("half a blood pressure", {"SERVICE": [{**SERVICE_1, "DBP": ""}]},
+     [("service.txt line 1", "SBP and DBP go together; one of them is missing")]),
+    ("diagnosis of an unknown visit", {"DIAGNOSIS_OPD": [DX_1, {**DX_1, "SEQ": "999"}]},
+     [("diagnosis_opd.txt line 2", "SEQ is not a visit in service.txt")]),
+    ("diagnosis of another patient's visit", {"DIAGNOSIS_OPD": [{**DX_1, "PID": "2"}]},
+     [("diagnosis_opd.txt line 1", "PID is not the PID of the visit (SEQ) in service.txt")]),
+    ("no diagnosis code", {"DIAGNOSIS_OPD": [{**DX_1, "DIAGCODE": ""}]},
+     [("diagnosis_opd.txt line 1", "DIAGCODE is empty")]),
+    ("drug of an unknown visit", {"DRUG_OPD": [{**DRUG_1, "SEQ": "999"}]},
+     [("drug_opd.txt line 1", "SEQ is not a visit in service.txt")]),
+    ("drug without code or name", {"DRUG_OPD": [DRUG_1, {**DRUG_1, "DIDSTD": "", "DNAME": ""}]},
+     [("drug_opd.txt line 2", "DIDSTD and DNAME are both empty")]),
+    ("drug amount not a number", {"DRUG_OPD": [{**DRUG_1, "AMOUNT": "1 box"}]},
+     [("drug_opd.txt line 1", "AMOUNT is not a number")]),
+    ("vaccine of nobody", {"EPI": [{**EPI_1, "PID": "9", "SEQ": ""}]},
+     [("epi.txt line 1", "PID is not in person.txt")]),
+    ("vaccine of another patient's visit", {"EPI": [{**EPI_1, "PID": "2"}]},
+     [("epi.txt line 1", "PID is not the PID of the visit (SEQ) in service.txt")]),
+    ("vaccine without a code", {"EPI": [{**EPI_1, "VACCINETYPE": ""}]},
+     [("epi.txt line 1", "VACCINETYPE is empty")]),
+]
+
+
+@pytest.mark.parametrize("changes, expected", [case[1:] for case in BAD], ids=[case[0] for case in BAD])
+def test_each_problem_is_found_at_its_line(changes: dict[str, list[dict[str, str]]],
+                                          expected: list[tuple[str, str]]) -> None:
+    result = _import(changes)
+    assert [(p.index, p.path, p.reason) for p in result.problems] == [(None, *e) for e in expected]
+    private = (CID, CID_2, "1101700207031", "สมชาย", "ใจดี", "มาลี", "ศรีสุข", "0812345678", "044123456")
+    assert not any(value in p.reason for p in result.problems for value in private)
+
+
+def test_a_header_line_counts_in_the_line_numbers() -> None:
+    person = _file("PERSON", [PERSON_1, {**PERSON_2, "CID": "3100500123459"}], header=True)
+    tables, problems = _read({"PERSON": person})
+    assert problems == []
+    assert [(p.path, p.reason[:4]) for p in to_resources(tables, hcode=HCODE).problems] == [("person.txt line 3",
+                                                                                             "CID:")]
+
+
+def test_a_foreign_person_file_makes_its_visits_unknown_too() -> None:
+    foreign = [{**row, "HOSPCODE": "10670"} for row in GOOD["PERSON"]]
+    result = _import({"PERSON": foreign})
+    assert [p.path for p in result.problems] == ["person.txt line 1", "person.txt line 2", "service.txt line 1",
+                                                 "epi.txt line 1"]
+    assert result.problems[2].reason == "PID is not in person.txt"
+
+
+def test_a_short_line_is_a_problem_of_the_reader_and_the_rest_still_maps() -> None:
+    text = _file("PERSON", [PERSON_1], header=True) + f"{HCODE}|{CID_2}|2\r\n"
+    tables, problems = _read({"PERSON": text})
+    assert [(p.path, p.reason) for p in problems] == [
+        ("person.txt line 3", "3 fields where PERSON has 33; missing from HID on")]
+    assert CID_2 not in problems[0].reason
+    result = to_resources(tables, hcode=HCODE)
+    assert result.problems == [] and len(result.resources) == 1
