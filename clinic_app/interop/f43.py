@@ -12,10 +12,23 @@ Reading is forgiving where the variants differ and strict where data would be lo
 - a first line made of the layout's field names is a header; extra trailing fields are
   kept aside and named in the report (from the header when there is one);
 - a line with fewer fields than the layout is a problem (file, line, what is missing);
-- blank lines are skipped; a file name is matched without regard to case.
+- blank lines are skipped; a file name is matched without regard to case, in any folder
+  of the zip; two files for the same table (2566/person.txt and 2567/person.txt, or
+  PERSON.TXT and person.txt) are a problem, never one silently chosen;
+- only the tables asked for are parsed (`read_archive(parse=...)`); the others are only
+  counted, so a file the import does not read cannot block it.
 
 Writing: a header line, CRLF, UTF-8 by default (TIS-620 on request, for older importers);
-a field value never carries a pipe or a line break (they are replaced by spaces).
+a field value never carries a pipe or a line break (they are replaced by spaces). A
+character TIS-620 cannot hold is written as "?", and `write_archive` counts the lines that
+lost one so the caller can say so.
+
+Times: the files carry Thailand's local time (UTC+07:00, no daylight saving);
+`thai_local` brings a FHIR dateTime stored at any offset there.
+
+Extensions: what a 43 field says that FHIR has no element for is kept on the resource as
+an extension under F43_EXTENSION (F43_EXTENSION + "DIAGTYPE", + "TYPEAREA"), so a round
+trip writes it back.
 
 This module only moves text; `f43_export` and `f43_import` map tables to and from FHIR.
 """
@@ -23,7 +36,6 @@ This module only moves text; `f43_export` and `f43_import` map tables to and fro
 from __future__ import annotations
 
 import datetime as _dt
-import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,13 +66,20 @@ LAYOUTS: dict[str, tuple[str, ...]] = {
 }
 
 UTF8, TIS620 = "utf-8", "cp874"
+F43_EXTENSION = "urn:clinic-app:f43:"  # + the 43 field's name: an extension's url
 MAX_FILE_BYTES = 512 * 1024 * 1024  # a district's five years fit; a zip bomb does not
+
+
+def is_facility_code(text: str) -> bool:
+    """A MOPH facility code: 5 digits, or the 9-digit form (thai-data.md)."""
+    return len(text) in (5, 9) and text.isascii() and text.isdigit()
 
 
 @dataclass
 class Table:
     """One file read: its rows as {field: text} over the layout's fields (extra fields
-    are kept under their names), and how it was read."""
+    are kept under their names), and how it was read. A table not parsed (see
+    `read_archive`) has no rows, only `line_count`, and an unknown ("") encoding."""
 
     name: str
     rows: list[dict[str, str]] = field(default_factory=list)
@@ -68,6 +87,7 @@ class Table:
     extra_fields: list[str] = field(default_factory=list)
     encoding: str = UTF8
     header: bool = False
+    line_count: int = 0  # the file's lines other than blank ones and the header
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -95,6 +115,7 @@ def read_table(name: str, data: bytes, problems: list[Problem]) -> Table:
             table.header = True
             table.extra_fields = [f.upper() or f"FIELD{len(layout) + i + 1}" for i, f in enumerate(fields[len(layout):])]
             continue
+        table.line_count += 1
         if len(fields) < len(layout):
             problems.append(Problem(None, f"{where} line {number}",
                                     f"{len(fields)} fields where {name} has {len(layout)}; "
@@ -110,63 +131,125 @@ def read_table(name: str, data: bytes, problems: list[Problem]) -> Table:
     return table
 
 
-def _members(source: Path) -> dict[str, bytes]:
-    """{LAYOUT: bytes} of the 43 files in a zip or a folder (other files are ignored)."""
-    found: dict[str, bytes] = {}
+def _count_lines(name: str, data: bytes) -> int:
+    """The lines of a file not parsed: blank ones and a header line do not count. Works on
+    the bytes, whichever the encoding (both keep ASCII as it is)."""
+    layout = LAYOUTS[name]
+    lines = [line for line in data.replace(b"\r", b"\n").split(b"\n") if line.strip()]
+    first = lines[0].removeprefix(b"\xef\xbb\xbf").decode("latin-1") if lines else ""
+    header = [f.strip().upper() for f in first.split("|")][:len(layout)] == list(layout)
+    return len(lines) - header
+
+
+def _too_big(where: str, size: int) -> None:
+    if size > MAX_FILE_BYTES:
+        raise ValueError(f"{where} is larger than {MAX_FILE_BYTES // 2**20} MiB")
+
+
+def _members(source: Path) -> dict[str, list[tuple[str, bytes]]]:
+    """{LAYOUT: [(the file's name in the zip or folder, bytes), ...]} of the 43 files in a
+    zip (in any of its folders) or a folder (other files are ignored); more than one file
+    for a layout is the caller's problem to report."""
+    found: dict[str, list[tuple[str, bytes]]] = {}
     if source.is_dir():
         for path in sorted(source.iterdir()):
             name = path.stem.upper()
             if path.suffix.lower() == ".txt" and name in LAYOUTS and path.is_file():
-                if path.stat().st_size > MAX_FILE_BYTES:
-                    raise ValueError(f"{path.name} is larger than {MAX_FILE_BYTES // 2**20} MiB")
-                found[name] = path.read_bytes()
+                _too_big(path.name, path.stat().st_size)
+                found.setdefault(name, []).append((path.name, path.read_bytes()))
         return found
     with zipfile.ZipFile(source) as archive:
-        for info in archive.infolist():
+        for info in sorted(archive.infolist(), key=lambda i: i.filename):
             base = Path(info.filename).name
             name = Path(base).stem.upper()
             if base.lower().endswith(".txt") and name in LAYOUTS and not info.is_dir():
-                if info.file_size > MAX_FILE_BYTES:
-                    raise ValueError(f"{base} is larger than {MAX_FILE_BYTES // 2**20} MiB")
-                found[name] = archive.read(info)
+                _too_big(base, info.file_size)
+                found.setdefault(name, []).append((info.filename, archive.read(info)))
     return found
 
 
-def read_archive(source: Path) -> tuple[dict[str, Table], list[Problem]]:
-    """Every 43 file in a zip or folder, parsed. Raises OSError, zipfile.BadZipFile or
-    ValueError for a file that cannot be read at all (the service turns them into a
-    message); row-level problems come back in the list."""
+def _number_word(n: int) -> str:
+    return {2: "two", 3: "three"}.get(n, str(n))
+
+
+def _and(names: list[str]) -> str:
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def read_archive(source: Path, parse: set[str] | frozenset[str] | None = None
+                 ) -> tuple[dict[str, Table], list[Problem]]:
+    """Every 43 file in a zip or folder: the tables in `parse` (all when None) parsed, the
+    others only counted (`Table.line_count`, no rows). Raises OSError, zipfile.BadZipFile
+    or ValueError for a file that cannot be read at all (the service turns them into a
+    message); two files for one table and row-level problems come back in the list (of
+    two files, the first by name is the one read, so its own problems are found too)."""
     problems: list[Problem] = []
-    tables = {name: read_table(name, data, problems) for name, data in _members(source).items()}
+    tables: dict[str, Table] = {}
+    for name, files in _members(source).items():
+        if len(files) > 1:
+            problems.append(Problem(None, source.name, f"{_number_word(len(files))} files for {name}: "
+                                                       f"{_and([where for where, _data in files])}"))
+        data = files[0][1]
+        if parse is None or name in parse:
+            tables[name] = read_table(name, data, problems)
+        else:
+            tables[name] = Table(name, encoding="", line_count=_count_lines(name, data))
     return tables, problems
 
 
+_SEPARATORS = str.maketrans({"|": " ", "\r": " ", "\n": " ", "\t": " "})
+
+
 def _clean(value: object) -> str:
-    return "" if value is None else " ".join(str(value).replace("|", " ").split())
+    """A field's text: no pipe or line break can reach the file and split the row."""
+    return "" if value is None or value == "" else str(value).translate(_SEPARATORS).strip()
+
+
+def render_line(name: str, row: dict[str, str]) -> str:
+    """One row as its line (no line end), fields in the layout's order."""
+    return "|".join(_clean(row.get(f, "")) for f in LAYOUTS[name])
+
+
+def _file_bytes(name: str, lines: list[str], encoding: str) -> tuple[bytes, int]:
+    """The file's bytes, and how many lines lost a character the encoding cannot hold
+    (written as "?")."""
+    out, lost = ["|".join(LAYOUTS[name]).encode(encoding)], 0
+    for line in lines:
+        try:
+            out.append(line.encode(encoding))
+        except UnicodeEncodeError:
+            lost += 1
+            out.append(line.encode(encoding, errors="replace"))
+    out.append(b"")
+    return b"\r\n".join(out), lost
 
 
 def render_table(name: str, rows: list[dict[str, str]], *, encoding: str = UTF8) -> bytes:
     """A header line and one CRLF line per row, fields in the layout's order."""
-    layout = LAYOUTS[name]
-    lines = ["|".join(layout)] + ["|".join(_clean(row.get(f, "")) for f in layout) for row in rows]
-    return ("\r\n".join(lines) + "\r\n").encode(encoding, errors="replace")
+    return _file_bytes(name, [render_line(name, row) for row in rows], encoding)[0]
 
 
 def archive_name(hcode: str, when: _dt.datetime) -> str:
     return f"F43_{hcode}_{when:%Y%m%d%H%M%S}.zip"
 
 
-def write_archive(path: Path, tables: dict[str, list[dict[str, str]]], *, encoding: str = UTF8) -> Path:
-    """Write the tables as <name>.txt files in one zip (written beside, then moved into
-    place, so a full disk never leaves half an archive under the final name)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, rows in tables.items():
-            archive.writestr(f"{name.lower()}.txt", render_table(name, rows, encoding=encoding))
+def write_archive(path: Path, lines: dict[str, list[str]], *, encoding: str = UTF8) -> int:
+    """Write each table's lines (from `render_line`) as <name>.txt, with its header, in one
+    zip; written beside and then moved into place, so a full disk never leaves half an
+    archive under the final name. Returns how many lines lost a character the encoding
+    cannot hold (TIS-620 has no emoji, no Lao, ...): written as "?", for a note."""
     partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(buffer.getvalue())
-    partial.replace(path)
-    return path
+    lost = 0
+    try:
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, rows in lines.items():
+                data, table_lost = _file_bytes(name, rows, encoding)
+                lost += table_lost
+                archive.writestr(f"{name.lower()}.txt", data)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return lost
 
 
 # -- dates --------------------------------------------------------------------------------------
@@ -197,6 +280,28 @@ def parse_time(text: str) -> _dt.time | None:
         return _dt.time(int(digits[:2]), int(digits[2:4]), int(digits[4:6] or 0))
     except ValueError:
         return None
+
+
+THAI_TIME = _dt.timezone(_dt.timedelta(hours=7), "ICT")  # no daylight saving
+
+
+def thai_local(iso_text: str | None) -> _dt.datetime | None:
+    """A FHIR date or dateTime at Thailand's time (+07:00): "2026-11-30T23:30:00Z" ->
+    2026-12-01 06:30:00+07:00. A date alone stays that day (at 00:00), and so does a time
+    without an offset (read as Thai time already); None for a partial date ("1990",
+    "1990-04") or text that is not a date."""
+    text = (iso_text or "").strip()
+    if len(text) < 10:
+        return None
+    try:
+        if len(text) == 10:
+            return _dt.datetime.combine(_dt.date.fromisoformat(text), _dt.time(), THAI_TIME)
+        moment = _dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=THAI_TIME)
+    return moment.astimezone(THAI_TIME)
 
 
 def date_text(day: _dt.date | None) -> str:

@@ -7,20 +7,28 @@ one dict per row over the layout's fields (fields not mapped are ""). Mapping ch
   imported from another system keeps the PID the province already knows), else the HN,
   else the first 16 hex digits of the record id (noted). PRENAME is coded from the Thai
   prefix of the official name (ด.ช. 001, ด.ญ. 002, นาย 003, นางสาว/น.ส. 004, นาง 005);
-  NATION is 099 when there is a citizen ID; TYPEAREA 1; MOBILE the first phone.
+  NATION is 099 when there is a citizen ID; TYPEAREA the F43_EXTENSION + "TYPEAREA"
+  extension (kept by the import), else 1; MOBILE the first phone. DISCHARGE 1 (died) with
+  DDISCHARGE the day of deceasedDateTime (empty for deceasedBoolean true), else 9 (not
+  discharged) with DDISCHARGE empty.
 - SERVICE per Encounter. SEQ is the Encounter's SEQ identifier, else the first 16 hex
-  digits of its id. DATE_SERV/TIME_SERV are period.start as written (no time-zone shift).
+  digits of its id. DATE_SERV/TIME_SERV are period.start in Thailand's time (+07:00,
+  `f43.thai_local`: a visit stored as 2026-11-30T23:30:00Z is 20261201 063000); a start
+  with only a date leaves TIME_SERV empty. Every date taken from a date-time is so shifted.
   Vital signs come from the Observations pointing at the visit: BTEMP 8310-5, SBP/DBP the
   components of 85354-9, PR 8867-4, RR 9279-1; whole numbers lose their ".0". INSTYPE is
   left empty (the NHSO right codes are not mapped); money fields are "0".
 - DIAGNOSIS_OPD per Condition of an exported visit with an ICD-10 code, the dot removed.
-  The first Condition of a visit (in the order given) is principal (DIAGTYPE 1), the
-  others "other" (4). CLINIC is 00100 (general medicine), as in DRUG_OPD.
+  DIAGTYPE is the F43_EXTENSION + "DIAGTYPE" extension (1-5, kept by the import); a
+  Condition without one is principal (1) when it is the first such of a visit (in the
+  order given) and no other diagnosis of the visit is principal, else "other" (4). CLINIC
+  is 00100 (general medicine), as in DRUG_OPD.
 - DRUG_OPD per MedicationDispense of an exported visit. DIDSTD is the 24-digit (TMT
   system) code, else the local code, else ""; DNAME the text or display.
 - EPI per Immunization with an EPI vaccine code. SEQ is its visit's SEQ, else its own SEQ
   identifier (set by the import, so a round trip keeps it), else the first 16 hex digits
-  of its id. VACCINEPLACE is this unit.
+  of its id. VACCINEPLACE is the facility code of its performer Organization (kept by
+  the import), else this unit.
 - Every row carries HOSPCODE, CID and D_UPDATE (the `updated` stamp). Records whose
   patient or visit is not among those given, and records of other types, are left out.
 - Rows are sorted (PERSON by PID, the others by PID, DATE_SERV, SEQ and then their own
@@ -33,7 +41,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +61,9 @@ PRENAME_CODES = {"ด.ช.": "001", "ด.ญ.": "002", "นาย": "003", "น�
 SEX_CODES = {"male": "1", "female": "2"}
 CLINIC_GENERAL = "00100"
 DIAGTYPE_PRINCIPAL, DIAGTYPE_OTHER = "1", "4"
+CODES_1_TO_5 = frozenset("12345")  # DIAGTYPE and TYPEAREA
+TYPEAREA_DEFAULT = "1"  # registered and living in the area
+DISCHARGE_DIED, DISCHARGE_NONE = "1", "9"
 BP_PANEL = "85354-9"
 Concept = dict[str, Any]  # a FHIR CodeableConcept
 VITAL_FIELDS = {"8310-5": "BTEMP", "8867-4": "PR", "9279-1": "RR", "8480-6": "SBP", "8462-4": "DBP"}
@@ -88,13 +99,23 @@ def notes_for(counts: Counter[str]) -> list[str]:
     return [text.format(n=counts[name]) for name, text in NOTES.items() if counts[name]]
 
 
+# The order of each table's rows, so that two exports of the same records are byte-identical.
+SORT_FIELDS = {
+    "PERSON": ("PID", "HN", "CID"),
+    "SERVICE": ("PID", "DATE_SERV", "SEQ", "TIME_SERV"),
+    "DIAGNOSIS_OPD": ("PID", "DATE_SERV", "SEQ", "DIAGTYPE", "DIAGCODE"),
+    "DRUG_OPD": ("PID", "DATE_SERV", "SEQ", "DIDSTD", "DNAME", "AMOUNT", "UNIT"),
+    "EPI": ("PID", "DATE_SERV", "SEQ", "VACCINETYPE"),
+}
+
+
+def sort_key(name: str, row: dict[str, str]) -> tuple[str, ...]:
+    return tuple(row[f] for f in SORT_FIELDS[name])
+
+
 def sort_tables(tables: dict[str, list[dict[str, str]]]) -> None:
-    """Sort rows so that two exports of the same records are byte-identical."""
-    tables["PERSON"].sort(key=_sort_key("PID", "HN", "CID"))
-    tables["SERVICE"].sort(key=_sort_key("PID", "DATE_SERV", "SEQ", "TIME_SERV"))
-    tables["DIAGNOSIS_OPD"].sort(key=_sort_key("PID", "DATE_SERV", "SEQ", "DIAGTYPE", "DIAGCODE"))
-    tables["DRUG_OPD"].sort(key=_sort_key("PID", "DATE_SERV", "SEQ", "DIDSTD", "DNAME", "AMOUNT", "UNIT"))
-    tables["EPI"].sort(key=_sort_key("PID", "DATE_SERV", "SEQ", "VACCINETYPE"))
+    for name, rows in tables.items():
+        rows.sort(key=lambda row, name=name: sort_key(name, row))  # type: ignore[misc]
 
 
 @dataclass(frozen=True)
@@ -140,21 +161,43 @@ def _identifier(resource: Resource, system: str) -> str:
 
 
 def _date_field(text: str | None) -> str:
-    """YYYYMMDD of a FHIR date or dateTime ("" when it has no full date)."""
-    try:
-        return f43.date_text(_dt.date.fromisoformat((text or "")[:10]))
-    except ValueError:
-        return ""
+    """YYYYMMDD of a FHIR date, or of a dateTime in Thailand's time ("" when it has no
+    full date)."""
+    moment = f43.thai_local(text)
+    return f43.date_text(moment.date()) if moment else ""
 
 
 def _time_field(text: str | None) -> str:
-    """HHMMSS of a FHIR dateTime as written, without shifting its time zone."""
-    if not text or len(text) <= 10:
-        return ""
-    try:
-        return f"{_dt.datetime.fromisoformat(text):%H%M%S}"
-    except ValueError:
-        return ""
+    """HHMMSS of a FHIR dateTime in Thailand's time ("" for a date alone)."""
+    moment = f43.thai_local(text)
+    return f"{moment:%H%M%S}" if moment and len((text or "").strip()) > 10 else ""
+
+
+def _f43_code(resource: Resource, name: str, allowed: frozenset[str]) -> str:
+    """The code of the F43_EXTENSION + name extension when it is one of `allowed`, else ""."""
+    for ext in resource.get("extension", []) or []:
+        if isinstance(ext, dict) and ext.get("url") == f43.F43_EXTENSION + name:
+            code = str(ext.get("valueCode") or "")
+            return code if code in allowed else ""
+    return ""
+
+
+def _discharge(patient: Resource) -> tuple[str, str]:
+    """(DISCHARGE, DDISCHARGE): died (with the day when known), else not discharged."""
+    if patient.get("deceasedDateTime"):
+        return DISCHARGE_DIED, _date_field(patient["deceasedDateTime"])
+    if patient.get("deceasedBoolean") is True:
+        return DISCHARGE_DIED, ""
+    return DISCHARGE_NONE, ""
+
+
+def _performer_facility(immunization: Resource) -> str:
+    """The facility code of the Immunization's performer Organization, else ""."""
+    for performer in immunization.get("performer", []) or []:
+        code = reference_id((performer or {}).get("actor"), "Organization") or ""
+        if f43.is_facility_code(code):
+            return code
+    return ""
 
 
 def _official_name(patient: Resource) -> dict[str, Any]:
@@ -206,10 +249,6 @@ def _readings(obs: Resource) -> dict[str, str]:
     return readings
 
 
-def _sort_key(*fields: str) -> Callable[[dict[str, str]], tuple[str, ...]]:
-    return lambda row: tuple(row[f] for f in fields)
-
-
 # -- the writer -------------------------------------------------------------------------------
 
 class _Writer:
@@ -259,13 +298,15 @@ class _Writer:
         birth = _date_field(patient.get("birthDate"))
         if not birth:
             self.counts["no_birth"] += 1
+        discharge, discharge_day = _discharge(patient)
         return self.row(
             "PERSON", person, HN=person.hn,
             PRENAME=PRENAME_CODES.get(((name.get("prefix") or [""])[0] or "").strip(), ""),
             NAME=" ".join(name.get("given") or []), LNAME=str(name.get("family") or ""),
             SEX=SEX_CODES.get(str(patient.get("gender")), ""), BIRTH=birth,
-            NATION="099" if person.cid else "", PASSPORT=_identifier(patient, PASSPORT_SYSTEM),
-            TYPEAREA="1", MOBILE=_phone(patient))
+            NATION="099" if person.cid else "", DISCHARGE=discharge, DDISCHARGE=discharge_day,
+            PASSPORT=_identifier(patient, PASSPORT_SYSTEM),
+            TYPEAREA=_f43_code(patient, "TYPEAREA", CODES_1_TO_5) or TYPEAREA_DEFAULT, MOBILE=_phone(patient))
 
     def patient_of(self, resource: Resource, field_name: str) -> _Person | None:
         person = self.persons.get(reference_id(resource.get(field_name), "Patient") or "")
@@ -321,13 +362,13 @@ class _Writer:
     # -- DIAGNOSIS_OPD ----------------------------------------------------------------------
 
     def diagnosis_rows(self, conditions: list[Resource]) -> list[dict[str, str] | None]:
-        with_principal: set[str] = set()
-        rows = []
+        conditions = [c for c in conditions if c.get("encounter")]  # not problem-list entries
+        with_principal: set[str] = set()  # SEQ of the visits that already have a principal diagnosis
         for condition in conditions:
-            if not condition.get("encounter"):
-                continue  # a problem-list entry, not a visit's diagnosis
-            rows.append(self.diagnosis_row(condition, with_principal))
-        return rows
+            visit = self.visits.get(reference_id(condition.get("encounter"), "Encounter") or "")
+            if visit and _f43_code(condition, "DIAGTYPE", CODES_1_TO_5) == DIAGTYPE_PRINCIPAL:
+                with_principal.add(visit.seq)
+        return [self.diagnosis_row(condition, with_principal) for condition in conditions]
 
     def diagnosis_row(self, condition: Resource, with_principal: set[str]) -> dict[str, str] | None:
         visit = self.visit_of(condition, "encounter")
@@ -337,8 +378,10 @@ class _Writer:
         if not code:
             self.counts["no_icd10"] += 1
             return None
-        diagtype = DIAGTYPE_OTHER if visit.seq in with_principal else DIAGTYPE_PRINCIPAL
-        with_principal.add(visit.seq)
+        diagtype = _f43_code(condition, "DIAGTYPE", CODES_1_TO_5)
+        if not diagtype:
+            diagtype = DIAGTYPE_OTHER if visit.seq in with_principal else DIAGTYPE_PRINCIPAL
+            with_principal.add(visit.seq)
         return self.row("DIAGNOSIS_OPD", visit.person, SEQ=visit.seq, DATE_SERV=visit.date, DIAGTYPE=diagtype,
                         DIAGCODE=code.replace(".", ""), CLINIC=CLINIC_GENERAL)
 
@@ -379,4 +422,4 @@ class _Writer:
         seq = visit.seq if visit else (_identifier(immunization, local_system(self.hcode, "SEQ"))
                                        or _short_id(immunization))
         return self.row("EPI", person, SEQ=seq, DATE_SERV=_date_field(immunization.get("occurrenceDateTime")),
-                        VACCINETYPE=code, VACCINEPLACE=self.hcode)
+                        VACCINETYPE=code, VACCINEPLACE=_performer_facility(immunization) or self.hcode)

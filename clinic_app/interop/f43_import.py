@@ -5,7 +5,8 @@ shaped like the ones the app makes itself (services/patients.py `register`, `rec
 there is no problem at all. A problem names "FILE.txt line N" and says what is wrong in
 English, never quoting a citizen ID, a name or a phone number. Mapping choices:
 
-- Only this unit's rows: another HOSPCODE is a problem on each row.
+- Only this unit's rows: another HOSPCODE is a problem on each row (the code is quoted
+  only when it looks like a facility code, 5 or 9 digits).
 - Ids are uuid5 of https://clinic-app/f43/<hcode>/<kind>/<key> so importing the same
   files again updates the same records: Patient PID/<PID>, Encounter SEQ/<SEQ>, its vital
   signs SEQ/<SEQ>/<field>, Condition DX/<SEQ>/<DIAGCODE>, MedicationDispense
@@ -15,20 +16,27 @@ English, never quoting a citizen ID, a name or a phone number. Mapping choices:
 - PERSON -> Patient: CID (checked), HN (HN, else PID) and PID identifiers, passport; the
   official Thai name with the prefix of PRENAME (001 ด.ช., 002 ด.ญ., 003 นาย, 004 นางสาว,
   005 นาง; other codes: no prefix); SEX 1 male, 2 female, else unknown; BIRTH (required);
-  MOBILE (else TELEPHONE, as a home phone); managingOrganization this unit.
+  MOBILE (else TELEPHONE, as a home phone); managingOrganization this unit. Two rows
+  with the same citizen ID (and different PIDs) are a problem. DISCHARGE 1 (died) ->
+  deceasedDateTime = DDISCHARGE (the date), or deceasedBoolean true without one; other
+  DISCHARGE codes are not mapped. TYPEAREA (1-5) is kept as the extension
+  F43_EXTENSION + "TYPEAREA".
 - SERVICE -> Encounter (SEQ identifier, ambulatory, finished, period start = end =
   DATE_SERV + TIME_SERV at +07:00, or the date alone without a time; CHIEFCOMP as the
   reason) and Observations for BTEMP, SBP+DBP (one panel, both needed), PR and RR. A vital
   sign written as 0 means "not measured" (older systems write 0 for empty) and is skipped.
-- DIAGNOSIS_OPD -> Condition (encounter-diagnosis, ICD-10 with the dot put back),
+- DIAGNOSIS_OPD -> Condition (encounter-diagnosis, ICD-10 with the dot put back, DIAGTYPE
+  (1-5) as the extension F43_EXTENSION + "DIAGTYPE"),
   DRUG_OPD -> MedicationDispense (24-digit DIDSTD in the TMT system, else the unit's
   local DRUG system), both tied to the visit of their SEQ: patient, recordedDate and
   whenHandedOver are the visit's; a row whose PID is not the visit's is a problem.
 - EPI -> Immunization on DATE_SERV, tied to the visit when SEQ is one; otherwise the SEQ
-  is kept as an identifier (so an export writes it back). A VACCINEPLACE other than this
-  unit (or empty) is recorded as not primary source.
+  is kept as an identifier (so an export writes it back). A VACCINEPLACE that is a
+  facility code (5 or 9 digits) is the performer (Organization/<code>); one other than
+  this unit (or empty) is recorded as not primary source.
 - Buddhist-era dates are converted and counted; extra fields, TIS-620 files and files
-  not read yet are noted.
+  not read yet are noted (the service reads the archive with `parse=READ`, so the others
+  are only counted and cannot block an import).
 """
 
 from __future__ import annotations
@@ -57,7 +65,9 @@ from clinic_app.core.identifiers import (
 from clinic_app.core.thai import cid_problem, normalise_cid
 from clinic_app.interop import f43
 
-READ = ("PERSON", "SERVICE", "DIAGNOSIS_OPD", "DRUG_OPD", "EPI")
+_ORDER = ("PERSON", "SERVICE", "DIAGNOSIS_OPD", "DRUG_OPD", "EPI")  # the tables read, in the order read
+READ = frozenset(_ORDER)  # for f43.read_archive(source, parse=READ)
+DIAGTYPES = TYPEAREAS = frozenset("12345")
 PRENAMES = {"001": "ด.ช.", "002": "ด.ญ.", "003": "นาย", "004": "นางสาว", "005": "นาง"}
 GENDERS = {"1": "male", "2": "female"}
 TIME_ZONE = "+07:00"
@@ -126,6 +136,10 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+def _extension(name: str, code: str) -> dict[str, str]:
+    return {"url": f43.F43_EXTENSION + name, "valueCode": code}
+
+
 # -- the reader -------------------------------------------------------------------------------
 
 class _Reader:
@@ -133,13 +147,14 @@ class _Reader:
         self.hcode = hcode
         self.out = Import()
         self.persons: dict[str, str] = {}   # PID -> where it was first seen
+        self.cids: dict[str, str] = {}      # citizen ID -> the line number it was first seen on
         self.visits: dict[str, _Visit] = {}  # SEQ ->
         self.seq_lines: dict[str, str] = {}  # SEQ -> where it was first seen
         self.buddhist: Counter[tuple[str, str]] = Counter()  # (file, field) -> dates converted
         self.zero_vitals = 0
 
     def read(self, tables: dict[str, f43.Table]) -> Import:
-        for name in [*READ, *sorted(set(tables) - set(READ))]:
+        for name in [*_ORDER, *sorted(set(tables) - READ)]:
             if name in tables:
                 self.describe(tables[name])
         self.persons_of(tables.get("PERSON"))
@@ -168,7 +183,7 @@ class _Reader:
         if table.extra_fields:
             self.note(f"{_file(table)} has extra fields {', '.join(table.extra_fields)}: ignored")
         if table.name not in READ:
-            self.note(f"{_file(table)}: not imported yet ({_plural(len(table.rows), 'row', 'rows')})")
+            self.note(f"{_file(table)}: not imported yet ({_plural(table.line_count, 'row', 'rows')})")
 
     def note_counts(self) -> None:
         for (file, name), n in self.buddhist.items():
@@ -180,10 +195,16 @@ class _Reader:
 
     def own(self, where: str, row: dict[str, str]) -> bool:
         """True for a row of this unit; a problem otherwise."""
-        if row["HOSPCODE"] == self.hcode:
+        code = row["HOSPCODE"]
+        if code == self.hcode:
             return True
-        facility = row["HOSPCODE"] or "(none)"
-        self.problem(where, f"belongs to facility {facility}; only this unit's files can be imported")
+        if not code:
+            facility = "facility (none)"
+        elif f43.is_facility_code(code):
+            facility = f"facility {code}"
+        else:  # not a facility code: it may be anything, even a citizen ID in the wrong field
+            facility = "another facility's code"
+        self.problem(where, f"belongs to {facility}; only this unit's files can be imported")
         return False
 
     def date(self, where: str, row: dict[str, str], name: str) -> str | None:
@@ -231,9 +252,21 @@ class _Reader:
             if not row["PID"]:
                 self.problem(where, "PID is empty")
             elif self.first_time(self.persons, row["PID"], where, "PID"):
+                self.same_cid(where, row)
                 patient = self.patient(where, row)
                 if patient:
                     self.out.resources.append(patient)
+
+    def same_cid(self, where: str, row: dict[str, str]) -> None:
+        """A problem when another person (another PID) of the file has this citizen ID;
+        the message names the other line, never the number."""
+        cid = normalise_cid(row["CID"])
+        if not cid:
+            return
+        if cid in self.cids:
+            self.problem(where, f"the same citizen ID as line {self.cids[cid]}")
+        else:
+            self.cids[cid] = where.rpartition(" line ")[2]
 
     def patient(self, where: str, row: dict[str, str]) -> Resource | None:
         before = len(self.out.problems)
@@ -241,17 +274,33 @@ class _Reader:
         if not row["NAME"] or not row["LNAME"]:
             self.problem(where, "NAME and LNAME are required")
         birth = self.date(where, row, "BIRTH")
+        deceased = self.deceased(where, row)
+        if row["TYPEAREA"] and row["TYPEAREA"] not in TYPEAREAS:
+            self.problem(where, "TYPEAREA is not a code 1-5")
         if len(self.out.problems) > before or birth is None:
             return None
-        patient: Resource = {
-            "resourceType": "Patient", "id": self.id("PID", row["PID"]), "identifier": identifiers,
-            "active": True, "name": [_official_name(row)], "gender": GENDERS.get(row["SEX"], "unknown"),
-            "birthDate": birth, "managingOrganization": _reference("Organization", self.hcode),
-        }
+        patient: Resource = {"resourceType": "Patient", "id": self.id("PID", row["PID"])}
+        if row["TYPEAREA"]:
+            patient["extension"] = [_extension("TYPEAREA", row["TYPEAREA"])]
+        patient.update({
+            "identifier": identifiers, "active": True, "name": [_official_name(row)],
+            "gender": GENDERS.get(row["SEX"], "unknown"), "birthDate": birth, **deceased,
+            "managingOrganization": _reference("Organization", self.hcode),
+        })
         phone = _phone(row)
         if phone:
             patient["telecom"] = [phone]
         return patient
+
+    def deceased(self, where: str, row: dict[str, str]) -> dict[str, Any]:
+        """{deceasedDateTime: DDISCHARGE} or {deceasedBoolean: True} for DISCHARGE 1 (died),
+        else {}; a DDISCHARGE that is not a date is a problem."""
+        if row["DISCHARGE"] != "1":
+            return {}
+        if not row["DDISCHARGE"]:
+            return {"deceasedBoolean": True}
+        day = self.date(where, row, "DDISCHARGE")
+        return {"deceasedDateTime": day} if day else {}
 
     def patient_identifiers(self, where: str, row: dict[str, str]) -> list[dict[str, str]]:
         identifiers = []
@@ -360,14 +409,19 @@ class _Reader:
                 self.out.resources.append(condition)
 
     def condition(self, where: str, row: dict[str, str]) -> Resource | None:
+        before = len(self.out.problems)
         visit = self.visit(where, row)
         if not row["DIAGCODE"]:
             self.problem(where, "DIAGCODE is empty")
-            return None
-        if visit is None:
+        if row["DIAGTYPE"] and row["DIAGTYPE"] not in DIAGTYPES:
+            self.problem(where, "DIAGTYPE is not a code 1-5")
+        if visit is None or len(self.out.problems) > before:
             return None
         code = _icd10(row["DIAGCODE"])
-        return {"resourceType": "Condition", "id": self.id("DX", row["SEQ"], code.replace(".", "")),
+        condition: Resource = {"resourceType": "Condition", "id": self.id("DX", row["SEQ"], code.replace(".", ""))}
+        if row["DIAGTYPE"]:
+            condition["extension"] = [_extension("DIAGTYPE", row["DIAGTYPE"])]
+        return {**condition,
                 "category": [{"coding": [{"system": CONDITION_CATEGORY, "code": "encounter-diagnosis"}]}],
                 "code": {"coding": [{"system": ICD10_TM, "code": code}]},
                 "subject": visit.subject, "encounter": visit.encounter, "recordedDate": visit.start}
@@ -441,11 +495,14 @@ class _Reader:
             "vaccineCode": {"coding": [_vaccine(row["VACCINETYPE"])]}, "patient": patient,
             "occurrenceDateTime": day, "primarySource": row["VACCINEPLACE"] in ("", self.hcode),
         }
+        if f43.is_facility_code(row["VACCINEPLACE"]):
+            immunization["performer"] = [{"actor": _reference("Organization", row["VACCINEPLACE"])}]
         if visit:
             immunization["encounter"] = visit.encounter
         elif row["SEQ"]:
             immunization["identifier"] = [{"system": local_system(self.hcode, "SEQ"), "value": row["SEQ"]}]
         return immunization
+
 
 def _official_name(row: dict[str, str]) -> dict[str, Any]:
     prefix = PRENAMES.get(row["PRENAME"], "")

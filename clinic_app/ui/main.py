@@ -314,9 +314,14 @@ class MainWindow(QMainWindow):
         if path:
             self.import_43(Path(path))
 
-    def _report_box(self, text: str) -> QMessageBox:
+    def _report_box(self, text: str, notes: list[str]) -> QMessageBox:
+        """What a long job did; its notes (English, from the 43-file mapping) behind
+        "Show Details" so the box stays small."""
         box = QMessageBox(QMessageBox.Icon.Information, "clinic-app", text, QMessageBox.StandardButton.Ok, self)
         box.setObjectName("reportBox")
+        if notes:
+            box.setInformativeText(self.tr("มีหมายเหตุ {count} ข้อ (ดูรายละเอียด)").format(count=len(notes)))
+            box.setDetailedText("\n".join(f"• {note}" for note in notes))
         box.open()
         return box
 
@@ -334,7 +339,8 @@ class MainWindow(QMainWindow):
         def done(report: Any) -> None:
             dialog.reset()
             rows = ", ".join(f"{name} {count:,}" for name, count in report.rows.items())
-            self._report_box(self.tr("เขียน 43 แฟ้มแล้ว:\n{path}\n{rows}").format(path=report.path, rows=rows))
+            self._report_box(self.tr("เขียน 43 แฟ้มแล้ว:\n{path}\n{rows}").format(path=report.path, rows=rows),
+                             report.notes)
 
         def failed(error: KnownError) -> None:
             dialog.reset()
@@ -349,18 +355,29 @@ class MainWindow(QMainWindow):
         dialog.canceled.connect(task.cancel)
         return dialog
 
-    def import_43(self, source: Path) -> None:
-        """Import a 43-file zip or folder: all of it, or nothing with every problem listed."""
+    def import_43(self, source: Path) -> QProgressDialog:
+        """Import a 43-file zip or folder: all of it, or nothing with every problem listed.
+        It is one transaction, so it shows that it works but cannot be stopped halfway."""
         actor = self.actor
+        dialog = QProgressDialog(self.tr("กำลังตรวจและนำเข้า 43 แฟ้ม…"), "", 0, 0, self)
+        dialog.setWindowTitle("clinic-app")
+        dialog.setCancelButton(None)
+        dialog.setMinimumDuration(0)
 
         def done(report: Any) -> None:
+            dialog.reset()
             kinds = ", ".join(f"{name} {count:,}" for name, count in report.by_type.items())
             self._report_box(self.tr("นำเข้า 43 แฟ้มแล้ว {count} รายการ\n{kinds}").format(count=f"{report.stored:,}",
-                                                                                     kinds=kinds))
+                                                                                     kinds=kinds), report.notes)
             self.refresh_status()
 
+        def failed(error: KnownError) -> None:
+            dialog.reset()
+            self.show_error(error)
+
         self.worker.submit(lambda store, _p: Interop43(store, actor=actor).import_(source), on_done=done,
-                           on_error=self.show_error)
+                           on_error=failed)
+        return dialog
 
     def _signed_in(self, dialog: SignInDialog) -> None:
         if dialog.actor is not None and dialog.actor != self.actor:

@@ -371,6 +371,10 @@
         <translation>43 files (*.zip)</translation>
     </message>
     <message>
+        <source>มีหมายเหตุ {count} ข้อ (ดูรายละเอียด)</source>
+        <translation>{count} note(s): see the details</translation>
+    </message>
+    <message>
         <source>กำลังเขียน 43 แฟ้ม…</source>
         <translation>Writing the 43 files…</translation>
     </message>
@@ -381,6 +385,10 @@
         <translation>43 files written:
 {path}
 {rows}</translation>
+    </message>
+    <message>
+        <source>กำลังตรวจและนำเข้า 43 แฟ้ม…</source>
+        <translation>Checking and importing the 43 files…</translation>
     </message>
     <message>
         <source>นำเข้า 43 แฟ้มแล้ว {count} รายการ

@@ -128,7 +128,8 @@ def test_bad_files_are_refused_whole_with_the_line_to_fix(units: tuple[Path, Pat
     files = {name: data + (good + "\r\n").encode() for name, data in files.items()}
     result = run_cli("--data-dir", str(new), "import-43", str(_zip(tmp_path / "bad.zip", files)))
     assert result.returncode == 2 and where in result.stderr and "Traceback" not in result.stderr
-    assert "1101700207030" not in result.stderr + result.stdout  # no citizen ID quoted back
+    for cid in ("1101700207030", "1101700207031", "3100500123458"):
+        assert cid not in result.stderr + result.stdout  # no citizen ID quoted back
     assert _status(new)["counts"] == {}  # not even the good row
 
 
@@ -160,8 +161,34 @@ def test_a_person_already_registered_is_met_by_citizen_id_and_gets_the_old_visit
     (legacy / "service.txt").write_text(service + "\r\n", encoding="utf-8")
     result = run_cli("--data-dir", str(new), "import-43", str(legacy))
     assert result.returncode == 0, result.stderr
-    assert "already registered" in result.stderr
+    assert "already here" in result.stderr
     counts = _status(new)["counts"]
     assert counts["Patient"] == 1 and counts["Encounter"] == 1
     bundle = json.loads(run_cli("--data-dir", str(new), "export-fhir", "--type", "Encounter").stdout)
     assert bundle["entry"][0]["resource"]["subject"]["reference"] == "Patient/here-1"
+
+
+def test_files_that_disagree_with_an_earlier_import_change_nothing(units: tuple[Path, Path], tmp_path: Path) -> None:
+    """PID 1 was one person; another set of files says PID 1 is someone else: refused, and
+    the first person and their edits made here stay as they are."""
+    _, new = units
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    (first / "person.txt").write_text(_person("1101700207030", "1", "สมชาย", "19800415") + "\r\n", encoding="utf-8")
+    (second / "person.txt").write_text(_person("3100500123458", "1", "สมศักดิ์", "19900101") + "\r\n", encoding="utf-8")
+    assert run_cli("--data-dir", str(new), "import-43", str(first)).returncode == 0
+    result = run_cli("--data-dir", str(new), "import-43", str(second))
+    assert result.returncode == 2 and "PID 1" in result.stderr and "another person" in result.stderr
+    found = json.loads(run_cli("--data-dir", str(new), "export-fhir", "--patient", "1101700207030").stdout)
+    assert len(found["entry"]) == 1
+    assert json.loads(run_cli("--data-dir", str(new), "export-fhir", "--patient", "3100500123458").stdout)["entry"] == []
+    # an edit made here (a phone number) survives the same files imported again
+    patient = found["entry"][0]["resource"]
+    patient["telecom"] = [{"system": "phone", "value": "0899999999", "use": "mobile"}]
+    (tmp_path / "edit.json").write_text(json.dumps(patient, ensure_ascii=False), encoding="utf-8")
+    assert run_cli("--data-dir", str(new), "import-fhir", str(tmp_path / "edit.json")).returncode == 0
+    again = run_cli("--data-dir", str(new), "import-43", str(first))
+    assert again.returncode == 0 and "already here" in again.stderr
+    kept = json.loads(run_cli("--data-dir", str(new), "export-fhir", "--patient", "1101700207030").stdout)
+    assert kept["entry"][0]["resource"]["telecom"][0]["value"] == "0899999999"

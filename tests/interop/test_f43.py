@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import uuid
+import zipfile
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +24,7 @@ from clinic_app.core.identifiers import (
     TMT_SYSTEM,
     local_system,
 )
-from clinic_app.interop import f43
+from clinic_app.interop import f43, f43_import
 from clinic_app.interop.f43_export import to_tables
 from clinic_app.interop.f43_import import to_resources
 
@@ -236,7 +238,8 @@ def test_person_row() -> None:
     assert row == {**dict.fromkeys(f43.LAYOUTS["PERSON"], ""),
                    "HOSPCODE": HCODE, "CID": CID, "PID": "0000007", "HN": "0000007", "PRENAME": "003",
                    "NAME": "สมชาย", "LNAME": "ใจดี", "SEX": "1", "BIRTH": "19800415", "NATION": "099",
-                   "PASSPORT": "AA1234567", "TYPEAREA": "1", "D_UPDATE": STAMP, "MOBILE": "0812345678"}
+                   "DISCHARGE": "9", "PASSPORT": "AA1234567", "TYPEAREA": "1", "D_UPDATE": STAMP,
+                   "MOBILE": "0812345678"}
 
 
 @pytest.mark.parametrize("prefix, code", [("ด.ช.", "001"), ("ด.ญ.", "002"), ("นาย", "003"), ("นางสาว", "004"),
@@ -265,7 +268,7 @@ def test_visit_rows() -> None:
     [service] = export.tables["SERVICE"]
     assert {k: v for k, v in service.items() if v} == {
         "HOSPCODE": HCODE, "PID": "0000007", "HN": "0000007", "SEQ": seq, "DATE_SERV": "20261015",
-        "TIME_SERV": "093005", "LOCATION": "1", "INTIME": "1", "TYPEIN": "1", "CHIEFCOMP": "ไข้; ไอ",
+        "TIME_SERV": "163005", "LOCATION": "1", "INTIME": "1", "TYPEIN": "1", "CHIEFCOMP": "ไข้; ไอ",
         "SERVPLACE": "1", "BTEMP": "36", "SBP": "120", "DBP": "80", "PR": "88", "RR": "20.5", "TYPEOUT": "1",
         "COST": "0", "PRICE": "0", "PAYPRICE": "0", "ACTUALPAY": "0", "D_UPDATE": STAMP, "CID": CID}
     assert [(r["SEQ"], r["DATE_SERV"], r["DIAGTYPE"], r["DIAGCODE"], r["CLINIC"])
@@ -290,6 +293,64 @@ def test_the_first_diagnosis_of_a_visit_is_the_principal_one() -> None:
     records[c1], records[c2] = records[c2], records[c1]
     rows = to_tables(records, hcode=HCODE, updated=UPDATED).tables["DIAGNOSIS_OPD"]
     assert [(r["DIAGTYPE"], r["DIAGCODE"]) for r in rows] == [("1", "I10"), ("4", "E119")]
+
+
+def _diagtype(code: str) -> dict[str, list[dict[str, str]]]:
+    return {"extension": [{"url": f43.F43_EXTENSION + "DIAGTYPE", "valueCode": code}]}
+
+
+def test_a_kept_diagtype_is_written_back_and_the_rule_only_fills_the_others() -> None:
+    records = _visit_records()
+    c1, c2 = (i for i, r in enumerate(records) if r["id"] in ("c1", "c2"))
+    records[c2] = {**records[c2], **_diagtype("1")}  # I10 is principal, though E11.9 comes first
+    rows = to_tables(records, hcode=HCODE, updated=UPDATED).tables["DIAGNOSIS_OPD"]
+    assert [(r["DIAGTYPE"], r["DIAGCODE"]) for r in rows] == [("1", "I10"), ("4", "E119")]
+    records[c1], records[c2] = {**records[c1], **_diagtype("2")}, {**records[c2], **_diagtype("5")}
+    rows = to_tables(records, hcode=HCODE, updated=UPDATED).tables["DIAGNOSIS_OPD"]
+    assert [(r["DIAGTYPE"], r["DIAGCODE"]) for r in rows] == [("2", "E119"), ("5", "I10")]
+    records[c1] = {**records[c1], **_diagtype("principal")}  # not a DIAGTYPE: the rule decides
+    rows = to_tables(records, hcode=HCODE, updated=UPDATED).tables["DIAGNOSIS_OPD"]
+    assert [(r["DIAGTYPE"], r["DIAGCODE"]) for r in rows] == [("1", "E119"), ("5", "I10")]
+
+
+def test_dates_and_times_are_written_in_thailands_time() -> None:
+    records = _visit_records()
+    for i, record in enumerate(records):
+        if record["resourceType"] == "Encounter":
+            records[i] = {**record, "period": {"start": "2026-11-30T23:30:00Z"}}
+        elif record["id"] == "i1":  # 20:15 in New York on 30 November is 08:15 on 1 December in Thailand
+            records[i] = {**record, "occurrenceDateTime": "2026-11-30T20:15:00-05:00"}
+    tables = to_tables(records, hcode=HCODE, updated=UPDATED).tables
+    assert [(r["DATE_SERV"], r["TIME_SERV"]) for r in tables["SERVICE"]] == [("20261201", "063000")]
+    assert {r["DATE_SERV"] for name in ("DIAGNOSIS_OPD", "DRUG_OPD", "EPI") for r in tables[name]} == {
+        "20261201", "19800416"}  # the vaccine outside a visit keeps its date-only day
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2026-11-30T23:30:00Z", "2026-12-01T06:30:00+07:00"),
+    ("2026-11-30T23:30:00.250+00:00", "2026-12-01T06:30:00.250000+07:00"),
+    ("2026-12-01T06:30:00+07:00", "2026-12-01T06:30:00+07:00"),
+    ("2026-12-01T06:30:00", "2026-12-01T06:30:00+07:00"),  # no offset: read as Thai time already
+    ("2026-12-01", "2026-12-01T00:00:00+07:00"),           # a date alone stays that date
+    ("1990-04", None), ("1990", None), ("", None), (None, None), ("2026-02-30", None), ("yesterday", None),
+])
+def test_thai_local(text: str | None, expected: str | None) -> None:
+    moment = f43.thai_local(text)
+    assert (moment.isoformat() if moment else None) == expected
+
+
+@pytest.mark.parametrize("extra, fields", [
+    ({}, ("9", "", "1")),
+    ({"deceasedBoolean": False}, ("9", "", "1")),
+    ({"deceasedBoolean": True}, ("1", "", "1")),
+    ({"deceasedDateTime": "2026-03-04"}, ("1", "20260304", "1")),
+    ({"deceasedDateTime": "2026-03-04T20:00:00Z"}, ("1", "20260305", "1")),  # 03:00 on the 5th in Thailand
+    ({"extension": [{"url": f43.F43_EXTENSION + "TYPEAREA", "valueCode": "3"}]}, ("9", "", "3")),
+    ({"extension": [{"url": f43.F43_EXTENSION + "TYPEAREA", "valueCode": "x"}]}, ("9", "", "1")),
+])
+def test_discharge_and_typearea_are_written_from_the_patient(extra: dict[str, Any], fields: tuple[str, ...]) -> None:
+    [row] = to_tables([_patient(**extra)], hcode=HCODE, updated=UPDATED).tables["PERSON"]
+    assert (row["DISCHARGE"], row["DDISCHARGE"], row["TYPEAREA"]) == fields
 
 
 def test_records_without_their_patient_or_of_other_types_are_left_out() -> None:
@@ -350,12 +411,14 @@ def test_good_files_become_the_records_the_app_makes() -> None:
     p1, p2 = _by_type(resources, "Patient")
     assert p1 == {
         "resourceType": "Patient", "id": _f43_id("PID", "1"),
+        "extension": [{"url": "urn:clinic-app:f43:TYPEAREA", "valueCode": "1"}],
         "identifier": [{"system": CID_SYSTEM, "value": CID}, {"system": local_system(HCODE, "HN"), "value": "0000001"},
                        {"system": local_system(HCODE, "PID"), "value": "1"}],
         "active": True, "name": [{"use": "official", "text": "นายสมชาย ใจดี", "given": ["สมชาย"], "family": "ใจดี",
                                   "prefix": ["นาย"]}],
         "gender": "male", "birthDate": "1980-04-15", "managingOrganization": {"reference": f"Organization/{HCODE}"},
         "telecom": [{"system": "phone", "value": "0812345678", "use": "mobile"}]}
+    assert "extension" not in p2 and "deceasedBoolean" not in p2  # no TYPEAREA, not discharged
     assert p2["identifier"][1:] == [{"system": local_system(HCODE, "HN"), "value": "2"},
                                     {"system": local_system(HCODE, "PID"), "value": "2"}]  # no HN: the PID
     assert (p2["name"][0]["text"], p2["gender"], p2["telecom"]) == (
@@ -384,6 +447,7 @@ def test_good_files_become_the_records_the_app_makes() -> None:
     [condition] = _by_type(resources, "Condition")
     assert (condition["id"], condition["code"], condition["encounter"], condition["recordedDate"]) == (
         _f43_id("DX", "100/E119"), {"coding": [{"system": ICD10_TM, "code": "E11.9"}]}, enc, start)
+    assert condition["extension"] == [{"url": "urn:clinic-app:f43:DIAGTYPE", "valueCode": "1"}]
     [dispense] = _by_type(resources, "MedicationDispense")
     assert dispense["medicationCodeableConcept"] == {"coding": [{"system": TMT_SYSTEM, "code": TMT_CODE}],
                                                      "text": "Paracetamol 500 mg"}
@@ -394,6 +458,7 @@ def test_good_files_become_the_records_the_app_makes() -> None:
                                                        "display": "Influenza"}]}
     assert (immunization["id"], immunization["encounter"], immunization["occurrenceDateTime"],
             immunization["primarySource"]) == (_f43_id("EPI", "100/815"), enc, "2026-10-15", True)
+    assert immunization["performer"] == [{"actor": {"reference": f"Organization/{HCODE}"}}]
 
 
 def test_importing_the_same_files_twice_gives_the_same_records() -> None:
@@ -419,8 +484,20 @@ def test_a_vaccine_outside_a_visit_keeps_its_seq_and_place() -> None:
     assert "encounter" not in given_elsewhere and given_elsewhere["primarySource"] is False
     assert given_elsewhere["identifier"] == [{"system": local_system(HCODE, "SEQ"), "value": "9001"}]
     assert unknown["id"] == _f43_id("EPI", "1/2026-10-15/XYZ") and "display" not in unknown["vaccineCode"]["coding"][0]
+    assert given_elsewhere["performer"] == [{"actor": {"reference": "Organization/10670"}}]
     back = to_tables(result.resources, hcode=HCODE, updated=UPDATED).tables["EPI"]
     assert [r["SEQ"] for r in back] == ["9001", "100", unknown["id"].replace("-", "")[:16]]
+    assert [r["VACCINEPLACE"] for r in back] == ["10670", HCODE, HCODE]
+
+
+def test_a_vaccine_place_that_is_not_a_facility_code_is_no_performer() -> None:
+    rows = [{**EPI_1, "VACCINEPLACE": place, "VACCINETYPE": code}
+            for place, code in [("", "010"), ("รพ.สต.บ้านนา", "041"), ("1067", "042"), ("000010670", "043")]]
+    immunizations = _by_type(_import({"EPI": rows}).resources, "Immunization")
+    assert [(i.get("performer"), i["primarySource"]) for i in immunizations] == [
+        (None, True), (None, False), (None, False), ([{"actor": {"reference": "Organization/000010670"}}], False)]
+    back = to_tables(_import({"EPI": rows}).resources, hcode=HCODE, updated=UPDATED).tables["EPI"]
+    assert [r["VACCINEPLACE"] for r in back] == [HCODE, HCODE, HCODE, "000010670"]
 
 
 def test_a_visit_without_a_time_starts_on_its_day() -> None:
@@ -458,6 +535,40 @@ def test_tis620_file_with_a_header_extra_fields_and_buddhist_era_years() -> None
     ]
 
 
+def test_diagtype_is_kept_and_written_back() -> None:
+    rows = [{**DX_1, "DIAGTYPE": "2", "DIAGCODE": "I10"}, {**DX_1, "DIAGTYPE": "1"}, {**DX_1, "DIAGTYPE": "5",
+                                                                                      "DIAGCODE": "W19"},
+            {**DX_1, "DIAGTYPE": "", "DIAGCODE": "J00"}]
+    result = _import({"DIAGNOSIS_OPD": rows})
+    assert result.problems == []
+    assert [(c["code"]["coding"][0]["code"], c.get("extension")) for c in _by_type(result.resources, "Condition")] == [
+        ("I10", [{"url": "urn:clinic-app:f43:DIAGTYPE", "valueCode": "2"}]),
+        ("E11.9", [{"url": "urn:clinic-app:f43:DIAGTYPE", "valueCode": "1"}]),
+        ("W19", [{"url": "urn:clinic-app:f43:DIAGTYPE", "valueCode": "5"}]),
+        ("J00", None)]
+    back = to_tables(result.resources, hcode=HCODE, updated=UPDATED).tables["DIAGNOSIS_OPD"]
+    assert [(r["DIAGTYPE"], r["DIAGCODE"]) for r in back] == [("1", "E119"), ("2", "I10"), ("4", "J00"),
+                                                              ("5", "W19")]
+
+
+def test_a_death_and_typearea_are_kept_and_written_back() -> None:
+    died = {**PERSON_1, "DISCHARGE": "1", "DDISCHARGE": "25690304", "TYPEAREA": "3"}
+    died_no_day = {**PERSON_2, "DISCHARGE": "1", "TYPEAREA": "4"}
+    moved = {**PERSON_2, "PID": "3", "CID": "", "DISCHARGE": "2", "DDISCHARGE": "20260101"}
+    result = _import({"PERSON": [died, died_no_day, moved]})
+    assert result.problems == []
+    assert "DDISCHARGE in person.txt: 1 date was Buddhist era (year > 2400) and was converted" in result.notes
+    patients = _by_type(result.resources, "Patient")
+    assert [(p.get("deceasedDateTime"), p.get("deceasedBoolean"), p.get("extension")) for p in patients] == [
+        ("2026-03-04", None, [{"url": "urn:clinic-app:f43:TYPEAREA", "valueCode": "3"}]),
+        (None, True, [{"url": "urn:clinic-app:f43:TYPEAREA", "valueCode": "4"}]),
+        (None, None, None)]
+    assert [problem for p in patients for problem in validate_resource(p)] == []
+    back = to_tables(result.resources, hcode=HCODE, updated=UPDATED).tables["PERSON"]
+    assert [(r["PID"], r["DISCHARGE"], r["DDISCHARGE"], r["TYPEAREA"]) for r in back] == [
+        ("1", "1", "20260304", "3"), ("2", "1", "", "4"), ("3", "9", "", "1")]
+
+
 def test_files_not_mapped_yet_are_named_with_their_row_count() -> None:
     anc = {"HOSPCODE": HCODE, "PID": "1", "SEQ": "100"}
     result = _import(ANC=_file("ANC", [anc, anc], header=True), CHRONIC=_file("CHRONIC", [anc]))
@@ -474,6 +585,18 @@ BAD = [
      [("person.txt line 2", "CID: A citizen ID has 13 digits")]),
     ("foreign HOSPCODE", {"PERSON": [PERSON_1, {**PERSON_2, "HOSPCODE": "10670"}]},
      [("person.txt line 2", "belongs to facility 10670; only this unit's files can be imported")]),
+    ("foreign 9-digit HOSPCODE", {"EPI": [{**EPI_1, "HOSPCODE": "000010670"}]},
+     [("epi.txt line 1", "belongs to facility 000010670; only this unit's files can be imported")]),
+    ("HOSPCODE not a facility code", {"PERSON": [PERSON_1, {**PERSON_2, "HOSPCODE": CID_2}]},
+     [("person.txt line 2", "belongs to another facility's code; only this unit's files can be imported")]),
+    ("same citizen ID twice", {"PERSON": [PERSON_1, PERSON_2, {**PERSON_2, "PID": "3", "CID": "3-1005-00123-45-8"}]},
+     [("person.txt line 3", "the same citizen ID as line 2")]),
+    ("TYPEAREA not a code", {"PERSON": [PERSON_1, {**PERSON_2, "TYPEAREA": "6"}]},
+     [("person.txt line 2", "TYPEAREA is not a code 1-5")]),
+    ("impossible death date", {"PERSON": [PERSON_1, {**PERSON_2, "DISCHARGE": "1", "DDISCHARGE": "20260231"}]},
+     [("person.txt line 2", "DDISCHARGE is missing or not a real date (YYYYMMDD)")]),
+    ("DIAGTYPE not a code", {"DIAGNOSIS_OPD": [{**DX_1, "DIAGTYPE": "P"}]},
+     [("diagnosis_opd.txt line 1", "DIAGTYPE is not a code 1-5")]),
     ("no HOSPCODE", {"EPI": [EPI_1, {**EPI_1, "HOSPCODE": ""}]},
      [("epi.txt line 2", "belongs to facility (none); only this unit's files can be imported")]),
     ("no family name", {"PERSON": [PERSON_1, {**PERSON_2, "LNAME": ""}]},
@@ -556,3 +679,74 @@ def test_a_short_line_is_a_problem_of_the_reader_and_the_rest_still_maps() -> No
     assert CID_2 not in problems[0].reason
     result = to_resources(tables, hcode=HCODE)
     assert result.problems == [] and len(result.resources) == 1
+
+
+# -- archives: reading a zip or a folder, writing a zip ---------------------------------------------
+
+def _zip(path: Path, files: dict[str, str | bytes]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return path
+
+
+def test_two_files_for_one_table_in_a_zip_are_a_problem(tmp_path: Path) -> None:
+    person = _file("PERSON", GOOD["PERSON"])
+    source = _zip(tmp_path / "F43_12345.zip", {"2567/person.txt": person, "2566/person.txt": person,
+                                                "2567/service.txt": _file("SERVICE", GOOD["SERVICE"])})
+    tables, problems = f43.read_archive(source)
+    assert [(p.path, p.reason) for p in problems] == [
+        ("F43_12345.zip", "two files for PERSON: 2566/person.txt and 2567/person.txt")]
+    assert len(tables["PERSON"].rows) == 2 and len(tables["SERVICE"].rows) == 1  # still checked
+
+
+def test_files_for_one_table_differing_only_in_case_are_a_problem(tmp_path: Path) -> None:
+    folder = tmp_path / "f43"
+    folder.mkdir()
+    for name in ("PERSON.TXT", "person.txt", "Person.txt"):
+        (folder / name).write_text(_file("PERSON", GOOD["PERSON"]))
+    if len(list(folder.iterdir())) < 3:
+        pytest.skip("a file system that ignores case")
+    _tables, problems = f43.read_archive(folder)
+    assert [(p.path, p.reason) for p in problems] == [
+        ("f43", "three files for PERSON: PERSON.TXT, Person.txt and person.txt")]
+    source = _zip(tmp_path / "a.zip", {"PERSON.TXT": b"", "person.txt": _file("PERSON", GOOD["PERSON"])})
+    assert [p.reason for p in f43.read_archive(source)[1]] == ["two files for PERSON: PERSON.TXT and person.txt"]
+
+
+def test_only_the_tables_asked_for_are_parsed_the_others_counted(tmp_path: Path) -> None:
+    anc = {"HOSPCODE": HCODE, "PID": "1", "SEQ": "100"}
+    broken = _file("ANC", [anc, anc], header=True) + "\r\n" + f"{HCODE}|1\r\n"  # a blank and a short line
+    files = {f"{name.lower()}.txt": _file(name, rows) for name, rows in GOOD.items()}
+    source = _zip(tmp_path / "f43.zip", {**files, "anc.txt": broken.encode(),
+                                         "chronic.txt": "ผู้ป่วย|ไม่|ครบ\r\n".encode("cp874")})
+    _tables, problems = f43.read_archive(source)
+    assert [p.path for p in problems] == ["anc.txt line 5", "chronic.txt line 1"]  # parsing everything
+
+    tables, problems = f43.read_archive(source, parse=f43_import.READ)
+    assert problems == []
+    assert (tables["ANC"].rows, tables["ANC"].line_count, tables["CHRONIC"].line_count) == ([], 3, 1)
+    assert len(tables["PERSON"].rows) == tables["PERSON"].line_count == 2
+    result = to_resources(tables, hcode=HCODE)
+    assert result.problems == []
+    assert result.notes == ["anc.txt: not imported yet (3 rows)", "chronic.txt: not imported yet (1 row)"]
+    assert f43_import.READ == frozenset({"PERSON", "SERVICE", "DIAGNOSIS_OPD", "DRUG_OPD", "EPI"})
+
+
+def test_an_unreadable_archive_still_raises(tmp_path: Path) -> None:
+    (tmp_path / "bad.zip").write_bytes(b"not a zip")
+    with pytest.raises(zipfile.BadZipFile):
+        f43.read_archive(tmp_path / "bad.zip")
+
+
+@pytest.mark.parametrize("encoding, lost", [(f43.UTF8, 0), (f43.TIS620, 2)])
+def test_write_archive_counts_the_lines_that_lost_characters(tmp_path: Path, encoding: str, lost: int) -> None:
+    rows = [{**PERSON_1, "NAME": "สมชาย 😀"}, PERSON_2, {**PERSON_2, "PID": "3", "LNAME": "ສີສຸກ"}]  # emoji, Lao
+    lines = {"PERSON": [f43.render_line("PERSON", row) for row in rows],
+             "SERVICE": [f43.render_line("SERVICE", SERVICE_1)]}
+    path = tmp_path / "out.zip"
+    assert f43.write_archive(path, lines, encoding=encoding) == lost
+    tables, problems = f43.read_archive(path)
+    assert problems == [] and tables["PERSON"].encoding == encoding
+    assert [r["NAME"] for r in tables["PERSON"].rows] == ["สมชาย 😀" if not lost else "สมชาย ?", "มาลี", "มาลี"]
+    assert [r["LNAME"] for r in tables["PERSON"].rows][2] == ("ສີສຸກ" if not lost else "?????")
