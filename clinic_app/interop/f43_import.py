@@ -8,7 +8,7 @@ English, never quoting a citizen ID, a name or a phone number. Mapping choices:
 - Only this unit's rows: another HOSPCODE is a problem on each row (the code is quoted
   only when it looks like a facility code, 5 or 9 digits).
 - Ids are uuid5 of https://clinic-app/f43/<hcode>/<kind>/<key> so importing the same
-  files again updates the same records: Patient PID/<PID>, Encounter SEQ/<SEQ>, its vital
+  files again meets the same records (services/interop.py keeps those already here): Patient PID/<PID>, Encounter SEQ/<SEQ>, its vital
   signs SEQ/<SEQ>/<field>, Condition DX/<SEQ>/<DIAGCODE>, MedicationDispense
   DRUG/<SEQ>/<DIDSTD or DNAME>/<n> (n counts repeats of the same drug in the visit, not
   lines), Immunization EPI/<SEQ>/<VACCINETYPE> (EPI/<PID>/<DATE_SERV>/<VACCINETYPE> when

@@ -11,7 +11,8 @@ Import (`clinic-app import-43`): a zip or a folder of the files from another PCU
 nothing is stored, with every problem listed by file and line (never quoting a citizen ID
 or a name). Otherwise the records are stored in one transaction like an `import-fhir`
 (validated, queued for the hub, audited). Ids come from the unit's PID and SEQ, so
-importing the same files again updates the same records.
+importing the same files again finds the same records; what is already here is kept as it
+is (see `_reconcile`).
 """
 
 from __future__ import annotations
