@@ -36,6 +36,8 @@ This module only moves text; `f43_export` and `f43_import` map tables to and fro
 from __future__ import annotations
 
 import datetime as _dt
+import shutil
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -233,23 +235,67 @@ def archive_name(hcode: str, when: _dt.datetime) -> str:
     return f"F43_{hcode}_{when:%Y%m%d%H%M%S}.zip"
 
 
+class ArchiveWriter:
+    """Lines written as they come, each table to its own file in a temporary folder beside
+    the archive (memory stays flat however many patients), then zipped and moved into
+    place, so a full disk or a crash never leaves half an archive under the final name.
+    The temporary folder holds what the archive will hold, and is removed either way.
+
+        with ArchiveWriter(path, ["PERSON", "SERVICE"]) as archive:
+            archive.write("PERSON", render_line("PERSON", row))
+            lost = archive.finish()
+    """
+
+    def __init__(self, path: Path, names: list[str] | tuple[str, ...], *, encoding: str = UTF8) -> None:
+        self.path, self.encoding = path, encoding
+        self.rows = dict.fromkeys(names, 0)
+        self.lost = 0  # lines that lost a character the encoding cannot hold (written as "?")
+        self.folder = Path(tempfile.mkdtemp(prefix=".f43-", dir=path.parent))
+        self.files = {name: (self.folder / f"{name.lower()}.txt").open("wb") for name in names}
+        for name, handle in self.files.items():
+            handle.write("|".join(LAYOUTS[name]).encode(encoding) + b"\r\n")
+
+    def write(self, name: str, line: str) -> None:
+        try:
+            data = line.encode(self.encoding)
+        except UnicodeEncodeError:
+            self.lost += 1
+            data = line.encode(self.encoding, errors="replace")
+        self.files[name].write(data + b"\r\n")
+        self.rows[name] += 1
+
+    def finish(self) -> int:
+        """Zip the files into `path`; returns how many lines lost a character."""
+        for handle in self.files.values():
+            handle.close()
+        partial = self.path.with_name(self.path.name + ".partial")
+        try:
+            with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for name in self.files:
+                    archive.write(self.folder / f"{name.lower()}.txt", f"{name.lower()}.txt")
+            partial.replace(self.path)
+        finally:
+            partial.unlink(missing_ok=True)
+        return self.lost
+
+    def __enter__(self) -> ArchiveWriter:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for handle in self.files.values():
+            handle.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 def write_archive(path: Path, lines: dict[str, list[str]], *, encoding: str = UTF8) -> int:
     """Write each table's lines (from `render_line`) as <name>.txt, with its header, in one
-    zip; written beside and then moved into place, so a full disk never leaves half an
-    archive under the final name. Returns how many lines lost a character the encoding
-    cannot hold (TIS-620 has no emoji, no Lao, ...): written as "?", for a note."""
-    partial = path.with_name(path.name + ".partial")
-    lost = 0
-    try:
-        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for name, rows in lines.items():
-                data, table_lost = _file_bytes(name, rows, encoding)
-                lost += table_lost
-                archive.writestr(f"{name.lower()}.txt", data)
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
-    return lost
+    zip (see ArchiveWriter). Returns how many lines lost a character the encoding cannot
+    hold (TIS-620 has no emoji, no Lao, ...): written as "?", for a note."""
+    with ArchiveWriter(path, list(lines), encoding=encoding) as archive:
+        for name, rows in lines.items():
+            for line in rows:
+                archive.write(name, line)
+        return archive.finish()
 
 
 # -- dates --------------------------------------------------------------------------------------

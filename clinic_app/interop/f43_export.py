@@ -132,6 +132,14 @@ class _Visit:
     date: str
 
 
+def pid_of(patient: Resource, hcode: str) -> str:
+    """The PID written for a patient: the unit's PID identifier (kept from an import), else
+    the HN, else the first 16 hex digits of the record id. The export goes through
+    patients in this order, so rows come out sorted batch after batch."""
+    return (_identifier(patient, local_system(hcode, "PID")) or _identifier(patient, local_system(hcode, "HN"))
+            or _short_id(patient))
+
+
 def to_tables(resources: Iterable[Resource], *, hcode: str, updated: _dt.datetime) -> Export:
     """The 43-file rows of this unit's records (only the unit's own should be given)."""
     return _Writer(hcode, f43.stamp_text(updated)).write(list(resources))
@@ -285,11 +293,9 @@ class _Writer:
 
     def person_of(self, patient: Resource) -> _Person:
         hn = _identifier(patient, local_system(self.hcode, "HN"))
-        pid = _identifier(patient, local_system(self.hcode, "PID")) or hn
-        if not pid:
-            pid = _short_id(patient)
+        if not (_identifier(patient, local_system(self.hcode, "PID")) or hn):
             self.counts["pid_from_id"] += 1
-        return _Person(pid, hn, patient_cid(patient) or "")
+        return _Person(pid_of(patient, self.hcode), hn, patient_cid(patient) or "")
 
     def person_row(self, patient: Resource) -> dict[str, str]:
         person = self.person_of(patient)

@@ -30,7 +30,7 @@ from clinic_app.core.fhir import Resource, owner_of, patient_cid, rewrite_refere
 from clinic_app.core.identifiers import local_system
 from clinic_app.core.permissions import Actor, require
 from clinic_app.interop import f43
-from clinic_app.interop.f43_export import notes_for, sort_key, to_tables
+from clinic_app.interop.f43_export import notes_for, pid_of, to_tables
 from clinic_app.interop.f43_import import READ, to_resources
 from clinic_app.services.records import Progress, RecordService
 from clinic_app.store.records import RecordStore
@@ -79,7 +79,10 @@ class Interop43:
                      progress: Progress | None) -> Iterator[list[Resource]]:
         """This unit's records, a batch of patients at a time; visits (and what belongs to
         them) outside [first, last] left out."""
-        ids = [p["id"] for p in self.store.iter_resources(resource_type="Patient") if owner_of(p) in (None, self.hcode)]
+        # In PID order: each batch's rows are sorted, so the batches follow one another in order.
+        ids = [i for _pid, i in sorted((pid_of(p, self.hcode), p["id"])
+                                        for p in self.store.iter_resources(resource_type="Patient")
+                                        if owner_of(p) in (None, self.hcode))]
         for start in range(0, len(ids), BATCH):
             if progress is not None and progress(start, len(ids)) is False:
                 raise ExportCancelled()
@@ -101,31 +104,28 @@ class Interop43:
         if encoding not in ENCODINGS:
             raise InvalidInputError("การเข้ารหัสต้องเป็น utf-8 หรือ tis-620", "--encoding is utf-8 or tis-620.")
         now = now or _dt.datetime.now().astimezone()
-        # Rows are kept as (sort key, rendered line): a tenth of the memory of the row dicts.
-        keyed: dict[str, list[tuple[tuple[str, ...], str]]] = {name: [] for name in EXPORTED}
-        counts: Counter[str] = Counter()
-        for batch in self._own_batches(first, last, progress):
-            part = to_tables(batch, hcode=self.hcode, updated=now)
-            for name, rows in part.tables.items():
-                keyed[name].extend((sort_key(name, row), f43.render_line(name, row)) for row in rows)
-            counts += part.counts
-        tables = {name: [line for _key, line in sorted(rows)] for name, rows in keyed.items()}
-        del keyed
         path = out / f43.archive_name(self.hcode, now) if out.is_dir() else out
+        counts: Counter[str] = Counter()
         try:
-            lost = f43.write_archive(path, tables, encoding=ENCODINGS[encoding])
+            with f43.ArchiveWriter(path, EXPORTED, encoding=ENCODINGS[encoding]) as archive:
+                for batch in self._own_batches(first, last, progress):
+                    part = to_tables(batch, hcode=self.hcode, updated=now)
+                    for name, rows in part.tables.items():
+                        for row in rows:
+                            archive.write(name, f43.render_line(name, row))
+                    counts += part.counts
+                lost = archive.finish()
         except OSError as exc:
             raise KnownError("เขียนไฟล์ 43 แฟ้มไม่ได้ (ตรวจโฟลเดอร์ปลายทางและพื้นที่ดิสก์)",
                              f"Cannot write the 43-file archive ({exc.strerror}); check the folder and free space.",
                              code="file") from exc
         with self.store.transaction():
-            self.store.append_audit(actor=self.actor.name, action="export-43",
-                                    detail={name: len(rows) for name, rows in tables.items()})
+            self.store.append_audit(actor=self.actor.name, action="export-43", detail=dict(archive.rows))
         notes = notes_for(counts)
         if lost:
             notes.append(f"{lost} lines hold characters {encoding} cannot write (a foreign name, say); they were "
                          "written as ?: export in utf-8 to keep them")
-        return ExportReport(path, {name: len(rows) for name, rows in tables.items()}, notes)
+        return ExportReport(path, dict(archive.rows), notes)
 
     # -- import ---------------------------------------------------------------------------
 
