@@ -214,6 +214,8 @@ class VisitDialog(QDialog):
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.diagnosis.setCompleter(completer)
+        # leaving the field shows the code at the start, not the end of a long title
+        self.diagnosis.editingFinished.connect(lambda: self.diagnosis.setCursorPosition(0))
         form.addRow(self.tr("การวินิจฉัย (ICD-10)"), self.diagnosis)
         self.drug = QLineEdit()
         self.drug.setAccessibleName(self.tr("ยาที่จ่าย"))

@@ -97,6 +97,7 @@ def render(out: Path, *, keys: KeyStore, start_hub: Callable[[Installation, str]
         dialog.weight.setValue(61.5)
         dialog.temperature.setValue(37.9)
         dialog.diagnosis.setText("J02.9  คออักเสบเฉียบพลัน (Acute pharyngitis unspecified)")
+        dialog.diagnosis.setCursorPosition(0)
         dialog.show()
         _settle(app, window, 0.3)
         made.append(_grab(dialog, out / "visit.png"))
