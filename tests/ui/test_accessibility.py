@@ -4,34 +4,20 @@ every screen keeps readable text, and the window lays out at 200 % scale."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible, QFontInfo
 from PySide6.QtWidgets import QAbstractScrollArea, QAbstractSpinBox, QComboBox, QScrollBar, QTabBar, QWidget
 
 from clinic_app.core.permissions import CLINICIAN, Actor
 from clinic_app.security.keys import KeyStore
-from clinic_app.services.installation import Installation, initialise
+from clinic_app.services.installation import Installation
 from clinic_app.services.records import RecordService
 from clinic_app.ui.chart import ChartPage, VisitDialog
 from clinic_app.ui.main import MainWindow, apply_thai_font
 from clinic_app.ui.session import SignInDialog
 from clinic_app.ui.setup import SetupDialog
 from clinic_app.ui.tasks import DbWorker
-
-
-@pytest.fixture
-def unit(tmp_path: Path, keystore: KeyStore) -> Iterator[Installation]:
-    inst = initialise(tmp_path / "data", hcode="99999", keys=keystore)
-    store = inst.connect()
-    RecordService(store, actor="t").load_demo(3, seed=2)
-    store.close()
-    yield inst
-    inst.forget_secrets()
-    inst.close()
 
 
 def _unnamed(root: QWidget) -> list[str]:
@@ -52,6 +38,9 @@ def _unnamed(root: QWidget) -> list[str]:
 
 def test_every_reachable_control_has_a_name(qtbot, qapp, unit: Installation, keystore: KeyStore) -> None:  # type: ignore[no-untyped-def]
     apply_thai_font(qapp)
+    store = unit.connect()
+    RecordService(store, actor="t").load_demo(3, seed=2)
+    store.close()
     win = MainWindow(DbWorker(lambda: unit.connect()), training=True, facility="x", inst=unit,
                      actor=Actor("nurse", CLINICIAN))
     qtbot.addWidget(win)

@@ -18,8 +18,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from clinic_app.core.errors import KnownError
 from clinic_app.core.permissions import CLINICIAN, Actor
-from clinic_app.security.keys import KeyStore
-from clinic_app.services.installation import Installation, initialise
+from clinic_app.services.installation import Installation
 from clinic_app.ui import i18n
 from clinic_app.ui.main import MainWindow
 from clinic_app.ui.tasks import DbWorker
@@ -77,14 +76,6 @@ def language(qapp) -> Iterator[callable]:  # type: ignore[no-untyped-def,valid-t
     for translator in installed:
         qapp.removeTranslator(translator)
     qapp.setProperty("clinicLanguage", "th")
-
-
-@pytest.fixture
-def unit(tmp_path: Path, keystore: KeyStore) -> Iterator[Installation]:
-    inst = initialise(tmp_path / "data", hcode="99999", keys=keystore)
-    yield inst
-    inst.forget_secrets()
-    inst.close()
 
 
 def _window(qtbot, unit: Installation) -> MainWindow:  # type: ignore[no-untyped-def]

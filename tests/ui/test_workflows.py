@@ -3,7 +3,6 @@ store (and the real hub where the workflow needs it)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from clinic_app.core.permissions import CLINICIAN, Actor
 from clinic_app.hub.server import start_in_thread
 from clinic_app.security.device import enrolment
 from clinic_app.security.keys import KeyStore
-from clinic_app.services.installation import Installation, configure_hub, initialise
+from clinic_app.services.installation import Installation, configure_hub
 from clinic_app.services.records import RecordService
 from clinic_app.services.sync import scheduler_for
 from clinic_app.ui.chart import ChartPage
@@ -23,14 +22,6 @@ from clinic_app.ui.main import MainWindow, apply_thai_font
 from clinic_app.ui.tasks import DbWorker
 
 NURSE = Actor("nurse", CLINICIAN)
-
-
-@pytest.fixture
-def unit(tmp_path: Path, keystore: KeyStore) -> Iterator[Installation]:
-    inst = initialise(tmp_path / "data", hcode="99999", keys=keystore)
-    yield inst
-    inst.forget_secrets()
-    inst.close()
 
 
 @pytest.fixture
@@ -57,6 +48,14 @@ def _error_box(window: MainWindow) -> QMessageBox | None:
     return next((b for b in window.findChildren(QMessageBox, "errorBox") if b.isVisible()), None)
 
 
+def _expect_error(qtbot, window: MainWindow, expected: str) -> None:  # type: ignore[no-untyped-def]
+    """The error box appears and says `expected`; closed, and the worker idle again."""
+    qtbot.waitUntil(lambda: _error_box(window) is not None, timeout=10_000)
+    assert expected in _error_box(window).text()  # type: ignore[union-attr]
+    _error_box(window).close()  # type: ignore[union-attr]
+    _idle(qtbot, window)
+
+
 def test_an_invalid_citizen_id_is_flagged_live_and_not_saved(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     page = window.register
     page.cid.setText("1101700207031")
@@ -67,10 +66,7 @@ def test_an_invalid_citizen_id_is_flagged_live_and_not_saved(qtbot, window: Main
     page.given_th.setText("สมศรี")
     page.family_th.setText("มีสุข")
     page.save.click()
-    qtbot.waitUntil(lambda: _error_box(window) is not None, timeout=10_000)
-    assert "เลขประจำตัวประชาชน" in _error_box(window).text()
-    _error_box(window).close()
-    _idle(qtbot, window)
+    _expect_error(qtbot, window, "เลขประจำตัวประชาชน")
     store = window.inst.connect()
     assert store.counts_by_type() == {}
     store.close()
@@ -136,10 +132,7 @@ def test_address_pickers_narrow_by_typing_and_save_the_dopa_code(qtbot, window: 
     assert address.district.currentIndex() == -1 and address.subdistrict.count() == 0 and address.code() == "10"
     page.given_th.setText("ครึ่ง")
     page.save.click()
-    qtbot.waitUntil(lambda: _error_box(window) is not None, timeout=10_000)
-    assert "ที่อยู่" in _error_box(window).text()
-    _error_box(window).close()
-    _idle(qtbot, window)
+    _expect_error(qtbot, window, "ที่อยู่")
 
 
 def test_arrowing_to_another_area_then_tab_takes_it_with_its_postal_code(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
@@ -345,9 +338,7 @@ def test_export_and_import_43_files_from_the_file_menu(qtbot, window: MainWindow
     bad.mkdir()
     (bad / "person.txt").write_text("99999|1101700207031|1\r\n", encoding="utf-8")
     window.import_43(bad)
-    qtbot.waitUntil(lambda: _error_box(window) is not None, timeout=10_000)
-    assert "person.txt line 1" in _error_box(window).text()
-    _error_box(window).close()
+    _expect_error(qtbot, window, "person.txt line 1")
     window.import_43(archive)  # the unit's own files again: the same records, updated
     qtbot.waitUntil(lambda: len(window.findChildren(QMessageBox, "reportBox")) == 2, timeout=20_000)
     assert any(b.text().startswith("นำเข้า 43 แฟ้มแล้ว") for b in window.findChildren(QMessageBox, "reportBox"))
