@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages the tests need: a Secret Service (gnome-keyring on
-# D-Bus) for the real keyring backend, Thai fonts, and the libraries Qt needs offscreen.
+# D-Bus) for the real keyring backend, Thai fonts, the libraries Qt needs offscreen, and
+# binutils (PyInstaller needs objdump to build the one-folder program in tests/test_bundle.py).
 set -euo pipefail
 packages=(dbus dbus-bin gnome-keyring fonts-thai-tlwg fontconfig libegl1 libgl1 libxkbcommon0
-          libfontconfig1 libglib2.0-0 libdbus-1-3 util-linux)
+          libfontconfig1 libglib2.0-0 libdbus-1-3 util-linux binutils)
 command -v dpkg-query >/dev/null || { echo "Not a Debian-like system: install the equivalents of: ${packages[*]}"; exit 0; }
 missing=()
 for p in "${packages[@]}"; do

@@ -174,7 +174,7 @@ class Interop43:
         for patient in (r for r in resources if r["resourceType"] == "Patient"):
             same_id = self.store.get("Patient", patient["id"])
             if same_id is not None and not _same_person(same_id, patient):
-                problems.append(Problem(None, f"person.txt PID {_pid_of(patient, self.hcode)}",
+                problems.append(Problem(None, f"person.txt PID {pid_of(patient, self.hcode)}",
                                         "this PID was imported before for another person (citizen ID or birth "
                                         "date differ): check that these files belong with the ones imported"))
                 continue
@@ -238,11 +238,8 @@ class Interop43:
             return found[0] if found else None
         hn = next((i.get("value") for i in patient.get("identifier", [])
                    if i.get("system") == local_system(self.hcode, "HN")), None)
-        family = ((patient.get("name") or [{}])[0]).get("family")
-        for other in self.store.find_patients("hn", hn) if hn else []:
-            if other.get("birthDate") == patient.get("birthDate") and (other.get("name") or [{}])[0].get("family") == family:
-                return other
-        return None
+        return next((other for other in (self.store.find_patients("hn", hn) if hn else [])
+                     if _same_person(other, patient)), None)
 
 
 def _same_person(here: Resource, there: Resource) -> bool:
@@ -251,11 +248,6 @@ def _same_person(here: Resource, there: Resource) -> bool:
         return cid_here == cid_there
     family = [((p.get("name") or [{}])[0]).get("family") for p in (here, there)]
     return here.get("birthDate") == there.get("birthDate") and family[0] == family[1]
-
-
-def _pid_of(patient: Resource, hcode: str) -> str:
-    return next((str(i.get("value")) for i in patient.get("identifier", [])
-                 if i.get("system") == local_system(hcode, "PID")), "?")
 
 
 def _seq_of(encounter: Resource, system: str) -> str:

@@ -28,19 +28,13 @@ from clinic_app.core.permissions import Actor, allowed
 from clinic_app.services.consent import MIN_REASON, ConsentService
 from clinic_app.store.records import RecordStore
 from clinic_app.ui.chart import _fill, _table
-from clinic_app.ui.i18n import format_when, pick
+from clinic_app.ui.i18n import format_moment, pick
 from clinic_app.ui.session import Session
 from clinic_app.ui.tasks import DbWorker
 from clinic_app.ui.widgets import show_error
 
 STATE_COLOURS = {"granted": "#1b7f3b", "waiting": "#8a6d00", "queued": "#555555", "rejected": "#b00020",
                  "expired": "#b00020", "revoked": "#b00020", "withdrawn": "#555555"}
-
-
-def _when(text: str) -> str:
-    """A request's date as `format_when` writes it, and its time of day (HH:MM) when known."""
-    time = text[11:16] if len(text) >= 16 and text[10] == "T" else ""
-    return f"{format_when(text)} {time}".strip() if text else ""
 
 
 class ConsentPage(QWidget):
@@ -96,7 +90,7 @@ class ConsentPage(QWidget):
                            on_error=lambda e: show_error(self, e))
 
     def _show(self, rows: list[dict[str, Any]]) -> None:
-        _fill(self.table, [[r["cid"] or "", pick(r["label_th"], r["label_en"]), _when(r["requested"] or "")]
+        _fill(self.table, [[r["cid"] or "", pick(r["label_th"], r["label_en"]), format_moment(r["requested"] or "")]
                            for r in rows])
         for i, r in enumerate(rows):
             self.table.item(i, 1).setForeground(QColor(STATE_COLOURS.get(r["state"], "#000")))

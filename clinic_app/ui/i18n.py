@@ -89,10 +89,32 @@ def format_date(day: _dt.date) -> str:
     return format_thai_date(day)
 
 
+def _local(text: str) -> _dt.datetime | None:
+    """A date-time with an offset ("...Z", "...+07:00") at this computer's time; None for a
+    date alone or anything else."""
+    if len(text) <= 10:
+        return None
+    try:
+        moment = _dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment.astimezone() if moment.tzinfo else moment
+
+
 def format_when(text: str) -> str:
-    """An ISO date or date-time from a record as `format_date` writes it (the text itself
-    when it is not a date)."""
+    """An ISO date or date-time from a record as `format_date` writes it, on this
+    computer's calendar (a sync at 20:00 UTC is the next morning in Thailand); the text
+    itself when it is not a date."""
+    moment = _local(text)
+    if moment is not None:
+        return format_date(moment.date())
     try:
         return format_date(_dt.date.fromisoformat(text[:10]))
     except ValueError:
         return text
+
+
+def format_moment(text: str) -> str:
+    """`format_when` and the time of day (HH:MM, this computer's time) when the text has one."""
+    moment = _local(text)
+    return f"{format_date(moment.date())} {moment:%H:%M}" if moment is not None else format_when(text)

@@ -63,13 +63,13 @@ from clinic_app.ui.i18n import (
     LANGUAGES,
     chosen_language,
     english,
-    format_when,
+    format_moment,
     install_language,
     pick,
     remember_language,
     translate,
 )
-from clinic_app.ui.register import RegisterPage
+from clinic_app.ui.register import RegisterPage, sexes
 from clinic_app.ui.sync_page import SyncPage
 from clinic_app.ui.session import IdleLock, Session, SignIn, SignInDialog, who
 from clinic_app.ui.setup import SetupDialog, SetupDoneDialog
@@ -95,7 +95,7 @@ def _patient_row(patient: Resource, today: _dt.date) -> list[str]:
             age = translate("FindPage", "{years} ปี").format(years=age_in_years(born, today))
         except ValueError:
             age = ""
-    sex = {"male": translate("Sex", "ชาย"), "female": translate("Sex", "หญิง")}.get(patient.get("gender", ""), "-")
+    sex = dict(sexes()).get(patient.get("gender", ""), "-")
     return [hn, name, mask_cid(cid) if cid else "-", age, sex]
 
 
@@ -472,7 +472,7 @@ class MainWindow(QMainWindow):
         patients = status["counts"].get("Patient", 0)
         outbox = status["outbox"]
         last = status["last_sync"]
-        last_text = format_when(last) + " " + last[11:16] if last else self.tr("ยังไม่เคย")
+        last_text = format_moment(last) if last else self.tr("ยังไม่เคย")
         parts = [self.tr("ผู้ป่วย {count} ราย").format(count=f"{patients:,}"),
                  self.tr("รอส่ง {count} รายการ").format(count=f"{outbox['pending']:,}"),
                  self.tr("ซิงก์ล่าสุด: {when}").format(when=last_text)]

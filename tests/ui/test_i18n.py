@@ -141,3 +141,19 @@ def test_a_missing_translation_file_leaves_the_window_wholly_thai(qapp, tmp_path
     monkeypatch.setattr(i18n, "resource_path", lambda name: tmp_path / "gone.qm")
     assert i18n.install_language(qapp, "en") is None
     assert not i18n.english() and i18n.pick("ไทย", "English") == "ไทย"
+
+
+def test_moments_are_shown_at_this_computers_time(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A sync stamped by the hub in UTC late in the evening is the next morning in Thailand."""
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Bangkok")
+    time.tzset()
+    try:
+        assert i18n.format_moment("2026-11-30T20:00:00Z") == "1 ธ.ค. 2569 03:00"
+        assert i18n.format_when("2026-11-30T20:00:00Z") == "1 ธ.ค. 2569"
+        assert i18n.format_moment("2026-11-30") == "30 พ.ย. 2569"  # a date alone has no time to show
+        assert i18n.format_moment("not a date") == "not a date"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
