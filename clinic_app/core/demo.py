@@ -13,17 +13,11 @@ import random
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
+from clinic_app.core import builders as build
 from clinic_app.core.fhir import Resource
-from clinic_app.core.identifiers import (
-    CID_SYSTEM,
-    EPI_VACCINE_SYSTEM,
-    ICD10_TM,
-    LOINC,
-    OBSERVATION_CATEGORY,
-    UCUM,
-    local_system,
-)
+from clinic_app.core.identifiers import CID_SYSTEM, local_system
 from clinic_app.core.places import home_address
 from clinic_app.core.thai import cid_check_digit
 
@@ -116,29 +110,17 @@ def _patient_resources(rng: random.Random, n: int, cid: str, hcode: str,
     place = rng.choice(PLACES)
     moo = rng.randint(1, 15)
     pid = _uuid(rng)
-    patient: Resource = {
-        "resourceType": "Patient",
-        "id": pid,
-        "identifier": [
-            {"system": CID_SYSTEM, "value": cid},
-            {"system": local_system(hcode, "HN"), "value": f"{n + 1:07d}"},
-        ],
-        "active": True,
-        "name": [
-            {"use": "official", "text": f"{prefix[0]}{given_th} {family_th}", "prefix": [prefix[0]],
-             "given": [given_th], "family": family_th},
-            {"use": "usual", "text": f"{prefix[1]} {given_en} {family_en}", "prefix": [prefix[1]],
-             "given": [given_en], "family": family_en},
-        ],
-        "telecom": [{"system": "phone", "value": f"0{rng.choice('689')}{rng.randint(0, 99999999):08d}",
-                     "use": "mobile"}],
-        "gender": "male" if male else "female",
-        "birthDate": birth.isoformat(),
-        "address": [home_address(place, house=str(rng.randint(1, 250)), moo=str(moo))],
-        "managingOrganization": {"reference": f"Organization/{hcode}"},
-    }
-    out = [patient]
-    ref = {"reference": f"Patient/{pid}"}
+    mobile = f"0{rng.choice('689')}{rng.randint(0, 99999999):08d}"  # drawn before the house number
+    house = str(rng.randint(1, 250))
+    hn = build.identifier(local_system(hcode, "HN"), f"{n + 1:07d}")
+    out = [build.patient(
+        id=pid, identifiers=[build.identifier(CID_SYSTEM, cid), hn],
+        names=[build.human_name(given_th, family_th, prefix=prefix[0]),
+               build.human_name(given_en, family_en, use="usual", prefix=prefix[1],
+                                text=f"{prefix[1]} {given_en} {family_en}")],
+        gender="male" if male else "female", birth_date=birth.isoformat(), hcode=hcode, phone=build.phone(mobile),
+        address=home_address(place, house=house, moo=str(moo)))]
+    ref = build.reference("Patient", pid)
     if rng.random() < 0.08:
         en, th = rng.choice(ALLERGENS)
         out.append({
@@ -163,25 +145,7 @@ def _patient_resources(rng: random.Random, n: int, cid: str, hcode: str,
 def _immunization(rng: random.Random, ref: dict[str, str], code: str, display: str,
                   birth: _dt.date, today: _dt.date) -> Resource:
     day = birth + _dt.timedelta(days=rng.randint(0, max(0, (today - birth).days)))
-    return {
-        "resourceType": "Immunization", "id": _uuid(rng), "status": "completed",
-        "vaccineCode": {"coding": [{"system": EPI_VACCINE_SYSTEM, "code": code, "display": display}]},
-        "patient": ref, "occurrenceDateTime": day.isoformat(), "primarySource": True,
-    }
-
-
-def _quantity(value: float, unit: str, code: str) -> dict[str, object]:
-    return {"value": value, "unit": unit, "system": UCUM, "code": code}
-
-
-def _vital(rng: random.Random, ref: dict[str, str], enc: dict[str, str], when: str,
-           loinc: str, display: str, **value: object) -> Resource:
-    return {
-        "resourceType": "Observation", "id": _uuid(rng), "status": "final",
-        "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "vital-signs"}]}],
-        "code": {"coding": [{"system": LOINC, "code": loinc, "display": display}]},
-        "subject": ref, "encounter": enc, "effectiveDateTime": when, **value,
-    }
+    return build.immunization(code, id=_uuid(rng), patient=ref, when=day.isoformat(), display=display)
 
 
 def _visit(rng: random.Random, ref: dict[str, str], hcode: str, today: _dt.date, age: int) -> list[Resource]:
@@ -189,41 +153,19 @@ def _visit(rng: random.Random, ref: dict[str, str], hcode: str, today: _dt.date,
     when = f"{day.isoformat()}T{rng.randint(8, 15):02d}:{rng.randint(0, 59):02d}:00+07:00"
     eid = _uuid(rng)
     complaint, icd, icd_display = rng.choice(COMPLAINTS)
-    enc_ref = {"reference": f"Encounter/{eid}"}
-    out: list[Resource] = [{
-        "resourceType": "Encounter", "id": eid, "status": "finished",
-        "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
-        "subject": ref, "period": {"start": when, "end": when},
-        "reasonCode": [{"text": complaint}],
-        "serviceProvider": {"reference": f"Organization/{hcode}"},
-    }]
+    at: dict[str, Any] = {"subject": ref, "encounter": build.reference("Encounter", eid), "when": when}
+    out = [build.encounter(id=eid, subject=ref, when=when, hcode=hcode, reason=complaint)]
+    # Each value is drawn before its resource's id: the order of the draws is the data.
     sbp = rng.randint(100, 165)
-    out.append(_vital(rng, ref, enc_ref, when, "85354-9", "Blood pressure panel", component=[
-        {"code": {"coding": [{"system": LOINC, "code": "8480-6", "display": "Systolic blood pressure"}]},
-         "valueQuantity": _quantity(sbp, "mmHg", "mm[Hg]")},
-        {"code": {"coding": [{"system": LOINC, "code": "8462-4", "display": "Diastolic blood pressure"}]},
-         "valueQuantity": _quantity(rng.randint(60, min(105, sbp - 20)), "mmHg", "mm[Hg]")},
-    ]))
+    dbp = rng.randint(60, min(105, sbp - 20))
+    out.append(build.blood_pressure(sbp, dbp, id=_uuid(rng), **at))
     weight = round(rng.uniform(3, 20) if age < 5 else rng.uniform(38, 95), 1)
-    out.append(_vital(rng, ref, enc_ref, when, "29463-7", "Body weight",
-                      valueQuantity=_quantity(weight, "kg", "kg")))
-    out.append(_vital(rng, ref, enc_ref, when, "8310-5", "Body temperature",
-                      valueQuantity=_quantity(round(rng.uniform(36.0, 38.8), 1), "Cel", "Cel")))
-    out.append({
-        "resourceType": "Condition", "id": _uuid(rng),
-        "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                                       "code": "active"}]},
-        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category",
-                                  "code": "encounter-diagnosis"}]}],
-        "code": {"coding": [{"system": ICD10_TM, "code": icd, "display": icd_display}]},
-        "subject": ref, "encounter": enc_ref, "recordedDate": when,
-    })
+    out.append(build.vital_sign("weight", weight, id=_uuid(rng), **at))
+    temperature = round(rng.uniform(36.0, 38.8), 1)
+    out.append(build.vital_sign("temperature", temperature, id=_uuid(rng), **at))
+    out.append(build.condition(icd, id=_uuid(rng), display=icd_display, clinical_status="active", **at))
     code, name, unit, amount = rng.choice(DRUGS)
-    out.append({
-        "resourceType": "MedicationDispense", "id": _uuid(rng), "status": "completed",
-        "medicationCodeableConcept": {"coding": [{"system": local_system(hcode, "DRUG"), "code": code,
-                                                  "display": name}], "text": name},
-        "subject": ref, "context": enc_ref, "quantity": {"value": amount, "unit": unit},
-        "whenHandedOver": when,
-    })
+    out.append(build.medication_dispense(build.medication(name, system=local_system(hcode, "DRUG"), code=code,
+                                                          display=name),
+                                         id=_uuid(rng), amount=amount, unit=unit, **at))
     return out

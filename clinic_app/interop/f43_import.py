@@ -44,24 +44,14 @@ from __future__ import annotations
 import re
 import uuid
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from clinic_app.core import epi
+from clinic_app.core import builders as build
 from clinic_app.core.errors import Problem
 from clinic_app.core.fhir import Resource
-from clinic_app.core.identifiers import (
-    ACT_CODE,
-    CID_SYSTEM,
-    EPI_VACCINE_SYSTEM,
-    ICD10_TM,
-    LOINC,
-    OBSERVATION_CATEGORY,
-    PASSPORT_SYSTEM,
-    TMT_SYSTEM,
-    UCUM,
-    local_system,
-)
+from clinic_app.core.identifiers import CID_SYSTEM, PASSPORT_SYSTEM, TMT_SYSTEM, local_system
 from clinic_app.core.thai import cid_problem, normalise_cid
 from clinic_app.interop import f43
 
@@ -71,17 +61,11 @@ DIAGTYPES = TYPEAREAS = frozenset("12345")
 PRENAMES = {"001": "ด.ช.", "002": "ด.ญ.", "003": "นาย", "004": "นางสาว", "005": "นาง"}
 GENDERS = {"1": "male", "2": "female"}
 TIME_ZONE = "+07:00"
-CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
 
-# SERVICE field -> (LOINC code, display, unit, UCUM code), as record_visit writes them.
-VITALS = {
-    "BTEMP": ("8310-5", "Body temperature", "Cel", "Cel"),
-    "PR": ("8867-4", "Heart rate", "/min", "/min"),
-    "RR": ("9279-1", "Respiratory rate", "/min", "/min"),
-}
-BP_PANEL = ("85354-9", "Blood pressure panel")
-BP_PARTS = {"SBP": "8480-6", "DBP": "8462-4"}
+# SERVICE field -> the kind of vital sign (core.builders.VITAL_SIGNS), as record_visit writes them.
+VITALS = {"BTEMP": "temperature", "PR": "heart_rate", "RR": "respiratory_rate"}
+BP_FIELDS = ("SBP", "DBP")  # the blood-pressure panel: systolic, diastolic
 
 
 @dataclass
@@ -128,10 +112,6 @@ def _icd10(code: str) -> str:
     return f"{code[:3]}.{code[3:]}" if len(code) > 3 and "." not in code else code
 
 
-def _reference(kind: str, rid: str) -> dict[str, str]:
-    return {"reference": f"{kind}/{rid}"}
-
-
 def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
@@ -159,9 +139,9 @@ class _Reader:
                 self.describe(tables[name])
         self.persons_of(tables.get("PERSON"))
         self.services_of(tables.get("SERVICE"))
-        self.diagnoses_of(tables.get("DIAGNOSIS_OPD"))
+        self.each_once(tables.get("DIAGNOSIS_OPD"), self.condition)
         self.drugs_of(tables.get("DRUG_OPD"))
-        self.vaccines_of(tables.get("EPI"))
+        self.each_once(tables.get("EPI"), self.immunization)
         self.note_counts()
         return self.out
 
@@ -222,7 +202,7 @@ class _Reader:
         if pid not in self.persons:
             self.problem(where, "PID is not in person.txt")
             return None
-        return _reference("Patient", self.id("PID", pid))
+        return build.reference("Patient", self.id("PID", pid))
 
     def visit(self, where: str, row: dict[str, str]) -> _Visit | None:
         """The visit of a DIAGNOSIS_OPD or DRUG_OPD row; a problem when SEQ is not one or
@@ -235,6 +215,30 @@ class _Reader:
             visit = None
         return visit
 
+    def each_once(self, table: f43.Table | None, make: Callable[[str, dict[str, str]], Resource | None]) -> None:
+        """The resources `make` builds from this unit's rows, each id once: a diagnosis or
+        vaccine repeated in the same visit is the same record."""
+        seen: set[str] = set()
+        for where, row in _rows(table):
+            if not self.own(where, row):
+                continue
+            resource = make(where, row)
+            if resource and resource["id"] not in seen:
+                seen.add(resource["id"])
+                self.out.resources.append(resource)
+
+    def keyed_rows(self, table: f43.Table | None, name: str,
+                   seen: dict[str, str]) -> Iterator[tuple[str, dict[str, str]]]:
+        """This unit's rows whose key field `name` is filled and not seen on an earlier line
+        (a problem otherwise)."""
+        for where, row in _rows(table):
+            if not self.own(where, row):
+                continue
+            if not row[name]:
+                self.problem(where, f"{name} is empty")
+            elif self.first_time(seen, row[name], where, name):
+                yield where, row
+
     def first_time(self, seen: dict[str, str], key: str, where: str, name: str) -> bool:
         """False (and a problem) when `key` was already seen on another line."""
         if key in seen:
@@ -246,16 +250,11 @@ class _Reader:
     # -- PERSON -----------------------------------------------------------------------------
 
     def persons_of(self, table: f43.Table | None) -> None:
-        for where, row in _rows(table):
-            if not self.own(where, row):
-                continue
-            if not row["PID"]:
-                self.problem(where, "PID is empty")
-            elif self.first_time(self.persons, row["PID"], where, "PID"):
-                self.same_cid(where, row)
-                patient = self.patient(where, row)
-                if patient:
-                    self.out.resources.append(patient)
+        for where, row in self.keyed_rows(table, "PID", self.persons):
+            self.same_cid(where, row)
+            patient = self.patient(where, row)
+            if patient:
+                self.out.resources.append(patient)
 
     def same_cid(self, where: str, row: dict[str, str]) -> None:
         """A problem when another person (another PID) of the file has this citizen ID;
@@ -279,28 +278,20 @@ class _Reader:
             self.problem(where, "TYPEAREA is not a code 1-5")
         if len(self.out.problems) > before or birth is None:
             return None
-        patient: Resource = {"resourceType": "Patient", "id": self.id("PID", row["PID"])}
-        if row["TYPEAREA"]:
-            patient["extension"] = [_extension("TYPEAREA", row["TYPEAREA"])]
-        patient.update({
-            "identifier": identifiers, "active": True, "name": [_official_name(row)],
-            "gender": GENDERS.get(row["SEX"], "unknown"), "birthDate": birth, **deceased,
-            "managingOrganization": _reference("Organization", self.hcode),
-        })
-        phone = _phone(row)
-        if phone:
-            patient["telecom"] = [phone]
-        return patient
+        return build.patient(
+            id=self.id("PID", row["PID"]), identifiers=identifiers,
+            names=[build.human_name(row["NAME"], row["LNAME"], prefix=PRENAMES.get(row["PRENAME"], ""))],
+            gender=GENDERS.get(row["SEX"], "unknown"), birth_date=birth, deceased=deceased, hcode=self.hcode,
+            phone=_phone(row), extension=[_extension("TYPEAREA", row["TYPEAREA"])] if row["TYPEAREA"] else None)
 
-    def deceased(self, where: str, row: dict[str, str]) -> dict[str, Any]:
-        """{deceasedDateTime: DDISCHARGE} or {deceasedBoolean: True} for DISCHARGE 1 (died),
-        else {}; a DDISCHARGE that is not a date is a problem."""
+    def deceased(self, where: str, row: dict[str, str]) -> str | bool | None:
+        """The date of death (DDISCHARGE), or True without one, for DISCHARGE 1 (died); else
+        None. A DDISCHARGE that is not a date is a problem."""
         if row["DISCHARGE"] != "1":
-            return {}
+            return None
         if not row["DDISCHARGE"]:
-            return {"deceasedBoolean": True}
-        day = self.date(where, row, "DDISCHARGE")
-        return {"deceasedDateTime": day} if day else {}
+            return True
+        return self.date(where, row, "DDISCHARGE")
 
     def patient_identifiers(self, where: str, row: dict[str, str]) -> list[dict[str, str]]:
         identifiers = []
@@ -308,23 +299,18 @@ class _Reader:
             why = cid_problem(row["CID"])
             if why:
                 self.problem(where, f"CID: {why[1]}")
-            identifiers.append({"system": CID_SYSTEM, "value": normalise_cid(row["CID"])})
-        identifiers.append({"system": local_system(self.hcode, "HN"), "value": row["HN"] or row["PID"]})
-        identifiers.append({"system": local_system(self.hcode, "PID"), "value": row["PID"]})
+            identifiers.append(build.identifier(CID_SYSTEM, normalise_cid(row["CID"])))
+        identifiers.append(build.identifier(local_system(self.hcode, "HN"), row["HN"] or row["PID"]))
+        identifiers.append(build.identifier(local_system(self.hcode, "PID"), row["PID"]))
         if row["PASSPORT"]:
-            identifiers.append({"system": PASSPORT_SYSTEM, "value": row["PASSPORT"]})
+            identifiers.append(build.identifier(PASSPORT_SYSTEM, row["PASSPORT"]))
         return identifiers
 
     # -- SERVICE ----------------------------------------------------------------------------
 
     def services_of(self, table: f43.Table | None) -> None:
-        for where, row in _rows(table):
-            if not self.own(where, row):
-                continue
-            if not row["SEQ"]:
-                self.problem(where, "SEQ is empty")
-            elif self.first_time(self.seq_lines, row["SEQ"], where, "SEQ"):
-                self.out.resources.extend(self.encounter(where, row))
+        for where, row in self.keyed_rows(table, "SEQ", self.seq_lines):
+            self.out.resources.extend(self.encounter(where, row))
 
     def encounter(self, where: str, row: dict[str, str]) -> list[Resource]:
         """The Encounter and its vital signs (nothing when the row has a problem)."""
@@ -332,20 +318,13 @@ class _Reader:
         subject = self.patient_ref(where, row["PID"])
         start = self.start(where, row)
         eid = self.id("SEQ", row["SEQ"])
-        visit = _Visit(_reference("Encounter", eid), subject or {}, row["PID"], start or "")
+        visit = _Visit(build.reference("Encounter", eid), subject or {}, row["PID"], start or "")
         self.visits[row["SEQ"]] = visit
         vitals = self.vitals(where, row, visit)
         if len(self.out.problems) > before:
             return []
-        encounter: Resource = {
-            "resourceType": "Encounter", "id": eid,
-            "identifier": [{"system": local_system(self.hcode, "SEQ"), "value": row["SEQ"]}],
-            "status": "finished", "class": {"system": ACT_CODE, "code": "AMB"},
-            "subject": visit.subject, "period": {"start": visit.start, "end": visit.start},
-            "serviceProvider": _reference("Organization", self.hcode),
-        }
-        if row["CHIEFCOMP"]:
-            encounter["reasonCode"] = [{"text": row["CHIEFCOMP"]}]
+        encounter = build.encounter(id=eid, subject=visit.subject, when=visit.start, hcode=self.hcode,
+                                    reason=row["CHIEFCOMP"], identifiers=[self.seq_identifier(row["SEQ"])])
         return [encounter, *vitals]
 
     def start(self, where: str, row: dict[str, str]) -> str | None:
@@ -374,39 +353,23 @@ class _Reader:
 
     def vitals(self, where: str, row: dict[str, str], visit: _Visit) -> list[Resource]:
         seq = row["SEQ"]
+        at: dict[str, Any] = {"subject": visit.subject, "encounter": visit.encounter, "when": visit.start}
         out = []
-        for name, (code, display, unit, ucum) in VITALS.items():
+        for name, kind in VITALS.items():
             value = self.reading(where, row, name)
             if value is not None:
-                out.append(self.observation(visit, self.id("SEQ", seq, name), code, display,
-                                            valueQuantity=_quantity(value, unit, ucum)))
-        pressure = {name: self.reading(where, row, name) for name in BP_PARTS}
-        if (pressure["SBP"] is None) != (pressure["DBP"] is None):
+                out.append(build.vital_sign(kind, value, id=self.id("SEQ", seq, name), **at))
+        systolic, diastolic = (self.reading(where, row, name) for name in BP_FIELDS)
+        if (systolic is None) != (diastolic is None):
             self.problem(where, "SBP and DBP go together; one of them is missing")
-        elif pressure["SBP"] is not None:
-            out.append(self.observation(visit, self.id("SEQ", seq, "BP"), *BP_PANEL, component=[
-                {"code": {"coding": [{"system": LOINC, "code": BP_PARTS[name]}]},
-                 "valueQuantity": _quantity(value, "mmHg", "mm[Hg]")} for name, value in pressure.items()]))
+        elif systolic is not None and diastolic is not None:
+            out.append(build.blood_pressure(systolic, diastolic, id=self.id("SEQ", seq, "BP"), **at))
         return out
 
-    @staticmethod
-    def observation(visit: _Visit, oid: str, code: str, display: str, **value: Any) -> Resource:
-        return {"resourceType": "Observation", "id": oid, "status": "final",
-                "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "vital-signs"}]}],
-                "code": {"coding": [{"system": LOINC, "code": code, "display": display}]},
-                "subject": visit.subject, "encounter": visit.encounter, "effectiveDateTime": visit.start, **value}
+    def seq_identifier(self, seq: str) -> dict[str, str]:
+        return build.identifier(local_system(self.hcode, "SEQ"), seq)
 
     # -- DIAGNOSIS_OPD ------------------------------------------------------------------------
-
-    def diagnoses_of(self, table: f43.Table | None) -> None:
-        seen: set[str] = set()
-        for where, row in _rows(table):
-            if not self.own(where, row):
-                continue
-            condition = self.condition(where, row)
-            if condition and condition["id"] not in seen:
-                seen.add(condition["id"])
-                self.out.resources.append(condition)
 
     def condition(self, where: str, row: dict[str, str]) -> Resource | None:
         before = len(self.out.problems)
@@ -418,13 +381,9 @@ class _Reader:
         if visit is None or len(self.out.problems) > before:
             return None
         code = _icd10(row["DIAGCODE"])
-        condition: Resource = {"resourceType": "Condition", "id": self.id("DX", row["SEQ"], code.replace(".", ""))}
-        if row["DIAGTYPE"]:
-            condition["extension"] = [_extension("DIAGTYPE", row["DIAGTYPE"])]
-        return {**condition,
-                "category": [{"coding": [{"system": CONDITION_CATEGORY, "code": "encounter-diagnosis"}]}],
-                "code": {"coding": [{"system": ICD10_TM, "code": code}]},
-                "subject": visit.subject, "encounter": visit.encounter, "recordedDate": visit.start}
+        return build.condition(code, id=self.id("DX", row["SEQ"], code.replace(".", "")), subject=visit.subject,
+                               encounter=visit.encounter, when=visit.start,
+                               extension=[_extension("DIAGTYPE", row["DIAGTYPE"])] if row["DIAGTYPE"] else None)
 
     # -- DRUG_OPD -----------------------------------------------------------------------------
 
@@ -448,35 +407,17 @@ class _Reader:
             self.problem(where, "AMOUNT is not a number")
         if visit is None or len(self.out.problems) > before:
             return None
-        dispense: Resource = {"resourceType": "MedicationDispense", "id": did, "status": "completed",
-                              "medicationCodeableConcept": self.medication(row), "subject": visit.subject,
-                              "context": visit.encounter, "whenHandedOver": visit.start}
-        if row["AMOUNT"]:
-            dispense["quantity"] = {"value": _number(row["AMOUNT"]), **({"unit": row["UNIT"]} if row["UNIT"] else {})}
-        return dispense
+        return build.medication_dispense(
+            self.medication(row), id=did, subject=visit.subject, encounter=visit.encounter, when=visit.start,
+            amount=_number(row["AMOUNT"]) if row["AMOUNT"] else None, unit=row["UNIT"])
 
     def medication(self, row: dict[str, str]) -> dict[str, Any]:
-        concept: dict[str, Any] = {}
         code = row["DIDSTD"]
-        if code:
-            standard = len(code) == 24 and code.isdigit()
-            concept["coding"] = [{"system": TMT_SYSTEM if standard else local_system(self.hcode, "DRUG"),
-                                  "code": code}]
-        if row["DNAME"]:
-            concept["text"] = row["DNAME"]
-        return concept
+        standard = len(code) == 24 and code.isdigit()
+        return build.medication(row["DNAME"], system=TMT_SYSTEM if standard else local_system(self.hcode, "DRUG"),
+                                code=code)
 
     # -- EPI ----------------------------------------------------------------------------------
-
-    def vaccines_of(self, table: f43.Table | None) -> None:
-        seen: set[str] = set()
-        for where, row in _rows(table):
-            if not self.own(where, row):
-                continue
-            immunization = self.immunization(where, row)
-            if immunization and immunization["id"] not in seen:
-                seen.add(immunization["id"])
-                self.out.resources.append(immunization)
 
     def immunization(self, where: str, row: dict[str, str]) -> Resource | None:
         before = len(self.out.problems)
@@ -490,43 +431,17 @@ class _Reader:
         if patient is None or day is None or len(self.out.problems) > before:
             return None
         key = (row["SEQ"],) if row["SEQ"] else (row["PID"], day)
-        immunization: Resource = {
-            "resourceType": "Immunization", "id": self.id("EPI", *key, row["VACCINETYPE"]), "status": "completed",
-            "vaccineCode": {"coding": [_vaccine(row["VACCINETYPE"])]}, "patient": patient,
-            "occurrenceDateTime": day, "primarySource": row["VACCINEPLACE"] in ("", self.hcode),
-        }
-        if f43.is_facility_code(row["VACCINEPLACE"]):
-            immunization["performer"] = [{"actor": _reference("Organization", row["VACCINEPLACE"])}]
-        if visit:
-            immunization["encounter"] = visit.encounter
-        elif row["SEQ"]:
-            immunization["identifier"] = [{"system": local_system(self.hcode, "SEQ"), "value": row["SEQ"]}]
-        return immunization
-
-
-def _official_name(row: dict[str, str]) -> dict[str, Any]:
-    prefix = PRENAMES.get(row["PRENAME"], "")
-    name: dict[str, Any] = {"use": "official", "text": f"{prefix}{row['NAME']} {row['LNAME']}",
-                            "given": [row["NAME"]], "family": row["LNAME"]}
-    if prefix:
-        name["prefix"] = [prefix]
-    return name
+        place = row["VACCINEPLACE"]
+        return build.immunization(
+            row["VACCINETYPE"], id=self.id("EPI", *key, row["VACCINETYPE"]), patient=patient, when=day,
+            primary_source=place in ("", self.hcode), performer=place if f43.is_facility_code(place) else None,
+            encounter=visit.encounter if visit else None,
+            identifiers=[self.seq_identifier(row["SEQ"])] if not visit and row["SEQ"] else None)
 
 
 def _phone(row: dict[str, str]) -> dict[str, str] | None:
     if row["MOBILE"]:
-        return {"system": "phone", "value": row["MOBILE"], "use": "mobile"}
+        return build.phone(row["MOBILE"])
     if row["TELEPHONE"]:
-        return {"system": "phone", "value": row["TELEPHONE"], "use": "home"}
+        return build.phone(row["TELEPHONE"], use="home")
     return None
-
-
-def _vaccine(code: str) -> dict[str, str]:
-    coding = {"system": EPI_VACCINE_SYSTEM, "code": code}
-    if code in epi.BY_CODE:
-        coding["display"] = epi.BY_CODE[code].name
-    return coding
-
-
-def _quantity(value: float, unit: str, code: str) -> dict[str, Any]:
-    return {"value": value, "unit": unit, "system": UCUM, "code": code}
