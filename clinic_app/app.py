@@ -12,14 +12,24 @@ import logging
 import logging.handlers
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from clinic_app.core.redact import redact
 from clinic_app.security.device import enrolment
 from clinic_app.security.keys import KeyStore, PassphraseSource
-from clinic_app.services.installation import Installation, configure_hub, open_installation
+from clinic_app.core.errors import KnownError
+from clinic_app.services.installation import (
+    Installation,
+    configure_hub,
+    open_installation,
+    open_or_start_training,
+)
+from clinic_app.services.session import UnitSession
 
 LOG_FILE = "clinic-app.log"
+log = logging.getLogger(__name__)
 
 
 class RedactingFormatter(logging.Formatter):
@@ -81,8 +91,6 @@ def passphrase_from_file(path: str | None) -> PassphraseSource | None:
         return None
 
     def read(_new: bool) -> str | None:
-        from clinic_app.core.errors import KnownError
-
         try:
             text = Path(chosen).read_text(encoding="utf-8")
         except OSError as exc:
@@ -125,29 +133,105 @@ class TrainingHub:
 
 
 def run_gui(data_dir: Path, passphrase: PassphraseSource | None) -> int:
-    """Start the desktop window (imports Qt only now, so the CLI stays light)."""
-    from clinic_app.ui.main import run
+    """Start the desktop window: open the unit (or set up training mode on a first start),
+    start the training hub where it is one, sign in, and hand the window a unit session.
+    Qt is imported only now (the CLI stays light) and only through ui/."""
+    from clinic_app.services.sync import scheduler_for
+    from clinic_app.ui.main import Gui
 
-    return run(data_dir=data_dir, keys=build_keystore(), passphrase=passphrase,
-               configure_logging=configure_logging, argv=sys.argv[:1], start_training_hub=TrainingHub)
+    gui = Gui(sys.argv[:1])
+    keys = build_keystore()
+    if passphrase is None and not keys.keyring_works():
+        passphrase = gui.passphrase_source()
+    try:
+        inst, needs_demo = open_or_start_training(data_dir, keys, passphrase)
+    except KnownError as exc:
+        return gui.fatal(exc)
+    configure_logging(inst.folder.log_dir)
+    unit = UnitSession(inst)
+    hub = None
+    try:
+        settings = unit.settings_now()
+        if settings.training:
+            try:
+                hub = TrainingHub(inst, settings.hcode)
+            except Exception:  # noqa: BLE001 - training goes on offline; the bug is logged
+                log.exception("the training hub did not start")
+        accounts = unit.has_accounts()
+        if accounts:
+            actor = gui.first_sign_in(unit.sign_in)
+            if actor is None:
+                return 0
+            unit.act_as(actor)
+
+        def start_scheduler(on_state: Callable[[Any], None]) -> Any:
+            scheduler = scheduler_for(inst, on_state=on_state)
+            scheduler.start()
+            return scheduler
+
+        return gui.run(unit, training=settings.training, facility=settings.facility_name, needs_demo=needs_demo,
+                       sign_in=unit.sign_in if accounts else None, sign_out=unit.sign_out if accounts else None,
+                       idle_minutes=settings.idle_lock_minutes, start_scheduler=start_scheduler)
+    finally:
+        if hub is not None:
+            hub.stop()
+        inst.close()
+
+
+def open_cli_session(data_dir: Path, passphrase: PassphraseSource | None, *, verify_open: bool = True) -> UnitSession:
+    """The CLI's unit session (it closes the session and its folder when done)."""
+    return UnitSession(open_for_cli(data_dir, passphrase, verify_open=verify_open))
 
 
 def render_screens(out: Path) -> list[Path]:
     """`clinic-app screens DIR`: the main screens rendered offscreen to PNG."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from clinic_app.core.fhir import patient_cid
-    from clinic_app.hub.search import parse
-    from clinic_app.hub.seed import HOSPITAL
     from clinic_app.ui.screens import render
 
-    def hospital_cid(hub: TrainingHub) -> str:
+    return render(out, stage=stage_screens)
+
+
+def stage_screens() -> Any:
+    """A throwaway training unit for the screens: demo data, a consent granted at the demo
+    hospital and its records fetched, a second request still queued, one conflict."""
+    import tempfile
+
+    from clinic_app.core.fhir import patient_cid
+    from clinic_app.core.permissions import CLINICIAN, Actor
+    from clinic_app.hub.search import parse
+    from clinic_app.hub.seed import HOSPITAL
+    from clinic_app.services.sync import sync_now
+    from clinic_app.ui.screens import Staged
+
+    keys = build_keystore()
+    inst, _ = open_or_start_training(Path(tempfile.mkdtemp(prefix="clinic-screens-")) / "data", keys, None)
+    hub = TrainingHub(inst, "99999")
+    unit = UnitSession(inst, actor=Actor("nurse.demo", CLINICIAN))
+    with UnitSession(inst, actor=unit.actor) as prep:
+        prep.records.load_demo(40, seed=1)
         found, _ = hub.running.engine.store.search(
             "Patient", parse("Patient", [("_tag", f"https://terms.sil-th.org/id/th-moph-hcode|{HOSPITAL}")]))
-        return patient_cid(found[0].resource) or ""
-
-    def approve_all(hub: TrainingHub) -> None:  # the patient taps "allow" in the phone app
+        cid = patient_cid(found[0].resource) or ""
+        prep.consent.request_consent(cid)
+        sync_now(inst, verify_counts=False)
         for consent in hub.running.engine.store.search("Consent", parse("Consent", [("status", "proposed")]))[0]:
-            hub.running.hub.admin.decide_consent(consent.id, "approve")
+            hub.running.hub.admin.decide_consent(consent.id, "approve")  # the patient taps "allow"
+        sync_now(inst, verify_counts=False)
+        prep.consent.request_consent("1101700207030")  # a second request, still queued
+        store = prep.store
+        patient = store.search_patients("สม", limit=5)[0]
+        local = store.get("Patient", patient["id"]) or {}
+        with store.transaction():
+            store.enqueue("Patient", patient["id"], "update")
+        entry = store.live_entry("Patient", patient["id"])
+        with store.transaction():
+            store.record_conflict(entry, remote={**local, "gender": "unknown",  # type: ignore[arg-type]
+                                                 "telecom": [{"system": "phone", "value": "0899999999"}]},
+                                  remote_version="2", elements=["gender", "telecom"])
 
-    return render(out, keys=build_keystore(), start_hub=TrainingHub, hospital_cid=hospital_cid,
-                  approve_all=approve_all)
+    def finish() -> None:
+        hub.stop()
+        inst.forget_secrets()
+        inst.close()
+
+    return Staged(unit, patient["id"], cid, finish)

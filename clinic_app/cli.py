@@ -14,17 +14,24 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from clinic_app import __version__, app
-from clinic_app.core.errors import EXIT_CONFLICTS, EXIT_FAILURE, EXIT_OK, InvalidInputError, KnownError, Problem
+from clinic_app.core.errors import (
+    EXIT_CONFLICTS,
+    EXIT_FAILURE,
+    EXIT_OK,
+    HubUnreachableError,
+    InvalidInputError,
+    KnownError,
+    Problem,
+)
 from clinic_app.security.keys import PassphraseSource
 from clinic_app.services import maintenance
-from clinic_app.services.accounts import AccountService, SignInNeededError
 from clinic_app.services.installation import initialise, resolve_data_dir, rotate_key
-from clinic_app.security.device import enrolment
-from clinic_app.services.records import RecordService
+from clinic_app.services.session import UnitSession
 
 log = logging.getLogger("clinic_app.cli")
 
@@ -180,6 +187,12 @@ def _print_json(value: Any) -> None:
 
 state: dict[str, Path | None] = {"log": None}
 
+Handler = Callable[[argparse.Namespace, UnitSession], int]
+
+# Commands that change no patient data run as the device once accounts exist; every other
+# command needs --user (and its password).
+DEVICE_COMMANDS = {"sync", "status", "device-key", "db"}
+
 
 def _run(args: argparse.Namespace) -> int:
     data_dir = resolve_data_dir(args.data_dir)
@@ -196,111 +209,108 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "db" and args.db_command == "recover":
         return _recover(args, data_dir, passphrase)
     if args.command == "init":
-        inst = initialise(data_dir, hcode=args.hcode, name=args.name, hub_url=args.hub_url,
-                          auth=not args.no_auth, training=args.training, keys=app.build_keystore(),
-                          passphrase=passphrase)
-        state["log"] = app.configure_logging(inst.folder.log_dir)
-        if args.admin:
-            store = inst.connect()
-            try:
-                AccountService(store).add(args.admin, "administrator",
-                                          _secret(args.admin_password_file, "รหัสผ่านผู้ดูแล / Administrator's password",
-                                                  confirm=True))
-            finally:
-                store.close()
-        inst.close()
-        source = inst.marker["key"]["source"]
-        print(f"ตั้งค่าโฟลเดอร์ข้อมูลแล้ว / Data folder ready: {inst.folder.path}")
-        print(f"กุญแจเก็บใน / Key kept in: {'OS keyring' if source == 'keyring' else 'passphrase-wrapped file'}")
-        print("กุญแจกู้คืน (แสดงครั้งเดียว พิมพ์หรือจดเก็บในที่ปลอดภัย) / Recovery key (shown once: print it or "
-              f"write it down and keep it safe):\n    {inst.recovery_key}")
-        return EXIT_OK
-    inst = app.open_for_cli(data_dir, passphrase,
-                            verify_open=not (args.command == "db" and args.db_command == "restore"))
-    if args.command == "db":
-        try:
-            return _run_db(args, inst)
-        finally:
-            inst.close()
-    if args.command == "sync":
-        try:
-            return _run_sync(inst)
-        finally:
-            inst.close()
-    if args.command in ("consent", "records", "emergency-access", "emergency-log"):
-        try:
-            return _run_consent(args, inst)
-        finally:
-            inst.close()
-    if args.command in ("user", "audit"):
-        try:
-            return _run_accounts(args, inst)
-        finally:
-            inst.close()
-    store = inst.connect()
+        return _init(args, data_dir, passphrase)
+    restoring = args.command == "db" and args.db_command == "restore"
+    unit = app.open_cli_session(data_dir, passphrase, verify_open=not restoring)
     try:
-        actor = _acting(args, store)
-        service = RecordService(store, actor=actor.name)
-        if args.command == "import-fhir":
-            changes = service.import_fhir(_read_json(args.file))
-            print(f"นำเข้าแล้ว / Imported: {changes.total} resources")
-            _print_json(changes.summary())
-        elif args.command == "export-fhir":
-            for chunk in service.export_bundle(cid=args.patient, resource_type=args.resource_type):
-                sys.stdout.write(chunk)
-        elif args.command in ("export-43", "import-43"):
-            _run_43(args, store, actor)
-        elif args.command == "device-key":
-            _print_json(enrolment(inst.device(), service.hcode))
-        elif args.command == "status":
-            _print_json({**service.status(), "data_dir": str(inst.folder.path)})
-        elif args.command == "demo-data":
-            if args.patients < 1:
-                raise InvalidInputError("จำนวนผู้ป่วยต้องมากกว่า 0", "--patients must be at least 1.")
-
-            def progress(done: int, total: int) -> bool:
-                if sys.stderr.isatty():
-                    sys.stderr.write(f"\r{done}/{total}")
-                return True
-
-            changes = service.load_demo(args.patients, seed=args.seed, progress=progress)
-            print(f"เพิ่มข้อมูลตัวอย่างแล้ว / Demo data added: {args.patients} patients, {changes.total} resources")
+        if args.command != "db":  # db commands work on a damaged file: no sign-in read first
+            unit.acting_from_cli(args.user, lambda: _secret(args.password_file,
+                                                            f"รหัสผ่านของ {args.user} / Password"),
+                                 device_ok=args.command in DEVICE_COMMANDS)
+        return COMMANDS[args.command](args, unit)
     finally:
-        store.close()
-        inst.close()
+        unit.close()
+        unit.inst.close()
+
+
+def _init(args: argparse.Namespace, data_dir: Path, passphrase: PassphraseSource | None) -> int:
+    inst = initialise(data_dir, hcode=args.hcode, name=args.name, hub_url=args.hub_url,
+                      auth=not args.no_auth, training=args.training, keys=app.build_keystore(),
+                      passphrase=passphrase)
+    state["log"] = app.configure_logging(inst.folder.log_dir)
+    if args.admin:
+        with UnitSession(inst) as unit:
+            unit.accounts.add(args.admin, "administrator",
+                              _secret(args.admin_password_file, "รหัสผ่านผู้ดูแล / Administrator's password",
+                                      confirm=True))
+    inst.close()
+    source = inst.marker["key"]["source"]
+    print(f"ตั้งค่าโฟลเดอร์ข้อมูลแล้ว / Data folder ready: {inst.folder.path}")
+    print(f"กุญแจเก็บใน / Key kept in: {'OS keyring' if source == 'keyring' else 'passphrase-wrapped file'}")
+    print("กุญแจกู้คืน (แสดงครั้งเดียว พิมพ์หรือจดเก็บในที่ปลอดภัย) / Recovery key (shown once: print it or "
+          f"write it down and keep it safe):\n    {inst.recovery_key}")
     return EXIT_OK
 
 
-def _run_43(args: argparse.Namespace, store: Any, actor: Any) -> None:
-    from clinic_app.services.interop import Interop43, parse_day
+def _import_fhir(args: argparse.Namespace, unit: UnitSession) -> int:
+    changes = unit.records.import_fhir(_read_json(args.file))
+    print(f"นำเข้าแล้ว / Imported: {changes.total} resources")
+    _print_json(changes.summary())
+    return EXIT_OK
 
-    service = Interop43(store, actor=actor)
-    if args.command == "export-43":
-        report = service.export(Path(args.out), encoding=args.encoding,
-                                first=parse_day(args.first) if args.first else None,
-                                last=parse_day(args.last) if args.last else None)
-        print(f"เขียน 43 แฟ้มแล้ว / 43 files written: {report.path}")
-        _print_json(report.rows)
-        notes = report.notes
-    else:
-        result = service.import_(Path(args.source))
-        print(f"นำเข้า 43 แฟ้มแล้ว / 43 files imported: {result.stored} resources")
-        _print_json(result.by_type)
-        notes = result.notes
+
+def _export_fhir(args: argparse.Namespace, unit: UnitSession) -> int:
+    for chunk in unit.export_fhir(cid=args.patient, resource_type=args.resource_type):
+        sys.stdout.write(chunk)
+    return EXIT_OK
+
+
+def _export_43(args: argparse.Namespace, unit: UnitSession) -> int:
+    from clinic_app.services.interop import parse_day
+
+    report = unit.interop43.export(Path(args.out), encoding=args.encoding,
+                                   first=parse_day(args.first) if args.first else None,
+                                   last=parse_day(args.last) if args.last else None)
+    print(f"เขียน 43 แฟ้มแล้ว / 43 files written: {report.path}")
+    _print_json(report.rows)
+    _print_notes(report.notes)
+    return EXIT_OK
+
+
+def _import_43(args: argparse.Namespace, unit: UnitSession) -> int:
+    result = unit.interop43.import_(Path(args.source))
+    print(f"นำเข้า 43 แฟ้มแล้ว / 43 files imported: {result.stored} resources")
+    _print_json(result.by_type)
+    _print_notes(result.notes)
+    return EXIT_OK
+
+
+def _print_notes(notes: list[str]) -> None:
     for note in notes:
         sys.stderr.write(f"หมายเหตุ / note: {note}\n")
 
 
-def _run_sync(inst: Any) -> int:
-    from clinic_app.services.sync import sync_now
-    from clinic_app.sync.errors import HubUnreachableError
+def _device_key(_args: argparse.Namespace, unit: UnitSession) -> int:
+    _print_json(unit.device_enrolment())
+    return EXIT_OK
 
+
+def _status(_args: argparse.Namespace, unit: UnitSession) -> int:
+    _print_json({**unit.status(), "data_dir": str(unit.inst.folder.path)})
+    return EXIT_OK
+
+
+def _demo_data(args: argparse.Namespace, unit: UnitSession) -> int:
+    if args.patients < 1:
+        raise InvalidInputError("จำนวนผู้ป่วยต้องมากกว่า 0", "--patients must be at least 1.")
+
+    def progress(done: int, total: int) -> bool:
+        if sys.stderr.isatty():
+            sys.stderr.write(f"\r{done}/{total}")
+        return True
+
+    changes = unit.records.load_demo(args.patients, seed=args.seed, progress=progress)
+    print(f"เพิ่มข้อมูลตัวอย่างแล้ว / Demo data added: {args.patients} patients, {changes.total} resources")
+    return EXIT_OK
+
+
+def _sync(_args: argparse.Namespace, unit: UnitSession) -> int:
     def progress(phase: str, done: int, total: int) -> None:
         if sys.stderr.isatty():
             sys.stderr.write(f"\r{phase} {done}/{total or '?'}   ")
 
     try:
-        report = sync_now(inst, progress=progress)
+        report = unit.sync(progress=progress)
     except HubUnreachableError as exc:
         sys.stderr.write(f"{exc.thai}\n{exc.english}\n")
         return exc.exit_code
@@ -318,9 +328,6 @@ def _run_sync(inst: Any) -> int:
     return EXIT_OK
 
 
-DEVICE_COMMANDS = {"sync", "status", "device-key", "db", "hub", "screens"}
-
-
 def _secret(path: str | None, prompt: str, *, confirm: bool = False) -> str:
     if path:
         try:
@@ -336,90 +343,64 @@ def _secret(path: str | None, prompt: str, *, confirm: bool = False) -> str:
     return first
 
 
-def _acting(args: argparse.Namespace, store: Any) -> Any:
-    """Who acts: the signed-in person once accounts exist, else the device."""
-    from clinic_app.core.permissions import DEVICE
-
-    accounts = AccountService(store)
-    if not accounts.has_accounts():
-        return DEVICE
-    if args.user:
-        return accounts.sign_in(args.user, _secret(args.password_file, f"รหัสผ่านของ {args.user} / Password"))
-    if args.command in DEVICE_COMMANDS:
-        return DEVICE
-    raise SignInNeededError()
-
-
-def _run_accounts(args: argparse.Namespace, inst: Any) -> int:
-    from clinic_app.store.records import broken_audit_links
-
-    store = inst.connect()
-    try:
-        actor = _acting(args, store)
-        if args.command == "audit":
-            from clinic_app.core.permissions import require
-
-            require(actor, "account.manage")
-            rows = store.audit_rows()
-            broken = broken_audit_links(rows)
-            _print_json({"entries": len(rows), "broken_at": broken})
-            if broken:
-                raise KnownError("บันทึกการใช้งานถูกแก้ไข ลบ หรือสลับลำดับ", "The audit trail was edited, removed from "
-                                 f"or reordered (first break at entry {broken[0]}).", code="audit-broken")
-            print("บันทึกการใช้งานครบถ้วน / The audit trail is intact.")
-            return EXIT_OK
-        accounts = AccountService(store, actor=actor)
-        if args.user_command == "add":
-            accounts.add(args.name, args.role, _secret(args.new_password_file, "รหัสผ่านใหม่ / New password",
-                                                       confirm=True))
-            print(f"เพิ่มผู้ใช้ {args.name} แล้ว / User {args.name} added.")
-        elif args.user_command == "list":
-            _print_json(accounts.list())
-        else:
-            accounts.disable(args.name)
-            print(f"ปิดการใช้งาน {args.name} แล้ว / {args.name} disabled.")
-    finally:
-        store.close()
+def _audit(_args: argparse.Namespace, unit: UnitSession) -> int:
+    entries, broken = unit.audit_check()
+    _print_json({"entries": entries, "broken_at": broken})
+    if broken:
+        raise KnownError("บันทึกการใช้งานถูกแก้ไข ลบ หรือสลับลำดับ", "The audit trail was edited, removed from "
+                         f"or reordered (first break at entry {broken[0]}).", code="audit-broken")
+    print("บันทึกการใช้งานครบถ้วน / The audit trail is intact.")
     return EXIT_OK
 
 
-def _run_consent(args: argparse.Namespace, inst: Any) -> int:
-    from clinic_app.services.consent import ConsentService
-    from clinic_app.services.sync import make_client
+def _user(args: argparse.Namespace, unit: UnitSession) -> int:
+    accounts = unit.accounts
+    if args.user_command == "add":
+        accounts.add(args.name, args.role, _secret(args.new_password_file, "รหัสผ่านใหม่ / New password",
+                                                   confirm=True))
+        print(f"เพิ่มผู้ใช้ {args.name} แล้ว / User {args.name} added.")
+    elif args.user_command == "list":
+        _print_json(accounts.list())
+    else:
+        accounts.disable(args.name)
+        print(f"ปิดการใช้งาน {args.name} แล้ว / {args.name} disabled.")
+    return EXIT_OK
 
-    store = inst.connect()
-    try:
-        service = ConsentService(store, inst, actor=_acting(args, store))
-        if args.command == "consent" and args.consent_command == "request":
-            consent_id = service.request_consent(args.cid, purpose=args.purpose, days=args.days)
-            print(f"บันทึกคำขอความยินยอมแล้ว จะส่งเมื่อซิงก์ / Consent request saved; it goes out at the next sync"
-                  f" (Consent/{consent_id}).")
-        elif args.command == "consent":
-            _print_json(service.consents())
-        elif args.command == "records" and args.records_command == "fetch":
-            state = service.request_records(args.cid)
-            print("จะดึงประวัติเมื่อซิงก์ครั้งถัดไป / The records will be fetched at the next sync"
-                  + (" (consent granted)." if state == "granted" else " once the patient approves."))
-        elif args.command == "records":
-            _print_json([{"facility": r["facility"], "facility_name": r["facility_name"], "under": r["grant"],
-                          "resource": r["resource"]} for r in service.show_records(args.cid)])
-        elif args.command == "emergency-log":
-            _print_json(service.emergency_log())
-        else:
-            if not args.confirm:
-                raise KnownError("โปรดยืนยันด้วย --confirm: การเข้าถึงฉุกเฉินจะถูกบันทึกและตรวจสอบ",
-                                 "Confirm with --confirm: emergency access is recorded and reviewed.",
-                                 code="confirm-needed")
-            service.check_emergency(args.cid, args.reason)
-            client = make_client(inst, store)
-            try:
-                count = service.emergency_access(args.cid, args.reason, client)
-            finally:
-                client.close()
-            print(f"เข้าถึงฉุกเฉินแล้ว ได้ {count} รายการ (บันทึกการเข้าถึงแล้ว) / Emergency access: {count} records"
-                  " fetched; the access is recorded.")
-    finally:
-        store.close()
+
+def _consent(args: argparse.Namespace, unit: UnitSession) -> int:
+    if args.consent_command == "request":
+        consent_id = unit.consent.request_consent(args.cid, purpose=args.purpose, days=args.days).value
+        print(f"บันทึกคำขอความยินยอมแล้ว จะส่งเมื่อซิงก์ / Consent request saved; it goes out at the next sync"
+              f" (Consent/{consent_id}).")
+    else:
+        _print_json(unit.consent.consents())
+    return EXIT_OK
+
+
+def _records(args: argparse.Namespace, unit: UnitSession) -> int:
+    if args.records_command == "fetch":
+        granted = unit.consent.request_records(args.cid).value == "granted"
+        print("จะดึงประวัติเมื่อซิงก์ครั้งถัดไป / The records will be fetched at the next sync"
+              + (" (consent granted)." if granted else " once the patient approves."))
+    else:
+        _print_json([{"facility": r["facility"], "facility_name": r["facility_name"], "under": r["grant"],
+                      "resource": r["resource"]} for r in unit.consent.show_records(args.cid).value])
+    return EXIT_OK
+
+
+def _emergency_log(_args: argparse.Namespace, unit: UnitSession) -> int:
+    _print_json(unit.consent.emergency_log())
+    return EXIT_OK
+
+
+def _emergency_access(args: argparse.Namespace, unit: UnitSession) -> int:
+    if not args.confirm:
+        raise KnownError("โปรดยืนยันด้วย --confirm: การเข้าถึงฉุกเฉินจะถูกบันทึกและตรวจสอบ",
+                         "Confirm with --confirm: emergency access is recorded and reviewed.",
+                         code="confirm-needed")
+    count = unit.emergency_access(args.cid, args.reason).value
+    print(f"เข้าถึงฉุกเฉินแล้ว ได้ {count} รายการ (บันทึกการเข้าถึงแล้ว) / Emergency access: {count} records"
+          " fetched; the access is recorded.")
     return EXIT_OK
 
 
@@ -442,7 +423,8 @@ def _recover(args: argparse.Namespace, data_dir: Path, passphrase: PassphraseSou
     return EXIT_OK
 
 
-def _run_db(args: argparse.Namespace, inst: Any) -> int:
+def _db(args: argparse.Namespace, unit: UnitSession) -> int:
+    inst = unit.inst
     if args.db_command == "check":
         report = maintenance.check(inst)
         _print_json({"ok": report.ok, "problems": report.problems, "schema_version": report.schema_version})
@@ -463,6 +445,14 @@ def _run_db(args: argparse.Namespace, inst: Any) -> int:
               "Warning: backups made before this do not open with the new key. Make a new backup now "
               "(clinic-app db backup FILE).")
     return EXIT_OK
+
+
+COMMANDS: dict[str, Handler] = {
+    "import-fhir": _import_fhir, "export-fhir": _export_fhir, "export-43": _export_43, "import-43": _import_43,
+    "device-key": _device_key, "status": _status, "demo-data": _demo_data, "sync": _sync, "audit": _audit,
+    "user": _user, "consent": _consent, "records": _records, "emergency-access": _emergency_access,
+    "emergency-log": _emergency_log, "db": _db,
+}
 
 
 def _run_hub(args: argparse.Namespace) -> int:

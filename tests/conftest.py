@@ -7,6 +7,8 @@ than being skipped, so a missing install step cannot hide.
 
 from __future__ import annotations
 
+from clinic_app.core.permissions import DEVICE
+
 import os
 import tempfile
 
@@ -51,7 +53,7 @@ def installation(tmp_path: Path, keystore: KeyStore) -> Iterator[Installation]:
 @pytest.fixture
 def service(installation: Installation) -> Iterator[RecordService]:
     store = installation.connect()
-    yield RecordService(store, actor="tester")
+    yield RecordService(store, actor=DEVICE)
     store.close()
 
 

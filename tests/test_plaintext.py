@@ -6,6 +6,8 @@ so the scan itself is shown to work.
 
 from __future__ import annotations
 
+from clinic_app.core.permissions import DEVICE
+
 import os
 from pathlib import Path
 
@@ -58,7 +60,7 @@ def test_no_patient_data_in_clear_in_db_wal_backup_or_logs(installation: Install
     os.remove(tmp_path / "in.json")
 
     store = installation.connect()
-    service = RecordService(store, actor="t")
+    service = RecordService(store, actor=DEVICE)
     service.save_resources([dict(people[0].resources[0], gender="other")])
     wal = installation.folder.db_path.with_name("clinic.db-wal")
     assert wal.exists() and wal.stat().st_size > 0

@@ -229,3 +229,30 @@ class ProblemList:
 
     def __bool__(self) -> bool:
         return bool(self.problems)
+
+
+class HubUnreachableError(KnownError):
+    """Offline is not a failure: changes stay queued. Exit code 3."""
+
+    code = "hub-unreachable"
+    exit_code = EXIT_HUB_UNREACHABLE
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            "ติดต่อระบบกลาง (MOPH Cloud) ไม่ได้ ข้อมูลยังรอส่งอยู่ในเครื่อง จะส่งเมื่อต่อได้อีกครั้ง",
+            f"The hub cannot be reached ({detail}). Changes stay queued on this computer and go "
+            "out when the link returns.",
+        )
+        self.detail = detail
+
+
+class ConsentNeededError(KnownError):
+    code = "consent-needed"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "ต้องได้รับความยินยอมจากผู้ป่วยก่อน (ผ่านแอปเป๋าตัง หรือ ThaID) จึงจะดูประวัติจากหน่วยบริการอื่นได้ "
+            "ขอความยินยอมได้ด้วยคำสั่ง clinic-app consent request --cid <เลขประจำตัวประชาชน>",
+            "The patient's consent is needed (given in the Pao Tang or ThaID app) to see another "
+            "facility's records. Ask for it with `clinic-app consent request --cid CID`.",
+        )

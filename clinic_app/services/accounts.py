@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from clinic_app.core.changes import ChangeSet
 from clinic_app.core.errors import InvalidInputError, KnownError, Problem
 from clinic_app.core.permissions import ADMIN, CLERK, CLINICIAN, DEVICE, Actor, require
 from clinic_app.security.passwords import check_policy, hash_password, lockout_delay, verify_password
@@ -55,7 +56,7 @@ class AccountService:
     def has_accounts(self) -> bool:
         return self.staff.count() > 0
 
-    def add(self, name: str, role: str, password: str) -> None:
+    def add(self, name: str, role: str, password: str) -> ChangeSet:
         role = ROLE_ALIASES.get(role, role)
         first = not self.has_accounts()
         if first:
@@ -75,18 +76,20 @@ class AccountService:
             self.staff.add(name, role, hash_password(password))
             self.store.append_audit(actor=self.actor.name, action="user-add", entity_type="staff", entity_id=name,
                                     detail={"role": role})
+        return ChangeSet(accounts=True)
 
     def list(self) -> list[dict[str, Any]]:
         require(self.actor, "account.manage")
         return [{"name": s["name"], "role": s["role"], "disabled": bool(s["disabled"])} for s in self.staff.all()]
 
-    def disable(self, name: str) -> None:
+    def disable(self, name: str) -> ChangeSet:
         require(self.actor, "account.manage")
         if self.staff.get(name) is None:
             raise InvalidInputError("ไม่พบผู้ใช้", f"No user {name!r}.")
         with self.store.transaction():
             self.staff.update(name, disabled=1)
             self.store.append_audit(actor=self.actor.name, action="user-disable", entity_type="staff", entity_id=name)
+        return ChangeSet(accounts=True)
 
     def sign_in(self, name: str, password: str) -> Actor:
         """The acting person, or SignInError (the same words for a wrong name or password)."""

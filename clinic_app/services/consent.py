@@ -19,10 +19,13 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from clinic_app.core.audit import access_event, is_break_glass
-from clinic_app.core.errors import InvalidInputError, KnownError, Problem
+from clinic_app.core.changes import ChangeSet, Done
+from clinic_app.core.errors import ConsentNeededError, HubUnreachableError, InvalidInputError, KnownError, Problem
 from clinic_app.core.fhir import Resource, consent_cid, owner_of
 from clinic_app.core.identifiers import CID_SYSTEM, HCODE_SYSTEM
 from clinic_app.core.permissions import Actor, require
@@ -31,8 +34,7 @@ from clinic_app.services.installation import Installation
 from clinic_app.services.records import RecordService
 from clinic_app.store.records import GrantStore, RecordStore
 from clinic_app.sync.client import HubClient
-from clinic_app.sync.errors import HubUnreachableError
-from clinic_app.sync.records import ConsentNeededError, fetch_patient_records
+from clinic_app.sync.foreign import fetch_patient_records
 
 BTG_HOURS = 12
 MIN_REASON = 20
@@ -61,6 +63,27 @@ def _seal_all(keys: Any, grant_id: str, records: list[Resource]) -> list[tuple[s
             for r in records]
 
 
+@dataclass(frozen=True)
+class EmergencyPlan:
+    """A checked emergency access, waiting for its records from the hub (`connect` makes
+    the hub client without touching the database, so the fetch can run on any thread)."""
+
+    cid: str
+    reason: str
+    hcode: str
+    connect: Callable[[], HubClient] | None = field(default=None, compare=False)
+
+
+def fetch_emergency(plan: EmergencyPlan, client: HubClient) -> list[Resource]:
+    """The network step of an emergency access (no database: it runs on the network worker)."""
+    client.token_extra = {"purpose_of_use": "BTG", "patient_identifier": f"{CID_SYSTEM}|{plan.cid}",
+                          "reason": plan.reason}
+    try:
+        return fetch_patient_records(client, plan.cid, own_hcode=plan.hcode)
+    except HubUnreachableError as exc:
+        raise EmergencyNeedsHubError() from exc
+
+
 class EmergencyNeedsHubError(KnownError):
     code = "emergency-offline"
 
@@ -86,7 +109,7 @@ class ConsentService:
         self.inst = inst
         self.actor = actor
         self.grants = GrantStore(store)
-        self.records = RecordService(store, actor=actor.name)
+        self.records = RecordService(store, actor=actor)
 
     @property
     def hcode(self) -> str:
@@ -94,7 +117,9 @@ class ConsentService:
 
     # -- consent requests ----------------------------------------------------------------
 
-    def request_consent(self, cid: str, *, purpose: str = "TREAT", days: int = 30, fetch_records: bool = True) -> str:
+    def request_consent(self, cid: str, *, purpose: str = "TREAT", days: int = 30,
+                        fetch_records: bool = True) -> Done[str]:
+        """The Consent (queued for the hub) and the record request, in one transaction."""
         require(self.actor, "consent.request")
         cid = self._checked_cid(cid)
         if purpose not in PURPOSES:
@@ -121,11 +146,12 @@ class ConsentService:
                 "purpose": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": purpose}],
             },
         }
-        self.records.save_resources([consent], action="consent-request")
-        if fetch_records:
-            with self.store.transaction():
+        with self.store.transaction():
+            changes = self.records.write([consent], action="consent-request")
+            if fetch_records:
                 self.grants.request_records(cid)
-        return consent["id"]
+                changes.grants = True
+        return Done(consent["id"], changes)
 
     def _checked_cid(self, cid: str) -> str:
         cid = normalise_cid(cid)
@@ -164,7 +190,7 @@ class ConsentService:
 
     # -- record requests -----------------------------------------------------------------
 
-    def request_records(self, cid: str) -> str:
+    def request_records(self, cid: str) -> Done[str]:
         """Queue a fetch of the patient's records; refused when no consent was asked for."""
         require(self.actor, "consent.request")
         cid = self._checked_cid(cid)
@@ -173,10 +199,11 @@ class ConsentService:
             raise ConsentNeededError()
         with self.store.transaction():
             self.grants.request_records(cid)
-        return "granted" if "granted" in states else "waiting"
+        return Done("granted" if "granted" in states else "waiting", ChangeSet(grants=True))
 
-    def refresh(self, client: HubClient | None) -> dict[str, int]:
-        """After a sync: fetch what consent now allows, end what it no longer does."""
+    def refresh(self, client: HubClient | None) -> ChangeSet:
+        """After a sync: fetch what consent now allows, end what it no longer does (each
+        grant's step in its own transaction: a fetch waits on the hub between them)."""
         keys = self.inst.grant_keys()
         fetched = ended = 0
         waiting = {r["cid"] for r in self.grants.record_requests(state="waiting")}
@@ -206,7 +233,7 @@ class ConsentService:
         for grant in self.grants.grants(state="active"):
             if grant["kind"] == "btg" and grant["expires_at"] and grant["expires_at"] < now:
                 ended += self._end(keys, grant["grant_id"])
-        return {"fetched": fetched, "ended": ended}
+        return ChangeSet(grants=bool(fetched or ended))
 
     def _fetch(self, client: HubClient, keys: Any, grant_id: str, cid: str) -> int:
         records = fetch_patient_records(client, cid, own_hcode=self.hcode)
@@ -227,15 +254,32 @@ class ConsentService:
 
     # -- viewing -----------------------------------------------------------------------------
 
-    def show_records(self, cid: str) -> list[dict[str, Any]]:
+    def live_grants(self, cid: str) -> list[dict[str, Any]]:
+        """The patient's grants in force now. A consent whose period ended while offline is
+        already left out here (reading writes nothing); the next `refresh` ends it for good."""
+        now = _dt.datetime.now(_dt.timezone.utc)
+        live = []
+        for grant in self.grants.grants(cid=cid, state="active"):
+            until = grant["expires_at"]
+            if until and len(until) == 10:  # a consent's last day counts whole
+                if until < now.date().isoformat():
+                    continue
+            elif until:
+                moment = _dt.datetime.fromisoformat(until.replace("Z", "+00:00"))
+                if (moment if moment.tzinfo else moment.replace(tzinfo=_dt.timezone.utc)) < now:
+                    continue
+            live.append(grant)
+        return live
+
+    def show_records(self, cid: str) -> Done[list[dict[str, Any]]]:
         """The patient's records from other facilities, each with its facility and the grant
-        it came under. Audited: one AuditEvent per view, synced to the hub."""
+        it came under. Audited: one AuditEvent per view, synced to the hub; that entry is the
+        one thing a read writes, in a transaction of its own."""
         require(self.actor, "foreign.view")
         cid = self._checked_cid(cid)
-        self.refresh(None)  # a consent whose period ended while offline ends here too
         keys = self.inst.grant_keys()
         out: list[dict[str, Any]] = []
-        active = [g for g in self.grants.grants(cid=cid, state="active")]
+        active = self.live_grants(cid)
         for grant in active:
             for rtype, rid, owner, sealed in self.grants.sealed_records(grant["grant_id"]):
                 resource = json.loads(keys.open(grant["grant_id"], f"{rtype}/{rid}", sealed))
@@ -247,8 +291,8 @@ class ConsentService:
         event = access_event(who=self.actor.name, facility=self.hcode, cid=cid, purpose=purpose, action="R",
                              outcome_text=f"viewed {len(out)} records of other facilities",
                              tag={"system": HCODE_SYSTEM, "code": self.hcode})
-        self.records.save_resources([event], action="view-foreign-records")
-        return out
+        changes = self.records.save_resources([event], action="view-foreign-records")
+        return Done(out, changes)
 
     def _facility_name(self, hcode: str | None) -> str:
         org = self.store.get("Organization", hcode) if hcode else None
@@ -256,29 +300,38 @@ class ConsentService:
 
     # -- emergency ------------------------------------------------------------------------------
 
-    def emergency_access(self, cid: str, reason: str, client: HubClient) -> int:
-        """Break the glass: fetch the records now under a short-lived emergency grant."""
+    def emergency_access(self, cid: str, reason: str, client: HubClient) -> Done[int]:
+        """Break the glass on this thread: check, fetch, then keep and audit (the CLI's way;
+        the window runs the fetch on its network worker between the two database steps)."""
+        plan = self.plan_emergency(cid, reason)
+        return self.keep_emergency(plan, fetch_emergency(plan, client))
+
+    def plan_emergency(self, cid: str, reason: str) -> EmergencyPlan:
+        """Refuse early (role, citizen ID, reason), before anything touches the network."""
         cid = self.check_emergency(cid, reason)
-        client.token_extra = {"purpose_of_use": "BTG", "patient_identifier": f"{CID_SYSTEM}|{cid}",
-                              "reason": reason.strip()}
+        return EmergencyPlan(cid=cid, reason=reason.strip(), hcode=self.hcode)
+
+    def keep_emergency(self, plan: EmergencyPlan, records: list[Resource]) -> Done[int]:
+        """The emergency grant, its sealed records and its audit entries in one transaction,
+        before any record is shown: fetched records are never kept unaudited."""
         grant_id = f"btg-{uuid.uuid4()}"
         keys = self.inst.grant_keys()
-        try:
-            records = fetch_patient_records(client, cid, own_hcode=self.hcode)
-        except HubUnreachableError as exc:
-            raise EmergencyNeedsHubError() from exc
         expires = (_dt.datetime.now(_dt.timezone.utc) + _dt.timedelta(hours=BTG_HOURS)).isoformat()
-        with self.store.transaction():
-            self.grants.upsert_grant(grant_id, kind="btg", cid=cid, state="active", expires_at=expires,
-                                     reason=reason.strip())
         sealed = _seal_all(keys, grant_id, records)
-        event = access_event(who=self.actor.name, facility=self.hcode, cid=cid, purpose="BTG", action="E",
-                             outcome_text="emergency access", break_glass=True, reason=reason.strip(),
+        event = access_event(who=self.actor.name, facility=self.hcode, cid=plan.cid, purpose="BTG", action="E",
+                             outcome_text="emergency access", break_glass=True, reason=plan.reason,
                              tag={"system": HCODE_SYSTEM, "code": self.hcode})
-        with self.store.transaction():
-            self.grants.replace_records(grant_id, sealed)
-        self.records.save_resources([event], action="emergency-access")
-        return len(sealed)
+        try:
+            with self.store.transaction():
+                self.grants.upsert_grant(grant_id, kind="btg", cid=plan.cid, state="active", expires_at=expires,
+                                         reason=plan.reason)
+                self.grants.replace_records(grant_id, sealed)
+                changes = self.records.write([event], action="emergency-access")
+        except BaseException:
+            keys.destroy(grant_id)  # nothing was kept: its key goes too
+            raise
+        changes.grants = True
+        return Done(len(sealed), changes)
 
     def check_emergency(self, cid: str, reason: str) -> str:
         """Refuse early (before anything touches the network): role, citizen ID, reason."""

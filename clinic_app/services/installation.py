@@ -367,3 +367,19 @@ def setup_unit(path: Path, *, hcode: str, name: str, hub_url: str, admin: str, p
     finally:
         store.close()
     return NewUnit(inst, inst.recovery_key or "", enrolment(inst.device(), hcode))
+
+
+TRAINING_NAME = "หน่วยบริการฝึกอบรม (Training unit)"
+
+
+def open_or_start_training(path: Path, keys: KeyStore,
+                           passphrase: PassphraseSource | None) -> tuple[Installation, bool]:
+    """Open the folder; with none there yet, set up training mode (the reserved training
+    facility code). True: demo data is still to be loaded."""
+    from clinic_app.core.identifiers import TRAINING_HCODE
+
+    if DataFolder(path).exists():
+        return open_installation(path, keys=keys, passphrase=passphrase), False
+    inst = initialise(path, hcode=TRAINING_HCODE, name=TRAINING_NAME, training=True, keys=keys,
+                      passphrase=passphrase)
+    return inst, True

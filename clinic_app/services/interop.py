@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from clinic_app.core.changes import ChangeSet
 from clinic_app.core.errors import InvalidInputError, KnownError, Problem
 from clinic_app.core.fhir import Resource, owner_of, patient_cid, rewrite_references
 from clinic_app.core.identifiers import local_system
@@ -59,6 +60,7 @@ class ImportReport:
     stored: int
     by_type: dict[str, int]
     notes: list[str] = field(default_factory=list)
+    changes: ChangeSet = field(default_factory=ChangeSet)
 
 
 def _visit_day(resource: Resource) -> _dt.date | None:
@@ -70,7 +72,7 @@ def _visit_day(resource: Resource) -> _dt.date | None:
 class Interop43:
     def __init__(self, store: RecordStore, *, actor: Actor) -> None:
         self.store, self.actor = store, actor
-        self.records = RecordService(store, actor=actor.name)
+        self.records = RecordService(store, actor=actor)
         self.hcode = self.records.hcode
 
     # -- export ---------------------------------------------------------------------------
@@ -155,7 +157,7 @@ class Interop43:
         by_type: dict[str, int] = {}
         for resource in resources:
             by_type[resource["resourceType"]] = by_type.get(resource["resourceType"], 0) + 1
-        return ImportReport(changes.total, by_type, result.notes + notes)
+        return ImportReport(changes.total, by_type, result.notes + notes, changes)
 
     def _reconcile(self, resources: list[Resource]) -> tuple[list[Resource], list[str]]:
         """Meet what is already here instead of doubling or overwriting it.

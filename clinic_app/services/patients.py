@@ -18,20 +18,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from clinic_app.core import builders as build
 from clinic_app.core import epi
-from clinic_app.core.changes import ChangeSet
+from clinic_app.core.changes import ChangeSet, Done
 from clinic_app.core.errors import InvalidInputError, Problem
 from clinic_app.core.fhir import Resource, patient_cid
-from clinic_app.core.identifiers import (
-    CID_SYSTEM,
-    EPI_VACCINE_SYSTEM,
-    ICD10_TM,
-    LOINC,
-    OBSERVATION_CATEGORY,
-    PASSPORT_SYSTEM,
-    UCUM,
-    local_system,
-)
+from clinic_app.core.identifiers import CID_SYSTEM, PASSPORT_SYSTEM, local_system
 from clinic_app.core.permissions import Actor, require
 from clinic_app.core.places import home_address, is_subdistrict
 from clinic_app.core.thai import BE_OFFSET, cid_problem, mask_cid, normalise_cid, age_in_years
@@ -163,7 +155,7 @@ class PatientService:
     def __init__(self, store: RecordStore, *, actor: Actor) -> None:
         self.store = store
         self.actor = actor
-        self.records = RecordService(store, actor=actor.name)
+        self.records = RecordService(store, actor=actor)
 
     @property
     def hcode(self) -> str:
@@ -188,7 +180,9 @@ class PatientService:
                     found[p["id"]] = p
         return list(found.values())
 
-    def register(self, form: PatientForm, *, allow_duplicates: bool = False) -> Resource:
+    def register(self, form: PatientForm, *, allow_duplicates: bool = False) -> Done[Resource]:
+        """A new patient with the next HN: the counter and the record in one transaction, so
+        a failure in between neither skips an HN nor leaves a patient without one."""
         require(self.actor, "record.write")
         problems = form_problems(form)
         if problems:
@@ -204,34 +198,28 @@ class PatientService:
             while self.store.find_patients("hn", f"{hn:07d}"):
                 hn += 1
             self.store.set_setting("next_hn", hn + 1)
-        patient = self._patient(form, f"{hn:07d}")
-        self.records.save_resources([patient], action="register")
-        return patient
+            patient = self._patient(form, f"{hn:07d}")
+            changes = self.records.write([patient], action="register")
+        return Done(patient, changes)
 
     def _patient(self, form: PatientForm, hn: str) -> Resource:
-        identifiers = [{"system": local_system(self.hcode, "HN"), "value": hn}]
+        identifiers = [build.identifier(local_system(self.hcode, "HN"), hn)]
         if form.cid.strip():
-            identifiers.insert(0, {"system": CID_SYSTEM, "value": normalise_cid(form.cid)})
+            identifiers.insert(0, build.identifier(CID_SYSTEM, normalise_cid(form.cid)))
         if form.passport.strip():
-            identifiers.append({"system": PASSPORT_SYSTEM, "value": form.passport.strip()})
-        names = [{"use": "official", "text": f"{form.prefix}{form.given_th} {form.family_th}".strip(),
-                  "given": [form.given_th.strip()], "family": form.family_th.strip(),
-                  **({"prefix": [form.prefix]} if form.prefix else {})}]
+            identifiers.append(build.identifier(PASSPORT_SYSTEM, form.passport.strip()))
+        names = [build.human_name(form.given_th, form.family_th, prefix=form.prefix)]
         if form.given_en.strip() or form.family_en.strip():
-            names.append({"use": "usual", "text": f"{form.given_en} {form.family_en}".strip(),
-                          "given": [form.given_en.strip()], "family": form.family_en.strip()})
-        patient: Resource = {"resourceType": "Patient", "id": str(uuid.uuid4()), "identifier": identifiers,
-                             "active": True, "name": names, "gender": form.sex,
-                             "birthDate": form.birth_date().isoformat(),
-                             "managingOrganization": {"reference": f"Organization/{self.hcode}"},
-                             "extension": [{"url": "https://terms.sil-th.org/StructureDefinition/health-insurance",
-                                            "valueCoding": {"system": RIGHTS_SYSTEM, "code": form.right}}]}
-        if form.phone.strip():
-            patient["telecom"] = [{"system": "phone", "value": form.phone.strip(), "use": "mobile"}]
+            names.append(build.human_name(form.given_en, form.family_en, use="usual"))
+        address = None
         if form.house.strip() or form.moo.strip() or form.subdistrict_code:
-            patient["address"] = [home_address(form.subdistrict_code, house=form.house, moo=form.moo,
-                                               postal=form.postal_code)]
-        return patient
+            address = home_address(form.subdistrict_code, house=form.house, moo=form.moo, postal=form.postal_code)
+        return build.patient(
+            id=str(uuid.uuid4()), identifiers=identifiers, names=names, gender=form.sex,
+            birth_date=form.birth_date().isoformat(), hcode=self.hcode,
+            phone=build.phone(form.phone.strip()) if form.phone.strip() else None, address=address,
+            extension=[{"url": "https://terms.sil-th.org/StructureDefinition/health-insurance",
+                        "valueCoding": {"system": RIGHTS_SYSTEM, "code": form.right}}])
 
     # -- visits ----------------------------------------------------------------------------------
 
@@ -244,52 +232,25 @@ class PatientService:
         if self.store.get("Patient", patient_id) is None:
             raise InvalidInputError("ไม่พบผู้ป่วย", "No such patient.")
         when = (visit.when or _dt.datetime.now().astimezone()).isoformat(timespec="seconds")
-        subject, eid = {"reference": f"Patient/{patient_id}"}, str(uuid.uuid4())
-        enc = {"reference": f"Encounter/{eid}"}
-        out: list[Resource] = [{"resourceType": "Encounter", "id": eid, "status": "finished",
-                                "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
-                                "subject": subject, "period": {"start": when, "end": when},
-                                "serviceProvider": {"reference": f"Organization/{self.hcode}"},
-                                **({"reasonCode": [{"text": visit.complaint.strip()}]} if visit.complaint.strip() else {})}]
-
-        def vital(code: str, display: str, **value: Any) -> Resource:
-            return {"resourceType": "Observation", "id": str(uuid.uuid4()), "status": "final",
-                    "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "vital-signs"}]}],
-                    "code": {"coding": [{"system": LOINC, "code": code, "display": display}]},
-                    "subject": subject, "encounter": enc, "effectiveDateTime": when, **value}
-
-        def qty(v: float, unit: str, code: str) -> dict[str, Any]:
-            return {"value": v, "unit": unit, "system": UCUM, "code": code}
-
+        subject, eid = build.reference("Patient", patient_id), str(uuid.uuid4())
+        at: dict[str, Any] = {"subject": subject, "encounter": build.reference("Encounter", eid), "when": when}
+        out: list[Resource] = [build.encounter(id=eid, subject=subject, when=when, hcode=self.hcode,
+                                               reason=visit.complaint.strip())]
         if visit.systolic is not None and visit.diastolic is not None:
-            out.append(vital("85354-9", "Blood pressure panel", component=[
-                {"code": {"coding": [{"system": LOINC, "code": "8480-6"}]}, "valueQuantity": qty(visit.systolic, "mmHg", "mm[Hg]")},
-                {"code": {"coding": [{"system": LOINC, "code": "8462-4"}]}, "valueQuantity": qty(visit.diastolic, "mmHg", "mm[Hg]")}]))
-        if visit.weight is not None:
-            out.append(vital("29463-7", "Body weight", valueQuantity=qty(visit.weight, "kg", "kg")))
-        if visit.temperature is not None:
-            out.append(vital("8310-5", "Body temperature", valueQuantity=qty(visit.temperature, "Cel", "Cel")))
-        if visit.pulse is not None:
-            out.append(vital("8867-4", "Heart rate", valueQuantity=qty(visit.pulse, "/min", "/min")))
+            out.append(build.blood_pressure(visit.systolic, visit.diastolic, id=str(uuid.uuid4()), **at))
+        for kind, value in (("weight", visit.weight), ("temperature", visit.temperature),
+                            ("heart_rate", visit.pulse)):
+            if value is not None:
+                out.append(build.vital_sign(kind, value, id=str(uuid.uuid4()), **at))
         if visit.diagnosis:
             dx = next(d for d in icd10_codes() if d.code == visit.diagnosis)
-            out.append({"resourceType": "Condition", "id": str(uuid.uuid4()),
-                        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category",
-                                                  "code": "encounter-diagnosis"}]}],
-                        "code": {"coding": [{"system": ICD10_TM, "code": dx.code, "display": dx.title_en}],
-                                 "text": dx.title_th},
-                        "subject": subject, "encounter": enc, "recordedDate": when})
+            out.append(build.condition(dx.code, id=str(uuid.uuid4()), display=dx.title_en, text=dx.title_th, **at))
         if visit.drug.strip():
-            out.append({"resourceType": "MedicationDispense", "id": str(uuid.uuid4()), "status": "completed",
-                        "medicationCodeableConcept": {"text": visit.drug.strip()}, "subject": subject, "context": enc,
-                        "whenHandedOver": when,
-                        **({"quantity": {"value": visit.drug_amount, "unit": visit.drug_unit}}
-                           if visit.drug_amount else {})})
+            out.append(build.medication_dispense(build.medication(visit.drug.strip()), id=str(uuid.uuid4()),
+                                                 amount=visit.drug_amount or None, unit=visit.drug_unit, **at))
         if visit.vaccine:
-            dose = epi.BY_CODE[visit.vaccine]
-            out.append({"resourceType": "Immunization", "id": str(uuid.uuid4()), "status": "completed",
-                        "vaccineCode": {"coding": [{"system": EPI_VACCINE_SYSTEM, "code": dose.code, "display": dose.name}]},
-                        "patient": subject, "encounter": enc, "occurrenceDateTime": when, "primarySource": True})
+            out.append(build.immunization(visit.vaccine, id=str(uuid.uuid4()), patient=subject,
+                                          encounter=at["encounter"], when=when))
         if visit.note.strip():
             out[0]["text"] = {"status": "additional", "div": _div(visit.note.strip())}
         return self.records.save_resources(out, action="record-visit")

@@ -26,6 +26,7 @@ from clinic_app.core.fhir import (
     stamp_owner,
     validate_resource,
 )
+from clinic_app.core.permissions import Actor
 from clinic_app.core.thai import cid_problem, normalise_cid
 from clinic_app.store.records import RecordStore
 
@@ -51,7 +52,7 @@ def _invalid(problems: list[Problem], what: str) -> InvalidInputError:
 class RecordService:
     """Record use cases for one facility, acting as `actor`, over one store."""
 
-    def __init__(self, store: RecordStore, *, actor: str) -> None:
+    def __init__(self, store: RecordStore, *, actor: Actor) -> None:
         self.store = store
         self.actor = actor
 
@@ -107,17 +108,22 @@ class RecordService:
                 self.store.keep_base(rtype, rid)
             self.store.put(res)
             self.store.enqueue(rtype, rid, op)
-            (changes.updated if op == "update" else changes.created)[rtype] += 1
-            pid = patient_id_of(res)
-            if pid:
-                changes.patient_ids.add(pid)
+            changes.note(op, rtype, patient_id_of(res))
+        changes.outbox = True
 
     def save_resources(self, resources: list[Resource], *, action: str = "save") -> ChangeSet:
+        """Validate and save in one transaction of its own."""
+        with self.store.transaction():
+            return self.write(resources, action=action)
+
+    def write(self, resources: list[Resource], *, action: str) -> ChangeSet:
+        """Validate and save inside the caller's transaction (a use case that writes more
+        than records, such as an HN counter, keeps it all in one)."""
+        self.store.require_transaction()
         ready = self._prepare([(None, "", r) for r in resources])
         changes = ChangeSet()
-        with self.store.transaction():
-            self._store(ready, changes)
-            self.store.append_audit(actor=self.actor, action=action, detail=changes.summary())
+        self._store(ready, changes)
+        self.store.append_audit(actor=self.actor.name, action=action, detail=changes.summary())
         return changes
 
     # -- import / export ---------------------------------------------------------------
@@ -141,7 +147,7 @@ class RecordService:
         changes = ChangeSet()
         with self.store.transaction():
             self._store(ready, changes)
-            self.store.append_audit(actor=self.actor, action="import", detail=changes.summary())
+            self.store.append_audit(actor=self.actor.name, action="import", detail=changes.summary())
         return changes
 
     def patient_ids_for_cid(self, cid: str) -> list[str]:
@@ -151,7 +157,7 @@ class RecordService:
         """A collection Bundle as JSON text chunks (streamed, constant memory)."""
         patient_ids = self.patient_ids_for_cid(cid) if cid else None
         with self.store.transaction():
-            self.store.append_audit(actor=self.actor, action="export",
+            self.store.append_audit(actor=self.actor.name, action="export",
                                     detail={"by_patient": bool(cid), "type": resource_type})
         yield '{"resourceType":"Bundle","type":"collection","entry":['
         first = True

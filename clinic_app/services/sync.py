@@ -7,15 +7,17 @@ thread (the UI calls this from its sync worker, never from the window's thread).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from clinic_app.core.audit import trail_event
-from clinic_app.core.fhir import now_instant, new_id
+from clinic_app.core.changes import ChangeSet
+from clinic_app.core.fhir import new_id, now_instant, patient_id_of
 from clinic_app.core.merge import resolve
-from clinic_app.core.permissions import DEVICE
+from clinic_app.core.permissions import DEVICE, Actor
 from clinic_app.services.consent import ConsentService
-from clinic_app.services.installation import DEVICE_ACTOR, Installation
+from clinic_app.services.installation import Installation
 from clinic_app.store.records import RecordStore
 from clinic_app.sync.client import HubClient
 from clinic_app.sync.engine import Progress, SyncEngine, SyncReport
@@ -25,13 +27,20 @@ DEFAULT_BUNDLE = 200
 DEFAULT_PAGE = 500
 
 
-def make_client(inst: Installation, store: RecordStore, **overrides: Any) -> HubClient:
+def client_factory(inst: Installation, store: RecordStore, **overrides: Any) -> Callable[[], HubClient]:
+    """How to make this unit's hub client, read from its settings now; calling it touches no
+    database (the window's network worker calls it)."""
     url = store.get_setting("hub_url") or ""
     if not url:
         raise HubNotConfiguredError()
     auth = bool(store.get_setting("hub_auth", True))
     ca = store.get_setting("hub_ca_bundle") or True
-    return HubClient(url, identity=inst.device() if auth else None, auth=auth, verify=ca, **overrides)
+    identity = inst.device() if auth else None
+    return functools.partial(HubClient, url, identity=identity, auth=auth, verify=ca, **overrides)
+
+
+def make_client(inst: Installation, store: RecordStore, **overrides: Any) -> HubClient:
+    return client_factory(inst, store, **overrides)()
 
 
 def queue_audit_trail(store: RecordStore, inst: Installation) -> int:
@@ -53,23 +62,35 @@ def queue_audit_trail(store: RecordStore, inst: Installation) -> int:
 
 def sync_now(inst: Installation, *, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
              client_options: dict[str, Any] | None = None, verify_counts: bool = True) -> SyncReport:
+    """A sync over a connection of its own (the scheduler's thread, the CLI, tests)."""
     store = inst.connect()
     try:
-        client = make_client(inst, store, **(client_options or {}))
-        queue_audit_trail(store, inst)
-        try:
-            engine = SyncEngine(store, client, hcode=str(store.get_setting("hcode")),
-                                bundle_size=int(store.get_setting("sync_bundle_size", DEFAULT_BUNDLE)),
-                                page_size=int(store.get_setting("sync_page_size", DEFAULT_PAGE)),
-                                progress=progress, cancelled=cancelled, verify_counts=verify_counts)
-            report = engine.run()
-            # Consents answered since the last sync: fetch what is granted, end what is not.
-            ConsentService(store, inst, actor=DEVICE).refresh(client)
-            return report
-        finally:
-            client.close()
+        return run_sync(inst, store, progress=progress, cancelled=cancelled, client_options=client_options,
+                        verify_counts=verify_counts)
     finally:
         store.close()
+
+
+def run_sync(inst: Installation, store: RecordStore, *, progress: Progress | None = None,
+             cancelled: Callable[[], bool] | None = None, client_options: dict[str, Any] | None = None,
+             verify_counts: bool = True) -> SyncReport:
+    """Push, pull, check the counts, then fetch what consents now allow; the report's
+    `changes` lists everything that changed here, for the window to broadcast."""
+    client = make_client(inst, store, **(client_options or {}))
+    try:
+        queued = queue_audit_trail(store, inst)
+        engine = SyncEngine(store, client, hcode=str(store.get_setting("hcode")),
+                            bundle_size=int(store.get_setting("sync_bundle_size", DEFAULT_BUNDLE)),
+                            page_size=int(store.get_setting("sync_page_size", DEFAULT_PAGE)),
+                            progress=progress, cancelled=cancelled, verify_counts=verify_counts)
+        report = engine.run()
+        report.changes.outbox |= bool(queued)
+        # Consents answered since the last sync: fetch what is granted, end what is not.
+        report.changes.merge(ConsentService(store, inst, actor=DEVICE).refresh(client))
+        report.changes.settings = True  # the last sync's time and error
+        return report
+    finally:
+        client.close()
 
 
 def scheduler_for(inst: Installation, *, on_state: Callable[[Any], None] | None = None,
@@ -102,12 +123,13 @@ def status(store: RecordStore) -> dict[str, Any]:
 
 
 def resolve_conflict(store: RecordStore, resource_type: str, resource_id: str, choices: dict[str, str], *,
-                     actor: str = DEVICE_ACTOR) -> None:
+                     actor: Actor) -> ChangeSet:
     """A person chose, per element, this desktop's value or the hub's; the result goes out as
     an update of the hub's version, with a Provenance saying who decided."""
+    changes = ChangeSet(outbox=True)
     found = next((c for c in store.conflicts() if c["type"] == resource_type and c["id"] == resource_id), None)
     if found is None:
-        return
+        return changes
     local = store.get(resource_type, resource_id) or {}
     resolved = resolve(local, found["remote"], choices)
     hcode = str(store.get_setting("hcode"))
@@ -125,10 +147,13 @@ def resolve_conflict(store: RecordStore, resource_type: str, resource_id: str, c
             "activity": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-DataOperation",
                                      "code": "UPDATE"}], "text": "conflict resolved: " + ", ".join(
                                          f"{k}={v}" for k, v in sorted(choices.items()))},
-            "agent": [{"who": {"display": actor}}],
+            "agent": [{"who": {"display": actor.name}}],
         }
         store.put(provenance)
         store.enqueue("Provenance", provenance["id"], "create")
         store.clear_conflict(resource_type, resource_id)
-        store.append_audit(actor=actor, action="resolve-conflict", entity_type=resource_type, entity_id=resource_id,
-                           detail={"choices": choices})
+        store.append_audit(actor=actor.name, action="resolve-conflict", entity_type=resource_type,
+                           entity_id=resource_id, detail={"choices": choices})
+    changes.note("update", resource_type, patient_id_of(resolved))
+    changes.note("create", "Provenance", None)
+    return changes

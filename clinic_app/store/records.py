@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from clinic_app.core.changes import ChangeSet
 from clinic_app.core.fhir import Resource, now_instant, owner_of, patient_id_of, patient_index
 from clinic_app.core.identifiers import IdentifierSystems
 from clinic_app.core.outbox import LIVE_STATES, Op, OutboxEntry, squash
@@ -54,9 +55,12 @@ class RecordStore:
                 raise
             self.conn.execute("COMMIT")
 
-    def _in_tx(self) -> None:
+    def require_transaction(self) -> None:
+        """Refuse a write outside a transaction (a use case is one transaction, never several)."""
         if not self.conn.in_transaction:
             raise RuntimeError("writes must happen inside RecordStore.transaction()")
+
+    _in_tx = require_transaction
 
     def _rows(self, sql: str, params: Any = ()) -> list[Any]:
         with guard():
@@ -292,26 +296,26 @@ class RecordStore:
             self.conn.execute("DELETE FROM resources WHERE rid = ?", (row[0],))
         self.conn.execute("DELETE FROM resource_base WHERE type = ? AND id = ?", (resource_type, resource_id))
 
-    def apply_pulled_page(self, resource_type: str, resources: list[Resource]) -> int:
+    def apply_pulled_page(self, resource_type: str, resources: list[Resource]) -> ChangeSet:
         """Store one pulled page of a type: two look-ups for the page, then only what is new
-        and has no local change waiting. Returns how many were stored."""
+        and has no local change waiting. Returns what was stored."""
         self._in_tx()
+        changes = ChangeSet()
         if not resources:
-            return 0
+            return changes
         ids = [r["id"] for r in resources]
         marks = ",".join("?" * len(ids))
         waiting = {r[0] for r in self._rows(f"SELECT id FROM outbox WHERE type = ? AND id IN ({marks})",
                                             (resource_type, *ids))}
         known = dict(self._rows(f"SELECT id, version_id FROM resources WHERE type = ? AND id IN ({marks})",
                                 (resource_type, *ids)))
-        stored = 0
         for resource in resources:
             version = str((resource.get("meta") or {}).get("versionId") or "0")
             if resource["id"] in waiting or known.get(resource["id"]) == version:
                 continue
             self.put(resource, version_id=version)
-            stored += 1
-        return stored
+            changes.note("update" if resource["id"] in known else "create", resource_type, patient_id_of(resource))
+        return changes
 
     def apply_pulled_delete(self, resource_type: str, resource_id: str) -> bool:
         self._in_tx()

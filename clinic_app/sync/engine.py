@@ -18,7 +18,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from clinic_app.core.changes import ChangeSet
 from clinic_app.core.errors import KnownError
+from clinic_app.core.fhir import patient_id_of
 from clinic_app.core.ports import SyncStore
 from clinic_app.sync.client import HubClient
 from clinic_app.sync.errors import HubUnreachableError
@@ -48,9 +50,12 @@ class SyncReport:
     requests: int = 0
     push_seconds: float = 0.0
     pull_seconds: float = 0.0
+    changes: ChangeSet = field(default_factory=ChangeSet)  # what the sync changed here, for the window
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        out.pop("changes")
+        return out
 
 
 class SyncCancelled(KnownError):
@@ -75,6 +80,7 @@ class SyncEngine:
         self.cancelled = cancelled or (lambda: False)
         self.verify_counts = verify_counts
         self.clock = clock or (lambda: _dt.datetime.now(_dt.timezone.utc))
+        self._dropped = ChangeSet()
 
     def run(self) -> SyncReport:
         report = SyncReport()
@@ -112,6 +118,7 @@ class SyncEngine:
         stats = pusher.run()
         report.push_seconds = round(time.perf_counter() - started, 3)
         report.pushed, report.merged, report.requests = stats.pushed, stats.merged, stats.requests
+        report.changes.merge(pusher.changes)
         if self.cancelled():
             return
         pulled = [0]
@@ -135,7 +142,9 @@ class SyncEngine:
         if self.verify_counts and not self.cancelled():
             self.progress("verify", 0, 0)
             report.mismatches = self._verify(puller, capability)
+            report.changes.merge(self._dropped)
         report.pulled, report.deleted = puller.stats.pulled, puller.stats.deleted
+        report.changes.merge(puller.stats.changes)
         with self.store.transaction():
             self.store.set_checkpoint("last_sync", self._server_now())
             self.store.set_setting("last_sync_error", None)
@@ -170,7 +179,9 @@ class SyncEngine:
         """After a full pull, own records the hub no longer has (and that wait for nothing) go."""
         with self.store.transaction():
             for rid in set(self.store.own_ids(rtype, self.hcode)) - seen:
-                self.store.apply_pulled_delete(rtype, rid)
+                held = self.store.get(rtype, rid)
+                if self.store.apply_pulled_delete(rtype, rid):
+                    self._dropped.note("delete", rtype, patient_id_of(held) if held else None)
 
     def _check_clock(self, report: SyncReport) -> None:
         if not self.client.server_date:

@@ -2,22 +2,7 @@
 
 from __future__ import annotations
 
-from clinic_app.core.errors import EXIT_HUB_UNREACHABLE, KnownError
-
-
-class HubUnreachableError(KnownError):
-    """Offline is not a failure: changes stay queued. Exit code 3."""
-
-    code = "hub-unreachable"
-    exit_code = EXIT_HUB_UNREACHABLE
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(
-            "ติดต่อระบบกลาง (MOPH Cloud) ไม่ได้ ข้อมูลยังรอส่งอยู่ในเครื่อง จะส่งเมื่อต่อได้อีกครั้ง",
-            f"The hub cannot be reached ({detail}). Changes stay queued on this computer and go "
-            "out when the link returns.",
-        )
-        self.detail = detail
+from clinic_app.core.errors import HubUnreachableError, KnownError  # noqa: F401 - HubUnreachableError lives in core
 
 
 class HubAuthError(KnownError):

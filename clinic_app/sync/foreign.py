@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clinic_app.core.errors import KnownError
+from clinic_app.core.errors import ConsentNeededError
 from clinic_app.core.fhir import next_link, owner_of
 from clinic_app.core.identifiers import CID_SYSTEM
 from clinic_app.sync.client import Capability, HubClient
@@ -17,18 +17,6 @@ from clinic_app.sync.errors import HubUnreachableError
 
 COMPARTMENT = ["AllergyIntolerance", "Condition", "Encounter", "Immunization", "MedicationDispense",
                "MedicationRequest", "Observation", "Procedure"]
-
-
-class ConsentNeededError(KnownError):
-    code = "consent-needed"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "ต้องได้รับความยินยอมจากผู้ป่วยก่อน (ผ่านแอปเป๋าตัง หรือ ThaID) จึงจะดูประวัติจากหน่วยบริการอื่นได้ "
-            "ขอความยินยอมได้ด้วยคำสั่ง clinic-app consent request --cid <เลขประจำตัวประชาชน>",
-            "The patient's consent is needed (given in the Pao Tang or ThaID app) to see another "
-            "facility's records. Ask for it with `clinic-app consent request --cid CID`.",
-        )
 
 
 def _get(client: HubClient, path: str, params: list[tuple[str, str]] | None = None) -> list[dict[str, Any]]:

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from clinic_app.core.fhir import next_link, owner_of
+from clinic_app.core.changes import ChangeSet
+from clinic_app.core.fhir import next_link, owner_of, patient_id_of
 from clinic_app.core.identifiers import HCODE_SYSTEM
 from clinic_app.core.ports import SyncStore
 from clinic_app.sync.client import Capability, HubClient
@@ -37,6 +38,7 @@ class PullStats:
     pulled: int = 0
     deleted: int = 0
     seen: dict[str, set[str]] = field(default_factory=dict)
+    changes: ChangeSet = field(default_factory=ChangeSet)  # what the pulls stored and deleted here
 
 
 def scopes_for(hcode: str, capability: Capability) -> list[Scope]:
@@ -80,7 +82,9 @@ class Puller:
             if scope.owner_filter:
                 resources = [r for r in resources if owner_of(r) == scope.owner_filter]
             with self.store.transaction():
-                self.stats.pulled += self.store.apply_pulled_page(scope.resource_type, resources)
+                stored = self.store.apply_pulled_page(scope.resource_type, resources)
+                self.stats.pulled += stored.total
+                self.stats.changes.merge(stored)
                 if seen is not None:
                     seen.update(r["id"] for r in resources)
                 stamps = [str((r.get("meta") or {}).get("lastUpdated")) for r in resources
@@ -109,8 +113,10 @@ class Puller:
                     request = entry.get("request") or {}
                     if request.get("method") == "DELETE" and "/" in str(request.get("url", "")):
                         rtype, rid = str(request["url"]).split("/")[-2:]
+                        held = self.store.get(rtype, rid)
                         if self.store.apply_pulled_delete(rtype, rid):
                             self.stats.deleted += 1
+                            self.stats.changes.note("delete", rtype, patient_id_of(held) if held else None)
                 stamps = [str((e.get("response") or {}).get("lastModified")) for e in entries
                           if (e.get("response") or {}).get("lastModified")]
                 if stamps:

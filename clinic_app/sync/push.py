@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from clinic_app.core.audit import is_trail_event
-from clinic_app.core.fhir import Resource
+from clinic_app.core.changes import ChangeSet
+from clinic_app.core.fhir import Resource, patient_id_of
 from clinic_app.core.merge import three_way
 from clinic_app.core.outbox import OutboxEntry
 from clinic_app.core.ports import SyncStore
@@ -68,6 +69,7 @@ class Pusher:
         self.bundle_size = max(1, bundle_size)
         self.transactions = transactions
         self.stats = PushStats()
+        self.changes = ChangeSet()  # what the push changed here: the queue, merged records
         self._on_progress = on_progress or (lambda n: None)
         self._cancelled = cancelled or (lambda: False)
 
@@ -82,6 +84,7 @@ class Pusher:
                 break
             with self.store.transaction():
                 self.store.set_outbox_state([e.seq for e in batch], "sending")
+            self.changes.outbox = True
             try:
                 self._send(batch)
             except BaseException:
@@ -217,6 +220,7 @@ class Pusher:
                 self.store.put(result.merged, version_id=remote_version)
                 self.store.enqueue(entry.type, entry.id, "update")
                 self.stats.merged += 1
+                self.changes.note("update", entry.type, patient_id_of(result.merged))
             else:
                 self.store.record_conflict(entry, remote=remote, remote_version=str(remote_version),
                                            elements=result.conflicts)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,16 +30,13 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.core import epi
-from clinic_app.core.fhir import patient_cid
-from clinic_app.core.permissions import Actor, allowed
+from clinic_app.core.changes import ChangeSet
+from clinic_app.core.permissions import Actor
 from clinic_app.services.catalogs import icd10_codes
-from clinic_app.services.consent import ConsentService
-from clinic_app.services.patients import Chart, PatientService, VisitForm
-from clinic_app.store.records import RecordStore
-from clinic_app.sync.records import ConsentNeededError
+from clinic_app.services.patients import Chart, VisitForm
+from clinic_app.services.session import UnitSession
 from clinic_app.ui.i18n import format_when, pick
-from clinic_app.ui.session import Session
-from clinic_app.ui.tasks import DbWorker
+from clinic_app.ui.tasks import ChangeBus, DbWorker
 from clinic_app.ui.widgets import VitalsPlot, bold, show_error
 
 
@@ -71,15 +68,18 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
 
 
 class ChartPage(QWidget):
+    """One patient's chart; it refreshes by itself when a change touches this patient (a
+    visit saved here, or one a sync brought from another desktop)."""
+
     @property
     def actor(self) -> Actor:
-        return self.session.actor
+        return self.worker.session.actor
 
-    visit_saved = Signal()
-
-    def __init__(self, worker: DbWorker, session: Session, patient_id: str, inst: Any) -> None:
+    def __init__(self, worker: DbWorker, bus: ChangeBus, patient_id: str) -> None:
         super().__init__()
-        self.worker, self.session, self.patient_id, self.inst = worker, session, patient_id, inst
+        self.worker, self.bus, self.patient_id = worker, bus, patient_id
+        bus.changes_applied.connect(self._on_bus_changes_applied)
+        self.refreshes = 0  # how many times the chart was read (tests watch it)
         self.header = bold(QLabel("…"))
         self.header.setObjectName("chartHeader")
         self.allergies = QLabel()
@@ -114,21 +114,19 @@ class ChartPage(QWidget):
         layout.addLayout(row, 2)
         self.refresh()
 
+    def _on_bus_changes_applied(self, wrapped: list[Any]) -> None:
+        changes, initiator = wrapped
+        if initiator is not self and changes.touches_patient(self.patient_id):
+            self.refresh()
+
     def refresh(self) -> None:
-        pid, actor, inst = self.patient_id, self.actor, self.inst
+        pid = self.patient_id
 
-        def work(store: RecordStore, _p: Any) -> Chart:
-            foreign: list[dict[str, Any]] = []
-            cid = patient_cid(store.get("Patient", pid))
-            consent = ConsentService(store, inst, actor=actor)
-            if cid and allowed(actor, "foreign.view") and consent.grants.grants(cid=cid, state="active"):
-                try:
-                    foreign = consent.show_records(cid)
-                except ConsentNeededError:
-                    foreign = []
-            return PatientService(store, actor=actor).chart(pid, foreign=foreign)
+        def shown(outcome: Any) -> None:
+            self.refreshes += 1
+            self._show(self.bus.result(outcome, self))  # a view of other facilities' records is audited
 
-        self.worker.submit(work, on_done=self._show, on_error=lambda e: show_error(self, e))
+        self.worker.submit(lambda unit, _p: unit.chart(pid), on_done=shown, on_error=lambda e: show_error(self, e))
 
     def _facility(self, facility: str | None, grant: str | None = None) -> str:
         """Where a record comes from (None: this unit), and the access it came under."""
@@ -161,14 +159,14 @@ class ChartPage(QWidget):
         dialog.open()
 
     def _save_visit(self, visit: VisitForm) -> None:
-        pid, actor = self.patient_id, self.actor
+        pid = self.patient_id
 
-        def work(store: RecordStore, _p: Any) -> Any:
-            return PatientService(store, actor=actor).record_visit(pid, visit)
+        def work(unit: UnitSession, _p: Any) -> ChangeSet:
+            return unit.patients.record_visit(pid, visit)
 
-        def done(_changes: Any) -> None:
+        def done(changes: ChangeSet) -> None:
+            self.bus.broadcast(changes, self)
             self.refresh()
-            self.visit_saved.emit()
 
         self.worker.submit(work, on_done=done, on_error=lambda e: show_error(self, e))
 

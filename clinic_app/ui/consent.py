@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -25,12 +24,10 @@ from PySide6.QtWidgets import (
 
 from clinic_app.core.fhir import summary
 from clinic_app.core.permissions import Actor, allowed
-from clinic_app.services.consent import MIN_REASON, ConsentService
-from clinic_app.store.records import RecordStore
+from clinic_app.services.consent import MIN_REASON
 from clinic_app.ui.chart import _fill, _table
 from clinic_app.ui.i18n import format_moment, pick
-from clinic_app.ui.session import Session
-from clinic_app.ui.tasks import DbWorker
+from clinic_app.ui.tasks import ChangeBus, DbWorker
 from clinic_app.ui.widgets import show_error
 
 STATE_COLOURS = {"granted": "#1b7f3b", "waiting": "#8a6d00", "queued": "#555555", "rejected": "#b00020",
@@ -38,15 +35,16 @@ STATE_COLOURS = {"granted": "#1b7f3b", "waiting": "#8a6d00", "queued": "#555555"
 
 
 class ConsentPage(QWidget):
+    """Refreshes when consents or grants change (a request here, a patient's answer pulled)."""
+
     @property
     def actor(self) -> Actor:
-        return self.session.actor
+        return self.worker.session.actor
 
-    consent_requested = Signal()
-
-    def __init__(self, worker: DbWorker, session: Session, inst: Any, emergency: Any) -> None:
+    def __init__(self, worker: DbWorker, bus: ChangeBus, emergency: Any) -> None:
         super().__init__()
-        self.worker, self.session, self.inst, self._emergency = worker, session, inst, emergency
+        self.worker, self.bus, self._emergency = worker, bus, emergency
+        bus.changes_applied.connect(self._on_bus_changes_applied)
         self.cid = QLineEdit()
         self.cid.setPlaceholderText(self.tr("เลขประจำตัวประชาชน 13 หลัก"))
         self.cid.setAccessibleName(self.tr("เลขประจำตัวประชาชนของผู้ป่วย"))
@@ -60,7 +58,7 @@ class ConsentPage(QWidget):
         self.emergency = QPushButton(self.tr("เข้าถึงฉุกเฉิน"))
         self.emergency.setStyleSheet("color:#b00020;")
         self.emergency.setEnabled(allowed(self.actor, "emergency.access"))
-        session.actor_changed.connect(lambda _a: self.emergency.setEnabled(allowed(self.actor, "emergency.access")))
+        bus.actor_changed.connect(lambda _a: self.emergency.setEnabled(allowed(self.actor, "emergency.access")))
         top = QHBoxLayout()
         for w in (QLabel(self.tr("ผู้ป่วย")), self.cid, QLabel(self.tr("วัน")), self.days, self.ask, self.show_records, self.emergency):
             top.addWidget(w)
@@ -82,11 +80,13 @@ class ConsentPage(QWidget):
         self.emergency.clicked.connect(self._on_emergency_clicked)
         self.refresh()
 
-    def _service(self, store: RecordStore) -> ConsentService:
-        return ConsentService(store, self.inst, actor=self.actor)
+    def _on_bus_changes_applied(self, wrapped: list[Any]) -> None:
+        changes = wrapped[0]
+        if "Consent" in changes.types or changes.grants:
+            self.refresh()
 
     def refresh(self) -> None:
-        self.worker.submit(lambda store, _p: self._service(store).consents(), on_done=self._show,
+        self.worker.submit(lambda unit, _p: unit.consent.consents(), on_done=self._show,
                            on_error=lambda e: show_error(self, e))
 
     def _show(self, rows: list[dict[str, Any]]) -> None:
@@ -98,17 +98,18 @@ class ConsentPage(QWidget):
     def _on_ask_clicked(self) -> None:
         cid, days = self.cid.text(), self.days.value()
 
-        def done(_result: Any) -> None:
+        def done(outcome: Any) -> None:
             self.message.setText(self.tr("บันทึกคำขอแล้ว จะส่งเมื่อซิงก์"))
+            self.bus.result(outcome, self)
             self.refresh()
-            self.consent_requested.emit()
 
-        self.worker.submit(lambda store, _p: self._service(store).request_consent(cid, days=days), on_done=done,
+        self.worker.submit(lambda unit, _p: unit.consent.request_consent(cid, days=days), on_done=done,
                            on_error=lambda e: show_error(self, e))
 
     def _on_show_records_clicked(self) -> None:
         cid = self.cid.text()
-        self.worker.submit(lambda store, _p: self._service(store).show_records(cid), on_done=self._show_records,
+        self.worker.submit(lambda unit, _p: unit.consent.show_records(cid),
+                           on_done=lambda outcome: self._show_records(self.bus.result(outcome, self)),
                            on_error=lambda e: show_error(self, e))
 
     def _type_names(self) -> dict[str, str]:

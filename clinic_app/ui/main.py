@@ -1,9 +1,9 @@
-"""The main window and the GUI's start-up.
+"""The main window, and the window's side of start-up (the composition root, app.py, decides
+what to open and hands the window a unit session).
 
-First start with no data folder: training mode, no questions asked — a facility code
-reserved for training (99999), demo patients loaded in the background with progress, and
-a banner that says it is training. Setting up a real unit is the `init` command for now
-(a setup window arrives with the security issue).
+The window holds a `UnitSession` and nothing below it: it imports services and core only.
+Every use case's ChangeSet is broadcast once on the window's `ChangeBus`, and each page
+refreshes what the changes touch (the status bar always).
 
 Fonts: the app asks for Thai-capable families in order (Noto Sans Thai, Leelawadee UI
 and Tahoma on Windows, Loma and Garuda from Debian's fonts-thai-tlwg); Qt falls back per
@@ -43,20 +43,13 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app import __version__
+from clinic_app.core.changes import ChangeSet
 from clinic_app.core.errors import KnownError
 from clinic_app.core.fhir import Resource, patient_cid
-from clinic_app.core.permissions import DEVICE, Actor
-from clinic_app.core.identifiers import TRAINING_HCODE, is_local_system
+from clinic_app.core.identifiers import is_local_system
+from clinic_app.core.permissions import Actor
 from clinic_app.core.thai import age_in_years, mask_cid
-from clinic_app.security.keys import KeyStore, PassphraseSource
-from clinic_app.services.installation import Installation, initialise, open_installation
-from clinic_app.services.interop import Interop43
-from clinic_app.services.accounts import AccountService
-from clinic_app.services.consent import ConsentService
-from clinic_app.services.records import RecordService
-from clinic_app.services.sync import make_client, scheduler_for
-from clinic_app.store.folder import DataFolder
-from clinic_app.store.records import RecordStore
+from clinic_app.services.session import UnitSession, setup_unit_with
 from clinic_app.ui.chart import ChartPage
 from clinic_app.ui.consent import ConsentPage
 from clinic_app.ui.i18n import (
@@ -70,10 +63,10 @@ from clinic_app.ui.i18n import (
     translate,
 )
 from clinic_app.ui.register import RegisterPage, sexes
-from clinic_app.ui.sync_page import SyncPage
-from clinic_app.ui.session import IdleLock, Session, SignIn, SignInDialog, who
+from clinic_app.ui.session import IdleLock, SignIn, SignInDialog, who
 from clinic_app.ui.setup import SetupDialog, SetupDoneDialog
-from clinic_app.ui.tasks import DbWorker
+from clinic_app.ui.sync_page import SyncPage
+from clinic_app.ui.tasks import ChangeBus, DbWorker, NetWorker
 from clinic_app.ui.widgets import Relay, show_error
 
 log = logging.getLogger(__name__)
@@ -103,9 +96,11 @@ class FindPage(QWidget):
     """Find a patient: one box for citizen ID, HN, name (Thai or English) or phone."""
 
     patient_opened = Signal(str)
-    def __init__(self, worker: DbWorker) -> None:
+
+    def __init__(self, worker: DbWorker, bus: ChangeBus) -> None:
         super().__init__()
         self.worker = worker
+        bus.changes_applied.connect(self._on_bus_changes_applied)
         layout = QVBoxLayout(self)
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.tr("ค้นหา: เลขประจำตัวประชาชน, HN, ชื่อ-สกุล (ไทย/อังกฤษ), เบอร์โทร"))
@@ -139,7 +134,7 @@ class FindPage(QWidget):
     def _on_timer_timeout(self) -> None:
         self._query_serial += 1
         serial, text = self._query_serial, self.search.text()
-        self.worker.submit(lambda store, _p: store.search_patients(text, limit=100),
+        self.worker.submit(lambda unit, _p: unit.search_patients(text, limit=100),
                            on_done=lambda rows: self._show_results(serial, rows),
                            on_error=lambda e: show_error(self, e))
 
@@ -158,6 +153,14 @@ class FindPage(QWidget):
             self.results.resizeColumnToContents(col)
         self.results.setUpdatesEnabled(True)
 
+    def _on_bus_changes_applied(self, wrapped: list[Any]) -> None:
+        """A patient shown here changed, or a new one may match: ask again."""
+        changes: ChangeSet = wrapped[0]
+        if not self.search.text().strip() or "Patient" not in changes.types:
+            return
+        if changes.created["Patient"] or changes.deleted["Patient"] or changes.patient_ids & set(self._ids):
+            self._on_timer_timeout()
+
     def _on_search_return_pressed(self) -> None:
         if self._ids:
             self.patient_opened.emit(self._ids[max(0, self.results.currentRow())])
@@ -171,12 +174,12 @@ class MainWindow(QMainWindow):
     says online or offline, what waits to be sent, the last sync and the last error, and
     holds "Sync now" with progress and cancel."""
 
-    def __init__(self, worker: DbWorker, *, training: bool, facility: str, inst: Installation | None = None,
-                 actor: Actor = DEVICE, sign_in: SignIn | None = None,
+    def __init__(self, unit: UnitSession, *, training: bool, facility: str, sign_in: SignIn | None = None,
                  sign_out: Callable[[Actor], None] | None = None) -> None:
         super().__init__()
-        self.worker, self.inst = worker, inst
-        self.session = Session(actor)
+        self.unit = unit
+        self.worker, self.net = DbWorker(unit), NetWorker()
+        self.bus = ChangeBus()
         self.sign_in = sign_in
         self.sign_out = sign_out
         self.setWindowTitle(f"clinic-app {__version__} — {facility}")
@@ -192,20 +195,16 @@ class MainWindow(QMainWindow):
         self.tabs.setTabsClosable(True)
         self.tabs.setAccessibleName(self.tr("หน้าจองาน"))
         self.tabs.tabCloseRequested.connect(self._on_tabs_tab_close_requested)
-        self.find = FindPage(worker)
+        self.find = FindPage(self.worker, self.bus)
         self.find.patient_opened.connect(self.open_chart)
         self.search, self.results = self.find.search, self.find.results
-        self.register = RegisterPage(worker, self.session)
-        self.register.patient_registered.connect(self._on_register_patient_registered)
+        self.register = RegisterPage(self.worker, self.bus)
+        self.register.patient_registered.connect(self.open_chart)
         self.tabs.addTab(self.find, self.tr("ค้นหาผู้ป่วย"))
         self.tabs.addTab(self.register, self.tr("ลงทะเบียน"))
-        self.consent: ConsentPage | None = None
-        if inst is not None:
-            self.consent = ConsentPage(worker, self.session, inst, self._emergency)
-            self.consent.consent_requested.connect(self.refresh_status)
-            self.tabs.addTab(self.consent, self.tr("ความยินยอม"))
-        self.sync_page = SyncPage(worker, self.session)
-        self.sync_page.conflict_resolved.connect(self.refresh_status)
+        self.consent = ConsentPage(self.worker, self.bus, self._emergency)
+        self.tabs.addTab(self.consent, self.tr("ความยินยอม"))
+        self.sync_page = SyncPage(self.worker, self.bus)
         self.tabs.addTab(self.sync_page, self.tr("ซิงก์"))
         for i in range(self.tabs.count()):
             self.tabs.tabBar().setTabButton(i, self.tabs.tabBar().ButtonPosition.RightSide, None)
@@ -221,7 +220,7 @@ class MainWindow(QMainWindow):
         self.sync_button.setObjectName("syncNow")
         self.cancel_button = QPushButton(self.tr("ยกเลิก"))
         self.cancel_button.setVisible(False)
-        self.user_label = QLabel(who(actor))
+        self.user_label = QLabel(who(unit.actor))
         self.user_label.setObjectName("userLabel")
         self.lock_button = QPushButton(self.tr("ล็อก / สลับผู้ใช้"))
         self.lock_button.setVisible(sign_in is not None)
@@ -253,19 +252,24 @@ class MainWindow(QMainWindow):
             action.setChecked(code == ("en" if english() else "th"))
             action.triggered.connect(lambda _checked=False, code=code: self.choose_language(code))
             self.language_actions[code] = action
-        self.keys: KeyStore | None = None
         self.relay = Relay(self)
         self.relay.arrived.connect(self._on_relay_arrived)
         self.scheduler: Any = None
         self.sync_button.clicked.connect(self._on_sync_button_clicked)
         self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
         self.worker.crashed.connect(self._on_worker_crashed)
+        self.net.crashed.connect(self._on_worker_crashed)
+        self.bus.changes_applied.connect(self._on_bus_changes_applied)
         self._last_error: str | None = None
+        self._last_report: Any = None
         self.refresh_status()
 
     @property
     def actor(self) -> Actor:
-        return self.session.actor
+        return self.unit.actor
+
+    def _on_bus_changes_applied(self, _wrapped: list[Any]) -> None:
+        self.refresh_status()
 
     # -- who is at the keyboard ---------------------------------------------------------
 
@@ -281,7 +285,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def open_setup(self) -> SetupDialog:
-        dialog = SetupDialog(self, self.keys or KeyStore())
+        dialog = SetupDialog(self, setup_unit_with(self.unit))
         dialog.accepted.connect(lambda: SetupDoneDialog(self, dialog.result_unit).open()
                                 if dialog.result_unit else None)
         dialog.open()
@@ -331,10 +335,9 @@ class MainWindow(QMainWindow):
         dialog = QProgressDialog(self.tr("กำลังเขียน 43 แฟ้ม…"), self.tr("ยกเลิก"), 0, 0, self)
         dialog.setWindowTitle("clinic-app")
         dialog.setMinimumDuration(0)
-        actor = self.actor
 
-        def work(store: RecordStore, progress: Callable[[int, int], bool]) -> Any:
-            return Interop43(store, actor=actor).export(folder, progress=progress)
+        def work(unit: UnitSession, progress: Callable[[int, int], bool]) -> Any:
+            return unit.interop43.export(folder, progress=progress)
 
         def done(report: Any) -> None:
             dialog.reset()
@@ -358,7 +361,6 @@ class MainWindow(QMainWindow):
     def import_43(self, source: Path) -> QProgressDialog:
         """Import a 43-file zip or folder: all of it, or nothing with every problem listed.
         It is one transaction, so it shows that it works but cannot be stopped halfway."""
-        actor = self.actor
         dialog = QProgressDialog(self.tr("กำลังตรวจและนำเข้า 43 แฟ้ม…"), "", 0, 0, self)
         dialog.setWindowTitle("clinic-app")
         dialog.setCancelButton(None)
@@ -369,24 +371,28 @@ class MainWindow(QMainWindow):
             kinds = ", ".join(f"{name} {count:,}" for name, count in report.by_type.items())
             self._report_box(self.tr("นำเข้า 43 แฟ้มแล้ว {count} รายการ\n{kinds}").format(count=f"{report.stored:,}",
                                                                                      kinds=kinds), report.notes)
-            self.refresh_status()
+            self.bus.broadcast(report.changes, self)
 
         def failed(error: KnownError) -> None:
             dialog.reset()
             self.show_error(error)
 
-        self.worker.submit(lambda store, _p: Interop43(store, actor=actor).import_(source), on_done=done,
-                           on_error=failed)
+        self.worker.submit(lambda unit, _p: unit.interop43.import_(source), on_done=done, on_error=failed)
         return dialog
 
     def _signed_in(self, dialog: SignInDialog) -> None:
         if dialog.actor is not None and dialog.actor != self.actor:
             if self.sign_out is not None:
                 self.sign_out(self.actor)
-            self.session.change(dialog.actor)
-            self.user_label.setText(who(dialog.actor))
-            self.refresh_status()
+            self.change_actor(dialog.actor)
         dialog.deleteLater()
+
+    def change_actor(self, actor: Actor) -> None:
+        """Who acts from now on (on the database worker too: its queue runs in order)."""
+        self.unit.act_as(actor)
+        self.user_label.setText(who(actor))
+        self.bus.actor_changed.emit([actor])
+        self.refresh_status()
 
     # -- navigation ---------------------------------------------------------------------
 
@@ -394,36 +400,34 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.find)
         self.search.setFocus()
 
-    def open_chart(self, patient_id: str) -> None:
-        page = ChartPage(self.worker, self.session, patient_id, self.inst)
-        page.visit_saved.connect(self.refresh_status)
+    def open_chart(self, patient_id: str) -> ChartPage:
+        page = ChartPage(self.worker, self.bus, patient_id)
         index = self.tabs.addTab(page, self.tr("แฟ้มผู้ป่วย"))
         self.tabs.setCurrentIndex(index)
-
-    def _on_register_patient_registered(self, patient_id: str) -> None:
-        self.refresh_status()
-        self.open_chart(patient_id)
+        return page
 
     def _on_tabs_tab_close_requested(self, index: int) -> None:
         if isinstance(self.tabs.widget(index), ChartPage):
             self.tabs.removeTab(index)
 
     def _emergency(self, cid: str, reason: str, after: Callable[[], None]) -> None:
-        """Break the glass on the worker thread (it needs the hub), then show the records."""
-        inst, actor = self.inst, self.actor
+        """Break the glass in three steps: check (database worker), fetch (network worker:
+        no query waits on the hub meanwhile), keep and audit in one transaction (database
+        worker); the records are shown only after that."""
+        def fetched(plan: Any, records: list[Any]) -> None:
+            self.worker.submit(lambda unit, _p: unit.keep_emergency(plan, records), on_done=kept,
+                               on_error=self.show_error)
 
-        def work(store: RecordStore, _p: Any) -> int:
-            client = make_client(inst, store)
-            try:
-                return ConsentService(store, inst, actor=actor).emergency_access(cid, reason, client)
-            finally:
-                client.close()
+        def planned(plan: Any) -> None:
+            self.net.submit(lambda: UnitSession.fetch_emergency(plan),
+                            on_done=lambda records: fetched(plan, records), on_error=self.show_error)
 
-        def done(_count: int) -> None:
-            self.refresh_status()
+        def kept(outcome: Any) -> None:
+            self.bus.result(outcome, self)
             after()
 
-        self.worker.submit(work, on_done=done, on_error=self.show_error)
+        self.worker.submit(lambda unit, _p: unit.plan_emergency(cid, reason), on_done=planned,
+                           on_error=self.show_error)
 
     # -- sync ---------------------------------------------------------------------------------
 
@@ -453,20 +457,18 @@ class MainWindow(QMainWindow):
             self.progress.setFormat(f"{phase} %v/%m" if state.total else phase)
         else:
             self._last_error = state.last_error
+            report = state.last_report
+            if report is not None and report is not self._last_report:
+                self._last_report = report
+                self.bus.broadcast(report.changes, self.scheduler)  # everything the sync changed here
             self.refresh_status()
-            self.sync_page.refresh()
-            if self.consent is not None:
-                self.consent.refresh()
 
     def _phase_names(self) -> dict[str, str]:
         return {"connect": self.tr("กำลังเชื่อมต่อ"), "push": self.tr("ส่งข้อมูล"), "pull": self.tr("รับข้อมูล"),
                 "verify": self.tr("ตรวจนับ")}
 
     def refresh_status(self) -> None:
-        def read(store: RecordStore, _p: Any) -> dict[str, Any]:
-            return RecordService(store, actor="ui").status()
-
-        self.worker.submit(read, on_done=self._show_status, on_error=self.show_error)
+        self.worker.submit(lambda unit, _p: unit.status(), on_done=self._show_status, on_error=self.show_error)
 
     def _show_status(self, status: dict[str, Any]) -> None:
         patients = status["counts"].get("Patient", 0)
@@ -492,8 +494,7 @@ class MainWindow(QMainWindow):
         show_error(self, error)
 
     def _on_worker_crashed(self, _what: str) -> None:
-        QMessageBox.critical(self, "clinic-app", self.tr(
-            "เกิดข้อผิดพลาดภายในโปรแกรม ข้อมูลที่บันทึกแล้วยังอยู่ครบ รายละเอียดอยู่ในไฟล์บันทึกในโฟลเดอร์ logs ของโฟลเดอร์ข้อมูล"))
+        show_crash(self)
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
         if self.scheduler is not None:
@@ -502,6 +503,7 @@ class MainWindow(QMainWindow):
             self.sign_out(self.actor)
             self.sign_out = None
         self.worker.shutdown()
+        self.net.shutdown()
         super().closeEvent(event)
 
 
@@ -512,7 +514,8 @@ def apply_thai_font(app: QApplication) -> None:
     app.setFont(font)
 
 
-def gui_passphrase(parent: QWidget | None = None) -> PassphraseSource:
+def gui_passphrase(parent: QWidget | None = None) -> Callable[[bool], str | None]:
+    """A passphrase source asking in a dialog (where no OS keyring works)."""
     def ask(new: bool) -> str | None:
         text, ok = QInputDialog.getText(
             parent, "clinic-app",
@@ -523,16 +526,6 @@ def gui_passphrase(parent: QWidget | None = None) -> PassphraseSource:
     return ask
 
 
-def open_or_start_training(data_dir: Path, keys: KeyStore,
-                           passphrase: PassphraseSource | None) -> tuple[Installation, bool]:
-    """Open the folder; with none there yet, set up training mode. True: demo data needed."""
-    if DataFolder(data_dir).exists():
-        return open_installation(data_dir, keys=keys, passphrase=passphrase), False
-    inst = initialise(data_dir, hcode=TRAINING_HCODE, name="หน่วยบริการฝึกอบรม (Training unit)",
-                      training=True, keys=keys, passphrase=passphrase)
-    return inst, True
-
-
 def load_training_demo(window: MainWindow, *, patients: int = TRAINING_PATIENTS,
                        on_finished: Callable[[], None] | None = None) -> QProgressDialog:
     dialog = QProgressDialog(translate("Training", "กำลังเตรียมข้อมูลตัวอย่าง…"), translate("Training", "ยกเลิก"),
@@ -541,13 +534,12 @@ def load_training_demo(window: MainWindow, *, patients: int = TRAINING_PATIENTS,
     dialog.setMinimumDuration(0)
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
 
-    def work(store: RecordStore, progress: Callable[[int, int], bool]) -> int:
-        RecordService(store, actor="training").load_demo(patients, seed=1, batch=20, progress=progress)
-        return patients
+    def work(unit: UnitSession, progress: Callable[[int, int], bool]) -> ChangeSet:
+        return unit.records.load_demo(patients, seed=1, batch=20, progress=progress)
 
-    def done(_result: Any = None) -> None:
+    def done(changes: ChangeSet | None = None) -> None:
         dialog.reset()
-        window.refresh_status()
+        window.bus.broadcast(changes or ChangeSet(outbox=True), window)
         if on_finished is not None:
             on_finished()
 
@@ -562,89 +554,87 @@ def load_training_demo(window: MainWindow, *, patients: int = TRAINING_PATIENTS,
     return dialog
 
 
-def _accounts(inst: Installation) -> tuple[SignIn | None, Callable[[Actor], None] | None, Actor, float]:
-    """(sign-in and sign-out functions, or None before accounts exist; the acting device;
-    idle minutes)."""
-    store = inst.connect()
-    try:
-        has = AccountService(store).has_accounts()
-        minutes = float(store.get_setting("idle_lock_minutes", 10))
-    finally:
-        store.close()
-    if not has:
-        return None, None, DEVICE, minutes
+class Gui:
+    """The window's side of start-up, driven by app.py: the application object, fonts and
+    language, the crash hook, passphrase and sign-in dialogs, and the window's run."""
 
-    def sign_in(name: str, password: str) -> Actor:
-        conn = inst.connect()
+    def __init__(self, argv: list[str]) -> None:
+        self.app = QApplication.instance() or QApplication(argv)
+        self.app.setApplicationName("clinic-app")
+        apply_thai_font(self.app)
+        install_language(self.app, chosen_language())
+        install_crash_hook()
+
+    def passphrase_source(self) -> Callable[[bool], str | None]:
+        return gui_passphrase()
+
+    def fatal(self, error: KnownError) -> int:
+        QMessageBox.critical(None, "clinic-app", error.bilingual())
+        return error.exit_code
+
+    def first_sign_in(self, sign_in: SignIn) -> Actor | None:
+        dialog = SignInDialog(None, sign_in)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.actor
+
+    def run(self, unit: UnitSession, *, training: bool, facility: str, needs_demo: bool,
+            sign_in: SignIn | None, sign_out: Callable[[Actor], None] | None, idle_minutes: float,
+            start_scheduler: Callable[[Callable[[Any], None]], Any]) -> int:
+        """Show the window until it closes; `start_scheduler(on_state)` starts the syncs."""
+        window = MainWindow(unit, training=training, facility=facility, sign_in=sign_in, sign_out=sign_out)
+        window.show()
+        idle = IdleLock(self.app, idle_minutes) if sign_in is not None else None
+        if idle is not None:
+            idle.idle.connect(window.lock_now)
+        if needs_demo:
+            load_training_demo(window)
+        scheduler = start_scheduler(window.relay.send)
+        window.attach_scheduler(scheduler)
         try:
-            return AccountService(conn).sign_in(name, password)
+            return int(self.app.exec())
         finally:
-            conn.close()
-
-    def sign_out(actor: Actor) -> None:
-        conn = inst.connect()
-        try:
-            AccountService(conn).sign_out(actor)
-        finally:
-            conn.close()
-
-    return sign_in, sign_out, DEVICE, minutes
+            scheduler.stop()
+            sys.stdout.flush()
 
 
-def run(*, data_dir: Path, keys: KeyStore, passphrase: PassphraseSource | None,
-        configure_logging: Callable[[Path], Any], argv: list[str],
-        start_training_hub: Callable[[Installation, str], Any] | None = None) -> int:
-    app = QApplication.instance() or QApplication(argv)
-    app.setApplicationName("clinic-app")
-    apply_thai_font(app)
-    install_language(app, chosen_language())
-    if passphrase is None and not keys.keyring_works():
-        passphrase = gui_passphrase()
-    try:
-        inst, needs_demo = open_or_start_training(data_dir, keys, passphrase)
-    except KnownError as exc:
-        QMessageBox.critical(None, "clinic-app", exc.bilingual())
-        return exc.exit_code
-    configure_logging(inst.folder.log_dir)
-    worker = DbWorker(lambda: inst.connect())
-    probe = inst.connect()
-    try:
-        training = bool(probe.get_setting("training_mode", False))
-        hcode = str(probe.get_setting("hcode"))
-        facility = str(probe.get_setting("facility_name", "") or hcode)
-    finally:
-        probe.close()
-    hub = None
-    if training and start_training_hub is not None:
-        try:
-            hub = start_training_hub(inst, hcode)
-        except Exception:  # noqa: BLE001 - training goes on offline; the bug is logged
-            log.exception("the training hub did not start")
-    sign_in, sign_out, actor, idle_minutes = _accounts(inst)
-    if sign_in is not None:
-        first = SignInDialog(None, sign_in)
-        if first.exec() != QDialog.DialogCode.Accepted or first.actor is None:
-            inst.close()
-            return 0
-        actor = first.actor
-    window = MainWindow(worker, training=training, facility=facility, inst=inst, actor=actor, sign_in=sign_in,
-                        sign_out=sign_out)
-    window.keys = keys
-    window.show()
-    idle = IdleLock(app, idle_minutes) if sign_in is not None else None
-    if idle is not None:
-        idle.idle.connect(window.lock_now)
-    if needs_demo:
-        load_training_demo(window)
-    scheduler = scheduler_for(inst, on_state=window.relay.send)
-    window.attach_scheduler(scheduler)
-    scheduler.start()
-    try:
-        code = app.exec()
-    finally:
-        scheduler.stop()
-        if hub is not None:
-            hub.stop()
-        inst.close()
-    sys.stdout.flush()
-    return int(code)
+def install_crash_hook() -> None:
+    """An error in any slot reaches the log (with its traceback, without patient data) and
+    the crash dialog, never a bare stack trace on stderr (qutebrowser's crashsignal)."""
+    sys.excepthook = crash_hook
+
+
+def crash_hook(kind: type[BaseException], error: BaseException, trace: Any) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, error, trace)
+        return
+    if isinstance(error, KnownError):  # a known error that escaped a slot: say it, no traceback
+        log.warning("refused: %s", error.code)
+        show_error(_main_window(), error)
+        return
+    log.error("unexpected error in the window", exc_info=(kind, error, trace))
+    show_crash(_main_window())
+
+
+def _main_window() -> QWidget | None:
+    """The window to hang a dialog on (the active one, else the main window, else none)."""
+    active = QApplication.activeWindow()
+    if active is not None:
+        return active
+    return next((w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()), None)
+
+
+def show_crash(parent: QWidget | None) -> QMessageBox:
+    """The bug tier's dialog: saved data is intact, the details are in the log."""
+    box = QMessageBox(QMessageBox.Icon.Critical, "clinic-app", translate(
+        "MainWindow", "เกิดข้อผิดพลาดภายในโปรแกรม ข้อมูลที่บันทึกแล้วยังอยู่ครบ รายละเอียดอยู่ในไฟล์บันทึกในโฟลเดอร์ logs "
+        "ของโฟลเดอร์ข้อมูล"), QMessageBox.StandardButton.Ok, parent)
+    box.setObjectName("crashBox")
+    if parent is None:  # nothing owns it: keep it alive until it is closed
+        _UNOWNED.append(box)
+        box.finished.connect(lambda _r: _UNOWNED.remove(box))
+    box.open()
+    return box
+
+
+_UNOWNED: list[QMessageBox] = []

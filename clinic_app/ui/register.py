@@ -24,14 +24,12 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.core import places
-from clinic_app.core.permissions import Actor
 from clinic_app.core.identifiers import is_local_system
 from clinic_app.core.thai import BE_OFFSET, THAI_MONTHS_SHORT, cid_problem
-from clinic_app.services.patients import RIGHTS, PatientForm, PatientService
-from clinic_app.store.records import RecordStore
+from clinic_app.services.patients import RIGHTS, PatientForm
+from clinic_app.services.session import UnitSession
 from clinic_app.ui.i18n import EN_MONTHS_SHORT, english, format_when, pick, translate
-from clinic_app.ui.session import Session
-from clinic_app.ui.tasks import DbWorker
+from clinic_app.ui.tasks import ChangeBus, DbWorker
 from clinic_app.ui.widgets import show_error
 
 def sexes() -> list[tuple[str, str]]:
@@ -163,15 +161,11 @@ class AddressPicker(QObject):
 
 
 class RegisterPage(QWidget):
-    @property
-    def actor(self) -> Actor:
-        return self.session.actor
-
     patient_registered = Signal(str)  # the new patient's id
 
-    def __init__(self, worker: DbWorker, session: Session) -> None:
+    def __init__(self, worker: DbWorker, bus: ChangeBus) -> None:
         super().__init__()
-        self.worker, self.session = worker, session
+        self.worker, self.bus = worker, bus
         form = QFormLayout()
         self.cid = QLineEdit()
         self.cid.setPlaceholderText(self.tr("เลข 13 หลัก (เว้นว่างได้ถ้าไม่มี)"))
@@ -260,10 +254,10 @@ class RegisterPage(QWidget):
                            phone=self.phone.text(), right=self.right.currentData())
 
     def _on_save_clicked(self) -> None:
-        form, confirmed, actor = self.form(), self._confirmed, self.actor
+        form, confirmed = self.form(), self._confirmed
 
-        def work(store: RecordStore, _p: Any) -> Any:
-            service = PatientService(store, actor=actor)
+        def work(unit: UnitSession, _p: Any) -> Any:
+            service = unit.patients
             twins = service.duplicates(form)
             if twins and not confirmed:
                 return ("duplicates", twins)
@@ -284,6 +278,7 @@ class RegisterPage(QWidget):
             return
         self.duplicates.clear()
         self._confirmed = False
+        value = self.bus.result(value, self)
         hn = next((i["value"] for i in value["identifier"] if is_local_system(i["system"], "HN")), "")
         self.message.setText(self.tr("บันทึกแล้ว HN {hn} (รอส่งเมื่อออนไลน์)").format(hn=hn))
         self.patient_registered.emit(value["id"])

@@ -1,30 +1,31 @@
 """Render the main screens offscreen to PNG files (`clinic-app screens DIR`), for the
-README and for reviewing the window without a display. Builds a throwaway training
-installation with demo data, a consent granted at the demo hospital and one conflict."""
+README and for reviewing the window without a display. The composition root stages a
+throwaway training unit (demo data, a consent granted at the demo hospital, one conflict);
+this draws it."""
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtWidgets import QApplication, QWidget
 
-from clinic_app.core.outbox import OutboxEntry
-from clinic_app.core.permissions import CLINICIAN, Actor
-from clinic_app.security.keys import KeyStore
-from clinic_app.services.consent import ConsentService
-from clinic_app.services.installation import Installation
-from clinic_app.services.records import RecordService
-from clinic_app.services.sync import sync_now
+from clinic_app.services.session import UnitSession
 from clinic_app.ui.chart import VisitDialog
 from clinic_app.ui.i18n import chosen_language, install_language, translate
-from clinic_app.ui.main import MainWindow, apply_thai_font, open_or_start_training
-from clinic_app.ui.tasks import DbWorker
+from clinic_app.ui.main import MainWindow, apply_thai_font
 
-NURSE = Actor("nurse.demo", CLINICIAN)
+
+@dataclass
+class Staged:
+    """A throwaway training unit made ready by the composition root (app.py)."""
+
+    unit: UnitSession
+    patient_id: str        # a patient of the unit, with a conflict waiting
+    hospital_cid: str      # a patient of the demo hospital, whose records came under consent
+    finish: Callable[[], None]
 
 
 def _settle(app: QApplication, window: MainWindow, seconds: float = 0.8) -> None:
@@ -39,39 +40,16 @@ def _grab(widget: QWidget, path: Path) -> Path:
     return path
 
 
-def render(out: Path, *, keys: KeyStore, start_hub: Callable[[Installation, str], Any],
-           hospital_cid: Callable[[Any], str], approve_all: Callable[[Any], None]) -> list[Path]:
+def render(out: Path, *, stage: Callable[[], Staged]) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(["clinic-app"])
     apply_thai_font(app)
     install_language(app, chosen_language())  # CLINIC_APP_LANG=en renders the English window
-    folder = Path(tempfile.mkdtemp(prefix="clinic-screens-")) / "data"
-    inst, _ = open_or_start_training(folder, keys, None)
-    hub = start_hub(inst, "99999")
+    staged = stage()
     made: list[Path] = []
     try:
-        store = inst.connect()
-        RecordService(store, actor="demo").load_demo(40, seed=1)
-        consent = ConsentService(store, inst, actor=NURSE)
-        cid = hospital_cid(hub)
-        consent.request_consent(cid)
-        sync_now(inst, verify_counts=False)
-        approve_all(hub)
-        sync_now(inst, verify_counts=False)
-        consent.request_consent("1101700207030")  # a second request, still queued
-        patient = store.search_patients("สม", limit=5)[0]
-        local = store.get("Patient", patient["id"]) or {}
-        with store.transaction():
-            store.enqueue("Patient", patient["id"], "update")
-        entry: OutboxEntry = store.live_entry("Patient", patient["id"])  # type: ignore[assignment]
-        with store.transaction():
-            store.record_conflict(entry, remote={**local, "gender": "unknown",
-                                                 "telecom": [{"system": "phone", "value": "0899999999"}]},
-                                  remote_version="2", elements=["gender", "telecom"])
-        store.close()
-        worker = DbWorker(lambda: inst.connect())
-        window = MainWindow(worker, training=True, facility="หน่วยบริการฝึกอบรม (Training unit)", inst=inst,
-                            actor=NURSE)
+        window = MainWindow(staged.unit, training=True, facility="หน่วยบริการฝึกอบรม (Training unit)")
+        patient, cid = {"id": staged.patient_id}, staged.hospital_cid
         window.resize(1200, 760)
         window.show()
         window.online_label.setText("● " + translate("MainWindow", "ออนไลน์"))
@@ -115,8 +93,6 @@ def render(out: Path, *, keys: KeyStore, start_hub: Callable[[Installation, str]
         made.append(_grab(window, out / "sync.png"))
         window.close()
     finally:
-        hub.stop()
-        inst.forget_secrets()
-        inst.close()
+        staged.finish()
     return made
 

@@ -22,18 +22,6 @@ from clinic_app.ui.widgets import both_languages
 SignIn = Callable[[str, str], Actor]  # raises KnownError on a wrong password or lock-out
 
 
-class Session(QObject):
-    actor_changed = Signal(object)
-
-    def __init__(self, actor: Actor) -> None:
-        super().__init__()
-        self.actor = actor
-
-    def change(self, actor: Actor) -> None:
-        self.actor = actor
-        self.actor_changed.emit([actor])
-
-
 class SignInDialog(QDialog):
     """Name and password; the error says what to do (wrong password, wait, ...)."""
 

@@ -5,6 +5,7 @@ remembers the new folder so the next start opens it (training stays where it was
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -20,17 +21,16 @@ from PySide6.QtWidgets import (
 
 from clinic_app.core.errors import InvalidInputError, KnownError
 from clinic_app.core.thai import is_valid_hcode
-from clinic_app.security.keys import KeyStore
-from clinic_app.services.installation import NewUnit, default_data_dir, remember_data_dir, setup_unit
+from clinic_app.services.installation import NewUnit, default_data_dir, remember_data_dir
 from clinic_app.ui.widgets import both_languages
 
 
 class SetupDialog(QDialog):
-    def __init__(self, parent: QWidget | None, keys: KeyStore) -> None:
+    def __init__(self, parent: QWidget | None, setup_unit: Callable[..., NewUnit]) -> None:
         super().__init__(parent)
         self.setObjectName("setupDialog")
         self.setWindowTitle(self.tr("ตั้งค่าหน่วยบริการจริง"))
-        self.keys = keys
+        self.setup_unit = setup_unit
         self.result_unit: NewUnit | None = None
         form = QFormLayout(self)
         self.hcode, self.name, self.hub = QLineEdit(), QLineEdit(), QLineEdit("https://")
@@ -62,9 +62,9 @@ class SetupDialog(QDialog):
                 raise InvalidInputError("รหัสผ่านสองครั้งไม่ตรงกัน", "The two passwords differ.")
             if not self.admin.text().strip():
                 raise InvalidInputError("โปรดใส่ชื่อผู้ดูแลระบบ", "Give the administrator's user name.")
-            unit = setup_unit(Path(self.folder.text().strip()), hcode=self.hcode.text().strip(),
+            unit = self.setup_unit(Path(self.folder.text().strip()), hcode=self.hcode.text().strip(),
                               name=self.name.text().strip(), hub_url=self.hub.text().strip(),
-                              admin=self.admin.text().strip(), password=self.password.text(), keys=self.keys)
+                              admin=self.admin.text().strip(), password=self.password.text())
         except KnownError as exc:
             self.error.setText(both_languages(exc))
             return

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
@@ -20,12 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.core.permissions import Actor
-from clinic_app.services.sync import resolve_conflict
-from clinic_app.store.records import RecordStore
+from clinic_app.services.session import OutboxView
 from clinic_app.ui.chart import _fill, _table
-from clinic_app.ui.session import Session
-from clinic_app.ui.tasks import DbWorker
+from clinic_app.ui.tasks import ChangeBus, DbWorker
 from clinic_app.ui.widgets import show_error
 
 
@@ -35,15 +31,12 @@ def _short(value: Any) -> str:
 
 
 class SyncPage(QWidget):
-    @property
-    def actor(self) -> Actor:
-        return self.session.actor
+    """Refreshes when the queue changes (local writes, a sync, a resolved conflict)."""
 
-    conflict_resolved = Signal()
-
-    def __init__(self, worker: DbWorker, session: Session) -> None:
+    def __init__(self, worker: DbWorker, bus: ChangeBus) -> None:
         super().__init__()
-        self.worker, self.session = worker, session
+        self.worker, self.bus = worker, bus
+        bus.changes_applied.connect(self._on_bus_changes_applied)
         self.queue = _table([self.tr("สถานะ"), self.tr("ประเภท"), self.tr("เหตุผล")])
         self.queue.setObjectName("outboxTable")
         self.queue.setAccessibleName(self.tr("รายการรอส่งและที่ระบบกลางไม่รับ"))
@@ -77,18 +70,16 @@ class SyncPage(QWidget):
         self.apply.clicked.connect(self._on_apply_clicked)
         self.refresh()
 
+    def _on_bus_changes_applied(self, wrapped: list[Any]) -> None:
+        if wrapped[0].outbox:
+            self.refresh()
+
     def refresh(self) -> None:
-        def work(store: RecordStore, _p: Any) -> Any:
-            entries = store.outbox_entries(states=("pending", "sending", "failed", "conflict"), limit=500)
-            conflicts = []
-            for c in store.conflicts():
-                conflicts.append({**c, "local": store.get(c["type"], c["id"]) or {}})
-            return entries, conflicts
+        self.worker.submit(lambda unit, _p: unit.outbox_view(), on_done=self._show,
+                           on_error=lambda e: show_error(self, e))
 
-        self.worker.submit(work, on_done=self._show, on_error=lambda e: show_error(self, e))
-
-    def _show(self, result: tuple[list[Any], list[dict[str, Any]]]) -> None:
-        entries, conflicts = result
+    def _show(self, view: OutboxView) -> None:
+        entries, conflicts = view.entries, view.conflicts
         labels = {"pending": self.tr("รอส่ง"), "sending": self.tr("กำลังส่ง"), "failed": self.tr("ระบบกลางไม่รับ"),
                   "conflict": self.tr("ขัดแย้ง")}
         _fill(self.queue, [[labels.get(e.state, e.state), e.type, e.reason or ""] for e in entries])
@@ -129,11 +120,7 @@ class SyncPage(QWidget):
         row = self.conflicts.currentRow()
         if not 0 <= row < len(self._conflicts):
             return
-        c, choices, actor = self._conflicts[row], self.choices(), self.actor
-
-        def done(_r: Any) -> None:
-            self.refresh()
-            self.conflict_resolved.emit()
-
-        self.worker.submit(lambda store, _p: resolve_conflict(store, c["type"], c["id"], choices, actor=actor.name),
-                           on_done=done, on_error=lambda e: show_error(self, e))
+        c, choices = self._conflicts[row], self.choices()
+        self.worker.submit(lambda unit, _p: unit.resolve_conflict(c["type"], c["id"], choices),
+                           on_done=lambda changes: self.bus.broadcast(changes, None),
+                           on_error=lambda e: show_error(self, e))

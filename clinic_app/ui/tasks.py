@@ -1,10 +1,14 @@
-"""Background work without freezing the window.
+"""Background work without freezing the window, and the broadcast of what changed.
 
-`DbWorker` runs functions on one worker thread that owns the UI's database connection
-(writes are serialised, as in Anki's collection executor). Results, errors and progress
-come back to the main thread through Qt signals (queued across threads); code that runs
-on the worker never touches a widget. A task can be cancelled: its progress callback then
-returns False and the service stops at its next step.
+Two executors, as in Anki: `DbWorker` runs work on the one thread that owns the unit
+session's connection (writes are serialised); `NetWorker` runs calls that wait on the hub
+(emergency access), so no database query ever waits on the network. Results, errors and
+progress come back to the main thread through Qt signals (queued across threads); code
+that runs on a worker never touches a widget. A task can be cancelled: its progress
+callback then returns False and the service stops at its next step.
+
+`ChangeBus` carries each use case's ChangeSet to every page once
+(`changes_applied(changes, initiator)`); each page refreshes only what the changes touch.
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from clinic_app.core.changes import ChangeSet, Done
 from clinic_app.core.errors import KnownError
-from clinic_app.store.records import RecordStore
+from clinic_app.services.session import UnitSession
 
 log = logging.getLogger(__name__)
 
-Work = Callable[[RecordStore, Callable[[int, int], bool]], Any]
+Progress = Callable[[int, int], bool]
+Work = Callable[[UnitSession, Progress], Any]
 
 
 @dataclass
@@ -54,38 +60,34 @@ class _Bridge(QObject):
     delivered = Signal(object)
 
 
-class DbWorker(QObject):
-    """Runs work on the one thread that owns the UI's store."""
+class _Executor(QObject):
+    """One worker thread; what it returns, raises or reports arrives on the main thread."""
 
     crashed = Signal(str)
 
-    def __init__(self, open_store: Callable[[], RecordStore], parent: QObject | None = None) -> None:
+    def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._open_store = open_store
-        self._store: RecordStore | None = None
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clinic-db")
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
         self._bridge = _Bridge()
         self._bridge.delivered.connect(self._on_bridge_delivered)
         self.pending = 0
         self._closed = False
 
-    def submit(self, work: Work, *, on_done: Callable[[Any], None] | None = None,
-               on_error: Callable[[KnownError], None] | None = None,
-               on_progress: Callable[[int, int], None] | None = None) -> Task:
+    def _submit(self, call: Callable[[Progress], Any], on_done: Callable[[Any], None] | None,
+                on_error: Callable[[KnownError], None] | None,
+                on_progress: Callable[[int, int], None] | None) -> Task:
         task = Task(on_done, on_error, on_progress)
         self.pending += 1
-        self._pool.submit(self._run, task, work)
+        self._pool.submit(self._run, task, call)
         return task
 
-    def _run(self, task: Task, work: Work) -> None:
+    def _run(self, task: Task, call: Callable[[Progress], Any]) -> None:
         def progress(done: int, total: int) -> bool:
             self._bridge.delivered.emit(_Delivery("progress", task, done=done, total=total))
             return not task.cancelled.is_set()
 
         try:
-            if self._store is None:
-                self._store = self._open_store()
-            result = work(self._store, progress)
+            result = call(progress)
         except KnownError as exc:
             self._bridge.delivered.emit(_Delivery("failed", task, exc))
         except Exception:  # noqa: BLE001 - the bug tier: log with traceback, tell the window
@@ -108,16 +110,63 @@ class DbWorker(QObject):
         elif d.kind == "crashed":
             self.crashed.emit("background task failed")
 
-    def shutdown(self) -> None:
-        """Close the store on its own thread and stop; calling it again does nothing."""
+    def _finish(self, last: Callable[[], None] | None = None) -> None:
         if self._closed:
             return
         self._closed = True
-
-        def close() -> None:
-            if self._store is not None:
-                self._store.close()
-                self._store = None
-
-        self._pool.submit(close)
+        if last is not None:
+            self._pool.submit(last)
         self._pool.shutdown(wait=True)
+
+
+class DbWorker(_Executor):
+    """Runs work on the one thread that owns the unit session's connection."""
+
+    def __init__(self, session: UnitSession, parent: QObject | None = None) -> None:
+        super().__init__("clinic-db", parent)
+        self.session = session
+
+    def submit(self, work: Work, *, on_done: Callable[[Any], None] | None = None,
+               on_error: Callable[[KnownError], None] | None = None,
+               on_progress: Callable[[int, int], None] | None = None) -> Task:
+        return self._submit(lambda progress: work(self.session, progress), on_done, on_error, on_progress)
+
+    def shutdown(self) -> None:
+        """Close the session's connection on its own thread and stop; again does nothing."""
+        self._finish(self.session.close)
+
+
+class NetWorker(_Executor):
+    """Runs calls that wait on the hub; they get no session (no database on this thread)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__("clinic-net", parent)
+
+    def submit(self, call: Callable[[], Any], *, on_done: Callable[[Any], None] | None = None,
+               on_error: Callable[[KnownError], None] | None = None) -> Task:
+        return self._submit(lambda _progress: call(), on_done, on_error, None)
+
+    def shutdown(self) -> None:
+        self._finish()
+
+
+class ChangeBus(QObject):
+    """Each use case's changes, broadcast once to every page (payload: [changes, initiator])."""
+
+    changes_applied = Signal(object)
+    actor_changed = Signal(object)  # [the person now acting]
+
+    def broadcast(self, changes: ChangeSet, initiator: object = None) -> None:
+        if not changes.empty:
+            self.changes_applied.emit([changes, initiator])
+
+    def result(self, outcome: Any, initiator: object = None) -> Any:
+        """Broadcast what a use case returned (a ChangeSet, a Done or something carrying
+        `.changes`) and hand back its value."""
+        if isinstance(outcome, ChangeSet):
+            self.broadcast(outcome, initiator)
+            return outcome
+        changes = getattr(outcome, "changes", None)
+        if isinstance(changes, ChangeSet):
+            self.broadcast(changes, initiator)
+        return outcome.value if isinstance(outcome, Done) else outcome

@@ -39,11 +39,11 @@ from PySide6.QtWidgets import QApplication
 from clinic_app.app import build_keystore, passphrase_from_file
 from clinic_app.services.installation import open_installation
 from clinic_app.ui.main import MainWindow, apply_thai_font
-from clinic_app.ui.tasks import DbWorker
+from clinic_app.services.session import UnitSession
 app = QApplication([]); apply_thai_font(app)
 folder = Path(sys.argv[1])
 inst = open_installation(folder, keys=build_keystore(), passphrase=passphrase_from_file(str(folder.parent / "passphrase")))
-w = MainWindow(DbWorker(lambda: inst.connect()), training=False, facility="bench", inst=inst); w.show(); app.processEvents()
+w = MainWindow(UnitSession(inst), training=False, facility="bench"); w.show(); app.processEvents()
 print("shown", flush=True)
 """
 
@@ -72,14 +72,14 @@ def stall_phase(folder: str, url: str, queries: int) -> dict[str, float]:
     from clinic_app.services.installation import configure_hub, open_installation
     from clinic_app.services.sync import scheduler_for
     from clinic_app.ui.main import MainWindow, apply_thai_font
-    from clinic_app.ui.tasks import DbWorker
+    from clinic_app.services.session import UnitSession
 
     app = QApplication([])
     apply_thai_font(app)
     path = Path(folder)
     inst = open_installation(path, keys=build_keystore(), passphrase=passphrase_from_file(str(path.parent / "passphrase")))
     configure_hub(inst, url, auth=False)
-    window = MainWindow(DbWorker(lambda: inst.connect()), training=False, facility="bench", inst=inst)
+    window = MainWindow(UnitSession(inst), training=False, facility="bench")
     window.show()
     clock, worst, ticks = QElapsedTimer(), [0], [0]
     clock.start()

@@ -20,7 +20,7 @@ from clinic_app.services.records import RecordService
 
 
 def installation_hcode(store) -> str:  # type: ignore[no-untyped-def]
-    return RecordService(store, actor="t").hcode
+    return RecordService(store, actor=DEVICE).hcode
 
 
 def test_batches_stream_into_fully_sorted_files(installation: Installation, tmp_path: Path,
@@ -36,7 +36,7 @@ def test_batches_stream_into_fully_sorted_files(installation: Installation, tmp_
             person.resources[0]["identifier"].append({"system": local_system(installation_hcode(store), "PID"),
                                                       "value": f"{30 - n:05d}"})
             resources += person.resources
-        RecordService(store, actor="t").save_resources(resources, action="test")
+        RecordService(store, actor=DEVICE).save_resources(resources, action="test")
         monkeypatch.setattr(interop, "BATCH", 4)  # many batches
         seen: list[tuple[int, int]] = []
         report = interop.Interop43(store, actor=DEVICE).export(
@@ -59,7 +59,7 @@ def test_a_cancelled_export_leaves_nothing(installation: Installation, tmp_path:
     out.mkdir()
     store = installation.connect()
     try:
-        RecordService(store, actor="t").load_demo(3, seed=5)
+        RecordService(store, actor=DEVICE).load_demo(3, seed=5)
         with pytest.raises(interop.ExportCancelled):
             interop.Interop43(store, actor=DEVICE).export(out, progress=lambda done, total: False)
     finally:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from clinic_app.core.permissions import DEVICE
+
 from pathlib import Path
 
 import pytest
@@ -23,7 +25,7 @@ def _patients(inst: Installation) -> int:
 def _add_demo(inst: Installation, n: int, seed: int) -> None:
     store = inst.connect()
     try:
-        RecordService(store, actor="t").load_demo(n, seed=seed)
+        RecordService(store, actor=DEVICE).load_demo(n, seed=seed)
     finally:
         store.close()
 

@@ -23,17 +23,17 @@ def patients(installation: Installation):  # type: ignore[no-untyped-def]
 
 
 def test_register_makes_a_valid_patient_with_hn_and_buddhist_era_birth(patients: PatientService) -> None:
-    patient = patients.register(FORM)
+    patient = patients.register(FORM).value
     assert validate_resource(patient) == []
     assert patient["birthDate"] == "1980-02-03"
     assert patient["identifier"][1]["value"] == "0000001"
     assert patients.store.find_patients("cid", "1101700207030")[0]["id"] == patient["id"]
     assert patients.store.outbox_counts() == {"pending": 1}
     assert patients.register(PatientForm(given_th="ก", family_th="ข", sex="male", birth_day=1, birth_month=1,
-                                         birth_year_be=2560))["identifier"][0]["value"] == "0000002"
+                                         birth_year_be=2560)).value["identifier"][0]["value"] == "0000002"
     # a place picked but no house number: still a valid address
     third = patients.register(PatientForm(given_th="ค", family_th="ง", sex="male", birth_day=1, birth_month=1,
-                                          birth_year_be=2560, subdistrict_code="300101"))
+                                          birth_year_be=2560, subdistrict_code="300101")).value
     assert validate_resource(third) == [] and "line" not in third["address"][0]
     address = third["address"][0]
     assert (address["district"], address["city"], address["state"], address["postalCode"]) == (
@@ -41,7 +41,7 @@ def test_register_makes_a_valid_patient_with_hn_and_buddhist_era_birth(patients:
     assert address["text"] == "ต.ในเมือง อ.เมืองนครราชสีมา จ.นครราชสีมา"
     # the village number joins the DOPA code, as the 43 files write it
     fourth = patients.register(PatientForm(given_th="จ", family_th="ฉ", sex="male", birth_day=1, birth_month=1,
-                                           birth_year_be=2560, subdistrict_code="100101", moo="3", house="9/1"))
+                                           birth_year_be=2560, subdistrict_code="100101", moo="3", house="9/1")).value
     coded = fourth["address"][0]
     assert coded["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] == "10010103"
     assert coded["line"] == ["9/1 หมู่ 3"] and coded["text"].startswith("แขวงพระบรมมหาราชวัง เขตพระนคร")
@@ -73,7 +73,7 @@ def test_duplicates_are_shown_before_saving(patients: PatientService) -> None:
 
 def test_a_visit_saves_offline_and_shows_in_the_chart(patients: PatientService) -> None:
     patient = patients.register(PatientForm(given_th="เด็กชาย", family_th="ทดสอบ", sex="male", birth_day=1,
-                                            birth_month=1, birth_year_be=dt.date.today().year + 543 - 1))
+                                            birth_month=1, birth_year_be=dt.date.today().year + 543 - 1)).value
     changes = patients.record_visit(patient["id"], VisitForm(
         complaint="ไข้ ไอ", systolic=100, diastolic=60, weight=10.5, temperature=38.2, pulse=110,
         diagnosis="J00", drug="Paracetamol syrup", drug_amount=1, drug_unit="bottle", vaccine="061", note="ดื่มน้ำมากๆ"))
@@ -87,7 +87,7 @@ def test_a_visit_saves_offline_and_shows_in_the_chart(patients: PatientService) 
 
 
 def test_implausible_vitals_are_refused(patients: PatientService) -> None:
-    patient = patients.register(FORM)
+    patient = patients.register(FORM).value
     with pytest.raises(InvalidInputError) as exc:
         patients.record_visit(patient["id"], VisitForm(complaint="x", systolic=80, diastolic=120, weight=900,
                                                        diagnosis="ZZZ"))

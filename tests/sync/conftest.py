@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from clinic_app.core.permissions import DEVICE
+
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -52,7 +54,7 @@ def sync(inst: Installation, **options: object) -> SyncReport:
 
 
 def service(inst: Installation) -> RecordService:
-    return RecordService(inst.connect(), actor="nurse")
+    return RecordService(inst.connect(), actor=DEVICE)
 
 
 def hub_count(hub: RunningHub, rtype: str) -> int:

@@ -20,7 +20,7 @@ from clinic_app.services import maintenance
 from clinic_app.services.consent import ConsentService, ReasonTooShortError, EmergencyNeedsHubError
 from clinic_app.services.installation import configure_hub
 from clinic_app.services.sync import make_client
-from clinic_app.sync.records import ConsentNeededError, fetch_patient_records
+from clinic_app.sync.foreign import ConsentNeededError, fetch_patient_records
 from tests.sync.conftest import FAST_RETRY, Factory, sync
 
 NURSE = Actor("nurse.somsri", CLINICIAN)
@@ -61,7 +61,7 @@ def test_offline_request_then_granted_fetched_shown_and_audited(seeded: RunningH
     cid = _hospital_cid(seeded)
     consent.request_consent(cid, days=30)
     assert [c["state"] for c in consent.consents()] == ["queued"]
-    assert consent.request_records(cid) == "waiting"
+    assert consent.request_records(cid).value == "waiting"
     configure_hub(unit, seeded.url, auth=True)  # the link returns
     sync(unit)
     [row] = consent.consents()
@@ -70,7 +70,7 @@ def test_offline_request_then_granted_fetched_shown_and_audited(seeded: RunningH
     sync(unit)
     [row] = consent.consents()
     assert row["state"] == "granted" and row["label_en"].startswith("granted until")
-    shown = consent.show_records(cid)
+    shown = consent.show_records(cid).value
     assert len(shown) > 5 and {r["facility"] for r in shown} == {HOSPITAL}
     assert shown[0]["facility_name"] == "โรงพยาบาลชุมชนตัวอย่าง" and shown[0]["grant"] == "consent"
     assert store.counts_by_type(owner=HOSPITAL) == {}  # kept apart from the unit's own records
@@ -125,7 +125,7 @@ def test_rejected_and_expired_consents(seeded: RunningHub, desktop: Factory) -> 
     hub_id = next(s.id for s in seeded.engine.store.search("Consent", parse("Consent", [("status", "proposed")]))[0])
     seeded.hub.admin.decide_consent(hub_id, "approve")
     sync(unit)
-    assert consent.show_records(cid)
+    assert consent.show_records(cid).value
     stored = seeded.engine.store.read("Consent", hub_id)
     yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
     ended = {**stored.resource, "provision": {**stored.resource["provision"],
@@ -164,9 +164,9 @@ def test_emergency_access_is_audited_on_both_sides_and_a_clerk_is_refused(seeded
     nurse = ConsentService(store, unit, actor=NURSE)
     with pytest.raises(ReasonTooShortError):
         nurse.emergency_access(cid, "หมดสติ", client)
-    count = nurse.emergency_access(cid, "ผู้ป่วยหมดสติ ไม่มีญาติมาด้วย ต้องทราบประวัติแพ้ยา", client)
+    count = nurse.emergency_access(cid, "ผู้ป่วยหมดสติ ไม่มีญาติมาด้วย ต้องทราบประวัติแพ้ยา", client).value
     assert count > 5
-    shown = nurse.show_records(cid)
+    shown = nurse.show_records(cid).value
     assert {r["grant"] for r in shown} == {"btg"}
     [logged] = nurse.emergency_log()
     assert logged["who"] == "nurse.somsri" and logged["cid"] == cid and "หมดสติ" in logged["reason"]

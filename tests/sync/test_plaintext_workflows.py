@@ -37,7 +37,7 @@ def test_no_patient_data_in_clear_anywhere_the_app_wrote(hub, desktop: Factory, 
     AccountService(store, actor=admin).add("malee", "clinician", "nurse-pass-2026")
     nurse = AccountService(store).sign_in("malee", "nurse-pass-2026")
     patients = PatientService(store, actor=nurse)
-    ours = patients.register(OURS)
+    ours = patients.register(OURS).value
     patients.record_visit(ours["id"], VisitForm(complaint="ไข้", systolic=130, diastolic=85, diagnosis="J00"))
     found, _ = hub.engine.store.search("Patient", parse("Patient", [("_tag", f"{HCODE_SYSTEM}|{HOSPITAL}")]))
     theirs = [s.resource for s in found]

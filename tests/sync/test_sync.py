@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from clinic_app.core.permissions import DEVICE
+
 from pathlib import Path
 
 import pytest
@@ -99,7 +101,7 @@ def test_the_same_element_edited_on_both_waits_for_a_person(hub: RunningHub, des
     b.close()
     cli = run_cli("--data-dir", str(b.folder.path), "sync")
     assert cli.returncode == EXIT_CONFLICTS, cli.stderr
-    resolve_conflict(svc_b.store, "Patient", pid, {"gender": "remote"})
+    resolve_conflict(svc_b.store, "Patient", pid, {"gender": "remote"}, actor=DEVICE)
     assert sync(b).conflicts == 0
     sync(a)
     for svc in (svc_a, svc_b):

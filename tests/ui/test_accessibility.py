@@ -4,6 +4,8 @@ every screen keeps readable text, and the window lays out at 200 % scale."""
 
 from __future__ import annotations
 
+from clinic_app.core.permissions import DEVICE
+
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible, QFontInfo
@@ -17,7 +19,7 @@ from clinic_app.ui.chart import ChartPage, VisitDialog
 from clinic_app.ui.main import MainWindow, apply_thai_font
 from clinic_app.ui.session import SignInDialog
 from clinic_app.ui.setup import SetupDialog
-from clinic_app.ui.tasks import DbWorker
+from clinic_app.services.session import UnitSession
 
 
 def _unnamed(root: QWidget) -> list[str]:
@@ -39,10 +41,9 @@ def _unnamed(root: QWidget) -> list[str]:
 def test_every_reachable_control_has_a_name(qtbot, qapp, unit: Installation, keystore: KeyStore) -> None:  # type: ignore[no-untyped-def]
     apply_thai_font(qapp)
     store = unit.connect()
-    RecordService(store, actor="t").load_demo(3, seed=2)
+    RecordService(store, actor=DEVICE).load_demo(3, seed=2)
     store.close()
-    win = MainWindow(DbWorker(lambda: unit.connect()), training=True, facility="x", inst=unit,
-                     actor=Actor("nurse", CLINICIAN))
+    win = MainWindow(UnitSession(unit, actor=Actor("nurse", CLINICIAN)), training=True, facility="x")
     qtbot.addWidget(win)
     win.show()
     store = unit.connect()

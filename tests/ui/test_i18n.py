@@ -21,7 +21,7 @@ from clinic_app.core.permissions import CLINICIAN, Actor
 from clinic_app.services.installation import Installation
 from clinic_app.ui import i18n
 from clinic_app.ui.main import MainWindow
-from clinic_app.ui.tasks import DbWorker
+from clinic_app.services.session import UnitSession
 from clinic_app.ui.widgets import show_error
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,8 +79,7 @@ def language(qapp) -> Iterator[callable]:  # type: ignore[no-untyped-def,valid-t
 
 
 def _window(qtbot, unit: Installation) -> MainWindow:  # type: ignore[no-untyped-def]
-    win = MainWindow(DbWorker(lambda: unit.connect()), training=True, facility="x", inst=unit,
-                     actor=Actor("nurse", CLINICIAN))
+    win = MainWindow(UnitSession(unit, actor=Actor("nurse", CLINICIAN)), training=True, facility="x")
     qtbot.addWidget(win)
     win.show()
     qtbot.waitUntil(lambda: win.worker.pending == 0, timeout=10_000)

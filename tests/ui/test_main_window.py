@@ -8,8 +8,9 @@ import pytest
 from clinic_app.core.errors import KnownError
 from clinic_app.security.keys import KeyStore
 from clinic_app.services.installation import Installation
-from clinic_app.ui.main import MainWindow, apply_thai_font, load_training_demo, open_or_start_training
-from clinic_app.ui.tasks import DbWorker
+from clinic_app.services.installation import open_or_start_training
+from clinic_app.ui.main import MainWindow, apply_thai_font, load_training_demo
+from clinic_app.services.session import UnitSession
 
 
 @pytest.fixture
@@ -17,8 +18,7 @@ def training(tmp_path: Path, keystore: KeyStore, qapp) -> Iterator[tuple[Install
     apply_thai_font(qapp)
     inst, needs_demo = open_or_start_training(tmp_path / "data", keystore, None)
     assert needs_demo
-    worker = DbWorker(lambda: inst.connect())
-    window = MainWindow(worker, training=True, facility="ฝึกอบรม")
+    window = MainWindow(UnitSession(inst), training=True, facility="ฝึกอบรม")
     yield inst, window
     window.close()
     inst.forget_secrets()
@@ -55,7 +55,7 @@ def test_a_known_error_from_the_worker_reaches_the_window(qtbot, training, monke
     shown: list[str] = []
     monkeypatch.setattr(window, "show_error", lambda e: shown.append(e.english))
 
-    def fail(_store, _p):  # type: ignore[no-untyped-def]
+    def fail(_unit, _p):  # type: ignore[no-untyped-def]
         raise KnownError("ทดสอบ", "test failure")
 
     window.worker.submit(fail, on_error=window.show_error)

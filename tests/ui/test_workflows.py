@@ -3,6 +3,8 @@ store (and the real hub where the workflow needs it)."""
 
 from __future__ import annotations
 
+from clinic_app.core.permissions import DEVICE
+
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,7 @@ from clinic_app.services.records import RecordService
 from clinic_app.services.sync import scheduler_for
 from clinic_app.ui.chart import ChartPage
 from clinic_app.ui.main import MainWindow, apply_thai_font
-from clinic_app.ui.tasks import DbWorker
+from clinic_app.services.session import UnitSession
 
 NURSE = Actor("nurse", CLINICIAN)
 
@@ -27,7 +29,7 @@ NURSE = Actor("nurse", CLINICIAN)
 @pytest.fixture
 def window(qtbot, qapp, unit: Installation) -> MainWindow:  # type: ignore[no-untyped-def]
     apply_thai_font(qapp)
-    win = MainWindow(DbWorker(lambda: unit.connect()), training=False, facility="รพ.สต.", inst=unit, actor=NURSE)
+    win = MainWindow(UnitSession(unit, actor=NURSE), training=False, facility="รพ.สต.")
     qtbot.addWidget(win)
     win.show()
     return win
@@ -67,7 +69,7 @@ def test_an_invalid_citizen_id_is_flagged_live_and_not_saved(qtbot, window: Main
     page.family_th.setText("มีสุข")
     page.save.click()
     _expect_error(qtbot, window, "เลขประจำตัวประชาชน")
-    store = window.inst.connect()
+    store = window.unit.inst.connect()
     assert store.counts_by_type() == {}
     store.close()
 
@@ -121,7 +123,7 @@ def test_address_pickers_narrow_by_typing_and_save_the_dopa_code(qtbot, window: 
     page.save.click()
     qtbot.waitUntil(lambda: isinstance(window.tabs.currentWidget(), ChartPage), timeout=10_000)
     _idle(qtbot, window)
-    store = window.inst.connect()
+    store = window.unit.inst.connect()
     saved = store.search_patients("บุญมี")[0]["address"][0]
     store.close()
     assert saved["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] == "30010207"
@@ -165,7 +167,7 @@ def test_sync_status_changes_and_sync_now(qtbot, window: MainWindow, unit: Insta
     configure_hub(unit, hub.url, auth=True)
     hub.hub.authority.enroll(enrolment(unit.device(), "99999"))
     store = unit.connect()
-    RecordService(store, actor="t").load_demo(2, seed=3)
+    RecordService(store, actor=DEVICE).load_demo(2, seed=3)
     store.close()
     scheduler = scheduler_for(unit, on_state=window.relay.send)
     scheduler.probe_every = 0.2
@@ -186,7 +188,7 @@ def test_sync_status_changes_and_sync_now(qtbot, window: MainWindow, unit: Insta
 
 def test_resolving_a_conflict_side_by_side(qtbot, window: MainWindow, unit: Installation) -> None:  # type: ignore[no-untyped-def]
     store = unit.connect()
-    RecordService(store, actor="t").load_demo(1, seed=4)
+    RecordService(store, actor=DEVICE).load_demo(1, seed=4)
     patient = store.search_patients("0")[0]
     with store.transaction():
         store.conn.execute("DELETE FROM outbox")
@@ -227,7 +229,7 @@ def test_idle_lock_keeps_unsaved_data_and_lets_another_person_sign_in(qtbot, qap
     accounts.add("somchai", "administrator", "admin-pass-2026")
     admin = accounts.sign_in("somchai", "admin-pass-2026")
     AccountService(store, actor=admin).add("dao", "clerk", "clerk-pass-99")
-    RecordService(store, actor="t").load_demo(1, seed=5)
+    RecordService(store, actor=DEVICE).load_demo(1, seed=5)
     queued = store.outbox_counts()
     store.close()
 
@@ -245,7 +247,7 @@ def test_idle_lock_keeps_unsaved_data_and_lets_another_person_sign_in(qtbot, qap
         finally:
             conn.close()
 
-    win = MainWindow(DbWorker(lambda: unit.connect()), training=False, facility="รพ.สต.", inst=unit, actor=admin,
+    win = MainWindow(UnitSession(unit, actor=admin), training=False, facility="รพ.สต.",
                      sign_in=sign_in, sign_out=sign_out)
     qtbot.addWidget(win)
     win.show()
@@ -282,7 +284,6 @@ def test_setting_up_a_real_unit_from_the_menu(qtbot, window: MainWindow, keystor
 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.delenv("CLINIC_APP_DATA_DIR", raising=False)
-    window.keys = keystore
     dialog = window.open_setup()
     dialog.hcode.setText("1066")
     dialog._on_buttons_accepted()
@@ -324,8 +325,8 @@ def test_records_from_other_facilities_say_their_kind_and_grant(qtbot, window: M
 
 
 def test_export_and_import_43_files_from_the_file_menu(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    store = window.inst.connect()
-    RecordService(store, actor="t").load_demo(5, seed=4)
+    store = window.unit.inst.connect()
+    RecordService(store, actor=DEVICE).load_demo(5, seed=4)
     before = store.counts_by_type()
     store.close()
     dialog = window.export_43(tmp_path)
@@ -343,6 +344,6 @@ def test_export_and_import_43_files_from_the_file_menu(qtbot, window: MainWindow
     qtbot.waitUntil(lambda: len(window.findChildren(QMessageBox, "reportBox")) == 2, timeout=20_000)
     assert any(b.text().startswith("นำเข้า 43 แฟ้มแล้ว") for b in window.findChildren(QMessageBox, "reportBox"))
     _idle(qtbot, window)
-    store = window.inst.connect()
+    store = window.unit.inst.connect()
     assert store.counts_by_type() == before  # people matched by citizen ID, visits and doses already here
     store.close()

@@ -1,0 +1,258 @@
+"""The unit session: one object per open data folder (the pattern of Anki's `Collection`).
+
+It owns the folder's store (one connection, opened on first use by the thread that uses it),
+the acting person (a real `Actor`, the device's until someone signs in) and the use cases.
+The window's operations and the command line receive it and nothing below it: they import
+services and core only (the import contracts in pyproject.toml hold them to it).
+
+Every use case that writes is one transaction and returns a `ChangeSet` (or a `Done`
+carrying a value and its ChangeSet), which the window broadcasts once. Reads never write;
+the one documented exception is viewing records of other facilities, whose audit entry is
+written in a transaction of its own.
+
+Threads: a session's store is used by one thread (the window's database worker, or the
+CLI's main thread). Sign-in and sign-out open a short connection of their own, because the
+sign-in dialog runs on the window's thread. `fetch_emergency` touches no database: it is
+the step that waits on the hub, run on the window's network worker.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from clinic_app.core.changes import ChangeSet, Done
+from clinic_app.core.errors import KnownError
+from clinic_app.core.fhir import Resource, patient_cid
+from clinic_app.core.permissions import DEVICE, Actor, allowed, require
+from clinic_app.security.device import enrolment
+from clinic_app.services.accounts import AccountService
+from clinic_app.services.consent import ConsentService, EmergencyPlan, fetch_emergency
+from clinic_app.services.installation import Installation, open_installation
+from clinic_app.services.interop import Interop43
+from clinic_app.services.patients import Chart, PatientService
+from clinic_app.services.records import RecordService
+from clinic_app.services.sync import client_factory, resolve_conflict, run_sync
+from clinic_app.store.records import RecordStore, broken_audit_links
+from clinic_app.sync.engine import Progress, SyncReport
+
+
+@dataclass(frozen=True)
+class UnitSettings:
+    """What the window needs to know about the unit when it starts."""
+
+    hcode: str
+    facility_name: str
+    training: bool
+    idle_lock_minutes: float
+
+
+@dataclass(frozen=True)
+class OutboxView:
+    entries: list[Any]                # OutboxEntry values, oldest first
+    conflicts: list[dict[str, Any]]   # each with "local" (this desktop's copy) and "remote"
+
+
+class UnitSession:
+    """One open data folder: its store, who acts, and the use cases."""
+
+    def __init__(self, inst: Installation, *, actor: Actor = DEVICE) -> None:
+        self.inst = inst
+        self.actor = actor
+        self._store: RecordStore | None = None
+
+    @classmethod
+    def open(cls, path: Path, *, keys: Any, passphrase: Any = None, verify_open: bool = True) -> UnitSession:
+        return cls(open_installation(path, keys=keys, passphrase=passphrase, verify_open=verify_open))
+
+    # -- the store ------------------------------------------------------------------------
+
+    @property
+    def store(self) -> RecordStore:
+        """The session's connection, opened by the first thread that asks (and used only by it)."""
+        if self._store is None:
+            self._store = self.inst.connect()
+        return self._store
+
+    def close(self) -> None:
+        """Close the connection (the folder stays open: whoever opened it closes it)."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def __enter__(self) -> UnitSession:
+        return self
+
+    def __exit__(self, *_exc: Any) -> None:
+        self.close()
+
+    def _briefly(self, work: Callable[[RecordStore], Any]) -> Any:
+        """Run on a short connection of its own (for calls from the window's thread)."""
+        store = self.inst.connect()
+        try:
+            return work(store)
+        finally:
+            store.close()
+
+    # -- who acts -------------------------------------------------------------------------
+
+    def act_as(self, actor: Actor) -> None:
+        self.actor = actor
+
+    def has_accounts(self) -> bool:
+        return bool(self._briefly(lambda store: AccountService(store).has_accounts()))
+
+    def sign_in(self, name: str, password: str) -> Actor:
+        """Check a person's password (audited) and act as them from now on."""
+        actor = self._briefly(lambda store: AccountService(store).sign_in(name, password))
+        self.actor = actor
+        return actor
+
+    def sign_out(self, actor: Actor | None = None) -> None:
+        leaving = actor or self.actor
+        self._briefly(lambda store: AccountService(store).sign_out(leaving))
+
+    def acting_from_cli(self, user: str | None, password: Callable[[], str], *, device_ok: bool) -> Actor:
+        """The CLI's acting person: the device before accounts exist, else `user` signed in
+        (commands that change no patient data may run as the device)."""
+        from clinic_app.services.accounts import SignInNeededError
+
+        accounts = AccountService(self.store)
+        if not accounts.has_accounts():
+            self.actor = DEVICE
+        elif user:
+            self.actor = accounts.sign_in(user, password())
+        elif device_ok:
+            self.actor = DEVICE
+        else:
+            raise SignInNeededError()
+        return self.actor
+
+    # -- the use cases --------------------------------------------------------------------
+
+    @property
+    def records(self) -> RecordService:
+        return RecordService(self.store, actor=self.actor)
+
+    @property
+    def patients(self) -> PatientService:
+        return PatientService(self.store, actor=self.actor)
+
+    @property
+    def consent(self) -> ConsentService:
+        return ConsentService(self.store, self.inst, actor=self.actor)
+
+    @property
+    def accounts(self) -> AccountService:
+        return AccountService(self.store, actor=self.actor)
+
+    @property
+    def interop43(self) -> Interop43:
+        return Interop43(self.store, actor=self.actor)
+
+    # -- reads --------------------------------------------------------------------------
+
+    def settings(self) -> UnitSettings:
+        store = self.store
+        hcode = str(store.get_setting("hcode"))
+        return UnitSettings(hcode=hcode, facility_name=str(store.get_setting("facility_name", "") or hcode),
+                            training=bool(store.get_setting("training_mode", False)),
+                            idle_lock_minutes=float(store.get_setting("idle_lock_minutes", 10)))
+
+    def settings_now(self) -> UnitSettings:
+        """The settings, read on a short connection (the window's start-up, on its thread)."""
+        return UnitSession(self.inst)._read_and_close(UnitSession.settings)
+
+    def _read_and_close(self, read: Callable[[UnitSession], Any]) -> Any:
+        try:
+            return read(self)
+        finally:
+            self.close()
+
+    def status(self) -> dict[str, Any]:
+        return self.records.status()
+
+    def search_patients(self, text: str, *, limit: int = 100) -> list[Resource]:
+        require(self.actor, "record.read")
+        return self.store.search_patients(text, limit=limit)
+
+    def chart(self, patient_id: str) -> Done[Chart]:
+        """The chart, with other facilities' records when this person may see them and a
+        grant is in force (that view is audited: the changes say so)."""
+        changes = ChangeSet()
+        foreign: list[dict[str, Any]] = []
+        patient = self.store.get("Patient", patient_id)
+        cid = patient_cid(patient) if patient else None
+        consent = self.consent
+        if cid and allowed(self.actor, "foreign.view") and consent.live_grants(cid):
+            shown = consent.show_records(cid)
+            foreign, changes = shown.value, shown.changes
+        return Done(self.patients.chart(patient_id, foreign=foreign), changes)
+
+    def outbox_view(self, *, limit: int = 500) -> OutboxView:
+        entries = self.store.outbox_entries(states=("pending", "sending", "failed", "conflict"), limit=limit)
+        conflicts = [{**c, "local": self.store.get(c["type"], c["id"]) or {}} for c in self.store.conflicts()]
+        return OutboxView(entries, conflicts)
+
+    def audit_check(self) -> tuple[int, list[int]]:
+        """(entries in the audit trail, where its hash chain is broken); administrators only."""
+        require(self.actor, "account.manage")
+        rows = self.store.audit_rows()
+        return len(rows), broken_audit_links(rows)
+
+    def device_enrolment(self) -> dict[str, Any]:
+        """This desktop's public key, as the hub enrols it."""
+        return enrolment(self.inst.device(), str(self.store.get_setting("hcode")))
+
+    def export_fhir(self, *, cid: str | None = None, resource_type: str | None = None) -> Iterator[str]:
+        return self.records.export_bundle(cid=cid, resource_type=resource_type)
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def resolve_conflict(self, resource_type: str, resource_id: str, choices: dict[str, str]) -> ChangeSet:
+        require(self.actor, "record.write")
+        return resolve_conflict(self.store, resource_type, resource_id, choices, actor=self.actor)
+
+    def sync(self, *, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
+             client_options: dict[str, Any] | None = None, verify_counts: bool = True) -> SyncReport:
+        """Push, pull, check and fetch what consents allow; `report.changes` says what changed."""
+        return run_sync(self.inst, self.store, progress=progress, cancelled=cancelled,
+                        client_options=client_options, verify_counts=verify_counts)
+
+    # -- emergency access, in three steps ----------------------------------------------------
+
+    def plan_emergency(self, cid: str, reason: str) -> EmergencyPlan:
+        """Step 1, database: refuse early (role, citizen ID, reason); how to reach the hub."""
+        plan = self.consent.plan_emergency(cid, reason)
+        return EmergencyPlan(cid=plan.cid, reason=plan.reason, hcode=plan.hcode,
+                             connect=client_factory(self.inst, self.store))
+
+    @staticmethod
+    def fetch_emergency(plan: EmergencyPlan) -> list[Resource]:
+        """Step 2, network only (no database): the records under the emergency grant."""
+        if plan.connect is None:
+            raise KnownError("ยังไม่ได้ตั้งค่าระบบกลาง", "No hub is configured.", code="hub-not-configured")
+        client = plan.connect()
+        try:
+            return fetch_emergency(plan, client)
+        finally:
+            client.close()
+
+    def keep_emergency(self, plan: EmergencyPlan, records: list[Resource]) -> Done[int]:
+        """Step 3, database: the grant, its records and its audit entries in one transaction."""
+        return self.consent.keep_emergency(plan, records)
+
+    def emergency_access(self, cid: str, reason: str) -> Done[int]:
+        """All three steps on this thread (the command line)."""
+        plan = self.plan_emergency(cid, reason)
+        return self.keep_emergency(plan, self.fetch_emergency(plan))
+
+
+def setup_unit_with(session: UnitSession) -> Callable[..., Any]:
+    """The setup window's call, with this installation's key store."""
+    from clinic_app.services.installation import setup_unit
+
+    return functools.partial(setup_unit, keys=session.inst.keys)
