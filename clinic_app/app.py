@@ -222,10 +222,10 @@ def stage_screens() -> Any:
         patient = store.search_patients("สม", limit=5)[0]
         local = store.get("Patient", patient["id"]) or {}
         with store.transaction():
-            store.enqueue("Patient", patient["id"], "update")
-        entry = store.live_entry("Patient", patient["id"])
+            store.outbox.enqueue("Patient", patient["id"], "update")
+        entry = store.outbox.live_entry("Patient", patient["id"])
         with store.transaction():
-            store.record_conflict(entry, remote={**local, "gender": "unknown",  # type: ignore[arg-type]
+            store.outbox.record_conflict(entry, remote={**local, "gender": "unknown",  # type: ignore[arg-type]
                                                  "telecom": [{"system": "phone", "value": "0899999999"}]},
                                   remote_version="2", elements=["gender", "telecom"])
 

@@ -7,8 +7,6 @@ than being skipped, so a missing install step cannot hide.
 
 from __future__ import annotations
 
-from clinic_app.core.permissions import DEVICE
-
 import os
 import tempfile
 
@@ -27,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from clinic_app.core import demo
+from clinic_app.core.permissions import DEVICE
 from clinic_app.security.keys import KeyStore
 from clinic_app.services.installation import Installation, initialise
 from clinic_app.services.records import RecordService

@@ -6,17 +6,17 @@ so the scan itself is shown to work.
 
 from __future__ import annotations
 
-from clinic_app.core.permissions import DEVICE
-
 import os
 from pathlib import Path
 
 from clinic_app.core import demo
+from clinic_app.core.permissions import DEVICE
 from clinic_app.services import maintenance
 from clinic_app.services.installation import Installation
 from clinic_app.services.records import RecordService
 from clinic_app.store import database
-from clinic_app.store.records import RecordStore
+from clinic_app.security.audit_chain import link
+from clinic_app.store.record_store import RecordStore
 from tests.conftest import run_cli, write_json
 
 
@@ -38,7 +38,7 @@ def _found(path: Path, secrets: list[bytes]) -> list[bytes]:
 
 def test_control_plain_sqlite_shows_the_data(tmp_path: Path) -> None:
     people = list(demo.generate(5, seed=11))
-    store = RecordStore(database.connect(tmp_path / "plain.db", None, create=True))
+    store = RecordStore(database.connect(tmp_path / "plain.db", None, create=True), link=link)
     with store.transaction():
         for person in people:
             for res in person.resources:

@@ -20,7 +20,7 @@ def test_training_hub_starts_seeded_with_this_desktop_enrolled(tmp_path: Path, k
     hub = TrainingHub(inst, TRAINING_HCODE)
     try:
         store = inst.connect()
-        assert store.get_setting("hub_url") == hub.url and store.get_setting("hub_auth") is True
+        assert store.settings.get("hub_url") == hub.url and store.settings.get("hub_auth") is True
         store.close()
         device = inst.device()
         token_url = hub.url.rsplit("/fhir", 1)[0] + "/auth/token"

@@ -18,7 +18,7 @@ from clinic_app.core.changes import ChangeSet
 from clinic_app.core.errors import InvalidInputError, KnownError, Problem
 from clinic_app.core.permissions import ADMIN, CLERK, CLINICIAN, DEVICE, Actor, require
 from clinic_app.security.passwords import check_policy, hash_password, lockout_delay, verify_password
-from clinic_app.store.records import RecordStore, StaffStore
+from clinic_app.store.record_store import RecordStore
 
 ROLES = (ADMIN, CLINICIAN, CLERK)
 ROLE_ALIASES = {"admin": ADMIN, "administrator": ADMIN, "clinician": CLINICIAN, "doctor": CLINICIAN,
@@ -49,7 +49,7 @@ class SignInNeededError(KnownError):
 class AccountService:
     def __init__(self, store: RecordStore, *, actor: Actor = DEVICE, clock: Callable[[], float] = time.time) -> None:
         self.store = store
-        self.staff = StaffStore(store)
+        self.staff = store.staff
         self.actor = actor
         self.clock = clock
 
@@ -74,7 +74,7 @@ class AccountService:
         check_policy(password)
         with self.store.transaction():
             self.staff.add(name, role, hash_password(password))
-            self.store.append_audit(actor=self.actor.name, action="user-add", entity_type="staff", entity_id=name,
+            self.store.audit.append(actor=self.actor.name, action="user-add", entity_type="staff", entity_id=name,
                                     detail={"role": role})
         return ChangeSet(accounts=True)
 
@@ -88,7 +88,7 @@ class AccountService:
             raise InvalidInputError("ไม่พบผู้ใช้", f"No user {name!r}.")
         with self.store.transaction():
             self.staff.update(name, disabled=1)
-            self.store.append_audit(actor=self.actor.name, action="user-disable", entity_type="staff", entity_id=name)
+            self.store.audit.append(actor=self.actor.name, action="user-disable", entity_type="staff", entity_id=name)
         return ChangeSet(accounts=True)
 
     def sign_in(self, name: str, password: str) -> Actor:
@@ -98,7 +98,7 @@ class AccountService:
         if record is None or record["disabled"]:
             verify_password(hash_password("x" * 12), password)  # take as long as a real check
             with self.store.transaction():
-                self.store.append_audit(actor=name, action="login-failed")
+                self.store.audit.append(actor=name, action="login-failed")
             raise SignInError()
         if record["locked_until"] > now:
             raise SignInError(wait=record["locked_until"] - now)
@@ -107,13 +107,13 @@ class AccountService:
             delay = lockout_delay(failures)
             with self.store.transaction():
                 self.staff.update(name, failures=failures, locked_until=now + delay)
-                self.store.append_audit(actor=name, action="login-failed", detail={"failures": failures})
+                self.store.audit.append(actor=name, action="login-failed", detail={"failures": failures})
             raise SignInError(wait=delay)
         with self.store.transaction():
             self.staff.update(name, failures=0, locked_until=0)
-            self.store.append_audit(actor=name, action="login")
+            self.store.audit.append(actor=name, action="login")
         return Actor(name, record["role"])
 
     def sign_out(self, actor: Actor) -> None:
         with self.store.transaction():
-            self.store.append_audit(actor=actor.name, action="logout")
+            self.store.audit.append(actor=actor.name, action="logout")

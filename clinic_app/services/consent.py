@@ -32,7 +32,7 @@ from clinic_app.core.permissions import Actor, require
 from clinic_app.core.thai import cid_problem, format_thai_date, normalise_cid
 from clinic_app.services.installation import Installation
 from clinic_app.services.records import RecordService
-from clinic_app.store.records import GrantStore, RecordStore
+from clinic_app.store.record_store import RecordStore
 from clinic_app.sync.client import HubClient
 from clinic_app.sync.foreign import fetch_patient_records
 
@@ -108,12 +108,12 @@ class ConsentService:
         self.store = store
         self.inst = inst
         self.actor = actor
-        self.grants = GrantStore(store)
+        self.grants = store.grants
         self.records = RecordService(store, actor=actor)
 
     @property
     def hcode(self) -> str:
-        return str(self.store.get_setting("hcode"))
+        return str(self.store.settings.get("hcode"))
 
     # -- consent requests ----------------------------------------------------------------
 

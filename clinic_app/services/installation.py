@@ -31,6 +31,7 @@ from clinic_app.core.errors import (
 from clinic_app.core.thai import is_valid_hcode
 from clinic_app.core.ports import DeviceIdentity
 from clinic_app.security.device import load_device, new_device_key, store_device_key
+from clinic_app.security import audit_chain
 from clinic_app.security.grants import GrantKeys
 from clinic_app.security.keys import (
     KeyStore,
@@ -43,7 +44,7 @@ from clinic_app.security.keys import (
 )
 from clinic_app.store import database
 from clinic_app.store.folder import DataFolder, FolderLock
-from clinic_app.store.records import RecordStore
+from clinic_app.store.record_store import RecordStore
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ class Installation:
     def connect(self, *, check_same_thread: bool = True) -> RecordStore:
         """A new store over its own connection (one per thread)."""
         conn = database.connect(self.folder.db_path, self.key, check_same_thread=check_same_thread)
-        return RecordStore(conn)
+        return RecordStore(conn, link=audit_chain.link)
 
 
 def validate_hcode(hcode: str) -> None:
@@ -135,15 +136,15 @@ def initialise(path: Path, *, hcode: str, name: str | None = None, hub_url: str 
     spec = keys.store(label, key, passphrase=passphrase)
     try:
         conn = database.connect(folder.db_path, key, create=True)
-        store = RecordStore(conn)
+        store = RecordStore(conn, link=audit_chain.link)
         try:
             with store.transaction():
-                store.set_setting("hcode", hcode)
-                store.set_setting("facility_name", name or "")
-                store.set_setting("hub_url", hub_url or "")
-                store.set_setting("hub_auth", auth)
-                store.set_setting("training_mode", training)
-                store.append_audit(actor=DEVICE_ACTOR, action="init", detail={"hcode": hcode})
+                store.settings.set("hcode", hcode)
+                store.settings.set("facility_name", name or "")
+                store.settings.set("hub_url", hub_url or "")
+                store.settings.set("hub_auth", auth)
+                store.settings.set("training_mode", training)
+                store.audit.append(actor=DEVICE_ACTOR, action="init", detail={"hcode": hcode})
         finally:
             store.close()
         device_spec = store_device_key(keys, label, new_device_key(), passphrase=passphrase,
@@ -277,7 +278,7 @@ def _rotate(inst: Installation) -> None:
     try:
         database.rekey(store.conn, new)
         with store.transaction():
-            store.append_audit(actor=DEVICE_ACTOR, action="rekey")
+            store.audit.append(actor=DEVICE_ACTOR, action="rekey")
     finally:
         store.close()
     _finish_rotation(inst, new)
@@ -302,8 +303,8 @@ def configure_hub(inst: Installation, url: str, *, auth: bool) -> None:
     store = inst.connect()
     try:
         with store.transaction():
-            store.set_setting("hub_url", url)
-            store.set_setting("hub_auth", auth)
+            store.settings.set("hub_url", url)
+            store.settings.set("hub_auth", auth)
     finally:
         store.close()
 

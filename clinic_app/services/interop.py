@@ -34,7 +34,7 @@ from clinic_app.interop import f43
 from clinic_app.interop.f43_export import notes_for, pid_of, to_tables
 from clinic_app.interop.f43_import import READ, to_resources
 from clinic_app.services.records import Progress, RecordService
-from clinic_app.store.records import RecordStore
+from clinic_app.store.record_store import RecordStore
 
 BATCH = 500
 EXPORTED = ("PERSON", "SERVICE", "DIAGNOSIS_OPD", "DRUG_OPD", "EPI")
@@ -122,7 +122,7 @@ class Interop43:
                              f"Cannot write the 43-file archive ({exc.strerror}); check the folder and free space.",
                              code="file") from exc
         with self.store.transaction():
-            self.store.append_audit(actor=self.actor.name, action="export-43", detail=dict(archive.rows))
+            self.store.audit.append(actor=self.actor.name, action="export-43", detail=dict(archive.rows))
         notes = notes_for(counts)
         if lost:
             notes.append(f"{lost} lines hold characters {encoding} cannot write (a foreign name, say); they were "

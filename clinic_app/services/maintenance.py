@@ -71,7 +71,7 @@ def backup(inst: Installation, target: Path) -> Path:
     try:
         database.export_copy(store.conn, tmp, inst.key)
         with store.transaction():
-            store.append_audit(actor=DEVICE_ACTOR, action="backup")
+            store.audit.append(actor=DEVICE_ACTOR, action="backup")
     except ReadOnlyError as exc:
         tmp.unlink(missing_ok=True)
         raise BackupPathError("cannot write there") from exc
@@ -154,7 +154,7 @@ def _restore(inst: Installation, source: Path) -> Path:
     store = inst.connect()  # migrates an older backup forward
     try:
         with store.transaction():
-            store.append_audit(actor=DEVICE_ACTOR, action="restore")
+            store.audit.append(actor=DEVICE_ACTOR, action="restore")
     finally:
         store.close()
     return kept

@@ -29,7 +29,7 @@ from clinic_app.core.places import home_address, is_subdistrict
 from clinic_app.core.thai import BE_OFFSET, cid_problem, mask_cid, normalise_cid, age_in_years
 from clinic_app.services.catalogs import icd10_codes
 from clinic_app.services.records import RecordService
-from clinic_app.store.records import RecordStore
+from clinic_app.store.record_store import RecordStore
 
 # Health-insurance rights: code -> (Thai, English) label.
 RIGHTS = {"UCS": ("บัตรทอง (UC)", "Universal Coverage (gold card)"), "SSS": ("ประกันสังคม", "Social Security"),
@@ -159,7 +159,7 @@ class PatientService:
 
     @property
     def hcode(self) -> str:
-        return str(self.store.get_setting("hcode"))
+        return str(self.store.settings.get("hcode"))
 
     # -- registration -------------------------------------------------------------------------
 
@@ -194,10 +194,10 @@ class PatientService:
                                     problems=[Problem(None, "duplicate", "same citizen ID, or same birth date and "
                                                                          "a similar name")])
         with self.store.transaction():
-            hn = int(self.store.get_setting("next_hn", 1))
+            hn = int(self.store.settings.get("next_hn"))
             while self.store.find_patients("hn", f"{hn:07d}"):
                 hn += 1
-            self.store.set_setting("next_hn", hn + 1)
+            self.store.settings.set("next_hn", hn + 1)
             patient = self._patient(form, f"{hn:07d}")
             changes = self.records.write([patient], action="register")
         return Done(patient, changes)

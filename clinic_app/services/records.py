@@ -28,7 +28,7 @@ from clinic_app.core.fhir import (
 )
 from clinic_app.core.permissions import Actor
 from clinic_app.core.thai import cid_problem, normalise_cid
-from clinic_app.store.records import RecordStore
+from clinic_app.store.record_store import RecordStore
 
 Progress = Callable[[int, int], bool]
 """Called with (done, total); returns False to cancel."""
@@ -58,7 +58,7 @@ class RecordService:
 
     @property
     def hcode(self) -> str:
-        return str(self.store.get_setting("hcode"))
+        return str(self.store.settings.get("hcode"))
 
     # -- saving ----------------------------------------------------------------------
 
@@ -105,9 +105,9 @@ class RecordService:
             op = "update" if (state and state[1]) or (rtype, rid) in written else "create"
             written.add((rtype, rid))
             if op == "update":
-                self.store.keep_base(rtype, rid)
+                self.store.outbox.keep_base(rtype, rid)
             self.store.put(res)
-            self.store.enqueue(rtype, rid, op)
+            self.store.outbox.enqueue(rtype, rid, op)
             changes.note(op, rtype, patient_id_of(res))
         changes.outbox = True
 
@@ -123,7 +123,7 @@ class RecordService:
         ready = self._prepare([(None, "", r) for r in resources])
         changes = ChangeSet()
         self._store(ready, changes)
-        self.store.append_audit(actor=self.actor.name, action=action, detail=changes.summary())
+        self.store.audit.append(actor=self.actor.name, action=action, detail=changes.summary())
         return changes
 
     # -- import / export ---------------------------------------------------------------
@@ -147,7 +147,7 @@ class RecordService:
         changes = ChangeSet()
         with self.store.transaction():
             self._store(ready, changes)
-            self.store.append_audit(actor=self.actor.name, action="import", detail=changes.summary())
+            self.store.audit.append(actor=self.actor.name, action="import", detail=changes.summary())
         return changes
 
     def patient_ids_for_cid(self, cid: str) -> list[str]:
@@ -157,7 +157,7 @@ class RecordService:
         """A collection Bundle as JSON text chunks (streamed, constant memory)."""
         patient_ids = self.patient_ids_for_cid(cid) if cid else None
         with self.store.transaction():
-            self.store.append_audit(actor=self.actor.name, action="export",
+            self.store.audit.append(actor=self.actor.name, action="export",
                                     detail={"by_patient": bool(cid), "type": resource_type})
         yield '{"resourceType":"Bundle","type":"collection","entry":['
         first = True
@@ -171,17 +171,17 @@ class RecordService:
     # -- status and demo -----------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
-        outbox = self.store.outbox_counts()
+        outbox = self.store.outbox.counts()
         return {
             "hcode": self.hcode,
-            "facility_name": self.store.get_setting("facility_name", ""),
-            "training_mode": bool(self.store.get_setting("training_mode", False)),
-            "hub_url": self.store.get_setting("hub_url", "") or None,
+            "facility_name": self.store.settings.get("facility_name"),
+            "training_mode": bool(self.store.settings.get("training_mode")),
+            "hub_url": self.store.settings.get("hub_url") or None,
             "counts": self.store.counts_by_type(),
             "outbox": {"pending": outbox.get("pending", 0) + outbox.get("sending", 0),
                        "failed": outbox.get("failed", 0), "conflict": outbox.get("conflict", 0)},
-            "last_sync": self.store.get_checkpoint("last_sync"),
-            "last_sync_error": self.store.get_setting("last_sync_error"),
+            "last_sync": self.store.checkpoints.get("last_sync"),
+            "last_sync_error": self.store.settings.get("last_sync_error"),
         }
 
     def load_demo(self, patients: int, *, seed: int = 1, batch: int = 500,

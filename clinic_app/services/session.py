@@ -28,6 +28,7 @@ from clinic_app.core.changes import ChangeSet, Done
 from clinic_app.core.errors import KnownError
 from clinic_app.core.fhir import Resource, patient_cid
 from clinic_app.core.permissions import DEVICE, Actor, allowed, require
+from clinic_app.security.audit_chain import broken_links
 from clinic_app.security.device import enrolment
 from clinic_app.services.accounts import AccountService
 from clinic_app.services.consent import ConsentService, EmergencyPlan, fetch_emergency
@@ -36,7 +37,7 @@ from clinic_app.services.interop import Interop43
 from clinic_app.services.patients import Chart, PatientService
 from clinic_app.services.records import RecordService
 from clinic_app.services.sync import client_factory, resolve_conflict, run_sync
-from clinic_app.store.records import RecordStore, broken_audit_links
+from clinic_app.store.record_store import RecordStore
 from clinic_app.sync.engine import Progress, SyncReport
 
 
@@ -157,10 +158,10 @@ class UnitSession:
 
     def settings(self) -> UnitSettings:
         store = self.store
-        hcode = str(store.get_setting("hcode"))
-        return UnitSettings(hcode=hcode, facility_name=str(store.get_setting("facility_name", "") or hcode),
-                            training=bool(store.get_setting("training_mode", False)),
-                            idle_lock_minutes=float(store.get_setting("idle_lock_minutes", 10)))
+        hcode = str(store.settings.get("hcode"))
+        return UnitSettings(hcode=hcode, facility_name=str(store.settings.get("facility_name") or hcode),
+                            training=bool(store.settings.get("training_mode")),
+                            idle_lock_minutes=float(store.settings.get("idle_lock_minutes")))
 
     def settings_now(self) -> UnitSettings:
         """The settings, read on a short connection (the window's start-up, on its thread)."""
@@ -193,19 +194,19 @@ class UnitSession:
         return Done(self.patients.chart(patient_id, foreign=foreign), changes)
 
     def outbox_view(self, *, limit: int = 500) -> OutboxView:
-        entries = self.store.outbox_entries(states=("pending", "sending", "failed", "conflict"), limit=limit)
-        conflicts = [{**c, "local": self.store.get(c["type"], c["id"]) or {}} for c in self.store.conflicts()]
+        entries = self.store.outbox.entries(states=("pending", "sending", "failed", "conflict"), limit=limit)
+        conflicts = [{**c, "local": self.store.get(c["type"], c["id"]) or {}} for c in self.store.outbox.conflicts()]
         return OutboxView(entries, conflicts)
 
     def audit_check(self) -> tuple[int, list[int]]:
         """(entries in the audit trail, where its hash chain is broken); administrators only."""
         require(self.actor, "account.manage")
-        rows = self.store.audit_rows()
-        return len(rows), broken_audit_links(rows)
+        rows = self.store.audit.rows()
+        return len(rows), broken_links(rows)
 
     def device_enrolment(self) -> dict[str, Any]:
         """This desktop's public key, as the hub enrols it."""
-        return enrolment(self.inst.device(), str(self.store.get_setting("hcode")))
+        return enrolment(self.inst.device(), str(self.store.settings.get("hcode")))
 
     def export_fhir(self, *, cid: str | None = None, resource_type: str | None = None) -> Iterator[str]:
         return self.records.export_bundle(cid=cid, resource_type=resource_type)

@@ -18,7 +18,7 @@ from clinic_app.core.merge import resolve
 from clinic_app.core.permissions import DEVICE, Actor
 from clinic_app.services.consent import ConsentService
 from clinic_app.services.installation import Installation
-from clinic_app.store.records import RecordStore
+from clinic_app.store.record_store import RecordStore
 from clinic_app.sync.client import HubClient
 from clinic_app.sync.engine import Progress, SyncEngine, SyncReport
 from clinic_app.sync.errors import HubNotConfiguredError
@@ -30,11 +30,11 @@ DEFAULT_PAGE = 500
 def client_factory(inst: Installation, store: RecordStore, **overrides: Any) -> Callable[[], HubClient]:
     """How to make this unit's hub client, read from its settings now; calling it touches no
     database (the window's network worker calls it)."""
-    url = store.get_setting("hub_url") or ""
+    url = store.settings.get("hub_url") or ""
     if not url:
         raise HubNotConfiguredError()
-    auth = bool(store.get_setting("hub_auth", True))
-    ca = store.get_setting("hub_ca_bundle") or True
+    auth = bool(store.settings.get("hub_auth"))
+    ca = store.settings.get("hub_ca_bundle") or True
     identity = inst.device() if auth else None
     return functools.partial(HubClient, url, identity=identity, auth=auth, verify=ca, **overrides)
 
@@ -46,17 +46,17 @@ def make_client(inst: Installation, store: RecordStore, **overrides: Any) -> Hub
 def queue_audit_trail(store: RecordStore, inst: Installation) -> int:
     """The audit entries written since the last sync go out as AuditEvents (queued in the
     same transaction that marks them sent, so none is sent twice or skipped)."""
-    rows = store.unsynced_audit()
+    rows = store.audit.unsynced()
     if not rows:
         return 0
-    hcode = str(store.get_setting("hcode"))
+    hcode = str(store.settings.get("hcode"))
     with store.transaction():
         for seq, at, actor, action, etype, eid, _detail in rows:
             event = trail_event(seq=seq, at=at, actor=actor, action=action, entity_type=etype, entity_id=eid,
                                 hcode=hcode, installation=inst.installation_id)
             store.put(event)
-            store.enqueue("AuditEvent", event["id"], "create")
-        store.mark_audit_synced([r[0] for r in rows])
+            store.outbox.enqueue("AuditEvent", event["id"], "create")
+        store.audit.mark_synced([r[0] for r in rows])
     return len(rows)
 
 
@@ -79,9 +79,9 @@ def run_sync(inst: Installation, store: RecordStore, *, progress: Progress | Non
     client = make_client(inst, store, **(client_options or {}))
     try:
         queued = queue_audit_trail(store, inst)
-        engine = SyncEngine(store, client, hcode=str(store.get_setting("hcode")),
-                            bundle_size=int(store.get_setting("sync_bundle_size", DEFAULT_BUNDLE)),
-                            page_size=int(store.get_setting("sync_page_size", DEFAULT_PAGE)),
+        engine = SyncEngine(store, client, hcode=str(store.settings.get("hcode")),
+                            bundle_size=int(store.settings.get("sync_bundle_size")),
+                            page_size=int(store.settings.get("sync_page_size")),
                             progress=progress, cancelled=cancelled, verify_counts=verify_counts)
         report = engine.run()
         report.changes.outbox |= bool(queued)
@@ -102,9 +102,9 @@ def scheduler_for(inst: Installation, *, on_state: Callable[[Any], None] | None 
 
     store = inst.connect()
     try:
-        url = str(store.get_setting("hub_url") or "")
-        minutes = float(store.get_setting("sync_interval_minutes", 5))
-        verify = store.get_setting("hub_ca_bundle") or True
+        url = str(store.settings.get("hub_url") or "")
+        minutes = float(store.settings.get("sync_interval_minutes"))
+        verify = store.settings.get("hub_ca_bundle") or True
     finally:
         store.close()
 
@@ -116,10 +116,10 @@ def scheduler_for(inst: Installation, *, on_state: Callable[[Any], None] | None 
 
 
 def status(store: RecordStore) -> dict[str, Any]:
-    counts = store.outbox_counts()
+    counts = store.outbox.counts()
     return {"pending": counts.get("pending", 0) + counts.get("sending", 0), "failed": counts.get("failed", 0),
-            "conflicts": counts.get("conflict", 0), "last_sync": store.get_checkpoint("last_sync"),
-            "last_error": store.get_setting("last_sync_error")}
+            "conflicts": counts.get("conflict", 0), "last_sync": store.checkpoints.get("last_sync"),
+            "last_error": store.settings.get("last_sync_error")}
 
 
 def resolve_conflict(store: RecordStore, resource_type: str, resource_id: str, choices: dict[str, str], *,
@@ -127,19 +127,19 @@ def resolve_conflict(store: RecordStore, resource_type: str, resource_id: str, c
     """A person chose, per element, this desktop's value or the hub's; the result goes out as
     an update of the hub's version, with a Provenance saying who decided."""
     changes = ChangeSet(outbox=True)
-    found = next((c for c in store.conflicts() if c["type"] == resource_type and c["id"] == resource_id), None)
+    found = next((c for c in store.outbox.conflicts() if c["type"] == resource_type and c["id"] == resource_id), None)
     if found is None:
         return changes
     local = store.get(resource_type, resource_id) or {}
     resolved = resolve(local, found["remote"], choices)
-    hcode = str(store.get_setting("hcode"))
-    entry = store.live_entry(resource_type, resource_id)
+    hcode = str(store.settings.get("hcode"))
+    entry = store.outbox.live_entry(resource_type, resource_id)
     with store.transaction():
         if entry is not None:
-            store.acknowledge(entry, version_id=found["remote_version"], server_copy=found["remote"])
-        store.keep_base(resource_type, resource_id)
+            store.outbox.acknowledge(entry, version_id=found["remote_version"], server_copy=found["remote"])
+        store.outbox.keep_base(resource_type, resource_id)
         store.put(resolved, version_id=found["remote_version"])
-        store.enqueue(resource_type, resource_id, "update")
+        store.outbox.enqueue(resource_type, resource_id, "update")
         provenance = {
             "resourceType": "Provenance", "id": new_id(),
             "meta": {"tag": [{"system": "https://terms.sil-th.org/id/th-moph-hcode", "code": hcode}]},
@@ -150,9 +150,9 @@ def resolve_conflict(store: RecordStore, resource_type: str, resource_id: str, c
             "agent": [{"who": {"display": actor.name}}],
         }
         store.put(provenance)
-        store.enqueue("Provenance", provenance["id"], "create")
-        store.clear_conflict(resource_type, resource_id)
-        store.append_audit(actor=actor.name, action="resolve-conflict", entity_type=resource_type,
+        store.outbox.enqueue("Provenance", provenance["id"], "create")
+        store.outbox.clear_conflict(resource_type, resource_id)
+        store.audit.append(actor=actor.name, action="resolve-conflict", entity_type=resource_type,
                            entity_id=resource_id, detail={"choices": choices})
     changes.note("update", resource_type, patient_id_of(resolved))
     changes.note("create", "Provenance", None)

@@ -90,7 +90,7 @@ class SyncEngine:
             self._record_error(f"{exc.thai}\n{exc.english}")
             raise
         finally:
-            counts = self.store.outbox_counts()
+            counts = self.store.outbox.counts()
             report.pending = counts.get("pending", 0) + counts.get("sending", 0)
             report.failed = counts.get("failed", 0)
             report.conflicts = counts.get("conflict", 0)
@@ -104,7 +104,7 @@ class SyncEngine:
         capability = self.client.capability()
         self._check_clock(report)
         bundle = min(self.bundle_size, capability.max_bundle_entries or self.bundle_size)
-        queued = self.store.outbox_counts()
+        queued = self.store.outbox.counts()
         total = queued.get("pending", 0) + queued.get("sending", 0)
         done = [0]
 
@@ -129,11 +129,11 @@ class SyncEngine:
 
         puller = Puller(self.store, self.client, page_size=self.page_size, on_progress=got, cancelled=self.cancelled)
         started = time.perf_counter()
-        if capability.history_system and self.store.get_checkpoint("pull:deletes") is None:
+        if capability.history_system and self.store.checkpoints.get("pull:deletes") is None:
             # Deletes of records this desktop never had do not matter: a first pull starts
             # the delete feed at the hub's "now" instead of reading all its history.
             with self.store.transaction():
-                self.store.set_checkpoint("pull:deletes", self._server_now(minus_seconds=1))
+                self.store.checkpoints.set("pull:deletes", self._server_now(minus_seconds=1))
         for scope in scopes_for(self.hcode, capability):
             puller.pull(scope)
         if capability.history_system:
@@ -146,8 +146,8 @@ class SyncEngine:
         report.pulled, report.deleted = puller.stats.pulled, puller.stats.deleted
         report.changes.merge(puller.stats.changes)
         with self.store.transaction():
-            self.store.set_checkpoint("last_sync", self._server_now())
-            self.store.set_setting("last_sync_error", None)
+            self.store.checkpoints.set("last_sync", self._server_now())
+            self.store.settings.set("last_sync_error", None)
 
     def _verify(self, puller: Puller, capability: Any) -> list[str]:
         """Compare the facility's counts per type with the hub's; pull a mismatched type again."""
@@ -155,7 +155,7 @@ class SyncEngine:
             return []
         from clinic_app.core.identifiers import HCODE_SYSTEM
 
-        busy = {e.type for e in self.store.outbox_entries(states=("pending", "sending", "failed", "conflict"),
+        busy = {e.type for e in self.store.outbox.entries(states=("pending", "sending", "failed", "conflict"),
                                                             limit=100_000)}
         local = self.store.counts_by_type(owner=self.hcode, synced_only=True)
         mismatches = []
@@ -178,9 +178,9 @@ class SyncEngine:
     def _drop_unseen(self, rtype: str, seen: set[str]) -> None:
         """After a full pull, own records the hub no longer has (and that wait for nothing) go."""
         with self.store.transaction():
-            for rid in set(self.store.own_ids(rtype, self.hcode)) - seen:
+            for rid in set(self.store.outbox.own_ids(rtype, self.hcode)) - seen:
                 held = self.store.get(rtype, rid)
-                if self.store.apply_pulled_delete(rtype, rid):
+                if self.store.outbox.apply_pulled_delete(rtype, rid):
                     self._dropped.note("delete", rtype, patient_id_of(held) if held else None)
 
     def _check_clock(self, report: SyncReport) -> None:
@@ -214,6 +214,6 @@ class SyncEngine:
     def _record_error(self, message: str) -> None:
         try:
             with self.store.transaction():
-                self.store.set_setting("last_sync_error", message)
+                self.store.settings.set("last_sync_error", message)
         except KnownError:
             log.warning("could not record the sync error")

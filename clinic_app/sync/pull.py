@@ -64,7 +64,7 @@ class Puller:
 
     def pull(self, scope: Scope, *, full: bool = False) -> None:
         key = f"pull:{scope.name}"
-        since = None if full else self.store.get_checkpoint(key)
+        since = None if full else self.store.checkpoints.get(key)
         params = list(scope.params) + [("_sort", "_lastUpdated"), ("_count", str(self.page_size))]
         if since:
             params.append(("_lastUpdated", f"ge{since}"))  # ge: a server's equal timestamps are not lost
@@ -82,7 +82,7 @@ class Puller:
             if scope.owner_filter:
                 resources = [r for r in resources if owner_of(r) == scope.owner_filter]
             with self.store.transaction():
-                stored = self.store.apply_pulled_page(scope.resource_type, resources)
+                stored = self.store.outbox.apply_pulled_page(scope.resource_type, resources)
                 self.stats.pulled += stored.total
                 self.stats.changes.merge(stored)
                 if seen is not None:
@@ -90,7 +90,7 @@ class Puller:
                 stamps = [str((r.get("meta") or {}).get("lastUpdated")) for r in resources
                           if (r.get("meta") or {}).get("lastUpdated")]
                 if stamps:
-                    self.store.set_checkpoint(key, max(stamps))
+                    self.store.checkpoints.set(key, max(stamps))
             self._on_progress(len(resources))
             url = next_link(page)
             query = None
@@ -98,7 +98,7 @@ class Puller:
     def pull_deletes(self) -> None:
         """Deletes made on the hub (system `_history`), applied to what this desktop holds."""
         key = "pull:deletes"
-        since = self.store.get_checkpoint(key)
+        since = self.store.checkpoints.get(key)
         params = [("_count", str(self.page_size))] + ([("_since", since)] if since else [])
         url: str | None = "_history"
         query: list[tuple[str, str]] | None = params
@@ -114,12 +114,12 @@ class Puller:
                     if request.get("method") == "DELETE" and "/" in str(request.get("url", "")):
                         rtype, rid = str(request["url"]).split("/")[-2:]
                         held = self.store.get(rtype, rid)
-                        if self.store.apply_pulled_delete(rtype, rid):
+                        if self.store.outbox.apply_pulled_delete(rtype, rid):
                             self.stats.deleted += 1
                             self.stats.changes.note("delete", rtype, patient_id_of(held) if held else None)
                 stamps = [str((e.get("response") or {}).get("lastModified")) for e in entries
                           if (e.get("response") or {}).get("lastModified")]
                 if stamps:
-                    self.store.set_checkpoint(key, max(stamps))
+                    self.store.checkpoints.set(key, max(stamps))
             url = next_link(page)
             query = None

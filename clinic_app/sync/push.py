@@ -75,22 +75,22 @@ class Pusher:
 
     def run(self) -> PushStats:
         with self.store.transaction():
-            stuck = [e.seq for e in self.store.outbox_entries(states=("sending",), limit=100_000)]
-            self.store.set_outbox_state(stuck, "pending")  # a sync killed mid-send left these
+            stuck = [e.seq for e in self.store.outbox.entries(states=("sending",), limit=100_000)]
+            self.store.outbox.set_state(stuck, "pending")  # a sync killed mid-send left these
         while not self._cancelled():
-            batch = push_order(self.store.outbox_entries(states=("pending",), limit=self.bundle_size * 4))
+            batch = push_order(self.store.outbox.entries(states=("pending",), limit=self.bundle_size * 4))
             batch = batch[: self.bundle_size]
             if not batch:
                 break
             with self.store.transaction():
-                self.store.set_outbox_state([e.seq for e in batch], "sending")
+                self.store.outbox.set_state([e.seq for e in batch], "sending")
             self.changes.outbox = True
             try:
                 self._send(batch)
             except BaseException:
                 with self.store.transaction():
-                    live = {e.seq for e in self.store.outbox_entries(states=("sending",), limit=100_000)}
-                    self.store.set_outbox_state([e.seq for e in batch if e.seq in live], "pending")
+                    live = {e.seq for e in self.store.outbox.entries(states=("sending",), limit=100_000)}
+                    self.store.outbox.set_state([e.seq for e in batch if e.seq in live], "pending")
                 raise
         return self.stats
 
@@ -180,9 +180,9 @@ class Pusher:
     def _ack(self, entry: OutboxEntry, version: str | None, copy: Resource | None) -> None:
         """Inside a transaction: the entry leaves the outbox with the server's version."""
         trail = entry.type == "AuditEvent" and is_trail_event(self.store.get(entry.type, entry.id))
-        self.store.acknowledge(entry, version_id=version, server_copy=copy)
+        self.store.outbox.acknowledge(entry, version_id=version, server_copy=copy)
         if trail:  # the desktop's own trail is in its audit log; the copy was only for the hub
-            self.store.drop_local(entry.type, entry.id)
+            self.store.outbox.drop_local(entry.type, entry.id)
 
     def _ack_one(self, entry: OutboxEntry, version: str | None, copy: Resource | None) -> None:
         with self.store.transaction():
@@ -193,7 +193,7 @@ class Pusher:
     def _set_aside(self, entry: OutboxEntry, reason: str) -> None:
         log.warning("the hub refused one change (%s/…): %s", entry.type, reason[:200])
         with self.store.transaction():
-            self.store.set_outbox_state([entry.seq], "failed", reason=reason[:1000])
+            self.store.outbox.set_state([entry.seq], "failed", reason=reason[:1000])
         self.stats.failed += 1
         self._on_progress(1)
 
@@ -207,22 +207,22 @@ class Pusher:
         remote = self.client.json(response)
         remote_version = version_of_etag(response.headers.get("etag")) or (remote.get("meta") or {}).get("versionId")
         local = self.store.get(entry.type, entry.id) or {}
-        based = self.store.base_of(entry.type, entry.id)
+        based = self.store.outbox.base_of(entry.type, entry.id)
         result = three_way(based[1] if based else None, local, remote)
         with self.store.transaction():
             if _same(local, remote):  # our own change got there before (a lost answer)
-                self.store.acknowledge(entry, version_id=remote_version, server_copy=remote)
+                self.store.outbox.acknowledge(entry, version_id=remote_version, server_copy=remote)
                 self.stats.pushed += 1
             elif result.clean:
                 # The hub's version becomes the new base; the merge goes out as an update of it.
-                self.store.acknowledge(entry, version_id=remote_version, server_copy=remote)
-                self.store.keep_base(entry.type, entry.id)
+                self.store.outbox.acknowledge(entry, version_id=remote_version, server_copy=remote)
+                self.store.outbox.keep_base(entry.type, entry.id)
                 self.store.put(result.merged, version_id=remote_version)
-                self.store.enqueue(entry.type, entry.id, "update")
+                self.store.outbox.enqueue(entry.type, entry.id, "update")
                 self.stats.merged += 1
                 self.changes.note("update", entry.type, patient_id_of(result.merged))
             else:
-                self.store.record_conflict(entry, remote=remote, remote_version=str(remote_version),
+                self.store.outbox.record_conflict(entry, remote=remote, remote_version=str(remote_version),
                                            elements=result.conflicts)
                 self.stats.conflicts += 1
         self._on_progress(1)

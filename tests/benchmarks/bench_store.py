@@ -23,7 +23,8 @@ from pathlib import Path
 
 from clinic_app.core import demo
 from clinic_app.store import database
-from clinic_app.store.records import RecordStore
+from clinic_app.security.audit_chain import link
+from clinic_app.store.record_store import RecordStore
 
 TARGETS = {"lookup by citizen ID": 2.0, "lookup by HN": 2.0, "Thai name substring search": 30.0,
            "load one patient's chart": 15.0}
@@ -39,7 +40,7 @@ class Sample:
 
 def build(path: Path, key: bytes | None, patients: int, seed: int,
           samples: list[Sample] | None, batch: int = 1000) -> int:
-    store = RecordStore(database.connect(path, key, create=True))
+    store = RecordStore(database.connect(path, key, create=True), link=link)
     count, chunk = 0, []
     rng = random.Random(seed + 1)
     try:
@@ -98,7 +99,7 @@ def pct(values: list[float], q: float) -> float:
 
 def measure(path: Path, key: bytes | None, samples: list[Sample], warmup: list[Sample], insert_rounds: int,
             cache_kib: int) -> dict[str, list[float]]:
-    store = RecordStore(database.connect(path, key, cache_kib=cache_kib))
+    store = RecordStore(database.connect(path, key, cache_kib=cache_kib), link=link)
     results: dict[str, list[float]] = {k: [] for k in TARGETS}
     results["insert 10,000 resources (one transaction)"] = []
     try:

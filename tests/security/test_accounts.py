@@ -78,7 +78,7 @@ def test_lock_out_grows_and_ends(installation: Installation) -> None:
     assert store.conn.execute("SELECT locked_until FROM staff").fetchone()[0] == pytest.approx(now[0] + 60)
     now[0] += 61
     assert accounts.sign_in("somchai", "admin-pass-2026") == Actor("somchai", ADMIN)
-    actions = [r[3] for r in store.audit_rows()]
+    actions = [r[3] for r in store.audit.rows()]
     assert actions.count("login-failed") == 4 and actions[-1] == "login"
     with pytest.raises(SignInError):
         accounts.sign_in("nobody", "whatever-123")

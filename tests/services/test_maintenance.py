@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from clinic_app.core.permissions import DEVICE
-
 from pathlib import Path
 
 import pytest
 
 from clinic_app.core.errors import CorruptDatabaseError, FolderInUseError, StoreError, WrongKeyError
+from clinic_app.core.permissions import DEVICE
 from clinic_app.security.keys import KeyStore
 from clinic_app.services import maintenance
 from clinic_app.services.installation import Installation, open_installation, rotate_key

@@ -28,7 +28,7 @@ def test_register_makes_a_valid_patient_with_hn_and_buddhist_era_birth(patients:
     assert patient["birthDate"] == "1980-02-03"
     assert patient["identifier"][1]["value"] == "0000001"
     assert patients.store.find_patients("cid", "1101700207030")[0]["id"] == patient["id"]
-    assert patients.store.outbox_counts() == {"pending": 1}
+    assert patients.store.outbox.counts() == {"pending": 1}
     assert patients.register(PatientForm(given_th="ก", family_th="ข", sex="male", birth_day=1, birth_month=1,
                                          birth_year_be=2560)).value["identifier"][0]["value"] == "0000002"
     # a place picked but no house number: still a valid address

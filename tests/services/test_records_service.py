@@ -8,7 +8,7 @@ from clinic_app.core.errors import InvalidInputError
 from clinic_app.core.fhir import patient_id_of
 from clinic_app.core.identifiers import CID_SYSTEM
 from clinic_app.services.records import Cancelled, RecordService
-from clinic_app.store.records import broken_audit_links
+from clinic_app.security.audit_chain import broken_links as broken_audit_links
 
 
 def _bundle(*resources: dict, full_urls: list[str] | None = None) -> dict:
@@ -37,9 +37,9 @@ def test_bundle_import_resolves_urn_uuid_tags_owner_and_queues(service: RecordSe
     encounter = next(r for r in chart if r["resourceType"] == "Encounter")
     assert encounter["subject"]["reference"] == f"Patient/{patient['id']}"
     assert all(r["meta"]["tag"][0]["code"] == "12345" for r in chart)
-    assert service.store.outbox_counts() == {"pending": 2}
-    assert broken_audit_links(service.store.audit_rows()) == []
-    assert service.store.audit_rows()[-1][3] == "import"
+    assert service.store.outbox.counts() == {"pending": 2}
+    assert broken_audit_links(service.store.audit.rows()) == []
+    assert service.store.audit.rows()[-1][3] == "import"
 
 
 def test_any_invalid_entry_stores_nothing_and_reports_every_problem(service: RecordService) -> None:
@@ -53,7 +53,7 @@ def test_any_invalid_entry_stores_nothing_and_reports_every_problem(service: Rec
     assert (3, "entry[3].resource.meta.tag") in where
     assert 0 not in {p.index for p in exc.value.problems}
     assert service.store.counts_by_type() == {}
-    assert service.store.outbox_counts() == {}
+    assert service.store.outbox.counts() == {}
 
 
 def test_reimport_is_an_update_not_a_duplicate(service: RecordService) -> None:
@@ -62,7 +62,7 @@ def test_reimport_is_an_update_not_a_duplicate(service: RecordService) -> None:
     assert changes.updated == {"Patient": 1}
     assert service.store.counts_by_type() == {"Patient": 1}
     assert service.store.get("Patient", "p-1")["gender"] == "other"
-    assert service.store.outbox_counts() == {"pending": 1}
+    assert service.store.outbox.counts() == {"pending": 1}
 
 
 def test_export_by_patient_and_by_type(service: RecordService) -> None:
@@ -135,7 +135,7 @@ def test_a_record_owned_by_another_facility_is_not_overwritten(service: RecordSe
         service.import_fhir({**PATIENT, "id": "f1"})
     assert "another facility" in exc.value.problems[0].reason
     assert service.store.get("Patient", "f1")["meta"]["tag"][0]["code"] == "99999"
-    assert service.store.outbox_counts() == {}
+    assert service.store.outbox.counts() == {}
 
 
 def test_a_local_edit_keeps_the_server_version_as_its_base(service: RecordService) -> None:
@@ -145,5 +145,5 @@ def test_a_local_edit_keeps_the_server_version_as_its_base(service: RecordServic
         service.store.conn.execute("DELETE FROM outbox")
     service.save_resources([{**service.store.get("Patient", "p9"), "gender": "other"}])
     assert service.store.version_of("Patient", "p9") == "3"
-    [entry] = service.store.outbox_entries()
+    [entry] = service.store.outbox.entries()
     assert (entry.op, entry.base_version) == ("update", "3")

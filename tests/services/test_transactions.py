@@ -11,7 +11,10 @@ from clinic_app.services.installation import Installation
 from clinic_app.services.patients import PatientForm, VisitForm
 from clinic_app.services.records import RecordService
 from clinic_app.services.session import UnitSession
-from clinic_app.store.records import GrantStore, RecordStore
+from clinic_app.store.grants import Grants
+from clinic_app.store.outbox import Outbox
+from clinic_app.store.audit_log import AuditLog
+from clinic_app.store.record_store import RecordStore
 
 NURSE = Actor("nurse.somsri", CLINICIAN)
 FORM = PatientForm(given_th="สมศรี", family_th="มีสุข", sex="female", birth_day=3, birth_month=2,
@@ -30,8 +33,8 @@ def _fail(*_args: object, **_kwargs: object) -> None:
 
 def _footprint(store: RecordStore) -> tuple[object, ...]:
     """Everything a use case could leave behind."""
-    return (store.counts_by_type(), store.outbox_counts(), len(store.audit_rows()), store.get_setting("next_hn"),
-            GrantStore(store).grants(), GrantStore(store).record_requests())
+    return (store.counts_by_type(), store.outbox.counts(), len(store.audit.rows()), store.settings.get("next_hn"),
+            store.grants.grants(), store.grants.record_requests())
 
 
 @pytest.fixture
@@ -44,8 +47,8 @@ def unit(installation: Installation) -> UnitSession:
 @pytest.mark.parametrize("step", ["validate", "store", "audit"])
 def test_a_failed_registration_skips_no_hn(unit: UnitSession, monkeypatch: pytest.MonkeyPatch, step: str) -> None:
     before = _footprint(unit.store)
-    target = {"validate": (RecordService, "_prepare"), "store": (RecordStore, "enqueue"),
-              "audit": (RecordStore, "append_audit")}[step]
+    target = {"validate": (RecordService, "_prepare"), "store": (Outbox, "enqueue"),
+              "audit": (AuditLog, "append")}[step]
     with monkeypatch.context() as patch:
         patch.setattr(*target, _fail)
         with pytest.raises(Injected):
@@ -61,8 +64,8 @@ def test_a_failed_registration_skips_no_hn(unit: UnitSession, monkeypatch: pytes
 def test_a_failed_consent_request_leaves_neither_half(unit: UnitSession, monkeypatch: pytest.MonkeyPatch,
                                                       step: str) -> None:
     before = _footprint(unit.store)
-    target = {"consent": (RecordStore, "enqueue"), "record-request": (GrantStore, "request_records"),
-              "audit": (RecordStore, "append_audit")}[step]
+    target = {"consent": (Outbox, "enqueue"), "record-request": (Grants, "request_records"),
+              "audit": (AuditLog, "append")}[step]
     with monkeypatch.context() as patch:
         patch.setattr(*target, _fail)
         with pytest.raises(Injected):
@@ -70,7 +73,7 @@ def test_a_failed_consent_request_leaves_neither_half(unit: UnitSession, monkeyp
     assert _footprint(unit.store) == before
     done = unit.consent.request_consent(OTHER_CID)
     assert unit.store.counts_by_type() == {"Consent": 1}
-    assert [r["cid"] for r in GrantStore(unit.store).record_requests()] == [OTHER_CID]
+    assert [r["cid"] for r in unit.store.grants.record_requests()] == [OTHER_CID]
     assert done.changes.grants and done.changes.outbox and done.changes.created == {"Consent": 1}
 
 
@@ -88,8 +91,8 @@ def test_a_failed_emergency_access_keeps_no_unaudited_records(unit: UnitSession,
     plan = unit.consent.plan_emergency(OTHER_CID, REASON)
     before = _footprint(unit.store)
     keys_before = set(unit.inst.marker.get("grants", {}))
-    target = {"grant": (GrantStore, "upsert_grant"), "records": (GrantStore, "replace_records"),
-              "audit-event": (RecordStore, "enqueue"), "audit-log": (RecordStore, "append_audit")}[step]
+    target = {"grant": (Grants, "upsert_grant"), "records": (Grants, "replace_records"),
+              "audit-event": (Outbox, "enqueue"), "audit-log": (AuditLog, "append")}[step]
     with monkeypatch.context() as patch:
         patch.setattr(*target, _fail)
         with pytest.raises(Injected):

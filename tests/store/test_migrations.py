@@ -8,7 +8,8 @@ import pytest
 from clinic_app.core.errors import NewerDatabaseError
 from clinic_app.store import database
 from clinic_app.store.migrations import LATEST_VERSION, migrate
-from clinic_app.store.records import RecordStore
+from clinic_app.security.audit_chain import link
+from clinic_app.store.record_store import RecordStore
 
 
 @pytest.mark.parametrize("start", range(LATEST_VERSION))
@@ -20,11 +21,11 @@ def test_each_earlier_version_migrates_to_the_latest(tmp_path: Path, start: int)
     if start >= 1:
         conn.execute("INSERT INTO settings (key, value) VALUES ('hcode', '\"12345\"')")
     conn.close()
-    store = RecordStore(database.connect(path, key))
+    store = RecordStore(database.connect(path, key), link=link)
     try:
         assert database.user_version(store.conn) == LATEST_VERSION
         if start >= 1:
-            assert store.get_setting("hcode") == "12345"
+            assert store.settings.get("hcode") == "12345"
         with store.transaction():
             store.put({"resourceType": "Patient", "id": "p1", "name": [{"text": "ทดสอบ"}]})
         assert store.search_patients("ทดสอบ")[0]["id"] == "p1"

@@ -7,14 +7,17 @@ from pathlib import Path
 import pytest
 
 from clinic_app.core import demo
-from clinic_app.core.errors import DatabaseBusyError
+from clinic_app.core.errors import DatabaseBusyError, InvalidInputError
+from clinic_app.core.settings import UnknownSettingError
+from clinic_app.security.audit_chain import broken_links as broken_audit_links
+from clinic_app.security.audit_chain import link
 from clinic_app.store import database
-from clinic_app.store.records import RecordStore, broken_audit_links
+from clinic_app.store.record_store import RecordStore
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[RecordStore]:
-    s = RecordStore(database.connect(tmp_path / "clinic.db", os.urandom(32), create=True))
+    s = RecordStore(database.connect(tmp_path / "clinic.db", os.urandom(32), create=True), link=link)
     yield s
     s.close()
 
@@ -73,10 +76,10 @@ def test_a_failed_transaction_leaves_nothing(store: RecordStore, demo_patients: 
     with pytest.raises(RuntimeError):
         with store.transaction():
             store.put(demo_patients[0].resources[0])
-            store.enqueue("Patient", demo_patients[0].resources[0]["id"], "create")
+            store.outbox.enqueue("Patient", demo_patients[0].resources[0]["id"], "create")
             raise RuntimeError("boom")
     assert store.counts_by_type() == {}
-    assert store.outbox_counts() == {}
+    assert store.outbox.counts() == {}
 
 
 def test_writes_outside_a_transaction_are_refused(store: RecordStore) -> None:
@@ -87,29 +90,40 @@ def test_writes_outside_a_transaction_are_refused(store: RecordStore) -> None:
 def test_outbox_squashes_edits_of_one_resource(store: RecordStore) -> None:
     with store.transaction():
         store.put({"resourceType": "Patient", "id": "p1"})
-        store.enqueue("Patient", "p1", "create")
-        store.enqueue("Patient", "p1", "update")
-        store.enqueue("Patient", "p2", "create")
-        store.enqueue("Patient", "p2", "delete")
-    entries = store.outbox_entries()
+        store.outbox.enqueue("Patient", "p1", "create")
+        store.outbox.enqueue("Patient", "p1", "update")
+        store.outbox.enqueue("Patient", "p2", "create")
+        store.outbox.enqueue("Patient", "p2", "delete")
+    entries = store.outbox.entries()
     assert [(e.id, e.op, e.state) for e in entries] == [("p1", "create", "pending")]
 
 
-def test_settings_and_checkpoints_round_trip(store: RecordStore) -> None:
+def test_settings_are_typed_with_their_defaults_and_checked(store: RecordStore) -> None:
+    assert store.settings.get("next_hn") == 1 and store.settings.get("hub_auth") is True  # defaults from the table
     with store.transaction():
-        store.set_setting("hcode", "12345")
-        store.set_setting("nested", {"a": [1, "ไทย"]})
-        store.set_checkpoint("Patient", "2026-11-01T00:00:00Z")
-    assert store.get_setting("nested") == {"a": [1, "ไทย"]}
-    assert store.get_setting("missing", 7) == 7
-    assert store.get_checkpoint("Patient") == "2026-11-01T00:00:00Z"
+        store.settings.set("hcode", "12345")
+        store.settings.set("sync_interval_minutes", 2.5)
+        store.checkpoints.set("Patient", "2026-11-01T00:00:00Z")
+    assert store.settings.get("hcode") == "12345" and store.settings.get("sync_interval_minutes") == 2.5
+    assert store.checkpoints.get("Patient") == "2026-11-01T00:00:00Z"
+    with store.transaction():
+        for key, bad in (("next_hn", 0), ("next_hn", "7"), ("hub_auth", "yes"), ("sync_page_size", True),
+                         ("sync_bundle_size", 10**6)):
+            with pytest.raises(InvalidInputError) as refused:
+                store.settings.set(key, bad)
+            assert key in refused.value.english
+    assert store.settings.get("next_hn") == 1
+    with pytest.raises(UnknownSettingError):
+        store.settings.get("missing")
+    with pytest.raises(UnknownSettingError), store.transaction():
+        store.settings.set("nested", {"a": 1})
 
 
 def test_audit_chain_detects_edit_delete_and_reorder(store: RecordStore) -> None:
     with store.transaction():
         for i in range(4):
-            store.append_audit(actor="nurse", action=f"a{i}", entity_type="Patient", entity_id=str(i))
-    rows = store.audit_rows()
+            store.audit.append(actor="nurse", action=f"a{i}", entity_type="Patient", entity_id=str(i))
+    rows = store.audit.rows()
     assert broken_audit_links(rows) == []
     edited = list(rows)
     edited[1] = (*rows[1][:3], "changed", *rows[1][4:])
@@ -134,16 +148,16 @@ def test_rare_thai_substring_uses_the_trigram_index_and_short_input_scans(store:
 
 def test_a_new_edit_of_a_refused_change_goes_back_to_pending(store: RecordStore) -> None:
     with store.transaction():
-        store.enqueue("Patient", "p1", "update")
+        store.outbox.enqueue("Patient", "p1", "update")
     store.conn.execute("UPDATE outbox SET state = 'failed', reason = 'hub said no'")
     with store.transaction():
-        store.enqueue("Patient", "p1", "update")
-    [entry] = store.outbox_entries()
+        store.outbox.enqueue("Patient", "p1", "update")
+    [entry] = store.outbox.entries()
     assert (entry.state, entry.reason) == ("pending", None)
     store.conn.execute("UPDATE outbox SET state = 'sending'")
     with store.transaction():
-        store.enqueue("Patient", "p1", "delete")
-    assert [(e.state, e.op) for e in store.outbox_entries()] == [("sending", "update"), ("pending", "delete")]
+        store.outbox.enqueue("Patient", "p1", "delete")
+    assert [(e.state, e.op) for e in store.outbox.entries()] == [("sending", "update"), ("pending", "delete")]
 
 
 def test_a_busy_database_is_a_known_error(tmp_path: Path) -> None:

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from clinic_app.core.permissions import DEVICE
-
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from clinic_app.core.permissions import DEVICE
 from clinic_app.hub.engine import Limits
 from clinic_app.hub.server import RunningHub, start_in_thread
 from clinic_app.security.device import enrolment

@@ -80,7 +80,7 @@ def test_offline_request_then_granted_fetched_shown_and_audited(seeded: RunningH
                for e in events)
     hospital_after = seeded.engine.store.count("Observation", parse("Observation", [("_tag", f"{HCODE_SYSTEM}|{HOSPITAL}")]))
     assert hospital_after == hospital_before  # nothing foreign was pushed back
-    assert store.outbox_counts() == {}
+    assert store.outbox.counts() == {}
     store.close()
 
 

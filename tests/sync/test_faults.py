@@ -44,7 +44,7 @@ def _local(inst) -> dict[tuple[str, str], str | None]:  # type: ignore[no-untype
 def _trail_ids(inst) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
     store = inst.connect()
     try:
-        return {("AuditEvent", f"{inst.installation_id[:18]}-audit-{row[0]}") for row in store.audit_rows()}
+        return {("AuditEvent", f"{inst.installation_id[:18]}-audit-{row[0]}") for row in store.audit.rows()}
     finally:
         store.close()
 
@@ -74,7 +74,7 @@ def test_thousands_of_changes_from_three_desktops_reach_the_hub_exactly_once(hub
         assert set(trails) == set().union(*(_trail_ids(inst) for inst in desks)) and set(trails.values()) == {1}
         for inst in desks:
             store = inst.connect()
-            assert store.outbox_counts() == {}
+            assert store.outbox.counts() == {}
             store.close()
             assert _local(inst) == {k: str(v) for k, v in versions.items()}  # every desktop agrees with the hub
         assert sum(proxy.counts[f] for f in ("reset", "drop_after_commit", "truncate", "503", "429")) > 20
@@ -112,7 +112,7 @@ def _killed_sync(hub: RunningHub, desktop: Factory, url: str) -> None:
     svc = service(a)
     svc.load_demo(100, seed=21, batch=50)
     with svc.store.transaction():
-        svc.store.set_setting("sync_bundle_size", 25)
+        svc.store.settings.set("sync_bundle_size", 25)
     expected = set(_local(a))
     svc.store.close()
     a.close()
@@ -122,11 +122,11 @@ def _killed_sync(hub: RunningHub, desktop: Factory, url: str) -> None:
     assert set(versions) == expected and set(versions.values()) == {1}
     assert _local(a) == {k: "1" for k in expected}
     store = a.connect()
-    assert store.outbox_counts() == {}
+    assert store.outbox.counts() == {}
     store.close()
     other = b.connect()
     with other.transaction():
-        other.set_setting("sync_page_size", 50)
+        other.settings.set("sync_page_size", 50)
     other.close()
     b.close()
     assert _kill_trials(b.folder.path, rng, 6) >= 2  # killed while pulling: it resumes

@@ -24,7 +24,7 @@ def test_a_clock_far_from_the_hubs_gives_a_warning_and_nothing_else(hub: Running
     assert fast.clock_skew_seconds is not None and fast.clock_skew_seconds > 2000
     assert len(fast.warnings) == 1 and "42 minutes ahead" in fast.warnings[0] and "นาฬิกา" in fast.warnings[0]
     assert _engine(a, store).run().warnings == []
-    assert store.get_checkpoint("last_sync")  # recorded from the hub's clock
+    assert store.checkpoints.get("last_sync")  # recorded from the hub's clock
     store.close()
 
 
@@ -66,7 +66,7 @@ def test_progress_is_reported_and_a_cancel_stops_between_bundles(hub: RunningHub
         _engine(a, svc.store, bundle_size=20, progress=lambda *p: seen.append(p), cancelled=cancelled).run()
     pushes = [p for p in seen if p[0] == "push"]
     assert pushes[0] == ("push", 20, total)
-    assert 0 < svc.store.outbox_counts()["pending"] < total  # stopped part-way, the rest still queued
+    assert 0 < svc.store.outbox.counts()["pending"] < total  # stopped part-way, the rest still queued
     assert sync(a).pending == 0
 
 

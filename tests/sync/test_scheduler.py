@@ -44,12 +44,12 @@ def test_offline_then_back_online_syncs_by_itself(tmp_path: Path, desktop: Facto
         _wait(lambda: scheduler.state.online is False)  # noticed by the probe: a state, not an error
         scheduler.request_sync()  # "Sync now" while offline says why nothing went
         _wait(lambda: "cannot be reached" in (scheduler.state.last_error or ""))
-        assert svc.store.outbox_counts()["pending"] > 0
+        assert svc.store.outbox.counts()["pending"] > 0
         hub = start_in_thread(tmp_path / "hub", port=port, auth=True)  # the link returns
         hub.hub.authority.enroll(enrolment(a.device(), "99999"))
         _wait(lambda: scheduler.state.online is True and not scheduler.state.running
               and scheduler.state.last_error is None)
-        assert svc.store.outbox_counts() == {}
+        assert svc.store.outbox.counts() == {}
         assert any(s.running and s.phase == "push" for s in states)
     finally:
         scheduler.stop()

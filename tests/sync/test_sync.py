@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from clinic_app.core.permissions import DEVICE
-
 from pathlib import Path
 
 import pytest
 
 from clinic_app.core.errors import EXIT_CONFLICTS, EXIT_HUB_UNREACHABLE
+from clinic_app.core.permissions import DEVICE
 from clinic_app.hub.server import RunningHub
 from clinic_app.services.sync import resolve_conflict
 from clinic_app.sync.client import HubClient
@@ -31,20 +30,20 @@ def test_push_then_pull_between_two_desktops(hub: RunningHub, desktop: Factory) 
     svc = service(a)
     svc.load_demo(6, seed=3)
     total = sum(svc.store.counts_by_type().values())
-    trail = len(svc.store.unsynced_audit())  # the audit trail goes along as AuditEvents
+    trail = len(svc.store.audit.unsynced())  # the audit trail goes along as AuditEvents
     report = sync(a)
     assert report.pushed == total + trail and report.pending == 0 and report.failed == 0
     assert hub_count(hub, "AuditEvent") == trail
-    assert svc.store.outbox_counts() == {}
+    assert svc.store.outbox.counts() == {}
     assert hub_count(hub, "Patient") == 6
     patient = svc.store.search_patients("0")[0]
     assert svc.store.version_of("Patient", patient["id"]) == "1"
-    own_trail = len(service(b).store.unsynced_audit())
+    own_trail = len(service(b).store.audit.unsynced())
     report_b = sync(b)
     assert report_b.pulled == total and report_b.pushed == own_trail  # only its own audit trail
     other = service(b)
     assert other.store.counts_by_type() == svc.store.counts_by_type()
-    assert other.store.outbox_counts() == {}  # pulled records are not sent back
+    assert other.store.outbox.counts() == {}  # pulled records are not sent back
     assert sync(b).pulled == 0  # nothing new: the checkpoint holds
 
 
@@ -58,7 +57,7 @@ def test_edits_and_deletes_reach_the_other_desktop(hub: RunningHub, desktop: Fac
     obs = next(r for r in svc_a.store.chart(patient["id"]) if r["resourceType"] == "Observation")
     with svc_a.store.transaction():
         svc_a.store.delete("Observation", obs["id"])
-        svc_a.store.enqueue("Observation", obs["id"], "delete")
+        svc_a.store.outbox.enqueue("Observation", obs["id"], "delete")
     assert sync(a).pushed == 2 + 1  # the two changes, and the audit entry of the edit
     report = sync(b)
     assert report.pulled >= 1 and report.deleted == 1
@@ -95,7 +94,7 @@ def test_the_same_element_edited_on_both_waits_for_a_person(hub: RunningHub, des
     sync(a)
     report = sync(b)
     assert report.conflicts == 1
-    [conflict] = svc_b.store.conflicts()
+    [conflict] = svc_b.store.outbox.conflicts()
     assert conflict["elements"] == ["gender"] and conflict["remote"]["gender"] == "other"
     assert svc_b.store.get("Patient", pid)["gender"] == "unknown"  # nothing lost while it waits
     b.close()
@@ -114,11 +113,11 @@ def test_an_unreachable_hub_keeps_everything_queued(hub: RunningHub, desktop: Fa
     a = desktop(hub, "a", url="http://127.0.0.1:9/fhir")
     svc = service(a)
     svc.load_demo(1, seed=7)
-    before = [(e.type, e.id) for e in svc.store.outbox_entries()]
+    before = [(e.type, e.id) for e in svc.store.outbox.entries()]
     with pytest.raises(HubUnreachableError):
         sync(a)
-    assert [(e.type, e.id) for e in svc.store.outbox_entries() if e.type != "AuditEvent"] == before
-    assert "cannot be reached" in svc.store.get_setting("last_sync_error")
+    assert [(e.type, e.id) for e in svc.store.outbox.entries() if e.type != "AuditEvent"] == before
+    assert "cannot be reached" in svc.store.settings.get("last_sync_error")
     a.close()
     cli = run_cli("--data-dir", str(a.folder.path), "sync")
     assert cli.returncode == EXIT_HUB_UNREACHABLE and "queued" in cli.stderr and "Traceback" not in cli.stderr
@@ -134,7 +133,7 @@ def test_a_refused_change_is_set_aside_and_the_rest_go_on(hub: RunningHub, deskt
                          "patient": {"identifier": {"system": "https://terms.sil-th.org/id/th-cid", "value": cid}}}])
     report = sync(a)
     assert report.failed == 1 and hub_count(hub, "Patient") == 3
-    [entry] = svc.store.outbox_entries(states=("failed",))
+    [entry] = svc.store.outbox.entries(states=("failed",))
     assert entry.type == "Consent" and "HTTP 403" in entry.reason and "patient" in entry.reason
 
 
@@ -146,7 +145,7 @@ def test_works_against_a_plain_fhir_server_without_the_extras(tmp_path: Path, de
         svc_a = service(a)
         svc_a.load_demo(2, seed=9)
         total = sum(svc_a.store.counts_by_type().values())
-        trail = len(svc_a.store.unsynced_audit())
+        trail = len(svc_a.store.audit.unsynced())
         report = sync(a)
         assert report.pushed == report.requests == total + trail  # one request per change, no transactions
         assert sync(b).pulled == total
@@ -166,7 +165,7 @@ def test_a_bundle_refused_as_too_large_is_split(tmp_path: Path, desktop: Factory
         stats = Pusher(svc.store, client, bundle_size=40).run()
         client.close()
         assert stats.pushed == total and stats.failed == 0
-        assert hub_count(small, "Patient") == 3 and svc.store.outbox_counts() == {}
+        assert hub_count(small, "Patient") == 3 and svc.store.outbox.counts() == {}
     finally:
         small.stop()
 
@@ -175,7 +174,7 @@ def test_the_audit_trail_reaches_the_hub_once(hub: RunningHub, desktop: Factory)
     a = desktop(hub, "a")
     svc = service(a)
     svc.load_demo(1, seed=12)
-    rows = svc.store.audit_rows()
+    rows = svc.store.audit.rows()
     sync(a)
     sync(a)
     from clinic_app.hub.search import parse
@@ -183,4 +182,4 @@ def test_the_audit_trail_reaches_the_hub_once(hub: RunningHub, desktop: Factory)
     found, _ = hub.engine.store.search("AuditEvent", parse("AuditEvent", [("_count", "100")]))
     actions = sorted(e.resource["subtype"][0]["code"] for e in found)
     assert actions == sorted(r[3] for r in rows)  # init, demo-data: each once
-    assert svc.store.unsynced_audit() == [] and "AuditEvent" not in svc.store.counts_by_type()
+    assert svc.store.audit.unsynced() == [] and "AuditEvent" not in svc.store.counts_by_type()

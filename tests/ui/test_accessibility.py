@@ -4,14 +4,12 @@ every screen keeps readable text, and the window lays out at 200 % scale."""
 
 from __future__ import annotations
 
-from clinic_app.core.permissions import DEVICE
-
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible, QFontInfo
 from PySide6.QtWidgets import QAbstractScrollArea, QAbstractSpinBox, QComboBox, QScrollBar, QTabBar, QWidget
 
-from clinic_app.core.permissions import CLINICIAN, Actor
+from clinic_app.core.permissions import Actor, CLINICIAN, DEVICE
 from clinic_app.security.keys import KeyStore
 from clinic_app.services.installation import Installation
 from clinic_app.services.records import RecordService

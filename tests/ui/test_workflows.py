@@ -3,8 +3,6 @@ store (and the real hub where the workflow needs it)."""
 
 from __future__ import annotations
 
-from clinic_app.core.permissions import DEVICE
-
 from pathlib import Path
 
 import pytest
@@ -12,7 +10,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from clinic_app.core.permissions import CLINICIAN, Actor
+from clinic_app.core.permissions import Actor, CLINICIAN, DEVICE
 from clinic_app.hub.server import start_in_thread
 from clinic_app.security.device import enrolment
 from clinic_app.security.keys import KeyStore
@@ -193,9 +191,9 @@ def test_resolving_a_conflict_side_by_side(qtbot, window: MainWindow, unit: Inst
     with store.transaction():
         store.conn.execute("DELETE FROM outbox")
         store.put(patient, version_id="1")
-        store.enqueue("Patient", patient["id"], "update")
-        entry = store.live_entry("Patient", patient["id"])
-        store.record_conflict(entry, remote={**patient, "gender": "unknown"}, remote_version="2", elements=["gender"])
+        store.outbox.enqueue("Patient", patient["id"], "update")
+        entry = store.outbox.live_entry("Patient", patient["id"])
+        store.outbox.record_conflict(entry, remote={**patient, "gender": "unknown"}, remote_version="2", elements=["gender"])
     store.close()
     page = window.sync_page
     window.tabs.setCurrentWidget(page)
@@ -208,7 +206,7 @@ def test_resolving_a_conflict_side_by_side(qtbot, window: MainWindow, unit: Inst
     qtbot.waitUntil(lambda: page.conflicts.count() == 0, timeout=10_000)
     store = unit.connect()
     assert store.get("Patient", patient["id"])["gender"] == "unknown"
-    assert store.conflicts() == [] and store.live_entry("Patient", patient["id"]).state == "pending"
+    assert store.outbox.conflicts() == [] and store.outbox.live_entry("Patient", patient["id"]).state == "pending"
     store.close()
 
 
@@ -230,7 +228,7 @@ def test_idle_lock_keeps_unsaved_data_and_lets_another_person_sign_in(qtbot, qap
     admin = accounts.sign_in("somchai", "admin-pass-2026")
     AccountService(store, actor=admin).add("dao", "clerk", "clerk-pass-99")
     RecordService(store, actor=DEVICE).load_demo(1, seed=5)
-    queued = store.outbox_counts()
+    queued = store.outbox.counts()
     store.close()
 
     def sign_in(name: str, password: str):  # type: ignore[no-untyped-def]
@@ -270,8 +268,8 @@ def test_idle_lock_keeps_unsaved_data_and_lets_another_person_sign_in(qtbot, qap
     assert not win.consent.emergency.isEnabled()  # a clerk may not break the glass
     _idle(qtbot, win)
     store = unit.connect()
-    assert store.outbox_counts() == queued  # switching user discards nothing
-    audited = [(r[2], r[3]) for r in store.audit_rows()][-3:]
+    assert store.outbox.counts() == queued  # switching user discards nothing
+    audited = [(r[2], r[3]) for r in store.audit.rows()][-3:]
     assert audited == [("dao", "login-failed"), ("dao", "login"), ("somchai", "logout")]
     store.close()
 
@@ -305,7 +303,7 @@ def test_setting_up_a_real_unit_from_the_menu(qtbot, window: MainWindow, keystor
     assert resolve_data_dir(None) == tmp_path / "real-unit"  # the next start opens the new unit
     unit = open_installation(tmp_path / "real-unit", keys=keystore)
     store = unit.connect()
-    assert store.get_setting("hcode") == "10669" and store.get_setting("hub_url") == "https://hub.example.org/fhir"
+    assert store.settings.get("hcode") == "10669" and store.settings.get("hub_url") == "https://hub.example.org/fhir"
     assert AccountService(store).sign_in("somchai", "admin-pass-2026").role == "administrator"
     store.close()
     unit.forget_secrets()

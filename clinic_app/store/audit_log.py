@@ -1,0 +1,47 @@
+"""The audit trail as kept: who did what and when, each entry chained to the one before by
+a hash. The chain's hashing is `security/audit_chain.py`'s, handed in as `link` when the
+store is opened (this package does not import the security package)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from clinic_app.core.fhir import now_instant
+from clinic_app.store.unit_of_work import Db, dumps
+
+Link = Callable[[str, str, str, str, "str | None", "str | None", str], str]
+GENESIS = "0" * 64
+
+
+class AuditLog:
+    def __init__(self, db: Db, *, link: Link) -> None:
+        self.db = db
+        self.link = link
+
+    def append(self, *, actor: str, action: str, entity_type: str | None = None, entity_id: str | None = None,
+               detail: dict[str, Any] | None = None) -> str:
+        """Add an entry chained to the previous one; returns its hash."""
+        self.db.require_transaction()
+        at = now_instant()
+        detail_text = dumps(detail or {})
+        row = self.db.one("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        prev = row[0] if row else GENESIS
+        digest = self.link(prev, at, actor, action, entity_type, entity_id, detail_text)
+        self.db.write("INSERT INTO audit_log (at, actor, action, entity_type, entity_id, detail, prev_hash, hash)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                      (at, actor, action, entity_type, entity_id, detail_text, prev, digest))
+        return digest
+
+    def unsynced(self, limit: int = 5000) -> list[tuple[Any, ...]]:
+        """Entries not yet sent to the hub as AuditEvents (seq, at, actor, action, type, id, detail)."""
+        return self.db.rows("SELECT seq, at, actor, action, entity_type, entity_id, detail FROM audit_log"
+                            " WHERE synced = 0 ORDER BY seq LIMIT ?", (limit,))
+
+    def mark_synced(self, seqs: list[int]) -> None:
+        self.db.write_many("UPDATE audit_log SET synced = 1 WHERE seq = ?", [(s,) for s in seqs])
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        """Every entry with its hashes, in order (for checking the chain)."""
+        return self.db.rows("SELECT seq, at, actor, action, entity_type, entity_id, detail, prev_hash, hash"
+                            " FROM audit_log ORDER BY seq")

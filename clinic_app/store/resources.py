@@ -1,0 +1,178 @@
+"""Resources and the patient index: FHIR JSON in, FHIR JSON out.
+
+Each resource is one row (type, id, the server's version, owner, patient, last update,
+JSON); a deleted one stays as a tombstone until the hub has the delete. Patients are also
+indexed: citizen ID, HN and phone in a key table (exact or prefix look-ups), names in an
+FTS5 trigram index (Thai substring search). The index columns are derived here from the
+JSON, never given by callers. Writes need the unit of work's open transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from clinic_app.core.fhir import Resource, now_instant, owner_of, patient_id_of, patient_index
+from clinic_app.core.identifiers import IdentifierSystems
+from clinic_app.store.unit_of_work import Db, dumps
+
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
+
+def _prefix_upper(prefix: str) -> str:
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+class Resources:
+    def __init__(self, db: Db, *, systems: IdentifierSystems | None = None) -> None:
+        self.db = db
+        self.systems = systems or IdentifierSystems()
+
+    # -- writes -------------------------------------------------------------------------
+
+    def put(self, resource: Resource, *, version_id: str | None = None, last_updated: str | None = None) -> int:
+        """Insert or replace a resource (already validated) and its index rows; its row key."""
+        rtype, rid = resource["resourceType"], resource["id"]
+        updated = last_updated or resource.get("meta", {}).get("lastUpdated") or now_instant()
+        row = self.db.write(
+            "INSERT INTO resources (type, id, version_id, owner, patient_id, last_updated, deleted, json)"
+            " VALUES (?, ?, ?, ?, ?, ?, 0, ?)"
+            " ON CONFLICT (type, id) DO UPDATE SET"
+            " version_id = coalesce(excluded.version_id, resources.version_id),"
+            " owner = excluded.owner, patient_id = excluded.patient_id,"
+            " last_updated = excluded.last_updated, deleted = 0, json = excluded.json"
+            " RETURNING rid",
+            (rtype, rid, version_id, owner_of(resource), patient_id_of(resource), updated, dumps(resource)),
+        ).fetchone()
+        key = int(row[0])
+        if rtype == "Patient":
+            self._index_patient(key, resource)
+        return key
+
+    def _index_patient(self, key: int, resource: Resource) -> None:
+        idx = patient_index(resource, self.systems)
+        self._unindex(key)
+        self.db.write_many("INSERT INTO patient_keys (kind, value, rid) VALUES (?, ?, ?)",
+                           [("cid", v, key) for v in idx.cids] + [("hn", v, key) for v in idx.hns]
+                           + [("phone", v, key) for v in idx.phones])
+        if idx.names:
+            self.db.write("INSERT INTO patient_names (rowid, text) VALUES (?, ?)", (key, " | ".join(idx.names)))
+
+    def _unindex(self, key: int) -> None:
+        self.db.write("DELETE FROM patient_keys WHERE rid = ?", (key,))
+        self.db.write("DELETE FROM patient_names WHERE rowid = ?", (key,))
+
+    def delete(self, resource_type: str, resource_id: str) -> bool:
+        """Mark a resource deleted (kept as a tombstone until the hub has the delete)."""
+        row = self.db.write("UPDATE resources SET deleted = 1, last_updated = ? WHERE type = ? AND id = ?"
+                            " AND deleted = 0 RETURNING rid", (now_instant(), resource_type, resource_id)).fetchone()
+        if row:
+            self._unindex(row[0])
+        return row is not None
+
+    def purge(self, resource_type: str, resource_id: str) -> bool:
+        """Remove a resource, its index rows and its sync base for good; True if it was here."""
+        row = self.db.write("SELECT rid FROM resources WHERE type = ? AND id = ?",
+                            (resource_type, resource_id)).fetchone()
+        if row:
+            self._unindex(row[0])
+            self.db.write("DELETE FROM resources WHERE rid = ?", (row[0],))
+        self.db.write("DELETE FROM resource_base WHERE type = ? AND id = ?", (resource_type, resource_id))
+        return row is not None
+
+    def set_version(self, resource_type: str, resource_id: str, version_id: str | None) -> None:
+        self.db.write("UPDATE resources SET version_id = ? WHERE type = ? AND id = ?",
+                      (version_id, resource_type, resource_id))
+
+    # -- reads --------------------------------------------------------------------------
+
+    def get(self, resource_type: str, resource_id: str) -> Resource | None:
+        row = self.db.one("SELECT json FROM resources WHERE type = ? AND id = ? AND deleted = 0",
+                          (resource_type, resource_id))
+        return json.loads(row[0]) if row else None
+
+    def version_of(self, resource_type: str, resource_id: str) -> str | None:
+        row = self.db.one("SELECT version_id FROM resources WHERE type = ? AND id = ?", (resource_type, resource_id))
+        return row[0] if row else None
+
+    def stored_state(self, resource_type: str, resource_id: str) -> tuple[str | None, bool] | None:
+        """(owner, live) of a stored resource (deleted ones included), or None when unknown."""
+        row = self.db.one("SELECT owner, deleted = 0 FROM resources WHERE type = ? AND id = ?",
+                          (resource_type, resource_id))
+        return (row[0], bool(row[1])) if row else None
+
+    def _patients_by_rids(self, sql: str, params: Any) -> list[Resource]:
+        rows = self.db.rows(
+            f"SELECT r.json FROM resources r WHERE r.rid IN ({sql}) AND r.deleted = 0 ORDER BY r.rid", params)
+        return [json.loads(r[0]) for r in rows]
+
+    def find_patients(self, kind: str, value: str) -> list[Resource]:
+        """Patients with an exact citizen ID, HN or phone (kind: cid, hn, phone)."""
+        return self._patients_by_rids("SELECT rid FROM patient_keys WHERE kind = ? AND value = ?", (kind, value))
+
+    def search_patients(self, text: str, *, limit: int = 50) -> list[Resource]:
+        """Patients whose name contains `text` (Thai or English), or whose citizen ID, HN or
+        phone starts with it when it is all digits."""
+        text = text.strip().translate(_THAI_DIGITS)
+        if not text:
+            return []
+        digits = re.sub(r"[\s\-]", "", text)
+        if digits.isascii() and digits.isdigit():
+            return self._patients_by_rids(
+                "SELECT DISTINCT rid FROM patient_keys WHERE kind IN ('cid', 'hn', 'phone')"
+                " AND value >= ? AND value < ? ORDER BY rid LIMIT ?", (digits, _prefix_upper(digits), limit))
+        if len(text) >= 3:
+            # A quoted FTS5 phrase on the trigram index: a substring match that uses the index.
+            phrase = '"' + text.replace('"', '""') + '"'
+            return self._patients_by_rids(
+                "SELECT rowid FROM patient_names WHERE patient_names MATCH ? ORDER BY rowid LIMIT ?", (phrase, limit))
+        # One or two characters are shorter than a trigram: scan (LIKE without ESCAPE, so
+        # wildcards typed by a person are taken literally by stripping them).
+        cleaned = text.replace("%", "").replace("_", "")
+        if not cleaned:
+            return []
+        return self._patients_by_rids(
+            "SELECT rowid FROM patient_names WHERE text LIKE ? ORDER BY rowid LIMIT ?", (f"%{cleaned}%", limit))
+
+    def chart(self, patient_id: str) -> list[Resource]:
+        """Everything about one patient (the Patient first), oldest first within a type."""
+        rows = self.db.rows("SELECT json FROM resources WHERE patient_id = ? AND deleted = 0"
+                            " ORDER BY type = 'Patient' DESC, type, last_updated", (patient_id,))
+        return [json.loads(r[0]) for r in rows]
+
+    def iter_resources(self, *, resource_type: str | None = None, patient_ids: Iterable[str] | None = None,
+                       batch: int = 500) -> Iterator[Resource]:
+        """Stream resources (for export) without holding them all in memory."""
+        where, params = ["deleted = 0"], []
+        if resource_type:
+            where.append("type = ?")
+            params.append(resource_type)
+        if patient_ids is not None:
+            ids = list(patient_ids)
+            if not ids:
+                return
+            where.append(f"patient_id IN ({','.join('?' * len(ids))})")
+            params.extend(ids)
+        last = 0
+        while True:
+            rows = self.db.rows(f"SELECT rid, json FROM resources WHERE {' AND '.join(where)} AND rid > ?"
+                                " ORDER BY rid LIMIT ?", (*params, last, batch))
+            if not rows:
+                return
+            for _rid, text in rows:
+                yield json.loads(text)
+            last = rows[-1][0]
+
+    def counts_by_type(self, *, owner: str | None = None, synced_only: bool = False) -> dict[str, int]:
+        """Live resources per type (of one owner; only those the hub has acknowledged)."""
+        where, params = ["deleted = 0"], []
+        if owner is not None:
+            where.append("owner = ?")
+            params.append(owner)
+        if synced_only:
+            where.append("version_id IS NOT NULL")
+        rows = self.db.rows(f"SELECT type, count(*) FROM resources WHERE {' AND '.join(where)}"
+                            " GROUP BY type ORDER BY type", params)
+        return {t: n for t, n in rows}

@@ -1,0 +1,37 @@
+"""Staff accounts as kept: name, role, password hash (security/passwords.py makes it),
+disabled, and the lock-out state after wrong passwords."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clinic_app.core.fhir import now_instant
+from clinic_app.store.unit_of_work import Db
+
+COLUMNS = ("name", "role", "password", "disabled", "failures", "locked_until", "created_at")
+_CHANGEABLE = frozenset(COLUMNS) - {"name", "created_at"}
+
+
+class Staff:
+    def __init__(self, db: Db) -> None:
+        self.db = db
+
+    def count(self) -> int:
+        """Accounts in use (not disabled)."""
+        return int(self.db.one("SELECT count(*) FROM staff WHERE disabled = 0")[0])
+
+    def get(self, name: str) -> dict[str, Any] | None:
+        row = self.db.one(f"SELECT {', '.join(COLUMNS)} FROM staff WHERE name = ?", (name,))
+        return dict(zip(COLUMNS, row)) if row else None
+
+    def all(self) -> list[dict[str, Any]]:
+        return [dict(zip(COLUMNS, r)) for r in self.db.rows(f"SELECT {', '.join(COLUMNS)} FROM staff ORDER BY name")]
+
+    def add(self, name: str, role: str, password_hash: str) -> None:
+        self.db.write("INSERT INTO staff (name, role, password, created_at) VALUES (?, ?, ?, ?)",
+                      (name, role, password_hash, now_instant()))
+
+    def update(self, name: str, **fields: Any) -> None:
+        changed = {k: v for k, v in fields.items() if k in _CHANGEABLE}
+        self.db.write(f"UPDATE staff SET {', '.join(f'{k} = ?' for k in changed)} WHERE name = ?",
+                      (*changed.values(), name))
