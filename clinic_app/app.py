@@ -18,7 +18,7 @@ from typing import Any
 
 from clinic_app.core.redact import redact
 from clinic_app.security.device import enrolment
-from clinic_app.security.keys import KeyStore, PassphraseSource
+from clinic_app.security.keys import KeyStore, PassphraseSource, remembered
 from clinic_app.core.errors import KnownError
 from clinic_app.services.installation import (
     Installation,
@@ -33,8 +33,26 @@ log = logging.getLogger(__name__)
 
 
 class RedactingFormatter(logging.Formatter):
+    """Redacts what a record says (its message, traceback and stack), never the time and
+    level in front of it: a support person needs to know when something happened."""
+
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        kept = record.exc_text
+        record.exc_text = None  # another handler's cached traceback text was not redacted
+        try:
+            return super().format(record)
+        finally:
+            record.exc_text = kept
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        record.message = redact(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's name
+        return redact(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:  # noqa: N802 - logging's name
+        return redact(super().formatStack(stack_info))
 
 
 def configure_logging(log_dir: Path | None, *, level: int = logging.INFO) -> Path | None:
@@ -142,7 +160,7 @@ def run_gui(data_dir: Path, passphrase: PassphraseSource | None) -> int:
     gui = Gui(sys.argv[:1])
     keys = build_keystore()
     if passphrase is None and not keys.keyring_works():
-        passphrase = gui.passphrase_source()
+        passphrase = remembered(gui.passphrase_source())
     try:
         inst, needs_demo = open_or_start_training(data_dir, keys, passphrase)
     except KnownError as exc:

@@ -28,7 +28,7 @@ from clinic_app.core.errors import (
     KnownError,
     Problem,
 )
-from clinic_app.security.keys import PassphraseSource
+from clinic_app.security.keys import PassphraseSource, remembered
 from clinic_app.services import maintenance
 from clinic_app.services.installation import initialise, resolve_data_dir, rotate_key
 from clinic_app.services.session import UnitSession
@@ -162,7 +162,7 @@ def _passphrase(args: argparse.Namespace) -> PassphraseSource | None:
             raise KnownError("รหัสผ่านสองครั้งไม่ตรงกัน", "The two passphrases differ.", code="passphrase-mismatch")
         return first or None
 
-    return ask
+    return remembered(ask)  # asked once, however many keys the command opens
 
 
 def _read_json(path: str) -> Any:

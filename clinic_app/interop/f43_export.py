@@ -45,6 +45,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from clinic_app.core.builders import BLOOD_PRESSURE_PANEL, VITAL_SIGNS
 from clinic_app.core.fhir import Resource, patient_cid, reference_id
 from clinic_app.core.identifiers import (
     EPI_VACCINE_SYSTEM,
@@ -64,9 +65,11 @@ DIAGTYPE_PRINCIPAL, DIAGTYPE_OTHER = "1", "4"
 CODES_1_TO_5 = frozenset("12345")  # DIAGTYPE and TYPEAREA
 TYPEAREA_DEFAULT = "1"  # registered and living in the area
 DISCHARGE_DIED, DISCHARGE_NONE = "1", "9"
-BP_PANEL = "85354-9"
+BP_PANEL = BLOOD_PRESSURE_PANEL[0]
 Concept = dict[str, Any]  # a FHIR CodeableConcept
-VITAL_FIELDS = {"8310-5": "BTEMP", "8867-4": "PR", "9279-1": "RR", "8480-6": "SBP", "8462-4": "DBP"}
+VITAL_FIELDS = {VITAL_SIGNS[kind].code: field for kind, field in (
+    ("temperature", "BTEMP"), ("heart_rate", "PR"), ("respiratory_rate", "RR"), ("systolic", "SBP"),
+    ("diastolic", "DBP"))}
 
 # Count name -> the note written when the count is not zero.
 NOTES = {

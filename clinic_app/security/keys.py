@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -41,6 +42,26 @@ ARGON2 = {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 4}
 KeySpec = dict[str, Any]
 # Asked for a passphrase; `new=True` when it will protect a new key (ask twice).
 PassphraseSource = Callable[[bool], str | None]
+
+
+def remembered(source: PassphraseSource) -> PassphraseSource:
+    """The same source, asked once per run: the first answer is kept in memory and given to
+    every later call, from any thread (one installation's keys share one passphrase: the
+    database key, the desktop's key, each grant's key). A person types it once, and a worker
+    thread never has to ask."""
+    kept: list[str] = []
+    lock = threading.Lock()
+
+    def ask(new: bool) -> str | None:
+        with lock:
+            if not kept:
+                answer = source(new)
+                if not answer:
+                    return None
+                kept.append(answer)
+            return kept[0]
+
+    return ask
 
 
 def new_recovery_key() -> str:

@@ -294,10 +294,14 @@ class PatientService:
                 if o["resourceType"] != "Observation":
                     continue
                 code = o["code"]["coding"][0]["code"]
-                if code == "85354-9":
-                    row["sbp"], row["dbp"] = (c["valueQuantity"]["value"] for c in o["component"][:2])
-                elif code == "29463-7":
-                    row["weight"] = o["valueQuantity"]["value"]
+                if code == build.BLOOD_PRESSURE_PANEL[0]:
+                    # by each reading's code: another facility's panel may list them in any order
+                    parts_by_code = {(c.get("code", {}).get("coding") or [{}])[0].get("code"):
+                                     (c.get("valueQuantity") or {}).get("value") for c in o.get("component", [])}
+                    row["sbp"] = parts_by_code.get(build.VITAL_SIGNS["systolic"].code)
+                    row["dbp"] = parts_by_code.get(build.VITAL_SIGNS["diastolic"].code)
+                elif code == build.VITAL_SIGNS["weight"].code:
+                    row["weight"] = (o.get("valueQuantity") or {}).get("value")
             if row["sbp"] is not None or row["weight"] is not None:
                 chart.vitals.append(row)
         chart.visits.sort(key=lambda v: v["when"], reverse=True)

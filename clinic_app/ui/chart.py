@@ -36,7 +36,7 @@ from clinic_app.services.catalogs import icd10_codes
 from clinic_app.services.patients import Chart, VisitForm
 from clinic_app.services.session import UnitSession
 from clinic_app.ui.i18n import format_when, pick
-from clinic_app.ui.tasks import ChangeBus, DbWorker
+from clinic_app.ui.tasks import ChangeBus, DbWorker, RefreshesWhenShown
 from clinic_app.ui.widgets import VitalsPlot, bold, show_error
 
 
@@ -67,7 +67,7 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
     table.setUpdatesEnabled(True)
 
 
-class ChartPage(QWidget):
+class ChartPage(RefreshesWhenShown, QWidget):
     """One patient's chart; it refreshes by itself when a change touches this patient (a
     visit saved here, or one a sync brought from another desktop)."""
 
@@ -117,7 +117,7 @@ class ChartPage(QWidget):
     def _on_bus_changes_applied(self, wrapped: list[Any]) -> None:
         changes, initiator = wrapped
         if initiator is not self and changes.touches_patient(self.patient_id):
-            self.refresh()
+            self.refresh_soon()
 
     def refresh(self) -> None:
         pid = self.patient_id

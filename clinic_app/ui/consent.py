@@ -27,14 +27,14 @@ from clinic_app.core.permissions import Actor, allowed
 from clinic_app.services.consent import MIN_REASON
 from clinic_app.ui.chart import _fill, _table
 from clinic_app.ui.i18n import format_moment, pick
-from clinic_app.ui.tasks import ChangeBus, DbWorker
+from clinic_app.ui.tasks import ChangeBus, DbWorker, RefreshesWhenShown
 from clinic_app.ui.widgets import show_error
 
 STATE_COLOURS = {"granted": "#1b7f3b", "waiting": "#8a6d00", "queued": "#555555", "rejected": "#b00020",
                  "expired": "#b00020", "revoked": "#b00020", "withdrawn": "#555555"}
 
 
-class ConsentPage(QWidget):
+class ConsentPage(RefreshesWhenShown, QWidget):
     """Refreshes when consents or grants change (a request here, a patient's answer pulled)."""
 
     @property
@@ -83,7 +83,7 @@ class ConsentPage(QWidget):
     def _on_bus_changes_applied(self, wrapped: list[Any]) -> None:
         changes = wrapped[0]
         if "Consent" in changes.types or changes.grants:
-            self.refresh()
+            self.refresh_soon()
 
     def refresh(self) -> None:
         self.worker.submit(lambda unit, _p: unit.consent.consents(), on_done=self._show,

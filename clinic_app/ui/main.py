@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,7 @@ from clinic_app.ui.register import RegisterPage, sexes
 from clinic_app.ui.session import IdleLock, SignIn, SignInDialog, who
 from clinic_app.ui.setup import SetupDialog, SetupDoneDialog
 from clinic_app.ui.sync_page import SyncPage
-from clinic_app.ui.tasks import ChangeBus, DbWorker, NetWorker
+from clinic_app.ui.tasks import ChangeBus, DbWorker, NetWorker, RefreshesWhenShown
 from clinic_app.ui.widgets import Relay, show_error
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ def _patient_row(patient: Resource, today: _dt.date) -> list[str]:
     return [hn, name, mask_cid(cid) if cid else "-", age, sex]
 
 
-class FindPage(QWidget):
+class FindPage(RefreshesWhenShown, QWidget):
     """Find a patient: one box for citizen ID, HN, name (Thai or English) or phone."""
 
     patient_opened = Signal(str)
@@ -159,7 +160,11 @@ class FindPage(QWidget):
         if not self.search.text().strip() or "Patient" not in changes.types:
             return
         if changes.created["Patient"] or changes.deleted["Patient"] or changes.patient_ids & set(self._ids):
-            self._on_timer_timeout()
+            self.refresh_soon()
+
+    def refresh(self) -> None:
+        """Ask the same question again."""
+        self._on_timer_timeout()
 
     def _on_search_return_pressed(self) -> None:
         if self._ids:
@@ -515,13 +520,23 @@ def apply_thai_font(app: QApplication) -> None:
 
 
 def gui_passphrase(parent: QWidget | None = None) -> Callable[[bool], str | None]:
-    """A passphrase source asking in a dialog (where no OS keyring works)."""
+    """A passphrase source asking in a dialog (where no OS keyring works); a new key's
+    passphrase is typed twice. It asks only on the window's thread: elsewhere it answers
+    None (app.py wraps it so the first answer serves the whole run, from any thread)."""
+    def prompt(text: str) -> str | None:
+        answer, ok = QInputDialog.getText(parent, "clinic-app", text, QLineEdit.EchoMode.Password)
+        return answer if ok and answer else None
+
     def ask(new: bool) -> str | None:
-        text, ok = QInputDialog.getText(
-            parent, "clinic-app",
-            translate("Passphrase", "เครื่องนี้ไม่มีที่เก็บกุญแจ โปรดใส่รหัสผ่าน (อย่างน้อย 12 ตัวอักษร)"),
-            QLineEdit.EchoMode.Password)
-        return text if ok and text else None
+        if threading.current_thread() is not threading.main_thread():
+            return None  # a dialog belongs to the window's thread
+        while True:
+            first = prompt(translate("Passphrase", "เครื่องนี้ไม่มีที่เก็บกุญแจ โปรดใส่รหัสผ่าน (อย่างน้อย 12 ตัวอักษร)"))
+            if first is None or not new:
+                return first
+            if prompt(translate("Passphrase", "พิมพ์รหัสผ่านเดิมอีกครั้งเพื่อยืนยัน")) == first:
+                return first
+            QMessageBox.warning(parent, "clinic-app", translate("Passphrase", "รหัสผ่านสองครั้งไม่ตรงกัน โปรดพิมพ์ใหม่"))
 
     return ask
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from clinic_app.services.session import OutboxView
 from clinic_app.ui.chart import _fill, _table
-from clinic_app.ui.tasks import ChangeBus, DbWorker
+from clinic_app.ui.tasks import ChangeBus, DbWorker, RefreshesWhenShown
 from clinic_app.ui.widgets import show_error
 
 
@@ -30,7 +30,7 @@ def _short(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "…"
 
 
-class SyncPage(QWidget):
+class SyncPage(RefreshesWhenShown, QWidget):
     """Refreshes when the queue changes (local writes, a sync, a resolved conflict)."""
 
     def __init__(self, worker: DbWorker, bus: ChangeBus) -> None:
@@ -72,7 +72,7 @@ class SyncPage(QWidget):
 
     def _on_bus_changes_applied(self, wrapped: list[Any]) -> None:
         if wrapped[0].outbox:
-            self.refresh()
+            self.refresh_soon()
 
     def refresh(self) -> None:
         self.worker.submit(lambda unit, _p: unit.outbox_view(), on_done=self._show,

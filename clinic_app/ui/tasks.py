@@ -150,6 +150,28 @@ class NetWorker(_Executor):
         self._finish()
 
 
+class RefreshesWhenShown:
+    """For a page: refresh now when it is on screen, else when it is next shown (a page in
+    a tab behind another does no work for changes nobody sees yet)."""
+
+    _stale = False
+
+    def refresh(self) -> None:
+        raise NotImplementedError
+
+    def refresh_soon(self) -> None:
+        if self.isVisible():  # type: ignore[attr-defined]
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)  # type: ignore[misc]
+        if self._stale:
+            self._stale = False
+            self.refresh()
+
+
 class ChangeBus(QObject):
     """Each use case's changes, broadcast once to every page (payload: [changes, initiator])."""
 

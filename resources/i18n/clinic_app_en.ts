@@ -463,6 +463,14 @@
         <source>เครื่องนี้ไม่มีที่เก็บกุญแจ โปรดใส่รหัสผ่าน (อย่างน้อย 12 ตัวอักษร)</source>
         <translation>No keyring on this computer: enter the passphrase (12 characters or more)</translation>
     </message>
+    <message>
+        <source>พิมพ์รหัสผ่านเดิมอีกครั้งเพื่อยืนยัน</source>
+        <translation>Type the same passphrase again to confirm it</translation>
+    </message>
+    <message>
+        <source>รหัสผ่านสองครั้งไม่ตรงกัน โปรดพิมพ์ใหม่</source>
+        <translation>The two passphrases differ: type it again</translation>
+    </message>
 </context>
 <context>
     <name>Problems</name>

@@ -49,3 +49,26 @@ def test_no_keyring_falls_back_to_the_passphrase() -> None:
     assert ks.load("l", spec, passphrase=lambda new: "correct horse battery staple") == key
     with pytest.raises(PassphraseNeededError):
         ks.load("l", spec, passphrase=None)
+
+
+def test_a_passphrase_is_asked_once_per_run_from_any_thread() -> None:
+    import threading
+
+    from clinic_app.security.keys import remembered
+
+    asked: list[bool] = []
+
+    def person(new: bool) -> str | None:
+        asked.append(new)
+        return None if len(asked) == 1 else "correct horse battery staple"  # cancels once, then types it
+
+    source = remembered(person)
+    assert source(True) is None  # a cancel is not remembered
+    assert source(True) == "correct horse battery staple"
+    answers: list[str | None] = []
+    workers = [threading.Thread(target=lambda: answers.append(source(False))) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert answers == ["correct horse battery staple"] * 4 and asked == [True, True]

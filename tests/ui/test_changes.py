@@ -51,6 +51,8 @@ def test_an_open_chart_and_a_result_list_follow_what_a_sync_brings(qtbot, qapp, 
     try:
         qtbot.waitUntil(lambda: chart.visits.rowCount() == 1, timeout=30_000)
         assert "ไข้สูงสามวัน" in chart.visits.item(0, 2).text()
+        assert "สมหญิง" in win.results.item(0, 1).text()  # the list behind the chart waits to be seen
+        win.tabs.setCurrentWidget(win.find)  # the clerk goes back to the list: no typing, no click on it
         qtbot.waitUntil(lambda: "สมใจ" in win.results.item(0, 1).text(), timeout=10_000)
         assert win.results.rowCount() == 1
     finally:

@@ -60,3 +60,19 @@ def test_a_known_error_from_the_worker_reaches_the_window(qtbot, training, monke
 
     window.worker.submit(fail, on_error=window.show_error)
     qtbot.waitUntil(lambda: shown == ["test failure"], timeout=5_000)
+
+
+def test_the_passphrase_dialog_is_never_opened_off_the_windows_thread(qapp) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from PySide6.QtWidgets import QInputDialog
+
+    from clinic_app.ui.main import gui_passphrase
+
+    ask = gui_passphrase()
+    answers: list[object] = []
+    worker = threading.Thread(target=lambda: answers.append(ask(False)))
+    worker.start()
+    worker.join(timeout=10)
+    assert answers == [None]  # a worker gets no answer rather than a dialog on the wrong thread
+    assert not [w for w in qapp.topLevelWidgets() if isinstance(w, QInputDialog)]
