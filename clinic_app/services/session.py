@@ -30,7 +30,7 @@ from clinic_app.core.fhir import Resource, patient_cid
 from clinic_app.core.permissions import DEVICE, Actor, allowed, require
 from clinic_app.security.audit_chain import broken_links
 from clinic_app.security.device import enrolment
-from clinic_app.services.accounts import AccountService
+from clinic_app.services.accounts import AccountService, SignInNeededError
 from clinic_app.services.consent import ConsentService, EmergencyPlan, fetch_emergency
 from clinic_app.services.installation import Installation, open_installation
 from clinic_app.services.interop import Interop43
@@ -119,8 +119,6 @@ class UnitSession:
     def acting_from_cli(self, user: str | None, password: Callable[[], str], *, device_ok: bool) -> Actor:
         """The CLI's acting person: the device before accounts exist, else `user` signed in
         (commands that change no patient data may run as the device)."""
-        from clinic_app.services.accounts import SignInNeededError
-
         accounts = AccountService(self.store)
         if not accounts.has_accounts():
             self.actor = DEVICE
@@ -165,13 +163,8 @@ class UnitSession:
 
     def settings_now(self) -> UnitSettings:
         """The settings, read on a short connection (the window's start-up, on its thread)."""
-        return UnitSession(self.inst)._read_and_close(UnitSession.settings)
-
-    def _read_and_close(self, read: Callable[[UnitSession], Any]) -> Any:
-        try:
-            return read(self)
-        finally:
-            self.close()
+        with UnitSession(self.inst) as brief:
+            return brief.settings()
 
     def status(self) -> dict[str, Any]:
         return self.records.status()

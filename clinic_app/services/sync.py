@@ -23,8 +23,6 @@ from clinic_app.sync.client import HubClient
 from clinic_app.sync.engine import Progress, SyncEngine, SyncReport
 from clinic_app.sync.errors import HubNotConfiguredError
 
-DEFAULT_BUNDLE = 200
-DEFAULT_PAGE = 500
 
 
 def client_factory(inst: Installation, store: RecordStore, **overrides: Any) -> Callable[[], HubClient]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from clinic_app.core.errors import HubUnreachableError, KnownError  # noqa: F401 - HubUnreachableError lives in core
+from clinic_app.core.errors import HubUnreachableError, KnownError
+
+__all__ = ["HubAuthError", "HubCertificateError", "HubNotConfiguredError", "HubRefusedError", "HubUnreachableError",
+           "InsecureHubError"]  # HubUnreachableError lives in core (the window and the CLI name it)
 
 
 class HubAuthError(KnownError):

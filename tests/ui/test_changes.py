@@ -92,3 +92,46 @@ def test_an_error_in_a_slot_reaches_the_log_and_the_crash_dialog(qtbot, qapp, un
     assert boxes and boxes[-1].isVisible() and "logs" in boxes[-1].text()
     for box in boxes:
         box.close()
+
+
+def test_emergency_access_waits_on_the_hub_without_holding_the_database(qtbot, qapp, hub: RunningHub,  # type: ignore[no-untyped-def]
+                                                                        desktop: Factory, monkeypatch) -> None:
+    import threading
+
+    from clinic_app.hub.search import parse
+    from clinic_app.hub.seed import seed_demo
+
+    seed_demo(hub.engine, patients=2)
+    found, _ = hub.engine.store.search("Patient", parse("Patient", [("_tag", "https://terms.sil-th.org/id/th-moph-hcode|99990")]))
+    cid = next(i["value"] for i in found[0].resource["identifier"] if i["system"].endswith("th-cid"))
+    unit = desktop(hub, "unit")
+    with UnitSession(unit, actor=NURSE) as desk:
+        desk.patients.register(FORM)
+    gate, waiting = threading.Event(), threading.Event()
+    real_fetch = UnitSession.fetch_emergency
+
+    def slow_hub(plan):  # type: ignore[no-untyped-def]
+        waiting.set()
+        gate.wait(20)  # the hub takes its time
+        return real_fetch(plan)
+
+    monkeypatch.setattr(UnitSession, "fetch_emergency", staticmethod(slow_hub))
+    win = MainWindow(UnitSession(unit, actor=NURSE), training=False, facility="รพ.สต.")
+    qtbot.addWidget(win)
+    win.show()
+    page = win.consent
+    page.cid.setText(cid)
+    shown: list[bool] = []
+    win._emergency(cid, "ผู้ป่วยหมดสติ ไม่มีญาติมาด้วย ต้องทราบประวัติแพ้ยา", lambda: shown.append(True))
+    qtbot.waitUntil(waiting.is_set, timeout=10_000)
+    win.search.setText("ทดสอบยาว")  # meanwhile the clerk searches: the database answers at once
+    qtbot.waitUntil(lambda: win.results.rowCount() == 1, timeout=5_000)
+    assert not shown and win.net.pending == 1
+    gate.set()
+    qtbot.waitUntil(lambda: shown == [True], timeout=20_000)
+    page._on_show_records_clicked()
+    qtbot.waitUntil(lambda: page.records.rowCount() > 0, timeout=10_000)
+    assert {page.records.item(r, 3).text() for r in range(page.records.rowCount())} == {"ฉุกเฉิน"}
+    with UnitSession(unit, actor=NURSE) as desk:
+        [logged] = desk.consent.emergency_log()
+    assert logged["who"] == "nurse" and logged["cid"] == cid
