@@ -26,7 +26,7 @@ from clinic_app.core.fhir import is_resource_type, is_valid_id, rewrite_referenc
 from clinic_app.core.identifiers import HCODE_SYSTEM
 from clinic_app.hub.auth import ANONYMOUS, Caller
 from clinic_app.hub.errors import HubError, bad_request, operation_outcome
-from clinic_app.hub.rules import Policy, consent_needed
+from clinic_app.hub.rules import HUB_TAG, Policy, consent_needed
 from clinic_app.hub.search import SEARCH_PARAMS, Criteria, parse, to_instant
 from clinic_app.hub.storage import HubStore, Stored
 
@@ -144,7 +144,7 @@ class Engine:
                 if len(found) > 1:
                     raise HubError(412, "If-None-Exist matched more than one resource", code="multiple-matches")
                 if found:
-                    self.policy.require_read(caller, found[0])
+                    self._audit(caller, [self.policy.require_read(caller, found[0])], f"create {rtype} (exists)")
                     return self._ok(found[0], 200, base)
             self.policy.check_write(caller, rtype, body, None)
             stored, _ = self.store.put(rtype, str(uuid.uuid4()), body, method="POST")
@@ -255,13 +255,14 @@ class Engine:
 
     # -- history ---------------------------------------------------------------------------------
 
-    def _history_readable(self, caller: Caller, stored: Stored) -> bool:
+    def _history_access(self, caller: Caller, stored: Stored) -> Any:
+        """Why this caller may see a history entry (None: it may not)."""
         if stored.resource is None and stored.version > 1:  # a delete: judge by the version before it
             try:
                 stored = self.store.vread(stored.type, stored.id, stored.version - 1)
             except HubError:
-                return False
-        return self.policy.access(caller, stored) is not None
+                return None
+        return self.policy.access(caller, stored)
 
     def history(self, rtype: str | None, rid: str | None, params: list[tuple[str, str]], base: str,
                 caller: Caller = ANONYMOUS) -> Reply:
@@ -285,7 +286,9 @@ class Engine:
                 raise bad_request(f"unknown history parameter {key!r}; supported: _since, _count", code="not-supported")
         rows, next_seq = self.store.history(rtype, rid, since=since, count=count, after_seq=after)
         if caller.enforced:
-            rows = [r for r in rows if self._history_readable(caller, r[1])]
+            judged = [(r, self._history_access(caller, r[1])) for r in rows]
+            rows = [r for r, access in judged if access is not None]
+            self._audit(caller, [access for _r, access in judged if access is not None], "history")
         path = "/".join(p for p in (rtype, rid) if p)
         url = f"{base}/{path + '/' if path else ''}_history"
         kept = [(k, v) for k, v in params if k != "_cursor"]
@@ -425,7 +428,7 @@ class Engine:
                 if len(found) > 1:
                     raise HubError(412, "ifNoneExist matched more than one resource", code="multiple-matches")
                 if found:
-                    self.policy.require_read(caller, found[0])
+                    self._audit(caller, [self.policy.require_read(caller, found[0])], f"create {rtype} (exists)")
                     return self._ok(found[0], 200, base)
             self.policy.check_write(caller, rtype, resource, None)
             stored, _ = self.store.put(rtype, post_id or str(uuid.uuid4()), resource, method="POST")
@@ -540,4 +543,7 @@ class Admin:
         crit = parse("AuditEvent", [("_sort", "-_lastUpdated")])
         crit.count = 1000
         found, _ = self.store.search("AuditEvent", crit)
-        return [s.resource for s in found if s.resource and is_break_glass(s.resource)]
+        # Only the entries the hub wrote itself when it issued the token: an AuditEvent a
+        # facility posted is that facility's record, not the hub's review list.
+        return [s.resource for s in found if s.resource and is_break_glass(s.resource)
+                and HUB_TAG in ((s.resource.get("meta") or {}).get("tag") or [])]

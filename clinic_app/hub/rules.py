@@ -9,11 +9,20 @@
   token for that patient. Otherwise 403 with an OperationOutcome saying consent is needed.
 - Every cross-facility read is recorded as an AuditEvent (who, which facility, which
   patient, why); break-the-glass access is recorded when the token is issued.
-- Consent: a facility creates it `proposed`; only the patient (the phone app, simulated by
-  the admin calls) moves it to `active` or `rejected`, and `active` to `inactive`.
-  The requester may withdraw a proposed request (`entered-in-error`).
+- Consent: a facility creates it `proposed`, for itself only (one actor, itself as the
+  recipient, IRCP), `permit`, for treatment, with a period of at most a year; only the
+  patient (the phone app, simulated by the admin calls) moves it to `active` or
+  `rejected`, and `active` to `inactive`. After creation the requester may only withdraw a
+  proposed request (`entered-in-error`); every other change is refused, so what a consent
+  covers is what the patient saw. Only an active `permit` grants, and only to its
+  recipient actor, for its purpose, within its period.
+- A record is about the patient it was written for: a reference to a Patient counts only
+  when that Patient belongs to the record's own facility; a deleted id is never taken over
+  by another facility.
 - Task (referral): status changes follow the FHIR Task state machine; the Task's owner
-  (the receiving facility) may change its status although the requester owns the record.
+  (the receiving facility) may move its status (with a reason), its business status and
+  add outputs; nothing else, although the requester owns the record.
+- AuditEvents posted by a facility speak only for that facility's own agents.
 
 With no auth (`--no-auth`) there is no facility, so none of this applies.
 """
@@ -26,7 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from clinic_app.core.audit import access_event
+from clinic_app.core.audit import FACILITY_EXTENSION, access_event
 from clinic_app.core.fhir import consent_cid, owner_of, patient_cid
 from clinic_app.core.identifiers import HCODE_SYSTEM
 from clinic_app.hub.auth import Caller
@@ -39,6 +48,10 @@ PUBLIC_TYPES = {"Organization"}
 PATIENT_FIELDS = ("subject", "patient", "for", "beneficiary")
 
 CONSENT_BY_FACILITY = {("proposed", "entered-in-error")}
+CONSENT_PURPOSES = {"TREAT", "ETREAT"}
+RECIPIENT = "IRCP"
+MAX_CONSENT_DAYS = 366
+TASK_OWNER_MAY_CHANGE = {"status", "statusReason", "businessStatus", "output", "lastModified"}
 TASK_TRANSITIONS = {
     "draft": {"requested", "cancelled"},
     "requested": {"received", "accepted", "rejected", "cancelled"},
@@ -83,8 +96,12 @@ class Policy:
         for name in PATIENT_FIELDS:
             for ref in _refs(resource.get(name)):
                 if ref.startswith("Patient/"):
+                    # Only the record's own facility's Patient counts: an id another facility
+                    # took (or a missing one) must not decide who may read this record.
                     found = self.store.current("Patient", ref.split("/", 1)[1])
-                    return patient_cid(found.resource) if found else None
+                    if found is None or found.deleted or owner_of(found.resource or {}) != owner_of(resource):
+                        return None
+                    return patient_cid(found.resource)
             if isinstance(resource.get(name), dict):  # a reference by identifier
                 return consent_cid({"patient": resource[name]})
         return None
@@ -97,12 +114,16 @@ class Policy:
         me = caller.hcode
         if rtype in PUBLIC_TYPES:
             raise HubError(403, "the Organization directory is kept by the hub, not by facilities", code="forbidden")
+        if new is not None and len(_owner_tags(new)) > 1:
+            raise HubError(422, f"a resource carries one facility tag ({HCODE_SYSTEM}); this one has "
+                                f"{len(_owner_tags(new))}", code="business-rule", expression=["meta.tag"])
         old = existing.resource if existing and not existing.deleted else None
-        if rtype == "Task" and old is not None and new is not None and me in _task_owner(old):
-            if owner_of(new) != owner_of(old):
-                raise HubError(403, "the receiving facility may change a Task's status, not who owns it",
-                               code="forbidden")
-            self._check_task(old, new)
+        if existing is not None and existing.deleted and owner_of(existing.resource or {}) not in (None, me):
+            raise HubError(403, f"{rtype}/{existing.id} was another facility's record; its id is not reused",
+                           code="forbidden")
+        if rtype == "Task" and old is not None and new is not None and me in _task_owner(old) \
+                and owner_of(old) != me:
+            self._check_task_by_owner(old, new)
             return
         if old is not None and owner_of(old) != me:
             raise HubError(403, f"{rtype}/{existing.id if existing else ''} belongs to facility {owner_of(old)}; "
@@ -116,24 +137,53 @@ class Policy:
                                 "a facility writes only its own records", code="forbidden",
                            expression=["meta.tag"])
         if rtype == "Consent":
-            self._check_consent_by_facility(old, new)
+            self._check_consent_by_facility(old, new, me)
         elif rtype == "Task":
             self._check_task(old, new)
+        elif rtype == "AuditEvent":
+            self._check_audit_event(new, me)
 
     @staticmethod
-    def _check_consent_by_facility(old: dict[str, Any] | None, new: dict[str, Any]) -> None:
+    def _check_consent_by_facility(old: dict[str, Any] | None, new: dict[str, Any], me: str | None) -> None:
         before, after = (old or {}).get("status"), new.get("status")
         if old is None:
             if after != "proposed":
                 raise HubError(403, "a facility creates a Consent as proposed; only the patient grants it",
                                code="forbidden", expression=["status"])
-            if not consent_cid(new):
-                raise HubError(422, "Consent.patient must name the patient by citizen ID (patient.identifier)",
-                               code="required", expression=["patient"])
+            _check_consent_request(new, me)
             return
+        if not _same_except(old, new, {"status"}):
+            raise HubError(403, "only the patient changes what a consent covers; a facility may only withdraw "
+                                "its own request (status entered-in-error)", code="forbidden")
         if before != after and (before, after) not in CONSENT_BY_FACILITY:
             raise HubError(403, f"a facility cannot move a Consent from {before} to {after}; "
                                 "only the patient does that in the phone app", code="forbidden", expression=["status"])
+
+    @staticmethod
+    def _check_task_by_owner(old: dict[str, Any], new: dict[str, Any]) -> None:
+        """The receiving facility moves the referral's status and adds its outputs; nothing else."""
+        if not _same_except(old, new, TASK_OWNER_MAY_CHANGE):
+            changed = sorted(k for k in (set(old) | set(new)) - TASK_OWNER_MAY_CHANGE - {"meta", "id"}
+                             if old.get(k) != new.get(k))
+            raise HubError(403, "the receiving facility may change a Task's status and add its output, not "
+                                + (", ".join(changed) or "its facility tag"), code="forbidden",
+                           expression=changed or ["meta.tag"])
+        kept = old.get("output") or []
+        if (new.get("output") or [])[:len(kept)] != kept:
+            raise HubError(403, "a Task's outputs are added to, never changed or removed", code="forbidden",
+                           expression=["output"])
+        Policy._check_task(old, new)
+
+    @staticmethod
+    def _check_audit_event(event: dict[str, Any], me: str | None) -> None:
+        """A facility records only what its own people and desktops did."""
+        for i, agent in enumerate(event.get("agent", []) or []):
+            facilities = {str((ext.get("valueIdentifier") or {}).get("value")) for ext in agent.get("extension", []) or []
+                          if isinstance(ext, dict) and ext.get("url") == FACILITY_EXTENSION}
+            if facilities != {me}:
+                raise HubError(403, "an AuditEvent a facility posts names that facility (agent facility extension) "
+                                    "for every agent; the hub records other facilities' access itself",
+                               code="forbidden", expression=[f"agent[{i}]"])
 
     @staticmethod
     def _check_task(old: dict[str, Any] | None, new: dict[str, Any]) -> None:
@@ -184,8 +234,10 @@ class Policy:
             if consent_cid(res) != cid:
                 continue
             provision = res.get("provision") or {}
+            if provision.get("type") != "permit" or f"Organization/{hcode}" not in _recipients(res):
+                continue  # a deny grants nothing; an organization named elsewhere is not the recipient
             purposes = {c.get("code") for c in provision.get("purpose", []) or []}
-            if purposes and purpose not in purposes:
+            if purpose not in purposes:
                 continue
             period = provision.get("period") or {}
             if period.get("start") and _instant(period["start"]) > now:
@@ -241,6 +293,68 @@ def _consent_actors(consent: dict[str, Any]) -> list[str]:
     for actor in (consent.get("provision") or {}).get("actor", []) or []:
         out += _refs(actor.get("reference"))
     return out
+
+
+def _recipients(consent: dict[str, Any]) -> list[str]:
+    """The provision's actors in the recipient role (IRCP)."""
+    out = []
+    for actor in (consent.get("provision") or {}).get("actor", []) or []:
+        roles = {c.get("code") for c in ((actor.get("role") or {}).get("coding") or [])}
+        if RECIPIENT in roles:
+            out += _refs(actor.get("reference"))
+    return out
+
+
+def _check_consent_request(consent: dict[str, Any], me: str | None) -> None:
+    """A new consent request asks for what a desktop may ask: this facility as the one
+    recipient, permit, treatment, a bounded period, the patient by citizen ID."""
+    def refuse(what: str, where: str) -> HubError:
+        return HubError(422, f"a consent request {what}", code="business-rule", expression=[where])
+
+    if not consent_cid(consent):
+        raise HubError(422, "Consent.patient must name the patient by citizen ID (patient.identifier)",
+                       code="required", expression=["patient"])
+    provision = consent.get("provision") or {}
+    if provision.get("type") != "permit":
+        raise refuse("permits (provision.type permit)", "provision.type")
+    mine = f"Organization/{me}"
+    if _consent_actors(consent) != [mine] or _recipients(consent) != [mine]:
+        raise refuse("names the requesting facility, and only it, as the recipient (actor role IRCP)",
+                     "provision.actor")
+    if any(ref != mine for ref in _refs(consent.get("organization"))):
+        raise refuse("is managed by the requesting facility only", "organization")
+    if provision.get("provision"):
+        raise refuse("has no nested provisions", "provision.provision")
+    purposes = {c.get("code") for c in provision.get("purpose", []) or []}
+    if not purposes or not purposes <= CONSENT_PURPOSES:
+        raise refuse("is for treatment (purpose TREAT or ETREAT)", "provision.purpose")
+    period = provision.get("period") or {}
+    if not period.get("start") or not period.get("end"):
+        raise refuse("has a period with a start and an end", "provision.period")
+    try:
+        start = _dt.date.fromisoformat(str(period["start"])[:10])
+        end = _dt.date.fromisoformat(str(period["end"])[:10])
+    except ValueError:
+        raise refuse("has a period of dates", "provision.period") from None
+    if not 0 <= (end - start).days <= MAX_CONSENT_DAYS:
+        raise refuse(f"lasts at most {MAX_CONSENT_DAYS} days and ends after it starts", "provision.period")
+
+
+def _same_except(old: dict[str, Any], new: dict[str, Any], allowed: set[str]) -> bool:
+    """Equal but for the `allowed` elements (and the server's meta.versionId/lastUpdated)."""
+    def strip(resource: dict[str, Any]) -> dict[str, Any]:
+        meta = {k: v for k, v in (resource.get("meta") or {}).items() if k not in ("versionId", "lastUpdated")}
+        out = {k: v for k, v in resource.items() if k not in allowed | {"meta", "id"}}
+        if meta:
+            out["meta"] = meta
+        return out
+
+    return strip(old) == strip(new)
+
+
+def _owner_tags(resource: dict[str, Any]) -> list[str]:
+    return [str(t.get("code")) for t in (resource.get("meta") or {}).get("tag", []) or []
+            if isinstance(t, dict) and t.get("system") == HCODE_SYSTEM]
 
 
 def _task_owner(task: dict[str, Any]) -> list[str]:

@@ -32,9 +32,10 @@ def hospital_patient(hub: RunningHub) -> tuple[str, str]:
 
 
 def consent(cid: str, hcode: str, *, end: str | None = None) -> dict:
-    period = {"start": "2026-01-01"}
-    if end:
-        period["end"] = end
+    """A consent request as a desktop makes it: 30 days from today unless `end` is given."""
+    today = dt.date.today()
+    period = {"start": (today - dt.timedelta(days=60) if end else today).isoformat(),
+              "end": end or (today + dt.timedelta(days=30)).isoformat()}
     return {
         "resourceType": "Consent", "status": "proposed", "meta": tag(hcode),
         "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]},
