@@ -7,6 +7,7 @@
 | consent.request   | yes           | yes       | yes   |
 | foreign.view      |               | yes       |       |
 | emergency.access  |               | yes       |       |
+| emergency.review  | yes           | yes       |       |
 | account.manage    | yes           |           |       |
 
 The services check these (not only the window hiding buttons). Until the first staff
@@ -28,6 +29,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "consent.request": frozenset({ADMIN, CLINICIAN, CLERK}),
     "foreign.view": frozenset({CLINICIAN}),
     "emergency.access": frozenset({CLINICIAN}),
+    "emergency.review": frozenset({ADMIN, CLINICIAN}),
     "account.manage": frozenset({ADMIN}),
 }
 ROLE_TH = {ADMIN: "ผู้ดูแลระบบ", CLINICIAN: "แพทย์/พยาบาล", CLERK: "เจ้าหน้าที่ทะเบียน", DEVICE_ROLE: "เครื่อง"}

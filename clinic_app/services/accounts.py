@@ -10,6 +10,8 @@ Sign-ins and failures are audited; after three failures each further one doubles
 
 from __future__ import annotations
 
+import functools
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any
@@ -36,6 +38,12 @@ class SignInError(KnownError):
                              "administrator.")
         else:
             super().__init__("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง", "Wrong user name or password.")
+
+
+@functools.cache
+def _stand_in_hash() -> str:
+    """A hash to check a password against when the name is not an account (as long as a real check)."""
+    return hash_password(secrets.token_urlsafe(16))
 
 
 class SignInNeededError(KnownError):
@@ -71,7 +79,7 @@ class AccountService:
             raise InvalidInputError("ชื่อผู้ใช้ต้องไม่ว่างและไม่มีช่องว่าง", "A user name has no spaces (1-64 characters).")
         if self.staff.get(name) is not None:
             raise InvalidInputError("มีชื่อผู้ใช้นี้แล้ว", f"There is already a user {name!r}.")
-        check_policy(password)
+        check_policy(password, user_inputs=[name])
         with self.store.transaction():
             self.staff.add(name, role, hash_password(password))
             self.store.audit.append(actor=self.actor.name, action="user-add", entity_type="staff", entity_id=name,
@@ -84,35 +92,45 @@ class AccountService:
 
     def disable(self, name: str) -> ChangeSet:
         require(self.actor, "account.manage")
-        if self.staff.get(name) is None:
+        target = self.staff.get(name)
+        if target is None:
             raise InvalidInputError("ไม่พบผู้ใช้", f"No user {name!r}.")
+        admins = [s for s in self.staff.all() if s["role"] == ADMIN and not s["disabled"]]
+        if target["role"] == ADMIN and not target["disabled"] and len(admins) <= 1:
+            raise InvalidInputError("ปิดบัญชีผู้ดูแลระบบคนสุดท้ายไม่ได้ โปรดเพิ่มผู้ดูแลระบบอีกคนก่อน",
+                                    "This is the last administrator; add another administrator first, or no one "
+                                    "could manage accounts.")
         with self.store.transaction():
             self.staff.update(name, disabled=1)
             self.store.audit.append(actor=self.actor.name, action="user-disable", entity_type="staff", entity_id=name)
         return ChangeSet(accounts=True)
 
     def sign_in(self, name: str, password: str) -> Actor:
-        """The acting person, or SignInError (the same words for a wrong name or password)."""
+        """The acting person, or SignInError.
+
+        A name that is not an account meets exactly what a real one does: the same words,
+        the same waits after failures (counted per name typed), and one password check
+        either way, so neither the answer nor its time tells which accounts exist. Every
+        failure is audited, those during a wait too."""
         record = self.staff.get(name)
+        known = record is not None and not record["disabled"]
         now = self.clock()
-        if record is None or record["disabled"]:
-            verify_password(hash_password("x" * 12), password)  # take as long as a real check
+        failures, locked_until = self.staff.failures(name)
+        matches = verify_password(record["password"] if known else _stand_in_hash(), password)
+        if known and matches and locked_until <= now:
             with self.store.transaction():
-                self.store.audit.append(actor=name, action="login-failed")
-            raise SignInError()
-        if record["locked_until"] > now:
-            raise SignInError(wait=record["locked_until"] - now)
-        if not verify_password(record["password"], password):
-            failures = record["failures"] + 1
-            delay = lockout_delay(failures)
-            with self.store.transaction():
-                self.staff.update(name, failures=failures, locked_until=now + delay)
-                self.store.audit.append(actor=name, action="login-failed", detail={"failures": failures})
-            raise SignInError(wait=delay)
+                self.staff.set_failures(name, 0, 0.0)
+                self.store.audit.append(actor=name, action="login")
+            return Actor(name, record["role"])
+        waiting = locked_until > now
+        if not waiting:
+            failures += 1
+            locked_until = now + lockout_delay(failures)
         with self.store.transaction():
-            self.staff.update(name, failures=0, locked_until=0)
-            self.store.audit.append(actor=name, action="login")
-        return Actor(name, record["role"])
+            self.staff.set_failures(name, failures, locked_until)
+            self.store.audit.append(actor=name, action="login-failed",
+                                    detail={"failures": failures, "during_wait": waiting})
+        raise SignInError(wait=max(0.0, locked_until - now))
 
     def sign_out(self, actor: Actor) -> None:
         with self.store.transaction():

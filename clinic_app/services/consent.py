@@ -342,7 +342,9 @@ class ConsentService:
         return cid
 
     def emergency_log(self) -> list[dict[str, Any]]:
-        """Every emergency access recorded on this desktop: who, when, why."""
+        """Every emergency access recorded on this desktop: who, when, why (it names patients:
+        clinicians and administrators only)."""
+        require(self.actor, "emergency.review")
         out = []
         for event in self.store.iter_resources(resource_type="AuditEvent"):
             if is_break_glass(event):

@@ -360,7 +360,7 @@ def setup_unit(path: Path, *, hcode: str, name: str, hub_url: str, admin: str, p
     from clinic_app.services.accounts import AccountService
     from clinic_app.security.passwords import check_policy
 
-    check_policy(password)
+    check_policy(password, user_inputs=[admin, name, hcode])
     inst = initialise(path, hcode=hcode, name=name, hub_url=hub_url, auth=True, keys=keys, passphrase=passphrase)
     store = inst.connect()
     try:

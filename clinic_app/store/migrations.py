@@ -153,7 +153,17 @@ CREATE TABLE staff (
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
+_V6 = """
+-- Sign-in failures by the name typed, known or not, so an unknown name meets the same
+-- answers and waits as a real account (the staff table's own counters are no longer used).
+CREATE TABLE sign_in_failures (
+    name          TEXT PRIMARY KEY,
+    failures      INTEGER NOT NULL,
+    locked_until  REAL NOT NULL
+);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6]
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -31,6 +31,19 @@ class Staff:
         self.db.write("INSERT INTO staff (name, role, password, created_at) VALUES (?, ?, ?, ?)",
                       (name, role, password_hash, now_instant()))
 
+    def failures(self, name: str) -> tuple[int, float]:
+        """(failed sign-ins in a row, locked until) for a name typed at sign-in, known or not."""
+        row = self.db.one("SELECT failures, locked_until FROM sign_in_failures WHERE name = ?", (name,))
+        return (int(row[0]), float(row[1])) if row else (0, 0.0)
+
+    def set_failures(self, name: str, failures: int, locked_until: float) -> None:
+        if failures == 0:
+            self.db.write("DELETE FROM sign_in_failures WHERE name = ?", (name,))
+            return
+        self.db.write("INSERT INTO sign_in_failures (name, failures, locked_until) VALUES (?, ?, ?)"
+                      " ON CONFLICT (name) DO UPDATE SET failures = excluded.failures,"
+                      " locked_until = excluded.locked_until", (name, failures, locked_until))
+
     def update(self, name: str, **fields: Any) -> None:
         changed = {k: v for k, v in fields.items() if k in _CHANGEABLE}
         self.db.write(f"UPDATE staff SET {', '.join(f'{k} = ?' for k in changed)} WHERE name = ?",

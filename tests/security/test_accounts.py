@@ -12,6 +12,7 @@ import pytest
 
 from clinic_app.core.permissions import ADMIN, CLERK, Actor, PermissionDeniedError
 from clinic_app.security.keys import SERVICE
+from clinic_app.core.errors import InvalidInputError
 from clinic_app.services.accounts import AccountService, SignInError
 from clinic_app.services.installation import Installation
 from clinic_app.store import database
@@ -75,11 +76,11 @@ def test_lock_out_grows_and_ends(installation: Installation) -> None:
     now[0] += 31
     with pytest.raises(SignInError):
         accounts.sign_in("somchai", "still-wrong-1")  # fourth failure: 60 s
-    assert store.conn.execute("SELECT locked_until FROM staff").fetchone()[0] == pytest.approx(now[0] + 60)
+    assert store.staff.failures("somchai") == (4, pytest.approx(now[0] + 60))
     now[0] += 61
     assert accounts.sign_in("somchai", "admin-pass-2026") == Actor("somchai", ADMIN)
     actions = [r[3] for r in store.audit.rows()]
-    assert actions.count("login-failed") == 4 and actions[-1] == "login"
+    assert actions.count("login-failed") == 5 and actions[-1] == "login"  # the try during the wait too
     with pytest.raises(SignInError):
         accounts.sign_in("nobody", "whatever-123")
     clerk = AccountService(store, actor=Actor("dao", CLERK))
@@ -87,3 +88,52 @@ def test_lock_out_grows_and_ends(installation: Installation) -> None:
         clerk.add("x", "clerk", "clerk-pass-99")
     store.close()
 
+
+
+def test_sign_in_does_not_tell_which_accounts_exist(installation: Installation) -> None:
+    import time
+
+    store = installation.connect()
+    now = [1_000_000.0]
+    accounts = AccountService(store, clock=lambda: now[0])
+    accounts.add("somchai", "administrator", "admin-pass-2026")
+    answers: dict[str, list[str]] = {"somchai": [], "nobody": []}
+    seconds: dict[str, float] = {"somchai": 0.0, "nobody": 0.0}
+    for name in answers:
+        for _ in range(5):
+            started = time.perf_counter()
+            with pytest.raises(SignInError) as refused:
+                accounts.sign_in(name, "wrong-guess-77")
+            seconds[name] += time.perf_counter() - started
+            answers[name].append(refused.value.english)
+    assert answers["somchai"] == answers["nobody"]  # the same words, the same waits, try by try
+    assert "wait" in answers["nobody"][-1]
+    assert 0.5 < seconds["somchai"] / seconds["nobody"] < 2  # one password check either way
+    assert [r[3] for r in store.audit.rows()].count("login-failed") == 10
+    store.close()
+
+
+def test_the_last_administrator_stays(installation: Installation) -> None:
+    store = installation.connect()
+    accounts = AccountService(store)
+    accounts.add("somchai", "administrator", "admin-pass-2026")
+    admin = accounts.sign_in("somchai", "admin-pass-2026")
+    as_admin = AccountService(store, actor=admin)
+    with pytest.raises(InvalidInputError) as refused:
+        as_admin.disable("somchai")
+    assert "last administrator" in refused.value.english
+    as_admin.add("malee", "administrator", "nurse-pass-2026")
+    as_admin.disable("somchai")  # with another administrator it may go
+    assert [a["name"] for a in as_admin.list() if not a["disabled"]] == ["malee"]
+    store.close()
+
+
+@pytest.mark.parametrize("password", ["          ", "...........", "password12", "aaaaaaaaa1", "ฟหกดฟหกดฟหกด",
+                                      "qwertyuiop", "somchai2026"])
+def test_weak_passwords_are_refused(installation: Installation, password: str) -> None:
+    store = installation.connect()
+    with pytest.raises(InvalidInputError) as refused:
+        AccountService(store).add("somchai", "administrator", password)
+    assert "too weak" in refused.value.english and "รหัสผ่าน" in refused.value.thai
+    assert AccountService(store).has_accounts() is False
+    store.close()

@@ -15,9 +15,9 @@ ADMIN_A, NURSE, CLERK_A = Actor("a", ADMIN), Actor("n", CLINICIAN), Actor("c", C
 
 def test_the_permission_table() -> None:
     assert {p for p in PERMISSIONS if allowed(ADMIN_A, p)} == {"record.read", "record.write", "consent.request",
-                                                               "account.manage"}
+                                                               "account.manage", "emergency.review"}
     assert {p for p in PERMISSIONS if allowed(NURSE, p)} == {"record.read", "record.write", "consent.request",
-                                                             "foreign.view", "emergency.access"}
+                                                             "foreign.view", "emergency.access", "emergency.review"}
     assert {p for p in PERMISSIONS if allowed(CLERK_A, p)} == {"record.read", "record.write", "consent.request"}
 
 
@@ -28,6 +28,9 @@ def test_each_role_is_refused_in_the_services(installation: Installation) -> Non
         AccountService(store, actor=NURSE).add("x", "clerk", "clerk-pass-99")  # account management: admins only
     with pytest.raises(PermissionDeniedError):
         AccountService(store, actor=CLERK_A).disable("boss")
+    with pytest.raises(PermissionDeniedError):  # who broke the glass for whom: not for a clerk's eyes
+        ConsentService(store, installation, actor=CLERK_A).emergency_log()
+    assert ConsentService(store, installation, actor=ADMIN_A).emergency_log() == []
     for actor in (ADMIN_A, CLERK_A):  # other facilities' records: clinicians only
         with pytest.raises(PermissionDeniedError):
             ConsentService(store, installation, actor=actor).show_records("1101700207030")
