@@ -27,7 +27,9 @@ from clinic_app.core.errors import (
     InvalidInputError,
     KnownError,
     Problem,
+    StoreError,
 )
+from clinic_app.core.permissions import require
 from clinic_app.security.keys import PassphraseSource, remembered
 from clinic_app.services import maintenance
 from clinic_app.services.installation import initialise, resolve_data_dir, rotate_key
@@ -190,8 +192,9 @@ state: dict[str, Path | None] = {"log": None}
 Handler = Callable[[argparse.Namespace, UnitSession], int]
 
 # Commands that change no patient data run as the device once accounts exist; every other
-# command needs --user (and its password).
-DEVICE_COMMANDS = {"sync", "status", "device-key", "db"}
+# command needs --user (and its password). `db backup`, `restore` and `rekey` need an
+# administrator; `db check` needs no one.
+DEVICE_COMMANDS = {"sync", "status", "device-key"}
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -213,10 +216,12 @@ def _run(args: argparse.Namespace) -> int:
     restoring = args.command == "db" and args.db_command == "restore"
     unit = app.open_cli_session(data_dir, passphrase, verify_open=not restoring)
     try:
-        if args.command != "db":  # db commands work on a damaged file: no sign-in read first
-            unit.acting_from_cli(args.user, lambda: _secret(args.password_file,
-                                                            f"รหัสผ่านของ {args.user} / Password"),
-                                 device_ok=args.command in DEVICE_COMMANDS)
+        password = lambda: _secret(args.password_file, f"รหัสผ่านของ {args.user} / Password")  # noqa: E731
+        if args.command == "db":
+            if args.db_command != "check":
+                _maintainer(unit, args.user, password)
+        else:
+            unit.acting_from_cli(args.user, password, device_ok=args.command in DEVICE_COMMANDS)
         return COMMANDS[args.command](args, unit)
     finally:
         unit.close()
@@ -321,6 +326,9 @@ def _sync(_args: argparse.Namespace, unit: UnitSession) -> int:
         sys.stderr.write(f"มีข้อมูลขัดแย้ง {report.conflicts} รายการ รอให้เจ้าหน้าที่เลือก / "
                          f"{report.conflicts} conflict(s) wait for a person to choose.\n")
         return EXIT_CONFLICTS
+    if report.unhealed:
+        sys.stderr.write((report.problem() or "") + "\n")
+        return EXIT_FAILURE
     if report.failed:
         sys.stderr.write(f"ระบบกลางไม่รับ {report.failed} รายการ (ดูเหตุผลในรายการรอส่ง) / "
                          f"The hub refused {report.failed} change(s); see their reasons in the queue.\n")
@@ -423,6 +431,20 @@ def _recover(args: argparse.Namespace, data_dir: Path, passphrase: PassphraseSou
     return EXIT_OK
 
 
+def _maintainer(unit: UnitSession, user: str | None, password: Callable[[], str]) -> None:
+    """Backup, restore and re-key need an administrator once accounts exist. A database so
+    damaged that its accounts cannot be read (why people restore) leaves the folder's key,
+    from the keyring or the passphrase, as the guard."""
+    try:
+        unit.acting_from_cli(user, password, device_ok=False)
+    except StoreError as exc:
+        log.warning("db command on a database whose accounts cannot be read (%s)", exc.code)
+        return
+    finally:
+        unit.close()  # the command works on the file itself: no connection of ours stays open
+    require(unit.actor, "data.maintain")
+
+
 def _db(args: argparse.Namespace, unit: UnitSession) -> int:
     inst = unit.inst
     if args.db_command == "check":
@@ -432,10 +454,10 @@ def _db(args: argparse.Namespace, unit: UnitSession) -> int:
             raise KnownError("ฐานข้อมูลมีปัญหา โปรดกู้คืนจากไฟล์สำรอง",
                              "The database failed its integrity check; restore a backup.", code="check-failed")
     elif args.db_command == "backup":
-        target = maintenance.backup(inst, Path(args.file))
+        target = maintenance.backup(inst, Path(args.file), actor=unit.actor.name)
         print(f"สำรองข้อมูลแล้ว (เข้ารหัส) / Encrypted backup written: {target}")
     elif args.db_command == "restore":
-        kept = maintenance.restore(inst, Path(args.file))
+        kept = maintenance.restore(inst, Path(args.file), actor=unit.actor.name)
         print(f"กู้คืนแล้ว ไฟล์เดิมเก็บไว้ที่ / Restored; the previous file is kept at: {kept}")
     elif args.db_command == "rekey":
         recovery = rotate_key(inst)

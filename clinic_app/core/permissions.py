@@ -9,6 +9,7 @@
 | emergency.access  |               | yes       |       |
 | emergency.review  | yes           | yes       |       |
 | account.manage    | yes           |           |       |
+| data.maintain     | yes           |           |       |
 
 The services check these (not only the window hiding buttons). Until the first staff
 account exists, the desktop acts as its device identity, which may do everything; staff
@@ -31,6 +32,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "emergency.access": frozenset({CLINICIAN}),
     "emergency.review": frozenset({ADMIN, CLINICIAN}),
     "account.manage": frozenset({ADMIN}),
+    "data.maintain": frozenset({ADMIN}),  # backup, restore, re-key
 }
 ROLE_TH = {ADMIN: "ผู้ดูแลระบบ", CLINICIAN: "แพทย์/พยาบาล", CLERK: "เจ้าหน้าที่ทะเบียน", DEVICE_ROLE: "เครื่อง"}
 ROLE_EN = {ADMIN: "administrator", CLINICIAN: "clinician", CLERK: "registration clerk", DEVICE_ROLE: "device"}

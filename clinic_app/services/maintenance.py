@@ -59,7 +59,7 @@ class BackupPathError(KnownError):
                          f"Cannot use that file or folder ({detail}). Check the path and the drive.")
 
 
-def backup(inst: Installation, target: Path) -> Path:
+def backup(inst: Installation, target: Path, *, actor: str = DEVICE_ACTOR) -> Path:
     target = target.expanduser().absolute()
     if target.exists():
         raise BackupTargetExistsError()
@@ -71,7 +71,7 @@ def backup(inst: Installation, target: Path) -> Path:
     try:
         database.export_copy(store.conn, tmp, inst.key)
         with store.transaction():
-            store.audit.append(actor=DEVICE_ACTOR, action="backup")
+            store.audit.append(actor=actor, action="backup")
     except ReadOnlyError as exc:
         tmp.unlink(missing_ok=True)
         raise BackupPathError("cannot write there") from exc
@@ -100,7 +100,7 @@ class BackupUnreadableError(StoreError):
         )
 
 
-def restore(inst: Installation, source: Path) -> Path:
+def restore(inst: Installation, source: Path, *, actor: str = DEVICE_ACTOR) -> Path:
     """Replace the live database with a verified backup; returns where the old file went.
 
     Works when the live file is damaged or missing. Refused while another window or
@@ -110,10 +110,10 @@ def restore(inst: Installation, source: Path) -> Path:
     if not source.is_file():
         raise BackupPathError("no such file")
     with inst.folder_lock().exclusive():
-        return _restore(inst, source)
+        return _restore(inst, source, actor)
 
 
-def _restore(inst: Installation, source: Path) -> Path:
+def _restore(inst: Installation, source: Path, actor: str) -> Path:
     live_path = inst.folder.db_path
     staged = inst.folder.path / f".restore-{os.getpid()}.db"
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
@@ -133,7 +133,7 @@ def _restore(inst: Installation, source: Path) -> Path:
             database.checkpoint(conn)
         finally:
             conn.close()
-        _fold_live_wal(inst)
+        live_head = _fold_live_wal(inst)
         moved = False
         try:
             if live_path.exists():
@@ -153,23 +153,34 @@ def _restore(inst: Installation, source: Path) -> Path:
             Path(f"{staged}{suffix}").unlink(missing_ok=True)
     store = inst.connect()  # migrates an older backup forward
     try:
+        rows = store.audit.rows()
+        restored_head = rows[-1][0] if rows else 0
+        detail: dict[str, object] = {}
+        if live_head is not None and live_head > restored_head:  # the trail says what the restore took back
+            detail = {"rolled_back_entries": live_head - restored_head, "from_entry": restored_head + 1,
+                      "to_entry": live_head}
         with store.transaction():
-            store.audit.append(actor=DEVICE_ACTOR, action="restore")
+            store.audit.append(actor=actor, action="restore", detail=detail)
     finally:
         store.close()
     return kept
 
 
-def _fold_live_wal(inst: Installation) -> None:
-    """Checkpoint the live file's WAL into it so the kept copy is whole; skip a file that
-    is damaged or missing (that is why people restore)."""
+def _fold_live_wal(inst: Installation) -> int | None:
+    """Checkpoint the live file's WAL into it so the kept copy is whole, and say how far its
+    audit trail went; None for a file that is damaged or missing (that is why people restore)."""
     if not inst.folder.db_path.exists():
-        return
+        return None
     try:
         live = inst.connect()
     except (CorruptDatabaseError, NewerDatabaseError):
-        return
+        return None
     try:
         database.checkpoint(live.conn)
+        try:
+            rows = live.audit.rows()
+        except StoreError:
+            return None
+        return int(rows[-1][0]) if rows else 0
     finally:
         live.close()

@@ -115,6 +115,6 @@ class SyncScheduler:
             log.exception("sync failed")
             self._set(running=False, last_error="ข้อผิดพลาดภายใน ดูไฟล์บันทึก\ninternal error; see the log")
         else:
-            self._set(online=True, running=False, last_report=report, last_error=None)
+            self._set(online=True, running=False, last_report=report, last_error=report.problem())
         finally:
             self._last_sync = self._clock()

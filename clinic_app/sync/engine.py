@@ -43,6 +43,7 @@ class SyncReport:
     failed: int = 0
     conflicts: int = 0
     mismatches: list[str] = field(default_factory=list)
+    unhealed: list[str] = field(default_factory=list)  # counts that still differ after pulling again
     warnings: list[str] = field(default_factory=list)
     clock_skew_seconds: float | None = None
     bytes_sent: int = 0
@@ -51,6 +52,14 @@ class SyncReport:
     push_seconds: float = 0.0
     pull_seconds: float = 0.0
     changes: ChangeSet = field(default_factory=ChangeSet)  # what the sync changed here, for the window
+
+    def problem(self) -> str | None:
+        """What a person must hear about this sync (Thai, a newline, English), or None."""
+        if not self.unhealed:
+            return None
+        return ("จำนวนข้อมูลในเครื่องกับระบบกลางไม่ตรงกัน แม้ดึงใหม่แล้ว โปรดแจ้งผู้ดูแลระบบ ("
+                + "; ".join(self.unhealed) + ")\nThe counts here and at the hub still differ after pulling again; "
+                "tell the administrator (" + "; ".join(self.unhealed) + ").")
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -141,7 +150,7 @@ class SyncEngine:
         report.pull_seconds = round(time.perf_counter() - started, 3)
         if self.verify_counts and not self.cancelled():
             self.progress("verify", 0, 0)
-            report.mismatches = self._verify(puller, capability)
+            report.mismatches, report.unhealed = self._verify(puller, capability)
             report.changes.merge(self._dropped)
         report.pulled, report.deleted = puller.stats.pulled, puller.stats.deleted
         report.changes.merge(puller.stats.changes)
@@ -149,16 +158,17 @@ class SyncEngine:
             self.store.checkpoints.set("last_sync", self._server_now())
             self.store.settings.set("last_sync_error", None)
 
-    def _verify(self, puller: Puller, capability: Any) -> list[str]:
-        """Compare the facility's counts per type with the hub's; pull a mismatched type again."""
+    def _verify(self, puller: Puller, capability: Any) -> tuple[list[str], list[str]]:
+        """Compare the facility's counts per type with the hub's; pull a mismatched type again
+        and count once more. (mismatches found, mismatches that pulling again did not heal)."""
         if not capability.tag_search:
-            return []
+            return [], []
         from clinic_app.core.identifiers import HCODE_SYSTEM
 
         busy = {e.type for e in self.store.outbox.entries(states=("pending", "sending", "failed", "conflict"),
                                                             limit=100_000)}
         local = self.store.counts_by_type(owner=self.hcode, synced_only=True)
-        mismatches = []
+        mismatches, unhealed = [], []
         for rtype in OWN_TYPES:
             if rtype in busy:
                 continue  # local changes still on their way: the counts may differ for now
@@ -173,7 +183,11 @@ class SyncEngine:
                 scope = next(s for s in scopes_for(self.hcode, capability) if s.name == f"own:{rtype}")
                 puller.pull(scope, full=True)
                 self._drop_unseen(rtype, puller.stats.seen.get(scope.name, set()))
-        return mismatches
+                healed = self.store.counts_by_type(owner=self.hcode, synced_only=True).get(rtype, 0)
+                if healed != remote:
+                    unhealed.append(f"{rtype}: here {healed}, hub {remote}")
+                    log.warning("count mismatch for %s remains after pulling again", rtype)
+        return mismatches, unhealed
 
     def _drop_unseen(self, rtype: str, seen: set[str]) -> None:
         """After a full pull, own records the hub no longer has (and that wait for nothing) go."""

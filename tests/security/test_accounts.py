@@ -137,3 +137,39 @@ def test_weak_passwords_are_refused(installation: Installation, password: str) -
     assert "too weak" in refused.value.english and "รหัสผ่าน" in refused.value.thai
     assert AccountService(store).has_accounts() is False
     store.close()
+
+
+def test_backup_restore_and_rekey_need_an_administrator_and_a_restore_says_what_it_took_back(
+        tmp_path: Path, keystore: object) -> None:
+    data = str(tmp_path / "d")
+    admin_pw, clerk_pw = _pw(tmp_path, "admin", "admin-pass-2026"), _pw(tmp_path, "clerk", "clerk-pass-99")
+    assert run_cli("--data-dir", data, "init", "--hcode", "12345", "--admin", "somchai",
+                   "--admin-password-file", admin_pw).returncode == 0
+    label = json.loads((tmp_path / "d" / "clinic-app.json").read_text())["installation_id"]
+    as_admin = ("--data-dir", data, "--user", "somchai", "--password-file", admin_pw)
+    as_clerk = ("--data-dir", data, "--user", "dao", "--password-file", clerk_pw)
+    try:
+        assert run_cli(*as_admin, "user", "add", "dao", "--role", "clerk", "--new-password-file", clerk_pw).returncode == 0
+        for command in (("backup", str(tmp_path / "b0.db")), ("rekey",), ("restore", str(tmp_path / "none.db"))):
+            anonymous = run_cli("--data-dir", data, "db", *command)
+            assert anonymous.returncode == 2 and "--user" in anonymous.stderr, command
+            clerk = run_cli(*as_clerk, "db", *command)
+            assert clerk.returncode == 2 and "administrator" in clerk.stderr, command
+        assert run_cli("--data-dir", data, "db", "check").returncode == 0  # a check needs no one
+        assert run_cli(*as_admin, "db", "backup", str(tmp_path / "b1.db")).returncode == 0
+        assert run_cli(*as_clerk, "demo-data", "--patients", "1").returncode == 0  # the clerk's work after it
+        restored = run_cli(*as_admin, "db", "restore", str(tmp_path / "b1.db"))
+        assert restored.returncode == 0, restored.stderr
+        inst = __import__("clinic_app.services.installation", fromlist=["open_installation"]).open_installation(
+            Path(data), keys=keystore)
+        store = inst.connect()
+        last = store.audit.rows()[-1]
+        store.close()
+        inst.close()
+        assert (last[2], last[3]) == ("somchai", "restore")
+        detail = json.loads(last[6])
+        assert detail["rolled_back_entries"] >= 2 and detail["to_entry"] - detail["from_entry"] + 1 == \
+            detail["rolled_back_entries"]
+        assert run_cli(*as_admin, "audit", "verify").returncode == 0
+    finally:
+        keyring.delete_password(SERVICE, label)

@@ -15,7 +15,7 @@ ADMIN_A, NURSE, CLERK_A = Actor("a", ADMIN), Actor("n", CLINICIAN), Actor("c", C
 
 def test_the_permission_table() -> None:
     assert {p for p in PERMISSIONS if allowed(ADMIN_A, p)} == {"record.read", "record.write", "consent.request",
-                                                               "account.manage", "emergency.review"}
+                                                               "account.manage", "emergency.review", "data.maintain"}
     assert {p for p in PERMISSIONS if allowed(NURSE, p)} == {"record.read", "record.write", "consent.request",
                                                              "foreign.view", "emergency.access", "emergency.review"}
     assert {p for p in PERMISSIONS if allowed(CLERK_A, p)} == {"record.read", "record.write", "consent.request"}

@@ -81,3 +81,25 @@ def test_the_count_check_never_drops_local_work_the_hub_never_had(hub: RunningHu
     report = sync(a)
     assert report.mismatches == []  # only what the hub acknowledged is compared
     assert len(svc.store.search_patients("0", limit=100)) == len(unsent)  # nothing of it was dropped
+
+
+def test_a_count_mismatch_that_pulling_again_does_not_heal_is_a_failed_sync(hub: RunningHub, desktop: Factory) -> None:
+    from clinic_app.core.errors import EXIT_FAILURE
+    from clinic_app.core.identifiers import HCODE_SYSTEM
+    from tests.conftest import run_cli
+
+    a = desktop(hub, "a")
+    service(a).load_demo(1, seed=31)
+    assert sync(a).unhealed == []
+    # A record the hub counts among this unit's but that says it is another facility's first:
+    # what a hub that took two facility tags would hold (this hub now refuses them).
+    odd = {"resourceType": "Patient", "meta": {"tag": [{"system": HCODE_SYSTEM, "code": "10669"},
+                                                       {"system": HCODE_SYSTEM, "code": UNIT}]}}
+    with hub.engine.store.transaction():
+        hub.engine.store.put("Patient", "two-tags", odd)
+    report = sync(a)
+    assert report.unhealed == ["Patient: here 1, hub 2"]
+    assert "still differ" in (report.problem() or "") and "ไม่ตรงกัน" in (report.problem() or "")
+    a.close()
+    cli = run_cli("--data-dir", str(a.folder.path), "sync")
+    assert cli.returncode == EXIT_FAILURE and "still differ" in cli.stderr
