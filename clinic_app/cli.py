@@ -139,6 +139,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="approve consent requests by themselves after SECONDS (demo)")
     s.add_argument("--no-auth", action="store_true",
                    help="serve without authentication (facility rules cannot apply)")
+    s.add_argument("--public-url", help="the FHIR base URL clients use, when they reach the hub by another name "
+                                        "than --host (tokens are issued for it); default: http://HOST:PORT/fhir")
     s = hub.add_parser("enroll", help="register a desktop (the JSON of `clinic-app device-key`)")
     s.add_argument("file")
     s = hub.add_parser("consent", help="the patient's answer in the phone app (simulated)")
@@ -486,7 +488,8 @@ def _run_hub(args: argparse.Namespace) -> int:
             sys.stderr.write("ฮับทดสอบไม่ตรวจสิทธิ์ (--no-auth): กฎของหน่วยบริการใช้ไม่ได้ / "
                              "Sandbox hub without authentication: facility rules do not apply.\n")
         return admin_cli.serve(hub_dir, host=args.host, port=args.port, max_bundle_entries=args.max_bundle_entries,
-                               auth=not args.no_auth, seed_demo=args.seed_demo, auto_approve=args.auto_approve)
+                               auth=not args.no_auth, seed_demo=args.seed_demo, auto_approve=args.auto_approve,
+                               public_url=args.public_url)
     if args.hub_command == "enroll":
         _print_json(admin_cli.enroll(hub_dir, _read_json(args.file)))
     elif args.hub_command == "consent":

@@ -60,14 +60,57 @@ async def _body(request: Request, limit: int) -> Any:
             raise HubError(413, f"the request body is larger than this server's limit of {limit} bytes",
                            code="too-costly")
         chunks.append(chunk)
+    return parse_json(b"".join(chunks))
+
+
+# Bounds on what a body may make the server build: nesting (a FHIR resource is a dozen
+# levels deep), numbers (a 5,000-digit integer is no measurement), and the count of JSON
+# objects and arrays (each costs ~100 bytes in memory, whatever the body's size).
+MAX_DEPTH = 64
+MAX_NUMBER_CHARS = 40
+MAX_CONTAINERS = 400_000
+
+
+def parse_json(raw: bytes) -> Any:
+    """The body as JSON within the bounds above; 400 (413 for too many parts) otherwise."""
+    if raw.count(b"{") + raw.count(b"[") > MAX_CONTAINERS:  # counted before parsing, braces in text included
+        raise HubError(413, f"the body has more than {MAX_CONTAINERS} JSON objects and arrays: split it",
+                       code="too-costly")
+
+    def number(kind: type) -> Any:
+        def parse(text: str) -> Any:
+            if len(text) > MAX_NUMBER_CHARS:
+                raise ValueError(f"a number of {len(text)} characters")
+            return kind(text)
+        return parse
+
+    def constant(name: str) -> Any:
+        raise ValueError(f"{name} is not a JSON number")
+
     try:
-        return json.loads(b"".join(chunks).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise HubError(400, f"the body is not valid JSON ({type(exc).__name__})", code="structure") from exc
+        value = json.loads(raw.decode("utf-8"), parse_int=number(int), parse_float=number(float),
+                           parse_constant=constant)
+    except RecursionError:
+        raise HubError(400, f"the body nests deeper than {MAX_DEPTH} levels", code="structure") from None
+    except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
+        raise HubError(400, f"the body is not valid JSON ({str(exc)[:120]})", code="structure") from None
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise HubError(400, f"the body nests deeper than {MAX_DEPTH} levels", code="structure")
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, (dict, list)))
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item if isinstance(v, (dict, list)))
+    return value
 
 
 def build_app(engine: Engine, authority: Authority, *, admin_token: str,
-              auto_approve_seconds: float | None = None) -> Starlette:
+              auto_approve_seconds: float | None = None, public_url: str = "") -> Starlette:
+    """The hub's HTTP face. `public_url` is its FHIR base as clients reach it: the token
+    endpoint, and so the audience a client assertion must name, come from it, never from a
+    request's Host header (with none given, from the request, for tests of the app alone)."""
     limit = engine.limits.max_body_bytes
     admin = Admin(engine)
 
@@ -77,6 +120,8 @@ def build_app(engine: Engine, authority: Authority, *, admin_token: str,
         return authority.caller_for(request.headers.get("authorization"))
 
     def token_url(request: Request) -> str:
+        if public_url:
+            return public_url.rsplit("/fhir", 1)[0] + "/auth/token"
         return str(request.base_url).rstrip("/") + "/auth/token"
 
     def require_admin(request: Request) -> None:

@@ -77,11 +77,41 @@ def parse_etag(value: str | None) -> int | None:
     return int(text)
 
 
+class Cursors:
+    """Opaque paging cursors: the position (a time and an id, or a history sequence) sealed
+    with AES-GCM under the hub's key, so a next link says nothing about records the reader
+    may not see and cannot be forged to jump elsewhere."""
+
+    def __init__(self, key: bytes | None = None) -> None:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        self._aead = AESGCM(key or AESGCM.generate_key(bit_length=256))
+
+    def seal(self, position: str) -> str:
+        import base64
+        import os
+
+        nonce = os.urandom(12)
+        return base64.urlsafe_b64encode(nonce + self._aead.encrypt(nonce, position.encode(), b"cursor")).decode()
+
+    def open(self, token: str) -> str:
+        import base64
+
+        from cryptography.exceptions import InvalidTag
+
+        try:
+            raw = base64.urlsafe_b64decode(token.encode())
+            return self._aead.decrypt(raw[:12], raw[12:], b"cursor").decode()
+        except (ValueError, InvalidTag):
+            raise bad_request("bad paging cursor (search again from the start)", code="value") from None
+
+
 class Engine:
-    def __init__(self, store: HubStore, *, limits: Limits | None = None) -> None:
+    def __init__(self, store: HubStore, *, limits: Limits | None = None, cursor_key: bytes | None = None) -> None:
         self.store = store
         self.limits = limits or Limits()
         self.policy = Policy(store)
+        self.cursors = Cursors(cursor_key)
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -116,16 +146,29 @@ class Engine:
     def read(self, rtype: str, rid: str, base: str, caller: Caller = ANONYMOUS) -> Reply:
         self.check_type(rtype)
         self.check_id(rid)
-        stored = self.store.read(rtype, rid)
+        stored = self._lookup(caller, rtype, rid, lambda: self.store.read(rtype, rid))
         self._audit(caller, [self.policy.require_read(caller, stored)], f"read {rtype}")
         return self._ok(stored, 200, base)
+
+    def _lookup(self, caller: Caller, rtype: str, rid: str, find: Any) -> Stored:
+        """A record by id; to a facility, a missing or deleted record that is not its own
+        gets the same answer as one it may not read (nothing tells what exists elsewhere)."""
+        try:
+            return find()
+        except HubError as exc:
+            if not caller.enforced or exc.status not in (404, 410):
+                raise
+            current = self.store.current(rtype, rid)
+            if current is not None and self.policy.owner(current) == caller.hcode:
+                raise
+            raise consent_needed("this record") from None
 
     def vread(self, rtype: str, rid: str, version: str, base: str, caller: Caller = ANONYMOUS) -> Reply:
         self.check_type(rtype)
         self.check_id(rid)
         if not version.isdigit():
             raise HubError(404, f"{rtype}/{rid} has no version {version!r}", code="not-found")
-        stored = self.store.vread(rtype, rid, int(version))
+        stored = self._lookup(caller, rtype, rid, lambda: self.store.vread(rtype, rid, int(version)))
         self._audit(caller, [self.policy.require_read(caller, stored)], f"vread {rtype}")
         return self._ok(stored, 200, base)
 
@@ -207,6 +250,11 @@ class Engine:
         if not self.limits.tag_search and any(k.split(":")[0] == "_tag" for k, _ in params):
             raise bad_request("this server does not support searching by _tag", code="not-supported")
         crit = parse(rtype, params)
+        if crit.cursor_token:
+            updated, _, rid = self.cursors.open(crit.cursor_token).partition(",")
+            if not rid:
+                raise bad_request("bad paging cursor (search again from the start)", code="value")
+            crit.cursor = (updated, rid)
         if crit.summary_count:
             if caller.enforced and not self._own_records_only(crit, caller):
                 # Count what this facility may read (a count must not reveal withheld records).
@@ -223,13 +271,13 @@ class Engine:
         targeted = any(c.param in self.TARGETING for c in crit.conditions)
         kept, accesses = self.policy.filter(caller, page)
         if targeted and page and not kept:  # asked for one patient's records and may see none
-            raise consent_needed(f"{len(page)} record(s) of this search")
+            raise consent_needed("the records of this search")
         self._audit(caller, accesses, f"search {rtype}")
         bundle = self._searchset(rtype, params, base, kept, cursor)
         if len(kept) < len(page):
             bundle["entry"].append({"resource": operation_outcome(
-                f"{len(page) - len(kept)} record(s) of other facilities withheld: consent needed",
-                code="suppressed", severity="warning"), "search": {"mode": "outcome"}})
+                "records of other facilities withheld: consent needed", code="suppressed", severity="warning"),
+                "search": {"mode": "outcome"}})
         return Reply(200, bundle)
 
     @staticmethod
@@ -246,7 +294,7 @@ class Engine:
         links = [{"relation": "self", "url": f"{base}/{rtype}?{urlencode(params)}"}]
         if cursor:
             links.append({"relation": "next",
-                          "url": f"{base}/{rtype}?{urlencode([*kept, ('_cursor', ','.join(cursor))])}"})
+                          "url": f"{base}/{rtype}?{urlencode([*kept, ('_cursor', self.cursors.seal(','.join(cursor)))])}"})
         return {
             "resourceType": "Bundle", "type": "searchset", "link": links,
             "entry": [{"fullUrl": f"{base}/{s.type}/{s.id}", "resource": s.resource, "search": {"mode": "match"}}
@@ -279,9 +327,10 @@ class Engine:
                     raise bad_request("_count must be a whole number", code="value")
                 count = max(1, min(1000, int(value)))
             elif key == "_cursor":
-                if not value.isdigit():
+                position = self.cursors.open(value)
+                if not position.isdigit():
                     raise bad_request("bad paging cursor", code="value")
-                after = int(value)
+                after = int(position)
             elif key not in ("_format",):
                 raise bad_request(f"unknown history parameter {key!r}; supported: _since, _count", code="not-supported")
         rows, next_seq = self.store.history(rtype, rid, since=since, count=count, after_seq=after)
@@ -294,7 +343,8 @@ class Engine:
         kept = [(k, v) for k, v in params if k != "_cursor"]
         links = [{"relation": "self", "url": f"{url}?{urlencode(params)}"}]
         if next_seq is not None:
-            links.append({"relation": "next", "url": f"{url}?{urlencode([*kept, ('_cursor', str(next_seq))])}"})
+            links.append({"relation": "next",
+                          "url": f"{url}?{urlencode([*kept, ('_cursor', self.cursors.seal(str(next_seq)))])}"})
         entries = []
         for _seq, stored, method in rows:
             entry: dict[str, Any] = {

@@ -63,7 +63,8 @@ TASK_TRANSITIONS = {
 
 
 def consent_needed(what: str) -> HubError:
-    return HubError(403, f"consent needed: {what} belongs to another facility; ask the patient for consent "
+    """The one answer for a record that is another facility's, or not there at all."""
+    return HubError(403, f"consent needed: {what} is not this facility's to read; ask the patient for consent "
                          "(Consent with status proposed) or use break-the-glass in an emergency",
                     code="security")
 
@@ -105,6 +106,11 @@ class Policy:
             if isinstance(resource.get(name), dict):  # a reference by identifier
                 return consent_cid({"patient": resource[name]})
         return None
+
+    @staticmethod
+    def owner(stored: Stored) -> str | None:
+        """The facility a stored record belongs to (a deleted one: its last owner)."""
+        return owner_of(stored.resource or {})
 
     # -- writes -------------------------------------------------------------------------------
 
@@ -250,7 +256,7 @@ class Policy:
     def require_read(self, caller: Caller, stored: Stored) -> Access:
         access = self.access(caller, stored)
         if access is None:
-            raise consent_needed(f"{stored.type}/{stored.id}")
+            raise consent_needed("this record")
         return access
 
     def filter(self, caller: Caller, found: Iterable[Stored]) -> tuple[list[Stored], list[Access]]:

@@ -119,6 +119,7 @@ class Criteria:
     descending: bool = False
     summary_count: bool = False
     cursor: tuple[str, str] | None = None
+    cursor_token: str | None = None  # the next link's sealed cursor, as the client sent it
 
 
 _PREFIXES = {"gt": ">", "ge": ">=", "lt": "<", "le": "<=", "eq": "eq"}
@@ -183,10 +184,7 @@ def parse(resource_type: str, params: Iterable[tuple[str, str]]) -> Criteria:
                 raise bad_request("only _summary=count is supported", code="not-supported")
             crit.summary_count = value == "count"
         elif name == "_cursor":
-            updated, _, rid = value.partition(",")
-            if not rid:
-                raise bad_request("bad paging cursor", code="value")
-            crit.cursor = (updated, rid)
+            crit.cursor_token = value  # sealed; the engine opens it
         elif name in ("_format", "_total"):
             continue
         elif name == "_lastUpdated":

@@ -30,6 +30,7 @@ HUB_DB = "hub.sqlite"
 
 
 ADMIN_TOKEN_FILE = "admin-token"
+CURSOR_KEY_FILE = "cursor-key"  # seals paging cursors (they survive a restart of the hub)
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Hub:
     authority: Authority
     admin_token: str
     auto_approve_seconds: float | None = None
+    public_url: str = ""  # where clients reach it (its tokens' audience); set once it listens
 
     @property
     def admin(self) -> Admin:
@@ -47,7 +49,7 @@ class Hub:
 
     def app(self) -> Any:
         return build_app(self.engine, self.authority, admin_token=self.admin_token,
-                         auto_approve_seconds=self.auto_approve_seconds)
+                         auto_approve_seconds=self.auto_approve_seconds, public_url=self.public_url)
 
     def close(self) -> None:
         self.engine.store.close()
@@ -55,18 +57,24 @@ class Hub:
 
 def admin_token_of(data_dir: Path) -> str:
     """The hub folder's admin token, made on first use (readable by its owner only)."""
-    path = data_dir / ADMIN_TOKEN_FILE
+    return _secret_file(data_dir, ADMIN_TOKEN_FILE, lambda: secrets.token_urlsafe(32))
+
+
+def _secret_file(data_dir: Path, name: str, make: Any) -> str:
+    """A secret kept in the hub folder (readable by its owner only), made on first use."""
+    path = data_dir / name
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(32))
+            fh.write(make())
     return path.read_text().strip()
 
 
 def open_hub(data_dir: Path, *, limits: Limits | None = None, auth: bool = True,
              auto_approve_seconds: float | None = None) -> Hub:
-    engine = Engine(HubStore(data_dir / HUB_DB), limits=limits)
+    cursor_key = bytes.fromhex(_secret_file(data_dir, CURSOR_KEY_FILE, lambda: secrets.token_hex(32)))
+    engine = Engine(HubStore(data_dir / HUB_DB), limits=limits, cursor_key=cursor_key)
     authority = Authority(engine.store, required=auth, on_break_glass=Admin(engine).record_break_glass)
     return Hub(engine, authority, admin_token_of(data_dir), auto_approve_seconds)
 
@@ -97,12 +105,15 @@ def _config(hub: Hub) -> uvicorn.Config:
 
 
 def serve(data_dir: Path, *, host: str = "127.0.0.1", port: int = 8765, limits: Limits | None = None,
-          auth: bool = True, auto_approve_seconds: float | None = None) -> int:
-    """Serve until interrupted; prints the base URL once the socket listens."""
+          auth: bool = True, auto_approve_seconds: float | None = None, public_url: str | None = None) -> int:
+    """Serve until interrupted; prints the base URL once the socket listens. `public_url`
+    (the FHIR base clients use, for a hub reached by another name than it binds to) sets
+    the token endpoint every client assertion must name as its audience."""
     hub = open_hub(data_dir, limits=limits, auth=auth, auto_approve_seconds=auto_approve_seconds)
     sock = _bind(host, port)
+    hub.public_url = (public_url or _url(host, sock)).rstrip("/")
     server = uvicorn.Server(_config(hub))
-    print(_url(host, sock), flush=True)
+    print(hub.public_url, flush=True)
     try:
         server.run(sockets=[sock])
     finally:
@@ -137,6 +148,7 @@ def start_in_thread(data_dir: Path, *, host: str = "127.0.0.1", port: int = 0,
     """Start a hub on a background thread and return once it accepts connections."""
     hub = open_hub(data_dir, limits=limits, auth=auth, auto_approve_seconds=auto_approve_seconds)
     sock = _bind(host, port)
+    hub.public_url = _url(host, sock)
     server = uvicorn.Server(_config(hub))
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
 

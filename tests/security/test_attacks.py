@@ -225,3 +225,60 @@ def test_a_facility_cannot_post_break_glass_entries_for_another(secured_hub: Run
                                                    "valueIdentifier": {"system": HCODE_SYSTEM, "value": OTHER}}]}]}
         assert client.post("AuditEvent", json=own).status_code == 201  # its own people's record is its to keep
     assert secured_hub.hub.admin.break_glass_log() == []  # the review list holds what the hub itself wrote
+
+
+# -- low --------------------------------------------------------------------------------------------
+
+
+def test_paging_and_refusals_tell_nothing_about_what_exists_elsewhere(secured_hub: RunningHub) -> None:
+    unit, hospital = Desktop(secured_hub, UNIT).client(), Desktop(secured_hub, HOSPITAL).client()
+    for i in range(3):
+        assert unit.put(f"Patient/mine-{i}", json={"resourceType": "Patient", "meta": tag(UNIT)}).status_code == 201
+    page = unit.get("Patient", params={"_count": "1", "_sort": "_lastUpdated"}).json()
+    next_url = next(link["url"] for link in page["link"] if link["relation"] == "next")
+    cursor = httpx.URL(next_url).params["_cursor"]
+    assert "mine-" not in cursor and "," not in cursor and ":" not in cursor  # no id, no time: sealed
+    assert unit.get(next_url).status_code == 200
+    forged = unit.get("Patient", params={"_count": "1", "_cursor": "2000-01-01T00:00:00Z,x"})
+    assert forged.status_code == 400
+    pid, _cid = hospital_patient(secured_hub)
+    assert hospital.put("Patient/h-gone", json={"resourceType": "Patient", "meta": tag(HOSPITAL)}).status_code == 201
+    assert hospital.delete("Patient/h-gone").status_code == 200
+    answers = [unit.get(path) for path in (f"Patient/{pid}", "Patient/h-gone", "Patient/never-was")]
+    assert [a.status_code for a in answers] == [403, 403, 403]  # not yours, deleted, not there: one answer
+    assert len({a.json()["issue"][0]["diagnostics"] for a in answers}) == 1
+    assert unit.get("Patient/mine-0").status_code == 200
+    assert unit.delete("Patient/mine-0").status_code == 200
+    assert unit.get("Patient/mine-0").status_code == 410  # its own record: said as it is
+    searched = unit.get("Observation", params={"patient": f"Patient/{pid}"})
+    assert searched.status_code == 403 and not any(ch.isdigit() for ch in searched.json()["issue"][0]["diagnostics"])
+
+
+def test_a_token_is_for_the_hubs_own_address_whatever_the_host_header(secured_hub: RunningHub) -> None:
+    desk = Desktop(secured_hub, UNIT)
+    elsewhere = "http://attacker.invalid/auth/token"
+    spoofed = httpx.post(secured_hub.token_url, headers={"Host": "attacker.invalid"}, data={
+        "grant_type": "client_credentials", "scope": "system/*.read",
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": desk.assertion(aud=elsewhere)})
+    assert spoofed.status_code == 401
+    conf = httpx.get(secured_hub.url + "/.well-known/smart-configuration", headers={"Host": "attacker.invalid"})
+    assert conf.json()["token_endpoint"] == secured_hub.token_url
+    assert desk.token_response().status_code == 200
+
+
+def test_bodies_that_would_exhaust_the_hub_are_refused_plainly(secured_hub: RunningHub) -> None:
+    import json as _json
+
+    unit = Desktop(secured_hub, UNIT).client()
+    deep: dict[str, Any] = {"url": "https://example.org/x", "valueString": "x"}
+    for _ in range(300):
+        deep = {"url": "https://example.org/x", "extension": [deep]}
+    bodies = {"300-level extension": _json.dumps({"resourceType": "Patient", "meta": tag(UNIT), "extension": [deep]}),
+              "5,000-digit number": '{"resourceType": "Patient", "multipleBirthInteger": ' + "9" * 5000 + "}",
+              "millions of empty objects": "[" + "{}," * 3_000_000 + "{}]"}
+    for what, body in bodies.items():
+        answer = unit.post("Patient", content=body.encode())
+        assert answer.status_code in (400, 413), what
+        assert answer.json()["resourceType"] == "OperationOutcome", what
+    assert unit.get("metadata").status_code == 200
