@@ -44,6 +44,8 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in [
     Setting("sync_bundle_size", int, 200, "changes per pushed transaction Bundle", check=_between(1, 5000)),
     Setting("sync_page_size", int, 500, "resources per pulled page", check=_between(1, 5000)),
     Setting("sync_interval_minutes", (int, float), 5, "minutes between scheduled syncs", check=_positive),
+    Setting("export_partial", str, "", "a 43-file archive being written (removed at the next start if a crash "
+            "left it)"),
     Setting("idle_lock_minutes", (int, float), 10, "minutes without input before the window locks",
             check=_positive),
 ]}

@@ -109,7 +109,8 @@ class Interop43:
         path = out / f43.archive_name(self.hcode, now) if out.is_dir() else out
         counts: Counter[str] = Counter()
         try:
-            with f43.ArchiveWriter(path, EXPORTED, encoding=ENCODINGS[encoding]) as archive:
+            with f43.ArchiveWriter(path, EXPORTED, encoding=ENCODINGS[encoding],
+                                   note_partial=self._note_partial) as archive:
                 for batch in self._own_batches(first, last, progress):
                     part = to_tables(batch, hcode=self.hcode, updated=now)
                     for name, rows in part.tables.items():
@@ -128,6 +129,11 @@ class Interop43:
             notes.append(f"{lost} lines hold characters {encoding} cannot write (a foreign name, say); they were "
                          "written as ?: export in utf-8 to keep them")
         return ExportReport(path, dict(archive.rows), notes)
+
+    def _note_partial(self, partial: Path | None) -> None:
+        """Keep where a half-written archive is, so the next start removes it after a crash."""
+        with self.store.transaction():
+            self.store.settings.set("export_partial", str(partial) if partial else "")
 
     # -- import ---------------------------------------------------------------------------
 
@@ -277,3 +283,16 @@ def parse_day(text: str) -> _dt.date:
 
 def _within(day: _dt.date | None, first: _dt.date | None, last: _dt.date | None) -> bool:
     return day is not None and (first is None or day >= first) and (last is None or day <= last)
+
+
+def remove_leftover_export(store: RecordStore) -> None:
+    """A 43-file archive a crash left half-written (it holds patients' data in clear) goes."""
+    partial = store.settings.get("export_partial")
+    if not partial:
+        return
+    try:
+        Path(partial).unlink(missing_ok=True)
+    except OSError:
+        return  # a folder gone read-only: try again next time
+    with store.transaction():
+        store.settings.set("export_partial", "")

@@ -33,7 +33,7 @@ from clinic_app.security.device import enrolment
 from clinic_app.services.accounts import AccountService, SignInNeededError
 from clinic_app.services.consent import ConsentService, EmergencyPlan, fetch_emergency
 from clinic_app.services.installation import Installation, open_installation
-from clinic_app.services.interop import Interop43
+from clinic_app.services.interop import Interop43, remove_leftover_export
 from clinic_app.services.patients import Chart, PatientService
 from clinic_app.services.records import RecordService
 from clinic_app.services.sync import client_factory, resolve_conflict, run_sync
@@ -76,6 +76,7 @@ class UnitSession:
         """The session's connection, opened by the first thread that asks (and used only by it)."""
         if self._store is None:
             self._store = self.inst.connect()
+            remove_leftover_export(self._store)
         return self._store
 
     def close(self) -> None:
