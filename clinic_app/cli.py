@@ -23,6 +23,7 @@ from clinic_app.core.errors import (
     EXIT_CONFLICTS,
     EXIT_FAILURE,
     EXIT_OK,
+    DatabaseDamagedError,
     HubUnreachableError,
     InvalidInputError,
     KnownError,
@@ -217,6 +218,9 @@ def _run(args: argparse.Namespace) -> int:
         return _init(args, data_dir, passphrase)
     restoring = args.command == "db" and args.db_command == "restore"
     unit = app.open_cli_session(data_dir, passphrase, verify_open=not restoring)
+    if unit.inst.damaged and args.command != "db":
+        damaged = DatabaseDamagedError()
+        sys.stderr.write(f"คำเตือน: {damaged.thai}\nWarning: {damaged.english}\n")
     try:
         password = lambda: _secret(args.password_file, f"รหัสผ่านของ {args.user} / Password")  # noqa: E731
         if args.command == "db":
@@ -355,6 +359,9 @@ def _secret(path: str | None, prompt: str, *, confirm: bool = False) -> str:
 
 def _audit(_args: argparse.Namespace, unit: UnitSession) -> int:
     entries, broken = unit.audit_check()
+    if unit.inst.damaged:  # the chain may read whole from pages the check found damaged: vouch for nothing
+        _print_json({"entries": entries, "broken_at": broken})
+        raise DatabaseDamagedError()
     _print_json({"entries": entries, "broken_at": broken})
     if broken:
         raise KnownError("บันทึกการใช้งานถูกแก้ไข ลบ หรือสลับลำดับ", "The audit trail was edited, removed from "

@@ -256,3 +256,17 @@ class ConsentNeededError(KnownError):
             "The patient's consent is needed (given in the Pao Tang or ThaID app) to see another "
             "facility's records. Ask for it with `clinic-app consent request --cid CID`.",
         )
+
+
+class DatabaseDamagedError(StoreError):
+    """The database failed `db check`: it can still be read (to rescue data), not written."""
+
+    code = "database-damaged"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "ฐานข้อมูลไม่ผ่านการตรวจความสมบูรณ์ เปิดอ่านได้เพื่อกู้ข้อมูล แต่จะไม่บันทึกอะไรเพิ่ม "
+            "โปรดกู้คืนจากไฟล์สำรอง (clinic-app db restore ไฟล์สำรอง)",
+            "The database failed its integrity check: it can be read to rescue data, but nothing new "
+            "is saved. Restore a backup (clinic-app db restore FILE).",
+        )

@@ -22,6 +22,7 @@ from typing import Any
 from clinic_app import __version__
 from clinic_app.core.errors import (
     CorruptDatabaseError,
+    DatabaseDamagedError,
     InvalidInputError,
     KnownError,
     NotClinicFolderError,
@@ -111,7 +112,23 @@ class Installation:
     def connect(self, *, check_same_thread: bool = True) -> RecordStore:
         """A new store over its own connection (one per thread)."""
         conn = database.connect(self.folder.db_path, self.key, check_same_thread=check_same_thread)
-        return RecordStore(conn, link=audit_chain.link)
+        return RecordStore(conn, link=audit_chain.link,
+                           refuse_writes=DatabaseDamagedError() if self.damaged else None)
+
+    @property
+    def damaged(self) -> bool:
+        """The last `db check` failed (and no restore since): read, don't write."""
+        return bool(self.marker.get("damaged"))
+
+    def mark_damaged(self, damaged: bool) -> None:
+        """Kept in the marker, beside the database rather than in it."""
+        if damaged == self.damaged:
+            return
+        marker = {k: v for k, v in self.marker.items() if k != "damaged"}
+        if damaged:
+            marker["damaged"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        self.folder.write_marker(marker)
+        self.marker = marker
 
 
 def validate_hcode(hcode: str) -> None:

@@ -34,12 +34,18 @@ class CheckReport:
 
 
 def check(inst: Installation) -> CheckReport:
+    """Both integrity checks. A failure is remembered beside the database: from then on it
+    is read (to rescue data) but not written, until a restore or a check that passes."""
     store = inst.connect()
     try:
         problems = database.integrity_problems(store.conn)
         version = database.user_version(store.conn)
+    except CorruptDatabaseError:
+        inst.mark_damaged(True)  # the check itself met a damaged page
+        raise
     finally:
         store.close()
+    inst.mark_damaged(bool(problems))
     return CheckReport(not problems, problems, version)
 
 
@@ -151,6 +157,7 @@ def _restore(inst: Installation, source: Path, actor: str) -> Path:
         staged.unlink(missing_ok=True)
         for suffix in ("-wal", "-shm"):
             Path(f"{staged}{suffix}").unlink(missing_ok=True)
+    inst.mark_damaged(False)  # a verified backup is in place
     store = inst.connect()  # migrates an older backup forward
     try:
         rows = store.audit.rows()

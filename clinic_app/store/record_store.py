@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+from clinic_app.core.errors import KnownError
 from clinic_app.core.identifiers import IdentifierSystems
 from clinic_app.store.audit_log import AuditLog, Link
 from clinic_app.store.checkpoints import Checkpoints
@@ -28,8 +29,10 @@ class RecordStore(Resources):
     """Resources (the methods here) and, beside them, `outbox`, `settings`, `checkpoints`,
     `audit`, `grants` and `staff`. `link` is the audit chain's hash (security/audit_chain.py)."""
 
-    def __init__(self, conn: Connection, *, link: Link, systems: IdentifierSystems | None = None) -> None:
+    def __init__(self, conn: Connection, *, link: Link, systems: IdentifierSystems | None = None,
+                 refuse_writes: KnownError | None = None) -> None:
         db = Db(conn)
+        self.refuse_writes = refuse_writes  # said instead of writing (a database that failed its check)
         super().__init__(db, systems=systems)
         self.conn = conn
         self.outbox = Outbox(db, self)
@@ -41,6 +44,8 @@ class RecordStore(Resources):
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[RecordStore]:
+        if self.refuse_writes is not None:
+            raise self.refuse_writes
         with self.db.transaction():
             yield self
 

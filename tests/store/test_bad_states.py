@@ -172,3 +172,25 @@ def _cleanup_keyring(folder: Path) -> None:
         keyring.delete_password(SERVICE, _label(folder))
     except keyring.errors.PasswordDeleteError:
         pass
+
+
+def test_a_database_that_failed_its_check_is_read_not_written(folder: Path, keystore: object, tmp_path: Path) -> None:
+    assert run_cli("--data-dir", str(folder), "db", "backup", str(tmp_path / "good.db")).returncode == 0
+    db = folder / "clinic.db"
+    checkpoint = run_cli("--data-dir", str(folder), "status")  # folds the WAL in
+    assert checkpoint.returncode == 0
+    for extra in ("-wal", "-shm"):
+        Path(f"{db}{extra}").unlink(missing_ok=True)
+    data = bytearray(db.read_bytes())
+    page = 4096
+    last = len(data) // page - 1  # a page deep in the file, past the ones every command reads
+    data[last * page + 100:last * page + 140] = bytes(40)
+    db.write_bytes(bytes(data))
+    _assert_refused(run_cli("--data-dir", str(folder), "db", "check"), "Restore a backup")
+    _assert_refused(run_cli("--data-dir", str(folder), "demo-data", "--patients", "1"), "failed its integrity check")
+    rescue = run_cli("--data-dir", str(folder), "export-fhir")
+    assert "failed its integrity check" in rescue.stderr and "Traceback" not in rescue.stderr
+    _assert_refused(run_cli("--data-dir", str(folder), "audit", "verify"), "failed its integrity check")
+    assert run_cli("--data-dir", str(folder), "db", "restore", str(tmp_path / "good.db")).returncode == 0
+    assert run_cli("--data-dir", str(folder), "db", "check").returncode == 0
+    assert run_cli("--data-dir", str(folder), "demo-data", "--patients", "1").returncode == 0  # writes again
