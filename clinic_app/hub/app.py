@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
@@ -114,6 +115,11 @@ def build_app(engine: Engine, authority: Authority, *, admin_token: str,
     limit = engine.limits.max_body_bytes
     admin = Admin(engine)
 
+    async def off_loop(work: Any) -> Any:
+        """Run the engine on a worker thread: a long search never holds the event loop, so
+        /metadata and other facilities' requests are answered meanwhile."""
+        return await run_in_threadpool(work)
+
     def caller(request: Request) -> Any:
         if auto_approve_seconds is not None:
             admin.auto_approve(auto_approve_seconds)
@@ -152,64 +158,69 @@ def build_app(engine: Engine, authority: Authority, *, admin_token: str,
         who = caller(request)
         if request.method == "POST":
             minimal = "return=minimal" in request.headers.get("prefer", "")
-            return _response(engine.bundle(await _body(request, limit), base_url(request), who, minimal=minimal))
+            body = await _body(request, limit)
+            return _response(await off_loop(lambda: engine.bundle(body, base_url(request), who, minimal=minimal)))
         raise HubError(400, "use GET [base]/metadata, a resource type, or POST a Bundle", code="not-supported")
 
     async def system_history(request: Request) -> Response:
         who = caller(request)
-        return _response(engine.history(None, None, list(request.query_params.multi_items()), base_url(request), who))
+        params = list(request.query_params.multi_items())
+        return _response(await off_loop(lambda: engine.history(None, None, params, base_url(request), who)))
 
     async def type_level(request: Request) -> Response:
         who = caller(request)
         rtype = request.path_params["rtype"]
         b = base_url(request)
         if request.method == "GET":
-            return _response(engine.search(rtype, list(request.query_params.multi_items()), b, who))
+            params = list(request.query_params.multi_items())
+            return _response(await off_loop(lambda: engine.search(rtype, params, b, who)))
         body = await _body(request, limit)
         if request.method == "POST":
-            return _response(engine.create(rtype, body, b, if_none_exist=request.headers.get("if-none-exist"),
-                                           caller=who))
+            exists = request.headers.get("if-none-exist")
+            return _response(await off_loop(lambda: engine.create(rtype, body, b, if_none_exist=exists, caller=who)))
         if request.method == "PUT":
             if not request.url.query:
                 raise HubError(400, "PUT needs an id (Type/id) or search parameters", code="invalid")
-            return _response(engine.conditional_update(rtype, request.url.query, body, b,
-                                                       if_match=request.headers.get("if-match"), caller=who))
+            return _response(await off_loop(lambda: engine.conditional_update(rtype, request.url.query, body, b,
+                                                       if_match=request.headers.get("if-match"), caller=who)))
         raise HubError(405, f"{request.method} is not supported here", code="not-supported")
 
     async def type_history(request: Request) -> Response:
         who = caller(request)
-        return _response(engine.history(request.path_params["rtype"], None,
-                                        list(request.query_params.multi_items()), base_url(request), who))
+        return _response(await off_loop(lambda: engine.history(request.path_params["rtype"], None,
+                                        list(request.query_params.multi_items()), base_url(request), who)))
 
     async def instance(request: Request) -> Response:
         who = caller(request)
         rtype, rid = request.path_params["rtype"], request.path_params["rid"]
         b = base_url(request)
         if request.method == "GET":
-            return _response(engine.read(rtype, rid, b, who))
+            return _response(await off_loop(lambda: engine.read(rtype, rid, b, who)))
         if request.method == "PUT":
-            return _response(engine.update(rtype, rid, await _body(request, limit), b,
-                                           if_match=request.headers.get("if-match"), caller=who))
+            body = await _body(request, limit)
+            return _response(await off_loop(lambda: engine.update(rtype, rid, body, b,
+                                                                  if_match=request.headers.get("if-match"),
+                                                                  caller=who)))
         if request.method == "DELETE":
-            return _response(engine.delete(rtype, rid, who))
+            return _response(await off_loop(lambda: engine.delete(rtype, rid, who)))
         raise HubError(405, f"{request.method} is not supported here", code="not-supported")
 
     async def instance_history(request: Request) -> Response:
         who = caller(request)
         p = request.path_params
-        return _response(engine.history(p["rtype"], p["rid"], list(request.query_params.multi_items()),
-                                        base_url(request), who))
+        params = list(request.query_params.multi_items())
+        return _response(await off_loop(lambda: engine.history(p["rtype"], p["rid"], params, base_url(request), who)))
 
     async def vread(request: Request) -> Response:
         who = caller(request)
         p = request.path_params
-        return _response(engine.vread(p["rtype"], p["rid"], p["vid"], base_url(request), who))
+        return _response(await off_loop(lambda: engine.vread(p["rtype"], p["rid"], p["vid"], base_url(request), who)))
 
     async def operation(request: Request) -> Response:
         who = caller(request)
         p = request.path_params
         if p["rtype"] == "Patient" and p["op"] == "$everything" and request.method in ("GET", "POST"):
-            return _response(engine.everything(p["rid"], base_url(request), who))
+            return _response(await off_loop(lambda: engine.everything(p["rid"], base_url(request), who)))
         raise HubError(404, f"operation {p['op']} is not supported on {p['rtype']}", code="not-supported")
 
     async def admin_clients(request: Request) -> Response:

@@ -23,10 +23,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 from clinic_app.core.audit import is_break_glass
 from clinic_app.core.fhir import is_resource_type, is_valid_id, rewrite_references, validate_resource
-from clinic_app.core.identifiers import HCODE_SYSTEM
+from clinic_app.core.identifiers import CID_SYSTEM, HCODE_SYSTEM
 from clinic_app.hub.auth import ANONYMOUS, Caller
 from clinic_app.hub.errors import HubError, bad_request, operation_outcome
-from clinic_app.hub.rules import HUB_TAG, Policy, consent_needed
+from clinic_app.hub.rules import HUB_TAG, PUBLIC_TYPES, Policy, consent_needed
 from clinic_app.hub.search import SEARCH_PARAMS, Criteria, parse, to_instant
 from clinic_app.hub.storage import HubStore, Stored
 
@@ -257,16 +257,10 @@ class Engine:
             crit.cursor = (updated, rid)
         if crit.summary_count:
             if caller.enforced and not self._own_records_only(crit, caller):
-                # Count what this facility may read (a count must not reveal withheld records).
-                crit.count, total = 1000, 0
-                while True:
-                    page, cursor = self.store.search(rtype, crit)
-                    total += len(self.policy.filter(caller, page)[0])
-                    if cursor is None:
-                        break
-                    crit.cursor = cursor
-                return Reply(200, {"resourceType": "Bundle", "type": "searchset", "total": total})
-            return Reply(200, {"resourceType": "Bundle", "type": "searchset", "total": self.store.count(rtype, crit)})
+                total = self._readable_count(rtype, params, caller)
+            else:
+                total = self.store.count(rtype, crit)
+            return Reply(200, {"resourceType": "Bundle", "type": "searchset", "total": total})
         page, cursor = self.store.search(rtype, crit)
         targeted = any(c.param in self.TARGETING for c in crit.conditions)
         kept, accesses = self.policy.filter(caller, page)
@@ -279,6 +273,43 @@ class Engine:
                 "records of other facilities withheld: consent needed", code="suppressed", severity="warning"),
                 "search": {"mode": "outcome"}})
         return Reply(200, bundle)
+
+    def _readable_count(self, rtype: str, params: list[tuple[str, str]], caller: Caller) -> int:
+        """How many matches this facility may read (a count must not reveal withheld records),
+        from the indexes: its own records, then those of the patients it holds a grant for.
+        Never a walk over every record of the type (that took seconds and grew with the hub)."""
+        def matches(extra: list[tuple[str, str]]) -> Criteria:
+            crit = parse(rtype, [*params, *extra])
+            crit.count = 1000
+            return crit
+
+        if rtype in PUBLIC_TYPES:
+            return self.store.count(rtype, matches([]))
+        if rtype == "ServiceRequest":  # addressed by performer, which has no index: few enough to read
+            return len(self.policy.filter(caller, self._all(rtype, matches([])))[0])
+        total = self.store.count(rtype, matches([("_tag", f"{HCODE_SYSTEM}|{caller.hcode}")]))
+        addressed = {"Consent": "actor", "Task": "owner"}.get(rtype)
+        if addressed:  # addressed to it, by the index
+            found = self._all(rtype, matches([(addressed, f"Organization/{caller.hcode}")]))
+            total += len(self.policy.filter(caller, [s for s in found if self.policy.owner(s) != caller.hcode])[0])
+        for cid in sorted(self.policy.readable_cids(caller)):
+            for patient in self._all("Patient", parse("Patient", [("identifier", f"{CID_SYSTEM}|{cid}")])):
+                if self.policy.owner(patient) == caller.hcode:
+                    continue
+                narrowed = ("_id", patient.id) if rtype == "Patient" else ("patient", f"Patient/{patient.id}")
+                found = self._all(rtype, matches([narrowed]))
+                kept = self.policy.filter(caller, [s for s in found if self.policy.owner(s) != caller.hcode])[0]
+                total += len(kept)
+        return total
+
+    def _all(self, rtype: str, crit: Criteria) -> list[Stored]:
+        crit.count, out = 1000, []
+        while True:
+            page, cursor = self.store.search(rtype, crit)
+            out += page
+            if cursor is None:
+                return out
+            crit.cursor = cursor
 
     @staticmethod
     def _own_records_only(crit: Criteria, caller: Caller) -> bool:

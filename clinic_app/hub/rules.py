@@ -229,18 +229,23 @@ class Policy:
         return None
 
     def has_consent(self, hcode: str | None, cid: str, *, purpose: str = "TREAT") -> bool:
+        return cid in self.consented_cids(hcode, purpose=purpose)
+
+    def consented_cids(self, hcode: str | None, *, purpose: str = "TREAT") -> set[str]:
+        """Citizen IDs of the patients whose active permit names this facility as recipient,
+        for this purpose, today."""
         now = format_instant(_dt.datetime.now(_dt.timezone.utc))
         crit = Criteria(count=1000)
         from clinic_app.hub.search import Condition
 
         crit.conditions = [Condition("status", [(None, "active")]), Condition("actor", [(None, f"Organization/{hcode}")])]
         found, _ = self.store.search("Consent", crit)
+        cids = set()
         for consent in found:
             res = consent.resource or {}
-            if consent_cid(res) != cid:
-                continue
+            cid = consent_cid(res)
             provision = res.get("provision") or {}
-            if provision.get("type") != "permit" or f"Organization/{hcode}" not in _recipients(res):
+            if cid is None or provision.get("type") != "permit" or f"Organization/{hcode}" not in _recipients(res):
                 continue  # a deny grants nothing; an organization named elsewhere is not the recipient
             purposes = {c.get("code") for c in provision.get("purpose", []) or []}
             if purpose not in purposes:
@@ -250,8 +255,15 @@ class Policy:
                 continue
             if period.get("end") and _instant(period["end"], end=True) < now:
                 continue
-            return True
-        return False
+            cids.add(cid)
+        return cids
+
+    def readable_cids(self, caller: Caller) -> set[str]:
+        """Every patient whose records at other facilities this caller may read now."""
+        cids = self.consented_cids(caller.hcode)
+        if caller.btg_cid:
+            cids.add(caller.btg_cid)
+        return cids
 
     def require_read(self, caller: Caller, stored: Stored) -> Access:
         access = self.access(caller, stored)

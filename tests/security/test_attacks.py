@@ -282,3 +282,69 @@ def test_bodies_that_would_exhaust_the_hub_are_refused_plainly(secured_hub: Runn
         assert answer.status_code in (400, 413), what
         assert answer.json()["resourceType"] == "OperationOutcome", what
     assert unit.get("metadata").status_code == 200
+
+
+def test_a_count_says_what_the_reader_may_read_without_walking_the_hub(secured_hub: RunningHub) -> None:
+    unit = Desktop(secured_hub, UNIT).client()
+    pid, cid = hospital_patient(secured_hub)
+    unit.put("Patient/own-1", json={"resourceType": "Patient", "meta": tag(UNIT)})
+
+    def paged(rtype: str) -> int:
+        seen, url, params = 0, rtype, {"_count": "50"}
+        while url:
+            page = unit.get(url, params=params).json()
+            seen += sum(1 for e in page.get("entry", []) if e.get("search", {}).get("mode") == "match")
+            url, params = next((link["url"] for link in page["link"] if link["relation"] == "next"), None), None
+        return seen
+
+    def counted(rtype: str) -> int:
+        return unit.get(rtype, params={"_summary": "count"}).json()["total"]
+
+    assert counted("Patient") == paged("Patient") == 1 and counted("Observation") == paged("Observation") == 0
+    _granted(secured_hub, unit, cid, UNIT)
+    for rtype in ("Patient", "Observation", "Encounter", "Consent", "Organization"):
+        assert counted(rtype) == paged(rtype), rtype
+    assert counted("Patient") == 2 and counted("Observation") > 0
+    loaded: list[int] = []
+    real_search = secured_hub.engine.store.search
+
+    def watched(rtype, crit):  # type: ignore[no-untyped-def]
+        found = real_search(rtype, crit)
+        loaded.append(len(found[0]) if rtype == "Observation" else 0)
+        return found
+
+    secured_hub.engine.store.search = watched  # type: ignore[method-assign]
+    try:
+        readable = counted("Observation")
+    finally:
+        secured_hub.engine.store.search = real_search  # type: ignore[method-assign]
+    total = secured_hub.engine.store.count("Observation", parse("Observation", []))
+    assert sum(loaded) == readable < total  # only the consented patient's records were read, not every one
+
+
+def test_one_slow_request_does_not_stall_the_hub(secured_hub: RunningHub) -> None:
+    import threading
+
+    unit = Desktop(secured_hub, UNIT).client()
+    engine = secured_hub.engine
+    entered, release = threading.Event(), threading.Event()
+    real_search = engine.search
+
+    def slow_search(*args, **kwargs):  # type: ignore[no-untyped-def]
+        entered.set()
+        release.wait(20)  # a search that takes its time
+        return real_search(*args, **kwargs)
+
+    engine.search = slow_search  # type: ignore[method-assign]
+    answers: list[int] = []
+    slow = threading.Thread(target=lambda: answers.append(unit.get("Observation").status_code))
+    slow.start()
+    try:
+        assert entered.wait(10)
+        assert httpx.get(secured_hub.url + "/metadata", timeout=5).status_code == 200  # answered meanwhile
+        assert slow.is_alive() and answers == []
+    finally:
+        release.set()
+        slow.join(20)
+        engine.search = real_search  # type: ignore[method-assign]
+    assert answers == [200]
