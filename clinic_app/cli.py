@@ -28,6 +28,7 @@ from clinic_app.core.errors import (
     InvalidInputError,
     KnownError,
     Problem,
+    ReadOnlyError,
     StoreError,
 )
 from clinic_app.core.permissions import require
@@ -218,9 +219,9 @@ def _run(args: argparse.Namespace) -> int:
         return _init(args, data_dir, passphrase)
     restoring = args.command == "db" and args.db_command == "restore"
     unit = app.open_cli_session(data_dir, passphrase, verify_open=not restoring)
-    if unit.inst.damaged and args.command != "db":
-        damaged = DatabaseDamagedError()
-        sys.stderr.write(f"คำเตือน: {damaged.thai}\nWarning: {damaged.english}\n")
+    if args.command != "db" and (unit.inst.read_only or unit.inst.damaged):
+        why = ReadOnlyError() if unit.inst.read_only else DatabaseDamagedError()
+        sys.stderr.write(f"คำเตือน: {why.thai}\nWarning: {why.english}\n")
     try:
         password = lambda: _secret(args.password_file, f"รหัสผ่านของ {args.user} / Password")  # noqa: E731
         if args.command == "db":

@@ -25,7 +25,14 @@ from typing import Any
 
 from clinic_app.core.audit import access_event, is_break_glass
 from clinic_app.core.changes import ChangeSet, Done
-from clinic_app.core.errors import ConsentNeededError, HubUnreachableError, InvalidInputError, KnownError, Problem
+from clinic_app.core.errors import (
+    ConsentNeededError,
+    HubUnreachableError,
+    InvalidInputError,
+    KeyMissingError,
+    KnownError,
+    Problem,
+)
 from clinic_app.core.fhir import Resource, consent_cid, owner_of
 from clinic_app.core.identifiers import CID_SYSTEM, HCODE_SYSTEM
 from clinic_app.core.permissions import Actor, require
@@ -82,6 +89,16 @@ def fetch_emergency(plan: EmergencyPlan, client: HubClient) -> list[Resource]:
         return fetch_patient_records(client, plan.cid, own_hcode=plan.hcode)
     except HubUnreachableError as exc:
         raise EmergencyNeedsHubError() from exc
+
+
+class ConsentEndedError(KnownError):
+    code = "consent-ended"
+
+    def __init__(self) -> None:
+        super().__init__("ความยินยอมของประวัติชุดนี้สิ้นสุดแล้ว (ข้อมูลมาจากไฟล์สำรองก่อนผู้ป่วยยกเลิก) จึงเปิดดูไม่ได้ "
+                         "หากต้องการดูอีก โปรดขอความยินยอมใหม่",
+                         "The consent for these records has ended (they came back with a backup made before it "
+                         "ended), so they cannot be opened. Ask the patient for consent again to see them.")
 
 
 class EmergencyNeedsHubError(KnownError):
@@ -280,13 +297,22 @@ class ConsentService:
         keys = self.inst.grant_keys()
         out: list[dict[str, Any]] = []
         active = self.live_grants(cid)
+        ended = 0
         for grant in active:
-            for rtype, rid, owner, sealed in self.grants.sealed_records(grant["grant_id"]):
-                resource = json.loads(keys.open(grant["grant_id"], f"{rtype}/{rid}", sealed))
-                out.append({"resource": resource, "facility": owner, "facility_name": self._facility_name(owner),
-                            "grant": grant["kind"], "grant_id": grant["grant_id"]})
+            try:
+                for rtype, rid, owner, sealed in self.grants.sealed_records(grant["grant_id"]):
+                    resource = json.loads(keys.open(grant["grant_id"], f"{rtype}/{rid}", sealed))
+                    out.append({"resource": resource, "facility": owner,
+                                "facility_name": self._facility_name(owner), "grant": grant["kind"],
+                                "grant_id": grant["grant_id"]})
+            except KeyMissingError:
+                # A backup from before the consent ended brought its rows back; its key went
+                # for good when it ended, so they stay sealed (the next sync removes them).
+                ended += 1
         if not active:
             raise ConsentNeededError()
+        if ended == len(active):
+            raise ConsentEndedError()
         purpose = "BTG" if all(g["kind"] == "btg" for g in active) else "TREAT"
         event = access_event(who=self.actor.name, facility=self.hcode, cid=cid, purpose=purpose, action="R",
                              outcome_text=f"viewed {len(out)} records of other facilities",

@@ -23,6 +23,7 @@ from clinic_app import __version__
 from clinic_app.core.errors import (
     CorruptDatabaseError,
     DatabaseDamagedError,
+    ReadOnlyError,
     InvalidInputError,
     KnownError,
     NotClinicFolderError,
@@ -111,9 +112,15 @@ class Installation:
 
     def connect(self, *, check_same_thread: bool = True) -> RecordStore:
         """A new store over its own connection (one per thread)."""
-        conn = database.connect(self.folder.db_path, self.key, check_same_thread=check_same_thread)
-        return RecordStore(conn, link=audit_chain.link,
-                           refuse_writes=DatabaseDamagedError() if self.damaged else None)
+        conn = database.connect(self.folder.db_path, self.key, check_same_thread=check_same_thread,
+                                read_only=self.read_only)
+        refuse = ReadOnlyError() if self.read_only else DatabaseDamagedError() if self.damaged else None
+        return RecordStore(conn, link=audit_chain.link, refuse_writes=refuse)
+
+    @property
+    def read_only(self) -> bool:
+        """The folder cannot be written (a disk gone read-only): open to read and rescue."""
+        return not os.access(self.folder.path, os.W_OK)
 
     @property
     def damaged(self) -> bool:
@@ -203,7 +210,8 @@ def open_installation(path: Path, *, keys: KeyStore, passphrase: PassphraseSourc
     spec = marker["key"]
     key = keys.load(label, spec, passphrase=passphrase)
     lock = FolderLock(folder.path)
-    lock.acquire_shared()
+    if os.access(folder.path, os.W_OK):  # a read-only folder takes no lock: nothing is written there
+        lock.acquire_shared()
     inst = Installation(folder, marker, key, keys, passphrase, lock)
     try:
         return _verified(inst, verify_open=verify_open)

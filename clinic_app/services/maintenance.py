@@ -76,8 +76,9 @@ def backup(inst: Installation, target: Path, *, actor: str = DEVICE_ACTOR) -> Pa
     store = inst.connect()
     try:
         database.export_copy(store.conn, tmp, inst.key)
-        with store.transaction():
-            store.audit.append(actor=actor, action="backup")
+        if not inst.read_only:  # a rescue from a read-only disk cannot be written in its trail
+            with store.transaction():
+                store.audit.append(actor=actor, action="backup")
     except ReadOnlyError as exc:
         tmp.unlink(missing_ok=True)
         raise BackupPathError("cannot write there") from exc

@@ -14,7 +14,14 @@ from typing import Any
 
 from clinic_app.core import demo
 from clinic_app.core.changes import ChangeSet
-from clinic_app.core.errors import DatabaseDamagedError, InvalidInputError, KnownError, Problem, ProblemList
+from clinic_app.core.errors import (
+    DatabaseDamagedError,
+    InvalidInputError,
+    KnownError,
+    Problem,
+    ProblemList,
+    ReadOnlyError,
+)
 from clinic_app.core.fhir import (
     Resource,
     cid_identifier_paths,
@@ -163,8 +170,8 @@ class RecordService:
             with self.store.transaction():
                 self.store.audit.append(actor=self.actor.name, action="export",
                                         detail={"by_patient": bool(cid), "type": resource_type})
-        except DatabaseDamagedError:
-            log.warning("export from a database that failed its check: the export is not in the trail")
+        except (DatabaseDamagedError, ReadOnlyError) as exc:
+            log.warning("export from a database that cannot be written (%s): it is not in the trail", exc.code)
         yield '{"resourceType":"Bundle","type":"collection","entry":['
         first = True
         for res in self.store.iter_resources(resource_type=resource_type, patient_ids=patient_ids):

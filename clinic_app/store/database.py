@@ -102,16 +102,20 @@ def _apply_key(conn: Connection, key: bytes) -> None:
 
 
 def connect(path: Path, key: bytes | None, *, create: bool = False, migrate_schema: bool = True,
-            check_same_thread: bool = True, cache_kib: int = CACHE_KIB) -> Connection:
+            check_same_thread: bool = True, cache_kib: int = CACHE_KIB, read_only: bool = False) -> Connection:
     """Open (or with create=True, make) the database and bring its schema up to date.
 
     The caller has already checked the key against the folder's key check, so a
-    'not a database' here means the file itself is damaged.
+    'not a database' here means the file itself is damaged. `read_only` opens a database on
+    a folder that cannot be written (a disk gone read-only: rescue what is there), as it
+    is: no journal mode set, no migration.
     """
     if not create and not path.is_file():
         raise CorruptDatabaseError()
     if not create and path.stat().st_size == 0:
         raise CorruptDatabaseError()
+    if read_only:
+        return _connect_read_only(path, key, check_same_thread=check_same_thread, cache_kib=cache_kib)
     with guard():
         conn = sqlcipher3.connect(str(path), isolation_level=None, timeout=10.0,
                                   check_same_thread=check_same_thread)
@@ -131,6 +135,30 @@ def connect(path: Path, key: bytes | None, *, create: bool = False, migrate_sche
             conn.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
             if migrate_schema and found < LATEST_VERSION:
                 migrate(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _connect_read_only(path: Path, key: bytes | None, *, check_same_thread: bool, cache_kib: int) -> Connection:
+    # `immutable`: on a read-only disk SQLite cannot make the WAL index; whatever an
+    # unfinished WAL holds stays unread (it was never checkpointed into the file).
+    uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
+    with guard():
+        conn = sqlcipher3.connect(uri, uri=True, isolation_level=None, timeout=10.0,
+                                  check_same_thread=check_same_thread)
+    try:
+        with guard():
+            conn.execute("PRAGMA cipher_log_level = NONE")
+            if key is not None:
+                _apply_key(conn, key)
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            found = conn.execute("PRAGMA user_version").fetchone()[0]
+            if found > LATEST_VERSION:
+                raise NewerDatabaseError(found, LATEST_VERSION)
+            conn.execute("PRAGMA temp_store = MEMORY")
+            conn.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
     except BaseException:
         conn.close()
         raise

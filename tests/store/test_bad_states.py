@@ -161,6 +161,14 @@ def test_read_only_disk(small_disk: Path, tmp_path: Path, keystore: object) -> N
         result = run_cli("--data-dir", str(data), "import-fhir", str(tmp_path / "p.json"))
         _assert_refused(result, "read-only")
         assert _digest(data / "clinic.db") == before
+        # ... but what is there can be rescued: looked at, exported, backed up elsewhere
+        status = run_cli("--data-dir", str(data), "status")
+        assert status.returncode == 0 and json.loads(status.stdout)["counts"] == {"Patient": 1}, status.stderr
+        exported = run_cli("--data-dir", str(data), "export-fhir")
+        assert exported.returncode == 0 and "อ่านอย่างเดียว" in exported.stdout and "read-only" in exported.stderr
+        rescued = run_cli("--data-dir", str(data), "db", "backup", str(tmp_path / "rescued.db"))
+        assert rescued.returncode == 0, rescued.stderr
+        assert _digest(data / "clinic.db") == before
     finally:
         subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
     assert _count(data) == {"Patient": 1}

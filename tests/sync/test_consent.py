@@ -17,7 +17,7 @@ from clinic_app.hub.search import parse
 from clinic_app.hub.seed import HOSPITAL, seed_demo
 from clinic_app.hub.server import RunningHub
 from clinic_app.services import maintenance
-from clinic_app.services.consent import ConsentService, ReasonTooShortError, EmergencyNeedsHubError
+from clinic_app.services.consent import ConsentEndedError, ConsentService, ReasonTooShortError, EmergencyNeedsHubError
 from clinic_app.services.installation import configure_hub
 from clinic_app.services.sync import make_client
 from clinic_app.sync.foreign import ConsentNeededError, fetch_patient_records
@@ -108,6 +108,9 @@ def test_revoked_consent_removes_the_records_and_an_old_backup_cannot_read_them(
     keys = unit.grant_keys()
     with pytest.raises(KeyMissingError):  # ... but not readable: the key is gone for good
         keys.open(grant_id, f"{rows[0][0]}/{rows[0][1]}", rows[0][3])
+    with pytest.raises(ConsentEndedError) as ended:  # and a clinician is told so, not "a key is missing"
+        old.show_records(cid)
+    assert "consent" in ended.value.english and "backup" in ended.value.english
     store.close()
 
 
