@@ -24,6 +24,7 @@ from clinic_app.core.errors import (
     EXIT_FAILURE,
     EXIT_OK,
     DatabaseDamagedError,
+    HubNotConfiguredError,
     HubUnreachableError,
     InvalidInputError,
     KnownError,
@@ -363,11 +364,26 @@ def _audit(_args: argparse.Namespace, unit: UnitSession) -> int:
     if unit.inst.damaged:  # the chain may read whole from pages the check found damaged: vouch for nothing
         _print_json({"entries": entries, "broken_at": broken})
         raise DatabaseDamagedError()
-    _print_json({"entries": entries, "broken_at": broken})
+    try:
+        anchored = unit.audit_against_hub()
+    except (HubUnreachableError, HubNotConfiguredError):
+        anchored = False
+    _print_json({"entries": entries, "broken_at": broken,
+                 "hub_anchor": None if not anchored else {"entries": anchored[0], "matches": anchored[1]}})
     if broken:
         raise KnownError("บันทึกการใช้งานถูกแก้ไข ลบ หรือสลับลำดับ", "The audit trail was edited, removed from "
                          f"or reordered (first break at entry {broken[0]}).", code="audit-broken")
+    if anchored and not anchored[1]:
+        raise KnownError(f"บันทึกการใช้งานไม่ตรงกับที่ระบบกลางเก็บไว้ (รายการที่ {anchored[0]}) ถูกตัดทอนหรือเขียนใหม่",
+                         f"The audit trail no longer matches the head the hub holds (entry {anchored[0]}): it was "
+                         "cut short or rewritten after the last sync.", code="audit-anchor")
     print("บันทึกการใช้งานครบถ้วน / The audit trail is intact.")
+    if anchored is False:
+        sys.stderr.write("หมายเหตุ: เทียบกับระบบกลางไม่ได้ (ออฟไลน์) ตรวจได้เฉพาะในเครื่อง / Note: the hub could not be "
+                         "asked (offline), so only this computer's chain was checked.\n")
+    elif anchored is None:
+        sys.stderr.write("หมายเหตุ: ระบบกลางยังไม่มีหลักฐานของบันทึกนี้ (ยังไม่เคยซิงก์) / Note: the hub holds no anchor "
+                         "of this trail yet (no sync since).\n")
     return EXIT_OK
 
 

@@ -80,3 +80,40 @@ def trail_event(*, seq: int, at: str, actor: str, action: str, entity_type: str 
         event["entity"] = [{"what": {"reference": f"{entity_type}/{entity_id}"}}] if entity_type[0].isupper() else \
             [{"what": {"display": f"{entity_type}:{entity_id}"}}]
     return event
+
+
+ANCHOR_TAG = {"system": "urn:clinic-app:kind", "code": "audit-anchor"}
+
+
+def anchor_entity(installation: str) -> str:
+    return f"audit-trail:{installation}"
+
+
+def anchor_event(*, installation: str, hcode: str, entries: int, head: str, at: str) -> dict[str, Any]:
+    """The head of a desktop's audit trail (how many entries, the last one's link), sent to
+    the hub with each sync so that a trail cut short or rewritten later is found there."""
+    return {
+        "resourceType": "AuditEvent", "id": f"{installation[:18]}-anchor-{entries}",
+        "meta": {"tag": [{"system": HCODE_SYSTEM, "code": hcode}, TRAIL_TAG, ANCHOR_TAG]},
+        "type": {"system": "http://terminology.hl7.org/CodeSystem/audit-event-type", "code": "rest"},
+        "subtype": [{"system": "urn:clinic-app:audit-action", "code": "audit-anchor"}],
+        "action": "E", "recorded": at, "outcome": "0",
+        "agent": [{"who": {"identifier": {"system": "urn:clinic-app:actor", "value": "device"}}, "requestor": False,
+                   "extension": [{"url": FACILITY_EXTENSION, "valueIdentifier": {"system": HCODE_SYSTEM,
+                                                                                 "value": hcode}}]}],
+        "source": {"observer": {"display": f"clinic-app desktop {installation[:8]}"}},
+        "entity": [{"what": {"display": anchor_entity(installation)},
+                    "detail": [{"type": "entries", "valueString": str(entries)},
+                               {"type": "head", "valueString": head}]}],
+    }
+
+
+def anchor_of(event: dict[str, Any], installation: str) -> tuple[int, str] | None:
+    """(entries, head) of an anchor event of this installation, or None."""
+    for entity in event.get("entity", []) or []:
+        if (entity.get("what") or {}).get("display") != anchor_entity(installation):
+            continue
+        details = {d.get("type"): d.get("valueString") for d in entity.get("detail", []) or []}
+        if str(details.get("entries", "")).isdigit() and details.get("head"):
+            return int(details["entries"]), str(details["head"])
+    return None

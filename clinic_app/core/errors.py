@@ -270,3 +270,13 @@ class DatabaseDamagedError(StoreError):
             "The database failed its integrity check: it can be read to rescue data, but nothing new "
             "is saved. Restore a backup (clinic-app db restore FILE).",
         )
+
+
+class HubNotConfiguredError(KnownError):
+    code = "no-hub"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "ยังไม่ได้ตั้งที่อยู่ระบบกลาง โปรดตั้งด้วย clinic-app init --hub-url",
+            "No hub address is set. Set one with `clinic-app init --hub-url URL`.",
+        )

@@ -64,6 +64,44 @@ class Installation:
     passphrase: PassphraseSource | None = field(default=None, repr=False)
     lock: FolderLock | None = field(default=None, repr=False)
     recovery_key: str | None = field(default=None, repr=False)
+    _audit_key: bytes | None = field(default=None, repr=False)
+
+    def audit_key(self) -> tuple[bytes | None, int]:
+        """(the key the audit chain's links are made with, the first entry made with it);
+        (None, 0) for a folder that has none yet."""
+        spec = self.marker.get("audit")
+        if not spec:
+            return None, 0
+        if self._audit_key is None:
+            self._audit_key = self.keys.load_secret(self.installation_id, spec["key"], passphrase=self.passphrase)
+        return self._audit_key, int(spec["keyed_from"])
+
+    def _link(self) -> Any:
+        key, _from = self.audit_key()
+        return audit_chain.keyed(key) if key is not None else audit_chain.link
+
+    def start_keyed_audit(self) -> bool:
+        """Give a folder made before audit keys existed its key, from its next entry on; only
+        while no other window or command has the folder open (they would go on linking
+        without it). True when the key was made."""
+        if "audit" in self.marker or self.read_only:
+            return False
+        try:
+            with self.folder_lock().exclusive():
+                store = self.connect()
+                try:
+                    rows = store.audit.rows()
+                finally:
+                    store.close()
+                key = audit_chain.new_audit_key()
+                spec = audit_chain.store_audit_key(self.keys, self.installation_id, key, passphrase=self.passphrase,
+                                                   prefer_keyring=self.marker["key"].get("source") == "keyring")
+                self.marker = {**self.marker, "audit": {"key": spec, "keyed_from": (rows[-1][0] if rows else 0) + 1}}
+                self.folder.write_marker(self.marker)
+                self._audit_key = key
+        except KnownError:  # busy (another window) or a keyring that refuses: next time
+            return False
+        return True
 
     def device(self) -> DeviceIdentity:
         """This desktop's key pair for the hub, made now for folders set up before it existed."""
@@ -92,6 +130,8 @@ class Installation:
         self.keys.forget(self.installation_id, self.marker["key"])
         if "device" in self.marker:
             self.keys.forget(self.installation_id, self.marker["device"])
+        if "audit" in self.marker:
+            self.keys.forget(self.installation_id, self.marker["audit"]["key"])
         for spec in self.marker.get("grants", {}).values():
             self.keys.forget(self.installation_id, spec)
 
@@ -115,7 +155,7 @@ class Installation:
         conn = database.connect(self.folder.db_path, self.key, check_same_thread=check_same_thread,
                                 read_only=self.read_only)
         refuse = ReadOnlyError() if self.read_only else DatabaseDamagedError() if self.damaged else None
-        return RecordStore(conn, link=audit_chain.link, refuse_writes=refuse)
+        return RecordStore(conn, link=self._link(), refuse_writes=refuse)
 
     @property
     def read_only(self) -> bool:
@@ -159,8 +199,11 @@ def initialise(path: Path, *, hcode: str, name: str | None = None, hub_url: str 
     key = new_key()
     spec = keys.store(label, key, passphrase=passphrase)
     try:
+        audit_key = audit_chain.new_audit_key()
+        audit_spec = audit_chain.store_audit_key(keys, label, audit_key, passphrase=passphrase,
+                                                 prefer_keyring=spec["source"] == "keyring")
         conn = database.connect(folder.db_path, key, create=True)
-        store = RecordStore(conn, link=audit_chain.link)
+        store = RecordStore(conn, link=audit_chain.keyed(audit_key))
         try:
             with store.transaction():
                 store.settings.set("hcode", hcode)
@@ -181,6 +224,7 @@ def initialise(path: Path, *, hcode: str, name: str | None = None, hub_url: str 
             "key": spec,
             "key_check": database.key_check(key),
             "device": device_spec,
+            "audit": {"key": audit_spec, "keyed_from": 1},
             "recovery": wrap_key(key, recovery, label=label),
         }
         folder.write_marker(marker)
@@ -190,6 +234,8 @@ def initialise(path: Path, *, hcode: str, name: str | None = None, hub_url: str 
         keys.forget(label, spec)
         if "device_spec" in locals():
             keys.forget(label, device_spec)
+        if "audit_spec" in locals():
+            keys.forget(label, audit_spec)
         lock.release()
         raise
     log.info("initialised a data folder (installation %s)", label[:8])
@@ -214,10 +260,13 @@ def open_installation(path: Path, *, keys: KeyStore, passphrase: PassphraseSourc
         lock.acquire_shared()
     inst = Installation(folder, marker, key, keys, passphrase, lock)
     try:
-        return _verified(inst, verify_open=verify_open)
+        _verified(inst, verify_open=verify_open)
     except BaseException:
         lock.release()
         raise
+    if verify_open:
+        inst.start_keyed_audit()  # a folder from before audit keys: from its next entry on
+    return inst
 
 
 def _verified(inst: Installation, *, verify_open: bool) -> Installation:

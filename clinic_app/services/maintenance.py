@@ -163,6 +163,10 @@ def _restore(inst: Installation, source: Path, actor: str) -> Path:
     try:
         rows = store.audit.rows()
         restored_head = rows[-1][0] if rows else 0
+        audit = inst.marker.get("audit")
+        if audit and audit["keyed_from"] > restored_head + 1:  # a backup from before the audit key
+            inst.marker = {**inst.marker, "audit": {**audit, "keyed_from": restored_head + 1}}
+            inst.folder.write_marker(inst.marker)
         detail: dict[str, object] = {}
         if live_head is not None and live_head > restored_head:  # the trail says what the restore took back
             detail = {"rolled_back_entries": live_head - restored_head, "from_entry": restored_head + 1,

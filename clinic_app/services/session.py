@@ -36,7 +36,7 @@ from clinic_app.services.installation import Installation, open_installation
 from clinic_app.services.interop import Interop43, remove_leftover_export
 from clinic_app.services.patients import Chart, PatientService
 from clinic_app.services.records import RecordService
-from clinic_app.services.sync import client_factory, resolve_conflict, run_sync
+from clinic_app.services.sync import client_factory, hub_anchor, resolve_conflict, run_sync
 from clinic_app.store.record_store import RecordStore
 from clinic_app.sync.engine import Progress, SyncReport
 
@@ -196,7 +196,20 @@ class UnitSession:
         """(entries in the audit trail, where its hash chain is broken); administrators only."""
         require(self.actor, "account.manage")
         rows = self.store.audit.rows()
-        return len(rows), broken_links(rows)
+        key, keyed_from = self.inst.audit_key()
+        return len(rows), broken_links(rows, key=key, keyed_from=keyed_from)
+
+    def audit_against_hub(self) -> tuple[int, bool] | None:
+        """Compare the trail with the newest head of it the hub holds: (entries anchored,
+        whether this trail still has that entry with that link); None when the hub holds no
+        anchor yet. HubUnreachableError or HubNotConfiguredError when it cannot be asked."""
+        require(self.actor, "account.manage")
+        anchored = hub_anchor(self.inst, self.store)
+        if anchored is None:
+            return None
+        entries, head = anchored
+        rows = [r for r in self.store.audit.rows() if r[0] == entries]
+        return entries, bool(rows) and rows[0][8] == head
 
     def device_enrolment(self) -> dict[str, Any]:
         """This desktop's public key, as the hub enrols it."""

@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from clinic_app.core.audit import trail_event
+from clinic_app.core.audit import anchor_event, trail_event
 from clinic_app.core.changes import ChangeSet
 from clinic_app.core.fhir import new_id, now_instant, patient_id_of
 from clinic_app.core.merge import resolve
@@ -21,6 +21,7 @@ from clinic_app.services.installation import Installation
 from clinic_app.store.record_store import RecordStore
 from clinic_app.sync.client import HubClient
 from clinic_app.sync.engine import Progress, SyncEngine, SyncReport
+from clinic_app.sync.foreign import latest_anchor
 from clinic_app.sync.errors import HubNotConfiguredError
 
 
@@ -54,8 +55,24 @@ def queue_audit_trail(store: RecordStore, inst: Installation) -> int:
                                 hcode=hcode, installation=inst.installation_id)
             store.put(event)
             store.outbox.enqueue("AuditEvent", event["id"], "create")
+        head = store.audit.head()
+        if head is not None:  # the trail's head, kept at the hub: a trail cut or rewritten later is found
+            anchor = anchor_event(installation=inst.installation_id, hcode=hcode, entries=head[0], head=head[1],
+                                  at=now_instant())
+            store.put(anchor)
+            store.outbox.enqueue("AuditEvent", anchor["id"], "create")
         store.audit.mark_synced([r[0] for r in rows])
     return len(rows)
+
+
+def hub_anchor(inst: Installation, store: RecordStore) -> tuple[int, str] | None:
+    """The newest head of this desktop's audit trail that the hub holds (None: none yet);
+    HubUnreachableError or HubNotConfiguredError when it cannot be asked."""
+    client = make_client(inst, store)
+    try:
+        return latest_anchor(client, inst.installation_id)
+    finally:
+        client.close()
 
 
 def sync_now(inst: Installation, *, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,

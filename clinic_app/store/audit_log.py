@@ -41,6 +41,11 @@ class AuditLog:
     def mark_synced(self, seqs: list[int]) -> None:
         self.db.write_many("UPDATE audit_log SET synced = 1 WHERE seq = ?", [(s,) for s in seqs])
 
+    def head(self) -> tuple[int, str] | None:
+        """(sequence number, link) of the last entry, or None for an empty trail."""
+        row = self.db.one("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        return (int(row[0]), str(row[1])) if row else None
+
     def rows(self) -> list[tuple[Any, ...]]:
         """Every entry with its hashes, in order (for checking the chain)."""
         return self.db.rows("SELECT seq, at, actor, action, entity_type, entity_id, detail, prev_hash, hash"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from clinic_app.core.errors import HubUnreachableError, KnownError
+from clinic_app.core.errors import HubNotConfiguredError, HubUnreachableError, KnownError
 
 __all__ = ["HubAuthError", "HubCertificateError", "HubNotConfiguredError", "HubRefusedError", "HubUnreachableError",
-           "InsecureHubError"]  # HubUnreachableError lives in core (the window and the CLI name it)
+           "InsecureHubError"]  # HubNotConfiguredError and HubUnreachableError live in core (the window and the CLI name it)
 
 
 class HubAuthError(KnownError):
@@ -26,16 +26,6 @@ class InsecureHubError(KnownError):
         super().__init__(
             "ที่อยู่ระบบกลางต้องเป็น https (ยกเว้นเครื่องนี้เอง) โปรดตรวจการตั้งค่า",
             "The hub address must use https (plain http only to this computer). Check the setting.",
-        )
-
-
-class HubNotConfiguredError(KnownError):
-    code = "no-hub"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "ยังไม่ได้ตั้งที่อยู่ระบบกลาง โปรดตั้งด้วย clinic-app init --hub-url",
-            "No hub address is set. Set one with `clinic-app init --hub-url URL`.",
         )
 
 

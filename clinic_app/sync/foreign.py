@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from clinic_app.core.audit import ANCHOR_TAG, anchor_of
 from clinic_app.core.errors import ConsentNeededError
 from clinic_app.core.fhir import next_link, owner_of
 from clinic_app.core.identifiers import CID_SYSTEM
@@ -56,3 +57,17 @@ def fetch_patient_records(client: HubClient, cid: str, *, own_hcode: str,
             if owner_of(resource) != own_hcode:
                 records[(resource["resourceType"], resource["id"])] = resource
     return list(records.values())
+
+
+def latest_anchor(client: HubClient, installation: str) -> tuple[int, str] | None:
+    """The newest audit-trail anchor this installation sent (entries, head), or None."""
+    params = [("_tag", f"{ANCHOR_TAG['system']}|{ANCHOR_TAG['code']}"), ("_sort", "-_lastUpdated"),
+              ("_count", "100")]
+    response = client.request("GET", "AuditEvent", params=params)
+    if response.status_code != 200:
+        raise HubUnreachableError(f"AuditEvent search answered HTTP {response.status_code}")
+    for entry in client.json(response).get("entry", []) or []:
+        found = anchor_of(entry.get("resource") or {}, installation)
+        if found is not None:
+            return found
+    return None

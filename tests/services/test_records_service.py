@@ -28,7 +28,7 @@ VISIT = {"resourceType": "Encounter", "status": "finished",
          "subject": {"reference": "urn:uuid:11111111-1111-4111-8111-111111111111"}}
 
 
-def test_bundle_import_resolves_urn_uuid_tags_owner_and_queues(service: RecordService) -> None:
+def test_bundle_import_resolves_urn_uuid_tags_owner_and_queues(service: RecordService, installation) -> None:  # type: ignore[no-untyped-def]
     changes = service.import_fhir(_bundle(PATIENT, VISIT, full_urls=[
         "urn:uuid:11111111-1111-4111-8111-111111111111", "urn:uuid:22222222-2222-4222-8222-222222222222"]))
     assert changes.created == {"Patient": 1, "Encounter": 1}
@@ -38,7 +38,10 @@ def test_bundle_import_resolves_urn_uuid_tags_owner_and_queues(service: RecordSe
     assert encounter["subject"]["reference"] == f"Patient/{patient['id']}"
     assert all(r["meta"]["tag"][0]["code"] == "12345" for r in chart)
     assert service.store.outbox.counts() == {"pending": 2}
-    assert broken_audit_links(service.store.audit.rows()) == []
+    key, keyed_from = installation.audit_key()
+    assert key is not None and keyed_from == 1  # a new folder's chain is keyed from its first entry
+    assert broken_audit_links(service.store.audit.rows(), key=key, keyed_from=keyed_from) == []
+    assert broken_audit_links(service.store.audit.rows()) != []  # plain SHA-256 cannot recompute it
     assert service.store.audit.rows()[-1][3] == "import"
 
 
