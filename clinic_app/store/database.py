@@ -115,9 +115,13 @@ def connect(path: Path, key: bytes | None, *, create: bool = False, migrate_sche
     if not create and path.stat().st_size == 0:
         raise CorruptDatabaseError()
     if read_only:
-        return _connect_read_only(path, key, check_same_thread=check_same_thread, cache_kib=cache_kib)
+        # `immutable`: on a read-only disk SQLite cannot make the WAL index; whatever an
+        # unfinished WAL holds stays unread (it was never checkpointed into the file).
+        target, uri = path.resolve().as_uri() + "?mode=ro&immutable=1", True
+    else:
+        target, uri = str(path), False
     with guard():
-        conn = sqlcipher3.connect(str(path), isolation_level=None, timeout=10.0,
+        conn = sqlcipher3.connect(target, uri=uri, isolation_level=None, timeout=10.0,
                                   check_same_thread=check_same_thread)
     try:
         with guard():
@@ -128,37 +132,14 @@ def connect(path: Path, key: bytes | None, *, create: bool = False, migrate_sche
             found = conn.execute("PRAGMA user_version").fetchone()[0]
             if found > LATEST_VERSION:
                 raise NewerDatabaseError(found, LATEST_VERSION)
-            conn.execute("PRAGMA journal_mode = WAL").fetchone()
-            conn.execute("PRAGMA synchronous = FULL")
+            if not read_only:
+                conn.execute("PRAGMA journal_mode = WAL").fetchone()
+                conn.execute("PRAGMA synchronous = FULL")
+                conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA temp_store = MEMORY")
-            conn.execute("PRAGMA foreign_keys = ON")
             conn.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
-            if migrate_schema and found < LATEST_VERSION:
+            if migrate_schema and not read_only and found < LATEST_VERSION:
                 migrate(conn)
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-def _connect_read_only(path: Path, key: bytes | None, *, check_same_thread: bool, cache_kib: int) -> Connection:
-    # `immutable`: on a read-only disk SQLite cannot make the WAL index; whatever an
-    # unfinished WAL holds stays unread (it was never checkpointed into the file).
-    uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
-    with guard():
-        conn = sqlcipher3.connect(uri, uri=True, isolation_level=None, timeout=10.0,
-                                  check_same_thread=check_same_thread)
-    try:
-        with guard():
-            conn.execute("PRAGMA cipher_log_level = NONE")
-            if key is not None:
-                _apply_key(conn, key)
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            found = conn.execute("PRAGMA user_version").fetchone()[0]
-            if found > LATEST_VERSION:
-                raise NewerDatabaseError(found, LATEST_VERSION)
-            conn.execute("PRAGMA temp_store = MEMORY")
-            conn.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
     except BaseException:
         conn.close()
         raise
