@@ -70,7 +70,8 @@ def test_thousands_of_changes_from_three_desktops_reach_the_hub_exactly_once(hub
         versions = _hub_versions(hub)
         assert set(versions) == set(expected)  # nothing lost, nothing extra
         assert set(versions.values()) == {1}  # each change applied once: resends made no new versions
-        trails = _hub_versions(hub, audit=True)  # and every desktop's audit trail, each entry once
+        trails = {k: v for k, v in _hub_versions(hub, audit=True).items()  # every desktop's audit trail, each
+                  if "-anchor-" not in k[1]}                                 # entry once (anchors aside)
         assert set(trails) == set().union(*(_trail_ids(inst) for inst in desks)) and set(trails.values()) == {1}
         for inst in desks:
             store = inst.connect()

@@ -32,15 +32,16 @@ def test_push_then_pull_between_two_desktops(hub: RunningHub, desktop: Factory) 
     total = sum(svc.store.counts_by_type().values())
     trail = len(svc.store.audit.unsynced())  # the audit trail goes along as AuditEvents
     report = sync(a)
-    assert report.pushed == total + trail and report.pending == 0 and report.failed == 0
-    assert hub_count(hub, "AuditEvent") == trail
+    # ... and the trail's head, as an anchor the hub keeps (audit verify compares against it)
+    assert report.pushed == total + trail + 1 and report.pending == 0 and report.failed == 0
+    assert hub_count(hub, "AuditEvent") == trail + 1
     assert svc.store.outbox.counts() == {}
     assert hub_count(hub, "Patient") == 6
     patient = svc.store.search_patients("0")[0]
     assert svc.store.version_of("Patient", patient["id"]) == "1"
     own_trail = len(service(b).store.audit.unsynced())
     report_b = sync(b)
-    assert report_b.pulled == total and report_b.pushed == own_trail  # only its own audit trail
+    assert report_b.pulled == total and report_b.pushed == own_trail + 1  # only its own audit trail and anchor
     other = service(b)
     assert other.store.counts_by_type() == svc.store.counts_by_type()
     assert other.store.outbox.counts() == {}  # pulled records are not sent back
@@ -58,7 +59,7 @@ def test_edits_and_deletes_reach_the_other_desktop(hub: RunningHub, desktop: Fac
     with svc_a.store.transaction():
         svc_a.store.delete("Observation", obs["id"])
         svc_a.store.outbox.enqueue("Observation", obs["id"], "delete")
-    assert sync(a).pushed == 2 + 1  # the two changes, and the audit entry of the edit
+    assert sync(a).pushed == 2 + 1 + 1  # the two changes, the audit entry of the edit, the trail's anchor
     report = sync(b)
     assert report.pulled >= 1 and report.deleted == 1
     assert svc_b.store.get("Patient", patient["id"])["gender"] == "other"
@@ -147,7 +148,7 @@ def test_works_against_a_plain_fhir_server_without_the_extras(tmp_path: Path, de
         total = sum(svc_a.store.counts_by_type().values())
         trail = len(svc_a.store.audit.unsynced())
         report = sync(a)
-        assert report.pushed == report.requests == total + trail  # one request per change, no transactions
+        assert report.pushed == report.requests == total + trail + 1  # one request per change, no transactions
         assert sync(b).pulled == total
         assert service(b).store.counts_by_type() == svc_a.store.counts_by_type()
     finally:
@@ -181,5 +182,6 @@ def test_the_audit_trail_reaches_the_hub_once(hub: RunningHub, desktop: Factory)
 
     found, _ = hub.engine.store.search("AuditEvent", parse("AuditEvent", [("_count", "100")]))
     actions = sorted(e.resource["subtype"][0]["code"] for e in found)
-    assert actions == sorted(r[3] for r in rows)  # init, demo-data: each once
+    assert [a for a in actions if a != "audit-anchor"] == sorted(r[3] for r in rows)  # init, demo-data: each once
+    assert actions.count("audit-anchor") == 1  # the second sync had no new entries: no new anchor
     assert svc.store.audit.unsynced() == [] and "AuditEvent" not in svc.store.counts_by_type()
