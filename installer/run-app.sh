@@ -4,6 +4,7 @@
 # Extra arguments go to clinic-app (for example: bash installer/run-app.sh status).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash installer/system-packages.sh  # the window's libraries and Thai fonts (when missing; needs root or sudo)
 source installer/venv.sh
 ensure_venv ""
 exec .venv/bin/clinic-app "$@"

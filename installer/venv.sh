@@ -7,6 +7,10 @@ ensure_venv() {
     "$python" -m venv .venv
     .venv/bin/python -m pip install -q --upgrade pip
   fi
+  # The test environment holds everything the app needs: after test.sh, run-app.sh uses it as it is.
+  if [ -z "$extras" ] && [ -f .venv/.installed-test ] && [ ! pyproject.toml -nt .venv/.installed-test ]; then
+    return 0
+  fi
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/python -m pip install -q -e ".${extras}"
     touch "$stamp"
