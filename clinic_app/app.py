@@ -201,15 +201,16 @@ def open_cli_session(data_dir: Path, passphrase: PassphraseSource | None, *, ver
     return UnitSession(open_for_cli(data_dir, passphrase, verify_open=verify_open))
 
 
-def render_screens(out: Path) -> list[Path]:
-    """`clinic-app screens DIR`: the main screens rendered offscreen to PNG."""
+def render_screens(out: Path, passphrase: PassphraseSource | None = None) -> list[Path]:
+    """`clinic-app screens DIR`: the main screens rendered offscreen to PNG (the throwaway
+    unit's key kept by the passphrase where no keyring works)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from clinic_app.ui.screens import render
 
-    return render(out, stage=stage_screens)
+    return render(out, stage=lambda: stage_screens(passphrase))
 
 
-def stage_screens() -> Any:
+def stage_screens(passphrase: PassphraseSource | None = None) -> Any:
     """A throwaway training unit for the screens: demo data, a consent granted at the demo
     hospital and its records fetched, a second request still queued, one conflict."""
     import tempfile
@@ -222,7 +223,7 @@ def stage_screens() -> Any:
     from clinic_app.ui.screens import Staged
 
     keys = build_keystore()
-    inst, _ = open_or_start_training(Path(tempfile.mkdtemp(prefix="clinic-screens-")) / "data", keys, None)
+    inst, _ = open_or_start_training(Path(tempfile.mkdtemp(prefix="clinic-screens-")) / "data", keys, passphrase)
     hub = TrainingHub(inst, "99999")
     unit = UnitSession(inst, actor=Actor("nurse.demo", CLINICIAN))
     with UnitSession(inst, actor=unit.actor) as prep:

@@ -210,7 +210,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "hub":
         return _run_hub(args)
     if args.command == "screens":
-        for path in app.render_screens(Path(args.dir)):
+        for path in app.render_screens(Path(args.dir), passphrase):
             print(path)
         return EXIT_OK
     state["log"] = app.configure_logging(data_dir / "logs" if (data_dir / "clinic-app.json").exists() else None)

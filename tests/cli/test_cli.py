@@ -93,3 +93,12 @@ def test_passphrase_folder_when_no_keyring_works(tmp_path: Path) -> None:
     assert none.returncode == 2 and "--passphrase-file" in none.stderr
     assert run_cli("--data-dir", data, "--passphrase-file", str(tmp_path / "pw"), "db", "rekey", env=env).returncode == 0
     assert run_cli("--data-dir", data, "--passphrase-file", str(tmp_path / "pw"), "db", "check", env=env).returncode == 0
+
+
+def test_screens_without_a_keyring_uses_the_passphrase_file(tmp_path: Path) -> None:
+    (tmp_path / "pw").write_text("a long passphrase for the screens\n", encoding="utf-8")
+    env = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", "QT_QPA_PLATFORM": "offscreen"}
+    result = run_cli("--passphrase-file", str(tmp_path / "pw"), "screens", str(tmp_path / "shots"), env=env)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "shots").glob("*.png")) == [
+        "chart.png", "consent.png", "find.png", "register.png", "sync.png", "visit.png"]
