@@ -36,9 +36,19 @@ RIGHTS = {"UCS": ("บัตรทอง (UC)", "Universal Coverage (gold card)"
           "CSMBS": ("ข้าราชการ", "Civil servant (CSMBS)"), "SELF": ("ชำระเอง", "Self-pay")}
 RIGHTS_SYSTEM = "https://terms.sil-th.org/CodeSystem/cs-th-health-insurance"
 
-# (low, high) plausible ranges; outside them the form refuses the value.
+# (low, high) usual ranges: a reading outside one is saved only once a person confirms it
+# (a real 270 mmHg must be recordable) ...
 RANGES = {"systolic": (60, 260), "diastolic": (30, 160), "weight": (0.5, 250), "temperature": (34, 43),
           "pulse": (30, 220)}
+# ... and the bounds of what a living person can show: outside them the value is refused.
+POSSIBLE = {"systolic": (20, 350), "diastolic": (10, 250), "weight": (0.2, 500), "temperature": (20, 47),
+            "pulse": (10, 350)}
+
+
+class UnusualValuesError(InvalidInputError):
+    """Readings outside the usual ranges: saved once a person confirms them."""
+
+    code = "unusual-values"
 
 
 @dataclass
@@ -115,14 +125,27 @@ class VisitForm:
     vaccine: str = ""            # EPI code
     note: str = ""
     when: _dt.datetime | None = None
+    unusual_confirmed: bool = False  # the person saw the unusual readings and means them
+
+
+def unusual_readings(visit: VisitForm) -> list[Problem]:
+    """Possible readings outside the usual ranges: to be confirmed, not refused."""
+    out = []
+    for name, (low, high) in RANGES.items():
+        value = getattr(visit, name)
+        possible_low, possible_high = POSSIBLE[name]
+        if value is not None and possible_low <= value <= possible_high and not low <= value <= high:
+            out.append(Problem(None, name, f"{value:g} is unusual (usually {low:g}-{high:g}); confirm it is right"))
+    return out
 
 
 def visit_problems(visit: VisitForm) -> list[Problem]:
+    """What makes the visit impossible to save as it is (unusual readings are not among them)."""
     problems = []
-    for name, (low, high) in RANGES.items():
+    for name, (low, high) in POSSIBLE.items():
         value = getattr(visit, name)
         if value is not None and not low <= value <= high:
-            problems.append(Problem(None, name, f"{value:g} is outside {low:g}-{high:g}; check the reading"))
+            problems.append(Problem(None, name, f"{value:g} cannot be a reading ({low:g}-{high:g}); check it"))
     if (visit.systolic is None) != (visit.diastolic is None):
         problems.append(Problem(None, "blood pressure", "enter both numbers of the blood pressure"))
     elif visit.systolic is not None and visit.diastolic is not None and visit.diastolic >= visit.systolic:
@@ -229,6 +252,11 @@ class PatientService:
         if problems:
             raise InvalidInputError("ข้อมูลการตรวจมีค่าที่ต้องตรวจสอบ", "The visit form has values to check.",
                                     problems=problems)
+        unusual = [] if visit.unusual_confirmed else unusual_readings(visit)
+        if unusual:
+            raise UnusualValuesError("ค่าที่วัดได้ผิดปกติมาก โปรดตรวจสอบ ถ้าถูกต้องให้ยืนยันแล้วบันทึก",
+                                     "Some readings are far from usual: check them, and confirm to save them "
+                                     "as they are.", problems=unusual)
         if self.store.get("Patient", patient_id) is None:
             raise InvalidInputError("ไม่พบผู้ป่วย", "No such patient.")
         when = (visit.when or _dt.datetime.now().astimezone()).isoformat(timespec="seconds")

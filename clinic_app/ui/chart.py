@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QTableWidget,
@@ -31,13 +32,14 @@ from PySide6.QtWidgets import (
 
 from clinic_app.core import epi
 from clinic_app.core.changes import ChangeSet
+from clinic_app.core.errors import InvalidInputError, KnownError
 from clinic_app.core.permissions import Actor
 from clinic_app.services.catalogs import icd10_codes
 from clinic_app.services.patients import Chart, VisitForm
 from clinic_app.services.session import UnitSession
 from clinic_app.ui.i18n import format_when, pick
 from clinic_app.ui.tasks import ChangeBus, DbWorker, RefreshesWhenShown
-from clinic_app.ui.widgets import VitalsPlot, bold, show_error
+from clinic_app.ui.widgets import VitalsPlot, bold, both_languages, problem_labels, show_error
 
 
 def dose_name(dose: epi.Dose) -> str:
@@ -152,28 +154,45 @@ class ChartPage(RefreshesWhenShown, QWidget):
         self.due.setText(self.tr("ครบกำหนดวัคซีน (EPI): {doses}").format(doses=", ".join(dose_name(d) for d in chart.due))
                          if chart.due else self.tr("ไม่มีวัคซีนค้าง (EPI)"))
 
-    def _on_record_clicked(self) -> None:
+    def _on_record_clicked(self) -> VisitDialog:
         dialog = VisitDialog(self)
         dialog.setModal(True)
-        dialog.accepted.connect(lambda: self._save_visit(dialog.form()))
+        dialog.save_requested.connect(lambda wrapped: self._save_visit(wrapped[0], dialog))
         dialog.open()
+        return dialog
 
-    def _save_visit(self, visit: VisitForm) -> None:
+    def _save_visit(self, visit: VisitForm, dialog: VisitDialog | None = None) -> None:
+        """Save on the worker; the form closes only once the visit is saved. Refused, it stays
+        open with everything typed and says why beside the fields; unusual readings are
+        asked about and saved once confirmed."""
         pid = self.patient_id
 
         def work(unit: UnitSession, _p: Any) -> ChangeSet:
             return unit.patients.record_visit(pid, visit)
 
         def done(changes: ChangeSet) -> None:
+            if dialog is not None:
+                dialog.saved()
             self.bus.broadcast(changes, self)
             self.refresh()
 
-        self.worker.submit(work, on_done=done, on_error=lambda e: show_error(self, e))
+        def failed(error: KnownError) -> None:
+            if dialog is None:
+                show_error(self, error)
+            elif error.code == "unusual-values":
+                dialog.ask_to_confirm(error)
+            else:
+                dialog.refused(error)
+
+        self.worker.submit(work, on_done=done, on_error=failed)
 
 
 class VisitDialog(QDialog):
     """Vital signs, complaint, diagnosis (search as you type), drug, vaccine, note.
-    Keyboard first: Tab moves down the form, Enter saves, Esc cancels."""
+    Keyboard first: Tab moves down the form, Enter saves, Esc cancels. It closes only once
+    the visit is saved: refused, it keeps everything typed and says why beside the fields."""
+
+    save_requested = Signal(object)  # [VisitForm]: the chart saves it and calls saved() or refused()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -232,10 +251,63 @@ class VisitDialog(QDialog):
         self.note.setMaximumHeight(70)
         self.note.setTabChangesFocus(True)
         form.addRow(self.tr("บันทึกเพิ่มเติม"), self.note)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        self.problems = QLabel()
+        self.problems.setObjectName("visitProblems")
+        self.problems.setStyleSheet("color:#b00020;")
+        self.problems.setWordWrap(True)
+        self.problems.setVisible(False)
+        form.addRow(self.problems)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form.addRow(self.buttons)
+        self._unusual_confirmed = False
+        self._fields = {"complaint": self.complaint, "systolic": self.sbp, "diastolic": self.dbp,
+                        "blood pressure": self.sbp, "weight": self.weight, "temperature": self.temperature,
+                        "pulse": self.pulse, "diagnosis": self.diagnosis, "vaccine": self.vaccine}
+
+    def accept(self) -> None:  # Enter or Save: ask to save; the dialog closes once it is saved
+        self.buttons.setEnabled(False)
+        self.save_requested.emit([self.form()])
+
+    def saved(self) -> None:
+        super().accept()
+
+    def refused(self, error: KnownError) -> None:
+        """Say why beside the fields; everything typed stays."""
+        self.buttons.setEnabled(True)
+        labels = problem_labels()
+        for widget in self._fields.values():
+            widget.setStyleSheet("")
+            widget.setToolTip("")
+        lines = [both_languages(error)]
+        for problem in error.problems if isinstance(error, InvalidInputError) else []:
+            widget = self._fields.get(problem.path)
+            if widget is not None:
+                widget.setStyleSheet("border: 2px solid #b00020;")
+                widget.setToolTip(problem.reason)
+            lines.append(f"• {labels.get(problem.path, problem.path)}: {problem.reason}")
+        self.problems.setText("\n".join(lines))
+        self.problems.setVisible(True)
+        first = next((self._fields[p.path] for p in getattr(error, "problems", []) if p.path in self._fields), None)
+        if first is not None:
+            first.setFocus()
+
+    def ask_to_confirm(self, error: KnownError) -> QMessageBox:
+        """Unusual readings: shown beside their fields, and asked about; Yes saves them."""
+        self.refused(error)
+        box = QMessageBox(QMessageBox.Icon.Question, self.windowTitle(),
+                          self.tr("ค่าที่วัดได้ผิดปกติมาก ยืนยันว่าถูกต้องและบันทึกหรือไม่?") + "\n\n" + self.problems.text(),
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setObjectName("confirmUnusual")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.accepted.connect(self._on_confirm_accepted)
+        box.open()
+        return box
+
+    def _on_confirm_accepted(self) -> None:
+        self._unusual_confirmed = True
+        self.accept()
 
     def form(self) -> VisitForm:
         def value(box: QDoubleSpinBox) -> float | None:
@@ -245,5 +317,6 @@ class VisitDialog(QDialog):
         return VisitForm(complaint=self.complaint.text(), systolic=value(self.sbp), diastolic=value(self.dbp),
                          weight=value(self.weight), temperature=value(self.temperature), pulse=value(self.pulse),
                          diagnosis=code, drug=self.drug.text(), drug_amount=value(self.amount),
-                         vaccine=self.vaccine.currentData() or "", note=self.note.toPlainText())
+                         vaccine=self.vaccine.currentData() or "", note=self.note.toPlainText(),
+                         unusual_confirmed=self._unusual_confirmed)
 

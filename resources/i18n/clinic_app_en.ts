@@ -888,6 +888,10 @@
         <source>บันทึกเพิ่มเติม</source>
         <translation>Notes</translation>
     </message>
+    <message>
+        <source>ค่าที่วัดได้ผิดปกติมาก ยืนยันว่าถูกต้องและบันทึกหรือไม่?</source>
+        <translation>Some readings are far from usual. Are they right? Save them as they are?</translation>
+    </message>
 </context>
 <context>
     <name>VitalsPlot</name>

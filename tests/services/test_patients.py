@@ -93,3 +93,21 @@ def test_implausible_vitals_are_refused(patients: PatientService) -> None:
                                                        diagnosis="ZZZ"))
     assert {p.path for p in exc.value.problems} == {"weight", "blood pressure", "diagnosis"}
     assert patients.store.counts_by_type() == {"Patient": 1}
+
+
+def test_an_unusual_reading_is_saved_once_confirmed_an_impossible_one_never(patients: PatientService) -> None:
+    from clinic_app.services.patients import UnusualValuesError
+
+    patient = patients.register(FORM).value
+    crisis = VisitForm(complaint="ปวดหัวมาก", systolic=270, diastolic=140, drug="Amlodipine 5 mg")
+    with pytest.raises(UnusualValuesError) as unusual:
+        patients.record_visit(patient["id"], crisis)
+    assert [p.path for p in unusual.value.problems] == ["systolic"] and "confirm" in unusual.value.problems[0].reason
+    assert patients.store.counts_by_type() == {"Patient": 1}  # nothing yet
+    saved = patients.record_visit(patient["id"], VisitForm(**{**crisis.__dict__, "unusual_confirmed": True}))
+    assert saved.created["Observation"] == 1  # a real 270/140 is recordable
+    with pytest.raises(InvalidInputError) as impossible:
+        patients.record_visit(patient["id"], VisitForm(complaint="x", systolic=2700, diastolic=140,
+                                                       unusual_confirmed=True))
+    assert not isinstance(impossible.value, UnusualValuesError)
+    assert [p.path for p in impossible.value.problems] == ["systolic"]

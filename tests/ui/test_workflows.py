@@ -345,3 +345,36 @@ def test_export_and_import_43_files_from_the_file_menu(qtbot, window: MainWindow
     store = window.unit.inst.connect()
     assert store.counts_by_type() == before  # people matched by citizen ID, visits and doses already here
     store.close()
+
+
+def test_a_refused_visit_keeps_everything_typed_and_an_unusual_reading_is_confirmed(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMessageBox as Box
+
+    from clinic_app.ui.chart import VisitDialog
+
+    store = window.unit.inst.connect()
+    RecordService(store, actor=DEVICE).load_demo(1, seed=6)
+    patient_id = store.search_patients("0")[0]["id"]
+    store.close()
+    chart = window.open_chart(patient_id)
+    qtbot.waitUntil(lambda: chart.refreshes == 1, timeout=10_000)
+    visits_before = chart.visits.rowCount()
+    dialog: VisitDialog = chart._on_record_clicked()
+    dialog.complaint.setText("ปวดหัวมาก ตาพร่า")
+    dialog.sbp.setValue(270)
+    dialog.dbp.setValue(140)
+    dialog.drug.setText("Amlodipine 5 mg")
+    dialog.diagnosis.setText("ZZZ not a code")
+    dialog.accept()  # Enter
+    qtbot.waitUntil(lambda: dialog.problems.isVisible(), timeout=10_000)
+    assert dialog.isVisible() and dialog.complaint.text() == "ปวดหัวมาก ตาพร่า" and dialog.drug.text() == "Amlodipine 5 mg"
+    assert "การวินิจฉัย" in dialog.problems.text() and "#b00020" in dialog.diagnosis.styleSheet()
+    dialog.diagnosis.setText("")  # fixed; the 270/140 is real
+    dialog.accept()
+    qtbot.waitUntil(lambda: dialog.findChild(Box, "confirmUnusual") is not None, timeout=10_000)
+    box = dialog.findChild(Box, "confirmUnusual")
+    assert dialog.isVisible() and "ความดันตัวบน" in box.text()
+    box.button(Box.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: chart.visits.rowCount() == visits_before + 1, timeout=10_000)
+    assert "ปวดหัวมาก" in chart.visits.item(0, 2).text()
