@@ -45,6 +45,18 @@ POSSIBLE = {"systolic": (20, 350), "diastolic": (10, 250), "weight": (0.2, 500),
             "pulse": (10, 350)}
 
 
+class AlreadyRegisteredError(InvalidInputError):
+    """One citizen ID is one patient: the record already here is to be opened, not doubled."""
+
+    code = "already-registered"
+
+    def __init__(self, patient: Resource) -> None:
+        super().__init__("เลขประจำตัวประชาชนนี้ลงทะเบียนไว้แล้ว โปรดเปิดแฟ้มเดิม ไม่ต้องลงทะเบียนซ้ำ",
+                         "This citizen ID is registered already: open that record instead of registering again.",
+                         problems=[Problem(None, "cid", "registered already")])
+        self.patient = patient
+
+
 class UnusualValuesError(InvalidInputError):
     """Readings outside the usual ranges: saved once a person confirms them."""
 
@@ -211,6 +223,9 @@ class PatientService:
         if problems:
             raise InvalidInputError("ข้อมูลลงทะเบียนไม่ครบหรือไม่ถูกต้อง", "The registration form has problems.",
                                     problems=problems)
+        same_cid = self.store.find_patients("cid", normalise_cid(form.cid)) if form.cid.strip() else []
+        if same_cid:  # never, even when the clerk said "register anyway" to a similar name
+            raise AlreadyRegisteredError(same_cid[0])
         if not allow_duplicates and self.duplicates(form):
             raise InvalidInputError("อาจเป็นผู้ป่วยที่ลงทะเบียนไว้แล้ว โปรดตรวจรายชื่อที่คล้ายกันก่อน",
                                     "This may be a patient registered already; check the similar ones first.",

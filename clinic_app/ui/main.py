@@ -205,6 +205,7 @@ class MainWindow(QMainWindow):
         self.search, self.results = self.find.search, self.find.results
         self.register = RegisterPage(self.worker, self.bus)
         self.register.patient_registered.connect(self.open_chart)
+        self.register.patient_opened.connect(self.open_chart)
         self.tabs.addTab(self.find, self.tr("ค้นหาผู้ป่วย"))
         self.tabs.addTab(self.register, self.tr("ลงทะเบียน"))
         self.consent = ConsentPage(self.worker, self.bus, self._emergency)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from clinic_app.core import places
 from clinic_app.core.identifiers import is_local_system
 from clinic_app.core.thai import BE_OFFSET, THAI_MONTHS_SHORT, cid_problem
-from clinic_app.services.patients import RIGHTS, PatientForm
+from clinic_app.services.patients import RIGHTS, AlreadyRegisteredError, PatientForm
 from clinic_app.services.session import UnitSession
 from clinic_app.ui.i18n import EN_MONTHS_SHORT, english, format_when, pick, translate
 from clinic_app.ui.tasks import ChangeBus, DbWorker
@@ -162,6 +162,7 @@ class AddressPicker(QObject):
 
 class RegisterPage(QWidget):
     patient_registered = Signal(str)  # the new patient's id
+    patient_opened = Signal(str)  # a patient already registered, to open instead
 
     def __init__(self, worker: DbWorker, bus: ChangeBus) -> None:
         super().__init__()
@@ -222,12 +223,19 @@ class RegisterPage(QWidget):
         self.save.setDefault(True)
         self.save.setObjectName("saveButton")
         self.message = QLabel()
+        self.message.setObjectName("registerMessage")
+        self.open_existing = QPushButton(self.tr("เปิดแฟ้มเดิม"))
+        self.open_existing.setObjectName("openExisting")
+        self.open_existing.setVisible(False)
+        self.open_existing.clicked.connect(lambda: self.patient_opened.emit(self._existing))
+        self._existing = ""
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(QLabel(self.tr("อาจซ้ำกับผู้ป่วยเดิม:")))
         layout.addWidget(self.duplicates)
         layout.addWidget(self.save)
         layout.addWidget(self.message)
+        layout.addWidget(self.open_existing)
         layout.addStretch()
         self.cid.textChanged.connect(self._on_cid_text_changed)
         self.save.clicked.connect(self._on_save_clicked)
@@ -261,12 +269,23 @@ class RegisterPage(QWidget):
             twins = service.duplicates(form)
             if twins and not confirmed:
                 return ("duplicates", twins)
-            return ("saved", service.register(form, allow_duplicates=True))
+            try:
+                return ("saved", service.register(form, allow_duplicates=True))
+            except AlreadyRegisteredError as exc:  # one citizen ID, one patient: offer the record
+                return ("existing", exc.patient)
 
         self.worker.submit(work, on_done=self._on_saved, on_error=lambda e: show_error(self, e))
 
     def _on_saved(self, result: tuple[str, Any]) -> None:
         kind, value = result
+        if kind == "existing":
+            self._existing = value["id"]
+            self.message.setText(self.tr("เลขประจำตัวประชาชนนี้ลงทะเบียนไว้แล้ว: {name} (HN {hn}) ไม่ได้บันทึกซ้ำ").format(
+                name=(value.get("name") or [{}])[0].get("text", ""), hn=_hn_of(value)))
+            self.open_existing.setVisible(True)
+            self.open_existing.setFocus()
+            return
+        self.open_existing.setVisible(False)
         if kind == "duplicates":
             self.duplicates.clear()
             for p in value:
@@ -279,7 +298,10 @@ class RegisterPage(QWidget):
         self.duplicates.clear()
         self._confirmed = False
         value = self.bus.result(value, self)
-        hn = next((i["value"] for i in value["identifier"] if is_local_system(i["system"], "HN")), "")
+        hn = _hn_of(value)
         self.message.setText(self.tr("บันทึกแล้ว HN {hn} (รอส่งเมื่อออนไลน์)").format(hn=hn))
         self.patient_registered.emit(value["id"])
 
+
+def _hn_of(patient: dict[str, Any]) -> str:
+    return next((i["value"] for i in patient.get("identifier", []) if is_local_system(i["system"], "HN")), "")

@@ -622,12 +622,20 @@
         <translation>Save (Enter)</translation>
     </message>
     <message>
+        <source>เปิดแฟ้มเดิม</source>
+        <translation>Open that record</translation>
+    </message>
+    <message>
         <source>อาจซ้ำกับผู้ป่วยเดิม:</source>
         <translation>May be a patient already registered:</translation>
     </message>
     <message>
         <source>ถูกต้อง</source>
         <translation>valid</translation>
+    </message>
+    <message>
+        <source>เลขประจำตัวประชาชนนี้ลงทะเบียนไว้แล้ว: {name} (HN {hn}) ไม่ได้บันทึกซ้ำ</source>
+        <translation>This citizen ID is registered already: {name} (HN {hn}). Nothing was saved twice.</translation>
     </message>
     <message>
         <source>{name}  เกิด {born}</source>

@@ -378,3 +378,31 @@ def test_a_refused_visit_keeps_everything_typed_and_an_unusual_reading_is_confir
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
     qtbot.waitUntil(lambda: chart.visits.rowCount() == visits_before + 1, timeout=10_000)
     assert "ปวดหัวมาก" in chart.visits.item(0, 2).text()
+
+
+def test_one_citizen_id_is_one_patient(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    page = window.register
+    window.tabs.setCurrentWidget(page)
+
+    def fill() -> None:
+        page.cid.setText("1101700203450")
+        page.given_th.setText("สมชาย")
+        page.family_th.setText("ทดลองซ้ำ")
+
+    fill()
+    page.save.click()
+    qtbot.waitUntil(lambda: isinstance(window.tabs.currentWidget(), ChartPage), timeout=10_000)
+    first = window.tabs.currentWidget().patient_id
+    window.tabs.setCurrentWidget(page)
+    fill()
+    page.save.click()  # lists the possible duplicate ...
+    qtbot.waitUntil(lambda: page.duplicates.count() == 1, timeout=10_000)
+    page.save.click()  # ... and "save anyway" still saves no second record with this ID
+    qtbot.waitUntil(lambda: page.open_existing.isVisible(), timeout=10_000)
+    assert "ลงทะเบียนไว้แล้ว" in page.message.text()
+    page.open_existing.click()
+    qtbot.waitUntil(lambda: isinstance(window.tabs.currentWidget(), ChartPage)
+                    and window.tabs.currentWidget().patient_id == first, timeout=10_000)
+    store = window.unit.inst.connect()
+    assert len(store.find_patients("cid", "1101700203450")) == 1
+    store.close()
