@@ -39,6 +39,7 @@ def sexes() -> list[tuple[str, str]]:
 
 # Thai name prefixes are part of the Thai name (stored as written), in either language.
 PREFIXES = ["นาย", "นาง", "นางสาว", "ด.ช.", "ด.ญ.", ""]
+PREFIX_SEX = {"นาย": "male", "ด.ช.": "male", "นาง": "female", "นางสาว": "female", "ด.ญ.": "female"}
 
 
 class AreaBox(QComboBox):
@@ -240,7 +241,30 @@ class RegisterPage(QWidget):
         self.cid.textChanged.connect(self._on_cid_text_changed)
         self.save.clicked.connect(self._on_save_clicked)
         self.family_th.returnPressed.connect(self._on_save_clicked)
+        self.prefix.currentTextChanged.connect(self._on_prefix_current_text_changed)
         self._confirmed = False
+        self._blank = {"year": self.year.value()}
+        self._on_prefix_current_text_changed(self.prefix.currentText())
+
+    def _on_prefix_current_text_changed(self, prefix: str) -> None:
+        """The prefix says the sex (นาย, ด.ช. a man or boy; นาง, นางสาว, ด.ญ. a woman or girl)."""
+        sex = PREFIX_SEX.get(prefix)
+        if sex is not None:
+            self.sex.setCurrentIndex(self.sex.findData(sex))
+
+    def clear(self) -> None:
+        """An empty form for the next patient (after a save)."""
+        for box in (self.cid, self.passport, self.given_th, self.family_th, self.given_en, self.family_en,
+                    self.phone, self.address.house, self.address.moo, self.address.postal):
+            box.clear()
+        for area in (self.address.province,):
+            area.setCurrentIndex(-1)
+        self.prefix.setCurrentIndex(0)
+        self.day.setValue(1)
+        self.month.setCurrentIndex(0)
+        self.year.setValue(self._blank["year"])
+        self.right.setCurrentIndex(0)
+        self.cid_verdict.setText("")
 
     def _on_cid_text_changed(self, text: str) -> None:
         self._confirmed = False
@@ -299,6 +323,7 @@ class RegisterPage(QWidget):
         self._confirmed = False
         value = self.bus.result(value, self)
         hn = _hn_of(value)
+        self.clear()  # the next patient starts on an empty form
         self.message.setText(self.tr("บันทึกแล้ว HN {hn} (รอส่งเมื่อออนไลน์)").format(hn=hn))
         self.patient_registered.emit(value["id"])
 

@@ -406,3 +406,18 @@ def test_one_citizen_id_is_one_patient(qtbot, window: MainWindow) -> None:  # ty
     store = window.unit.inst.connect()
     assert len(store.find_patients("cid", "1101700203450")) == 1
     store.close()
+
+
+def test_the_register_form_is_empty_for_the_next_patient_and_the_prefix_says_the_sex(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    page = window.register
+    assert page.sex.currentData() == "male"  # นาย, the first prefix: not หญิง
+    page.prefix.setCurrentText("นางสาว")
+    assert page.sex.currentData() == "female"
+    page.cid.setText("3100500123458")
+    page.given_th.setText("มาลี")
+    page.family_th.setText("ล้างฟอร์ม")
+    page.phone.setText("0812345678")
+    page.save.click()
+    qtbot.waitUntil(lambda: "บันทึกแล้ว" in page.message.text(), timeout=10_000)
+    assert (page.cid.text(), page.given_th.text(), page.family_th.text(), page.phone.text()) == ("", "", "", "")
+    assert page.prefix.currentText() == "นาย" and page.sex.currentData() == "male"
