@@ -188,7 +188,10 @@ class MainWindow(QMainWindow):
         self.sign_in = sign_in
         self.sign_out = sign_out
         self.setWindowTitle(f"clinic-app {__version__} — {facility}")
-        self.resize(1100, 720)
+        screen = QApplication.primaryScreen()
+        room = screen.availableGeometry() if screen is not None else None
+        # 1100x720 where there is room; on a 1366x768 screen with a taskbar, what is there.
+        self.resize(min(1100, room.width() - 40) if room else 1100, min(720, room.height() - 60) if room else 720)
         central = QWidget()
         layout = QVBoxLayout(central)
         self.banner = QLabel(self.tr("โหมดฝึกอบรม — ข้อมูลตัวอย่าง ไม่ใช่ข้อมูลผู้ป่วยจริง"))

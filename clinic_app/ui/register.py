@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -230,7 +231,17 @@ class RegisterPage(QWidget):
         self.open_existing.setVisible(False)
         self.open_existing.clicked.connect(lambda: self.patient_opened.emit(self._existing))
         self._existing = ""
-        layout = QVBoxLayout(self)
+        # The form scrolls: the window fits 1366x768 (and 1280x720), the commonest screens in
+        # health centres, with the status bar on screen.
+        content = QWidget()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        layout = QVBoxLayout(content)
         layout.addLayout(form)
         layout.addWidget(QLabel(self.tr("อาจซ้ำกับผู้ป่วยเดิม:")))
         layout.addWidget(self.duplicates)

@@ -421,3 +421,13 @@ def test_the_register_form_is_empty_for_the_next_patient_and_the_prefix_says_the
     qtbot.waitUntil(lambda: "บันทึกแล้ว" in page.message.text(), timeout=10_000)
     assert (page.cid.text(), page.given_th.text(), page.family_th.text(), page.phone.text()) == ("", "", "", "")
     assert page.prefix.currentText() == "นาย" and page.sex.currentData() == "male"
+
+
+def test_the_window_fits_the_commonest_health_centre_screens(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    hint = window.minimumSizeHint()
+    assert hint.width() <= 1280 and hint.height() <= 680  # 1280x720 and 1366x768, a taskbar and a title bar
+    window.resize(1366 - 40, 768 - 90)
+    qtbot.waitUntil(lambda: window.height() <= 768 - 90, timeout=5_000)
+    window.tabs.setCurrentWidget(window.register)
+    bar = window.statusBar()
+    assert bar.isVisible() and bar.geometry().bottom() <= window.height()  # the status bar stays on screen
