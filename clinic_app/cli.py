@@ -93,6 +93,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("source", help="the zip file or the folder holding person.txt, service.txt, ...")
 
     sub.add_parser("status", help="counts, queued changes and last sync, as JSON")
+    config = sub.add_parser("config", help="the unit's settings (hub address, sync interval ...)").add_subparsers(
+        dest="config_command", metavar="CONFIG_COMMAND", required=True)
+    s = config.add_parser("get", help="print the settings a unit changes, as JSON")
+    s = config.add_parser("set", help="change one (administrators; audited)")
+    s.add_argument("key")
+    s.add_argument("value")
     sub.add_parser("sync", help="send queued changes to the hub and fetch what changed there")
     s = sub.add_parser("screens", help="render the main screens offscreen to PNG files in DIR")
     s.add_argument("dir")
@@ -422,6 +428,14 @@ def _records(args: argparse.Namespace, unit: UnitSession) -> int:
     return EXIT_OK
 
 
+def _config(args: argparse.Namespace, unit: UnitSession) -> int:
+    if args.config_command == "set":
+        unit.change_setting(args.key, args.value)
+        print(f"ตั้งค่า {args.key} แล้ว / {args.key} set.")
+    _print_json(unit.setting_values())
+    return EXIT_OK
+
+
 def _emergency_log(_args: argparse.Namespace, unit: UnitSession) -> int:
     _print_json(unit.consent.emergency_log())
     return EXIT_OK
@@ -499,7 +513,7 @@ COMMANDS: dict[str, Handler] = {
     "import-fhir": _import_fhir, "export-fhir": _export_fhir, "export-43": _export_43, "import-43": _import_43,
     "device-key": _device_key, "status": _status, "demo-data": _demo_data, "sync": _sync, "audit": _audit,
     "user": _user, "consent": _consent, "records": _records, "emergency-access": _emergency_access,
-    "emergency-log": _emergency_log, "db": _db,
+    "emergency-log": _emergency_log, "db": _db, "config": _config,
 }
 
 

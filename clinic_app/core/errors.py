@@ -277,6 +277,6 @@ class HubNotConfiguredError(KnownError):
 
     def __init__(self) -> None:
         super().__init__(
-            "ยังไม่ได้ตั้งที่อยู่ระบบกลาง โปรดตั้งด้วย clinic-app init --hub-url",
-            "No hub address is set. Set one with `clinic-app init --hub-url URL`.",
+            "ยังไม่ได้ตั้งที่อยู่ระบบกลาง โปรดตั้งด้วย clinic-app config set hub_url ที่อยู่",
+            "No hub address is set. Set one with `clinic-app config set hub_url URL`.",
         )

@@ -62,6 +62,31 @@ def setting(key: str) -> Setting:
         raise UnknownSettingError(key) from None
 
 
+# What a unit changes after set-up (the rest are the app's own bookkeeping).
+CHANGEABLE = ("facility_name", "hub_url", "hub_auth", "hub_ca_bundle", "sync_interval_minutes", "idle_lock_minutes",
+              "sync_bundle_size", "sync_page_size")
+
+
+def parse(key: str, text: str) -> Any:
+    """A setting's value typed as text (the command line), as its type; refused when it is not."""
+    spec = setting(key)
+    kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
+    value: Any = text
+    if bool in kinds:
+        lowered = text.strip().lower()
+        if lowered not in ("true", "false", "yes", "no", "1", "0"):
+            raise InvalidInputError("ค่าต้องเป็น true หรือ false", f"{key} is true or false.",
+                                    problems=[Problem(None, key, spec.doc)])
+        value = lowered in ("true", "yes", "1")
+    elif int in kinds or float in kinds:
+        try:
+            value = int(text) if int in kinds and text.strip().lstrip("-").isdigit() else float(text)
+        except ValueError:
+            raise InvalidInputError("ค่าต้องเป็นตัวเลข", f"{key} is a number.",
+                                    problems=[Problem(None, key, spec.doc)]) from None
+    return checked(key, value)
+
+
 def checked(key: str, value: Any) -> Any:
     """`value` if it suits the setting; InvalidInputError (naming the setting) if not."""
     spec = setting(key)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from clinic_app.core.changes import ChangeSet, Done
-from clinic_app.core.errors import KnownError
+from clinic_app.core.errors import InvalidInputError, KnownError, Problem
 from clinic_app.core.fhir import Resource, patient_cid
 from clinic_app.core.permissions import DEVICE, Actor, allowed, require
 from clinic_app.security.audit_chain import broken_links
@@ -36,7 +36,7 @@ from clinic_app.services.installation import Installation, open_installation
 from clinic_app.services.interop import Interop43, remove_leftover_export
 from clinic_app.services.patients import Chart, PatientService
 from clinic_app.services.records import RecordService
-from clinic_app.services.sync import client_factory, hub_anchor, resolve_conflict, run_sync
+from clinic_app.services.sync import check_hub_url, client_factory, hub_anchor, resolve_conflict, run_sync
 from clinic_app.store.record_store import RecordStore
 from clinic_app.sync.engine import Progress, SyncReport
 
@@ -219,6 +219,28 @@ class UnitSession:
         return self.records.export_bundle(cid=cid, resource_type=resource_type)
 
     # -- writes ---------------------------------------------------------------------------
+
+    def change_setting(self, key: str, text: str) -> ChangeSet:
+        """An administrator changes one of the unit's settings (typed as text), audited."""
+        from clinic_app.core.settings import CHANGEABLE, parse
+
+        require(self.actor, "account.manage")
+        if key not in CHANGEABLE:
+            raise InvalidInputError("ตั้งค่านี้ไม่ได้", f"{key} is not a setting a unit changes; these are: "
+                                    + ", ".join(CHANGEABLE), problems=[Problem(None, key, "not changeable")])
+        value = parse(key, text)
+        if key == "hub_url" and value:
+            check_hub_url(value)
+        with self.store.transaction():
+            self.store.settings.set(key, value)
+            self.store.audit.append(actor=self.actor.name, action="setting", entity_type="setting", entity_id=key,
+                                    detail={"value": value})
+        return ChangeSet(settings=True)
+
+    def setting_values(self) -> dict[str, Any]:
+        from clinic_app.core.settings import CHANGEABLE
+
+        return {key: self.store.settings.get(key) for key in CHANGEABLE}
 
     def resolve_conflict(self, resource_type: str, resource_id: str, choices: dict[str, str]) -> ChangeSet:
         require(self.actor, "record.write")

@@ -19,11 +19,16 @@ from clinic_app.core.permissions import DEVICE, Actor
 from clinic_app.services.consent import ConsentService
 from clinic_app.services.installation import Installation
 from clinic_app.store.record_store import RecordStore
-from clinic_app.sync.client import HubClient
+from clinic_app.sync.client import HubClient, check_url
 from clinic_app.sync.engine import Progress, SyncEngine, SyncReport
 from clinic_app.sync.foreign import latest_anchor
 from clinic_app.sync.errors import HubNotConfiguredError
 
+
+
+def check_hub_url(url: str) -> None:
+    """https, or plain http to this computer only (InsecureHubError otherwise)."""
+    check_url(url)
 
 
 def client_factory(inst: Installation, store: RecordStore, **overrides: Any) -> Callable[[], HubClient]:

@@ -102,3 +102,30 @@ def test_screens_without_a_keyring_uses_the_passphrase_file(tmp_path: Path) -> N
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "shots").glob("*.png")) == [
         "chart.png", "consent.png", "find.png", "register.png", "sync.png", "visit.png"]
+
+
+def test_an_administrator_changes_the_units_settings_after_set_up(tmp_path: Path, keystore: object) -> None:
+    data = str(tmp_path / "d")
+    pw = tmp_path / "admin.pw"
+    pw.write_text("admin-pass-2026\n", encoding="utf-8")
+    assert run_cli("--data-dir", data, "init", "--hcode", "12345", "--admin", "somchai",
+                   "--admin-password-file", str(pw)).returncode == 0
+    as_admin = ("--data-dir", data, "--user", "somchai", "--password-file", str(pw))
+    try:
+        unset = run_cli(*as_admin, "sync")
+        assert unset.returncode == 2 and "config set hub_url" in unset.stderr  # the way it names exists
+        assert run_cli("--data-dir", data, "config", "set", "hub_url", "https://hub.example.org/fhir").returncode == 2
+        changed = run_cli(*as_admin, "config", "set", "hub_url", "https://hub.example.org/fhir")
+        assert changed.returncode == 0, changed.stderr
+        assert run_cli(*as_admin, "config", "set", "sync_interval_minutes", "2.5").returncode == 0
+        for key, bad in (("hub_url", "http://hub.example.org/fhir"), ("sync_interval_minutes", "soon"),
+                         ("hub_auth", "maybe"), ("next_hn", "1")):
+            refused = run_cli(*as_admin, "config", "set", key, bad)
+            assert refused.returncode == 2 and "Traceback" not in refused.stderr, (key, refused.stderr)
+        shown = json.loads(run_cli(*as_admin, "config", "get").stdout)
+        assert shown["hub_url"] == "https://hub.example.org/fhir" and shown["sync_interval_minutes"] == 2.5
+        trail = run_cli(*as_admin, "audit", "verify")
+        assert trail.returncode == 0
+    finally:
+        label = json.loads((tmp_path / "d" / "clinic-app.json").read_text())["installation_id"]
+        keyring.delete_password("clinic-app", label)
