@@ -77,6 +77,9 @@ class _Executor(QObject):
                 on_error: Callable[[KnownError], None] | None,
                 on_progress: Callable[[int, int], None] | None) -> Task:
         task = Task(on_done, on_error, on_progress)
+        if self._closed:  # the window is closing: late work (a sync's last report) is let go quietly
+            task.cancel()
+            return task
         self.pending += 1
         self._pool.submit(self._run, task, call)
         return task

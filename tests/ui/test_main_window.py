@@ -76,3 +76,16 @@ def test_the_passphrase_dialog_is_never_opened_off_the_windows_thread(qapp) -> N
     worker.join(timeout=10)
     assert answers == [None]  # a worker gets no answer rather than a dialog on the wrong thread
     assert not [w for w in qapp.topLevelWidgets() if isinstance(w, QInputDialog)]
+
+
+def test_work_that_arrives_while_the_window_closes_is_let_go_quietly(qtbot, training) -> None:  # type: ignore[no-untyped-def]
+    from clinic_app.services.scheduler import SyncState
+
+    _inst, window = training
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.worker.pending == 0, timeout=10_000)
+    window.close()  # the database worker stops
+    window._on_relay_arrived([SyncState(online=True, running=False)])  # a sync's last word, after the close
+    window.refresh_status()
+    assert window.worker.pending == 0  # nothing was queued on the stopped worker, and nothing raised
