@@ -50,7 +50,7 @@ def render(out: Path, *, stage: Callable[[], Staged]) -> list[Path]:
     try:
         window = MainWindow(staged.unit, training=True, facility="หน่วยบริการฝึกอบรม (Training unit)")
         patient, cid = {"id": staged.patient_id}, staged.hospital_cid
-        window.resize(1200, 760)
+        window.resize(1366, 768)  # the commonest screen in health centres
         window.show()
         window.online_label.setText("● " + translate("MainWindow", "ออนไลน์"))
         window.search.setText("ศรี")
@@ -58,6 +58,7 @@ def render(out: Path, *, stage: Callable[[], Staged]) -> list[Path]:
         made.append(_grab(window, out / "find.png"))
         window.tabs.setCurrentWidget(window.register)
         window.register.cid.setText("1101700207030")
+        window.register.prefix.setCurrentText("นางสาว")
         window.register.given_th.setText("สมศรี")
         window.register.family_th.setText("มีสุข")
         window.register.address.house.setText("45/2")
