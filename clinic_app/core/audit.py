@@ -47,6 +47,7 @@ def is_break_glass(event: dict[str, Any]) -> bool:
 
 
 TRAIL_TAG = {"system": "urn:clinic-app:kind", "code": "audit-trail"}
+AUDIT_GENESIS = "0" * 64  # what the audit trail's first entry links back to
 
 
 def is_trail_event(resource: dict[str, Any] | None) -> bool:

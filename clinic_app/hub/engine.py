@@ -13,13 +13,18 @@ recognised, so a resend never duplicates a change.
 
 from __future__ import annotations
 
+import base64
 import email.utils
+import os
 import datetime as _dt
 import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from clinic_app.core.audit import is_break_glass
 from clinic_app.core.fhir import is_resource_type, is_valid_id, rewrite_references, validate_resource
@@ -83,22 +88,13 @@ class Cursors:
     may not see and cannot be forged to jump elsewhere."""
 
     def __init__(self, key: bytes | None = None) -> None:
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
         self._aead = AESGCM(key or AESGCM.generate_key(bit_length=256))
 
     def seal(self, position: str) -> str:
-        import base64
-        import os
-
         nonce = os.urandom(12)
         return base64.urlsafe_b64encode(nonce + self._aead.encrypt(nonce, position.encode(), b"cursor")).decode()
 
     def open(self, token: str) -> str:
-        import base64
-
-        from cryptography.exceptions import InvalidTag
-
         try:
             raw = base64.urlsafe_b64decode(token.encode())
             return self._aead.decrypt(raw[:12], raw[12:], b"cursor").decode()

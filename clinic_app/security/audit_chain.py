@@ -23,9 +23,10 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from clinic_app.core.audit import AUDIT_GENESIS
 from clinic_app.security.keys import KeySpec, KeyStore, PassphraseSource
 
-GENESIS = "0" * 64
+GENESIS = AUDIT_GENESIS
 Link = Callable[[str, str, str, str, "str | None", "str | None", str], str]
 
 

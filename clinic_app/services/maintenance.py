@@ -76,7 +76,7 @@ def backup(inst: Installation, target: Path, *, actor: str = DEVICE_ACTOR) -> Pa
     store = inst.connect()
     try:
         database.export_copy(store.conn, tmp, inst.key)
-        if not inst.read_only:  # a rescue from a read-only disk cannot be written in its trail
+        if store.writable:  # a rescue from a damaged or read-only database cannot be written in its trail
             with store.transaction():
                 store.audit.append(actor=actor, action="backup")
     except ReadOnlyError as exc:

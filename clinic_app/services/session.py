@@ -18,6 +18,7 @@ the step that waits on the hub, run on the window's network worker.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,9 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from clinic_app.core.changes import ChangeSet, Done
-from clinic_app.core.errors import InvalidInputError, KnownError, Problem
+from clinic_app.core.errors import ConsentNeededError, InvalidInputError, KnownError, Problem
 from clinic_app.core.fhir import Resource, patient_cid
 from clinic_app.core.permissions import DEVICE, Actor, allowed, require
+from clinic_app.core.settings import CHANGEABLE
+from clinic_app.core.settings import parse as parse_setting
 from clinic_app.security.audit_chain import broken_links
 from clinic_app.security.device import enrolment
 from clinic_app.services.accounts import AccountService, SignInNeededError
@@ -181,10 +184,12 @@ class UnitSession:
         foreign: list[dict[str, Any]] = []
         patient = self.store.get("Patient", patient_id)
         cid = patient_cid(patient) if patient else None
-        consent = self.consent
-        if cid and allowed(self.actor, "foreign.view") and consent.live_grants(cid):
-            shown = consent.show_records(cid)
-            foreign, changes = shown.value, shown.changes
+        if cid and allowed(self.actor, "foreign.view"):
+            try:  # refused before anything is written when no grant is in force
+                shown = self.consent.show_records(cid)
+                foreign, changes = shown.value, shown.changes
+            except ConsentNeededError:
+                pass
         return Done(self.patients.chart(patient_id, foreign=foreign), changes)
 
     def outbox_view(self, *, limit: int = 500) -> OutboxView:
@@ -222,13 +227,11 @@ class UnitSession:
 
     def change_setting(self, key: str, text: str) -> ChangeSet:
         """An administrator changes one of the unit's settings (typed as text), audited."""
-        from clinic_app.core.settings import CHANGEABLE, parse
-
         require(self.actor, "account.manage")
         if key not in CHANGEABLE:
             raise InvalidInputError("ตั้งค่านี้ไม่ได้", f"{key} is not a setting a unit changes; these are: "
                                     + ", ".join(CHANGEABLE), problems=[Problem(None, key, "not changeable")])
-        value = parse(key, text)
+        value = parse_setting(key, text)
         if key == "hub_url" and value:
             check_hub_url(value)
         with self.store.transaction():
@@ -238,8 +241,6 @@ class UnitSession:
         return ChangeSet(settings=True)
 
     def setting_values(self) -> dict[str, Any]:
-        from clinic_app.core.settings import CHANGEABLE
-
         return {key: self.store.settings.get(key) for key in CHANGEABLE}
 
     def resolve_conflict(self, resource_type: str, resource_id: str, choices: dict[str, str]) -> ChangeSet:
@@ -256,9 +257,8 @@ class UnitSession:
 
     def plan_emergency(self, cid: str, reason: str) -> EmergencyPlan:
         """Step 1, database: refuse early (role, citizen ID, reason); how to reach the hub."""
-        plan = self.consent.plan_emergency(cid, reason)
-        return EmergencyPlan(cid=plan.cid, reason=plan.reason, hcode=plan.hcode,
-                             connect=client_factory(self.inst, self.store))
+        return dataclasses.replace(self.consent.plan_emergency(cid, reason),
+                                   connect=client_factory(self.inst, self.store))
 
     @staticmethod
     def fetch_emergency(plan: EmergencyPlan) -> list[Resource]:

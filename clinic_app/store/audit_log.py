@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from clinic_app.core.audit import AUDIT_GENESIS
 from clinic_app.core.fhir import now_instant
 from clinic_app.store.unit_of_work import Db, dumps
 
 Link = Callable[[str, str, str, str, "str | None", "str | None", str], str]
-GENESIS = "0" * 64
 
 
 class AuditLog:
@@ -26,7 +26,7 @@ class AuditLog:
         at = now_instant()
         detail_text = dumps(detail or {})
         row = self.db.one("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-        prev = row[0] if row else GENESIS
+        prev = row[0] if row else AUDIT_GENESIS
         digest = self.link(prev, at, actor, action, entity_type, entity_id, detail_text)
         self.db.write("INSERT INTO audit_log (at, actor, action, entity_type, entity_id, detail, prev_hash, hash)"
                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -49,6 +49,11 @@ class RecordStore(Resources):
         with self.db.transaction():
             yield self
 
+    @property
+    def writable(self) -> bool:
+        """False on a database that failed its check or sits on a read-only disk."""
+        return self.refuse_writes is None
+
     def require_transaction(self) -> None:
         self.db.require_transaction()
 

@@ -36,10 +36,6 @@ class Db:
                 raise
             self.conn.execute("COMMIT")
 
-    @property
-    def in_transaction(self) -> bool:
-        return bool(self.conn.in_transaction)
-
     def require_transaction(self) -> None:
         """Refuse a write outside a transaction (a use case is one transaction, never several)."""
         if not self.conn.in_transaction:

@@ -3,6 +3,8 @@ consent or keeping an emergency access leaves nothing half-written; reads write 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from clinic_app.core.errors import ConsentNeededError
@@ -31,6 +33,17 @@ def _fail(*_args: object, **_kwargs: object) -> None:
     raise Injected()
 
 
+def _fails_whole(unit: UnitSession, monkeypatch: pytest.MonkeyPatch, target: tuple[type, str],
+                 use_case: Callable[[], object]) -> None:
+    """An error raised at `target` inside the use case leaves the store as it was."""
+    before = _footprint(unit.store)
+    with monkeypatch.context() as patch:
+        patch.setattr(*target, _fail)
+        with pytest.raises(Injected):
+            use_case()
+    assert _footprint(unit.store) == before
+
+
 def _footprint(store: RecordStore) -> tuple[object, ...]:
     """Everything a use case could leave behind."""
     return (store.counts_by_type(), store.outbox.counts(), len(store.audit.rows()), store.settings.get("next_hn"),
@@ -46,14 +59,9 @@ def unit(installation: Installation) -> UnitSession:
 
 @pytest.mark.parametrize("step", ["validate", "store", "audit"])
 def test_a_failed_registration_skips_no_hn(unit: UnitSession, monkeypatch: pytest.MonkeyPatch, step: str) -> None:
-    before = _footprint(unit.store)
     target = {"validate": (RecordService, "_prepare"), "store": (Outbox, "enqueue"),
               "audit": (AuditLog, "append")}[step]
-    with monkeypatch.context() as patch:
-        patch.setattr(*target, _fail)
-        with pytest.raises(Injected):
-            unit.patients.register(FORM)
-    assert _footprint(unit.store) == before
+    _fails_whole(unit, monkeypatch, target, lambda: unit.patients.register(FORM))
     done = unit.patients.register(FORM)
     hn = next(i["value"] for i in done.value["identifier"] if i["system"].endswith("/HN"))
     assert hn == "0000001"  # the failed attempt took no number
@@ -63,14 +71,9 @@ def test_a_failed_registration_skips_no_hn(unit: UnitSession, monkeypatch: pytes
 @pytest.mark.parametrize("step", ["consent", "record-request", "audit"])
 def test_a_failed_consent_request_leaves_neither_half(unit: UnitSession, monkeypatch: pytest.MonkeyPatch,
                                                       step: str) -> None:
-    before = _footprint(unit.store)
     target = {"consent": (Outbox, "enqueue"), "record-request": (Grants, "request_records"),
               "audit": (AuditLog, "append")}[step]
-    with monkeypatch.context() as patch:
-        patch.setattr(*target, _fail)
-        with pytest.raises(Injected):
-            unit.consent.request_consent(OTHER_CID)
-    assert _footprint(unit.store) == before
+    _fails_whole(unit, monkeypatch, target, lambda: unit.consent.request_consent(OTHER_CID))
     done = unit.consent.request_consent(OTHER_CID)
     assert unit.store.counts_by_type() == {"Consent": 1}
     assert [r["cid"] for r in unit.store.grants.record_requests()] == [OTHER_CID]
@@ -89,15 +92,10 @@ def _hospital_records() -> list[dict[str, object]]:
 def test_a_failed_emergency_access_keeps_no_unaudited_records(unit: UnitSession, monkeypatch: pytest.MonkeyPatch,
                                                               step: str) -> None:
     plan = unit.consent.plan_emergency(OTHER_CID, REASON)
-    before = _footprint(unit.store)
     keys_before = set(unit.inst.marker.get("grants", {}))
     target = {"grant": (Grants, "upsert_grant"), "records": (Grants, "replace_records"),
               "audit-event": (Outbox, "enqueue"), "audit-log": (AuditLog, "append")}[step]
-    with monkeypatch.context() as patch:
-        patch.setattr(*target, _fail)
-        with pytest.raises(Injected):
-            unit.keep_emergency(plan, _hospital_records())
-    assert _footprint(unit.store) == before
+    _fails_whole(unit, monkeypatch, target, lambda: unit.keep_emergency(plan, _hospital_records()))
     assert set(unit.inst.marker.get("grants", {})) == keys_before  # no key left for records never kept
     with pytest.raises(ConsentNeededError):
         unit.consent.show_records(OTHER_CID)
