@@ -327,11 +327,9 @@ class PatientService:
             if r["resourceType"] != "Encounter":
                 continue
             parts = by_encounter.get(r["id"], [])
-            dx = [c["code"].get("text") or c["code"]["coding"][0].get("display", "") for c in parts
-                  if c["resourceType"] == "Condition"]
             chart.visits.append({"when": (r.get("period") or {}).get("start", ""), "facility": facility,
                                  "grant": grant, "complaint": "; ".join(x.get("text", "") for x in r.get("reasonCode", [])),
-                                 "diagnosis": "; ".join(dx)})
+                                 **visit_details(r, parts)})
             row = {"date": ((r.get("period") or {}).get("start") or "")[:10], "sbp": None, "dbp": None, "weight": None}
             for o in parts:
                 if o["resourceType"] != "Observation":
@@ -360,6 +358,62 @@ class PatientService:
         if birth:
             chart.due = epi.due(birth, given, today)
         return chart
+
+
+def visit_details(encounter: Resource, parts: list[Resource]) -> dict[str, Any]:
+    """What one visit holds, for the chart's list and its details: "id"; "diagnoses" as
+    {code, th, en} (titles from the shipped ICD-10 list by code, else what the record says;
+    "th" empty where no Thai title is known); "vitals" as (kind, value, unit) with kind a key
+    of VITAL_SIGNS or "blood pressure" (value "120/80"); "drugs" and "vaccines" as
+    {code, text, amount, unit}; "note" (the visit's own words, without markup)."""
+    titles = {d.code: d for d in icd10_codes()}
+    out: dict[str, Any] = {"id": encounter.get("id"), "diagnoses": [], "vitals": [], "drugs": [],
+                           "vaccines": [], "note": _text_of(encounter)}
+    kinds = {sign.code: (kind, sign.unit) for kind, sign in build.VITAL_SIGNS.items()}
+    for r in parts:
+        kind = r["resourceType"]
+        if kind == "Condition":
+            coding = next(iter((r.get("code") or {}).get("coding") or []), {})
+            code = str(coding.get("code") or "")
+            known = titles.get(code)
+            text = (r.get("code") or {}).get("text") or ""
+            th = known.title_th if known else (text if _thai(text) else "")
+            en = known.title_en if known else (coding.get("display") or ("" if _thai(text) else text))
+            out["diagnoses"].append({"code": code, "th": th, "en": en})
+        elif kind == "Observation":
+            code = ((r.get("code") or {}).get("coding") or [{}])[0].get("code")
+            if code == build.BLOOD_PRESSURE_PANEL[0]:
+                by_code = {((c.get("code") or {}).get("coding") or [{}])[0].get("code"):
+                           (c.get("valueQuantity") or {}).get("value") for c in r.get("component", [])}
+                sbp, dbp = by_code.get(build.VITAL_SIGNS["systolic"].code), by_code.get(build.VITAL_SIGNS["diastolic"].code)
+                if sbp is not None and dbp is not None:
+                    out["vitals"].append(("blood pressure", f"{sbp:g}/{dbp:g}", "mmHg"))
+            elif code in kinds and (r.get("valueQuantity") or {}).get("value") is not None:
+                sign_kind, unit = kinds[code]
+                out["vitals"].append((sign_kind, f"{r['valueQuantity']['value']:g}", unit))
+        elif kind == "MedicationDispense":
+            concept = r.get("medicationCodeableConcept") or {}
+            coding = next(iter(concept.get("coding") or []), {})
+            quantity = r.get("quantity") or {}
+            out["drugs"].append({"code": coding.get("code") or "", "text": concept.get("text") or coding.get("display") or "",
+                                 "amount": quantity.get("value"), "unit": quantity.get("unit") or ""})
+        elif kind == "Immunization":
+            coding = next(iter((r.get("vaccineCode") or {}).get("coding") or []), {})
+            out["vaccines"].append({"code": coding.get("code") or "", "dose": epi.BY_CODE.get(coding.get("code") or ""),
+                                    "text": coding.get("display") or ""})
+    return out
+
+
+def _thai(text: str) -> bool:
+    return any("\u0e00" <= ch <= "\u0e7f" for ch in text)
+
+
+def _text_of(resource: Resource) -> str:
+    """A resource's narrative as plain text (the note a visit was saved with)."""
+    import html
+
+    div = (resource.get("text") or {}).get("div") or ""
+    return html.unescape(re.sub(r"<[^>]+>", "", div)).strip()
 
 
 def _div(text: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -37,7 +37,7 @@ from clinic_app.core.permissions import Actor
 from clinic_app.services.catalogs import icd10_codes
 from clinic_app.services.patients import Chart, VisitForm
 from clinic_app.services.session import UnitSession
-from clinic_app.ui.i18n import format_when, pick
+from clinic_app.ui.i18n import english, format_moment, format_when, pick
 from clinic_app.ui.tasks import ChangeBus, DbWorker, RefreshesWhenShown
 from clinic_app.ui.widgets import VitalsPlot, bold, both_languages, problem_labels, show_error
 
@@ -69,9 +69,64 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
     table.setUpdatesEnabled(True)
 
 
+def diagnosis_text(diagnosis: dict[str, str]) -> str:
+    """"J00 หวัด": the code and its title in the window's language; in Thai, the English
+    title marked "(EN)" where no Thai one is known."""
+    if english():
+        title = diagnosis["en"] or diagnosis["th"]
+    else:
+        title = diagnosis["th"] or (f"{diagnosis['en']} (EN)" if diagnosis["en"] else "")
+    return f"{diagnosis['code']} {title}".strip()
+
+
+def vital_name(kind: str) -> str:
+    return {"blood pressure": QCoreApplication.translate("Vitals", "ความดันโลหิต"),
+            "weight": QCoreApplication.translate("Vitals", "น้ำหนัก"),
+            "height": QCoreApplication.translate("Vitals", "ส่วนสูง"),
+            "temperature": QCoreApplication.translate("Vitals", "อุณหภูมิ"),
+            "heart_rate": QCoreApplication.translate("Vitals", "ชีพจร"),
+            "respiratory_rate": QCoreApplication.translate("Vitals", "การหายใจ")}.get(kind, kind)
+
+
+class VisitDetailsDialog(QDialog):
+    """What one visit recorded, read-only: when and where, complaint, vital signs,
+    diagnoses, drugs with their amounts, vaccines, the note."""
+
+    def __init__(self, visit: dict[str, Any], facility: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("รายละเอียดการรับบริการ"))
+        self.setObjectName("visitDetails")
+        none = self.tr("ไม่มี")
+        rows = [("when", self.tr("วันที่"), format_moment(visit["when"])), ("facility", self.tr("หน่วยบริการ"), facility),
+                ("complaint", self.tr("อาการสำคัญ"), visit["complaint"] or none),
+                ("vitals", self.tr("สัญญาณชีพ"), ", ".join(f"{vital_name(k)} {v} {u}".strip() for k, v, u in visit["vitals"]) or none),
+                ("diagnoses", self.tr("การวินิจฉัย"), "\n".join(diagnosis_text(d) for d in visit["diagnoses"]) or none),
+                ("drugs", self.tr("ยาที่จ่าย"), "\n".join(f"{d['text'] or d['code']}"
+                                                 + (f"  × {d['amount']:g} {d['unit']}".rstrip() if d["amount"] else "")
+                                                 for d in visit["drugs"]) or none),
+                ("vaccines", self.tr("วัคซีน"), ", ".join(dose_name(v["dose"]) if v["dose"] else (v["text"] or v["code"])
+                                              for v in visit["vaccines"]) or none),
+                ("note", self.tr("บันทึกเพิ่มเติม"), visit["note"] or none)]
+        form = QFormLayout(self)
+        self.values: dict[str, QLabel] = {}
+        for key, label, value in rows:
+            shown = QLabel(value)
+            shown.setWordWrap(True)
+            shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            form.addRow(bold(QLabel(label)), shown)
+            self.values[key] = shown
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        form.addRow(close)
+        self.resize(520, self.sizeHint().height())
+
+
 class ChartPage(RefreshesWhenShown, QWidget):
     """One patient's chart; it refreshes by itself when a change touches this patient (a
-    visit saved here, or one a sync brought from another desktop)."""
+    visit saved here, or one a sync brought from another desktop). `titled` carries the
+    patient's name (the window titles the chart's tab with it)."""
+
+    titled = Signal(str)
 
     @property
     def actor(self) -> Actor:
@@ -88,7 +143,12 @@ class ChartPage(RefreshesWhenShown, QWidget):
         self.allergies.setObjectName("allergies")
         self.allergies.setStyleSheet("color:#b00020;font-weight:bold;")
         self.visits = _table([self.tr("วันที่"), self.tr("หน่วยบริการ"), self.tr("อาการสำคัญ"), self.tr("การวินิจฉัย")])
-        self.visits.setAccessibleName(self.tr("ประวัติการรับบริการ"))
+        self.visits.setAccessibleName(self.tr("ประวัติการรับบริการ (ดับเบิลคลิกหรือ Enter เพื่อดูรายละเอียด)"))
+        self.visits.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.visits.cellDoubleClicked.connect(lambda row, _col: self.show_visit(row))
+        QShortcut(QKeySequence(Qt.Key.Key_Return), self.visits, activated=lambda: self.show_visit(self.visits.currentRow()),
+                  context=Qt.ShortcutContext.WidgetShortcut)
+        self.shown_visits: list[dict[str, Any]] = []
         self.plot = VitalsPlot()
         self.plot.setAccessibleName(self.tr("กราฟความดันโลหิตและน้ำหนัก"))
         self.shots = _table([self.tr("วันที่"), self.tr("วัคซีน"), self.tr("หน่วยบริการ")])
@@ -101,18 +161,23 @@ class ChartPage(RefreshesWhenShown, QWidget):
         self.record.clicked.connect(self._on_record_clicked)
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self._on_record_clicked)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.header)
-        layout.addWidget(self.allergies)
-        layout.addWidget(self.record)
-        layout.addWidget(QLabel(self.tr("ประวัติการรับบริการ (รวมหน่วยบริการอื่นที่ได้รับความยินยอม)")))
+        top = QHBoxLayout()
+        names = QVBoxLayout()
+        names.addWidget(self.header)
+        names.addWidget(self.allergies)
+        top.addLayout(names, 1)
+        top.addWidget(self.record)
+        layout.addLayout(top)
+        layout.addWidget(QLabel(self.tr("ประวัติการรับบริการ (รวมหน่วยบริการอื่นที่ได้รับความยินยอม) "
+                                        "ดับเบิลคลิกหรือกด Enter เพื่อดูรายละเอียด")))
         layout.addWidget(self.visits, 3)
-        layout.addWidget(self.plot, 2)
         row = QHBoxLayout()
+        row.addWidget(self.plot, 3)
         shots = QVBoxLayout()
         shots.addWidget(QLabel(self.tr("วัคซีนที่ได้รับ")))
-        shots.addWidget(self.shots)
+        shots.addWidget(self.shots, 1)
+        shots.addWidget(self.due)
         row.addLayout(shots, 2)
-        row.addWidget(self.due, 1)
         layout.addLayout(row, 2)
         self.refresh()
 
@@ -146,13 +211,25 @@ class ChartPage(RefreshesWhenShown, QWidget):
         self.allergies.setText(self.tr("แพ้ยา/สาร: {allergies}").format(allergies=", ".join(chart.allergies))
                                if chart.allergies else self.tr("ไม่มีประวัติแพ้"))
         self.allergies.setStyleSheet("color:#b00020;font-weight:bold;" if chart.allergies else "color:#555;")
+        self.shown_visits = list(chart.visits)
         _fill(self.visits, [[format_when(v["when"]), self._facility(v["facility"], v["grant"]),
-                             v["complaint"], v["diagnosis"]] for v in chart.visits])
+                             v["complaint"], "; ".join(diagnosis_text(d) for d in v["diagnoses"])]
+                            for v in chart.visits])
+        self.titled.emit(chart.name)
         self.plot.set_rows(chart.vitals)
         _fill(self.shots, [[format_when(i["date"]), dose_name(i["dose"]) if i["dose"] else i["code"],
                             self._facility(i["facility"])] for i in chart.immunizations])
         self.due.setText(self.tr("ครบกำหนดวัคซีน (EPI): {doses}").format(doses=", ".join(dose_name(d) for d in chart.due))
                          if chart.due else self.tr("ไม่มีวัคซีนค้าง (EPI)"))
+
+    def show_visit(self, row: int) -> VisitDetailsDialog | None:
+        """One visit's details: vital signs, diagnoses, drugs, vaccines, note."""
+        if not 0 <= row < len(self.shown_visits):
+            return None
+        visit = self.shown_visits[row]
+        dialog = VisitDetailsDialog(visit, self._facility(visit["facility"], visit["grant"]), self)
+        dialog.open()
+        return dialog
 
     def _on_record_clicked(self) -> VisitDialog:
         dialog = VisitDialog(self)

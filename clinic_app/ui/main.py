@@ -410,10 +410,25 @@ class MainWindow(QMainWindow):
         self.search.setFocus()
 
     def open_chart(self, patient_id: str) -> ChartPage:
+        """The patient's chart in a tab titled with their name; a chart already open is shown
+        again rather than opened twice."""
+        for index in range(self.tabs.count()):
+            page = self.tabs.widget(index)
+            if isinstance(page, ChartPage) and page.patient_id == patient_id:
+                self.tabs.setCurrentIndex(index)
+                return page
         page = ChartPage(self.worker, self.bus, patient_id)
         index = self.tabs.addTab(page, self.tr("แฟ้มผู้ป่วย"))
+        page.titled.connect(lambda name, page=page: self._title_chart(page, name))
         self.tabs.setCurrentIndex(index)
         return page
+
+    def _title_chart(self, page: ChartPage, name: str) -> None:
+        index = self.tabs.indexOf(page)
+        if index >= 0:
+            short = name if len(name) <= 28 else name[:27] + "…"
+            self.tabs.setTabText(index, short)
+            self.tabs.setTabToolTip(index, name)
 
     def _on_tabs_tab_close_requested(self, index: int) -> None:
         if isinstance(self.tabs.widget(index), ChartPage):

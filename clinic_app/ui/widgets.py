@@ -4,6 +4,8 @@ object that carries a value from any thread to the window's thread."""
 
 from __future__ import annotations
 
+import datetime as _dt
+import math
 from typing import Any
 
 from PySide6.QtCore import QObject, QPointF, Signal
@@ -11,7 +13,7 @@ from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from clinic_app.core.errors import InvalidInputError, KnownError
-from clinic_app.ui.i18n import english, translate
+from clinic_app.ui.i18n import english, format_when, translate
 
 
 MAX_PROBLEMS_SHOWN = 20  # a bad file can have thousands; the first ones say what to fix
@@ -61,42 +63,109 @@ class Relay(QObject):
 
 
 class VitalsPlot(QWidget):
-    """Blood pressure (upper, lower) and weight over time, one point per visit."""
+    """Blood pressure (upper, lower) and weight over time, one point per visit: the scale of
+    each on its own axis (mmHg on the left, kg on the right), the dates in the window's
+    calendar (Buddhist era in Thai) along the bottom, spaced by time."""
+
+    PRESSURE = (40, 200, 40)   # low, high, step of the left axis (mmHg) ...
+    WEIGHT = (0, 120, 20)      # ... and of the right axis (kg); each taller for higher readings
+    pressure_axis, weight_axis = PRESSURE, WEIGHT
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rows: list[dict[str, Any]] = []
-        self.setMinimumHeight(160)
+        self.setMinimumHeight(170)
         self.setAccessibleName(self.tr("กราฟความดันและน้ำหนัก"))
 
     def set_rows(self, rows: list[dict[str, Any]]) -> None:
         self.rows = rows
+        high = max([r["weight"] for r in rows if r.get("weight") is not None] + [0])
+        top = max(120, math.ceil(high / 40) * 40)
+        self.weight_axis = (0, top, 20 if top <= 120 else 40)
+        sbp = max([r["sbp"] for r in rows if r.get("sbp") is not None] + [0])
+        self.pressure_axis = (40, max(200, math.ceil(sbp / 40) * 40), 40)
         self.update()
+
+    def _x_positions(self, left: float, right: float) -> list[float]:
+        """Each row's x: by its date, so a gap of a year looks like one; evenly when the
+        dates cannot be read or are all one day."""
+        try:
+            days = [_dt.date.fromisoformat(r["date"][:10]).toordinal() for r in self.rows]
+        except (ValueError, KeyError, TypeError):
+            days = []
+        n = len(self.rows)
+        if days and max(days) > min(days):
+            first, span = min(days), max(days) - min(days)
+            return [left + (right - left) * (d - first) / span for d in days]
+        return [left + (right - left) * (i / max(1, n - 1)) if n > 1 else (left + right) / 2 for i in range(n)]
+
+    def date_labels(self, xs: list[float], width_of: Any) -> list[tuple[float, str]]:
+        """The dates written under the axis, in the window's calendar: the first and the
+        last visit's, and those between where they fit without overlapping."""
+        shown: list[tuple[float, str]] = []
+        if not xs:
+            return shown
+        low, high = min(xs) - 20, max(xs) + 20
+        for i in sorted(range(len(xs)), key=lambda i: (i not in (0, len(xs) - 1), i)):
+            label = format_when(self.rows[i]["date"])
+            width = width_of(label)
+            x = min(max(xs[i] - width / 2, low), high - width)
+            if all(abs(x - other) > width + 12 for other, _ in shown):
+                shown.append((x, label))
+        return shown
+
+    def axis_labels(self) -> tuple[list[str], list[str]]:
+        """The values written on the left (mmHg) and right (kg) axes."""
+        return ([str(v) for v in range(self.pressure_axis[0], self.pressure_axis[1] + 1, self.pressure_axis[2])],
+                [str(v) for v in range(self.weight_axis[0], self.weight_axis[1] + 1, self.weight_axis[2])])
 
     def paintEvent(self, _event: Any) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.rect(), QColor("#ffffff"))
-        w, h, pad = self.width(), self.height(), 30
-        painter.setPen(QColor("#888888"))
-        painter.drawText(6, 16, self.tr("ความดัน (mmHg) แดง/ส้ม · น้ำหนัก (kg) น้ำเงิน"))
-        if len(self.rows) < 1:
-            painter.drawText(pad, h // 2, self.tr("ยังไม่มีข้อมูลสัญญาณชีพ"))
+        w, h = self.width(), self.height()
+        left, right, top, bottom = 52, w - 44, 26, h - 24
+        grey = QColor("#777777")
+        painter.setPen(grey)
+        painter.drawText(6, 16, self.tr("ความดันตัวบน (แดง) ตัวล่าง (ส้ม) mmHg แกนซ้าย · น้ำหนัก (น้ำเงิน) kg แกนขวา"))
+        if not self.rows:
+            painter.drawText(left, h // 2, self.tr("ยังไม่มีข้อมูลสัญญาณชีพ"))
+            painter.end()
             return
-        series = [("sbp", "#c0392b", 40, 220), ("dbp", "#e67e22", 40, 220), ("weight", "#2c6fbb", 0, 120)]
-        n = len(self.rows)
-        for key, color, low, high in series:
-            points = [QPointF(pad + (w - 2 * pad) * (i / max(1, n - 1)),
-                              h - pad - (h - 2 * pad) * ((r[key] - low) / (high - low)))
-                      for i, r in enumerate(self.rows) if r.get(key) is not None]
+
+        def y(value: float, axis: tuple[int, int, int]) -> float:
+            low, high, _ = axis
+            return bottom - (bottom - top) * ((min(max(value, low), high) - low) / (high - low))
+
+        metrics = painter.fontMetrics()
+        for axis, x_text, align_right in ((self.pressure_axis, left - 6, True), (self.weight_axis, right + 6, False)):
+            low, high, step = axis
+            for value in range(low, high + 1, step):
+                at = y(value, axis)
+                label = str(value)
+                painter.setPen(QColor("#e6e6e6"))
+                if align_right:
+                    painter.drawLine(QPointF(left, at), QPointF(right, at))
+                painter.setPen(grey)
+                x = x_text - metrics.horizontalAdvance(label) if align_right else x_text
+                painter.drawText(QPointF(x, at + metrics.ascent() / 2 - 1), label)
+        painter.setPen(grey)
+        painter.drawLine(QPointF(left, top), QPointF(left, bottom))
+        painter.drawLine(QPointF(right, top), QPointF(right, bottom))
+        painter.drawLine(QPointF(left, bottom), QPointF(right, bottom))
+        xs = self._x_positions(left, right)
+        series = [("sbp", "#c0392b", self.pressure_axis), ("dbp", "#e67e22", self.pressure_axis),
+                  ("weight", "#2c6fbb", self.weight_axis)]
+        for key, color, axis in series:
+            points = [QPointF(x, y(r[key], axis)) for x, r in zip(xs, self.rows) if r.get(key) is not None]
             painter.setPen(QPen(QColor(color), 2))
             for a, b in zip(points, points[1:]):
                 painter.drawLine(a, b)
             for p in points:
                 painter.drawEllipse(p, 3, 3)
-        painter.setPen(QColor("#888888"))
-        painter.drawText(pad, h - 8, self.rows[0]["date"])
-        painter.drawText(w - pad - 70, h - 8, self.rows[-1]["date"])
+        painter.setPen(grey)
+        for x, label in self.date_labels(xs, metrics.horizontalAdvance):
+            painter.drawText(QPointF(x, h - 6), label)
         painter.end()
 
 

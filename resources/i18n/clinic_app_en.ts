@@ -51,10 +51,6 @@
         <translation>Diagnosis</translation>
     </message>
     <message>
-        <source>ประวัติการรับบริการ</source>
-        <translation>Visits</translation>
-    </message>
-    <message>
         <source>กราฟความดันโลหิตและน้ำหนัก</source>
         <translation>Blood pressure and weight chart</translation>
     </message>
@@ -71,8 +67,12 @@
         <translation>Record a visit (Ctrl+N)</translation>
     </message>
     <message>
-        <source>ประวัติการรับบริการ (รวมหน่วยบริการอื่นที่ได้รับความยินยอม)</source>
-        <translation>Visits (including other facilities, with consent)</translation>
+        <source>ประวัติการรับบริการ (ดับเบิลคลิกหรือ Enter เพื่อดูรายละเอียด)</source>
+        <translation>Visits (double-click or Enter for details)</translation>
+    </message>
+    <message>
+        <source>ประวัติการรับบริการ (รวมหน่วยบริการอื่นที่ได้รับความยินยอม) ดับเบิลคลิกหรือกด Enter เพื่อดูรายละเอียด</source>
+        <translation>Visits (including other facilities under consent); double-click or press Enter for details</translation>
     </message>
     <message>
         <source>หน่วยนี้</source>
@@ -831,6 +831,49 @@
     </message>
 </context>
 <context>
+    <name>VisitDetailsDialog</name>
+    <message>
+        <source>รายละเอียดการรับบริการ</source>
+        <translation>Visit details</translation>
+    </message>
+    <message>
+        <source>ไม่มี</source>
+        <translation>None</translation>
+    </message>
+    <message>
+        <source>วันที่</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>หน่วยบริการ</source>
+        <translation>Facility</translation>
+    </message>
+    <message>
+        <source>อาการสำคัญ</source>
+        <translation>Chief complaint</translation>
+    </message>
+    <message>
+        <source>สัญญาณชีพ</source>
+        <translation>Vital signs</translation>
+    </message>
+    <message>
+        <source>การวินิจฉัย</source>
+        <translation>Diagnosis</translation>
+    </message>
+    <message>
+        <source>ยาที่จ่าย</source>
+        <translation>Drugs dispensed</translation>
+    </message>
+    <message>
+        <source>วัคซีน</source>
+        <translation>Vaccine</translation>
+    </message>
+    <message>
+        <source>บันทึกเพิ่มเติม</source>
+        <translation>Note</translation>
+    </message>
+</context>
+<context>
     <name>VisitDialog</name>
     <message>
         <source>บันทึกการตรวจ</source>
@@ -902,14 +945,41 @@
     </message>
 </context>
 <context>
+    <name>Vitals</name>
+    <message>
+        <source>ความดันโลหิต</source>
+        <translation>Blood pressure</translation>
+    </message>
+    <message>
+        <source>น้ำหนัก</source>
+        <translation>Weight</translation>
+    </message>
+    <message>
+        <source>ส่วนสูง</source>
+        <translation>Height</translation>
+    </message>
+    <message>
+        <source>อุณหภูมิ</source>
+        <translation>Temperature</translation>
+    </message>
+    <message>
+        <source>ชีพจร</source>
+        <translation>Pulse</translation>
+    </message>
+    <message>
+        <source>การหายใจ</source>
+        <translation>Respiration</translation>
+    </message>
+</context>
+<context>
     <name>VitalsPlot</name>
     <message>
         <source>กราฟความดันและน้ำหนัก</source>
         <translation>Blood pressure and weight over time</translation>
     </message>
     <message>
-        <source>ความดัน (mmHg) แดง/ส้ม · น้ำหนัก (kg) น้ำเงิน</source>
-        <translation>Blood pressure (mmHg) red/orange · weight (kg) blue</translation>
+        <source>ความดันตัวบน (แดง) ตัวล่าง (ส้ม) mmHg แกนซ้าย · น้ำหนัก (น้ำเงิน) kg แกนขวา</source>
+        <translation>Systolic (red), diastolic (orange) mmHg, left axis · weight (blue) kg, right axis</translation>
     </message>
     <message>
         <source>ยังไม่มีข้อมูลสัญญาณชีพ</source>

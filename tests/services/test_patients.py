@@ -80,7 +80,13 @@ def test_a_visit_saves_offline_and_shows_in_the_chart(patients: PatientService) 
     assert changes.created == {"Encounter": 1, "Observation": 4, "Condition": 1, "MedicationDispense": 1,
                                "Immunization": 1}
     chart = patients.chart(patient["id"])
-    assert chart.visits[0]["diagnosis"] == "หวัด" and chart.visits[0]["complaint"] == "ไข้ ไอ"
+    visit = chart.visits[0]
+    assert visit["diagnoses"] == [{"code": "J00", "th": "หวัด", "en": "Acute nasopharyngitis [common cold]"}]
+    assert visit["complaint"] == "ไข้ ไอ" and visit["note"] == "ดื่มน้ำมากๆ"
+    assert dict((kind, value) for kind, value, _ in visit["vitals"]) == {
+        "blood pressure": "100/60", "weight": "10.5", "temperature": "38.2", "heart_rate": "110"}
+    assert visit["drugs"] == [{"code": "", "text": "Paracetamol syrup", "amount": 1, "unit": "bottle"}]
+    assert [v["code"] for v in visit["vaccines"]] == ["061"]
     assert chart.vitals[0]["sbp"] == 100 and chart.vitals[0]["weight"] == 10.5
     assert [i["code"] for i in chart.immunizations] == ["061"]
     assert "010" in {d.code for d in chart.due} and "061" not in {d.code for d in chart.due}

@@ -86,7 +86,7 @@ def test_register_then_record_a_visit_offline(qtbot, window: MainWindow) -> None
 
     chart._save_visit(VisitForm(complaint="ไข้ ไอ", systolic=120, diastolic=80, weight=55, diagnosis="J00"))
     qtbot.waitUntil(lambda: chart.visits.rowCount() == 1, timeout=10_000)
-    assert chart.visits.item(0, 3).text() == "หวัด"
+    assert chart.visits.item(0, 3).text() == "J00 หวัด"
     _idle(qtbot, window)
     qtbot.waitUntil(lambda: "รอส่ง 5 รายการ" in window.status_label.text(), timeout=10_000)  # offline: patient + 4 visit records queued
 
