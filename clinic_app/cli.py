@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import sys
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,15 @@ def _parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", metavar="AUDIT_COMMAND",
                                                                           required=True)
     audit.add_parser("verify", help="check the hash chain: any edited, removed or reordered entry is found")
+
+    patients = sub.add_parser("patients", help="patients recorded twice under one citizen ID").add_subparsers(
+        dest="patients_command", metavar="PATIENTS_COMMAND", required=True)
+    patients.add_parser("duplicates", help="list this unit's records that share a citizen ID")
+    s = patients.add_parser("merge", help="merge a duplicate record into the one to keep, with all its visits "
+                                          "(administrators; audited; goes to the hub at the next sync)")
+    s.add_argument("--keep", required=True, metavar="HN", help="HN of the record to keep (or its id, when two "
+                                                                "records share an HN)")
+    s.add_argument("--drop", required=True, metavar="HN", help="HN of the record merged into it (or its id)")
 
     s = sub.add_parser("import-fhir", help="import a FHIR Bundle or one resource (JSON); all or nothing")
     s.add_argument("file", help="JSON file, or - for standard input")
@@ -428,6 +438,36 @@ def _records(args: argparse.Namespace, unit: UnitSession) -> int:
     return EXIT_OK
 
 
+def _patients(args: argparse.Namespace, unit: UnitSession) -> int:
+    service = unit.duplicates
+    if args.patients_command == "merge":
+        keep, drop = service.patient_id_for(args.keep), service.patient_id_for(args.drop)
+        changes = service.merge(keep, drop)
+        moved = changes.total - 2  # the two Patients themselves
+        print(f"รวมแฟ้มแล้ว: {args.drop} รวมเข้ากับ {args.keep} ย้ายข้อมูล {moved} รายการ จะส่งเมื่อซิงก์ / "
+              f"Merged: {args.drop} into {args.keep}, {moved} record(s) moved; they go to the hub at the next sync.")
+        return EXIT_OK
+    groups = service.groups()
+    if not groups:
+        print("ไม่พบผู้ป่วยซ้ำ / No duplicates: no two records share a citizen ID.")
+        return EXIT_OK
+    print(f"ผู้ป่วยซ้ำ {len(groups)} กลุ่ม (เลขประจำตัวประชาชนเดียวกัน) / {len(groups)} group(s) of records sharing "
+          "a citizen ID; merge with: clinic-app patients merge --keep HN --drop HN")
+    for group in groups:
+        print(f"\n{group.masked_cid}")
+        print(f"  {'HN':<9} {_pad('ชื่อ-สกุล / name', 30)} {_pad('เกิด / born', 11)} {'visits':>6}  id")
+        for p in group.patients:
+            print(f"  {p.hn:<9} {_pad(p.name, 30)} {p.birth_date or '-':<11} {p.visits:>6}  {p.id}")
+    return EXIT_OK
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-aligned in `width` columns as a terminal shows it (Thai vowel and tone marks
+    above and below a letter take no column of their own)."""
+    shown = sum(1 for ch in text if unicodedata.category(ch) != "Mn")
+    return text + " " * max(0, width - shown)
+
+
 def _config(args: argparse.Namespace, unit: UnitSession) -> int:
     if args.config_command == "set":
         unit.change_setting(args.key, args.value)
@@ -513,7 +553,7 @@ COMMANDS: dict[str, Handler] = {
     "import-fhir": _import_fhir, "export-fhir": _export_fhir, "export-43": _export_43, "import-43": _import_43,
     "device-key": _device_key, "status": _status, "demo-data": _demo_data, "sync": _sync, "audit": _audit,
     "user": _user, "consent": _consent, "records": _records, "emergency-access": _emergency_access,
-    "emergency-log": _emergency_log, "db": _db, "config": _config,
+    "emergency-log": _emergency_log, "db": _db, "config": _config, "patients": _patients,
 }
 
 

@@ -58,7 +58,8 @@ def is_trail_event(resource: dict[str, Any] | None) -> bool:
 ACTION_CODES = {"init": "C", "import": "C", "save": "U", "register": "C", "record-visit": "C", "export": "R",
                 "backup": "R", "restore": "U", "rekey": "U", "login": "E", "logout": "E", "login-failed": "E",
                 "user-add": "C", "user-disable": "U", "demo-data": "C", "consent-request": "C",
-                "view-foreign-records": "R", "emergency-access": "E", "resolve-conflict": "U", "setting": "U"}
+                "view-foreign-records": "R", "emergency-access": "E", "resolve-conflict": "U", "setting": "U",
+                "patient-merge": "U"}
 
 
 def trail_event(*, seq: int, at: str, actor: str, action: str, entity_type: str | None, entity_id: str | None,

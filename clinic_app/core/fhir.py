@@ -171,7 +171,29 @@ class PatientIndex:
     phones: tuple[str, ...]
 
 
+def patient_links(patient: Resource | None, link_type: str) -> list[str]:
+    """Ids of the Patients that a Patient's `link` names with this type (`replaced-by`,
+    `replaces`, ...): how a merge of two records of one person is written (FHIR Patient.link)."""
+    out = []
+    for link in (patient or {}).get("link", []) or []:
+        if isinstance(link, dict) and link.get("type") == link_type:
+            pid = reference_id(link.get("other"), "Patient")
+            if pid:
+                out.append(pid)
+    return out
+
+
+def replaced_by(patient: Resource | None) -> str | None:
+    """The id of the Patient this one was merged into, or None for a record in use."""
+    found = patient_links(patient, "replaced-by")
+    return found[0] if found else None
+
+
 def patient_index(resource: Resource, systems: IdentifierSystems) -> PatientIndex:
+    """What a Patient is found by; a record merged into another (`replaced-by`) is found by
+    nothing: its citizen ID, HN and names lead to the record that replaced it."""
+    if replaced_by(resource):
+        return PatientIndex((), (), (), ())
     cids, hns = [], []
     for ident in resource.get("identifier", []) or []:
         system, value = ident.get("system"), ident.get("value")

@@ -28,6 +28,7 @@ from clinic_app.core.permissions import Actor, require
 from clinic_app.core.places import home_address, is_subdistrict
 from clinic_app.core.thai import BE_OFFSET, cid_problem, mask_cid, normalise_cid, age_in_years
 from clinic_app.services.catalogs import icd10_codes
+from clinic_app.services.duplicates import current_patient_id, merged_patient_ids
 from clinic_app.services.records import RecordService
 from clinic_app.store.record_store import RecordStore
 
@@ -272,6 +273,7 @@ class PatientService:
             raise UnusualValuesError("ค่าที่วัดได้ผิดปกติมาก โปรดตรวจสอบ ถ้าถูกต้องให้ยืนยันแล้วบันทึก",
                                      "Some readings are far from usual: check them, and confirm to save them "
                                      "as they are.", problems=unusual)
+        patient_id = current_patient_id(self.store, patient_id)  # never onto a record merged into another
         if self.store.get("Patient", patient_id) is None:
             raise InvalidInputError("ไม่พบผู้ป่วย", "No such patient.")
         when = (visit.when or _dt.datetime.now().astimezone()).isoformat(timespec="seconds")
@@ -303,10 +305,14 @@ class PatientService:
     def chart(self, patient_id: str, *, foreign: list[dict[str, Any]] | None = None,
               today: _dt.date | None = None) -> Chart:
         """The chart: the unit's own records plus, when given, records from other facilities
-        (each marked with its facility and the grant it came under)."""
+        (each marked with its facility and the grant it came under). A record merged into
+        another opens that one, with what is still filed under the records it replaced."""
         require(self.actor, "record.read")
         today = today or _dt.date.today()
+        patient_id = current_patient_id(self.store, patient_id)
         resources = self.store.chart(patient_id)
+        for merged in merged_patient_ids(self.store, patient_id):
+            resources += [r for r in self.store.chart(merged) if r["resourceType"] != "Patient"]
         patient = next((r for r in resources if r["resourceType"] == "Patient"), None)
         if patient is None:
             raise InvalidInputError("ไม่พบผู้ป่วย", "No such patient.")

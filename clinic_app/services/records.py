@@ -119,14 +119,18 @@ class RecordService:
         with self.store.transaction():
             return self.write(resources, action=action)
 
-    def write(self, resources: list[Resource], *, action: str) -> ChangeSet:
+    def write(self, resources: list[Resource], *, action: str, entity: tuple[str, str] | None = None,
+              detail: dict[str, Any] | None = None) -> ChangeSet:
         """Validate and save inside the caller's transaction (a use case that writes more
-        than records, such as an HN counter, keeps it all in one)."""
+        than records, such as an HN counter, keeps it all in one). One audit entry: the
+        action, what changed, and the `entity` (type, id) and `detail` given."""
         self.store.require_transaction()
         ready = self._prepare([(None, "", r) for r in resources])
         changes = ChangeSet()
         self._store(ready, changes)
-        self.store.audit.append(actor=self.actor.name, action=action, detail=changes.summary())
+        entity_type, entity_id = entity or (None, None)
+        self.store.audit.append(actor=self.actor.name, action=action, entity_type=entity_type, entity_id=entity_id,
+                                detail={**(detail or {}), **changes.summary()})
         return changes
 
     # -- import / export ---------------------------------------------------------------

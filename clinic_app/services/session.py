@@ -35,6 +35,7 @@ from clinic_app.security.audit_chain import broken_links
 from clinic_app.security.device import enrolment
 from clinic_app.services.accounts import AccountService, SignInNeededError
 from clinic_app.services.consent import ConsentService, EmergencyPlan, fetch_emergency
+from clinic_app.services.duplicates import DuplicateService
 from clinic_app.services.installation import Installation, open_installation
 from clinic_app.services.interop import Interop43, remove_leftover_export
 from clinic_app.services.patients import Chart, PatientService
@@ -143,6 +144,12 @@ class UnitSession:
     @property
     def patients(self) -> PatientService:
         return PatientService(self.store, actor=self.actor)
+
+    @property
+    def duplicates(self) -> DuplicateService:
+        """Patients recorded twice under one citizen ID: `groups()`, and `merge(keep_id,
+        drop_id)` for administrators."""
+        return DuplicateService(self.store, actor=self.actor)
 
     @property
     def consent(self) -> ConsentService:

@@ -136,6 +136,38 @@ class Resources:
         return self._patients_by_rids(
             "SELECT rowid FROM patient_names WHERE text LIKE ? ORDER BY rowid LIMIT ?", (f"%{cleaned}%", limit))
 
+    def patients_sharing(self, kind: str, *, owner: str) -> list[tuple[str, list[Resource]]]:
+        """(value, Patients) for each value of a look-up key (cid, hn, phone) that more than
+        one live Patient of `owner` holds, in key order, the oldest row first. A Patient
+        merged into another holds no keys (core/fhir.py patient_index), so it is never one."""
+        rows = self.db.rows(
+            "SELECT k.value, r.rid, r.json FROM patient_keys k JOIN resources r ON r.rid = k.rid"
+            " WHERE k.kind = ? AND r.owner = ? AND r.deleted = 0 AND k.value IN"
+            " (SELECT value FROM patient_keys WHERE kind = ? GROUP BY value HAVING count(DISTINCT rid) > 1)"
+            " GROUP BY k.value, r.rid ORDER BY k.value, r.rid", (kind, owner, kind))
+        groups: dict[str, list[Resource]] = {}
+        for value, _rid, text in rows:
+            groups.setdefault(value, []).append(json.loads(text))
+        return [(value, found) for value, found in groups.items() if len(found) > 1]
+
+    def record_counts(self, patient_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """For each of these patients: live records per type about them ("types", the Patient
+        itself included), and the earliest and latest time any of them was stored or updated
+        here ("first", "last")."""
+        ids = list(patient_ids)
+        out: dict[str, dict[str, Any]] = {pid: {"types": {}, "first": None, "last": None} for pid in ids}
+        if not ids:
+            return out
+        rows = self.db.rows("SELECT patient_id, type, count(*), min(last_updated), max(last_updated)"
+                            f" FROM resources WHERE patient_id IN ({','.join('?' * len(ids))}) AND deleted = 0"
+                            " GROUP BY patient_id, type", ids)
+        for pid, rtype, count, first, last in rows:
+            entry = out[pid]
+            entry["types"][rtype] = int(count)
+            entry["first"] = first if entry["first"] is None else min(entry["first"], first)
+            entry["last"] = last if entry["last"] is None else max(entry["last"], last)
+        return out
+
     def chart(self, patient_id: str) -> list[Resource]:
         """Everything about one patient (the Patient first), oldest first within a type."""
         rows = self.db.rows("SELECT json FROM resources WHERE patient_id = ? AND deleted = 0"

@@ -205,6 +205,7 @@ class ChartPage(RefreshesWhenShown, QWidget):
         return name
 
     def _show(self, chart: Chart) -> None:
+        self.patient_id = chart.patient["id"]  # a record merged into another shows (and records on) that one
         age = self.tr("{years} ปี").format(years=chart.age) if chart.age is not None else "-"
         self.header.setText(self.tr("{name}   อายุ {age}   เลขประจำตัวประชาชน {cid}").format(
             name=chart.name, age=age, cid=chart.masked_cid))

@@ -48,11 +48,12 @@ from clinic_app.core.changes import ChangeSet
 from clinic_app.core.errors import KnownError
 from clinic_app.core.fhir import Resource, patient_cid
 from clinic_app.core.identifiers import is_local_system
-from clinic_app.core.permissions import Actor
+from clinic_app.core.permissions import Actor, allowed
 from clinic_app.core.thai import age_in_years, mask_cid
 from clinic_app.services.session import UnitSession, setup_unit_with
 from clinic_app.ui.chart import ChartPage
 from clinic_app.ui.consent import ConsentPage
+from clinic_app.ui.duplicates import DuplicatesDialog
 from clinic_app.ui.i18n import (
     LANGUAGES,
     chosen_language,
@@ -251,6 +252,11 @@ class MainWindow(QMainWindow):
         self.export43_action.triggered.connect(self._on_export43_triggered)
         self.import43_action = menu.addAction(self.tr("นำเข้า 43 แฟ้ม…"))
         self.import43_action.triggered.connect(self._on_import43_triggered)
+        menu.addSeparator()
+        self.duplicates_action = menu.addAction(self.tr("ผู้ป่วยซ้ำและการรวมแฟ้ม…"))  # administrators only
+        self.duplicates_action.triggered.connect(self.open_duplicates)
+        self.bus.actor_changed.connect(self._on_bus_actor_changed)
+        self._on_bus_actor_changed([unit.actor])
         # Named in both languages, so whoever cannot read the current one still finds it.
         languages = self.menuBar().addMenu("ภาษา / Language")
         languages.setObjectName("languageMenu")
@@ -290,6 +296,16 @@ class MainWindow(QMainWindow):
         dialog = SignInDialog(self, self.sign_in, name=self.actor.name, locked=True)
         dialog.setModal(True)
         dialog.accepted.connect(lambda: self._signed_in(dialog))
+        dialog.open()
+        return dialog
+
+    def _on_bus_actor_changed(self, wrapped: list[Actor]) -> None:
+        """What only an administrator may do is offered only to one."""
+        self.duplicates_action.setVisible(allowed(wrapped[0], "data.maintain"))
+
+    def open_duplicates(self) -> DuplicatesDialog:
+        """Patients recorded twice under one citizen ID, and merging them (administrators)."""
+        dialog = DuplicatesDialog(self, self.worker, self.bus)
         dialog.open()
         return dialog
 

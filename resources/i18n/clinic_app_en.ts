@@ -239,6 +239,73 @@
     </message>
 </context>
 <context>
+    <name>DuplicatesDialog</name>
+    <message>
+        <source>ผู้ป่วยซ้ำ (เลขประจำตัวประชาชนเดียวกัน)</source>
+        <translation>Duplicate patients (same citizen ID)</translation>
+    </message>
+    <message>
+        <source>แฟ้มที่มีเลขประจำตัวประชาชนเดียวกันคือผู้ป่วยคนเดียวกัน เลือกแฟ้มที่จะเก็บไว้ แล้วกด &quot;รวมแฟ้ม&quot; ประวัติการรับบริการทั้งหมดของแฟ้มอื่นในกลุ่มจะย้ายมาอยู่ในแฟ้มที่เก็บ (บันทึกในประวัติการใช้งาน และส่งไปยังระบบกลางเมื่อซิงก์)</source>
+        <translation>Records with the same citizen ID are one patient. Select the record to keep and press &quot;Merge&quot;: every visit of the group&apos;s other records moves to the kept one (recorded in the audit trail, and sent to the hub at the next sync).</translation>
+    </message>
+    <message>
+        <source>เลขประจำตัวประชาชน</source>
+        <translation>Citizen ID</translation>
+    </message>
+    <message>
+        <source>ชื่อ-สกุล</source>
+        <translation>Name and surname</translation>
+    </message>
+    <message>
+        <source>วันเกิด</source>
+        <translation>Day of birth</translation>
+    </message>
+    <message>
+        <source>เพศ</source>
+        <translation>Sex</translation>
+    </message>
+    <message>
+        <source>มารับบริการ (ครั้ง)</source>
+        <translation>Visits</translation>
+    </message>
+    <message>
+        <source>ข้อมูลอื่น</source>
+        <translation>Other records</translation>
+    </message>
+    <message>
+        <source>บันทึกล่าสุด</source>
+        <translation>Last updated</translation>
+    </message>
+    <message>
+        <source>ผู้ป่วยซ้ำ เลือกแฟ้มที่จะเก็บไว้</source>
+        <translation>Duplicate patients: select the record to keep</translation>
+    </message>
+    <message>
+        <source>รวมแฟ้ม: เก็บแฟ้มที่เลือก</source>
+        <translation>Merge: keep the selected record</translation>
+    </message>
+    <message>
+        <source>พบ {count} กลุ่ม</source>
+        <translation>{count} group(s) found.</translation>
+    </message>
+    <message>
+        <source>ไม่พบผู้ป่วยซ้ำ</source>
+        <translation>No duplicate patients.</translation>
+    </message>
+    <message>
+        <source>เก็บแฟ้ม HN {keep} ({name}) และรวมแฟ้ม HN {drops} เข้าไป?
+
+ประวัติการรับบริการทั้งหมดจะย้ายมาอยู่ในแฟ้มที่เก็บ แฟ้มที่รวมเข้าไปจะเลิกใช้ การรวมแฟ้มจะบันทึกในประวัติการใช้งาน</source>
+        <translation>Keep HN {keep} ({name}) and merge HN {drops} into it?
+
+Every visit moves to the kept record; the merged record is no longer used. The merge is recorded in the audit trail.</translation>
+    </message>
+    <message>
+        <source>รวมแฟ้มแล้ว จะส่งไปยังระบบกลางเมื่อซิงก์</source>
+        <translation>Merged; the change goes to the hub at the next sync.</translation>
+    </message>
+</context>
+<context>
     <name>EmergencyDialog</name>
     <message>
         <source>เข้าถึงข้อมูลฉุกเฉิน</source>
@@ -357,6 +424,10 @@
     <message>
         <source>นำเข้า 43 แฟ้ม…</source>
         <translation>Import 43 files…</translation>
+    </message>
+    <message>
+        <source>ผู้ป่วยซ้ำและการรวมแฟ้ม…</source>
+        <translation>Duplicate patients and merging…</translation>
     </message>
     <message>
         <source>เลือกโฟลเดอร์ที่จะเก็บ 43 แฟ้ม</source>
