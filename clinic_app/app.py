@@ -19,7 +19,7 @@ from typing import Any
 from clinic_app.core.redact import redact
 from clinic_app.security.device import enrolment
 from clinic_app.security.keys import KeyStore, PassphraseSource, remembered
-from clinic_app.core.errors import KnownError
+from clinic_app.core.errors import KnownError, os_reason
 from clinic_app.services.installation import (
     Installation,
     configure_hub,
@@ -112,7 +112,8 @@ def passphrase_from_file(path: str | None) -> PassphraseSource | None:
         try:
             text = Path(chosen).read_text(encoding="utf-8")
         except OSError as exc:
-            raise KnownError("อ่านไฟล์รหัสผ่านไม่ได้", f"Cannot read the passphrase file ({exc.strerror}).",
+            thai, english = os_reason(exc)
+            raise KnownError(f"อ่านไฟล์รหัสผ่านไม่ได้ ({thai})", f"Cannot read the passphrase file ({english}).",
                              code="passphrase-file") from exc
         return text.rstrip("\r\n") or None
 

@@ -32,6 +32,8 @@ from clinic_app.core.errors import (
     Problem,
     ReadOnlyError,
     StoreError,
+    os_reason,
+    problem_text,
 )
 from clinic_app.core.permissions import require
 from clinic_app.security.keys import PassphraseSource, remembered
@@ -192,16 +194,18 @@ def _read_json(path: str) -> Any:
     try:
         raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
-        raise KnownError("เปิดไฟล์ไม่ได้", f"Cannot open the file ({exc.strerror}).", code="file") from exc
+        thai, english = os_reason(exc)
+        raise KnownError(f"เปิดไฟล์ไม่ได้ ({thai})", f"Cannot open the file ({english}).", code="file") from exc
     try:
         return json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise InvalidInputError("ไฟล์ไม่ใช่ข้อความ UTF-8", "The file is not UTF-8 text.",
-                                problems=[Problem(None, "(file)", f"byte {exc.start}")]) from exc
+                                problems=[Problem(None, "(file)", f"byte {exc.start}", f"ไบต์ที่ {exc.start}")]) from exc
     except json.JSONDecodeError as exc:
         raise InvalidInputError("ไฟล์ไม่ใช่ JSON ที่ถูกต้อง ไม่ได้บันทึกอะไรเลย",
                                 "The file is not valid JSON; nothing was stored.",
-                                problems=[Problem(None, f"line {exc.lineno}, column {exc.colno}", exc.msg)]) from exc
+                                problems=[Problem(None, f"line {exc.lineno}, column {exc.colno}", exc.msg,
+                                                  f"บรรทัดที่ {exc.lineno} ตัวที่ {exc.colno}: ไม่ใช่ JSON ที่ถูกต้อง")]) from exc
 
 
 def _print_json(value: Any) -> None:
@@ -365,7 +369,8 @@ def _secret(path: str | None, prompt: str, *, confirm: bool = False) -> str:
         try:
             return Path(path).read_text(encoding="utf-8").rstrip("\r\n")
         except OSError as exc:
-            raise KnownError("อ่านไฟล์รหัสผ่านไม่ได้", f"Cannot read the password file ({exc.strerror}).",
+            thai, english = os_reason(exc)
+            raise KnownError(f"อ่านไฟล์รหัสผ่านไม่ได้ ({thai})", f"Cannot read the password file ({english}).",
                              code="file") from exc
     if not sys.stdin.isatty():
         raise KnownError("โปรดระบุไฟล์รหัสผ่าน", "Give the password in a file (--password-file).", code="password-needed")
@@ -499,7 +504,8 @@ def _recover(args: argparse.Namespace, data_dir: Path, passphrase: PassphraseSou
         try:
             text = Path(args.recovery_key_file).read_text(encoding="utf-8")
         except OSError as exc:
-            raise KnownError("อ่านไฟล์กุญแจกู้คืนไม่ได้", f"Cannot read the recovery key file ({exc.strerror}).",
+            thai, english = os_reason(exc)
+            raise KnownError(f"อ่านไฟล์กุญแจกู้คืนไม่ได้ ({thai})", f"Cannot read the recovery key file ({english}).",
                              code="file") from exc
     elif sys.stdin.isatty():
         text = getpass.getpass("กุญแจกู้คืน / Recovery key: ")
@@ -583,11 +589,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(args)
     except KnownError as exc:
+        if state["log"] is None:  # refused before the log was set up: it goes to the file, not at the user
+            state["log"] = app.configure_logging(None)
         log.warning("refused: %s", exc.code)
         sys.stderr.write(f"ข้อผิดพลาด: {exc.thai}\nError: {exc.english}\n")
+        if exc.cli_hint:
+            sys.stderr.write(f"{exc.cli_hint[0]}\n{exc.cli_hint[1]}\n")
         if isinstance(exc, InvalidInputError):
             for problem in exc.problems:
-                sys.stderr.write(f"  - {problem.describe()}\n")
+                sys.stderr.write(problem_text(problem) + "\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("ยกเลิก / Interrupted\n")

@@ -10,7 +10,8 @@ logged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -34,6 +35,25 @@ class KnownError(Exception):
 
     def bilingual(self) -> str:
         return f"{self.thai}\n{self.english}"
+
+
+def os_reason(exc: OSError) -> tuple[str, str]:
+    """Why the system would not let a file be used, in Thai and in English, from its error
+    number (for a message's brackets: "(no such file or folder)"); the system's own English
+    words, with a general Thai, for the rarer ones."""
+    import errno
+
+    known = {errno.ENOENT: ("ไม่มีไฟล์หรือโฟลเดอร์นี้", "no such file or folder"),
+             errno.EACCES: ("ไม่มีสิทธิ์เข้าถึง", "no permission"),
+             errno.EPERM: ("ไม่มีสิทธิ์เข้าถึง", "no permission"),
+             errno.EROFS: ("ดิสก์อ่านได้อย่างเดียว", "the disk is read-only"),
+             errno.ENOSPC: ("พื้นที่ดิสก์เต็ม", "the disk is full"),
+             errno.EISDIR: ("เป็นโฟลเดอร์ ไม่ใช่ไฟล์", "it is a folder, not a file"),
+             errno.ENOTDIR: ("ส่วนหนึ่งของที่อยู่ไม่ใช่โฟลเดอร์", "part of the path is not a folder"),
+             errno.EIO: ("อ่านหรือเขียนดิสก์ไม่สำเร็จ", "the disk could not be read or written")}
+    if exc.errno in known:
+        return known[exc.errno]
+    return "ระบบไม่ยอมให้ใช้ไฟล์นี้", (exc.strerror or "the system refused").lower()
 
 
 class StoreError(KnownError):
@@ -142,19 +162,27 @@ class ReadOnlyError(StoreError):
 class NotClinicFolderError(StoreError):
     code = "not-clinic-folder"
 
-    def __init__(self, *, has_other_files: bool) -> None:
+    def __init__(self, *, has_other_files: bool, folder: object = None) -> None:
+        """`folder`, when given, is named: which folder was looked at."""
+        th_folder, en_folder = ("โฟลเดอร์นี้", "This folder") if folder is None else (f"โฟลเดอร์ {folder}",
+                                                                                     f"The folder {folder}")
         if has_other_files:
             super().__init__(
-                "โฟลเดอร์นี้ไม่ใช่โฟลเดอร์ข้อมูลของ clinic-app และมีไฟล์อื่นอยู่ "
+                f"{th_folder} ไม่ใช่โฟลเดอร์ข้อมูลของ clinic-app และมีไฟล์อื่นอยู่ "
                 "ไม่ได้แก้ไขอะไร โปรดเลือกโฟลเดอร์ว่างหรือโฟลเดอร์ข้อมูลที่ถูกต้อง",
-                "This folder is not a clinic-app data folder and holds other files. "
+                f"{en_folder} is not a clinic-app data folder and holds other files. "
                 "Nothing was changed. Choose an empty folder or the right data folder.",
             )
         else:
+            th_data, en_data = ("โฟลเดอร์ข้อมูลนี้", "This data folder") if folder is None else (
+                f"โฟลเดอร์ข้อมูล {folder}", f"The data folder {folder}")
             super().__init__(
-                "ยังไม่ได้ตั้งค่าโฟลเดอร์ข้อมูลนี้ โปรดเรียก clinic-app init --hcode <รหัสหน่วยบริการ>",
-                "This data folder is not set up yet. Run "
-                "`clinic-app init --hcode <facility code>` first.",
+                f"ยังไม่ได้ตั้งค่า{th_data} โปรดเรียก clinic-app init --hcode <รหัสหน่วยบริการ> "
+                "หรือเปิดโปรแกรมโดยไม่ระบุคำสั่ง (clinic-app เฉย ๆ หรือพร้อม --data-dir เดิม) "
+                "โปรแกรมจะตั้งค่าโฟลเดอร์นี้เป็นโหมดฝึกอบรมพร้อมข้อมูลตัวอย่างให้",
+                f"{en_data} is not set up yet. Run `clinic-app init --hcode <facility code>` first, or start "
+                "`clinic-app` with no command (and the same --data-dir, if you gave one): the window sets this "
+                "folder up in training mode, with demo data.",
             )
 
 
@@ -192,15 +220,79 @@ class AlreadyInitialisedError(StoreError):
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with an input, located so a person can find and fix it."""
+    """One thing wrong with an input, located so a person can find and fix it.
+
+    `reason` is in English and `thai` in Thai ("" where no Thai is known: the English
+    stands in). `lines` is set on a problem that stands for the same problem on one or more
+    lines of the file `path` (`group_problems`: 518 rows of another facility are one
+    problem, not 518)."""
 
     index: int | None
     path: str
     reason: str
+    thai: str = ""
+    lines: tuple[int, ...] = ()
 
-    def describe(self) -> str:
-        where = f"entry {self.index}: " if self.index is not None else ""
-        return f"{where}{self.path}: {self.reason}"
+    def reason_in(self, lang: str) -> str:
+        """The reason in `lang` ("th" or "en"); the English where no Thai is known."""
+        return self.thai if lang == "th" and self.thai else self.reason
+
+    def where(self, lang: str = "en") -> str:
+        """Where the problem is, in `lang`: "entry 3: ...", "person.txt line 7",
+        "person.txt lines 2-519 (518 lines)"."""
+        thai = lang == "th"
+        entry = "" if self.index is None else (f"รายการที่ {self.index}: " if thai else f"entry {self.index}: ")
+        if not self.lines:
+            return f"{entry}{self.path}"
+        span = _spans(self.lines)
+        if len(self.lines) == 1:
+            return f"{entry}{self.path} " + (f"บรรทัดที่ {span}" if thai else f"line {span}")
+        count = len(self.lines)
+        return f"{entry}{self.path} " + (f"บรรทัดที่ {span} ({count} บรรทัด)" if thai else f"lines {span} ({count} lines)")
+
+    def describe(self, lang: str = "en") -> str:
+        """"where: reason" in `lang`: the form the command line prints (and logs keep)."""
+        return f"{self.where(lang)}: {self.reason_in(lang)}"
+
+
+_LINE = re.compile(r"^(?P<file>.+) line (?P<line>[0-9]+)$")
+MOST_SPANS = 6  # "lines 2, 5, 9-12, ..." names this many runs of lines, then "…"
+
+
+def _spans(lines: tuple[int, ...]) -> str:
+    """"2-519" for a run of lines, "2, 5, 9-12" for several, the first MOST_SPANS then "…"."""
+    runs: list[list[int]] = []
+    for n in sorted(set(lines)):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    text = [str(a) if a == b else f"{a}-{b}" for a, b in runs]
+    return ", ".join(text[:MOST_SPANS] + (["…"] if len(text) > MOST_SPANS else []))
+
+
+def group_problems(problems: list[Problem]) -> list[Problem]:
+    """The same problem (same reason) on many lines of one file as one problem that names
+    the lines and counts them, where its first line was in the list; other problems as
+    they are. A problem at "FILE line N" becomes one of `lines` (N) on FILE."""
+    out: list[Problem] = []
+    lines: dict[int, list[int]] = {}      # position in out -> its lines
+    at: dict[tuple[object, ...], int] = {}  # (index, file, reason, thai) -> position in out
+    for problem in problems:
+        found = None if problem.lines else _LINE.match(problem.path)
+        if found is None and not problem.lines:
+            out.append(problem)
+            continue
+        file = found["file"] if found else problem.path
+        numbers = [int(found["line"])] if found else list(problem.lines)
+        key = (problem.index, file, problem.reason, problem.thai)
+        if key in at:
+            lines[at[key]] += numbers
+        else:
+            at[key] = len(out)
+            lines[len(out)] = numbers
+            out.append(Problem(problem.index, file, problem.reason, problem.thai))
+    return [replace(p, lines=tuple(sorted(set(lines[i])))) if i in lines else p for i, p in enumerate(out)]
 
 
 class InvalidInputError(KnownError):
@@ -210,12 +302,20 @@ class InvalidInputError(KnownError):
 
     def __init__(self, thai: str, english: str, *, problems: list[Problem] | None = None) -> None:
         super().__init__(thai, english)
-        self.problems: list[Problem] = list(problems or [])
+        self.problems: list[Problem] = group_problems(list(problems or []))
 
     def bilingual(self) -> str:
         lines = [self.thai, self.english]
-        lines.extend(f"  - {p.describe()}" for p in self.problems)
+        lines.extend(problem_text(p) for p in self.problems)
         return "\n".join(lines)
+
+
+def problem_text(problem: Problem) -> str:
+    """A problem as the command line prints it: "  - " and the Thai, the English on the
+    next line under it (the English alone where no Thai is known)."""
+    if not problem.thai:
+        return f"  - {problem.describe('en')}"
+    return f"  - {problem.describe('th')}\n    {problem.describe('en')}"
 
 
 @dataclass
@@ -224,8 +324,8 @@ class ProblemList:
 
     problems: list[Problem] = field(default_factory=list)
 
-    def add(self, index: int | None, path: str, reason: str) -> None:
-        self.problems.append(Problem(index, path, reason))
+    def add(self, index: int | None, path: str, reason: str, thai: str = "") -> None:
+        self.problems.append(Problem(index, path, reason, thai))
 
     def __bool__(self) -> bool:
         return bool(self.problems)

@@ -58,6 +58,10 @@ def _path(loc: tuple[Any, ...]) -> str:
     return out or "(resource)"
 
 
+# The validator's own reasons are English only; in Thai, one general one (the path says where).
+NOT_FHIR_TH = "ค่าไม่ถูกต้องตามมาตรฐาน FHIR"
+
+
 def validate_resource(data: Any, *, index: int | None = None, prefix: str = "") -> list[Problem]:
     """Problems that make `data` not a valid FHIR R4 resource (empty when valid).
 
@@ -65,24 +69,26 @@ def validate_resource(data: Any, *, index: int | None = None, prefix: str = "") 
     """
     where = prefix.rstrip(".")
     if not isinstance(data, dict):
-        return [Problem(index, where or "(resource)", "not a JSON object")]
+        return [Problem(index, where or "(resource)", "not a JSON object", "ไม่ใช่ออบเจกต์ JSON")]
     rtype = data.get("resourceType")
     if not isinstance(rtype, str) or not rtype:
-        return [Problem(index, f"{prefix}resourceType", "missing resourceType")]
+        return [Problem(index, f"{prefix}resourceType", "missing resourceType", "ไม่มี resourceType")]
     model = _model_class(rtype)
     if model is None or rtype == "Bundle":
-        return [Problem(index, f"{prefix}resourceType", f"unknown or unsupported resource type {rtype!r}")]
+        return [Problem(index, f"{prefix}resourceType", f"unknown or unsupported resource type {rtype!r}",
+                        f"ไม่รู้จักหรือไม่รองรับชนิดข้อมูล {rtype!r}")]
     problems: list[Problem] = []
     rid = data.get("id")
     if rid is not None and (not isinstance(rid, str) or not is_valid_id(rid)):
-        problems.append(Problem(index, f"{prefix}id", "not a valid FHIR id (1-64 of A-Z a-z 0-9 - .)"))
+        problems.append(Problem(index, f"{prefix}id", "not a valid FHIR id (1-64 of A-Z a-z 0-9 - .)",
+                                "ไม่ใช่ id ที่ถูกต้องตาม FHIR (1-64 ตัวจาก A-Z a-z 0-9 - .)"))
     try:
         model.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors(include_input=False, include_url=False):
-            problems.append(Problem(index, prefix + _path(tuple(err["loc"])), str(err["msg"])))
+            problems.append(Problem(index, prefix + _path(tuple(err["loc"])), str(err["msg"]), NOT_FHIR_TH))
     except (ValueError, TypeError) as exc:
-        problems.append(Problem(index, where or "(resource)", type(exc).__name__))
+        problems.append(Problem(index, where or "(resource)", type(exc).__name__, NOT_FHIR_TH))
     return problems
 
 

@@ -25,7 +25,7 @@ def _hub(data_dir: Path) -> Iterator[Hub]:
     try:
         yield hub
     except HubError as exc:
-        raise KnownError(f"ฮับปฏิเสธ: {exc.diagnostics}", f"The hub refused: {exc.diagnostics}",
+        raise KnownError("ฮับไม่รับคำขอนี้ (เหตุผลอยู่ในข้อความภาษาอังกฤษ)", f"The hub refused: {exc.diagnostics}",
                          code="hub-refused") from exc
     finally:
         hub.close()

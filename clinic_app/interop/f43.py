@@ -121,7 +121,9 @@ def read_table(name: str, data: bytes, problems: list[Problem]) -> Table:
         if len(fields) < len(layout):
             problems.append(Problem(None, f"{where} line {number}",
                                     f"{len(fields)} fields where {name} has {len(layout)}; "
-                                    f"missing from {layout[len(fields)]} on"))
+                                    f"missing from {layout[len(fields)]} on",
+                                    f"มี {len(fields)} ช่อง แต่ {name} มี {len(layout)} ช่อง "
+                                    f"ขาดตั้งแต่ {layout[len(fields)]} เป็นต้นไป"))
             continue
         extra = fields[len(layout):]
         if len(extra) > len(table.extra_fields):
@@ -143,9 +145,17 @@ def _count_lines(name: str, data: bytes) -> int:
     return len(lines) - header
 
 
+class FileTooBig(ValueError):
+    """A file of the archive is larger than MAX_FILE_BYTES (read_archive refuses it unread)."""
+
+    def __init__(self, where: str) -> None:
+        self.where, self.mib = where, MAX_FILE_BYTES // 2**20
+        super().__init__(f"{where} is larger than {self.mib} MiB")
+
+
 def _too_big(where: str, size: int) -> None:
     if size > MAX_FILE_BYTES:
-        raise ValueError(f"{where} is larger than {MAX_FILE_BYTES // 2**20} MiB")
+        raise FileTooBig(where)
 
 
 def _members(source: Path) -> dict[str, list[tuple[str, bytes]]]:
@@ -174,8 +184,8 @@ def _number_word(n: int) -> str:
     return {2: "two", 3: "three"}.get(n, str(n))
 
 
-def _and(names: list[str]) -> str:
-    return ", ".join(names[:-1]) + " and " + names[-1]
+def _and(names: list[str], word: str = "and") -> str:
+    return ", ".join(names[:-1]) + f" {word} " + names[-1]
 
 
 def read_archive(source: Path, parse: set[str] | frozenset[str] | None = None
@@ -189,8 +199,9 @@ def read_archive(source: Path, parse: set[str] | frozenset[str] | None = None
     tables: dict[str, Table] = {}
     for name, files in _members(source).items():
         if len(files) > 1:
-            problems.append(Problem(None, source.name, f"{_number_word(len(files))} files for {name}: "
-                                                       f"{_and([where for where, _data in files])}"))
+            names = [where for where, _data in files]
+            problems.append(Problem(None, source.name, f"{_number_word(len(files))} files for {name}: {_and(names)}",
+                                    f"มีไฟล์ของ {name} {len(files)} ไฟล์: {_and(names, 'และ')}"))
         data = files[0][1]
         if parse is None or name in parse:
             tables[name] = read_table(name, data, problems)

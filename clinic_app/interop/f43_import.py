@@ -3,7 +3,7 @@ shaped like the ones the app makes itself (services/patients.py `register`, `rec
 
 `to_resources` checks every row and maps it; the caller stores the resources only when
 there is no problem at all. A problem names "FILE.txt line N" and says what is wrong in
-English, never quoting a citizen ID, a name or a phone number. Mapping choices:
+English and in Thai, never quoting a citizen ID, a name or a phone number. Mapping choices:
 
 - Only this unit's rows: another HOSPCODE is a problem on each row (the code is quoted
   only when it looks like a facility code, 5 or 9 digits).
@@ -112,6 +112,15 @@ def _icd10(code: str) -> str:
     return f"{code[:3]}.{code[3:]}" if len(code) > 3 and "." not in code else code
 
 
+def _thai_where(where: str) -> str:
+    """ "person.txt line 7" in Thai: "person.txt บรรทัดที่ 7"."""
+    return where.replace(" line ", " บรรทัดที่ ")
+
+
+_NOT_THE_VISITS_PID = ("PID is not the PID of the visit (SEQ) in service.txt",
+                       "PID ไม่ตรงกับ PID ของการรับบริการ (SEQ) นี้ใน service.txt")
+
+
 def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
@@ -150,8 +159,8 @@ class _Reader:
     def id(self, kind: str, *key: str) -> str:
         return str(uuid.uuid5(uuid.NAMESPACE_URL, f"https://clinic-app/f43/{self.hcode}/{kind}/{'/'.join(key)}"))
 
-    def problem(self, where: str, reason: str) -> None:
-        self.out.problems.append(Problem(None, where, reason))
+    def problem(self, where: str, reason: str, thai: str) -> None:
+        self.out.problems.append(Problem(None, where, reason, thai))
 
     def note(self, text: str) -> None:
         self.out.notes.append(text)
@@ -179,12 +188,13 @@ class _Reader:
         if code == self.hcode:
             return True
         if not code:
-            facility = "facility (none)"
+            facility, thai = "facility (none)", "ไม่มีรหัสหน่วยบริการ (HOSPCODE ว่าง)"
         elif f43.is_facility_code(code):
-            facility = f"facility {code}"
+            facility, thai = f"facility {code}", f"เป็นข้อมูลของหน่วยบริการ {code}"
         else:  # not a facility code: it may be anything, even a citizen ID in the wrong field
-            facility = "another facility's code"
-        self.problem(where, f"belongs to {facility}; only this unit's files can be imported")
+            facility, thai = "another facility's code", "HOSPCODE ไม่ใช่รหัสของหน่วยบริการนี้"
+        self.problem(where, f"belongs to {facility}; only this unit's files can be imported",
+                     f"{thai} นำเข้าได้เฉพาะแฟ้มของหน่วยบริการนี้")
         return False
 
     def date(self, where: str, row: dict[str, str], name: str) -> str | None:
@@ -192,7 +202,8 @@ class _Reader:
         problem and None when it is missing or impossible."""
         day, buddhist = f43.parse_date(row[name])
         if day is None:
-            self.problem(where, f"{name} is missing or not a real date (YYYYMMDD)")
+            self.problem(where, f"{name} is missing or not a real date (YYYYMMDD)",
+                         f"{name} ว่างหรือไม่ใช่วันที่ที่มีจริง (ปปปปดดวว)")
             return None
         if buddhist:
             self.buddhist[(where.partition(" line ")[0], name)] += 1
@@ -200,7 +211,7 @@ class _Reader:
 
     def patient_ref(self, where: str, pid: str) -> dict[str, str] | None:
         if pid not in self.persons:
-            self.problem(where, "PID is not in person.txt")
+            self.problem(where, "PID is not in person.txt", "ไม่พบ PID นี้ใน person.txt")
             return None
         return build.reference("Patient", self.id("PID", pid))
 
@@ -209,9 +220,9 @@ class _Reader:
         the PID is not the visit's."""
         visit = self.visits.get(row["SEQ"])
         if visit is None:
-            self.problem(where, "SEQ is not a visit in service.txt")
+            self.problem(where, "SEQ is not a visit in service.txt", "ไม่พบการรับบริการ SEQ นี้ใน service.txt")
         elif visit.pid != row["PID"]:
-            self.problem(where, "PID is not the PID of the visit (SEQ) in service.txt")
+            self.problem(where, *_NOT_THE_VISITS_PID)
             visit = None
         return visit
 
@@ -235,14 +246,14 @@ class _Reader:
             if not self.own(where, row):
                 continue
             if not row[name]:
-                self.problem(where, f"{name} is empty")
+                self.problem(where, f"{name} is empty", f"{name} ว่าง")
             elif self.first_time(seen, row[name], where, name):
                 yield where, row
 
     def first_time(self, seen: dict[str, str], key: str, where: str, name: str) -> bool:
         """False (and a problem) when `key` was already seen on another line."""
         if key in seen:
-            self.problem(where, f"{name} repeats {seen[key]}")
+            self.problem(where, f"{name} repeats {seen[key]}", f"{name} ซ้ำกับ {_thai_where(seen[key])}")
             return False
         seen[key] = where
         return True
@@ -263,7 +274,8 @@ class _Reader:
         if not cid:
             return
         if cid in self.cids:
-            self.problem(where, f"the same citizen ID as line {self.cids[cid]}")
+            self.problem(where, f"the same citizen ID as line {self.cids[cid]}",
+                         f"เลขประจำตัวประชาชนซ้ำกับบรรทัดที่ {self.cids[cid]}")
         else:
             self.cids[cid] = where.rpartition(" line ")[2]
 
@@ -271,11 +283,11 @@ class _Reader:
         before = len(self.out.problems)
         identifiers = self.patient_identifiers(where, row)
         if not row["NAME"] or not row["LNAME"]:
-            self.problem(where, "NAME and LNAME are required")
+            self.problem(where, "NAME and LNAME are required", "ต้องมีทั้ง NAME และ LNAME")
         birth = self.date(where, row, "BIRTH")
         deceased = self.deceased(where, row)
         if row["TYPEAREA"] and row["TYPEAREA"] not in TYPEAREAS:
-            self.problem(where, "TYPEAREA is not a code 1-5")
+            self.problem(where, "TYPEAREA is not a code 1-5", "TYPEAREA ต้องเป็นรหัส 1-5")
         if len(self.out.problems) > before or birth is None:
             return None
         return build.patient(
@@ -298,7 +310,7 @@ class _Reader:
         if row["CID"]:
             why = cid_problem(row["CID"])
             if why:
-                self.problem(where, f"CID: {why[1]}")
+                self.problem(where, f"CID: {why[1]}", f"CID: {why[0]}")
             identifiers.append(build.identifier(CID_SYSTEM, normalise_cid(row["CID"])))
         identifiers.append(build.identifier(local_system(self.hcode, "HN"), row["HN"] or row["PID"]))
         identifiers.append(build.identifier(local_system(self.hcode, "PID"), row["PID"]))
@@ -334,7 +346,7 @@ class _Reader:
             return day
         time = f43.parse_time(row["TIME_SERV"])
         if time is None:
-            self.problem(where, "TIME_SERV is not a time (HHMMSS)")
+            self.problem(where, "TIME_SERV is not a time (HHMMSS)", "TIME_SERV ไม่ใช่เวลา (ชชนนวว)")
             return None
         return f"{day}T{time:%H:%M:%S}{TIME_ZONE}" if day else None
 
@@ -344,7 +356,7 @@ class _Reader:
         if not text:
             return None
         if not _NUMBER.match(text):
-            self.problem(where, f"{name} is not a number")
+            self.problem(where, f"{name} is not a number", f"{name} ไม่ใช่ตัวเลข")
             return None
         if float(text) == 0:
             self.zero_vitals += 1
@@ -361,7 +373,8 @@ class _Reader:
                 out.append(build.vital_sign(kind, value, id=self.id("SEQ", seq, name), **at))
         systolic, diastolic = (self.reading(where, row, name) for name in BP_FIELDS)
         if (systolic is None) != (diastolic is None):
-            self.problem(where, "SBP and DBP go together; one of them is missing")
+            self.problem(where, "SBP and DBP go together; one of them is missing",
+                         "SBP และ DBP ต้องมีคู่กัน แต่มีเพียงค่าเดียว")
         elif systolic is not None and diastolic is not None:
             out.append(build.blood_pressure(systolic, diastolic, id=self.id("SEQ", seq, "BP"), **at))
         return out
@@ -375,9 +388,9 @@ class _Reader:
         before = len(self.out.problems)
         visit = self.visit(where, row)
         if not row["DIAGCODE"]:
-            self.problem(where, "DIAGCODE is empty")
+            self.problem(where, "DIAGCODE is empty", "DIAGCODE ว่าง")
         if row["DIAGTYPE"] and row["DIAGTYPE"] not in DIAGTYPES:
-            self.problem(where, "DIAGTYPE is not a code 1-5")
+            self.problem(where, "DIAGTYPE is not a code 1-5", "DIAGTYPE ต้องเป็นรหัส 1-5")
         if visit is None or len(self.out.problems) > before:
             return None
         code = _icd10(row["DIAGCODE"])
@@ -402,9 +415,9 @@ class _Reader:
         before = len(self.out.problems)
         visit = self.visit(where, row)
         if not row["DIDSTD"] and not row["DNAME"]:
-            self.problem(where, "DIDSTD and DNAME are both empty")
+            self.problem(where, "DIDSTD and DNAME are both empty", "DIDSTD และ DNAME ว่างทั้งคู่")
         if row["AMOUNT"] and not _NUMBER.match(row["AMOUNT"]):
-            self.problem(where, "AMOUNT is not a number")
+            self.problem(where, "AMOUNT is not a number", "AMOUNT ไม่ใช่ตัวเลข")
         if visit is None or len(self.out.problems) > before:
             return None
         return build.medication_dispense(
@@ -424,10 +437,10 @@ class _Reader:
         patient = self.patient_ref(where, row["PID"])
         day = self.date(where, row, "DATE_SERV")
         if not row["VACCINETYPE"]:
-            self.problem(where, "VACCINETYPE is empty")
+            self.problem(where, "VACCINETYPE is empty", "VACCINETYPE ว่าง")
         visit = self.visits.get(row["SEQ"])
         if visit and visit.pid != row["PID"]:
-            self.problem(where, "PID is not the PID of the visit (SEQ) in service.txt")
+            self.problem(where, *_NOT_THE_VISITS_PID)
         if patient is None or day is None or len(self.out.problems) > before:
             return None
         key = (row["SEQ"],) if row["SEQ"] else (row["PID"], day)

@@ -35,7 +35,7 @@ def password_problems(password: str, *, user_inputs: list[str] | tuple[str, ...]
     from zxcvbn import zxcvbn
 
     if len(password) < MIN_LENGTH:
-        return [Problem(None, "password", f"at least {MIN_LENGTH} characters")]
+        return [Problem(None, "password", f"at least {MIN_LENGTH} characters", f"อย่างน้อย {MIN_LENGTH} ตัวอักษร")]
     known = [*LOCAL_WORDS, *(word for word in user_inputs if word)]
     scores = [zxcvbn(candidate[:100], user_inputs=known)
               for candidate in {password, password.translate(KEDMANEE)}]
@@ -43,7 +43,8 @@ def password_problems(password: str, *, user_inputs: list[str] | tuple[str, ...]
     if weakest["score"] >= MIN_SCORE:
         return []
     hint = weakest["feedback"].get("warning") or "too easy to guess"
-    return [Problem(None, "password", f"{hint.rstrip('.')}; use a few unrelated words, or a longer mix")]
+    return [Problem(None, "password", f"{hint.rstrip('.')}; use a few unrelated words, or a longer mix",
+                    "เดาง่ายเกินไป ใช้หลายคำที่ไม่เกี่ยวกันต่อกัน หรือให้ยาวขึ้นและหลากหลายขึ้น")]
 
 
 def check_policy(password: str, *, user_inputs: list[str] | tuple[str, ...] = ()) -> None:

@@ -141,7 +141,7 @@ class ConsentService:
         cid = self._checked_cid(cid)
         if purpose not in PURPOSES:
             raise InvalidInputError("วัตถุประสงค์ไม่ถูกต้อง", f"Unknown purpose {purpose!r}; use TREAT.",
-                                    problems=[Problem(None, "purpose", "TREAT or ETREAT")])
+                                    problems=[Problem(None, "purpose", "TREAT or ETREAT", "TREAT หรือ ETREAT")])
         if not 1 <= days <= 365:
             raise InvalidInputError("ระยะเวลาต้องอยู่ระหว่าง 1 ถึง 365 วัน", "--days must be 1 to 365.")
         start = _today()
@@ -174,7 +174,7 @@ class ConsentService:
         cid = normalise_cid(cid)
         why = cid_problem(cid)
         if why:
-            raise InvalidInputError(why[0], why[1], problems=[Problem(None, "cid", why[1])])
+            raise InvalidInputError(why[0], why[1], problems=[Problem(None, "cid", why[1], why[0])])
         return cid
 
     def consents(self) -> list[dict[str, Any]]:

@@ -183,7 +183,7 @@ def validate_hcode(hcode: str) -> None:
         raise InvalidInputError(
             "รหัสหน่วยบริการ (hcode) ต้องเป็นตัวเลข 5 หลัก (หรือ 9 หลัก)",
             "The facility code (hcode) must be 5 digits (or the 9-digit form).",
-            problems=[Problem(None, "hcode", "expected 5 or 9 digits")],
+            problems=[Problem(None, "hcode", "expected 5 or 9 digits", "ต้องเป็นตัวเลข 5 หรือ 9 หลัก")],
         )
 
 
@@ -251,7 +251,7 @@ def open_installation(path: Path, *, keys: KeyStore, passphrase: PassphraseSourc
     folder = DataFolder(path)
     marker = folder.read_marker()
     if not isinstance(marker.get("installation_id"), str) or not isinstance(marker.get("key"), dict):
-        raise NotClinicFolderError(has_other_files=True)
+        raise NotClinicFolderError(has_other_files=True, folder=folder.path)
     label = str(marker["installation_id"])
     spec = marker["key"]
     key = keys.load(label, spec, passphrase=passphrase)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from clinic_app.core.changes import ChangeSet
-from clinic_app.core.errors import InvalidInputError, KnownError, Problem
+from clinic_app.core.errors import InvalidInputError, KnownError, Problem, os_reason
 from clinic_app.core.fhir import Resource, owner_of, patient_cid, rewrite_references
 from clinic_app.core.identifiers import local_system
 from clinic_app.core.permissions import Actor, require
@@ -119,8 +119,9 @@ class Interop43:
                     counts += part.counts
                 lost = archive.finish()
         except OSError as exc:
-            raise KnownError("เขียนไฟล์ 43 แฟ้มไม่ได้ (ตรวจโฟลเดอร์ปลายทางและพื้นที่ดิสก์)",
-                             f"Cannot write the 43-file archive ({exc.strerror}); check the folder and free space.",
+            thai, english = os_reason(exc)
+            raise KnownError(f"เขียนไฟล์ 43 แฟ้มไม่ได้ ({thai}) โปรดตรวจโฟลเดอร์ปลายทางและพื้นที่ดิสก์",
+                             f"Cannot write the 43-file archive ({english}); check the folder and free space.",
                              code="file") from exc
         with self.store.transaction():
             self.store.audit.append(actor=self.actor.name, action="export-43", detail=dict(archive.rows))
@@ -141,10 +142,20 @@ class Interop43:
         require(self.actor, "record.write")
         try:
             tables, problems = f43.read_archive(source, parse=READ)
-        except (OSError, zipfile.BadZipFile, ValueError) as exc:
-            raise InvalidInputError("อ่านไฟล์ 43 แฟ้มไม่ได้ (ไฟล์เสียหรือไม่ใช่ zip/โฟลเดอร์ของ 43 แฟ้ม)",
-                                    f"Cannot read the 43 files: {exc}. Give a zip or a folder of person.txt, "
-                                    "service.txt, ...") from exc
+        except OSError as exc:  # no such file, no permission ...: not a damaged file
+            thai, english = os_reason(exc)
+            raise InvalidInputError(f"อ่าน 43 แฟ้มจาก {source.name} ไม่ได้ ({thai}) โปรดตรวจชื่อและที่เก็บ "
+                                    "แล้วระบุไฟล์ zip หรือโฟลเดอร์ของ 43 แฟ้ม",
+                                    f"Cannot read the 43 files from {source.name} ({english}). Check the name and "
+                                    "where it is, and give a zip or a folder of person.txt, service.txt, ...") from exc
+        except f43.FileTooBig as exc:
+            raise InvalidInputError(f"ไฟล์ {exc.where} ใหญ่เกิน {exc.mib} MiB ไม่ได้นำเข้าอะไรเลย",
+                                    f"{exc.where} is larger than {exc.mib} MiB; nothing was imported.") from exc
+        except (zipfile.BadZipFile, ValueError, RuntimeError, NotImplementedError) as exc:
+            # RuntimeError: a zip with a password; NotImplementedError: one packed in a way zipfile cannot read
+            raise InvalidInputError(f"เปิด {source.name} ไม่ได้ (ไฟล์เสีย ใส่รหัสผ่านไว้ หรือไม่ใช่ zip ของ 43 แฟ้ม)",
+                                    f"{source.name} cannot be opened (damaged, locked with a password, or not a zip "
+                                    "of the 43 files). Give a zip or a folder of person.txt, service.txt, ...") from exc
         if "PERSON" not in tables:
             raise InvalidInputError("ไม่พบไฟล์ person.txt ใน 43 แฟ้มที่ให้มา",
                                     "No person.txt among the 43 files given; nothing was imported.")
@@ -184,7 +195,9 @@ class Interop43:
             if same_id is not None and not _same_person(same_id, patient):
                 problems.append(Problem(None, f"person.txt PID {pid_of(patient, self.hcode)}",
                                         "this PID was imported before for another person (citizen ID or birth "
-                                        "date differ): check that these files belong with the ones imported"))
+                                        "date differ): check that these files belong with the ones imported",
+                                        "PID นี้เคยนำเข้าเป็นของอีกคนหนึ่ง (เลขประจำตัวประชาชนหรือวันเกิดไม่ตรงกัน) "
+                                        "โปรดตรวจว่าแฟ้มชุดนี้เป็นชุดเดียวกับที่เคยนำเข้า"))
                 continue
             existing = same_id or self._existing_patient(patient)
             if existing is None:
@@ -205,7 +218,8 @@ class Interop43:
             if same_id is not None and (same_id.get("subject") or {}).get("reference") != owner:
                 problems.append(Problem(None, f"service.txt SEQ {_seq_of(visit, self._seq_system)}",
                                         "this SEQ was imported before for another person: check that these files "
-                                        "belong with the ones imported"))
+                                        "belong with the ones imported",
+                                        "SEQ นี้เคยนำเข้าเป็นของอีกคนหนึ่ง โปรดตรวจว่าแฟ้มชุดนี้เป็นชุดเดียวกับที่เคยนำเข้า"))
             elif same_id is not None or _seq_of(visit, self._seq_system) in visits_here.get(owner, ()):
                 dropped.add(visit["id"])
         if problems:

@@ -20,6 +20,7 @@ from clinic_app.core.errors import (
     NewerDatabaseError,
     ReadOnlyError,
     StoreError,
+    os_reason,
 )
 from clinic_app.services.installation import DEVICE_ACTOR, Installation
 from clinic_app.store import database
@@ -60,9 +61,10 @@ class BackupTargetExistsError(KnownError):
 class BackupPathError(KnownError):
     code = "backup-path"
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(f"ใช้ไฟล์หรือโฟลเดอร์ที่ระบุไม่ได้ ({detail}) โปรดตรวจชื่อไฟล์และที่เก็บ",
-                         f"Cannot use that file or folder ({detail}). Check the path and the drive.")
+    def __init__(self, thai: str, english: str) -> None:
+        """Why, in each language: ("ไม่มีโฟลเดอร์นี้", "the folder does not exist")."""
+        super().__init__(f"ใช้ไฟล์หรือโฟลเดอร์ที่ระบุไม่ได้ ({thai}) โปรดตรวจชื่อไฟล์และที่เก็บ",
+                         f"Cannot use that file or folder ({english}). Check the path and the drive.")
 
 
 def backup(inst: Installation, target: Path, *, actor: str = DEVICE_ACTOR) -> Path:
@@ -70,7 +72,7 @@ def backup(inst: Installation, target: Path, *, actor: str = DEVICE_ACTOR) -> Pa
     if target.exists():
         raise BackupTargetExistsError()
     if not target.parent.is_dir():
-        raise BackupPathError("the folder does not exist")
+        raise BackupPathError("ไม่มีโฟลเดอร์นี้", "the folder does not exist")
     tmp = target.with_name(f".{target.name}.partial")
     tmp.unlink(missing_ok=True)
     store = inst.connect()
@@ -81,7 +83,7 @@ def backup(inst: Installation, target: Path, *, actor: str = DEVICE_ACTOR) -> Pa
                 store.audit.append(actor=actor, action="backup")
     except ReadOnlyError as exc:
         tmp.unlink(missing_ok=True)
-        raise BackupPathError("cannot write there") from exc
+        raise BackupPathError("เขียนที่นั่นไม่ได้", "cannot write there") from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -91,7 +93,7 @@ def backup(inst: Installation, target: Path, *, actor: str = DEVICE_ACTOR) -> Pa
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise BackupPathError(exc.strerror or "cannot write there") from exc
+        raise BackupPathError(*os_reason(exc)) from exc
     return target
 
 
@@ -115,7 +117,7 @@ def restore(inst: Installation, source: Path, *, actor: str = DEVICE_ACTOR) -> P
     """
     source = source.expanduser().absolute()
     if not source.is_file():
-        raise BackupPathError("no such file")
+        raise BackupPathError("ไม่มีไฟล์นี้", "no such file")
     with inst.folder_lock().exclusive():
         return _restore(inst, source, actor)
 
@@ -129,7 +131,7 @@ def _restore(inst: Installation, source: Path, actor: str) -> Path:
         try:
             shutil.copyfile(source, staged)
         except OSError as exc:
-            raise BackupPathError(exc.strerror or "cannot read it") from exc
+            raise BackupPathError(*os_reason(exc)) from exc
         try:
             conn = database.connect(staged, inst.key, migrate_schema=False)
         except (CorruptDatabaseError, NewerDatabaseError) as exc:

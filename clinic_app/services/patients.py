@@ -23,6 +23,7 @@ from clinic_app.core import epi
 from clinic_app.core.changes import ChangeSet, Done
 from clinic_app.core.errors import InvalidInputError, Problem
 from clinic_app.core.fhir import Resource, patient_cid
+from clinic_app.core.identity import disagreements
 from clinic_app.core.identifiers import CID_SYSTEM, PASSPORT_SYSTEM, local_system
 from clinic_app.core.permissions import Actor, require
 from clinic_app.core.places import home_address, is_subdistrict
@@ -54,7 +55,7 @@ class AlreadyRegisteredError(InvalidInputError):
     def __init__(self, patient: Resource) -> None:
         super().__init__("เลขประจำตัวประชาชนนี้ลงทะเบียนไว้แล้ว โปรดเปิดแฟ้มเดิม ไม่ต้องลงทะเบียนซ้ำ",
                          "This citizen ID is registered already: open that record instead of registering again.",
-                         problems=[Problem(None, "cid", "registered already")])
+                         problems=[Problem(None, "cid", "registered already", "ลงทะเบียนไว้แล้ว")])
         self.patient = patient
 
 
@@ -89,31 +90,39 @@ class PatientForm:
 
 
 def form_problems(form: PatientForm, *, today: _dt.date | None = None) -> list[Problem]:
-    """What is wrong with a registration form, each reason in English (Thai in the window)."""
+    """What is wrong with a registration form, each reason in English and in Thai."""
     today = today or _dt.date.today()
     problems: list[Problem] = []
     if form.cid.strip():
         why = cid_problem(form.cid)
         if why:
-            problems.append(Problem(None, "cid", why[1]))
+            problems.append(Problem(None, "cid", why[1], why[0]))
     if not form.given_th.strip() or not form.family_th.strip():
-        problems.append(Problem(None, "name", "the Thai given name and family name are required"))
+        problems.append(Problem(None, "name", "the Thai given name and family name are required",
+                                "ต้องกรอกชื่อและนามสกุลภาษาไทย"))
+    if bool(form.given_en.strip()) != bool(form.family_en.strip()):
+        problems.append(Problem(None, "name", "the English given name and family name go together (both or neither)",
+                                "ชื่อและนามสกุลภาษาอังกฤษต้องกรอกทั้งสองช่อง หรือเว้นว่างทั้งสองช่อง"))
     if form.sex not in ("male", "female", "other", "unknown"):
-        problems.append(Problem(None, "sex", "choose a sex"))
+        problems.append(Problem(None, "sex", "choose a sex", "โปรดเลือกเพศ"))
     try:
         born = form.birth_date()
         if born > today or born.year < today.year - 130:
-            problems.append(Problem(None, "birth", "the birth date is in the future or too far back"))
+            problems.append(Problem(None, "birth", "the birth date is in the future or too far back",
+                                    "วันเกิดอยู่ในอนาคตหรือย้อนหลังเกินไป"))
     except ValueError:
-        problems.append(Problem(None, "birth", "not a real date (day, month, Buddhist-era year)"))
+        problems.append(Problem(None, "birth", "not a real date (day, month, Buddhist-era year)",
+                                "ไม่ใช่วันที่ที่มีจริง (วัน เดือน ปี พ.ศ.)"))
     if form.phone and not form.phone.replace("-", "").replace(" ", "").isdigit():
-        problems.append(Problem(None, "phone", "digits only"))
+        problems.append(Problem(None, "phone", "digits only", "ใส่ได้เฉพาะตัวเลข"))
     if form.subdistrict_code and not is_subdistrict(form.subdistrict_code):
-        problems.append(Problem(None, "address", "choose the subdistrict from the list (no such DOPA code)"))
+        problems.append(Problem(None, "address", "choose the subdistrict from the list (no such DOPA code)",
+                                "โปรดเลือกตำบลจากรายการ (ไม่มีรหัสตำบลนี้)"))
     if form.moo.strip() and not (re.fullmatch(r"[0-9]{1,2}", form.moo.strip()) and int(form.moo) > 0):
-        problems.append(Problem(None, "address", "the village number (หมู่) is a number from 1 to 99"))
+        problems.append(Problem(None, "address", "the village number (moo) is a number from 1 to 99",
+                                "หมู่ที่ต้องเป็นตัวเลข 1 ถึง 99"))
     if form.postal_code.strip() and not re.fullmatch(r"[0-9]{5}", form.postal_code.strip()):
-        problems.append(Problem(None, "address", "a postal code has 5 digits"))
+        problems.append(Problem(None, "address", "a postal code has 5 digits", "รหัสไปรษณีย์มี 5 หลัก"))
     return problems
 
 
@@ -148,7 +157,8 @@ def unusual_readings(visit: VisitForm) -> list[Problem]:
         value = getattr(visit, name)
         possible_low, possible_high = POSSIBLE[name]
         if value is not None and possible_low <= value <= possible_high and not low <= value <= high:
-            out.append(Problem(None, name, f"{value:g} is unusual (usually {low:g}-{high:g}); confirm it is right"))
+            out.append(Problem(None, name, f"{value:g} is unusual (usually {low:g}-{high:g}); confirm it is right",
+                               f"{value:g} ผิดปกติ (ปกติ {low:g}-{high:g}) โปรดยืนยันว่าถูกต้อง"))
     return out
 
 
@@ -158,17 +168,21 @@ def visit_problems(visit: VisitForm) -> list[Problem]:
     for name, (low, high) in POSSIBLE.items():
         value = getattr(visit, name)
         if value is not None and not low <= value <= high:
-            problems.append(Problem(None, name, f"{value:g} cannot be a reading ({low:g}-{high:g}); check it"))
+            problems.append(Problem(None, name, f"{value:g} cannot be a reading ({low:g}-{high:g}); check it",
+                                    f"{value:g} เป็นค่าที่วัดได้จริงไม่ได้ ({low:g}-{high:g}) โปรดตรวจอีกครั้ง"))
     if (visit.systolic is None) != (visit.diastolic is None):
-        problems.append(Problem(None, "blood pressure", "enter both numbers of the blood pressure"))
+        problems.append(Problem(None, "blood pressure", "enter both numbers of the blood pressure",
+                                "โปรดกรอกความดันให้ครบทั้งสองค่า"))
     elif visit.systolic is not None and visit.diastolic is not None and visit.diastolic >= visit.systolic:
-        problems.append(Problem(None, "blood pressure", "the lower number must be below the upper one"))
+        problems.append(Problem(None, "blood pressure", "the lower number must be below the upper one",
+                                "ความดันตัวล่างต้องน้อยกว่าตัวบน"))
     if visit.diagnosis and visit.diagnosis not in {d.code for d in icd10_codes()}:
-        problems.append(Problem(None, "diagnosis", "choose a code from the list"))
+        problems.append(Problem(None, "diagnosis", "choose a code from the list", "โปรดเลือกรหัสจากรายการ"))
     if visit.vaccine and visit.vaccine not in epi.BY_CODE:
-        problems.append(Problem(None, "vaccine", "unknown EPI vaccine code"))
+        problems.append(Problem(None, "vaccine", "unknown EPI vaccine code", "ไม่รู้จักรหัสวัคซีน EPI นี้"))
     if not (visit.complaint.strip() or visit.diagnosis or visit.vaccine):
-        problems.append(Problem(None, "complaint", "write the chief complaint (or a diagnosis or vaccine)"))
+        problems.append(Problem(None, "complaint", "write the chief complaint (or a diagnosis or vaccine)",
+                                "โปรดกรอกอาการสำคัญ (หรือการวินิจฉัย หรือวัคซีน)"))
     return problems
 
 

@@ -79,13 +79,15 @@ class RecordService:
             for path, value in cid_identifier_paths(res, self.store.systems):
                 why = cid_problem(value)
                 if why:
-                    problems.add(index, prefix + path, why[1])
+                    problems.add(index, prefix + path, why[1], why[0])
             for path, ref in reference_paths(res):
                 if ref.startswith("urn:uuid:"):
-                    problems.add(index, prefix + path, "refers to an entry that is not in this Bundle")
+                    problems.add(index, prefix + path, "refers to an entry that is not in this Bundle",
+                                 "อ้างถึงรายการที่ไม่มีใน Bundle นี้")
             owner = owner_of(res)
             if owner is not None and owner != hcode:
-                problems.add(index, f"{prefix}meta.tag", "belongs to another facility; a unit imports only its own records")
+                problems.add(index, f"{prefix}meta.tag", "belongs to another facility; a unit imports only its own records",
+                             "เป็นข้อมูลของหน่วยบริการอื่น นำเข้าได้เฉพาะข้อมูลของหน่วยบริการนี้")
                 continue
             if not res.get("id"):
                 res = {**res, "id": new_id()}
@@ -100,7 +102,8 @@ class RecordService:
         states = [self.store.stored_state(res["resourceType"], res["id"]) for _, _, res in resources]
         taken = [(i, p) for (i, p, _), state in zip(resources, states) if state and state[0] not in (None, hcode)]
         if taken:
-            raise _invalid([Problem(i, f"{p}id", "a record with this id belongs to another facility")
+            raise _invalid([Problem(i, f"{p}id", "a record with this id belongs to another facility",
+                                    "มีข้อมูลที่ใช้ id นี้ของหน่วยบริการอื่นอยู่แล้ว")
                             for i, p in taken], "FHIR")
         written: set[tuple[str, str]] = set()
         for (_index, _prefix, res), state in zip(resources, states):
@@ -214,25 +217,25 @@ class RecordService:
 def _entries_of(data: Any) -> list[tuple[int | None, str, str | None, Any]]:
     """(index, path prefix, fullUrl, resource) for each resource in the input."""
     if not isinstance(data, dict):
-        raise _invalid([Problem(None, "(file)", "not a JSON object")], "FHIR")
+        raise _invalid([Problem(None, "(file)", "not a JSON object", "ไม่ใช่ออบเจกต์ JSON")], "FHIR")
     if data.get("resourceType") != "Bundle":
         return [(None, "", None, data)]
     entries = data.get("entry")
     if entries is None:
         entries = []
     if not isinstance(entries, list):
-        raise _invalid([Problem(None, "entry", "must be a list")], "FHIR")
+        raise _invalid([Problem(None, "entry", "must be a list", "ต้องเป็นรายการ (list)")], "FHIR")
     out: list[tuple[int | None, str, str | None, Any]] = []
     bad: list[Problem] = []
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict) or "resource" not in entry:
-            bad.append(Problem(i, f"entry[{i}]", "has no resource"))
+            bad.append(Problem(i, f"entry[{i}]", "has no resource", "ไม่มี resource"))
             continue
         full_url = entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else None
         out.append((i, f"entry[{i}].resource.", full_url, entry["resource"]))
     if bad:
         raise _invalid(bad, "FHIR")
     if not out:
-        raise _invalid([Problem(None, "entry", "the Bundle has no entries")], "FHIR")
+        raise _invalid([Problem(None, "entry", "the Bundle has no entries", "Bundle นี้ไม่มีรายการเลย")], "FHIR")
     return out
 

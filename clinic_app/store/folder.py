@@ -146,13 +146,13 @@ class DataFolder:
             others = self.path.is_dir() and any(
                 p.name not in _TOLERATED for p in self.path.iterdir()
             )
-            raise NotClinicFolderError(has_other_files=others)
+            raise NotClinicFolderError(has_other_files=others, folder=self.path)
         try:
             data = json.loads(self.marker_path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise NotClinicFolderError(has_other_files=True) from exc
+            raise NotClinicFolderError(has_other_files=True, folder=self.path) from exc
         if not isinstance(data, dict) or data.get("format") != MARKER_FORMAT:
-            raise NotClinicFolderError(has_other_files=True)
+            raise NotClinicFolderError(has_other_files=True, folder=self.path)
         return data
 
     def write_marker(self, marker: dict[str, Any]) -> None:
@@ -166,9 +166,9 @@ class DataFolder:
             raise AlreadyInitialisedError()
         if self.path.exists():
             if not self.path.is_dir():
-                raise NotClinicFolderError(has_other_files=True)
+                raise NotClinicFolderError(has_other_files=True, folder=self.path)
             if any(p.name not in _TOLERATED for p in self.path.iterdir()):
-                raise NotClinicFolderError(has_other_files=True)
+                raise NotClinicFolderError(has_other_files=True, folder=self.path)
         try:
             self.path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

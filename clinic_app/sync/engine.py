@@ -209,7 +209,7 @@ class SyncEngine:
         if abs(skew) > SKEW_WARNING_SECONDS:
             report.warnings.append(
                 f"นาฬิกาของเครื่องนี้คลาดจากระบบกลาง {abs(skew) / 60:.0f} นาที โปรดตั้งวันเวลาให้ถูกต้อง "
-                "(Settings > Time & language > Set time automatically) / This computer's clock is "
+                "(การตั้งค่า > เวลาและภาษา > ตั้งค่าเวลาโดยอัตโนมัติ) / This computer's clock is "
                 f"{abs(skew) / 60:.0f} minutes {'ahead of' if skew > 0 else 'behind'} the hub: set the date and "
                 "time (turn on 'Set time automatically'). Sync does not depend on it.")
 

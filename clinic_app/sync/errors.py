@@ -33,7 +33,9 @@ class HubRefusedError(KnownError):
     code = "hub-refused"
 
     def __init__(self, detail: str) -> None:
-        super().__init__(f"ระบบกลางไม่รับคำขอ: {detail}", f"The hub refused the request: {detail}")
+        # The hub's reason is its own English: the Thai says where to read it.
+        super().__init__("ระบบกลางไม่รับคำขอนี้ (เหตุผลที่ระบบกลางแจ้งอยู่ในข้อความภาษาอังกฤษ)",
+                         f"The hub refused the request: {detail}")
 
 
 class HubCertificateError(KnownError):

@@ -166,8 +166,10 @@ class ChartPage(RefreshesWhenShown, QWidget):
         names.addWidget(self.header)
         names.addWidget(self.allergies)
         top.addLayout(names, 1)
+        top.addWidget(self.other_facilities)
         top.addWidget(self.record)
         layout.addLayout(top)
+        layout.addWidget(self.identity)
         layout.addWidget(QLabel(self.tr("ประวัติการรับบริการ (รวมหน่วยบริการอื่นที่ได้รับความยินยอม) "
                                         "ดับเบิลคลิกหรือกด Enter เพื่อดูรายละเอียด")))
         layout.addWidget(self.visits, 3)

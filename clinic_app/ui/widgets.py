@@ -40,11 +40,11 @@ def both_languages(error: KnownError) -> str:
 
 def show_error(parent: QWidget | None, error: KnownError) -> None:
     if isinstance(error, InvalidInputError):
-        labels = problem_labels()
+        labels, lang = problem_labels(), "en" if english() else "th"
         shown = error.problems[:MAX_PROBLEMS_SHOWN]
         more = len(error.problems) - len(shown)
         text = "\n".join([both_languages(error)]
-                         + [f"• {labels.get(p.path, p.path)}: {p.reason}" for p in shown]
+                         + [f"• {labels.get(p.path) or p.where(lang)}: {p.reason_in(lang)}" for p in shown]
                          + ([translate("Problems", "…และอีก {count} จุด").format(count=more)] if more else []))
     else:
         text = both_languages(error)

@@ -337,7 +337,7 @@ def test_export_and_import_43_files_from_the_file_menu(qtbot, window: MainWindow
     bad.mkdir()
     (bad / "person.txt").write_text("99999|1101700207031|1\r\n", encoding="utf-8")
     window.import_43(bad)
-    _expect_error(qtbot, window, "person.txt line 1")
+    _expect_error(qtbot, window, "person.txt บรรทัดที่ 1")
     window.import_43(archive)  # the unit's own files again: the same records, updated
     qtbot.waitUntil(lambda: len(window.findChildren(QMessageBox, "reportBox")) == 2, timeout=20_000)
     assert any(b.text().startswith("นำเข้า 43 แฟ้มแล้ว") for b in window.findChildren(QMessageBox, "reportBox"))
