@@ -166,10 +166,8 @@ class ChartPage(RefreshesWhenShown, QWidget):
         names.addWidget(self.header)
         names.addWidget(self.allergies)
         top.addLayout(names, 1)
-        top.addWidget(self.other_facilities)
         top.addWidget(self.record)
         layout.addLayout(top)
-        layout.addWidget(self.identity)
         layout.addWidget(QLabel(self.tr("ประวัติการรับบริการ (รวมหน่วยบริการอื่นที่ได้รับความยินยอม) "
                                         "ดับเบิลคลิกหรือกด Enter เพื่อดูรายละเอียด")))
         layout.addWidget(self.visits, 3)
@@ -365,8 +363,8 @@ class VisitDialog(QDialog):
             widget = self._fields.get(problem.path)
             if widget is not None:
                 widget.setStyleSheet("border: 2px solid #b00020;")
-                widget.setToolTip(problem.reason)
-            lines.append(f"• {labels.get(problem.path, problem.path)}: {problem.reason}")
+                widget.setToolTip(problem.reason_in("en" if english() else "th"))
+            lines.append(f"• {labels.get(problem.path, problem.path)}: {problem.reason_in('en' if english() else 'th')}")
         self.problems.setText("\n".join(lines))
         self.problems.setVisible(True)
         first = next((self._fields[p.path] for p in getattr(error, "problems", []) if p.path in self._fields), None)
