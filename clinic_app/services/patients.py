@@ -23,7 +23,6 @@ from clinic_app.core import epi
 from clinic_app.core.changes import ChangeSet, Done
 from clinic_app.core.errors import InvalidInputError, Problem
 from clinic_app.core.fhir import Resource, patient_cid
-from clinic_app.core.identity import disagreements
 from clinic_app.core.identifiers import CID_SYSTEM, PASSPORT_SYSTEM, local_system
 from clinic_app.core.permissions import Actor, require
 from clinic_app.core.places import home_address, is_subdistrict
@@ -245,7 +244,8 @@ class PatientService:
             raise InvalidInputError("อาจเป็นผู้ป่วยที่ลงทะเบียนไว้แล้ว โปรดตรวจรายชื่อที่คล้ายกันก่อน",
                                     "This may be a patient registered already; check the similar ones first.",
                                     problems=[Problem(None, "duplicate", "same citizen ID, or same birth date and "
-                                                                         "a similar name")])
+                                                                         "a similar name",
+                                                      "เลขประจำตัวประชาชนเดียวกัน หรือวันเกิดเดียวกันและชื่อคล้ายกัน")])
         with self.store.transaction():
             hn = int(self.store.settings.get("next_hn"))
             while self.store.find_patients("hn", f"{hn:07d}"):
