@@ -19,12 +19,14 @@ from typing import Any
 from clinic_app.core.redact import redact
 from clinic_app.security.device import enrolment
 from clinic_app.security.keys import KeyStore, PassphraseSource, remembered
-from clinic_app.core.errors import KnownError, os_reason
+from clinic_app.core.errors import KeyMissingError, KnownError, WrongKeyError, os_reason
 from clinic_app.services.installation import (
     Installation,
     configure_hub,
     open_installation,
+    is_training_folder,
     open_or_start_training,
+    set_training_aside,
 )
 from clinic_app.services.session import UnitSession
 
@@ -163,9 +165,11 @@ def run_gui(data_dir: Path, passphrase: PassphraseSource | None) -> int:
     if passphrase is None and not keys.keyring_works():
         passphrase = remembered(gui.passphrase_source())
     try:
-        inst, needs_demo = open_or_start_training(data_dir, keys, passphrase)
+        inst, needs_demo = open_gui_folder(data_dir, keys, passphrase, gui.ask_start_training_over)
     except KnownError as exc:
         return gui.fatal(exc)
+    if inst is None:
+        return 0
     configure_logging(inst.folder.log_dir)
     unit = UnitSession(inst)
     hub = None
@@ -195,6 +199,24 @@ def run_gui(data_dir: Path, passphrase: PassphraseSource | None) -> int:
         if hub is not None:
             hub.stop()
         inst.close()
+
+
+def open_gui_folder(data_dir: Path, keys: KeyStore, passphrase: PassphraseSource | None,
+                    ask_start_over: Callable[[KnownError], bool]) -> tuple[Any, bool]:
+    """The window's folder, opened (or training set up on a first start). A training folder
+    whose key is gone (a lost keyring entry, a forgotten passphrase) is offered a fresh start:
+    `ask_start_over(error)` True moves the old one aside and starts again; False: (None, False),
+    the window does not open."""
+    try:
+        return open_or_start_training(data_dir, keys, passphrase)
+    except (KeyMissingError, WrongKeyError) as exc:
+        if not is_training_folder(data_dir):
+            raise
+        if not ask_start_over(exc):
+            return None, False
+        moved = set_training_aside(data_dir)
+        log.warning("training folder set aside (its key was lost): %s", moved.name)
+        return open_or_start_training(data_dir, keys, passphrase)
 
 
 def open_cli_session(data_dir: Path, passphrase: PassphraseSource | None, *, verify_open: bool = True) -> UnitSession:

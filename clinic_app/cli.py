@@ -593,6 +593,8 @@ def main(argv: list[str] | None = None) -> int:
             state["log"] = app.configure_logging(None)
         log.warning("refused: %s", exc.code)
         sys.stderr.write(f"ข้อผิดพลาด: {exc.thai}\nError: {exc.english}\n")
+        if exc.cli_hint:
+            sys.stderr.write(f"{exc.cli_hint[0]}\n{exc.cli_hint[1]}\n")
         if isinstance(exc, InvalidInputError):
             for problem in exc.problems:
                 sys.stderr.write(problem_text(problem) + "\n")

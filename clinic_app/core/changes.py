@@ -26,6 +26,7 @@ class ChangeSet:
     grants: bool = False      # consents' grants, records from other facilities or record requests changed
     settings: bool = False    # a setting changed (the hub's address, the unit's name ...)
     accounts: bool = False    # staff accounts changed
+    sent: set[str] = field(default_factory=set)  # types of records that reached the hub (their state: sent)
 
     @property
     def total(self) -> int:
@@ -38,7 +39,8 @@ class ChangeSet:
 
     @property
     def empty(self) -> bool:
-        return not (self.total or self.patient_ids or self.outbox or self.grants or self.settings or self.accounts)
+        return not (self.total or self.patient_ids or self.outbox or self.grants or self.settings or self.accounts
+                    or self.sent)
 
     def touches_patient(self, patient_id: str) -> bool:
         return patient_id in self.patient_ids
@@ -58,6 +60,7 @@ class ChangeSet:
         self.grants |= other.grants
         self.settings |= other.settings
         self.accounts |= other.accounts
+        self.sent |= other.sent
         return self
 
     def summary(self) -> dict[str, dict[str, int]]:

@@ -25,6 +25,8 @@ class KnownError(Exception):
 
     exit_code: int = EXIT_KNOWN_ERROR
     code: str = "error"
+    # What to type next, for the command line only (the window has its own buttons): (Thai, English).
+    cli_hint: tuple[str, str] | None = None
 
     def __init__(self, thai: str, english: str, *, code: str | None = None) -> None:
         super().__init__(english)
@@ -351,11 +353,13 @@ class ConsentNeededError(KnownError):
 
     def __init__(self) -> None:
         super().__init__(
-            "ต้องได้รับความยินยอมจากผู้ป่วยก่อน (ผ่านแอปเป๋าตัง หรือ ThaID) จึงจะดูประวัติจากหน่วยบริการอื่นได้ "
-            "ขอความยินยอมได้ด้วยคำสั่ง clinic-app consent request --cid <เลขประจำตัวประชาชน>",
+            "ต้องได้รับความยินยอมจากผู้ป่วยก่อน (ผ่านแอปเป๋าตัง หรือ ThaID) จึงจะดูประวัติจากหน่วยบริการอื่นได้",
             "The patient's consent is needed (given in the Pao Tang or ThaID app) to see another "
-            "facility's records. Ask for it with `clinic-app consent request --cid CID`.",
+            "facility's records.",
         )
+
+    cli_hint = ("ขอความยินยอมได้ด้วยคำสั่ง clinic-app consent request --cid <เลขประจำตัวประชาชน>",
+                "Ask for it with `clinic-app consent request --cid CID`.")
 
 
 class DatabaseDamagedError(StoreError):

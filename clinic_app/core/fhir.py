@@ -129,6 +129,23 @@ def stamp_owner(resource: Resource, hcode: str) -> Resource:
     return out
 
 
+AUTHOR_PREFIX = "urn:clinic-app:staff:"
+
+
+def stamp_author(resource: Resource, username: str) -> Resource:
+    """The resource with `meta.source` naming the staff account that wrote it (a sign-in
+    name, never a patient's data): a conflict can then say who wrote the other value."""
+    out = dict(resource)
+    out["meta"] = {**(resource.get("meta") or {}), "source": AUTHOR_PREFIX + username}
+    return out
+
+
+def author_of(resource: Resource | None) -> str | None:
+    """The staff account `stamp_author` put on the resource; None when it carries none."""
+    source = ((resource or {}).get("meta") or {}).get("source")
+    return source[len(AUTHOR_PREFIX):] if isinstance(source, str) and source.startswith(AUTHOR_PREFIX) else None
+
+
 def reference_id(ref: Any, resource_type: str) -> str | None:
     """The id in a literal reference `Type/id` (or a full URL ending so), else None."""
     if not isinstance(ref, dict):

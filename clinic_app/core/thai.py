@@ -73,6 +73,34 @@ def format_thai_date(day: _dt.date) -> str:
     return f"{day.day} {THAI_MONTHS_SHORT[day.month - 1]} {be_year(day.year)}"
 
 
+# A birth date known only to its year (or month) is kept as FHIR keeps it ("1985",
+# "1985-03"); where a whole date is needed (an age, a 43-file BIRTH) it stands at the middle
+# of what is known: 1 July of the year, the 15th of the month (an age off by half a year at
+# most). An age a person estimated is kept as the year alone and marked estimated.
+BIRTH_ESTIMATED_URL = "https://clinic-app.github.io/fhir/StructureDefinition/birth-date-estimated"
+
+
+def birth_date_of(patient: dict[str, object]) -> _dt.date | None:
+    """A Patient's birth date as a whole date (see above for a partial one); None without one."""
+    text = str(patient.get("birthDate") or "")
+    try:
+        if len(text) == 4:
+            return _dt.date(int(text), 7, 1)
+        if len(text) == 7:
+            return _dt.date(int(text[:4]), int(text[5:7]), 15)
+        return _dt.date.fromisoformat(text[:10]) if len(text) >= 10 else None
+    except ValueError:
+        return None
+
+
+def birth_estimated(patient: dict[str, object]) -> bool:
+    """Whether the birth date is an estimate (from an age a person gave), or partial."""
+    ext = (patient.get("_birthDate") or {}) if isinstance(patient.get("_birthDate"), dict) else {}
+    marked = any(e.get("url") == BIRTH_ESTIMATED_URL and e.get("valueBoolean") for e in ext.get("extension", [])
+                 if isinstance(e, dict))  # type: ignore[union-attr]
+    return marked or 0 < len(str(patient.get("birthDate") or "")) < 10
+
+
 def age_in_years(birth: _dt.date, on: _dt.date) -> int:
     years = on.year - birth.year
     if (on.month, on.day) < (birth.month, birth.day):

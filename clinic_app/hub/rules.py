@@ -359,9 +359,10 @@ def _check_consent_request(consent: dict[str, Any], me: str | None) -> None:
 
 
 def _same_except(old: dict[str, Any], new: dict[str, Any], allowed: set[str]) -> bool:
-    """Equal but for the `allowed` elements (and the server's meta.versionId/lastUpdated)."""
+    """Equal but for the `allowed` elements (and the server's meta.versionId/lastUpdated, and
+    meta.source: which staff member wrote this version)."""
     def strip(resource: dict[str, Any]) -> dict[str, Any]:
-        meta = {k: v for k, v in (resource.get("meta") or {}).items() if k not in ("versionId", "lastUpdated")}
+        meta = {k: v for k, v in (resource.get("meta") or {}).items() if k not in ("versionId", "lastUpdated", "source")}
         out = {k: v for k, v in resource.items() if k not in allowed | {"meta", "id"}}
         if meta:
             out["meta"] = meta

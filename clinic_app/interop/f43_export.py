@@ -47,6 +47,7 @@ from typing import Any
 
 from clinic_app.core.builders import BLOOD_PRESSURE_PANEL, VITAL_SIGNS
 from clinic_app.core.fhir import Resource, patient_cid, reference_id
+from clinic_app.core.thai import birth_date_of
 from clinic_app.core.identifiers import (
     EPI_VACCINE_SYSTEM,
     ICD10_TM,
@@ -74,7 +75,9 @@ VITAL_FIELDS = {VITAL_SIGNS[kind].code: field for kind, field in (
 # Count name -> the note written when the count is not zero.
 NOTES = {
     "pid_from_id": "{n} patients have neither a PID nor an HN: their PID is made from the record id",
-    "no_birth": "{n} patients have no full birth date: BIRTH is left empty",
+    "no_birth": "{n} patients have no birth date: BIRTH is left empty",
+    "partial_birth": "{n} patients have a birth date known only to its year or month: BIRTH is its middle "
+                     "(1 July, or the 15th)",
     "instype": "INSTYPE is left empty in service.txt: the NHSO right codes are not mapped",
     "no_start": "{n} visits have no start: DATE_SERV and TIME_SERV are left empty",
     "no_patient": "{n} records whose patient is not among the records given were left out",
@@ -304,9 +307,12 @@ class _Writer:
         person = self.person_of(patient)
         self.persons[str(patient.get("id"))] = person
         name = _official_name(patient)
-        birth = _date_field(patient.get("birthDate"))
+        born = birth_date_of(patient)  # a year alone stands at 1 July (core/thai.py)
+        birth = f43.date_text(born) if born else ""
         if not birth:
             self.counts["no_birth"] += 1
+        elif len(str(patient.get("birthDate") or "")) < 10:
+            self.counts["partial_birth"] += 1
         discharge, discharge_day = _discharge(patient)
         return self.row(
             "PERSON", person, HN=person.hn,

@@ -33,10 +33,11 @@ from clinic_app.core.errors import (
     KnownError,
     Problem,
 )
-from clinic_app.core.fhir import Resource, consent_cid, owner_of
+from clinic_app.core.fhir import Resource, consent_cid, owner_of, summary
 from clinic_app.core.identifiers import CID_SYSTEM, HCODE_SYSTEM
 from clinic_app.core.permissions import Actor, require
-from clinic_app.core.thai import cid_problem, format_thai_date, normalise_cid
+from clinic_app.core.thai import cid_problem, format_thai_date, mask_cid, normalise_cid
+from clinic_app.core.words import record_date
 from clinic_app.services.installation import Installation
 from clinic_app.services.records import RecordService
 from clinic_app.store.record_store import RecordStore
@@ -189,7 +190,10 @@ class ConsentService:
             if state == "granted" and end:
                 th = f"{th} ถึง {format_thai_date(_dt.date.fromisoformat(end[:10]))}"
                 en = f"{en} until {end[:10]}"
-            out.append({"consent_id": consent["id"], "cid": consent_cid(consent), "state": state, "label_th": th,
+            cid = consent_cid(consent)
+            here = self.store.find_patients("cid", cid) if cid else []
+            out.append({"consent_id": consent["id"], "cid": cid, "masked_cid": mask_cid(cid) if cid else "",
+                        "name": summary(here[0]) if here else "", "state": state, "label_th": th,
                         "label_en": en, "until": end, "requested": consent.get("dateTime")})
         return sorted(out, key=lambda c: c["requested"] or "", reverse=True)
 
@@ -302,7 +306,7 @@ class ConsentService:
             try:
                 for rtype, rid, owner, sealed in self.grants.sealed_records(grant["grant_id"]):
                     resource = json.loads(keys.open(grant["grant_id"], f"{rtype}/{rid}", sealed))
-                    out.append({"resource": resource, "facility": owner,
+                    out.append({"resource": resource, "facility": owner, "date": record_date(resource),
                                 "facility_name": self._facility_name(owner), "grant": grant["kind"],
                                 "grant_id": grant["grant_id"]})
             except KeyMissingError:

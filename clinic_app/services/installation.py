@@ -29,6 +29,7 @@ from clinic_app.core.errors import (
     NotClinicFolderError,
     Problem,
     WrongKeyError,
+    os_reason,
 )
 from clinic_app.core.thai import is_valid_hcode
 from clinic_app.core.ports import DeviceIdentity
@@ -226,6 +227,7 @@ def initialise(path: Path, *, hcode: str, name: str | None = None, hub_url: str 
             "device": device_spec,
             "audit": {"key": audit_spec, "keyed_from": 1},
             "recovery": wrap_key(key, recovery, label=label),
+            **({"training": True} if training else {}),  # may be started over when its key is lost
         }
         folder.write_marker(marker)
     except BaseException:
@@ -445,6 +447,34 @@ def setup_unit(path: Path, *, hcode: str, name: str, hub_url: str, admin: str, p
 
 
 TRAINING_NAME = "หน่วยบริการฝึกอบรม (Training unit)"
+
+
+def is_training_folder(path: Path) -> bool:
+    """Whether the folder was set up as training mode (read from its marker, no key needed)."""
+    try:
+        return bool(DataFolder(path).read_marker().get("training"))
+    except KnownError:
+        return False
+
+
+def set_training_aside(path: Path) -> Path:
+    """Move a training folder that can no longer be opened (its key is gone) out of the way,
+    beside it and renamed with the time, so training can start over; nothing is deleted.
+    Returns where it went."""
+    if not is_training_folder(path):
+        raise KnownError("โฟลเดอร์นี้ไม่ใช่ข้อมูลฝึกอบรม จึงเริ่มใหม่ไม่ได้ ใช้รหัสกู้คืนหรือติดต่อผู้ดูแลระบบ",
+                         "This folder is not training mode, so it cannot be started over. Use the recovery key "
+                         "or call your administrator.", code="not-training")
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}-set-aside-{stamp}")
+    try:
+        path.rename(target)
+    except OSError as exc:
+        th, en = os_reason(exc)
+        raise KnownError(f"ย้ายโฟลเดอร์ฝึกอบรมเดิมไม่ได้ ({th}) ปิดโปรแกรมอื่นที่ใช้โฟลเดอร์นี้แล้วลองใหม่",
+                         f"The old training folder could not be moved ({en}). Close other programs using it "
+                         "and try again.", code="folder-busy") from None
+    return target
 
 
 def open_or_start_training(path: Path, keys: KeyStore,

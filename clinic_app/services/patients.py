@@ -23,10 +23,20 @@ from clinic_app.core import epi
 from clinic_app.core.changes import ChangeSet, Done
 from clinic_app.core.errors import InvalidInputError, Problem
 from clinic_app.core.fhir import Resource, patient_cid
+from clinic_app.core.identity import disagreements
 from clinic_app.core.identifiers import CID_SYSTEM, PASSPORT_SYSTEM, local_system
 from clinic_app.core.permissions import Actor, require
 from clinic_app.core.places import home_address, is_subdistrict
-from clinic_app.core.thai import BE_OFFSET, cid_problem, mask_cid, normalise_cid, age_in_years
+from clinic_app.core.thai import (
+    BE_OFFSET,
+    BIRTH_ESTIMATED_URL,
+    age_in_years,
+    birth_date_of,
+    birth_estimated,
+    cid_problem,
+    mask_cid,
+    normalise_cid,
+)
 from clinic_app.services.catalogs import icd10_codes
 from clinic_app.services.duplicates import current_patient_id, merged_patient_ids
 from clinic_app.services.records import RecordService
@@ -83,9 +93,36 @@ class PatientForm:
     postal_code: str = ""
     phone: str = ""
     right: str = "UCS"
+    age_years: int | None = None  # an age the person estimated, when the birth year is not known
 
-    def birth_date(self) -> _dt.date:
-        return _dt.date(self.birth_year_be - BE_OFFSET, self.birth_month, self.birth_day)
+    # 0 in birth_day, birth_month or birth_year_be: not known. A birth date is at least its
+    # year, or an estimated age; it is kept as FHIR keeps a partial date (core/thai.py).
+
+    @property
+    def estimated(self) -> bool:
+        return not self.birth_year_be and self.age_years is not None
+
+    def birth_text(self, *, today: _dt.date | None = None) -> str:
+        """The FHIR birthDate: "1985-03-12", "1985-03" or "1985"; ValueError when there is
+        no year (nor an age), a day without its month, or a date that does not exist."""
+        if self.estimated:
+            return f"{(today or _dt.date.today()).year - int(self.age_years or 0):04d}"
+        if not self.birth_year_be:
+            raise ValueError("no birth year")
+        year = self.birth_year_be - BE_OFFSET
+        if self.birth_month and self.birth_day:
+            return _dt.date(year, self.birth_month, self.birth_day).isoformat()
+        if self.birth_day:
+            raise ValueError("a day without its month")
+        _dt.date(year, self.birth_month or 1, 1)  # a real year and month
+        return f"{year:04d}-{self.birth_month:02d}" if self.birth_month else f"{year:04d}"
+
+    def birth_date(self, *, today: _dt.date | None = None) -> _dt.date:
+        """The birth date as a whole date (a partial one at the middle of what is known)."""
+        born = birth_date_of({"birthDate": self.birth_text(today=today)})
+        if born is None:
+            raise ValueError("not a date")
+        return born
 
 
 def form_problems(form: PatientForm, *, today: _dt.date | None = None) -> list[Problem]:
@@ -104,14 +141,19 @@ def form_problems(form: PatientForm, *, today: _dt.date | None = None) -> list[P
                                 "ชื่อและนามสกุลภาษาอังกฤษต้องกรอกทั้งสองช่อง หรือเว้นว่างทั้งสองช่อง"))
     if form.sex not in ("male", "female", "other", "unknown"):
         problems.append(Problem(None, "sex", "choose a sex", "โปรดเลือกเพศ"))
-    try:
-        born = form.birth_date()
-        if born > today or born.year < today.year - 130:
-            problems.append(Problem(None, "birth", "the birth date is in the future or too far back",
-                                    "วันเกิดอยู่ในอนาคตหรือย้อนหลังเกินไป"))
-    except ValueError:
-        problems.append(Problem(None, "birth", "not a real date (day, month, Buddhist-era year)",
-                                "ไม่ใช่วันที่ที่มีจริง (วัน เดือน ปี พ.ศ.)"))
+    if not form.birth_year_be and form.age_years is None:
+        problems.append(Problem(None, "birth", "enter the birth date (at least its Buddhist-era year) or an "
+                                "estimated age", "กรอกวันเกิด (อย่างน้อยปี พ.ศ.) หรืออายุโดยประมาณ"))
+    else:
+        try:
+            born = form.birth_date(today=today)
+            if born.year > today.year or (len(form.birth_text(today=today)) == 10 and born > today) \
+                    or born.year < today.year - 130:
+                problems.append(Problem(None, "birth", "the birth date is in the future or too far back",
+                                        "วันเกิดอยู่ในอนาคตหรือย้อนหลังเกินไป"))
+        except ValueError:
+            problems.append(Problem(None, "birth", "not a real date (day, month, Buddhist-era year; a day needs "
+                                    "its month)", "ไม่ใช่วันที่ที่มีจริง (วัน เดือน ปี พ.ศ. ถ้าใส่วันต้องใส่เดือนด้วย)"))
     if form.phone and not form.phone.replace("-", "").replace(" ", "").isdigit():
         problems.append(Problem(None, "phone", "digits only", "ใส่ได้เฉพาะตัวเลข"))
     if form.subdistrict_code and not is_subdistrict(form.subdistrict_code):
@@ -198,6 +240,12 @@ class Chart:
     # date, code, dose (an epi.Dose, None for a code outside the schedule), facility
     immunizations: list[dict[str, Any]] = field(default_factory=list)
     due: list[epi.Dose] = field(default_factory=list)
+    # Other facilities whose record of this citizen ID disagrees with ours on name, sex or
+    # birth date: facility, facility_name, foreign_id, differences [(what, ours, theirs)],
+    # decision (None: not decided yet, "same", "set-aside"), actor, decided_at. The records
+    # of a facility not decided yet or set aside are not in the chart.
+    identity: list[dict[str, Any]] = field(default_factory=list)
+    age_estimated: bool = False  # the birth date is an estimate or known only to its year/month
 
 
 class PatientService:
@@ -218,7 +266,7 @@ class PatientService:
             for p in self.store.find_patients("cid", normalise_cid(form.cid)):
                 found[p["id"]] = p
         try:
-            born = form.birth_date().isoformat()
+            born = form.birth_text()
         except ValueError:
             born = None
         wanted = f"{form.given_th} {form.family_th}".strip()
@@ -267,12 +315,15 @@ class PatientService:
         address = None
         if form.house.strip() or form.moo.strip() or form.subdistrict_code:
             address = home_address(form.subdistrict_code, house=form.house, moo=form.moo, postal=form.postal_code)
-        return build.patient(
+        patient = build.patient(
             id=str(uuid.uuid4()), identifiers=identifiers, names=names, gender=form.sex,
-            birth_date=form.birth_date().isoformat(), hcode=self.hcode,
+            birth_date=form.birth_text(), hcode=self.hcode,
             phone=build.phone(form.phone.strip()) if form.phone.strip() else None, address=address,
             extension=[{"url": "https://terms.sil-th.org/StructureDefinition/health-insurance",
                         "valueCoding": {"system": RIGHTS_SYSTEM, "code": form.right}}])
+        if form.estimated:  # the year from an age the person gave: marked so no one reads it as known
+            patient["_birthDate"] = {"extension": [{"url": BIRTH_ESTIMATED_URL, "valueBoolean": True}]}
+        return patient
 
     # -- visits ----------------------------------------------------------------------------------
 
@@ -316,6 +367,39 @@ class PatientService:
 
     # -- chart --------------------------------------------------------------------------------------
 
+    def _identity(self, patient: Resource, foreign: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], set[str]]:
+        """Other facilities' records of this person that disagree with ours, with what a
+        clinician decided; and the facilities whose records stay out of the chart."""
+        decided = self.store.grants.identity_decisions(patient["id"])
+        out = []
+        for f in foreign:
+            theirs = f["resource"]
+            if theirs.get("resourceType") != "Patient":
+                continue
+            differences = disagreements(patient, theirs)
+            if not differences:
+                continue
+            decision = decided.get((f["facility"], theirs.get("id")), {})
+            out.append({"facility": f["facility"], "facility_name": f["facility_name"], "foreign_id": theirs.get("id"),
+                        "differences": differences, "decision": decision.get("decision"),
+                        "actor": decision.get("actor"), "decided_at": decision.get("decided_at")})
+        return out, _held(out)
+
+    def decide_identity(self, patient_id: str, facility: str, foreign_id: str, *, same: bool) -> ChangeSet:
+        """A clinician's answer to "is this the same person?": the same (the records show)
+        or not (they stay set aside). Audited; it can be answered again."""
+        require(self.actor, "foreign.view")
+        if self.store.get("Patient", patient_id) is None:
+            raise InvalidInputError("ไม่พบผู้ป่วย", "No such patient.")
+        decision = "same" if same else "set-aside"
+        with self.store.transaction():
+            self.store.grants.decide_identity(patient_id, facility, foreign_id, decision, self.actor.name)
+            self.store.audit.append(actor=self.actor.name, action=f"identity-{decision}", entity_type="Patient",
+                                    entity_id=patient_id, detail={"facility": facility})
+        changes = ChangeSet(grants=True)
+        changes.patient_ids.add(patient_id)
+        return changes
+
     def chart(self, patient_id: str, *, foreign: list[dict[str, Any]] | None = None,
               today: _dt.date | None = None) -> Chart:
         """The chart: the unit's own records plus, when given, records from other facilities
@@ -330,14 +414,17 @@ class PatientService:
         patient = next((r for r in resources if r["resourceType"] == "Patient"), None)
         if patient is None:
             raise InvalidInputError("ไม่พบผู้ป่วย", "No such patient.")
+        identity, held = self._identity(patient, foreign or [])
         items = [(r, None, None) for r in resources] + [(f["resource"], f["facility_name"], f["grant"])
-                                                        for f in foreign or []]
+                                                        for f in foreign or [] if f["facility"] not in held]
         name = (patient.get("name") or [{}])[0].get("text") or _name_key(patient)
-        birth = _dt.date.fromisoformat(patient["birthDate"]) if patient.get("birthDate") else None
+        birth = birth_date_of(patient)
         cid = patient_cid(patient) or ""
         chart = Chart(patient, name, age_in_years(birth, today) if birth else None,
                       mask_cid(cid) if cid else "-",
                       [a.get("code", {}).get("text") or "?" for a, _, _ in items if a["resourceType"] == "AllergyIntolerance"])
+        chart.identity = identity
+        chart.age_estimated = birth_estimated(patient)
         by_encounter: dict[str, list[Resource]] = {}
         for r, _, _ in items:
             ref = (r.get("encounter") or r.get("context") or {}).get("reference", "")
@@ -378,6 +465,10 @@ class PatientService:
         if birth:
             chart.due = epi.due(birth, given, today)
         return chart
+
+
+def _held(identity: list[dict[str, Any]]) -> set[str]:
+    return {i["facility"] for i in identity if i["decision"] != "same"}
 
 
 def visit_details(encounter: Resource, parts: list[Resource]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from clinic_app.core.fhir import (
     patient_id_of,
     reference_paths,
     rewrite_references,
+    stamp_author,
     stamp_owner,
     validate_resource,
 )
@@ -128,7 +129,7 @@ class RecordService:
         than records, such as an HN counter, keeps it all in one). One audit entry: the
         action, what changed, and the `entity` (type, id) and `detail` given."""
         self.store.require_transaction()
-        ready = self._prepare([(None, "", r) for r in resources])
+        ready = [(i, p, stamp_author(r, self.actor.name)) for i, p, r in self._prepare([(None, "", r) for r in resources])]
         changes = ChangeSet()
         self._store(ready, changes)
         entity_type, entity_id = entity or (None, None)

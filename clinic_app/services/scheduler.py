@@ -58,11 +58,18 @@ class SyncScheduler:
     def start(self) -> None:
         self._thread.start()
 
+    def configure(self, probe: Callable[[], bool], *, interval_seconds: float) -> None:
+        """A new hub address or interval (a setting changed): used from the next probe on."""
+        self._probe = probe
+        self.interval = interval_seconds
+        self._wake.set()
+
     def stop(self) -> None:
         self._stop.set()
         self._cancel.set()
         self._wake.set()
-        self._thread.join(timeout=30)
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
 
     def request_sync(self) -> None:
         """"Sync now": run as soon as the thread is free."""

@@ -27,10 +27,11 @@ from typing import Any
 
 from clinic_app.core.changes import ChangeSet, Done
 from clinic_app.core.errors import ConsentNeededError, InvalidInputError, KnownError, Problem
-from clinic_app.core.fhir import Resource, patient_cid
+from clinic_app.core.fhir import Resource, author_of, patient_cid, patient_id_of, summary
 from clinic_app.core.permissions import DEVICE, Actor, allowed, require
 from clinic_app.core.settings import CHANGEABLE
 from clinic_app.core.settings import parse as parse_setting
+from clinic_app.core.words import in_words
 from clinic_app.security.audit_chain import broken_links
 from clinic_app.security.device import enrolment
 from clinic_app.services.accounts import AccountService, SignInNeededError
@@ -57,8 +58,19 @@ class UnitSettings:
 
 @dataclass(frozen=True)
 class OutboxView:
-    entries: list[Any]                # OutboxEntry values, oldest first
-    conflicts: list[dict[str, Any]]   # each with "local" (this desktop's copy) and "remote"
+    """What waits to go out, and the conflicts, ready to be read by a person.
+
+    `entries`: OutboxEntry values, oldest first; `patients`: the name of the patient each
+    entry's record belongs to, by "Type/id" (absent for records of no patient). Each conflict
+    has "type", "id", "elements", "local" (this desktop's copy), "remote" (the hub's) and:
+    "patient" (name or ""); "rows": (element, this desktop's value, the hub's value) in
+    words; "local_who"/"remote_who" (the staff account that wrote each, None if unknown);
+    "local_when" (when this desktop's change was made) and "remote_when" (the hub's version's
+    time), ISO instants or None."""
+
+    entries: list[Any]
+    conflicts: list[dict[str, Any]]
+    patients: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 class UnitSession:
@@ -201,8 +213,28 @@ class UnitSession:
 
     def outbox_view(self, *, limit: int = 500) -> OutboxView:
         entries = self.store.outbox.entries(states=("pending", "sending", "failed", "conflict"), limit=limit)
-        conflicts = [{**c, "local": self.store.get(c["type"], c["id"]) or {}} for c in self.store.outbox.conflicts()]
-        return OutboxView(entries, conflicts)
+        names: dict[str, str] = {}
+
+        def patient_name(resource: Resource | None) -> str:
+            pid = patient_id_of(resource) if resource else None
+            if not pid:
+                return ""
+            if pid not in names:
+                names[pid] = summary(self.store.get("Patient", pid) or {"resourceType": ""})
+            return names[pid]
+
+        patients = {f"{e.type}/{e.id}": name for e in entries
+                    if (name := patient_name(self.store.get(e.type, e.id)))}
+        conflicts = []
+        for c in self.store.outbox.conflicts():
+            local = self.store.get(c["type"], c["id"]) or {}
+            entry = self.store.outbox.live_entry(c["type"], c["id"])
+            conflicts.append({**c, "local": local, "patient": patient_name(local or c["remote"]),
+                              "rows": [(e, in_words(local.get(e)), in_words(c["remote"].get(e))) for e in c["elements"]],
+                              "local_who": author_of(local), "remote_who": author_of(c["remote"]),
+                              "local_when": entry.created_at if entry else None,
+                              "remote_when": (c["remote"].get("meta") or {}).get("lastUpdated")})
+        return OutboxView(entries, conflicts, patients)
 
     def audit_check(self) -> tuple[int, list[int]]:
         """(entries in the audit trail, where its hash chain is broken); administrators only."""
@@ -234,17 +266,37 @@ class UnitSession:
 
     def change_setting(self, key: str, text: str) -> ChangeSet:
         """An administrator changes one of the unit's settings (typed as text), audited."""
+        return self.change_settings({key: text})
+
+    def change_settings(self, texts: dict[str, str]) -> ChangeSet:
+        """An administrator changes some of the unit's settings (each typed as text): every
+        value is checked first, then all are kept in one transaction with one audit entry
+        each for those that changed; nothing is kept if one is refused."""
         require(self.actor, "account.manage")
-        if key not in CHANGEABLE:
-            raise InvalidInputError("ตั้งค่านี้ไม่ได้", f"{key} is not a setting a unit changes; these are: "
-                                    + ", ".join(CHANGEABLE), problems=[Problem(None, key, "not changeable")])
-        value = parse_setting(key, text)
-        if key == "hub_url" and value:
-            check_hub_url(value)
+        values: dict[str, Any] = {}
+        problems: list[Problem] = []
+        for key, text in texts.items():
+            if key not in CHANGEABLE:
+                raise InvalidInputError("ตั้งค่านี้ไม่ได้", f"{key} is not a setting a unit changes; these are: "
+                                        + ", ".join(CHANGEABLE), problems=[Problem(None, key, "not changeable")])
+            try:
+                values[key] = parse_setting(key, text)
+                if key == "hub_url" and values[key]:
+                    check_hub_url(values[key])
+            except InvalidInputError as exc:
+                problems.extend(exc.problems or [Problem(None, key, exc.english, exc.thai)])
+            except KnownError as exc:  # an address that is not https (to another computer)
+                problems.append(Problem(None, key, exc.english, exc.thai))
+        if problems:
+            raise InvalidInputError("ค่าการตั้งค่าบางค่าไม่ถูกต้อง ยังไม่ได้บันทึกค่าใด",
+                                    "Some settings are not valid; none was saved.", problems=problems)
         with self.store.transaction():
-            self.store.settings.set(key, value)
-            self.store.audit.append(actor=self.actor.name, action="setting", entity_type="setting", entity_id=key,
-                                    detail={"value": value})
+            for key, value in values.items():
+                if self.store.settings.get(key) == value:
+                    continue
+                self.store.settings.set(key, value)
+                self.store.audit.append(actor=self.actor.name, action="setting", entity_type="setting", entity_id=key,
+                                        detail={"value": value})
         return ChangeSet(settings=True)
 
     def setting_values(self) -> dict[str, Any]:

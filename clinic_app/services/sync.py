@@ -118,7 +118,6 @@ def scheduler_for(inst: Installation, *, on_state: Callable[[Any], None] | None 
     """A SyncScheduler wired to this installation (its interval from the
     `sync_interval_minutes` setting, default 5)."""
     from clinic_app.services.scheduler import SyncScheduler
-    from clinic_app.sync.client import reachable
 
     store = inst.connect()
     try:
@@ -131,8 +130,14 @@ def scheduler_for(inst: Installation, *, on_state: Callable[[Any], None] | None 
     def run(cancelled: Callable[[], bool], progress: Progress) -> SyncReport:
         return sync_now(inst, progress=progress, cancelled=cancelled, client_options=client_options)
 
-    return SyncScheduler(run, lambda: bool(url) and reachable(url, verify=verify), interval_seconds=minutes * 60,
-                         on_state=on_state)
+    return SyncScheduler(run, hub_probe(url, verify), interval_seconds=minutes * 60, on_state=on_state)
+
+
+def hub_probe(url: str, verify: str | bool) -> Callable[[], bool]:
+    """The scheduler's cheap question "does the hub answer?" for this address."""
+    from clinic_app.sync.client import reachable
+
+    return lambda: bool(url) and reachable(url, verify=verify)
 
 
 def status(store: RecordStore) -> dict[str, Any]:

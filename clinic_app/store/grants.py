@@ -67,3 +67,17 @@ class Grants:
 
     def set_request(self, cid: str, state: str, detail: str | None = None) -> None:
         self.db.write("UPDATE record_requests SET state = ?, detail = ? WHERE cid = ?", (state, detail, cid))
+
+    # -- identity: another facility's record of a patient that disagrees with ours ----------
+
+    def decide_identity(self, patient_id: str, facility: str, foreign_id: str, decision: str, actor: str) -> None:
+        self.db.write("INSERT INTO identity_decisions (patient_id, facility, foreign_id, decision, actor, decided_at)"
+                      " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (patient_id, facility, foreign_id) DO UPDATE SET"
+                      " decision = excluded.decision, actor = excluded.actor, decided_at = excluded.decided_at",
+                      (patient_id, facility, foreign_id, decision, actor, now_instant()))
+
+    def identity_decisions(self, patient_id: str) -> dict[tuple[str, str], dict[str, str]]:
+        """(facility, their patient id) -> {decision, actor, decided_at} for one of our patients."""
+        rows = self.db.rows("SELECT facility, foreign_id, decision, actor, decided_at FROM identity_decisions"
+                            " WHERE patient_id = ?", (patient_id,))
+        return {(f, i): {"decision": d, "actor": a, "decided_at": t} for f, i, d, a, t in rows}

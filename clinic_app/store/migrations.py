@@ -163,7 +163,21 @@ CREATE TABLE sign_in_failures (
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6]
+_V7 = """
+-- A clinician's answer when another facility's record of a patient (found by citizen ID)
+-- disagrees with this unit's on name, sex or birth date: the same person, or set aside.
+CREATE TABLE identity_decisions (
+    patient_id    TEXT NOT NULL,
+    facility      TEXT NOT NULL,
+    foreign_id    TEXT NOT NULL,
+    decision      TEXT NOT NULL CHECK (decision IN ('same', 'set-aside')),
+    actor         TEXT NOT NULL,
+    decided_at    TEXT NOT NULL,
+    PRIMARY KEY (patient_id, facility, foreign_id)
+);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
 LATEST_VERSION = len(MIGRATIONS)
 
 

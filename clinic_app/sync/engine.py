@@ -131,6 +131,7 @@ class SyncEngine:
         if self.cancelled():
             return
         pulled = [0]
+        self.progress("pull", 0, 0)  # the push's "n/n" gives way at once (a first pull can be long)
 
         def got(n: int) -> None:
             pulled[0] += n

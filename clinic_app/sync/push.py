@@ -181,6 +181,7 @@ class Pusher:
         """Inside a transaction: the entry leaves the outbox with the server's version."""
         trail = entry.type == "AuditEvent" and is_trail_event(self.store.get(entry.type, entry.id))
         self.store.outbox.acknowledge(entry, version_id=version, server_copy=copy)
+        self.changes.sent.add(entry.type)
         if trail:  # the desktop's own trail is in its audit log; the copy was only for the hub
             self.store.outbox.drop_local(entry.type, entry.id)
 

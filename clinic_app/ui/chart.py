@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 from clinic_app.core import epi
 from clinic_app.core.changes import ChangeSet
 from clinic_app.core.errors import InvalidInputError, KnownError
+from clinic_app.core.fhir import patient_cid
 from clinic_app.core.permissions import Actor
 from clinic_app.services.catalogs import icd10_codes
 from clinic_app.services.patients import Chart, VisitForm
@@ -77,6 +79,19 @@ def diagnosis_text(diagnosis: dict[str, str]) -> str:
     else:
         title = diagnosis["th"] or (f"{diagnosis['en']} (EN)" if diagnosis["en"] else "")
     return f"{diagnosis['code']} {title}".strip()
+
+
+def identity_field(what: str) -> str:
+    return {"name": QCoreApplication.translate("Identity", "ชื่อ-สกุล"),
+            "sex": QCoreApplication.translate("Identity", "เพศ"),
+            "birth date": QCoreApplication.translate("Identity", "วันเกิด")}.get(what, what)
+
+
+def identity_value(what: str, value: str) -> str:
+    if what == "sex":
+        return {"male": QCoreApplication.translate("Identity", "ชาย"),
+                "female": QCoreApplication.translate("Identity", "หญิง")}.get(value, value)
+    return format_when(value) if what == "birth date" else value
 
 
 def vital_name(kind: str) -> str:
@@ -124,9 +139,11 @@ class VisitDetailsDialog(QDialog):
 class ChartPage(RefreshesWhenShown, QWidget):
     """One patient's chart; it refreshes by itself when a change touches this patient (a
     visit saved here, or one a sync brought from another desktop). `titled` carries the
-    patient's name (the window titles the chart's tab with it)."""
+    patient's name (the window titles the chart's tab with it); "records from other
+    facilities" hands the patient's citizen ID to the consent page."""
 
     titled = Signal(str)
+    wants_other_facilities = Signal(str)  # the patient's citizen ID: ask consent / see their records elsewhere
 
     @property
     def actor(self) -> Actor:
@@ -160,14 +177,26 @@ class ChartPage(RefreshesWhenShown, QWidget):
         self.record.setObjectName("recordVisit")
         self.record.clicked.connect(self._on_record_clicked)
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self._on_record_clicked)
+        self.other_facilities = QPushButton(self.tr("ประวัติจากหน่วยอื่น…"))
+        self.other_facilities.setObjectName("otherFacilities")
+        self.other_facilities.setEnabled(False)  # until the chart says the patient has a citizen ID
+        self.other_facilities.clicked.connect(lambda: self.wants_other_facilities.emit(self._cid))
+        self._cid = ""
+        self.identity = QFrame()
+        self.identity.setObjectName("identityWarning")
+        self.identity.setStyleSheet("#identityWarning{background:#fff4e5;border:1px solid #e0a030;}")
+        self.identity.setLayout(QVBoxLayout())
+        self.identity.setVisible(False)
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         names = QVBoxLayout()
         names.addWidget(self.header)
         names.addWidget(self.allergies)
         top.addLayout(names, 1)
+        top.addWidget(self.other_facilities)
         top.addWidget(self.record)
         layout.addLayout(top)
+        layout.addWidget(self.identity)
         layout.addWidget(QLabel(self.tr("ประวัติการรับบริการ (รวมหน่วยบริการอื่นที่ได้รับความยินยอม) "
                                         "ดับเบิลคลิกหรือกด Enter เพื่อดูรายละเอียด")))
         layout.addWidget(self.visits, 3)
@@ -207,6 +236,8 @@ class ChartPage(RefreshesWhenShown, QWidget):
     def _show(self, chart: Chart) -> None:
         self.patient_id = chart.patient["id"]  # a record merged into another shows (and records on) that one
         age = self.tr("{years} ปี").format(years=chart.age) if chart.age is not None else "-"
+        if chart.age is not None and chart.age_estimated:
+            age = self.tr("ประมาณ {age}").format(age=age)
         self.header.setText(self.tr("{name}   อายุ {age}   เลขประจำตัวประชาชน {cid}").format(
             name=chart.name, age=age, cid=chart.masked_cid))
         self.allergies.setText(self.tr("แพ้ยา/สาร: {allergies}").format(allergies=", ".join(chart.allergies))
@@ -217,11 +248,69 @@ class ChartPage(RefreshesWhenShown, QWidget):
                              v["complaint"], "; ".join(diagnosis_text(d) for d in v["diagnoses"])]
                             for v in chart.visits])
         self.titled.emit(chart.name)
+        self._cid = patient_cid(chart.patient) or ""
+        self.other_facilities.setEnabled(bool(self._cid))
+        self._show_identity(chart)
         self.plot.set_rows(chart.vitals)
         _fill(self.shots, [[format_when(i["date"]), dose_name(i["dose"]) if i["dose"] else i["code"],
                             self._facility(i["facility"])] for i in chart.immunizations])
         self.due.setText(self.tr("ครบกำหนดวัคซีน (EPI): {doses}").format(doses=", ".join(dose_name(d) for d in chart.due))
                          if chart.due else self.tr("ไม่มีวัคซีนค้าง (EPI)"))
+
+    def _show_identity(self, chart: Chart) -> None:
+        """Before another facility's records join the chart: where its record of this citizen
+        ID disagrees with ours, both side by side, and the clinician's two answers."""
+        box = self.identity.layout()
+        while box.count():
+            item = box.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        shown = False
+        for issue in chart.identity:
+            if issue["decision"] == "same":
+                continue
+            shown = True
+            if issue["decision"] == "set-aside":
+                text = self.tr("ประวัติจาก {facility} ถูกกันไว้ ไม่ใช่ผู้ป่วยคนนี้ (โดย {who})").format(
+                    facility=issue["facility_name"], who=issue["actor"])
+            else:
+                lines = [self.tr("ข้อมูลผู้ป่วยที่ {facility} ไม่ตรงกับของหน่วยนี้ (เลขประจำตัวประชาชนเดียวกัน) "
+                                 "ประวัติจากที่นั่นยังไม่แสดง:").format(facility=issue["facility_name"])]
+                for what, ours, theirs in issue["differences"]:
+                    lines.append(self.tr("• {what}: หน่วยนี้ {ours} / {facility} {theirs}").format(
+                        what=identity_field(what), ours=identity_value(what, ours), facility=issue["facility_name"],
+                        theirs=identity_value(what, theirs)))
+                text = "\n".join(lines)
+            label = QLabel(text)
+            label.setWordWrap(True)
+            box.addWidget(label)
+            row = QHBoxLayout()
+            same = QPushButton(self.tr("เป็นคนเดียวกัน แสดงประวัติ") if issue["decision"] is None
+                               else self.tr("เป็นคนเดียวกัน แสดงประวัติอีกครั้ง"))
+            same.setObjectName("identitySame")
+            same.clicked.connect(lambda _c=False, i=issue: self.decide_identity(i, same=True))
+            row.addWidget(same)
+            if issue["decision"] is None:
+                other = QPushButton(self.tr("ไม่ใช่คนเดียวกัน กันประวัตินี้ไว้"))
+                other.setObjectName("identitySetAside")
+                other.clicked.connect(lambda _c=False, i=issue: self.decide_identity(i, same=False))
+                row.addWidget(other)
+            row.addStretch(1)
+            holder = QWidget()
+            holder.setLayout(row)
+            box.addWidget(holder)
+        self.identity.setVisible(shown)
+
+    def decide_identity(self, issue: dict[str, Any], *, same: bool) -> None:
+        pid = self.patient_id
+
+        def done(changes: ChangeSet) -> None:
+            self.bus.broadcast(changes, self)
+            self.refresh()
+
+        self.worker.submit(lambda unit, _p: unit.patients.decide_identity(pid, issue["facility"], issue["foreign_id"],
+                                                                           same=same),
+                           on_done=done, on_error=lambda e: show_error(self, e))
 
     def show_visit(self, row: int) -> VisitDetailsDialog | None:
         """One visit's details: vital signs, diagnoses, drugs, vaccines, note."""

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtGui import QColor
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
@@ -22,13 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clinic_app.core.errors import KnownError
 from clinic_app.core.fhir import summary
 from clinic_app.core.permissions import Actor, allowed
 from clinic_app.services.consent import MIN_REASON
 from clinic_app.ui.chart import _fill, _table
-from clinic_app.ui.i18n import format_moment, pick
+from clinic_app.ui.i18n import english, format_moment, format_when, pick
 from clinic_app.ui.tasks import ChangeBus, DbWorker, RefreshesWhenShown
-from clinic_app.ui.widgets import show_error
+from clinic_app.ui.widgets import record_kinds, show_error
 
 STATE_COLOURS = {"granted": "#1b7f3b", "waiting": "#8a6d00", "queued": "#555555", "rejected": "#b00020",
                  "expired": "#b00020", "revoked": "#b00020", "withdrawn": "#555555"}
@@ -62,10 +65,16 @@ class ConsentPage(RefreshesWhenShown, QWidget):
         top = QHBoxLayout()
         for w in (QLabel(self.tr("ผู้ป่วย")), self.cid, QLabel(self.tr("วัน")), self.days, self.ask, self.show_records, self.emergency):
             top.addWidget(w)
-        self.table = _table([self.tr("เลขประจำตัวประชาชน"), self.tr("สถานะ"), self.tr("ขอเมื่อ")])
+        self.table = _table([self.tr("ผู้ป่วย"), self.tr("เลขประจำตัวประชาชน"), self.tr("สถานะ"), self.tr("ขอเมื่อ")])
         self.table.setObjectName("consentTable")
-        self.table.setAccessibleName(self.tr("คำขอความยินยอม"))
-        self.records = _table([self.tr("หน่วยบริการ"), self.tr("ประเภท"), self.tr("รายละเอียด"), self.tr("ได้มาโดย")])
+        self.table.setAccessibleName(self.tr("คำขอความยินยอม (ดับเบิลคลิกหรือ Enter เพื่อดูประวัติจากหน่วยอื่น)"))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.cellDoubleClicked.connect(lambda row, _col: self.show_records_of(row))
+        QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, activated=lambda: self.show_records_of(self.table.currentRow()),
+                  context=Qt.ShortcutContext.WidgetShortcut)
+        self._rows: list[dict[str, Any]] = []
+        self.records = _table([self.tr("วันที่"), self.tr("หน่วยบริการ"), self.tr("ประเภท"), self.tr("รายละเอียด"),
+                               self.tr("ได้มาโดย")])
         self.records.setAccessibleName(self.tr("ประวัติจากหน่วยบริการอื่น"))
         self.message = QLabel()
         layout = QVBoxLayout(self)
@@ -82,7 +91,7 @@ class ConsentPage(RefreshesWhenShown, QWidget):
 
     def _on_bus_changes_applied(self, wrapped: list[Any]) -> None:
         changes = wrapped[0]
-        if "Consent" in changes.types or changes.grants:
+        if "Consent" in changes.types | changes.sent or changes.grants:  # asked, sent, answered, records came
             self.refresh_soon()
 
     def refresh(self) -> None:
@@ -90,10 +99,24 @@ class ConsentPage(RefreshesWhenShown, QWidget):
                            on_error=lambda e: show_error(self, e))
 
     def _show(self, rows: list[dict[str, Any]]) -> None:
-        _fill(self.table, [[r["cid"] or "", pick(r["label_th"], r["label_en"]), format_moment(r["requested"] or "")]
-                           for r in rows])
+        """Each request: the patient's name (when registered here) and masked citizen ID, the
+        state in colour, when it was asked."""
+        self._rows = rows
+        _fill(self.table, [[r["name"] or self.tr("(ไม่ได้ลงทะเบียนที่หน่วยนี้)"), r["masked_cid"],
+                            pick(r["label_th"], r["label_en"]), format_moment(r["requested"] or "")] for r in rows])
         for i, r in enumerate(rows):
-            self.table.item(i, 1).setForeground(QColor(STATE_COLOURS.get(r["state"], "#000")))
+            self.table.item(i, 2).setForeground(QColor(STATE_COLOURS.get(r["state"], "#000")))
+
+    def ask_for(self, cid: str) -> None:
+        """Come here from a chart: the patient's citizen ID filled in, the next step focused."""
+        self.cid.setText(cid)
+        self.message.setText("")
+        self.ask.setFocus()
+
+    def show_records_of(self, row: int) -> None:
+        """The records from other facilities of the patient of a request in the list."""
+        if 0 <= row < len(self._rows) and self._rows[row]["cid"]:
+            self._show_records_for(self._rows[row]["cid"])
 
     def _on_ask_clicked(self) -> None:
         cid, days = self.cid.text(), self.days.value()
@@ -107,21 +130,28 @@ class ConsentPage(RefreshesWhenShown, QWidget):
                            on_error=lambda e: show_error(self, e))
 
     def _on_show_records_clicked(self) -> None:
-        cid = self.cid.text()
+        self._show_records_for(self.cid.text())
+
+    def _show_records_for(self, cid: str) -> None:
+        def failed(error: KnownError) -> None:
+            if error.code == "consent-needed":  # the window's own next step (in its language), not the CLI's
+                hint = self.tr("ขอความยินยอมได้ด้วยปุ่ม “ขอความยินยอมและประวัติ” "
+                               "เมื่อผู้ป่วยกดยินยอมในแอปแล้ว ประวัติจะมาหลังการซิงก์ครั้งถัดไป")
+                if english():
+                    error.english += "\n" + hint
+                else:
+                    error.thai += "\n" + hint
+            show_error(self, error)
+
         self.worker.submit(lambda unit, _p: unit.consent.show_records(cid),
                            on_done=lambda outcome: self._show_records(self.bus.result(outcome, self)),
-                           on_error=lambda e: show_error(self, e))
-
-    def _type_names(self) -> dict[str, str]:
-        return {"Patient": self.tr("ข้อมูลผู้ป่วย"), "Encounter": self.tr("การรับบริการ"),
-                "Condition": self.tr("การวินิจฉัย"), "Observation": self.tr("ผลตรวจ/สัญญาณชีพ"),
-                "MedicationDispense": self.tr("ยาที่จ่าย"), "MedicationRequest": self.tr("สั่งยา"),
-                "Immunization": self.tr("วัคซีน"), "AllergyIntolerance": self.tr("การแพ้"),
-                "Procedure": self.tr("หัตถการ"), "ServiceRequest": self.tr("การส่งต่อ/คำขอ")}
+                           on_error=failed)
 
     def _show_records(self, rows: list[dict[str, Any]]) -> None:
-        names = self._type_names()
-        _fill(self.records, [[r["facility_name"], names.get(r["resource"]["resourceType"], r["resource"]["resourceType"]),
+        names = record_kinds()
+        rows = sorted(rows, key=lambda r: r.get("date") or "", reverse=True)
+        _fill(self.records, [[format_when(r.get("date") or ""), r["facility_name"],
+                              names.get(r["resource"]["resourceType"], r["resource"]["resourceType"]),
                               summary(r["resource"]),
                               self.tr("ความยินยอม") if r["grant"] == "consent" else self.tr("ฉุกเฉิน")] for r in rows])
 

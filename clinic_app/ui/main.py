@@ -49,8 +49,9 @@ from clinic_app.core.errors import KnownError
 from clinic_app.core.fhir import Resource, patient_cid
 from clinic_app.core.identifiers import is_local_system
 from clinic_app.core.permissions import Actor, allowed
-from clinic_app.core.thai import age_in_years, mask_cid
+from clinic_app.core.thai import age_in_years, birth_date_of, birth_estimated, mask_cid
 from clinic_app.services.session import UnitSession, setup_unit_with
+from clinic_app.services.sync import hub_probe
 from clinic_app.ui.chart import ChartPage
 from clinic_app.ui.consent import ConsentPage
 from clinic_app.ui.duplicates import DuplicatesDialog
@@ -69,6 +70,7 @@ from clinic_app.ui.session import IdleLock, SignIn, SignInDialog, who
 from clinic_app.ui.setup import SetupDialog, SetupDoneDialog
 from clinic_app.ui.sync_page import SyncPage
 from clinic_app.ui.tasks import ChangeBus, DbWorker, NetWorker, RefreshesWhenShown
+from clinic_app.ui.unit_settings import UnitSettingsDialog
 from clinic_app.ui.widgets import Relay, show_error
 
 log = logging.getLogger(__name__)
@@ -83,13 +85,10 @@ def _patient_row(patient: Resource, today: _dt.date) -> list[str]:
     name = names[0].get("text") or " ".join([*names[0].get("given", []), names[0].get("family", "")])
     cid = patient_cid(patient) or ""
     hn = next((i["value"] for i in patient.get("identifier", []) if is_local_system(str(i.get("system", "")), "HN")), "")
-    age = ""
-    if patient.get("birthDate"):
-        try:
-            born = _dt.date.fromisoformat(patient["birthDate"])
-            age = translate("FindPage", "{years} ปี").format(years=age_in_years(born, today))
-        except ValueError:
-            age = ""
+    born = birth_date_of(patient)
+    age = translate("FindPage", "{years} ปี").format(years=age_in_years(born, today)) if born else ""
+    if born and birth_estimated(patient):
+        age = "~" + age  # an estimated age, or a birth date known only to its year
     sex = dict(sexes()).get(patient.get("gender", ""), "-")
     return [hn, name, mask_cid(cid) if cid else "-", age, sex]
 
@@ -255,6 +254,8 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         self.duplicates_action = menu.addAction(self.tr("ผู้ป่วยซ้ำและการรวมแฟ้ม…"))  # administrators only
         self.duplicates_action.triggered.connect(self.open_duplicates)
+        self.settings_action = menu.addAction(self.tr("ตั้งค่าหน่วยบริการ…"))  # administrators only
+        self.settings_action.triggered.connect(self.open_settings)
         self.bus.actor_changed.connect(self._on_bus_actor_changed)
         self._on_bus_actor_changed([unit.actor])
         # Named in both languages, so whoever cannot read the current one still finds it.
@@ -270,6 +271,7 @@ class MainWindow(QMainWindow):
         self.relay = Relay(self)
         self.relay.arrived.connect(self._on_relay_arrived)
         self.scheduler: Any = None
+        self.idle_lock: IdleLock | None = None  # the start-up gives it (when there are staff accounts)
         self.sync_button.clicked.connect(self._on_sync_button_clicked)
         self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
         self.worker.crashed.connect(self._on_worker_crashed)
@@ -283,8 +285,11 @@ class MainWindow(QMainWindow):
     def actor(self) -> Actor:
         return self.unit.actor
 
-    def _on_bus_changes_applied(self, _wrapped: list[Any]) -> None:
+    def _on_bus_changes_applied(self, wrapped: list[Any]) -> None:
         self.refresh_status()
+        if wrapped[0].settings and wrapped[1] is not self.scheduler:  # a person changed them (not a sync's time)
+            self.worker.submit(lambda unit, _p: unit.setting_values(), on_done=self._apply_settings,
+                               on_error=self.show_error)
 
     # -- who is at the keyboard ---------------------------------------------------------
 
@@ -302,12 +307,29 @@ class MainWindow(QMainWindow):
     def _on_bus_actor_changed(self, wrapped: list[Actor]) -> None:
         """What only an administrator may do is offered only to one."""
         self.duplicates_action.setVisible(allowed(wrapped[0], "data.maintain"))
+        self.settings_action.setVisible(allowed(wrapped[0], "account.manage"))
 
     def open_duplicates(self) -> DuplicatesDialog:
         """Patients recorded twice under one citizen ID, and merging them (administrators)."""
         dialog = DuplicatesDialog(self, self.worker, self.bus)
         dialog.open()
         return dialog
+
+    def open_settings(self) -> UnitSettingsDialog:
+        """The unit's settings (administrators); what changes takes effect at once."""
+        dialog = UnitSettingsDialog(self, self.worker, self.bus)
+        dialog.open()
+        return dialog
+
+    def _apply_settings(self, values: dict[str, Any]) -> None:
+        """A setting changed: the title, the sync's hub and interval, the idle lock."""
+        name = str(values.get("facility_name") or "")
+        self.setWindowTitle(f"clinic-app {__version__} — {name}" if name else f"clinic-app {__version__}")
+        if self.scheduler is not None:
+            self.scheduler.configure(hub_probe(str(values.get("hub_url") or ""), values.get("hub_ca_bundle") or True),
+                                     interval_seconds=float(values["sync_interval_minutes"]) * 60)
+        if self.idle_lock is not None:
+            self.idle_lock.set_minutes(float(values["idle_lock_minutes"]))
 
     def open_setup(self) -> SetupDialog:
         dialog = SetupDialog(self, setup_unit_with(self.unit))
@@ -436,8 +458,13 @@ class MainWindow(QMainWindow):
         page = ChartPage(self.worker, self.bus, patient_id)
         index = self.tabs.addTab(page, self.tr("แฟ้มผู้ป่วย"))
         page.titled.connect(lambda name, page=page: self._title_chart(page, name))
+        page.wants_other_facilities.connect(self._ask_other_facilities)
         self.tabs.setCurrentIndex(index)
         return page
+
+    def _ask_other_facilities(self, cid: str) -> None:
+        self.tabs.setCurrentWidget(self.consent)
+        self.consent.ask_for(cid)
 
     def _title_chart(self, page: ChartPage, name: str) -> None:
         index = self.tabs.indexOf(page)
@@ -491,10 +518,9 @@ class MainWindow(QMainWindow):
         self.cancel_button.setVisible(state.running)
         self.sync_button.setEnabled(not state.running)
         if state.running:
-            self.progress.setMaximum(max(state.total, 0))
+            self.progress.setFormat(self.progress_text(state.phase, state.done, state.total))
+            self.progress.setMaximum(max(state.total, 0))  # 0: a busy bar (how much will come is not known)
             self.progress.setValue(min(state.done, state.total) if state.total else 0)
-            phase = self._phase_names().get(state.phase, state.phase)
-            self.progress.setFormat(f"{phase} %v/%m" if state.total else phase)
         else:
             self._last_error = state.last_error
             report = state.last_report
@@ -502,6 +528,15 @@ class MainWindow(QMainWindow):
                 self._last_report = report
                 self.bus.broadcast(report.changes, self.scheduler)  # everything the sync changed here
             self.refresh_status()
+
+    def progress_text(self, phase: str, done: int, total: int) -> str:
+        """The sync's progress in records: "ส่งข้อมูล 120/3,400 รายการ", "รับข้อมูล 5,000 รายการ"."""
+        name = self._phase_names().get(phase, phase)
+        if total:
+            return self.tr("{phase} {done}/{total} รายการ").format(phase=name, done=f"{done:,}", total=f"{total:,}")
+        if done:
+            return self.tr("{phase} {done} รายการ").format(phase=name, done=f"{done:,}")
+        return name
 
     def _phase_names(self) -> dict[str, str]:
         return {"connect": self.tr("กำลังเชื่อมต่อ"), "push": self.tr("ส่งข้อมูล"), "pull": self.tr("รับข้อมูล"),
@@ -622,6 +657,19 @@ class Gui:
         QMessageBox.critical(None, "clinic-app", error.bilingual())
         return error.exit_code
 
+    def ask_start_training_over(self, error: KnownError) -> bool:
+        """Training data that can no longer be opened: start training over (the old folder is
+        kept aside, not deleted) rather than ask for a recovery key nobody was shown."""
+        box = QMessageBox(QMessageBox.Icon.Question, "clinic-app",
+                          translate("Gui", "เปิดข้อมูลโหมดฝึกอบรมไม่ได้ เพราะกุญแจของข้อมูลหายไป "
+                                           "(เช่น ล้างรหัสผ่านที่เครื่องจำไว้) ข้อมูลฝึกอบรมเป็นข้อมูลตัวอย่าง "
+                                           "เริ่มโหมดฝึกอบรมใหม่หรือไม่? โฟลเดอร์เดิมจะถูกย้ายไปเก็บไว้ข้าง ๆ ไม่ถูกลบ")
+                          + "\n\n" + error.bilingual(),
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box.setObjectName("startTrainingOver")
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        return box.exec() == QMessageBox.StandardButton.Yes
+
     def first_sign_in(self, sign_in: SignIn) -> Actor | None:
         dialog = SignInDialog(None, sign_in)
         if dialog.exec() != QDialog.DialogCode.Accepted:
@@ -637,6 +685,7 @@ class Gui:
         idle = IdleLock(self.app, idle_minutes) if sign_in is not None else None
         if idle is not None:
             idle.idle.connect(window.lock_now)
+            window.idle_lock = idle
         if needs_demo:
             load_training_demo(window)
         scheduler = start_scheduler(window.relay.send)

@@ -195,18 +195,28 @@ class RegisterPage(QWidget):
         for code, label in sexes():
             self.sex.addItem(label, code)
         form.addRow(self.tr("เพศ"), self.sex)
+        # Empty at the start: a birth date is typed, never taken from the last patient. Day
+        # and month may stay "-" (not known); with no year, an estimated age stands in.
         birth = QHBoxLayout()
-        self.day, self.month, self.year = QSpinBox(), QComboBox(), QSpinBox()
-        self.day.setRange(1, 31)
+        self.day, self.month, self.year, self.age = QSpinBox(), QComboBox(), QSpinBox(), QSpinBox()
+        self.day.setRange(0, 31)
+        self.day.setSpecialValueText("-")
+        self.month.addItem("-")
         self.month.addItems(list(EN_MONTHS_SHORT if english() else THAI_MONTHS_SHORT))
         self.day.setAccessibleName(self.tr("วันเกิด"))
         self.month.setAccessibleName(self.tr("เดือนเกิด"))
         this_year = _dt.date.today().year + BE_OFFSET
-        self.year.setRange(this_year - 120, this_year)
-        self.year.setValue(this_year - 30)
+        self.year.setRange(this_year - 131, this_year)  # the lowest is "-": not known
+        self.year.setSpecialValueText("-")
         self.year.setAccessibleName(self.tr("ปีเกิด พ.ศ."))
+        self.age.setRange(-1, 130)  # -1 is "-": not given (0 is an infant)
+        self.age.setSpecialValueText("-")
+        self.age.setAccessibleName(self.tr("อายุโดยประมาณ (ปี) เมื่อไม่ทราบปีเกิด"))
+        self.age.setToolTip(self.tr("เมื่อไม่ทราบปีเกิด ใส่อายุโดยประมาณ (บันทึกเป็นปีเกิดโดยประมาณ)"))
         for w in (self.day, self.month, self.year):
             birth.addWidget(w)
+        birth.addWidget(QLabel(self.tr("หรืออายุประมาณ")))
+        birth.addWidget(self.age)
         form.addRow(self.tr("วันเกิด (พ.ศ.)"), birth)
         self.address = AddressPicker(self)
         form.addRow(self.tr("ที่อยู่"), self.address.line_row)
@@ -255,7 +265,7 @@ class RegisterPage(QWidget):
         self.family_th.returnPressed.connect(self._on_save_clicked)
         self.prefix.currentTextChanged.connect(self._on_prefix_current_text_changed)
         self._confirmed = False
-        self._blank = {"year": self.year.value()}
+        self.clear()
         self._on_prefix_current_text_changed(self.prefix.currentText())
 
     def _on_prefix_current_text_changed(self, prefix: str) -> None:
@@ -272,9 +282,10 @@ class RegisterPage(QWidget):
         for area in (self.address.province,):
             area.setCurrentIndex(-1)
         self.prefix.setCurrentIndex(0)
-        self.day.setValue(1)
+        self.day.setValue(0)
         self.month.setCurrentIndex(0)
-        self.year.setValue(self._blank["year"])
+        self.year.setValue(self.year.minimum())
+        self.age.setValue(-1)
         self.right.setCurrentIndex(0)
         self.cid_verdict.setText("")
 
@@ -289,8 +300,10 @@ class RegisterPage(QWidget):
 
     def form(self) -> PatientForm:
         return PatientForm(given_th=self.given_th.text(), family_th=self.family_th.text(), sex=self.sex.currentData(),
-                           birth_day=self.day.value(), birth_month=self.month.currentIndex() + 1,
-                           birth_year_be=self.year.value(), cid=self.cid.text(), passport=self.passport.text(),
+                           birth_day=self.day.value(), birth_month=self.month.currentIndex(),
+                           birth_year_be=0 if self.year.value() == self.year.minimum() else self.year.value(),
+                           age_years=None if self.age.value() < 0 else self.age.value(),
+                           cid=self.cid.text(), passport=self.passport.text(),
                            prefix=self.prefix.currentText(), given_en=self.given_en.text(),
                            family_en=self.family_en.text(), house=self.address.house.text(),
                            moo=self.address.moo.text(), subdistrict_code=self.address.code(),

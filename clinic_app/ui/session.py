@@ -87,6 +87,10 @@ class IdleLock(QObject):
             self.timer.start()
         return False
 
+    def set_minutes(self, minutes: float) -> None:
+        self.timer.setInterval(max(1, int(minutes * 60_000)))
+        self.timer.start()
+
     def stop(self) -> None:
         self.timer.stop()
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -21,13 +20,52 @@ from PySide6.QtWidgets import (
 
 from clinic_app.services.session import OutboxView
 from clinic_app.ui.chart import _fill, _table
+from clinic_app.ui.i18n import format_moment, format_when, translate
 from clinic_app.ui.tasks import ChangeBus, DbWorker, RefreshesWhenShown
-from clinic_app.ui.widgets import show_error
+from clinic_app.ui.widgets import record_kinds, show_error
 
 
-def _short(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
-    return text if len(text) <= 80 else text[:77] + "…"
+def _dated(text: str, element: str = "") -> str:
+    """An element's value in words as the window writes it: a plain ISO date in the
+    window's calendar, a sex by its name."""
+    if element == "gender":
+        return {"male": translate("Elements", "ชาย"), "female": translate("Elements", "หญิง"),
+                "other": translate("Elements", "อื่น ๆ"), "unknown": translate("Elements", "ไม่ทราบ")}.get(text, text)
+    return format_when(text) if len(text) == 10 and text[4:5] == "-" and text[7:8] == "-" else text
+
+
+def element_names() -> dict[str, str]:
+    """What a record's elements are called, in the window's language."""
+    return {
+        "name": translate("Elements", "ชื่อ-สกุล"),
+        "telecom": translate("Elements", "โทรศัพท์"),
+        "address": translate("Elements", "ที่อยู่"),
+        "birthDate": translate("Elements", "วันเกิด"),
+        "gender": translate("Elements", "เพศ"),
+        "identifier": translate("Elements", "เลขประจำตัว"),
+        "extension": translate("Elements", "ข้อมูลเพิ่มเติม (สิทธิ ฯลฯ)"),
+        "active": translate("Elements", "ใช้งานอยู่"),
+        "deceasedBoolean": translate("Elements", "เสียชีวิต"),
+        "deceasedDateTime": translate("Elements", "วันที่เสียชีวิต"),
+        "maritalStatus": translate("Elements", "สถานภาพสมรส"),
+        "reasonCode": translate("Elements", "อาการสำคัญ"),
+        "period": translate("Elements", "ช่วงเวลา"),
+        "status": translate("Elements", "สถานะ"),
+        "code": translate("Elements", "รหัส/ชื่อ"),
+        "valueQuantity": translate("Elements", "ค่าที่วัดได้"),
+        "component": translate("Elements", "ค่าที่วัดได้"),
+        "note": translate("Elements", "บันทึก"),
+        "text": translate("Elements", "บันทึก"),
+        "clinicalStatus": translate("Elements", "สถานะทางคลินิก"),
+        "verificationStatus": translate("Elements", "การยืนยัน"),
+        "criticality": translate("Elements", "ความรุนแรง"),
+        "quantity": translate("Elements", "จำนวน"),
+        "medicationCodeableConcept": translate("Elements", "ยา"),
+        "vaccineCode": translate("Elements", "วัคซีน"),
+        "occurrenceDateTime": translate("Elements", "วันที่ให้"),
+        "effectiveDateTime": translate("Elements", "วันที่ตรวจ"),
+        "whenHandedOver": translate("Elements", "วันที่จ่าย"),
+    }
 
 
 class SyncPage(RefreshesWhenShown, QWidget):
@@ -37,7 +75,7 @@ class SyncPage(RefreshesWhenShown, QWidget):
         super().__init__()
         self.worker, self.bus = worker, bus
         bus.changes_applied.connect(self._on_bus_changes_applied)
-        self.queue = _table([self.tr("สถานะ"), self.tr("ประเภท"), self.tr("เหตุผล")])
+        self.queue = _table([self.tr("สถานะ"), self.tr("ประเภท"), self.tr("ผู้ป่วย"), self.tr("เหตุผล")])
         self.queue.setObjectName("outboxTable")
         self.queue.setAccessibleName(self.tr("รายการรอส่งและที่ระบบกลางไม่รับ"))
         self.conflicts = QListWidget()
@@ -48,6 +86,9 @@ class SyncPage(RefreshesWhenShown, QWidget):
         self.sides.setAccessibleName(self.tr("ค่าของสองเครื่องที่ขัดแย้งกัน"))
         self.sides.setHorizontalHeaderLabels([self.tr("ข้อมูล"), self.tr("เครื่องนี้"), self.tr("เครื่องอื่น")])
         self.sides.horizontalHeader().setStretchLastSection(True)
+        self.who = QLabel()
+        self.who.setObjectName("conflictWho")
+        self.who.setWordWrap(True)
         self.apply = QPushButton(self.tr("ใช้ตามที่เลือก"))
         self.apply.setObjectName("applyChoices")
         self.apply.setEnabled(False)
@@ -60,6 +101,7 @@ class SyncPage(RefreshesWhenShown, QWidget):
         left.addWidget(self.conflicts)
         row.addLayout(left, 1)
         right = QVBoxLayout()
+        right.addWidget(self.who)
         right.addWidget(self.sides)
         right.addWidget(self.apply)
         row.addLayout(right, 3)
@@ -82,29 +124,41 @@ class SyncPage(RefreshesWhenShown, QWidget):
         entries, conflicts = view.entries, view.conflicts
         labels = {"pending": self.tr("รอส่ง"), "sending": self.tr("กำลังส่ง"), "failed": self.tr("ระบบกลางไม่รับ"),
                   "conflict": self.tr("ขัดแย้ง")}
-        _fill(self.queue, [[labels.get(e.state, e.state), e.type, e.reason or ""] for e in entries])
+        kinds, fields = record_kinds(), element_names()
+        _fill(self.queue, [[labels.get(e.state, e.state), kinds.get(e.type, e.type),
+                            view.patients.get(f"{e.type}/{e.id}", ""), e.reason or ""] for e in entries])
         self._conflicts = conflicts
         self.conflicts.clear()
         for c in conflicts:
-            self.conflicts.addItem(f"{c['type']} — {', '.join(c['elements'])}")
+            what = ", ".join(dict.fromkeys(fields.get(e, e) for e in c["elements"]))
+            self.conflicts.addItem(" — ".join(p for p in (c["patient"], kinds.get(c["type"], c["type"]), what) if p))
         if conflicts:
             self.conflicts.setCurrentRow(0)
         else:
             self.sides.setRowCount(0)
+            self.who.setText("")
             self.apply.setEnabled(False)
+
+    def _who(self, who: str | None, when: str | None) -> str:
+        person = who or self.tr("ไม่ทราบผู้บันทึก")
+        return self.tr("{who} เมื่อ {when}").format(who=person, when=format_moment(when)) if when else person
 
     def _on_conflicts_current_row_changed(self, row: int) -> None:
         if not 0 <= row < len(self._conflicts):
             return
         c = self._conflicts[row]
-        self.sides.setRowCount(len(c["elements"]))
+        fields = element_names()
+        self.who.setText(self.tr("เครื่องนี้: {here}\nเครื่องอื่น (ผ่านระบบกลาง): {there}").format(
+            here=self._who(c["local_who"], c["local_when"]), there=self._who(c["remote_who"], c["remote_when"])))
+        self.sides.setRowCount(len(c["rows"]))
         self._groups = []
-        for i, element in enumerate(c["elements"]):
-            self.sides.setItem(i, 0, QTableWidgetItem(element))
+        for i, (element, here, there) in enumerate(c["rows"]):
+            self.sides.setItem(i, 0, QTableWidgetItem(fields.get(element, element)))
             group = QButtonGroup(self)
-            for col, (side, value) in enumerate((("local", c["local"].get(element)),
-                                                 ("remote", c["remote"].get(element))), start=1):
-                button = QRadioButton(_short(value))
+            for col, (side, value) in enumerate((("local", here), ("remote", there)), start=1):
+                shown = _dated(value, element) or self.tr("(ว่าง)")
+                button = QRadioButton(shown)
+                button.setAccessibleName(self.tr("ใช้ค่านี้: {value}").format(value=shown))
                 button.setProperty("side", side)
                 group.addButton(button)
                 self.sides.setCellWidget(i, col, button)

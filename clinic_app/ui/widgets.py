@@ -31,6 +31,26 @@ def problem_labels() -> dict[str, str]:
             "systolic": translate("Problems", "ความดันตัวบน"), "diastolic": translate("Problems", "ความดันตัวล่าง")}
 
 
+def record_kinds() -> dict[str, str]:
+    """What each kind of record is called, in the window's language."""
+    return {
+        "Patient": translate("Kinds", "ข้อมูลผู้ป่วย"),
+        "Encounter": translate("Kinds", "การรับบริการ"),
+        "Condition": translate("Kinds", "การวินิจฉัย"),
+        "Observation": translate("Kinds", "ผลตรวจ/สัญญาณชีพ"),
+        "MedicationDispense": translate("Kinds", "ยาที่จ่าย"),
+        "MedicationRequest": translate("Kinds", "สั่งยา"),
+        "Immunization": translate("Kinds", "วัคซีน"),
+        "AllergyIntolerance": translate("Kinds", "การแพ้"),
+        "Procedure": translate("Kinds", "หัตถการ"),
+        "ServiceRequest": translate("Kinds", "การส่งต่อ/คำขอ"),
+        "Consent": translate("Kinds", "ความยินยอม"),
+        "AuditEvent": translate("Kinds", "บันทึกการใช้งาน"),
+        "Provenance": translate("Kinds", "ที่มาของข้อมูล"),
+        "Task": translate("Kinds", "งานส่งต่อ"),
+    }
+
+
 def both_languages(error: KnownError) -> str:
     """The error's two messages, the window's language first (the other stays: a clerk may read either)."""
     if english() and error.english:

@@ -71,6 +71,10 @@
         <translation>Visits (double-click or Enter for details)</translation>
     </message>
     <message>
+        <source>ประวัติจากหน่วยอื่น…</source>
+        <translation>Records from other facilities…</translation>
+    </message>
+    <message>
         <source>ประวัติการรับบริการ (รวมหน่วยบริการอื่นที่ได้รับความยินยอม) ดับเบิลคลิกหรือกด Enter เพื่อดูรายละเอียด</source>
         <translation>Visits (including other facilities under consent); double-click or press Enter for details</translation>
     </message>
@@ -91,6 +95,10 @@
         <translation>{years} years</translation>
     </message>
     <message>
+        <source>ประมาณ {age}</source>
+        <translation>about {age}</translation>
+    </message>
+    <message>
         <source>{name}   อายุ {age}   เลขประจำตัวประชาชน {cid}</source>
         <translation>{name}   Age {age}   Citizen ID {cid}</translation>
     </message>
@@ -109,6 +117,30 @@
     <message>
         <source>ไม่มีวัคซีนค้าง (EPI)</source>
         <translation>No vaccines due (EPI)</translation>
+    </message>
+    <message>
+        <source>ประวัติจาก {facility} ถูกกันไว้ ไม่ใช่ผู้ป่วยคนนี้ (โดย {who})</source>
+        <translation>Records from {facility} are set aside: not this patient (by {who})</translation>
+    </message>
+    <message>
+        <source>ข้อมูลผู้ป่วยที่ {facility} ไม่ตรงกับของหน่วยนี้ (เลขประจำตัวประชาชนเดียวกัน) ประวัติจากที่นั่นยังไม่แสดง:</source>
+        <translation>{facility}&apos;s record of this citizen ID does not match this unit&apos;s; its records are not shown yet:</translation>
+    </message>
+    <message>
+        <source>• {what}: หน่วยนี้ {ours} / {facility} {theirs}</source>
+        <translation>• {what}: this unit {ours} / {facility} {theirs}</translation>
+    </message>
+    <message>
+        <source>เป็นคนเดียวกัน แสดงประวัติ</source>
+        <translation>Same person: show the records</translation>
+    </message>
+    <message>
+        <source>เป็นคนเดียวกัน แสดงประวัติอีกครั้ง</source>
+        <translation>Same person after all: show the records</translation>
+    </message>
+    <message>
+        <source>ไม่ใช่คนเดียวกัน กันประวัตินี้ไว้</source>
+        <translation>Not the same person: set these records aside</translation>
     </message>
 </context>
 <context>
@@ -158,6 +190,14 @@
         <translation>Requested</translation>
     </message>
     <message>
+        <source>คำขอความยินยอม (ดับเบิลคลิกหรือ Enter เพื่อดูประวัติจากหน่วยอื่น)</source>
+        <translation>Consent requests (double-click or Enter for the records from other facilities)</translation>
+    </message>
+    <message>
+        <source>วันที่</source>
+        <translation>Date</translation>
+    </message>
+    <message>
         <source>คำขอความยินยอม</source>
         <translation>Consent requests</translation>
     </message>
@@ -186,48 +226,16 @@
         <translation>Records from other facilities (read only)</translation>
     </message>
     <message>
+        <source>(ไม่ได้ลงทะเบียนที่หน่วยนี้)</source>
+        <translation>(not registered at this unit)</translation>
+    </message>
+    <message>
         <source>บันทึกคำขอแล้ว จะส่งเมื่อซิงก์</source>
         <translation>Saved; it goes out at the next sync</translation>
     </message>
     <message>
-        <source>ข้อมูลผู้ป่วย</source>
-        <translation>Patient details</translation>
-    </message>
-    <message>
-        <source>การรับบริการ</source>
-        <translation>Visit</translation>
-    </message>
-    <message>
-        <source>การวินิจฉัย</source>
-        <translation>Diagnosis</translation>
-    </message>
-    <message>
-        <source>ผลตรวจ/สัญญาณชีพ</source>
-        <translation>Measurement / vital sign</translation>
-    </message>
-    <message>
-        <source>ยาที่จ่าย</source>
-        <translation>Medicine given</translation>
-    </message>
-    <message>
-        <source>สั่งยา</source>
-        <translation>Prescription</translation>
-    </message>
-    <message>
-        <source>วัคซีน</source>
-        <translation>Vaccine</translation>
-    </message>
-    <message>
-        <source>การแพ้</source>
-        <translation>Allergy</translation>
-    </message>
-    <message>
-        <source>หัตถการ</source>
-        <translation>Procedure</translation>
-    </message>
-    <message>
-        <source>การส่งต่อ/คำขอ</source>
-        <translation>Referral / request</translation>
+        <source>ขอความยินยอมได้ด้วยปุ่ม “ขอความยินยอมและประวัติ” เมื่อผู้ป่วยกดยินยอมในแอปแล้ว ประวัติจะมาหลังการซิงก์ครั้งถัดไป</source>
+        <translation>Ask for it with the “Ask for consent” button; once the patient allows it in the app, the records come with the next sync.</translation>
     </message>
     <message>
         <source>ความยินยอม</source>
@@ -254,11 +262,11 @@
     </message>
     <message>
         <source>ชื่อ-สกุล</source>
-        <translation>Name and surname</translation>
+        <translation>Name</translation>
     </message>
     <message>
         <source>วันเกิด</source>
-        <translation>Day of birth</translation>
+        <translation>Birth date</translation>
     </message>
     <message>
         <source>เพศ</source>
@@ -303,6 +311,129 @@ Every visit moves to the kept record; the merged record is no longer used. The m
     <message>
         <source>รวมแฟ้มแล้ว จะส่งไปยังระบบกลางเมื่อซิงก์</source>
         <translation>Merged; the change goes to the hub at the next sync.</translation>
+    </message>
+</context>
+<context>
+    <name>Elements</name>
+    <message>
+        <source>ชาย</source>
+        <translation>Male</translation>
+    </message>
+    <message>
+        <source>หญิง</source>
+        <translation>Female</translation>
+    </message>
+    <message>
+        <source>อื่น ๆ</source>
+        <translation>Other</translation>
+    </message>
+    <message>
+        <source>ไม่ทราบ</source>
+        <translation>Unknown</translation>
+    </message>
+    <message>
+        <source>ชื่อ-สกุล</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>โทรศัพท์</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>ที่อยู่</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <source>วันเกิด</source>
+        <translation>Birth date</translation>
+    </message>
+    <message>
+        <source>เพศ</source>
+        <translation>Sex</translation>
+    </message>
+    <message>
+        <source>เลขประจำตัว</source>
+        <translation>Identifiers</translation>
+    </message>
+    <message>
+        <source>ข้อมูลเพิ่มเติม (สิทธิ ฯลฯ)</source>
+        <translation>Extra data (insurance right etc.)</translation>
+    </message>
+    <message>
+        <source>ใช้งานอยู่</source>
+        <translation>Active</translation>
+    </message>
+    <message>
+        <source>เสียชีวิต</source>
+        <translation>Deceased</translation>
+    </message>
+    <message>
+        <source>วันที่เสียชีวิต</source>
+        <translation>Date of death</translation>
+    </message>
+    <message>
+        <source>สถานภาพสมรส</source>
+        <translation>Marital status</translation>
+    </message>
+    <message>
+        <source>อาการสำคัญ</source>
+        <translation>Chief complaint</translation>
+    </message>
+    <message>
+        <source>ช่วงเวลา</source>
+        <translation>Period</translation>
+    </message>
+    <message>
+        <source>สถานะ</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>รหัส/ชื่อ</source>
+        <translation>Code/name</translation>
+    </message>
+    <message>
+        <source>ค่าที่วัดได้</source>
+        <translation>Measured value</translation>
+    </message>
+    <message>
+        <source>บันทึก</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>สถานะทางคลินิก</source>
+        <translation>Clinical status</translation>
+    </message>
+    <message>
+        <source>การยืนยัน</source>
+        <translation>Verification</translation>
+    </message>
+    <message>
+        <source>ความรุนแรง</source>
+        <translation>Criticality</translation>
+    </message>
+    <message>
+        <source>จำนวน</source>
+        <translation>Quantity</translation>
+    </message>
+    <message>
+        <source>ยา</source>
+        <translation>Drug</translation>
+    </message>
+    <message>
+        <source>วัคซีน</source>
+        <translation>Vaccine</translation>
+    </message>
+    <message>
+        <source>วันที่ให้</source>
+        <translation>Date given</translation>
+    </message>
+    <message>
+        <source>วันที่ตรวจ</source>
+        <translation>Date measured</translation>
+    </message>
+    <message>
+        <source>วันที่จ่าย</source>
+        <translation>Date dispensed</translation>
     </message>
 </context>
 <context>
@@ -368,6 +499,95 @@ Every visit moves to the kept record; the merged record is no longer used. The m
     </message>
 </context>
 <context>
+    <name>Gui</name>
+    <message>
+        <source>เปิดข้อมูลโหมดฝึกอบรมไม่ได้ เพราะกุญแจของข้อมูลหายไป (เช่น ล้างรหัสผ่านที่เครื่องจำไว้) ข้อมูลฝึกอบรมเป็นข้อมูลตัวอย่าง เริ่มโหมดฝึกอบรมใหม่หรือไม่? โฟลเดอร์เดิมจะถูกย้ายไปเก็บไว้ข้าง ๆ ไม่ถูกลบ</source>
+        <translation>The training data cannot be opened because its key is gone (for example, the passwords this computer remembered were cleared). Training data is demo data. Start training mode over? The old folder is moved aside, not deleted.</translation>
+    </message>
+</context>
+<context>
+    <name>Identity</name>
+    <message>
+        <source>ชื่อ-สกุล</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>เพศ</source>
+        <translation>Sex</translation>
+    </message>
+    <message>
+        <source>วันเกิด</source>
+        <translation>Birth date</translation>
+    </message>
+    <message>
+        <source>ชาย</source>
+        <translation>Male</translation>
+    </message>
+    <message>
+        <source>หญิง</source>
+        <translation>Female</translation>
+    </message>
+</context>
+<context>
+    <name>Kinds</name>
+    <message>
+        <source>ข้อมูลผู้ป่วย</source>
+        <translation>Patient details</translation>
+    </message>
+    <message>
+        <source>การรับบริการ</source>
+        <translation>Visit</translation>
+    </message>
+    <message>
+        <source>การวินิจฉัย</source>
+        <translation>Diagnosis</translation>
+    </message>
+    <message>
+        <source>ผลตรวจ/สัญญาณชีพ</source>
+        <translation>Result/vital sign</translation>
+    </message>
+    <message>
+        <source>ยาที่จ่าย</source>
+        <translation>Drug dispensed</translation>
+    </message>
+    <message>
+        <source>สั่งยา</source>
+        <translation>Prescription</translation>
+    </message>
+    <message>
+        <source>วัคซีน</source>
+        <translation>Vaccine</translation>
+    </message>
+    <message>
+        <source>การแพ้</source>
+        <translation>Allergy</translation>
+    </message>
+    <message>
+        <source>หัตถการ</source>
+        <translation>Procedure</translation>
+    </message>
+    <message>
+        <source>การส่งต่อ/คำขอ</source>
+        <translation>Referral/request</translation>
+    </message>
+    <message>
+        <source>ความยินยอม</source>
+        <translation>Consent</translation>
+    </message>
+    <message>
+        <source>บันทึกการใช้งาน</source>
+        <translation>Audit event</translation>
+    </message>
+    <message>
+        <source>ที่มาของข้อมูล</source>
+        <translation>Provenance</translation>
+    </message>
+    <message>
+        <source>งานส่งต่อ</source>
+        <translation>Referral task</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>โหมดฝึกอบรม — ข้อมูลตัวอย่าง ไม่ใช่ข้อมูลผู้ป่วยจริง</source>
@@ -430,6 +650,10 @@ Every visit moves to the kept record; the merged record is no longer used. The m
         <translation>Duplicate patients and merging…</translation>
     </message>
     <message>
+        <source>ตั้งค่าหน่วยบริการ…</source>
+        <translation>Unit settings…</translation>
+    </message>
+    <message>
         <source>เลือกโฟลเดอร์ที่จะเก็บ 43 แฟ้ม</source>
         <translation>Choose the folder for the 43 files</translation>
     </message>
@@ -478,6 +702,14 @@ Every visit moves to the kept record; the merged record is no longer used. The m
     <message>
         <source>ออฟไลน์</source>
         <translation>Offline</translation>
+    </message>
+    <message>
+        <source>{phase} {done}/{total} รายการ</source>
+        <translation>{phase} {done}/{total} records</translation>
+    </message>
+    <message>
+        <source>{phase} {done} รายการ</source>
+        <translation>{phase} {done} records</translation>
     </message>
     <message>
         <source>กำลังเชื่อมต่อ</source>
@@ -665,6 +897,18 @@ Every visit moves to the kept record; the merged record is no longer used. The m
         <translation>Year of birth (Buddhist era)</translation>
     </message>
     <message>
+        <source>อายุโดยประมาณ (ปี) เมื่อไม่ทราบปีเกิด</source>
+        <translation>Estimated age (years) when the birth year is not known</translation>
+    </message>
+    <message>
+        <source>เมื่อไม่ทราบปีเกิด ใส่อายุโดยประมาณ (บันทึกเป็นปีเกิดโดยประมาณ)</source>
+        <translation>When the birth year is not known, enter an estimated age (kept as an estimated birth year)</translation>
+    </message>
+    <message>
+        <source>หรืออายุประมาณ</source>
+        <translation>or about age</translation>
+    </message>
+    <message>
         <source>วันเกิด (พ.ศ.)</source>
         <translation>Birth date (Buddhist-era year)</translation>
     </message>
@@ -842,6 +1086,10 @@ Every visit moves to the kept record; the merged record is no longer used. The m
         <translation>Reason</translation>
     </message>
     <message>
+        <source>ผู้ป่วย</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
         <source>รายการรอส่งและที่ระบบกลางไม่รับ</source>
         <translation>Waiting to send, and refused by the hub</translation>
     </message>
@@ -889,6 +1137,28 @@ Every visit moves to the kept record; the merged record is no longer used. The m
         <source>ขัดแย้ง</source>
         <translation>Conflict</translation>
     </message>
+    <message>
+        <source>ไม่ทราบผู้บันทึก</source>
+        <translation>author unknown</translation>
+    </message>
+    <message>
+        <source>{who} เมื่อ {when}</source>
+        <translation>{who} at {when}</translation>
+    </message>
+    <message>
+        <source>เครื่องนี้: {here}
+เครื่องอื่น (ผ่านระบบกลาง): {there}</source>
+        <translation>This desktop: {here}
+Other desktop (through the hub): {there}</translation>
+    </message>
+    <message>
+        <source>(ว่าง)</source>
+        <translation>(empty)</translation>
+    </message>
+    <message>
+        <source>ใช้ค่านี้: {value}</source>
+        <translation>Use this value: {value}</translation>
+    </message>
 </context>
 <context>
     <name>Training</name>
@@ -899,6 +1169,69 @@ Every visit moves to the kept record; the merged record is no longer used. The m
     <message>
         <source>ยกเลิก</source>
         <translation>Cancel</translation>
+    </message>
+</context>
+<context>
+    <name>UnitSettingsDialog</name>
+    <message>
+        <source>ตั้งค่าหน่วยบริการ</source>
+        <translation>Unit settings</translation>
+    </message>
+    <message>
+        <source>ระบบกลางต้องใช้การยืนยันตัวตนของเครื่อง (SMART)</source>
+        <translation>The hub needs this desktop&apos;s authentication (SMART)</translation>
+    </message>
+    <message>
+        <source>ว่าง: ใช้ใบรับรองของระบบ</source>
+        <translation>Empty: the system&apos;s certificates</translation>
+    </message>
+    <message>
+        <source>เลือกไฟล์…</source>
+        <translation>Choose a file…</translation>
+    </message>
+    <message>
+        <source>เลือกไฟล์ใบรับรอง</source>
+        <translation>Choose a certificate file</translation>
+    </message>
+    <message>
+        <source> นาที</source>
+        <translation> minutes</translation>
+    </message>
+    <message>
+        <source>ชื่อหน่วยบริการ</source>
+        <translation>Facility name</translation>
+    </message>
+    <message>
+        <source>ที่อยู่ระบบกลาง (https)</source>
+        <translation>Hub address (https)</translation>
+    </message>
+    <message>
+        <source>การยืนยันตัวตน</source>
+        <translation>Authentication</translation>
+    </message>
+    <message>
+        <source>ใบรับรอง CA ของระบบกลาง</source>
+        <translation>The hub&apos;s CA certificate</translation>
+    </message>
+    <message>
+        <source>ซิงก์ทุก</source>
+        <translation>Sync every</translation>
+    </message>
+    <message>
+        <source>ล็อกหน้าจอเมื่อไม่ใช้งาน</source>
+        <translation>Lock the screen when idle for</translation>
+    </message>
+    <message>
+        <source>จำนวนรายการต่อการส่งหนึ่งครั้ง</source>
+        <translation>Records per push</translation>
+    </message>
+    <message>
+        <source>จำนวนรายการต่อการรับหนึ่งหน้า</source>
+        <translation>Records per pulled page</translation>
+    </message>
+    <message>
+        <source>ใบรับรอง CA</source>
+        <translation>CA certificate</translation>
     </message>
 </context>
 <context>

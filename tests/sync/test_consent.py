@@ -148,7 +148,8 @@ def test_without_consent_the_hub_refuses_and_the_clerk_is_told_how_to_ask(seeded
     cid = _hospital_cid(seeded)
     with pytest.raises(ConsentNeededError) as exc:
         fetch_patient_records(client, cid, own_hcode="99999")
-    assert "consent request --cid" in exc.value.english and "เป๋าตัง" in exc.value.thai
+    assert "consent request --cid" in exc.value.cli_hint[1] and "เป๋าตัง" in exc.value.thai
+    assert "clinic-app" not in exc.value.thai + exc.value.english  # the window says it its own way
     with pytest.raises(ConsentNeededError):
         ConsentService(store, unit, actor=NURSE).request_records(cid)
     client.close()

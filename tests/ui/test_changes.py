@@ -131,7 +131,7 @@ def test_emergency_access_waits_on_the_hub_without_holding_the_database(qtbot, q
     qtbot.waitUntil(lambda: shown == [True], timeout=20_000)
     page._on_show_records_clicked()
     qtbot.waitUntil(lambda: page.records.rowCount() > 0, timeout=10_000)
-    assert {page.records.item(r, 3).text() for r in range(page.records.rowCount())} == {"ฉุกเฉิน"}
+    assert {page.records.item(r, 4).text() for r in range(page.records.rowCount())} == {"ฉุกเฉิน"}
     with UnitSession(unit, actor=NURSE) as desk:
         [logged] = desk.consent.emergency_log()
     assert logged["who"] == "nurse" and logged["cid"] == cid

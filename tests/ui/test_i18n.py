@@ -96,7 +96,7 @@ def test_the_window_in_english(qtbot, language, unit: Installation) -> None:  # 
     assert "Patients 0" in win.status_label.text() and "never" in win.status_label.text().lower()
     page = win.register
     assert page.save.text() == "Save (Enter)"
-    assert page.month.itemText(0) == "Jan" and page.right.itemText(0).startswith("Universal Coverage")
+    assert page.month.itemText(1) == "Jan" and page.right.itemText(0).startswith("Universal Coverage")
     assert page.address.province.itemText(0) == "Amnat Charoen (อำนาจเจริญ)"  # English names, English order
     page.cid.setText("1101700207031")
     assert page.cid_verdict.text() == "✗ The last (check) digit does not match; please re-check the number"

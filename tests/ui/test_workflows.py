@@ -65,6 +65,7 @@ def test_an_invalid_citizen_id_is_flagged_live_and_not_saved(qtbot, window: Main
     page.cid.setText("1101700207031")
     page.given_th.setText("สมศรี")
     page.family_th.setText("มีสุข")
+    page.year.setValue(2523)
     page.save.click()
     _expect_error(qtbot, window, "เลขประจำตัวประชาชน")
     store = window.unit.inst.connect()
@@ -77,6 +78,7 @@ def test_register_then_record_a_visit_offline(qtbot, window: MainWindow) -> None
     page.cid.setText("1101700207030")
     page.given_th.setText("สมศรี")
     page.family_th.setText("มีสุข")
+    page.year.setValue(2523)
     page.save.click()
     qtbot.waitUntil(lambda: isinstance(window.tabs.currentWidget(), ChartPage), timeout=10_000)
     chart: ChartPage = window.tabs.currentWidget()
@@ -118,6 +120,7 @@ def test_address_pickers_narrow_by_typing_and_save_the_dopa_code(qtbot, window: 
     assert address.moo.text() == "7"
     page.given_th.setText("บุญมี")
     page.family_th.setText("ทองดี")
+    page.year.setValue(2523)
     page.save.click()
     qtbot.waitUntil(lambda: isinstance(window.tabs.currentWidget(), ChartPage), timeout=10_000)
     _idle(qtbot, window)
@@ -157,7 +160,7 @@ def test_a_consent_request_from_the_window(qtbot, window: MainWindow) -> None:  
     page.cid.setText("3100500123458")
     page.ask.click()
     qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=10_000)
-    assert "รอส่ง" in page.table.item(0, 1).text()
+    assert "รอส่ง" in page.table.item(0, 2).text()
 
 
 def test_sync_status_changes_and_sync_now(qtbot, window: MainWindow, unit: Installation, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -199,7 +202,7 @@ def test_resolving_a_conflict_side_by_side(qtbot, window: MainWindow, unit: Inst
     window.tabs.setCurrentWidget(page)
     page.refresh()
     qtbot.waitUntil(lambda: page.conflicts.count() == 1 and page.sides.rowCount() == 1, timeout=10_000)
-    assert page.sides.cellWidget(0, 2).text() == "unknown"
+    assert page.sides.cellWidget(0, 2).text() == "ไม่ทราบ"
     page.sides.cellWidget(0, 2).setChecked(True)
     assert page.choices() == {"gender": "remote"}
     page.apply.click()
@@ -317,9 +320,9 @@ def test_records_from_other_facilities_say_their_kind_and_grant(qtbot, window: M
             {"facility_name": "รพช.ตัวอย่าง", "grant": "emergency",
              "resource": {"resourceType": "DocumentReference"}}]
     page._show_records(rows)
-    cells = [[page.records.item(r, c).text() for c in range(4)] for r in range(2)]
-    assert cells[0] == ["รพช.ตัวอย่าง", "วัคซีน", "BCG", "ความยินยอม"]
-    assert cells[1][1] == "DocumentReference" and cells[1][3] == "ฉุกเฉิน"  # a kind without a name stays as it is
+    cells = [[page.records.item(r, c).text() for c in range(5)] for r in range(2)]
+    assert cells[0] == ["", "รพช.ตัวอย่าง", "วัคซีน", "BCG", "ความยินยอม"]  # no date in this record
+    assert cells[1][2] == "DocumentReference" and cells[1][4] == "ฉุกเฉิน"  # a kind without a name stays as it is
 
 
 def test_export_and_import_43_files_from_the_file_menu(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -388,6 +391,7 @@ def test_one_citizen_id_is_one_patient(qtbot, window: MainWindow) -> None:  # ty
         page.cid.setText("1101700203450")
         page.given_th.setText("สมชาย")
         page.family_th.setText("ทดลองซ้ำ")
+        page.year.setValue(2523)
 
     fill()
     page.save.click()
@@ -416,6 +420,7 @@ def test_the_register_form_is_empty_for_the_next_patient_and_the_prefix_says_the
     page.cid.setText("3100500123458")
     page.given_th.setText("มาลี")
     page.family_th.setText("ล้างฟอร์ม")
+    page.year.setValue(2523)
     page.phone.setText("0812345678")
     page.save.click()
     qtbot.waitUntil(lambda: "บันทึกแล้ว" in page.message.text(), timeout=10_000)
