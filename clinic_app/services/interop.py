@@ -27,7 +27,7 @@ from typing import Any
 
 from clinic_app.core.changes import ChangeSet
 from clinic_app.core.errors import InvalidInputError, KnownError, Problem, os_reason
-from clinic_app.core.fhir import Resource, owner_of, patient_cid, rewrite_references
+from clinic_app.core.fhir import Resource, owner_of, patient_cid, replaced_by, rewrite_references
 from clinic_app.core.identifiers import local_system
 from clinic_app.core.permissions import Actor, require
 from clinic_app.interop import f43
@@ -84,7 +84,8 @@ class Interop43:
         # In PID order: each batch's rows are sorted, so the batches follow one another in order.
         ids = [i for _pid, i in sorted((pid_of(p, self.hcode), p["id"])
                                         for p in self.store.iter_resources(resource_type="Patient")
-                                        if owner_of(p) in (None, self.hcode))]
+                                        if owner_of(p) in (None, self.hcode) and not replaced_by(p))]
+        # (a record merged into another is not a person of its own: its visits moved to the kept one)
         for start in range(0, len(ids), BATCH):
             if progress is not None and progress(start, len(ids)) is False:
                 raise ExportCancelled()

@@ -223,3 +223,11 @@ def test_patients_are_named_by_hn_or_id(unit: UnitSession) -> None:
         service.patient_id_for("0009999")
     service.merge(kept, dropped)
     assert service.patient_id_for("0000001") == kept
+
+
+def test_a_merged_person_is_one_person_in_the_43_files(unit: UnitSession, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    kept = _registered_with_a_visit(unit)
+    dropped = _old_record(unit, hn="0004711")
+    unit.duplicates.merge(kept, dropped)
+    report = unit.interop43.export(tmp_path)
+    assert report.rows["PERSON"] == 1 and report.rows["SERVICE"] == 2  # one PERSON row, both visits under it
