@@ -104,3 +104,12 @@ def test_status_on_a_folder_not_set_up_names_it_and_the_way_into_training_mode(t
     assert "โหมดฝึกอบรม" in thai and "init --hcode" in thai
     assert "training mode" in english and "no command" in english and "init --hcode" in english
     assert not folder.exists()  # looking set nothing up
+
+
+def test_no_consent_on_the_command_line_says_which_command_asks_for_it(data: Path, env: dict[str, str]) -> None:
+    # the window says it with its own button (tests/ui/test_desk.py); the CLI, with its command
+    result = run_cli("--data-dir", str(data), "records", "show", "--cid", "1101700207030", env=env)
+    thai, english = _lines(result)
+    assert "เป๋าตัง" in thai and "clinic-app" not in thai + english
+    assert "clinic-app consent request --cid" in result.stderr  # the hint, in both languages
+    assert result.stderr.count("consent request") == 2
