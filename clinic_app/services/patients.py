@@ -480,7 +480,8 @@ def visit_details(encounter: Resource, parts: list[Resource]) -> dict[str, Any]:
     titles = {d.code: d for d in icd10_codes()}
     out: dict[str, Any] = {"id": encounter.get("id"), "diagnoses": [], "vitals": [], "drugs": [],
                            "vaccines": [], "note": _text_of(encounter)}
-    kinds = {sign.code: (kind, sign.unit) for kind, sign in build.VITAL_SIGNS.items()}
+    shown_unit = {"Cel": "°C"}  # UCUM's code as people write it
+    kinds = {sign.code: (kind, shown_unit.get(sign.unit, sign.unit)) for kind, sign in build.VITAL_SIGNS.items()}
     for r in parts:
         kind = r["resourceType"]
         if kind == "Condition":

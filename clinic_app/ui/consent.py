@@ -28,13 +28,25 @@ from clinic_app.core.errors import KnownError
 from clinic_app.core.fhir import summary
 from clinic_app.core.permissions import Actor, allowed
 from clinic_app.services.consent import MIN_REASON
-from clinic_app.ui.chart import _fill, _table
+from clinic_app.services.patients import visit_details
+from clinic_app.ui.chart import _fill, _table, diagnosis_text, vital_name
 from clinic_app.ui.i18n import english, format_moment, format_when, pick
 from clinic_app.ui.tasks import ChangeBus, DbWorker, RefreshesWhenShown
 from clinic_app.ui.widgets import record_kinds, show_error
 
 STATE_COLOURS = {"granted": "#1b7f3b", "waiting": "#8a6d00", "queued": "#555555", "rejected": "#b00020",
                  "expired": "#b00020", "revoked": "#b00020", "withdrawn": "#555555"}
+
+
+def record_words(resource: dict[str, Any]) -> str:
+    """A record from another facility in the window's language where the code says what it
+    is: a diagnosis by its ICD-10 title, a vital sign by its name; else what it says itself."""
+    details = visit_details({}, [resource])
+    if details["diagnoses"]:
+        return "; ".join(diagnosis_text(d) for d in details["diagnoses"])
+    if details["vitals"]:
+        return "; ".join(f"{vital_name(kind)} {value} {unit}".strip() for kind, value, unit in details["vitals"])
+    return summary(resource)
 
 
 class ConsentPage(RefreshesWhenShown, QWidget):
@@ -152,7 +164,7 @@ class ConsentPage(RefreshesWhenShown, QWidget):
         rows = sorted(rows, key=lambda r: r.get("date") or "", reverse=True)
         _fill(self.records, [[format_when(r.get("date") or ""), r["facility_name"],
                               names.get(r["resource"]["resourceType"], r["resource"]["resourceType"]),
-                              summary(r["resource"]),
+                              record_words(r["resource"]),
                               self.tr("ความยินยอม") if r["grant"] == "consent" else self.tr("ฉุกเฉิน")] for r in rows])
 
     def _on_emergency_clicked(self) -> None:

@@ -83,8 +83,7 @@ def render(out: Path, *, stage: Callable[[], Staged]) -> list[Path]:
         dialog.close()
         assert window.consent is not None
         window.tabs.setCurrentWidget(window.consent)
-        window.consent.cid.setText(cid)
-        window.consent._on_show_records_clicked()
+        window.consent._show_records_for(cid)  # as a double-click on its request does (no ID typed)
         window.consent.refresh()
         _settle(app, window)
         made.append(_grab(window, out / "consent.png"))

@@ -99,7 +99,7 @@ class SyncPage(RefreshesWhenShown, QWidget):
         left = QVBoxLayout()
         left.addWidget(QLabel(self.tr("ข้อมูลขัดแย้ง (แก้ไขพร้อมกันสองเครื่อง)")))
         left.addWidget(self.conflicts)
-        row.addLayout(left, 1)
+        row.addLayout(left, 2)
         right = QVBoxLayout()
         right.addWidget(self.who)
         right.addWidget(self.sides)
@@ -125,8 +125,16 @@ class SyncPage(RefreshesWhenShown, QWidget):
         labels = {"pending": self.tr("รอส่ง"), "sending": self.tr("กำลังส่ง"), "failed": self.tr("ระบบกลางไม่รับ"),
                   "conflict": self.tr("ขัดแย้ง")}
         kinds, fields = record_kinds(), element_names()
+        changed = {(c["type"], c["id"]): c["elements"] for c in conflicts}
+
+        def reason(entry: Any) -> str:
+            if (entry.type, entry.id) in changed:  # in words, not the queue's English note
+                return self.tr("แก้ไขที่เครื่องอื่นด้วย: {fields}").format(
+                    fields=", ".join(dict.fromkeys(fields.get(e, e) for e in changed[(entry.type, entry.id)])))
+            return entry.reason or ""
+
         _fill(self.queue, [[labels.get(e.state, e.state), kinds.get(e.type, e.type),
-                            view.patients.get(f"{e.type}/{e.id}", ""), e.reason or ""] for e in entries])
+                            view.patients.get(f"{e.type}/{e.id}", ""), reason(e)] for e in entries])
         self._conflicts = conflicts
         self.conflicts.clear()
         for c in conflicts:

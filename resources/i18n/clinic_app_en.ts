@@ -1138,6 +1138,10 @@ Every visit moves to the kept record; the merged record is no longer used. The m
         <translation>Conflict</translation>
     </message>
     <message>
+        <source>แก้ไขที่เครื่องอื่นด้วย: {fields}</source>
+        <translation>Also changed on another desktop: {fields}</translation>
+    </message>
+    <message>
         <source>ไม่ทราบผู้บันทึก</source>
         <translation>author unknown</translation>
     </message>
