@@ -227,6 +227,7 @@ class ConsentService:
         grant's step in its own transaction: a fetch waits on the hub between them)."""
         keys = self.inst.grant_keys()
         fetched = ended = 0
+        touched: set[str] = set()  # citizen IDs whose records from elsewhere came or went
         waiting = {r["cid"] for r in self.grants.record_requests(state="waiting")}
         by_cid: dict[str, list[tuple[Resource, str]]] = {}
         for consent in self.store.iter_resources(resource_type="Consent"):
@@ -242,11 +243,15 @@ class ConsentService:
                         self.grants.upsert_grant(consent["id"], kind="consent", cid=cid, state="active",
                                                  expires_at=end)
                 elif state in ("rejected", "revoked", "expired", "withdrawn"):
-                    ended += self._end(keys, consent["id"])
+                    gone = self._end(keys, consent["id"])
+                    ended += gone
+                    if gone:
+                        touched.add(cid)
             if cid not in waiting:
                 continue
             if granted and client is not None:
                 fetched += self._fetch(client, keys, granted[-1]["id"], cid)
+                touched.add(cid)
             elif not any(state in ("queued", "waiting", "granted") for _, state in items):
                 with self.store.transaction():
                     self.grants.set_request(cid, "refused", STATE_LABELS[items[-1][1]][1])
@@ -254,7 +259,11 @@ class ConsentService:
         for grant in self.grants.grants(state="active"):
             if grant["kind"] == "btg" and grant["expires_at"] and grant["expires_at"] < now:
                 ended += self._end(keys, grant["grant_id"])
-        return ChangeSet(grants=bool(fetched or ended))
+                touched.add(grant["cid"])
+        changes = ChangeSet(grants=bool(fetched or ended))
+        for cid in touched:  # their charts show other facilities' records: they refresh
+            changes.patient_ids.update(p["id"] for p in self.store.find_patients("cid", cid))
+        return changes
 
     def _fetch(self, client: HubClient, keys: Any, grant_id: str, cid: str) -> int:
         records = fetch_patient_records(client, cid, own_hcode=self.hcode)

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -127,7 +127,19 @@ class FindPage(RefreshesWhenShown, QWidget):
         self.search.textChanged.connect(self._on_search_text_changed)
         self.search.returnPressed.connect(self._on_search_return_pressed)
         self.results.cellDoubleClicked.connect(self._on_results_cell_double_clicked)
+        QShortcut(QKeySequence(Qt.Key.Key_Return), self.results, context=Qt.ShortcutContext.WidgetShortcut,
+                  activated=lambda: self._on_results_cell_double_clicked(self.results.currentRow(), 0))
+        self.search.installEventFilter(self)  # Up and Down in the box move through the results
         self._query_serial = 0
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.search and event.type() == QEvent.Type.KeyPress \
+                and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up) and self.results.rowCount():
+            step = 1 if event.key() == Qt.Key.Key_Down else -1
+            row = min(max(self.results.currentRow() + step, 0), self.results.rowCount() - 1)
+            self.results.setCurrentCell(row, 0)
+            return True
+        return super().eventFilter(watched, event)
 
     def _on_search_text_changed(self, _text: str) -> None:
         self._timer.start()
@@ -171,7 +183,8 @@ class FindPage(RefreshesWhenShown, QWidget):
             self.patient_opened.emit(self._ids[max(0, self.results.currentRow())])
 
     def _on_results_cell_double_clicked(self, row: int, _col: int) -> None:
-        self.patient_opened.emit(self._ids[row])
+        if 0 <= row < len(self._ids):
+            self.patient_opened.emit(self._ids[row])
 
 
 class MainWindow(QMainWindow):
@@ -223,8 +236,12 @@ class MainWindow(QMainWindow):
         self.online_label = QLabel(self.tr("กำลังตรวจสอบการเชื่อมต่อ…"))
         self.online_label.setObjectName("onlineLabel")
         self.progress = QProgressBar()
-        self.progress.setMaximumWidth(220)
+        self.progress.setMaximumWidth(140)
+        self.progress.setTextVisible(False)  # the words are beside it (a busy bar shows no text)
         self.progress.setVisible(False)
+        self.progress_label = QLabel()
+        self.progress_label.setObjectName("syncProgress")
+        self.progress_label.setVisible(False)
         self.sync_button = QPushButton(self.tr("ซิงก์เดี๋ยวนี้ (F5)"))
         self.sync_button.setObjectName("syncNow")
         self.cancel_button = QPushButton(self.tr("ยกเลิก"))
@@ -237,6 +254,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.user_label)
         self.statusBar().addWidget(self.online_label)
         self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.progress_label)
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.cancel_button)
         self.statusBar().addPermanentWidget(self.sync_button)
@@ -515,10 +533,11 @@ class MainWindow(QMainWindow):
             state.online, self.tr("กำลังตรวจสอบการเชื่อมต่อ…")))
         self.online_label.setStyleSheet("color:#1b7f3b;" if state.online else "color:#8a6d00;")
         self.progress.setVisible(state.running)
+        self.progress_label.setVisible(state.running)
         self.cancel_button.setVisible(state.running)
         self.sync_button.setEnabled(not state.running)
         if state.running:
-            self.progress.setFormat(self.progress_text(state.phase, state.done, state.total))
+            self.progress_label.setText(self.progress_text(state.phase, state.done, state.total))
             self.progress.setMaximum(max(state.total, 0))  # 0: a busy bar (how much will come is not known)
             self.progress.setValue(min(state.done, state.total) if state.total else 0)
         else:

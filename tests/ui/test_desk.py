@@ -118,6 +118,12 @@ def test_sync_progress_counts_records(qtbot, window: MainWindow) -> None:  # typ
     assert window.progress_text("push", 120, 3400) == "ส่งข้อมูล 120/3,400 รายการ"
     assert window.progress_text("pull", 5000, 0) == "รับข้อมูล 5,000 รายการ"
     assert window.progress_text("connect", 0, 0) == "กำลังเชื่อมต่อ"
+    from clinic_app.services.scheduler import SyncState
+
+    window._on_relay_arrived([SyncState(online=True, running=True, phase="pull", done=5000, total=0)])
+    assert window.progress_label.isVisible() and window.progress_label.text() == "รับข้อมูล 5,000 รายการ"
+    window._on_relay_arrived([SyncState(online=True, running=False)])
+    assert not window.progress_label.isVisible()
 
 
 def test_consent_from_the_chart_names_masks_dates_and_refreshes_when_the_answer_arrives(  # type: ignore[no-untyped-def]
@@ -216,7 +222,8 @@ def test_another_facilitys_record_that_disagrees_waits_for_a_clinician(  # type:
             own.consent.request_consent(cid)
         sync_now(unit)
         hub.hub.admin.decide_consent(_hub_consent(hub, cid), "approve")
-        sync_now(unit)
+        report = sync_now(unit)
+        assert pid in report.changes.patient_ids  # an open chart of this patient refreshes: records came
     finally:
         hub.stop()
     chart = window.open_chart(pid)
