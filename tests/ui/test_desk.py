@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLabel, QPushButton
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
 from clinic_app.services.patients import VisitForm
 from clinic_app.ui.chart import ChartPage, VisitDetailsDialog, diagnosis_text
@@ -347,3 +347,17 @@ def test_the_birth_date_starts_empty_and_an_estimated_age_is_kept_as_estimated(q
     assert saved["birthDate"] == str(dt.date.today().year - 70)  # a year alone, as FHIR keeps a partial date
     assert saved["_birthDate"]["extension"] == [{"url": BIRTH_ESTIMATED_URL, "valueBoolean": True}]
     assert page.age.text() == "-" and page.year.text() == "-"  # the next patient starts empty again
+
+
+def test_the_keyboard_shortcuts_work_in_the_real_window(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    from clinic_app.ui.chart import VisitDialog
+
+    chart = _register(qtbot, window, "1101700207030", "สมศรี", "มีสุข")
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5_000)
+    chart.visits.setFocus()
+    QTest.keyClick(chart.visits, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: chart.findChild(VisitDialog) is not None, timeout=5_000)  # Ctrl+N: a visit
+    chart.findChild(VisitDialog).reject()
+    QTest.keyClick(window.tabs, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.tabs.currentWidget() is window.find and window.search.hasFocus(), timeout=5_000)
