@@ -160,6 +160,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="approve consent requests by themselves after SECONDS (demo)")
     s.add_argument("--no-auth", action="store_true",
                    help="serve without authentication (facility rules cannot apply)")
+    s.add_argument("--no-conformance", action="store_true",
+                   help="accept records that break the SIL-TH rules (for old-shape test data)")
     s.add_argument("--public-url", help="the FHIR base URL clients use, when they reach the hub by another name "
                                         "than --host (tokens are issued for it); default: http://HOST:PORT/fhir")
     s = hub.add_parser("enroll", help="register a desktop (the JSON of `clinic-app device-key`)")
@@ -571,9 +573,12 @@ def _run_hub(args: argparse.Namespace) -> int:
         if args.no_auth:
             sys.stderr.write("ฮับทดสอบไม่ตรวจสิทธิ์ (--no-auth): กฎของหน่วยบริการใช้ไม่ได้ / "
                              "Sandbox hub without authentication: facility rules do not apply.\n")
+        if args.no_conformance:
+            sys.stderr.write("ฮับทดสอบรับข้อมูลที่ไม่ตรงตามมาตรฐาน SIL-TH (--no-conformance) / "
+                             "Sandbox hub accepting records that break the SIL-TH rules.\n")
         return admin_cli.serve(hub_dir, host=args.host, port=args.port, max_bundle_entries=args.max_bundle_entries,
                                auth=not args.no_auth, seed_demo=args.seed_demo, auto_approve=args.auto_approve,
-                               public_url=args.public_url)
+                               public_url=args.public_url, conformance=not args.no_conformance)
     if args.hub_command == "enroll":
         _print_json(admin_cli.enroll(hub_dir, _read_json(args.file)))
     elif args.hub_command == "consent":

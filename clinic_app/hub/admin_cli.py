@@ -32,14 +32,15 @@ def _hub(data_dir: Path) -> Iterator[Hub]:
 
 
 def serve(data_dir: Path, *, host: str, port: int, max_bundle_entries: int, auth: bool,
-          seed_demo: bool, auto_approve: float | None, public_url: str | None = None) -> int:
+          seed_demo: bool, auto_approve: float | None, public_url: str | None = None,
+          conformance: bool = True) -> int:
     if seed_demo:
         from clinic_app.hub.seed import seed_demo as seed
 
         with _hub(data_dir) as hub:
             seed(hub.engine)
     return _serve(data_dir, host=host, port=port, limits=Limits(max_bundle_entries=max(1, max_bundle_entries)),
-                  auth=auth, auto_approve_seconds=auto_approve, public_url=public_url)
+                  auth=auth, auto_approve_seconds=auto_approve, public_url=public_url, conformance=conformance)
 
 
 def enroll(data_dir: Path, enrolment: Any) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl, urlsplit
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from clinic_app.conformance import check as conformance_check
 from clinic_app.core.audit import is_break_glass
 from clinic_app.core.fhir import is_resource_type, is_valid_id, rewrite_references, validate_resource
 from clinic_app.core.identifiers import CID_SYSTEM, HCODE_SYSTEM
@@ -103,9 +104,13 @@ class Cursors:
 
 
 class Engine:
-    def __init__(self, store: HubStore, *, limits: Limits | None = None, cursor_key: bytes | None = None) -> None:
+    def __init__(self, store: HubStore, *, limits: Limits | None = None, cursor_key: bytes | None = None,
+                 conformance: bool = False) -> None:
         self.store = store
         self.limits = limits or Limits()
+        # refuse a create or update that breaks a SIL-TH rule (clinic_app.conformance), 422
+        # naming the rule; what the hub seeds itself (store.put) is not checked
+        self.conformance = conformance
         self.policy = Policy(store)
         self.cursors = Cursors(cursor_key)
 
@@ -126,6 +131,12 @@ class Engine:
         if problems:
             raise HubError(422, "; ".join(p.describe() for p in problems[:20]), code="invalid",
                            expression=[p.path for p in problems[:20]])
+        if self.conformance:
+            broken = conformance_check(body)
+            if broken:
+                raise HubError(422, "breaks the SIL-TH rules: " + "; ".join(
+                    f"{v.rule} {prefix}{v.path or '(resource)'}: {v.message}" for v in broken[:20]),
+                    code="invariant", expression=[f"{prefix}{v.path}".rstrip(".") or rtype for v in broken[:20]])
 
     @staticmethod
     def check_type(rtype: str) -> None:
@@ -563,7 +574,9 @@ class Engine:
             "software": {"name": "clinic-app sandbox hub (MOPH Cloud / Health Link stand-in)"},
             "implementation": {"description": "Sandbox Health Link hub", "url": base},
             "extension": [{"url": "https://clinic-app.invalid/fhir/StructureDefinition/max-bundle-entries",
-                           "valueInteger": self.limits.max_bundle_entries}],
+                           "valueInteger": self.limits.max_bundle_entries},
+                          {"url": "https://clinic-app.invalid/fhir/StructureDefinition/sil-th-conformance",
+                           "valueBoolean": self.conformance}],
             "rest": [rest],
         }
 

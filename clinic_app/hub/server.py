@@ -72,9 +72,10 @@ def _secret_file(data_dir: Path, name: str, make: Any) -> str:
 
 
 def open_hub(data_dir: Path, *, limits: Limits | None = None, auth: bool = True,
-             auto_approve_seconds: float | None = None) -> Hub:
+             auto_approve_seconds: float | None = None, conformance: bool = False) -> Hub:
+    """`conformance`: refuse writes that break a SIL-TH rule (422 naming the rule)."""
     cursor_key = bytes.fromhex(_secret_file(data_dir, CURSOR_KEY_FILE, lambda: secrets.token_hex(32)))
-    engine = Engine(HubStore(data_dir / HUB_DB), limits=limits, cursor_key=cursor_key)
+    engine = Engine(HubStore(data_dir / HUB_DB), limits=limits, cursor_key=cursor_key, conformance=conformance)
     authority = Authority(engine.store, required=auth, on_break_glass=Admin(engine).record_break_glass)
     return Hub(engine, authority, admin_token_of(data_dir), auto_approve_seconds)
 
@@ -105,11 +106,14 @@ def _config(hub: Hub) -> uvicorn.Config:
 
 
 def serve(data_dir: Path, *, host: str = "127.0.0.1", port: int = 8765, limits: Limits | None = None,
-          auth: bool = True, auto_approve_seconds: float | None = None, public_url: str | None = None) -> int:
+          auth: bool = True, auto_approve_seconds: float | None = None, public_url: str | None = None,
+          conformance: bool = True) -> int:
     """Serve until interrupted; prints the base URL once the socket listens. `public_url`
     (the FHIR base clients use, for a hub reached by another name than it binds to) sets
-    the token endpoint every client assertion must name as its audience."""
-    hub = open_hub(data_dir, limits=limits, auth=auth, auto_approve_seconds=auto_approve_seconds)
+    the token endpoint every client assertion must name as its audience. `conformance`
+    (on unless asked otherwise) refuses writes that break a SIL-TH rule."""
+    hub = open_hub(data_dir, limits=limits, auth=auth, auto_approve_seconds=auto_approve_seconds,
+                   conformance=conformance)
     sock = _bind(host, port)
     hub.public_url = (public_url or _url(host, sock)).rstrip("/")
     server = uvicorn.Server(_config(hub))
@@ -144,9 +148,12 @@ class RunningHub:
 
 def start_in_thread(data_dir: Path, *, host: str = "127.0.0.1", port: int = 0,
                     limits: Limits | None = None, auth: bool = False,
-                    auto_approve_seconds: float | None = None) -> RunningHub:
-    """Start a hub on a background thread and return once it accepts connections."""
-    hub = open_hub(data_dir, limits=limits, auth=auth, auto_approve_seconds=auto_approve_seconds)
+                    auto_approve_seconds: float | None = None, conformance: bool = False) -> RunningHub:
+    """Start a hub on a background thread and return once it accepts connections.
+    `conformance` is off by default here (tests post hand-made resources); on, writes that
+    break a SIL-TH rule are refused with 422 naming the rule."""
+    hub = open_hub(data_dir, limits=limits, auth=auth, auto_approve_seconds=auto_approve_seconds,
+                   conformance=conformance)
     sock = _bind(host, port)
     hub.public_url = _url(host, sock)
     server = uvicorn.Server(_config(hub))

@@ -1,26 +1,18 @@
 """Lists shipped in `resources/`: the primary-care ICD-10 codes for diagnosis search.
 
-Found next to the source tree (a checkout, `pip install -e .`), in `sys.prefix/share/
-clinic-app` (a wheel's data files), or beside a frozen executable (PyInstaller).
+`resource_path` (kept here for its callers) is `clinic_app.shipped`'s: a checkout, a
+wheel's data files or a frozen executable.
 """
 
 from __future__ import annotations
 
 import csv
 import functools
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
+from clinic_app.shipped import resource_path
 
-def resource_path(name: str) -> Path:
-    candidates = [Path(__file__).resolve().parents[2] / "resources" / name,
-                  Path(sys.prefix) / "share" / "clinic-app" / name,
-                  Path(getattr(sys, "_MEIPASS", "")) / "resources" / name]
-    for path in candidates:
-        if path.is_file():
-            return path
-    raise FileNotFoundError(name)
+__all__ = ["Diagnosis", "icd10_codes", "resource_path"]
 
 
 @dataclass(frozen=True)
