@@ -143,7 +143,7 @@ class TrainingHub:
         from clinic_app.hub.server import start_in_thread
 
         self.running = start_in_thread(inst.folder.path / "training-hub", auth=True,
-                                       auto_approve_seconds=self.AUTO_APPROVE_SECONDS)
+                                       auto_approve_seconds=self.AUTO_APPROVE_SECONDS, conformance=True)
         seed_demo(self.running.engine)
         self.running.hub.authority.enroll(enrolment(inst.device(), hcode))
         configure_hub(inst, self.running.url, auth=True)

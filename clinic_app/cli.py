@@ -71,6 +71,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("name")
     s.add_argument("--role", required=True, choices=["admin", "administrator", "clinician", "clerk"])
     s.add_argument("--new-password-file", help="file holding the new password (else asked on the terminal)")
+    s.add_argument("--full-name", default="", help="the person's name as their records show it")
+    s.add_argument("--licence", default="", help="professional licence as TYPE:NUMBER, e.g. proNurse:4512345 "
+                                                  "(proDoc, proNurse, proPharm, proDent, proMedtech, proPhysio, "
+                                                  "healthVolun)")
     users.add_parser("list", help="staff accounts and their roles")
     s = users.add_parser("disable", help="disable a staff account")
     s.add_argument("name")
@@ -414,7 +418,7 @@ def _user(args: argparse.Namespace, unit: UnitSession) -> int:
     accounts = unit.accounts
     if args.user_command == "add":
         accounts.add(args.name, args.role, _secret(args.new_password_file, "รหัสผ่านใหม่ / New password",
-                                                   confirm=True))
+                                                   confirm=True), full_name=args.full_name, licence=args.licence)
         print(f"เพิ่มผู้ใช้ {args.name} แล้ว / User {args.name} added.")
     elif args.user_command == "list":
         _print_json(accounts.list())

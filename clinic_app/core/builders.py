@@ -24,7 +24,30 @@ from typing import Any
 
 from clinic_app.core import epi
 from clinic_app.core.fhir import Resource
-from clinic_app.core.identifiers import ACT_CODE, EPI_VACCINE_SYSTEM, ICD10_TM, LOINC, OBSERVATION_CATEGORY, UCUM
+from clinic_app.core.identifiers import (
+    ACT_CODE,
+    CID_SYSTEM,
+    COVERAGE_TYPE_SYSTEM,
+    DRUG24_SYSTEM,
+    EPI_VACCINE_SYSTEM,
+    ICD10_TM,
+    IDENTIFIER_TYPE_SYSTEM,
+    LANGUAGE_EXTENSION,
+    LICENCE_SYSTEMS,
+    LOCAL_DRUG_SYSTEM,
+    LOCAL_TYPES,
+    LOINC,
+    NAME_PREFIX_EXTENSION,
+    NAME_PREFIX_SYSTEM,
+    OBSERVATION_CATEGORY,
+    TH_COVERAGE_TYPE_SYSTEM,
+    TMT_SYSTEM,
+    UCUM,
+    V2_0203,
+    local_system,
+    passport_system,
+    profile,
+)
 
 Reference = dict[str, str]  # {"reference": "Type/id"}
 
@@ -63,8 +86,29 @@ def reference(resource_type: str, rid: str) -> Reference:
     return {"reference": f"{resource_type}/{rid}"}
 
 
-def identifier(system: str, value: str) -> dict[str, str]:
-    return {"system": system, "value": value}
+def identifier(system: str, value: str, type_code: str | None = None, *,
+               type_system: str = IDENTIFIER_TYPE_SYSTEM) -> dict[str, Any]:
+    """An Identifier; typed (TH Core slices identifiers on `type`) when a type code is given."""
+    out: dict[str, Any] = {}
+    if type_code:
+        out["type"] = {"coding": [coding(type_system, type_code)]}
+    out.update(system=system, value=value)
+    return out
+
+
+def cid_identifier(cid: str) -> dict[str, Any]:
+    """The Thai citizen ID (type `cid`)."""
+    return identifier(CID_SYSTEM, cid, "cid")
+
+
+def local_identifier(hcode: str, kind: str, value: str) -> dict[str, Any]:
+    """A facility-local number: HN, PID, VN, AN or Provider, typed localHn, localPid ..."""
+    return identifier(local_system(hcode, kind), value, LOCAL_TYPES[kind])
+
+
+def passport_identifier(number: str, country: str | None = None) -> dict[str, Any]:
+    """A passport number (v2-0203 PPN), its system by the issuing country when known."""
+    return identifier(passport_system(country), number, "PPN", type_system=V2_0203)
 
 
 def coding(system: str, code: str, display: str | None = None) -> dict[str, str]:
@@ -81,13 +125,19 @@ def quantity(value: float, unit: str, ucum: str) -> dict[str, Any]:
 
 
 def human_name(given: str, family: str, *, use: str = "official", prefix: str = "",
-               text: str | None = None) -> dict[str, Any]:
-    """A HumanName with one given name. The text defaults to the Thai way of writing it,
-    the prefix joined to the given name: "นายสมชาย ใจดี"."""
-    name: dict[str, Any] = {"use": use, "text": f"{prefix}{given} {family}".strip() if text is None else text,
+               text: str | None = None, language: str = "th", prefix_code: tuple[str, str] | None = None) -> dict[str, Any]:
+    """A HumanName with one given name, marked with its language (`th` or `en`: TH Core's
+    name slices). The text defaults to the Thai way of writing it, the prefix joined to the
+    given name: "นายสมชาย ใจดี". `prefix_code` (code, display) is the DOPA name-prefix
+    code, carried on the prefix itself (JSON `_prefix`)."""
+    name: dict[str, Any] = {"extension": [{"url": LANGUAGE_EXTENSION, "valueCode": language}], "use": use,
+                            "text": f"{prefix}{given} {family}".strip() if text is None else text,
                             "given": [given.strip()], "family": family.strip()}
     if prefix:
         name["prefix"] = [prefix]
+        if prefix_code:
+            name["_prefix"] = [{"extension": [{"url": NAME_PREFIX_EXTENSION, "valueCodeableConcept": {
+                "coding": [coding(NAME_PREFIX_SYSTEM, prefix_code[0], prefix_code[1])]}}]}]
     return name
 
 
@@ -96,12 +146,16 @@ def phone(value: str, *, use: str = "mobile") -> dict[str, str]:
     return {"system": "phone", "value": value, "use": use}
 
 
-def medication(text: str | None = None, *, system: str | None = None, code: str | None = None,
-               display: str | None = None) -> dict[str, Any]:
-    """The CodeableConcept of a drug: a coding when a code is given, the text when given."""
+def medication(text: str | None = None, *, local: str | None = None, tmt: str | None = None,
+               drug24: str | None = None, display: str | None = None) -> dict[str, Any]:
+    """The CodeableConcept of a drug: the 24-digit code, the TMT code and the unit's own code,
+    each in its SIL-TH code system when known (F43's three slices under the published URLs),
+    and the text when given. A drug typed freely is text alone."""
     concept: dict[str, Any] = {}
-    if system and code:
-        concept["coding"] = [coding(system, code, display)]
+    codings = [coding(system, code, display) for system, code in
+               ((DRUG24_SYSTEM, drug24), (TMT_SYSTEM, tmt), (LOCAL_DRUG_SYSTEM, local)) if code]
+    if codings:
+        concept["coding"] = codings
     if text:
         concept["text"] = text
     return concept
@@ -114,7 +168,7 @@ def patient(*, id: str, identifiers: Sequence[dict[str, str]], names: Sequence[d
             deceased: str | bool | None = None, extension: Sequence[dict[str, Any]] | None = None) -> Resource:
     """An active Patient managed by facility `hcode`. `deceased` is the date of death, or
     True when the date is not known."""
-    out: Resource = {"resourceType": "Patient", "id": id}
+    out: Resource = {"resourceType": "Patient", "id": id, "meta": {"profile": [profile("th-core-patient")]}}
     if extension:
         out["extension"] = list(extension)
     out.update({"identifier": list(identifiers), "active": True, "name": list(names), "gender": gender,
@@ -131,15 +185,53 @@ def patient(*, id: str, identifiers: Sequence[dict[str, str]], names: Sequence[d
     return out
 
 
+# Insurance rights the registration form offers: form code -> (NHSO 4-digit right, TRM
+# cs-th-coverage-type code, payor). TRM CS_MoPH_CoverageType.fsh and CS_TH_Misc.fsh:1-17.
+RIGHTS = {"UCS": ("0100", "หลักประกันสุขภาพ", "UCS", "สำนักงานหลักประกันสุขภาพแห่งชาติ (สปสช.)"),
+          "SSS": ("4200", "กองทุนประกันสังคม", "SSS", "สำนักงานประกันสังคม"),
+          "CSMBS": ("1100", "ข้าราชการประจำ", "OFC", "กรมบัญชีกลาง"),
+          "SELF": ("9100", "ชำระเงินเอง", "SP", "ชำระเงินเอง")}
+RIGHT_BY_CODE = {nhso: key for key, (nhso, *_rest) in RIGHTS.items()}
+
+
+def coverage(right: str, *, id: str, beneficiary: Reference) -> Resource:
+    """A patient's health-insurance right (`RIGHTS` key) as a Coverage: TH Core's shape in R4
+    (status, beneficiary, the payor R4 requires, the type as NHSO's 4-digit code and the
+    UCS/OFC/SSS code)."""
+    nhso, display, th_code, payor = RIGHTS[right]
+    return {"resourceType": "Coverage", "id": id, "meta": {"profile": [profile("th-core-coverage")]},
+            "status": "active",
+            "type": {"coding": [coding(COVERAGE_TYPE_SYSTEM, nhso, display), coding(TH_COVERAGE_TYPE_SYSTEM, th_code)]},
+            "beneficiary": beneficiary, "payor": [{"display": payor}]}
+
+
+def practitioner(*, id: str, hcode: str, username: str, name: str, licence: tuple[str, str] | None = None) -> Resource:
+    """A staff member as a Practitioner: the unit's own provider code (the sign-in name,
+    localProv) and, where known, the licence number by its type (proDoc, proNurse ...)."""
+    identifiers = [identifier(local_system(hcode, "Provider"), username, "localProv")]
+    if licence and licence[1].strip():
+        identifiers.append(identifier(LICENCE_SYSTEMS[licence[0]], licence[1].strip(), licence[0]))
+    return {"resourceType": "Practitioner", "id": id, "meta": {"profile": [profile("th-core-practitioner")]},
+            "identifier": identifiers, "active": True,
+            "name": [{"extension": [{"url": LANGUAGE_EXTENSION, "valueCode": "th"}], "text": name}]}
+
+
 def encounter(*, id: str, subject: Reference, when: str, hcode: str, reason: str | None = None,
-              identifiers: Sequence[dict[str, str]] | None = None) -> Resource:
+              identifiers: Sequence[dict[str, Any]] | None = None, vn: str | None = None,
+              practitioner: Reference | None = None) -> Resource:
     """A finished ambulatory visit at facility `hcode`, starting and ending `when`; the
-    chief complaint as its reason."""
-    out: Resource = {"resourceType": "Encounter", "id": id}
-    if identifiers:
-        out["identifier"] = list(identifiers)
-    out.update({"status": "finished", "class": {"system": ACT_CODE, "code": "AMB"}, "subject": subject,
-                "period": {"start": when, "end": when}, "serviceProvider": reference("Organization", hcode)})
+    chief complaint as its reason, its visit number (VN, localVn) and who saw the patient."""
+    out: Resource = {"resourceType": "Encounter", "id": id, "meta": {"profile": [profile("th-core-encounter")]}}
+    ids = list(identifiers or [])
+    if vn:
+        ids.insert(0, {**local_identifier(hcode, "VN", vn), "use": "secondary"})
+    if ids:
+        out["identifier"] = ids
+    out.update({"status": "finished", "class": {"system": ACT_CODE, "code": "AMB"}, "subject": subject})
+    if practitioner:
+        out["participant"] = [{"type": [{"coding": [coding("http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
+                                                           "PPRF")]}], "individual": practitioner}]
+    out.update({"period": {"start": when, "end": when}, "serviceProvider": reference("Organization", hcode)})
     if reason:
         out["reasonCode"] = [{"text": reason}]
     return out
@@ -147,7 +239,8 @@ def encounter(*, id: str, subject: Reference, when: str, hcode: str, reason: str
 
 def _observation(code: str, display: str, *, id: str, subject: Reference, encounter: Reference, when: str,
                  **value: Any) -> Resource:
-    return {"resourceType": "Observation", "id": id, "status": "final",
+    return {"resourceType": "Observation", "id": id, "meta": {"profile": [profile("th-core-observation-vitals")]},
+            "status": "final",
             "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "vital-signs"}]}],
             "code": {"coding": [coding(LOINC, code, display)]},
             "subject": subject, "encounter": encounter, "effectiveDateTime": when, **value}
@@ -183,7 +276,7 @@ def condition(icd10: str, *, id: str, subject: Reference, encounter: Reference, 
               display: str | None = None, text: str | None = None, clinical_status: str | None = None,
               extension: Sequence[dict[str, Any]] | None = None) -> Resource:
     """An encounter diagnosis (ICD-10, the code with its dot), recorded at the visit's time."""
-    out: Resource = {"resourceType": "Condition", "id": id}
+    out: Resource = {"resourceType": "Condition", "id": id, "meta": {"profile": [profile("th-core-condition")]}}
     if extension:
         out["extension"] = list(extension)
     if clinical_status:
@@ -197,17 +290,20 @@ def condition(icd10: str, *, id: str, subject: Reference, encounter: Reference, 
 
 
 def immunization(vaccine: str, *, id: str, patient: Reference, when: str, display: str | None = None,
-                 encounter: Reference | None = None, primary_source: bool = True, performer: str | None = None,
-                 identifiers: Sequence[dict[str, str]] | None = None) -> Resource:
-    """A dose given (completed) of an EPI vaccine code; the display defaults to the EPI
-    schedule's name (none for a code outside it). `performer` is a facility code."""
+                 encounter: Reference | None = None, primary_source: bool = True, performer: Reference | None = None,
+                 identifiers: Sequence[dict[str, Any]] | None = None) -> Resource:
+    """A dose given (completed) of a THCC vaccine code; the display defaults to the EPI
+    schedule's name (none for a code outside it). `performer` is the Practitioner who gave
+    it (TH Core allows only a person there; the facility is the encounter's)."""
     if display is None and vaccine in epi.BY_CODE:
         display = epi.BY_CODE[vaccine].name
-    out: Resource = {"resourceType": "Immunization", "id": id, "status": "completed",
+    out: Resource = {"resourceType": "Immunization", "id": id, "meta": {"profile": [profile("th-core-immunization")]},
+                     "status": "completed",
                      "vaccineCode": {"coding": [coding(EPI_VACCINE_SYSTEM, vaccine, display)]},
                      "patient": patient, "occurrenceDateTime": when, "primarySource": primary_source}
     if performer:
-        out["performer"] = [{"actor": reference("Organization", performer)}]
+        out["performer"] = [{"function": {"coding": [coding("http://terminology.hl7.org/CodeSystem/v2-0443", "AP")]},
+                             "actor": performer}]
     if encounter:
         out["encounter"] = encounter
     if identifiers:
@@ -216,12 +312,16 @@ def immunization(vaccine: str, *, id: str, patient: Reference, when: str, displa
 
 
 def medication_dispense(medication: dict[str, Any], *, id: str, subject: Reference, encounter: Reference,
-                        when: str, amount: float | None = None, unit: str | None = None) -> Resource:
+                        when: str, amount: float | None = None, unit: str | None = None,
+                        performer: Reference | None = None) -> Resource:
     """A drug handed over at a visit (the encounter is its context); the quantity when an
-    amount is given, its unit when given."""
-    out: Resource = {"resourceType": "MedicationDispense", "id": id, "status": "completed",
+    amount is given, its unit when given; the Practitioner who handed it over."""
+    out: Resource = {"resourceType": "MedicationDispense", "id": id,
+                     "meta": {"profile": [profile("th-core-medicationDispense")]}, "status": "completed",
                      "medicationCodeableConcept": medication, "subject": subject, "context": encounter,
                      "whenHandedOver": when}
+    if performer:
+        out["performer"] = [{"actor": performer}]
     if amount is not None:
         out["quantity"] = {"value": amount, **({"unit": unit} if unit else {})}
     return out

@@ -53,9 +53,9 @@ from typing import Any
 from clinic_app.core import builders as build
 from clinic_app.core import epi
 from clinic_app.core.fhir import Resource, patient_cid
-from clinic_app.core.identifiers import ACT_CODE, CID_SYSTEM, LOINC, OBSERVATION_CATEGORY, local_system
+from clinic_app.core.identifiers import ACT_CODE, LOINC, OBSERVATION_CATEGORY
 from clinic_app.core.places import home_address
-from clinic_app.core.thai import age_in_years, cid_check_digit
+from clinic_app.core.thai import PREFIX_CODES, age_in_years, cid_check_digit
 
 MALE_GIVEN = [
     ("สมชาย", "Somchai"), ("สมศักดิ์", "Somsak"), ("ประเสริฐ", "Prasert"), ("วิชัย", "Wichai"),
@@ -265,14 +265,15 @@ def _patient_resources(rng: random.Random, n: int, cid: str, hcode: str,
     pid = _uuid(rng)
     mobile = f"0{rng.choice('689')}{rng.randint(0, 99999999):08d}"  # drawn before the house number
     house = str(rng.randint(1, 250))
-    hn = build.identifier(local_system(hcode, "HN"), f"{n + 1:07d}")
+    hn = build.local_identifier(hcode, "HN", f"{n + 1:07d}")
     out = [build.patient(
-        id=pid, identifiers=[build.identifier(CID_SYSTEM, cid), hn],
-        names=[build.human_name(given_th, family_th, prefix=prefix[0]),
-               build.human_name(given_en, family_en, use="usual", prefix=prefix[1],
+        id=pid, identifiers=[build.cid_identifier(cid), hn],
+        names=[build.human_name(given_th, family_th, prefix=prefix[0], prefix_code=PREFIX_CODES.get(prefix[0])),
+               build.human_name(given_en, family_en, language="en", prefix=prefix[1],
                                 text=f"{prefix[1]} {given_en} {family_en}")],
         gender="male" if male else "female", birth_date=birth.isoformat(), hcode=hcode, phone=build.phone(mobile),
         address=home_address(place, house=house, moo=str(moo)))]
+    out.append(_coverage(pid))
     person = _Person(build.reference("Patient", pid), birth, male,
                      size=min(1.18, max(0.85, rng.gauss(1.0, 0.08))),
                      adult_weight=min(92.0, max(42.0, rng.gauss(64 if male else 56, 9))))
@@ -421,7 +422,7 @@ def _visit(rng: random.Random, person: _Person, hcode: str, day: _dt.date, compl
     eid = _uuid(rng)
     ref = person.ref
     at: dict[str, Any] = {"subject": ref, "encounter": build.reference("Encounter", eid), "when": when}
-    out = [build.encounter(id=eid, subject=ref, when=when, hcode=hcode, reason=complaint.text)]
+    out = [build.encounter(id=eid, subject=ref, when=when, hcode=hcode, reason=complaint.text, vn=_vn(when, eid))]
     # Each value is drawn before its resource's id: the order of the draws is the data.
     if person.age(day) >= BP_AGE:
         sbp, dbp = _blood_pressure(rng, person, day)
@@ -438,10 +439,32 @@ def _visit(rng: random.Random, person: _Person, hcode: str, day: _dt.date, compl
     return out
 
 
+def _vn(when: str, eid: str) -> str:
+    """The visit's number (VN): its date and time and digits of its id (no random draw: the
+    draws are the data)."""
+    moment = _dt.datetime.fromisoformat(when)
+    return f"{moment:%y%m%d%H%M%S}{int(eid.replace('-', '')[:8], 16) % 10_000:04d}"
+
+
+# Rights as the population holds them, roughly: most people UC, then social security,
+# civil servants and their families, a few paying themselves (by the patient's id: no draw).
+_RIGHT_SHARES = (("UCS", 74), ("SSS", 16), ("CSMBS", 7), ("SELF", 3))
+
+
+def _coverage(pid: str) -> Resource:
+    share = int(pid.replace("-", "")[:8], 16) % 100
+    for right, part in _RIGHT_SHARES:
+        if share < part:
+            break
+        share -= part
+    return build.coverage(right, id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:clinic-app:coverage:{pid}")),
+                          beneficiary=build.reference("Patient", pid))
+
+
 def _dispense(rng: random.Random, drug: Drug, hcode: str, at: dict[str, Any], *, child: bool = False) -> Resource:
     amount = max(1, int(drug.amount) // 2) if child and drug.code == "ORS" else drug.amount
     return build.medication_dispense(
-        build.medication(drug.name, system=local_system(hcode, "DRUG"), code=drug.code, display=drug.name),
+        build.medication(drug.name, local=drug.code, display=drug.name),
         id=_uuid(rng), amount=amount, unit=drug.unit, **at)
 
 
@@ -539,10 +562,10 @@ def history_at(person: DemoPatient, hcode: str, *, hn: str, seed: object = 0,
     pid = _uuid(rng)
     patient = copy.deepcopy(mine)
     patient["id"] = pid
-    patient["identifier"] = [build.identifier(CID_SYSTEM, patient_cid(mine) or person.cid),
-                             build.identifier(local_system(hcode, "HN"), hn)]
+    patient["identifier"] = [build.cid_identifier(patient_cid(mine) or person.cid),
+                             build.local_identifier(hcode, "HN", hn)]
     patient["managingOrganization"] = build.reference("Organization", hcode)
-    patient.pop("meta", None)
+    patient["meta"] = {"profile": list((mine.get("meta") or {}).get("profile") or [])}
     allergy = " ".join(r.get("code", {}).get("text", "") for r in person.resources
                        if r["resourceType"] == "AllergyIntolerance")
     diagnosed = {c["code"]["coding"][0]["code"] for c in person.resources if c["resourceType"] == "Condition"}
@@ -608,7 +631,7 @@ def _review(rng: random.Random, who: _Person, hcode: str, day: _dt.date) -> list
     eid = _uuid(rng)
     at: dict[str, Any] = {"subject": who.ref, "encounter": build.reference("Encounter", eid), "when": when}
     out = [build.encounter(id=eid, subject=who.ref, when=when, hcode=hcode,
-                           reason="ตรวจติดตามประจำปี คลินิกโรคไม่ติดต่อเรื้อรัง")]
+                           reason="ตรวจติดตามประจำปี คลินิกโรคไม่ติดต่อเรื้อรัง", vn=_vn(when, eid))]
     sbp, dbp = _blood_pressure(rng, who, day)
     out.append(build.blood_pressure(sbp, dbp, id=_uuid(rng), **at))
     out.append(build.vital_sign("weight", _weight(rng, who, day), id=_uuid(rng), **at))
@@ -630,7 +653,8 @@ def _stay(rng: random.Random, who: _Person, hcode: str, day: _dt.date, episode: 
     when = _when(rng, day)
     eid = _uuid(rng)
     at: dict[str, Any] = {"subject": who.ref, "encounter": build.reference("Encounter", eid), "when": when}
-    encounter = build.encounter(id=eid, subject=who.ref, when=when, hcode=hcode, reason=episode.reason)
+    encounter = build.encounter(id=eid, subject=who.ref, when=when, hcode=hcode, reason=episode.reason,
+                                vn=_vn(when, eid))
     nights = rng.randint(*episode.stay)
     if nights:
         out_day = min(today, day + _dt.timedelta(days=nights))

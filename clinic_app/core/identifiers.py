@@ -9,12 +9,49 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Sources: the SIL-TH guides, published generation (terminology-ig 0.1.2 @de0592c4, extension-ig
+# 1.0.0 @71ef022e, th-core 0.1.0-preview @9f64951f); rule by rule with file and line in
+# resources/standards/sil-th-rules.md. The names marked OLD are how this app wrote them before
+# (data version 1): still read, never written.
 CID_SYSTEM = "https://terms.sil-th.org/id/th-cid"
 CID_SYSTEM_ALIASES = frozenset({CID_SYSTEM, "http://dopa.go.th"})
 HCODE_SYSTEM = "https://terms.sil-th.org/id/th-moph-hcode"
-PASSPORT_SYSTEM = "https://hl7.org/fhir/sid/passport-THA"
+OLD_PASSPORT_SYSTEM = "https://hl7.org/fhir/sid/passport-THA"
+PASSPORT_UNKNOWN_COUNTRY = "https://terms.sil-th.org/id/passport"  # TRM AL_ID.fsh:21
+
 DOCTOR_ID_SYSTEM = "https://terms.sil-th.org/id/th-doctor-id"
 NURSE_ID_SYSTEM = "https://terms.sil-th.org/id/th-nurse-id"
+
+TERMS = "https://terms.sil-th.org/core/CodeSystem/"
+TH_EXTENSIONS = "https://fhir-ig.sil-th.org/th/extensions/StructureDefinition/"
+TH_CORE_PROFILES = "https://fhir-ig.sil-th.org/th/core/StructureDefinition/"
+IDENTIFIER_TYPE_SYSTEM = TERMS + "cs-th-identifier-type"
+V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
+# The type of each facility-local identifier (`local_system` kinds) and of the national ones.
+LOCAL_TYPES = {"HN": "localHn", "PID": "localPid", "VN": "localVn", "AN": "localAn", "Provider": "localProv"}
+LICENCE_SYSTEMS = {"proDoc": DOCTOR_ID_SYSTEM, "proNurse": NURSE_ID_SYSTEM,
+                   "proPharm": "https://terms.sil-th.org/id/th-pharmacist-id",
+                   "proDent": "https://terms.sil-th.org/id/th-dentist-id",
+                   "proMedtech": "https://terms.sil-th.org/id/th-medtech-id",
+                   "proPhysio": "https://terms.sil-th.org/id/th-physio-id",
+                   "healthVolun": "https://terms.sil-th.org/id/th-hvolunteer"}
+LANGUAGE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/language"
+NAME_PREFIX_EXTENSION = TH_EXTENSIONS + "ex-humanname-name-prefix"
+NAME_PREFIX_SYSTEM = TERMS + "cs-dopa-nameprefix"
+ADDRESS_CODE_EXTENSION = TH_EXTENSIONS + "ex-address-address-code"
+STRUCTURED_LINE_EXTENSION = TH_EXTENSIONS + "ex-address-structured-line"
+DOPA_LOCATION_SYSTEM = TERMS + "cs-dopa-location"
+OLD_ADDRESS_CODE_EXTENSION = "https://terms.sil-th.org/StructureDefinition/address-code"
+PERSON_STATUS_EXTENSION = TH_EXTENSIONS + "ex-patient-person-status"    # 43-file TYPEAREA
+PERSON_STATUS_SYSTEM = TERMS + "cs-thcc-person-status"
+PID_REMOVE_EXTENSION = TH_EXTENSIONS + "ex-patient-pid-remove-reason"   # 43-file DISCHARGE
+PID_REMOVE_SYSTEM = TERMS + "cs-43file-pid-remove-reason"
+COVERAGE_TYPE_SYSTEM = TERMS + "cs-thcc-coverage-type"      # NHSO's 4-digit rights (INSCL)
+TH_COVERAGE_TYPE_SYSTEM = TERMS + "cs-th-coverage-type"     # UCS, OFC, SSS, LGO ...
+# 43-file DIAGTYPE: TRM CS_MoPH_Encounter.fsh:101-115, as MoPH-PC's Condition category[th]
+DIAGTYPE_SYSTEM = TERMS + "cs-43plus-encounter-diagnosis-role"
+OLD_RIGHTS_EXTENSION = "https://terms.sil-th.org/StructureDefinition/health-insurance"
+OLD_RIGHTS_SYSTEM = "https://terms.sil-th.org/CodeSystem/cs-th-health-insurance"
 
 # Facility codes of the sandbox: the 999xx range, which MOPH does not issue.
 TRAINING_HCODE = "99999"
@@ -24,21 +61,38 @@ DEMO_OTHER_UNIT_HCODE = "99998"
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 ICD10_TM = "http://hl7.org/fhir/sid/icd-10"  # ICD-10-TM codes are a superset written the same way
-EPI_VACCINE_SYSTEM = "https://terms.sil-th.org/CodeSystem/cs-th-vaccine-code"
-TMT_SYSTEM = "https://terms.sil-th.org/CodeSystem/cs-th-tmt"
-DOPA_ADDRESS_SYSTEM = "https://terms.sil-th.org/CodeSystem/cs-th-address"
+EPI_VACCINE_SYSTEM = TERMS + "cs-thcc-vaccine-code"
+OLD_VACCINE_SYSTEMS = frozenset({"https://terms.sil-th.org/CodeSystem/cs-th-vaccine-code",
+                                 "https://terms.sil-th.org/CodeSystem/cs-thcc-vaccine-code"})
+TMT_SYSTEM = TERMS + "cs-th-tmt"
+DRUG24_SYSTEM = TERMS + "cs-th-24drug"
+LOCAL_DRUG_SYSTEM = TERMS + "cs-th-local-drug-code"
+OLD_TMT_SYSTEM = "https://terms.sil-th.org/CodeSystem/cs-th-tmt"
+OLD_DOPA_ADDRESS_SYSTEM = "https://terms.sil-th.org/CodeSystem/cs-th-address"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 
-
 def local_system(hcode: str, kind: str) -> str:
-    """Facility-local identifier system: kind is HN, VN or PID."""
-    return f"https://terms.sil-th.org/hcode/5/{hcode}/{kind}"
+    """Facility-local identifier system: kind is HN, VN, AN, PID or Provider (a 9-digit
+    facility code has its own pattern, TRM AL_ID.fsh:24-27)."""
+    digits = 9 if len(hcode) == 9 else 5
+    return f"https://terms.sil-th.org/hcode/{digits}/{hcode}/{kind}"
 
+def passport_system(country: str | None) -> str:
+    """The passport's system by its issuing country (ISO 3166 alpha-3), EXT Invariants.fsh:28-31."""
+    code = (country or "").strip().upper()
+    return f"http://hl7.org/fhir/sid/passport-{code}" if len(code) == 3 and code.isalpha() else PASSPORT_UNKNOWN_COUNTRY
+
+def is_passport_system(system: str | None) -> bool:
+    return bool(system) and (str(system).startswith("http://hl7.org/fhir/sid/passport-")
+                             or system in (PASSPORT_UNKNOWN_COUNTRY, OLD_PASSPORT_SYSTEM))
+
+def profile(name: str) -> str:
+    """A TH Core profile's canonical, for meta.profile (th-core 0.1.0-preview; an R5 guide, see the README)."""
+    return TH_CORE_PROFILES + name
 
 def is_local_system(system: str, kind: str) -> bool:
     return system.startswith("https://terms.sil-th.org/hcode/") and system.endswith("/" + kind)
-
 
 @dataclass(frozen=True)
 class IdentifierSystems:

@@ -6,8 +6,8 @@ itself from the Department of Provincial Administration's stat.bora.dopa.go.th).
 dependency rather than a copied file so that a boundary change reaches the clinics with an
 ordinary package update; `geothai.DATA_VERSION` says which release is in use.
 
-A patient's address code is the 6-digit subdistrict code followed by the 2-digit village
-number (หมู่), as the MOPH 43 files and the Thai Core profile write it.
+A patient's address carries the province, district and subdistrict codes (2, 4, 6 digits,
+DOPA's `cs-dopa-location`) and the village number (หมู่) apart, as TH Core writes them.
 """
 
 from __future__ import annotations
@@ -18,7 +18,12 @@ from typing import Any
 
 import geothai
 
-from clinic_app.core.identifiers import DOPA_ADDRESS_SYSTEM
+from clinic_app.core.identifiers import (
+    ADDRESS_CODE_EXTENSION,
+    DOPA_LOCATION_SYSTEM,
+    OLD_ADDRESS_CODE_EXTENSION,
+    STRUCTURED_LINE_EXTENSION,
+)
 from clinic_app.core.thai import thai_sort_key
 
 BANGKOK = "10"
@@ -80,22 +85,54 @@ def split_code(subdistrict_code: str) -> tuple[str, str, str]:
     return code[:2], code[:4], code
 
 
-ADDRESS_CODE_URL = "https://terms.sil-th.org/StructureDefinition/address-code"
-
-
 def home_address(subdistrict_code: str, *, house: str = "", moo: str = "", postal: str = "") -> dict[str, Any]:
-    """A FHIR Address in Thai: house number and หมู่ on the line, subdistrict, district and
-    province names in `district`, `city` and `state`, and the DOPA code (with the village
-    number) in the Thai Core address-code extension. An unknown code keeps only the lines."""
+    """A FHIR Address in TH Core's shape (th-core SD_Patient.fsh:142-149, extension-ig
+    SD_EX_DataType.fsh:33-117): `city` the subdistrict (ตำบล), `district` the district
+    (อำเภอ), `state` the province, with the postal code; the DOPA codes of all three (2, 4 and
+    6 digits) in the address-code extension; the house number and the village number (หมู่)
+    in the structured-line extension and, written out, in `line`. An unknown code keeps only
+    the lines."""
     moo = moo.strip()
-    line = " ".join(part for part in (house.strip(), f"หมู่ {moo}" if moo else "") if part)
-    address: dict[str, Any] = {"use": "home", "country": "TH", "line": [line] if line else None}
+    house = house.strip()
+    village = f"หมู่ที่ {int(moo)}" if re.fullmatch(r"[0-9]{1,3}", moo) and int(moo) > 0 else moo
+    line = " ".join(part for part in (house, village) if part)
+    address: dict[str, Any] = {"use": "home", "type": "physical", "line": [line] if line else None}
+    extensions: list[dict[str, Any]] = []
+    parts = [(name, value) for name, value in (("number", house), ("villageNo", village)) if value]
+    if parts:
+        extensions.append({"url": STRUCTURED_LINE_EXTENSION,
+                           "extension": [{"url": name, "valueString": value} for name, value in parts]})
     found = geothai.address(subdistrict_code) if subdistrict_code else None
     if found is not None:
-        address.update(text=address_text(subdistrict_code), district=found.subdistrict.name_th,
-                       city=found.district.name_th, state=found.province.name_th,
-                       postalCode=postal.strip() or postal_code(subdistrict_code))
-        village = f"{int(moo):02d}" if re.fullmatch(r"[0-9]{1,2}", moo) and int(moo) > 0 else ""
-        address["extension"] = [{"url": ADDRESS_CODE_URL, "valueCodeableConcept": {"coding": [
-            {"system": DOPA_ADDRESS_SYSTEM, "code": subdistrict_code + village}]}}]
-    return {k: v for k, v in address.items() if v}
+        province, district, subdistrict = split_code(subdistrict_code)
+        extensions.insert(0, {"url": ADDRESS_CODE_EXTENSION, "extension": [
+            {"url": part, "valueCodeableConcept": {"coding": [{"system": DOPA_LOCATION_SYSTEM, "code": code}]}}
+            for part, code in (("province", province), ("district", district), ("subdistrict", subdistrict))]})
+        address.update(text=" ".join(p for p in (line, address_text(subdistrict_code)) if p),
+                       city=found.subdistrict.name_th, district=found.district.name_th, state=found.province.name_th,
+                       postalCode=postal.strip() or postal_code(subdistrict_code), country="TH")
+    address["extension"] = extensions or None
+    order = ("extension", "use", "type", "text", "line", "city", "district", "state", "postalCode", "country")
+    return {k: address[k] for k in order if address.get(k)}
+
+
+def address_codes(address: dict[str, Any]) -> tuple[str, str]:
+    """(subdistrict code, village number) of an Address in either shape: TH Core's
+    extensions, or the 8-digit code this app wrote before (data version 1); ("", "") when
+    it has none."""
+    subdistrict = village = ""
+    for ext in address.get("extension") or []:
+        if not isinstance(ext, dict):
+            continue
+        if ext.get("url") == ADDRESS_CODE_EXTENSION:
+            for part in ext.get("extension") or []:
+                if part.get("url") == "subdistrict":
+                    subdistrict = str(((part.get("valueCodeableConcept") or {}).get("coding") or [{}])[0].get("code") or "")
+        elif ext.get("url") == STRUCTURED_LINE_EXTENSION:
+            for part in ext.get("extension") or []:
+                if part.get("url") == "villageNo":
+                    village = re.sub(r"[^0-9]", "", str(part.get("valueString") or ""))
+        elif ext.get("url") == OLD_ADDRESS_CODE_EXTENSION:
+            code = str((((ext.get("valueCodeableConcept") or {}).get("coding") or [{}])[0]).get("code") or "")
+            subdistrict, village = code[:6], (str(int(code[6:8])) if code[6:8].isdigit() else "")
+    return subdistrict, village.lstrip("0")

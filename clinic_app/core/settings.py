@@ -46,6 +46,8 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in [
     Setting("sync_interval_minutes", (int, float), 5, "minutes between scheduled syncs", check=_positive),
     Setting("export_partial", str, "", "a 43-file archive being written (removed at the next start if a crash "
             "left it)"),
+    Setting("record_shape", int, 1, "the data version of the records' shapes (2: the SIL-TH guides; "
+            "services/reshape.py)"),
     Setting("idle_lock_minutes", (int, float), 10, "minutes without input before the window locks",
             check=_positive),
 ]}

@@ -73,6 +73,15 @@ def format_thai_date(day: _dt.date) -> str:
     return f"{day.day} {THAI_MONTHS_SHORT[day.month - 1]} {be_year(day.year)}"
 
 
+# DOPA name-prefix codes of the everyday prefixes (terminology-ig CS_DOPA_NamePrefix.fsh
+# @de0592c4, code -> display: the display is DOPA's abbreviation). The whole list, 504 codes,
+# is shipped as data in resources/standards/.
+PREFIX_CODES = {"ด.ช.": ("001", "ด.ช."), "เด็กชาย": ("001", "ด.ช."), "ด.ญ.": ("002", "ด.ญ."),
+                "เด็กหญิง": ("002", "ด.ญ."), "นาย": ("003", "นาย"), "นางสาว": ("004", "น.ส."),
+                "น.ส.": ("004", "น.ส."), "นาง": ("005", "นาง")}
+EN_PREFIXES = {"003": "Mr.", "004": "Miss", "005": "Mrs.", "001": "Master", "002": "Miss"}
+
+
 # A birth date known only to its year (or month) is kept as FHIR keeps it ("1985",
 # "1985-03"); where a whole date is needed (an age, a 43-file BIRTH) it stands at the middle
 # of what is known: 1 July of the year, the 15th of the month (an age off by half a year at

@@ -399,7 +399,7 @@ class Engine:
 
     # -- $everything ---------------------------------------------------------------------------------
 
-    PATIENT_COMPARTMENT = ("AllergyIntolerance", "Condition", "Encounter", "Immunization", "MedicationDispense",
+    PATIENT_COMPARTMENT = ("AllergyIntolerance", "Condition", "Coverage", "Encounter", "Immunization", "MedicationDispense",
                            "MedicationRequest", "Observation", "Procedure", "ServiceRequest", "Consent")
 
     def everything(self, rid: str, base: str, caller: Caller = ANONYMOUS) -> Reply:
@@ -582,7 +582,7 @@ class Engine:
 
     @staticmethod
     def _known_types() -> list[str]:
-        return ["AllergyIntolerance", "AuditEvent", "Condition", "Consent", "Encounter", "Immunization",
+        return ["AllergyIntolerance", "AuditEvent", "Condition", "Consent", "Coverage", "Encounter", "Immunization",
                 "MedicationDispense", "MedicationRequest", "Observation", "Organization", "Patient",
                 "Practitioner", "Procedure", "Provenance", "ServiceRequest", "Task"]
 

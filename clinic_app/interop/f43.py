@@ -26,9 +26,11 @@ lost one so the caller can say so.
 Times: the files carry Thailand's local time (UTC+07:00, no daylight saving);
 `thai_local` brings a FHIR dateTime stored at any offset there.
 
-Extensions: what a 43 field says that FHIR has no element for is kept on the resource as
-an extension under F43_EXTENSION (F43_EXTENSION + "DIAGTYPE", + "TYPEAREA"), so a round
-trip writes it back.
+Extensions: a 43 field goes where the SIL-TH guides put it (TYPEAREA and DISCHARGE in
+their Patient extensions, DIAGTYPE as a Condition category), so a round trip writes it
+back. Nothing is written under F43_EXTENSION any more (the guides' conformance rules refuse
+invented extensions); the app's records from before (F43_EXTENSION + "TYPEAREA", +
+"DIAGTYPE") are still read.
 
 This module only moves text; `f43_export` and `f43_import` map tables to and from FHIR.
 """
@@ -43,6 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from clinic_app.core.errors import Problem
+from clinic_app.core.identifiers import DIAGTYPE_SYSTEM  # noqa: F401 - f43.DIAGTYPE_SYSTEM, read by the mapping
 
 LAYOUTS: dict[str, tuple[str, ...]] = {
     "PERSON": ("HOSPCODE", "CID", "PID", "HID", "PRENAME", "NAME", "LNAME", "HN", "SEX", "BIRTH", "MSTATUS",
@@ -69,6 +72,9 @@ LAYOUTS: dict[str, tuple[str, ...]] = {
 
 UTF8, TIS620 = "utf-8", "cp874"
 F43_EXTENSION = "urn:clinic-app:f43:"  # + the 43 field's name: an extension's url
+# DIAGTYPE: TRM CS_MoPH_Encounter.fsh:101-115 (published URL), in MoPH-PC's Condition
+# category[th] (mophpc1 SD_Condition_Base.fsh:33-34); the F43 guide's older spelling is read too.
+OLD_DIAGTYPE_SYSTEM = "https://terms.sil-th.org/CodeSystem/cs-43plus-encounter-diagnosis-role"
 MAX_FILE_BYTES = 512 * 1024 * 1024  # a district's five years fit; a zip bomb does not
 
 

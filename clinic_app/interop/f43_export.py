@@ -1,34 +1,45 @@
 """FHIR -> MOPH 43 files: PERSON, SERVICE, DIAGNOSIS_OPD, DRUG_OPD and EPI rows.
 
 `to_tables` turns one unit's own records (the service chooses them) into rows of text,
-one dict per row over the layout's fields (fields not mapped are ""). Mapping choices:
+one dict per row over the layout's fields (fields not mapped are ""). Records are read in
+the SIL-TH shapes the app writes and in the shapes it wrote before (data version 1, still
+in older data folders and other facilities' records): each field below names both.
 
 - PERSON per Patient. PID is the patient's PID identifier when it has one (a patient
   imported from another system keeps the PID the province already knows), else the HN,
-  else the first 16 hex digits of the record id (noted). PRENAME is coded from the Thai
-  prefix of the official name (ด.ช. 001, ด.ญ. 002, นาย 003, นางสาว/น.ส. 004, นาง 005);
-  NATION is 099 when there is a citizen ID; TYPEAREA the F43_EXTENSION + "TYPEAREA"
-  extension (kept by the import), else 1; MOBILE the first phone. DISCHARGE 1 (died) with
-  DDISCHARGE the day of deceasedDateTime (empty for deceasedBoolean true), else 9 (not
-  discharged) with DDISCHARGE empty.
-- SERVICE per Encounter. SEQ is the Encounter's SEQ identifier, else the first 16 hex
-  digits of its id. DATE_SERV/TIME_SERV are period.start in Thailand's time (+07:00,
-  `f43.thai_local`: a visit stored as 2026-11-30T23:30:00Z is 20261201 063000); a start
-  with only a date leaves TIME_SERV empty. Every date taken from a date-time is so shifted.
+  else the first 16 hex digits of the record id (noted). The name is the Thai one
+  (language `th`; before: the official one); PRENAME its DOPA prefix code (on `_prefix`),
+  else coded from the prefix written (core.thai.PREFIX_CODES: ด.ช. 001, ด.ญ. 002, นาย 003,
+  นางสาว/น.ส. 004, นาง 005); NATION is 099 when there is a citizen ID; PASSPORT a passport
+  under any passport system; TYPEAREA the person-status extension (before: F43_EXTENSION +
+  "TYPEAREA"), else 1; MOBILE the first phone. DISCHARGE 1 (died) with DDISCHARGE the day of
+  deceasedDateTime (empty for deceasedBoolean true); else the pid-remove-reason extension's
+  2 (moved) or 3 (missing) with DDISCHARGE empty (the day has no home in the guides;
+  noted); else 9 (not discharged) with DDISCHARGE empty.
+- SERVICE per Encounter. SEQ is the Encounter's visit number (VN identifier; before: the
+  SEQ identifier), else the first 16 hex digits of its id. DATE_SERV/TIME_SERV are
+  period.start in Thailand's time (+07:00, `f43.thai_local`: a visit stored as
+  2026-11-30T23:30:00Z is 20261201 063000); a start with only a date leaves TIME_SERV empty. Every date taken from a date-time is so shifted.
   Vital signs come from the Observations pointing at the visit: BTEMP 8310-5, SBP/DBP the
   components of 85354-9, PR 8867-4, RR 9279-1; whole numbers lose their ".0". INSTYPE is
   left empty (the NHSO right codes are not mapped); money fields are "0".
 - DIAGNOSIS_OPD per Condition of an exported visit with an ICD-10 code, the dot removed.
-  DIAGTYPE is the F43_EXTENSION + "DIAGTYPE" extension (1-5, kept by the import); a
+  DIAGTYPE is the category coded in cs-43plus-encounter-diagnosis-role (before: the
+  F43_EXTENSION + "DIAGTYPE" extension; 1-5, kept by the import); a
   Condition without one is principal (1) when it is the first such of a visit (in the
   order given) and no other diagnosis of the visit is principal, else "other" (4). CLINIC
   is 00100 (general medicine), as in DRUG_OPD.
-- DRUG_OPD per MedicationDispense of an exported visit. DIDSTD is the 24-digit (TMT
-  system) code, else the local code, else ""; DNAME the text or display.
-- EPI per Immunization with an EPI vaccine code. SEQ is its visit's SEQ, else its own SEQ
-  identifier (set by the import, so a round trip keeps it), else the first 16 hex digits
-  of its id. VACCINEPLACE is the facility code of its performer Organization (kept by
-  the import), else this unit.
+- DRUG_OPD per MedicationDispense of an exported visit. DIDSTD is the 24-digit code
+  (cs-th-24drug, or any 24-digit code: the app filed them under TMT before), else the
+  unit's own code (cs-th-local-drug-code; before: the unit's `.../DRUG` system), else a TMT
+  or other code, else ""; DNAME the text or display.
+- EPI per Immunization with a THCC vaccine code (cs-thcc-vaccine-code, or the systems used
+  before). SEQ is its visit's SEQ, else its own VN (or, before, SEQ) identifier (set by the
+  import, so a round trip keeps it), else the first 16 hex digits of its id. VACCINEPLACE
+  is the facility of its `location` (kept by the import; before: a performer
+  Organization), else this unit.
+- PROVIDER (EPI, DRUG_OPD, DIAGNOSIS_OPD) is the `localProv` identifier of the performer
+  (the diagnosis' asserter) when the reference carries one (the import's), else empty.
 - Every row carries HOSPCODE, CID and D_UPDATE (the `updated` stamp). Records whose
   patient or visit is not among those given, and records of other types, are left out.
 - Rows are sorted (PERSON by PID, the others by PID, DATE_SERV, SEQ and then their own
@@ -47,25 +58,41 @@ from typing import Any
 
 from clinic_app.core.builders import BLOOD_PRESSURE_PANEL, VITAL_SIGNS
 from clinic_app.core.fhir import Resource, patient_cid, reference_id
-from clinic_app.core.thai import birth_date_of
 from clinic_app.core.identifiers import (
+    DRUG24_SYSTEM,
     EPI_VACCINE_SYSTEM,
+    HCODE_SYSTEM,
     ICD10_TM,
+    LANGUAGE_EXTENSION,
+    LOCAL_DRUG_SYSTEM,
     LOINC,
-    PASSPORT_SYSTEM,
+    NAME_PREFIX_EXTENSION,
+    NAME_PREFIX_SYSTEM,
+    OLD_TMT_SYSTEM,
+    OLD_VACCINE_SYSTEMS,
+    PERSON_STATUS_EXTENSION,
+    PERSON_STATUS_SYSTEM,
+    PID_REMOVE_EXTENSION,
+    PID_REMOVE_SYSTEM,
     TMT_SYSTEM,
+    is_local_system,
+    is_passport_system,
     local_system,
 )
+from clinic_app.core.thai import PREFIX_CODES, birth_date_of
 from clinic_app.interop import f43
 
 TABLES = ("PERSON", "SERVICE", "DIAGNOSIS_OPD", "DRUG_OPD", "EPI")
-PRENAME_CODES = {"ด.ช.": "001", "ด.ญ.": "002", "นาย": "003", "นางสาว": "004", "น.ส.": "004", "นาง": "005"}
+PRENAME_CODES = {prefix: code for prefix, (code, _display) in PREFIX_CODES.items()}  # the prefix written -> DOPA
 SEX_CODES = {"male": "1", "female": "2"}
 CLINIC_GENERAL = "00100"
 DIAGTYPE_PRINCIPAL, DIAGTYPE_OTHER = "1", "4"
 CODES_1_TO_5 = frozenset("12345")  # DIAGTYPE and TYPEAREA
 TYPEAREA_DEFAULT = "1"  # registered and living in the area
 DISCHARGE_DIED, DISCHARGE_NONE = "1", "9"
+DISCHARGE_REMOVED = frozenset("123")  # died, moved away, missing (9, not discharged, is the default)
+VACCINE_SYSTEMS = (EPI_VACCINE_SYSTEM, *sorted(OLD_VACCINE_SYSTEMS - {EPI_VACCINE_SYSTEM}))  # the current first
+DIAGTYPE_SYSTEMS = (f43.DIAGTYPE_SYSTEM, f43.OLD_DIAGTYPE_SYSTEM)
 BP_PANEL = BLOOD_PRESSURE_PANEL[0]
 Concept = dict[str, Any]  # a FHIR CodeableConcept
 VITAL_FIELDS = {VITAL_SIGNS[kind].code: field for kind, field in (
@@ -79,6 +106,7 @@ NOTES = {
     "partial_birth": "{n} patients have a birth date known only to its year or month: BIRTH is its middle "
                      "(1 July, or the 15th)",
     "instype": "INSTYPE is left empty in service.txt: the NHSO right codes are not mapped",
+    "no_discharge_day": "{n} patients moved away or went missing on a day not recorded: DDISCHARGE is left empty",
     "no_start": "{n} visits have no start: DATE_SERV and TIME_SERV are left empty",
     "no_patient": "{n} records whose patient is not among the records given were left out",
     "no_visit": "{n} diagnoses and drugs whose visit is not among the records given were left out",
@@ -142,8 +170,22 @@ def pid_of(patient: Resource, hcode: str) -> str:
     """The PID written for a patient: the unit's PID identifier (kept from an import), else
     the HN, else the first 16 hex digits of the record id. The export goes through
     patients in this order, so rows come out sorted batch after batch."""
-    return (_identifier(patient, local_system(hcode, "PID")) or _identifier(patient, local_system(hcode, "HN"))
-            or _short_id(patient))
+    return local_value(patient, hcode, "PID") or local_value(patient, hcode, "HN") or _short_id(patient)
+
+
+def local_value(resource: Resource, hcode: str, kind: str) -> str:
+    """The value of the unit's own identifier of `kind` (HN, PID, VN, SEQ ...), "" when none.
+    A 9-digit facility code's systems are read in both spellings (`/hcode/9/`, and the
+    `/hcode/5/` the app wrote before for every code)."""
+    systems = {local_system(hcode, kind), f"https://terms.sil-th.org/hcode/5/{hcode}/{kind}"}
+    return next((str(i["value"]) for i in resource.get("identifier", []) or []
+                 if isinstance(i, dict) and i.get("system") in systems and i.get("value")), "")
+
+
+def visit_number(resource: Resource, hcode: str) -> str:
+    """The unit's visit number of an Encounter (or of a dose given outside a visit here):
+    the VN identifier, or the SEQ identifier of records from before (data version 1)."""
+    return local_value(resource, hcode, "VN") or local_value(resource, hcode, "SEQ")
 
 
 def to_tables(resources: Iterable[Resource], *, hcode: str, updated: _dt.datetime) -> Export:
@@ -167,11 +209,11 @@ def _short_id(resource: Resource) -> str:
     return str(resource.get("id", "")).replace("-", "")[:16]
 
 
-def _identifier(resource: Resource, system: str) -> str:
-    for ident in resource.get("identifier", []) or []:
-        if ident.get("system") == system and ident.get("value"):
-            return str(ident["value"])
-    return ""
+def _passport(patient: Resource) -> str:
+    """The passport number, under whichever passport system (by country, country unknown,
+    or the one `passport-THA` for all the app wrote before)."""
+    return next((str(i["value"]) for i in patient.get("identifier", []) or []
+                 if isinstance(i, dict) and is_passport_system(i.get("system")) and i.get("value")), "")
 
 
 def _date_field(text: str | None) -> str:
@@ -187,26 +229,59 @@ def _time_field(text: str | None) -> str:
     return f"{moment:%H%M%S}" if moment and len((text or "").strip()) > 10 else ""
 
 
+def _extension(resource: Resource, url: str) -> dict[str, Any] | None:
+    return next((ext for ext in resource.get("extension", []) or [] if isinstance(ext, dict) and ext.get("url") == url),
+                None)
+
+
 def _f43_code(resource: Resource, name: str, allowed: frozenset[str]) -> str:
-    """The code of the F43_EXTENSION + name extension when it is one of `allowed`, else ""."""
-    for ext in resource.get("extension", []) or []:
-        if isinstance(ext, dict) and ext.get("url") == f43.F43_EXTENSION + name:
-            code = str(ext.get("valueCode") or "")
-            return code if code in allowed else ""
-    return ""
+    """The code of the F43_EXTENSION + name extension (data version 1) when it is one of
+    `allowed`, else ""."""
+    code = str((_extension(resource, f43.F43_EXTENSION + name) or {}).get("valueCode") or "")
+    return code if code in allowed else ""
+
+
+def _extension_code(resource: Resource, url: str, system: str, allowed: frozenset[str]) -> str:
+    """The code in `system` of the extension `url` (a CodeableConcept) when it is one of
+    `allowed`, else ""."""
+    code = _coding((_extension(resource, url) or {}).get("valueCodeableConcept"), system)
+    return code if code in allowed else ""
+
+
+def _typearea(patient: Resource) -> str:
+    return (_extension_code(patient, PERSON_STATUS_EXTENSION, PERSON_STATUS_SYSTEM, CODES_1_TO_5)
+            or _f43_code(patient, "TYPEAREA", CODES_1_TO_5) or TYPEAREA_DEFAULT)
 
 
 def _discharge(patient: Resource) -> tuple[str, str]:
-    """(DISCHARGE, DDISCHARGE): died (with the day when known), else not discharged."""
+    """(DISCHARGE, DDISCHARGE): died (with the day when known); else died, moved away or
+    missing as the pid-remove-reason extension says (no day); else not discharged."""
     if patient.get("deceasedDateTime"):
         return DISCHARGE_DIED, _date_field(patient["deceasedDateTime"])
     if patient.get("deceasedBoolean") is True:
         return DISCHARGE_DIED, ""
-    return DISCHARGE_NONE, ""
+    reason = _extension_code(patient, PID_REMOVE_EXTENSION, PID_REMOVE_SYSTEM, DISCHARGE_REMOVED)
+    return (reason or DISCHARGE_NONE), ""
 
 
-def _performer_facility(immunization: Resource) -> str:
-    """The facility code of the Immunization's performer Organization, else ""."""
+def _diagtype(condition: Resource) -> str:
+    """DIAGTYPE (1-5) of a Condition: its category in cs-43plus-encounter-diagnosis-role, or
+    (data version 1) the F43_EXTENSION + "DIAGTYPE" extension; "" when neither."""
+    for category in condition.get("category", []) or []:
+        for system in DIAGTYPE_SYSTEMS:
+            code = _coding(category, system)
+            if code in CODES_1_TO_5:
+                return code
+    return _f43_code(condition, "DIAGTYPE", CODES_1_TO_5)
+
+
+def _place(immunization: Resource) -> str:
+    """The facility a dose was given at: its `location` named by the facility's code, or
+    (data version 1) its performer Organization; "" when neither."""
+    location = immunization.get("location")
+    ident = (location.get("identifier") if isinstance(location, dict) else None) or {}
+    if isinstance(ident, dict) and ident.get("system") == HCODE_SYSTEM and f43.is_facility_code(str(ident.get("value") or "")):
+        return str(ident["value"])
     for performer in immunization.get("performer", []) or []:
         code = reference_id((performer or {}).get("actor"), "Organization") or ""
         if f43.is_facility_code(code):
@@ -214,9 +289,35 @@ def _performer_facility(immunization: Resource) -> str:
     return ""
 
 
-def _official_name(patient: Resource) -> dict[str, Any]:
-    names = patient.get("name") or [{}]
-    return next((n for n in names if n.get("use") == "official"), names[0])
+def _provider(references: Any, hcode: str) -> str:
+    """The unit's provider code (`localProv` identifier) of the first Practitioner
+    reference that carries one; "" when none does."""
+    for ref in references if isinstance(references, list) else [references]:
+        if isinstance(ref, dict) and isinstance(ref.get("identifier"), dict):
+            code = local_value({"identifier": [ref["identifier"]]}, hcode, "Provider")
+            if code:
+                return code
+    return ""
+
+
+def _thai_name(patient: Resource) -> dict[str, Any]:
+    """The Thai name (language `th`); for records without languages, the official one;
+    else the first."""
+    names = [n for n in patient.get("name") or [] if isinstance(n, dict)] or [{}]
+    thai = next((n for n in names if any(isinstance(e, dict) and e.get("url") == LANGUAGE_EXTENSION
+                                         and e.get("valueCode") == "th" for e in n.get("extension", []) or [])), None)
+    return thai or next((n for n in names if n.get("use") == "official"), names[0])
+
+
+def _prename(name: dict[str, Any]) -> str:
+    """PRENAME: the DOPA code on the prefix (`_prefix`), else the code of the prefix written."""
+    for element in name.get("_prefix") or []:
+        for ext in (element or {}).get("extension", []) or []:
+            if isinstance(ext, dict) and ext.get("url") == NAME_PREFIX_EXTENSION:
+                code = _coding(ext.get("valueCodeableConcept"), NAME_PREFIX_SYSTEM)
+                if len(code) == 3 and code.isdigit():
+                    return code
+    return PRENAME_CODES.get(((name.get("prefix") or [""])[0] or "").strip(), "")
 
 
 def _phone(patient: Resource) -> str:
@@ -231,15 +332,27 @@ def _coding(concept: Concept | None, system: str) -> str:
     return ""
 
 
+def _is_24_digits(code: str) -> bool:
+    return len(code) == 24 and code.isascii() and code.isdigit()
+
+
 def _drug_code(concept: Concept | None) -> tuple[str, str]:
-    """(DIDSTD, kind): kind is "standard" (24 digits or TMT), "local" or "none"."""
-    codings = [c for c in (concept or {}).get("coding", []) or [] if c.get("code")]
-    for coding in codings:
-        code = str(coding["code"])
-        if coding.get("system") == TMT_SYSTEM or (len(code) == 24 and code.isdigit()):
-            return code, "standard"
+    """(DIDSTD, kind): kind is "standard" (the 24-digit code: under cs-th-24drug, or 24
+    digits under any system, as the app filed them under TMT before), "local" (the unit's
+    own code, else a TMT or other code) or "none"."""
+    codings = [c for c in (concept or {}).get("coding", []) or [] if isinstance(c, dict) and c.get("code")]
+    for coding in sorted(codings, key=lambda c: c.get("system") != DRUG24_SYSTEM):
+        if _is_24_digits(str(coding["code"])):
+            return str(coding["code"]), "standard"
+
+    def rank(coding: dict[str, Any]) -> int:
+        system = str(coding.get("system") or "")
+        if system == LOCAL_DRUG_SYSTEM or is_local_system(system, "DRUG"):
+            return 0
+        return 1 if system in (TMT_SYSTEM, OLD_TMT_SYSTEM) else 2
+
     if codings:
-        return str(codings[0]["code"]), "local"
+        return str(min(codings, key=rank)["code"]), "local"
     return "", "none"
 
 
@@ -298,15 +411,15 @@ class _Writer:
     # -- PERSON ---------------------------------------------------------------------------
 
     def person_of(self, patient: Resource) -> _Person:
-        hn = _identifier(patient, local_system(self.hcode, "HN"))
-        if not (_identifier(patient, local_system(self.hcode, "PID")) or hn):
+        hn = local_value(patient, self.hcode, "HN")
+        if not (local_value(patient, self.hcode, "PID") or hn):
             self.counts["pid_from_id"] += 1
         return _Person(pid_of(patient, self.hcode), hn, patient_cid(patient) or "")
 
     def person_row(self, patient: Resource) -> dict[str, str]:
         person = self.person_of(patient)
         self.persons[str(patient.get("id"))] = person
-        name = _official_name(patient)
+        name = _thai_name(patient)
         born = birth_date_of(patient)  # a year alone stands at 1 July (core/thai.py)
         birth = f43.date_text(born) if born else ""
         if not birth:
@@ -314,14 +427,15 @@ class _Writer:
         elif len(str(patient.get("birthDate") or "")) < 10:
             self.counts["partial_birth"] += 1
         discharge, discharge_day = _discharge(patient)
+        if discharge not in (DISCHARGE_DIED, DISCHARGE_NONE):
+            self.counts["no_discharge_day"] += 1
         return self.row(
             "PERSON", person, HN=person.hn,
-            PRENAME=PRENAME_CODES.get(((name.get("prefix") or [""])[0] or "").strip(), ""),
+            PRENAME=_prename(name),
             NAME=" ".join(name.get("given") or []), LNAME=str(name.get("family") or ""),
             SEX=SEX_CODES.get(str(patient.get("gender")), ""), BIRTH=birth,
             NATION="099" if person.cid else "", DISCHARGE=discharge, DDISCHARGE=discharge_day,
-            PASSPORT=_identifier(patient, PASSPORT_SYSTEM),
-            TYPEAREA=_f43_code(patient, "TYPEAREA", CODES_1_TO_5) or TYPEAREA_DEFAULT, MOBILE=_phone(patient))
+            PASSPORT=_passport(patient), TYPEAREA=_typearea(patient), MOBILE=_phone(patient))
 
     def patient_of(self, resource: Resource, field_name: str) -> _Person | None:
         person = self.persons.get(reference_id(resource.get(field_name), "Patient") or "")
@@ -357,8 +471,7 @@ class _Writer:
         if person is None:
             return None
         start = (encounter.get("period") or {}).get("start")
-        visit = _Visit(person, _identifier(encounter, local_system(self.hcode, "SEQ")) or _short_id(encounter),
-                       _date_field(start))
+        visit = _Visit(person, visit_number(encounter, self.hcode) or _short_id(encounter), _date_field(start))
         if not visit.date:
             self.counts["no_start"] += 1
         self.visits[str(encounter.get("id"))] = visit
@@ -381,7 +494,7 @@ class _Writer:
         with_principal: set[str] = set()  # SEQ of the visits that already have a principal diagnosis
         for condition in conditions:
             visit = self.visits.get(reference_id(condition.get("encounter"), "Encounter") or "")
-            if visit and _f43_code(condition, "DIAGTYPE", CODES_1_TO_5) == DIAGTYPE_PRINCIPAL:
+            if visit and _diagtype(condition) == DIAGTYPE_PRINCIPAL:
                 with_principal.add(visit.seq)
         return [self.diagnosis_row(condition, with_principal) for condition in conditions]
 
@@ -393,12 +506,13 @@ class _Writer:
         if not code:
             self.counts["no_icd10"] += 1
             return None
-        diagtype = _f43_code(condition, "DIAGTYPE", CODES_1_TO_5)
+        diagtype = _diagtype(condition)
         if not diagtype:
             diagtype = DIAGTYPE_OTHER if visit.seq in with_principal else DIAGTYPE_PRINCIPAL
             with_principal.add(visit.seq)
         return self.row("DIAGNOSIS_OPD", visit.person, SEQ=visit.seq, DATE_SERV=visit.date, DIAGTYPE=diagtype,
-                        DIAGCODE=code.replace(".", ""), CLINIC=CLINIC_GENERAL)
+                        DIAGCODE=code.replace(".", ""), CLINIC=CLINIC_GENERAL,
+                        PROVIDER=_provider(condition.get("asserter"), self.hcode))
 
     # -- DRUG_OPD ---------------------------------------------------------------------------
 
@@ -418,7 +532,9 @@ class _Writer:
         quantity = dispense.get("quantity") or {}
         return self.row("DRUG_OPD", visit.person, SEQ=visit.seq, DATE_SERV=visit.date, CLINIC=CLINIC_GENERAL,
                         DIDSTD=code, DNAME=_drug_name(concept), AMOUNT=_number(quantity.get("value")),
-                        UNIT=str(quantity.get("unit") or ""), DRUGPRICE="0", DRUGCOST="0")
+                        UNIT=str(quantity.get("unit") or ""), DRUGPRICE="0", DRUGCOST="0",
+                        PROVIDER=_provider([p.get("actor") for p in dispense.get("performer", []) or []
+                                            if isinstance(p, dict)], self.hcode))
 
     # -- EPI --------------------------------------------------------------------------------
 
@@ -429,12 +545,14 @@ class _Writer:
         person = self.patient_of(immunization, "patient")
         if person is None:
             return None
-        code = _coding(immunization.get("vaccineCode"), EPI_VACCINE_SYSTEM)
+        code = next(filter(None, (_coding(immunization.get("vaccineCode"), system)
+                                  for system in VACCINE_SYSTEMS)), "")
         if not code:
             self.counts["no_epi_code"] += 1
             return None
         visit = self.visits.get(reference_id(immunization.get("encounter"), "Encounter") or "")
-        seq = visit.seq if visit else (_identifier(immunization, local_system(self.hcode, "SEQ"))
-                                       or _short_id(immunization))
+        seq = visit.seq if visit else (visit_number(immunization, self.hcode) or _short_id(immunization))
+        performers = [p.get("actor") for p in immunization.get("performer", []) or [] if isinstance(p, dict)]
         return self.row("EPI", person, SEQ=seq, DATE_SERV=_date_field(immunization.get("occurrenceDateTime")),
-                        VACCINETYPE=code, VACCINEPLACE=_performer_facility(immunization) or self.hcode)
+                        VACCINETYPE=code, VACCINEPLACE=_place(immunization) or self.hcode,
+                        PROVIDER=_provider(performers, self.hcode))

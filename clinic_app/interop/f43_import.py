@@ -13,27 +13,44 @@ English and in Thai, never quoting a citizen ID, a name or a phone number. Mappi
   DRUG/<SEQ>/<DIDSTD or DNAME>/<n> (n counts repeats of the same drug in the visit, not
   lines), Immunization EPI/<SEQ>/<VACCINETYPE> (EPI/<PID>/<DATE_SERV>/<VACCINETYPE> when
   SEQ is empty). A repeated diagnosis or vaccine of the same visit is the same record.
-- PERSON -> Patient: CID (checked), HN (HN, else PID) and PID identifiers, passport; the
-  official Thai name with the prefix of PRENAME (001 ด.ช., 002 ด.ญ., 003 นาย, 004 นางสาว,
-  005 นาง; other codes: no prefix); SEX 1 male, 2 female, else unknown; BIRTH (required);
-  MOBILE (else TELEPHONE, as a home phone); managingOrganization this unit. Two rows
-  with the same citizen ID (and different PIDs) are a problem. DISCHARGE 1 (died) ->
-  deceasedDateTime = DDISCHARGE (the date), or deceasedBoolean true without one; other
-  DISCHARGE codes are not mapped. TYPEAREA (1-5) is kept as the extension
-  F43_EXTENSION + "TYPEAREA".
-- SERVICE -> Encounter (SEQ identifier, ambulatory, finished, period start = end =
-  DATE_SERV + TIME_SERV at +07:00, or the date alone without a time; CHIEFCOMP as the
-  reason) and Observations for BTEMP, SBP+DBP (one panel, both needed), PR and RR. A vital
-  sign written as 0 means "not measured" (older systems write 0 for empty) and is skipped.
+The records take the SIL-TH guides' shapes (resources/standards/sil-th-summary.md), as
+registration and visits do (core/builders.py):
+
+- PERSON -> Patient: identifiers typed as TH Core slices them: CID (`cid`, checked), HN
+  (`localHn`; HN, else PID), PID (`localPid`), PASSPORT (v2-0203 PPN; the 43 file does not
+  say the issuing country, so the system is the guides' country-unknown one). The Thai name
+  (language `th`) with PRENAME, DOPA's 3-digit name-prefix code, kept on the prefix
+  (`_prefix`, ex-humanname-name-prefix, with DOPA's display) and the prefix written out:
+  the everyday ones as the app's registration writes them (001 ด.ช., 002 ด.ญ., 003 นาย,
+  004 นางสาว, 005 นาง: core.thai.PREFIX_CODES), another as DOPA's display (134 นพ.) when
+  `to_resources(prefixes=)` gives DOPA's list, else kept as the code alone. SEX 1 male,
+  2 female, else unknown; BIRTH (required); MOBILE (else TELEPHONE, as a home phone);
+  managingOrganization this unit. Two rows with the same citizen ID (and different PIDs)
+  are a problem. TYPEAREA (1-5) -> the person-status extension (cs-thcc-person-status).
+  DISCHARGE (1 died, 2 moved, 3 missing, 9 not discharged) -> the pid-remove-reason
+  extension (cs-43file-pid-remove-reason); for 1, deceasedDateTime = DDISCHARGE (the date),
+  or deceasedBoolean true without one. The day of a move or a disappearance (DDISCHARGE
+  with 2 or 3) has no home in the guides and is not kept (no invented extension: the
+  conformance check and the hub refuse them). Another DISCHARGE code is not mapped.
+- SERVICE -> Encounter (SEQ as the visit number: VN identifier, `localVn`; ambulatory,
+  finished, period start = end = DATE_SERV + TIME_SERV at +07:00, or the date alone
+  without a time; CHIEFCOMP as the reason) and Observations for BTEMP, SBP+DBP (one panel,
+  both needed), PR and RR. A vital sign written as 0 means "not measured" (older systems
+  write 0 for empty) and is skipped.
 - DIAGNOSIS_OPD -> Condition (encounter-diagnosis, ICD-10 with the dot put back, DIAGTYPE
-  (1-5) as the extension F43_EXTENSION + "DIAGTYPE"),
-  DRUG_OPD -> MedicationDispense (24-digit DIDSTD in the TMT system, else the unit's
-  local DRUG system), both tied to the visit of their SEQ: patient, recordedDate and
-  whenHandedOver are the visit's; a row whose PID is not the visit's is a problem.
-- EPI -> Immunization on DATE_SERV, tied to the visit when SEQ is one; otherwise the SEQ
-  is kept as an identifier (so an export writes it back). A VACCINEPLACE that is a
-  facility code (5 or 9 digits) is the performer (Organization/<code>); one other than
-  this unit (or empty) is recorded as not primary source.
+  (1-5) as a second category coding in cs-43plus-encounter-diagnosis-role, MoPH-PC's
+  `category[th]`), DRUG_OPD -> MedicationDispense (a 24-digit DIDSTD under cs-th-24drug,
+  another one as the unit's code under cs-th-local-drug-code; DNAME the text), both tied to
+  the visit of their SEQ: patient, recordedDate and whenHandedOver are the visit's; a row
+  whose PID is not the visit's is a problem.
+- EPI -> Immunization (cs-thcc-vaccine-code) on DATE_SERV, tied to the visit when SEQ is
+  one; otherwise the SEQ is kept as a VN identifier (so an export writes it back). A
+  VACCINEPLACE that is another facility's code (5 or 9 digits) is the place given
+  (`location`, by the facility's hcode identifier; TH Core allows only a person as
+  performer); one other than this unit (or empty) is recorded as not primary source.
+  PROVIDER (the unit's own provider code) of EPI, DRUG_OPD and DIAGNOSIS_OPD is the
+  performer (the asserter of a diagnosis): a Practitioner named by its `localProv`
+  identifier, as the PROVIDER file is not read.
 - Buddhist-era dates are converted and counted; extra fields, TIS-620 files and files
   not read yet are noted (the service reads the archive with `parse=READ`, so the others
   are only counted and cannot block an import).
@@ -44,21 +61,35 @@ from __future__ import annotations
 import re
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from clinic_app.core import builders as build
 from clinic_app.core.errors import Problem
 from clinic_app.core.fhir import Resource
-from clinic_app.core.identifiers import CID_SYSTEM, PASSPORT_SYSTEM, TMT_SYSTEM, local_system
-from clinic_app.core.thai import cid_problem, normalise_cid
+from clinic_app.core.identifiers import (
+    HCODE_SYSTEM,
+    NAME_PREFIX_EXTENSION,
+    NAME_PREFIX_SYSTEM,
+    PERSON_STATUS_EXTENSION,
+    PERSON_STATUS_SYSTEM,
+    PID_REMOVE_EXTENSION,
+    PID_REMOVE_SYSTEM,
+)
+from clinic_app.core.thai import PREFIX_CODES, cid_problem, normalise_cid
 from clinic_app.interop import f43
 
 _ORDER = ("PERSON", "SERVICE", "DIAGNOSIS_OPD", "DRUG_OPD", "EPI")  # the tables read, in the order read
 READ = frozenset(_ORDER)  # for f43.read_archive(source, parse=READ)
 DIAGTYPES = TYPEAREAS = frozenset("12345")
-PRENAMES = {"001": "ด.ช.", "002": "ด.ญ.", "003": "นาย", "004": "นางสาว", "005": "นาง"}
+# The everyday prefixes: DOPA name-prefix code -> (the prefix as the app writes it, as
+# registration and demo data do; DOPA's display). core.thai.PREFIX_CODES reversed, keeping its
+# first spelling of each code ("ด.ช.", not "เด็กชาย"; "นางสาว", not "น.ส.").
+EVERYDAY_PREFIXES = {code: (written, display) for written, (code, display) in reversed(PREFIX_CODES.items())}
+# PERSON.DISCHARGE -> its display in cs-43file-pid-remove-reason (TRM CS_MoPH_Death.fsh:1-12)
+DISCHARGES = {"1": "ตาย", "2": "ย้าย", "3": "สาบสูญ", "9": "ไม่จำหน่าย"}
+DISCHARGE_DIED = "1"
 GENDERS = {"1": "male", "2": "female"}
 TIME_ZONE = "+07:00"
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
@@ -83,9 +114,11 @@ class _Visit:
     start: str
 
 
-def to_resources(tables: dict[str, f43.Table], *, hcode: str) -> Import:
-    """FHIR resources of the 43 files read (see f43.read_archive), with every problem."""
-    return _Reader(hcode).read(tables)
+def to_resources(tables: dict[str, f43.Table], *, hcode: str, prefixes: Mapping[str, str] | None = None) -> Import:
+    """FHIR resources of the 43 files read (see f43.read_archive), with every problem.
+    `prefixes` is DOPA's name-prefix list (code -> display); without it the everyday
+    prefixes are known and another PRENAME is kept as its code alone."""
+    return _Reader(hcode, prefixes).read(tables)
 
 
 # -- small helpers ----------------------------------------------------------------------------
@@ -125,15 +158,40 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def _extension(name: str, code: str) -> dict[str, str]:
-    return {"url": f43.F43_EXTENSION + name, "valueCode": code}
+def _coded_extension(url: str, system: str, code: str, display: str | None = None) -> dict[str, Any]:
+    return {"url": url, "valueCodeableConcept": {"coding": [build.coding(system, code, display)]}}
+
+
+def _prename(text: str) -> str:
+    """PRENAME as a 3-digit code ("3" -> "003"); an everyday prefix written out instead of
+    its code ("นาย") gives the code; "" for anything else."""
+    text = text.strip()
+    if text.isascii() and text.isdigit() and 1 <= len(text) <= 3:
+        return text.zfill(3) if int(text) else ""  # DOPA's codes start at 001
+    return PREFIX_CODES[text][0] if text in PREFIX_CODES else ""
+
+
+def _thai_name(given: str, family: str, code: str, prefixes: Mapping[str, str]) -> dict[str, Any]:
+    """The Thai name with its DOPA prefix code and the prefix written out: an everyday one
+    as the app writes it, another as DOPA's display (when the whole list is given)."""
+    written, display = EVERYDAY_PREFIXES.get(code) or (prefixes.get(code), prefixes.get(code))
+    if written and display:
+        return build.human_name(given, family, language="th", prefix=written, prefix_code=(code, display))
+    name = build.human_name(given, family, language="th")
+    if code:  # the code alone, on a prefix without text
+        name["_prefix"] = [{"extension": [{"url": NAME_PREFIX_EXTENSION, "valueCodeableConcept": {
+            "coding": [build.coding(NAME_PREFIX_SYSTEM, code)]}}]}]
+    return name
 
 
 # -- the reader -------------------------------------------------------------------------------
 
 class _Reader:
-    def __init__(self, hcode: str) -> None:
+    def __init__(self, hcode: str, prefixes: Mapping[str, str] | None = None) -> None:
         self.hcode = hcode
+        self.whole_prefix_list = prefixes is not None  # DOPA's list given: a code not in it is no code
+        self.prefixes = prefixes if prefixes is not None else {
+            code: display for code, (_written, display) in EVERYDAY_PREFIXES.items()}
         self.out = Import()
         self.persons: dict[str, str] = {}   # PID -> where it was first seen
         self.cids: dict[str, str] = {}      # citizen ID -> the line number it was first seen on
@@ -141,6 +199,7 @@ class _Reader:
         self.seq_lines: dict[str, str] = {}  # SEQ -> where it was first seen
         self.buddhist: Counter[tuple[str, str]] = Counter()  # (file, field) -> dates converted
         self.zero_vitals = 0
+        self.prenames: Counter[str] = Counter()  # "code only" / "unknown" -> PRENAMEs so read
 
     def read(self, tables: dict[str, f43.Table]) -> Import:
         for name in [*_ORDER, *sorted(set(tables) - READ)]:
@@ -181,6 +240,12 @@ class _Reader:
         if self.zero_vitals:
             self.note(f"service.txt: {_plural(self.zero_vitals, 'vital sign was', 'vital signs were')} 0 "
                       "and read as not measured")
+        if self.prenames["code only"]:
+            self.note(f"person.txt: {_plural(self.prenames['code only'], 'PRENAME is', 'PRENAMEs are')} not one of "
+                      "the everyday prefixes: kept as the DOPA code, without the prefix written out")
+        if self.prenames["unknown"]:
+            self.note(f"person.txt: {_plural(self.prenames['unknown'], 'PRENAME is', 'PRENAMEs are')} not a DOPA "
+                      "name-prefix code: the name has no prefix")
 
     def own(self, where: str, row: dict[str, str]) -> bool:
         """True for a row of this unit; a problem otherwise."""
@@ -292,30 +357,41 @@ class _Reader:
             return None
         return build.patient(
             id=self.id("PID", row["PID"]), identifiers=identifiers,
-            names=[build.human_name(row["NAME"], row["LNAME"], prefix=PRENAMES.get(row["PRENAME"], ""))],
+            names=[_thai_name(row["NAME"], row["LNAME"], self.prename(row["PRENAME"]), self.prefixes)],
             gender=GENDERS.get(row["SEX"], "unknown"), birth_date=birth, deceased=deceased, hcode=self.hcode,
-            phone=_phone(row), extension=[_extension("TYPEAREA", row["TYPEAREA"])] if row["TYPEAREA"] else None)
+            phone=_phone(row), extension=_person_extensions(row) or None)
+
+    def prename(self, text: str) -> str:
+        """The DOPA code of PRENAME ("" when none), counting codes not known (for a note)."""
+        code = _prename(text)
+        if code in self.prefixes or not text.strip():
+            return code
+        if code and not self.whole_prefix_list:
+            self.prenames["code only"] += 1
+            return code
+        self.prenames["unknown"] += 1
+        return ""
 
     def deceased(self, where: str, row: dict[str, str]) -> str | bool | None:
         """The date of death (DDISCHARGE), or True without one, for DISCHARGE 1 (died); else
         None. A DDISCHARGE that is not a date is a problem."""
-        if row["DISCHARGE"] != "1":
+        if row["DISCHARGE"] != DISCHARGE_DIED:
             return None
         if not row["DDISCHARGE"]:
             return True
         return self.date(where, row, "DDISCHARGE")
 
-    def patient_identifiers(self, where: str, row: dict[str, str]) -> list[dict[str, str]]:
+    def patient_identifiers(self, where: str, row: dict[str, str]) -> list[dict[str, Any]]:
         identifiers = []
         if row["CID"]:
             why = cid_problem(row["CID"])
             if why:
                 self.problem(where, f"CID: {why[1]}", f"CID: {why[0]}")
-            identifiers.append(build.identifier(CID_SYSTEM, normalise_cid(row["CID"])))
-        identifiers.append(build.identifier(local_system(self.hcode, "HN"), row["HN"] or row["PID"]))
-        identifiers.append(build.identifier(local_system(self.hcode, "PID"), row["PID"]))
+            identifiers.append(build.cid_identifier(normalise_cid(row["CID"])))
+        identifiers.append(build.local_identifier(self.hcode, "HN", row["HN"] or row["PID"]))
+        identifiers.append(build.local_identifier(self.hcode, "PID", row["PID"]))
         if row["PASSPORT"]:
-            identifiers.append(build.identifier(PASSPORT_SYSTEM, row["PASSPORT"]))
+            identifiers.append(build.passport_identifier(row["PASSPORT"]))
         return identifiers
 
     # -- SERVICE ----------------------------------------------------------------------------
@@ -336,7 +412,7 @@ class _Reader:
         if len(self.out.problems) > before:
             return []
         encounter = build.encounter(id=eid, subject=visit.subject, when=visit.start, hcode=self.hcode,
-                                    reason=row["CHIEFCOMP"], identifiers=[self.seq_identifier(row["SEQ"])])
+                                    reason=row["CHIEFCOMP"], vn=row["SEQ"])
         return [encounter, *vitals]
 
     def start(self, where: str, row: dict[str, str]) -> str | None:
@@ -379,9 +455,6 @@ class _Reader:
             out.append(build.blood_pressure(systolic, diastolic, id=self.id("SEQ", seq, "BP"), **at))
         return out
 
-    def seq_identifier(self, seq: str) -> dict[str, str]:
-        return build.identifier(local_system(self.hcode, "SEQ"), seq)
-
     # -- DIAGNOSIS_OPD ------------------------------------------------------------------------
 
     def condition(self, where: str, row: dict[str, str]) -> Resource | None:
@@ -394,9 +467,13 @@ class _Reader:
         if visit is None or len(self.out.problems) > before:
             return None
         code = _icd10(row["DIAGCODE"])
-        return build.condition(code, id=self.id("DX", row["SEQ"], code.replace(".", "")), subject=visit.subject,
-                               encounter=visit.encounter, when=visit.start,
-                               extension=[_extension("DIAGTYPE", row["DIAGTYPE"])] if row["DIAGTYPE"] else None)
+        condition = build.condition(code, id=self.id("DX", row["SEQ"], code.replace(".", "")), subject=visit.subject,
+                                    encounter=visit.encounter, when=visit.start)
+        if row["DIAGTYPE"]:  # MoPH-PC's category[th], beside the HL7 encounter-diagnosis
+            condition["category"][0]["coding"].append(build.coding(f43.DIAGTYPE_SYSTEM, row["DIAGTYPE"]))
+        if row["PROVIDER"]:
+            condition["asserter"] = self.provider(row["PROVIDER"])
+        return condition
 
     # -- DRUG_OPD -----------------------------------------------------------------------------
 
@@ -421,14 +498,9 @@ class _Reader:
         if visit is None or len(self.out.problems) > before:
             return None
         return build.medication_dispense(
-            self.medication(row), id=did, subject=visit.subject, encounter=visit.encounter, when=visit.start,
-            amount=_number(row["AMOUNT"]) if row["AMOUNT"] else None, unit=row["UNIT"])
-
-    def medication(self, row: dict[str, str]) -> dict[str, Any]:
-        code = row["DIDSTD"]
-        standard = len(code) == 24 and code.isdigit()
-        return build.medication(row["DNAME"], system=TMT_SYSTEM if standard else local_system(self.hcode, "DRUG"),
-                                code=code)
+            _medication(row), id=did, subject=visit.subject, encounter=visit.encounter, when=visit.start,
+            amount=_number(row["AMOUNT"]) if row["AMOUNT"] else None, unit=row["UNIT"],
+            performer=self.provider(row["PROVIDER"]))
 
     # -- EPI ----------------------------------------------------------------------------------
 
@@ -445,11 +517,41 @@ class _Reader:
             return None
         key = (row["SEQ"],) if row["SEQ"] else (row["PID"], day)
         place = row["VACCINEPLACE"]
-        return build.immunization(
+        immunization = build.immunization(
             row["VACCINETYPE"], id=self.id("EPI", *key, row["VACCINETYPE"]), patient=patient, when=day,
-            primary_source=place in ("", self.hcode), performer=place if f43.is_facility_code(place) else None,
-            encounter=visit.encounter if visit else None,
-            identifiers=[self.seq_identifier(row["SEQ"])] if not visit and row["SEQ"] else None)
+            primary_source=place in ("", self.hcode), encounter=visit.encounter if visit else None,
+            performer=self.provider(row["PROVIDER"]),
+            identifiers=[build.local_identifier(self.hcode, "VN", row["SEQ"])] if not visit and row["SEQ"] else None)
+        if place != self.hcode and f43.is_facility_code(place):  # given at another facility
+            immunization["location"] = {"type": "Location",
+                                        "identifier": build.identifier(HCODE_SYSTEM, place, "hcode")}
+        return immunization
+
+    def provider(self, code: str) -> dict[str, Any] | None:
+        """The Practitioner of a PROVIDER code (the unit's own numbering), by its identifier."""
+        if not code:
+            return None
+        return {"type": "Practitioner", "identifier": build.local_identifier(self.hcode, "Provider", code)}
+
+
+def _medication(row: dict[str, str]) -> dict[str, Any]:
+    """DIDSTD as the 24-digit code when it is one (never filed as TMT), else as the unit's
+    own drug code; DNAME the text."""
+    code = row["DIDSTD"]
+    if len(code) == 24 and code.isdigit():
+        return build.medication(row["DNAME"], drug24=code)
+    return build.medication(row["DNAME"], local=code or None)
+
+
+def _person_extensions(row: dict[str, str]) -> list[dict[str, Any]]:
+    """TYPEAREA as the person status, DISCHARGE as the reason the person left the unit's list."""
+    out = []
+    if row["TYPEAREA"]:
+        out.append(_coded_extension(PERSON_STATUS_EXTENSION, PERSON_STATUS_SYSTEM, row["TYPEAREA"]))
+    if row["DISCHARGE"] in DISCHARGES:
+        out.append(_coded_extension(PID_REMOVE_EXTENSION, PID_REMOVE_SYSTEM, row["DISCHARGE"],
+                                    DISCHARGES[row["DISCHARGE"]]))
+    return out
 
 
 def _phone(row: dict[str, str]) -> dict[str, str] | None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from clinic_app.core.changes import ChangeSet
 from clinic_app.core.errors import InvalidInputError, KnownError, Problem
+from clinic_app.core.identifiers import LICENCE_SYSTEMS
 from clinic_app.core.permissions import ADMIN, CLERK, CLINICIAN, DEVICE, Actor, require
 from clinic_app.security.passwords import check_policy, hash_password, lockout_delay, verify_password
 from clinic_app.store.record_store import RecordStore
@@ -64,8 +65,17 @@ class AccountService:
     def has_accounts(self) -> bool:
         return self.staff.count() > 0
 
-    def add(self, name: str, role: str, password: str) -> ChangeSet:
+    def add(self, name: str, role: str, password: str, *, full_name: str = "", licence: str = "") -> ChangeSet:
+        """A staff account; `licence` is the professional licence as TYPE:NUMBER (TYPE a
+        SIL-TH identifier type: proDoc, proNurse, proPharm, proDent, proMedtech, proPhysio,
+        healthVolun), carried by the Practitioner their records name."""
         role = ROLE_ALIASES.get(role, role)
+        kind, _, number = licence.partition(":")
+        if licence and (kind not in LICENCE_SYSTEMS or not number.strip().isalnum()):
+            raise InvalidInputError("เลขใบอนุญาตต้องอยู่ในรูป ชนิด:เลขที่ เช่น proNurse:4512345",
+                                    "A licence is TYPE:NUMBER, e.g. proNurse:4512345; TYPE is one of "
+                                    + ", ".join(LICENCE_SYSTEMS) + ".",
+                                    problems=[Problem(None, "licence", "TYPE:NUMBER", "ชนิด:เลขที่")])
         first = not self.has_accounts()
         if first:
             if role != ADMIN:
@@ -81,7 +91,8 @@ class AccountService:
             raise InvalidInputError("มีชื่อผู้ใช้นี้แล้ว", f"There is already a user {name!r}.")
         check_policy(password, user_inputs=[name])
         with self.store.transaction():
-            self.staff.add(name, role, hash_password(password))
+            self.staff.add(name, role, hash_password(password), full_name=full_name.strip() or None,
+                           licence=f"{kind}:{number.strip()}" if licence else None)
             self.store.audit.append(actor=self.actor.name, action="user-add", entity_type="staff", entity_id=name,
                                     detail={"role": role})
         return ChangeSet(accounts=True)

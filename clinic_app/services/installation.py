@@ -212,6 +212,7 @@ def initialise(path: Path, *, hcode: str, name: str | None = None, hub_url: str 
                 store.settings.set("hub_url", hub_url or "")
                 store.settings.set("hub_auth", auth)
                 store.settings.set("training_mode", training)
+                store.settings.set("record_shape", 2)  # new folders start in the SIL-TH shapes
                 store.audit.append(actor=DEVICE_ACTOR, action="init", detail={"hcode": hcode})
         finally:
             store.close()

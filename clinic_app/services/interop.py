@@ -12,12 +12,18 @@ nothing is stored, with every problem listed by file and line (never quoting a c
 or a name). Otherwise the records are stored in one transaction like an `import-fhir`
 (validated, queued for the hub, audited). Ids come from the unit's PID and SEQ, so
 importing the same files again finds the same records; what is already here is kept as it
-is (see `_reconcile`).
+is (see `_reconcile`). PRENAME is read against DOPA's whole name-prefix list when it is
+shipped (`name_prefixes`).
+
+Both directions read records in the SIL-TH shapes and in those the app wrote before (a
+visit's VN or its old SEQ identifier, f43_export.visit_number), so an older data folder or
+another facility's records export and reconcile the same.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
@@ -28,10 +34,9 @@ from typing import Any
 from clinic_app.core.changes import ChangeSet
 from clinic_app.core.errors import InvalidInputError, KnownError, Problem, os_reason
 from clinic_app.core.fhir import Resource, owner_of, patient_cid, replaced_by, rewrite_references
-from clinic_app.core.identifiers import local_system
 from clinic_app.core.permissions import Actor, require
 from clinic_app.interop import f43
-from clinic_app.interop.f43_export import notes_for, pid_of, to_tables
+from clinic_app.interop.f43_export import local_value, notes_for, pid_of, to_tables, visit_number
 from clinic_app.interop.f43_import import READ, to_resources
 from clinic_app.services.records import Progress, RecordService
 from clinic_app.store.record_store import RecordStore
@@ -61,6 +66,18 @@ class ImportReport:
     by_type: dict[str, int]
     notes: list[str] = field(default_factory=list)
     changes: ChangeSet = field(default_factory=ChangeSet)
+
+
+@functools.cache
+def name_prefixes() -> dict[str, str] | None:
+    """DOPA's name-prefix list (code -> display, 504 codes) shipped in resources/standards/
+    (cs-dopa-nameprefix.csv), read by the conformance check's loader; None when it is not
+    there, and the 43-file import then knows the everyday prefixes only."""
+    try:  # the conformance package ships the lists; an installation without them still imports
+        from clinic_app.conformance.codes import code_list
+        return dict(code_list("cs-dopa-nameprefix").display)
+    except (ImportError, OSError):
+        return None
 
 
 def _visit_day(resource: Resource) -> _dt.date | None:
@@ -160,7 +177,7 @@ class Interop43:
         if "PERSON" not in tables:
             raise InvalidInputError("ไม่พบไฟล์ person.txt ใน 43 แฟ้มที่ให้มา",
                                     "No person.txt among the 43 files given; nothing was imported.")
-        result = to_resources(tables, hcode=self.hcode)
+        result = to_resources(tables, hcode=self.hcode, prefixes=name_prefixes())
         problems += result.problems
         if problems:
             raise InvalidInputError(f"43 แฟ้มมีข้อมูลที่ต้องแก้ {len(problems)} จุด ไม่ได้นำเข้าอะไรเลย",
@@ -208,7 +225,7 @@ class Interop43:
             seen = visits_here.setdefault(here, set())
             for other in self.store.chart(existing["id"]):
                 if other["resourceType"] == "Encounter":
-                    seen.update({str(other["id"]).replace("-", "")[:16], _seq_of(other, self._seq_system)} - {""})
+                    seen.update({str(other["id"]).replace("-", "")[:16], visit_number(other, self.hcode)} - {""})
                 elif other["resourceType"] == "Immunization":
                     doses_here.add((here, *_dose_of(other)))
         dropped: set[str] = set()
@@ -217,11 +234,11 @@ class Interop43:
             owner = mapping.get(subject, subject)
             same_id = self.store.get("Encounter", visit["id"])
             if same_id is not None and (same_id.get("subject") or {}).get("reference") != owner:
-                problems.append(Problem(None, f"service.txt SEQ {_seq_of(visit, self._seq_system)}",
+                problems.append(Problem(None, f"service.txt SEQ {visit_number(visit, self.hcode)}",
                                         "this SEQ was imported before for another person: check that these files "
                                         "belong with the ones imported",
                                         "SEQ นี้เคยนำเข้าเป็นของอีกคนหนึ่ง โปรดตรวจว่าแฟ้มชุดนี้เป็นชุดเดียวกับที่เคยนำเข้า"))
-            elif same_id is not None or _seq_of(visit, self._seq_system) in visits_here.get(owner, ()):
+            elif same_id is not None or visit_number(visit, self.hcode) in visits_here.get(owner, ()):
                 dropped.add(visit["id"])
         if problems:
             raise InvalidInputError(f"43 แฟ้มขัดกับข้อมูลที่นำเข้าไว้แล้ว {len(problems)} จุด ไม่ได้นำเข้าอะไรเลย",
@@ -250,17 +267,12 @@ class Interop43:
             notes.append(f"{doses} vaccinations were already here (same vaccine, same day): left out")
         return kept, notes
 
-    @property
-    def _seq_system(self) -> str:
-        return local_system(self.hcode, "SEQ")
-
     def _existing_patient(self, patient: Resource) -> Resource | None:
         cid = patient_cid(patient)
         if cid:
             found = self.store.find_patients("cid", cid)
             return found[0] if found else None
-        hn = next((i.get("value") for i in patient.get("identifier", [])
-                   if i.get("system") == local_system(self.hcode, "HN")), None)
+        hn = local_value(patient, self.hcode, "HN")
         return next((other for other in (self.store.find_patients("hn", hn) if hn else [])
                      if _same_person(other, patient)), None)
 
@@ -271,10 +283,6 @@ def _same_person(here: Resource, there: Resource) -> bool:
         return cid_here == cid_there
     family = [((p.get("name") or [{}])[0]).get("family") for p in (here, there)]
     return here.get("birthDate") == there.get("birthDate") and family[0] == family[1]
-
-
-def _seq_of(encounter: Resource, system: str) -> str:
-    return next((str(i.get("value")) for i in encounter.get("identifier", []) if i.get("system") == system), "")
 
 
 def _dose_of(immunization: Resource) -> tuple[str, str]:

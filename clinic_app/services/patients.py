@@ -24,12 +24,14 @@ from clinic_app.core.changes import ChangeSet, Done
 from clinic_app.core.errors import InvalidInputError, Problem
 from clinic_app.core.fhir import Resource, patient_cid
 from clinic_app.core.identity import disagreements
-from clinic_app.core.identifiers import CID_SYSTEM, PASSPORT_SYSTEM, local_system
-from clinic_app.core.permissions import Actor, require
+from clinic_app.core.identifiers import local_system
+from clinic_app.core.permissions import DEVICE_ROLE, Actor, require
 from clinic_app.core.places import home_address, is_subdistrict
 from clinic_app.core.thai import (
     BE_OFFSET,
     BIRTH_ESTIMATED_URL,
+    EN_PREFIXES,
+    PREFIX_CODES,
     age_in_years,
     birth_date_of,
     birth_estimated,
@@ -45,7 +47,6 @@ from clinic_app.store.record_store import RecordStore
 # Health-insurance rights: code -> (Thai, English) label.
 RIGHTS = {"UCS": ("บัตรทอง (UC)", "Universal Coverage (gold card)"), "SSS": ("ประกันสังคม", "Social Security"),
           "CSMBS": ("ข้าราชการ", "Civil servant (CSMBS)"), "SELF": ("ชำระเอง", "Self-pay")}
-RIGHTS_SYSTEM = "https://terms.sil-th.org/CodeSystem/cs-th-health-insurance"
 
 # (low, high) usual ranges: a reading outside one is saved only once a person confirms it
 # (a real 270 mmHg must be recordable) ...
@@ -300,27 +301,29 @@ class PatientService:
                 hn += 1
             self.store.settings.set("next_hn", hn + 1)
             patient = self._patient(form, f"{hn:07d}")
-            changes = self.records.write([patient], action="register")
+            right = build.coverage(form.right, id=str(uuid.uuid4()), beneficiary=build.reference("Patient", patient["id"]))
+            changes = self.records.write([patient, right], action="register")
         return Done(patient, changes)
 
     def _patient(self, form: PatientForm, hn: str) -> Resource:
-        identifiers = [build.identifier(local_system(self.hcode, "HN"), hn)]
+        identifiers = [build.local_identifier(self.hcode, "HN", hn)]
         if form.cid.strip():
-            identifiers.insert(0, build.identifier(CID_SYSTEM, normalise_cid(form.cid)))
+            identifiers.insert(0, build.cid_identifier(normalise_cid(form.cid)))
         if form.passport.strip():
-            identifiers.append(build.identifier(PASSPORT_SYSTEM, form.passport.strip()))
-        names = [build.human_name(form.given_th, form.family_th, prefix=form.prefix)]
+            identifiers.append(build.passport_identifier(form.passport.strip()))
+        code = PREFIX_CODES.get(form.prefix.strip())
+        names = [build.human_name(form.given_th, form.family_th, prefix=form.prefix, prefix_code=code)]
         if form.given_en.strip() or form.family_en.strip():
-            names.append(build.human_name(form.given_en, form.family_en, use="usual"))
+            english_prefix = EN_PREFIXES.get(code[0], "") if code else ""
+            names.append(build.human_name(form.given_en, form.family_en, language="en", prefix=english_prefix,
+                                          text=f"{english_prefix} {form.given_en.strip()} {form.family_en.strip()}".strip()))
         address = None
         if form.house.strip() or form.moo.strip() or form.subdistrict_code:
             address = home_address(form.subdistrict_code, house=form.house, moo=form.moo, postal=form.postal_code)
         patient = build.patient(
             id=str(uuid.uuid4()), identifiers=identifiers, names=names, gender=form.sex,
             birth_date=form.birth_text(), hcode=self.hcode,
-            phone=build.phone(form.phone.strip()) if form.phone.strip() else None, address=address,
-            extension=[{"url": "https://terms.sil-th.org/StructureDefinition/health-insurance",
-                        "valueCoding": {"system": RIGHTS_SYSTEM, "code": form.right}}])
+            phone=build.phone(form.phone.strip()) if form.phone.strip() else None, address=address)
         if form.estimated:  # the year from an age the person gave: marked so no one reads it as known
             patient["_birthDate"] = {"extension": [{"url": BIRTH_ESTIMATED_URL, "valueBoolean": True}]}
         return patient
@@ -344,8 +347,10 @@ class PatientService:
         when = (visit.when or _dt.datetime.now().astimezone()).isoformat(timespec="seconds")
         subject, eid = build.reference("Patient", patient_id), str(uuid.uuid4())
         at: dict[str, Any] = {"subject": subject, "encounter": build.reference("Encounter", eid), "when": when}
+        staff = self._practitioner()
+        by = build.reference("Practitioner", staff["id"]) if staff else None
         out: list[Resource] = [build.encounter(id=eid, subject=subject, when=when, hcode=self.hcode,
-                                               reason=visit.complaint.strip())]
+                                               reason=visit.complaint.strip(), vn=new_vn(when), practitioner=by)]
         if visit.systolic is not None and visit.diastolic is not None:
             out.append(build.blood_pressure(visit.systolic, visit.diastolic, id=str(uuid.uuid4()), **at))
         for kind, value in (("weight", visit.weight), ("temperature", visit.temperature),
@@ -357,13 +362,29 @@ class PatientService:
             out.append(build.condition(dx.code, id=str(uuid.uuid4()), display=dx.title_en, text=dx.title_th, **at))
         if visit.drug.strip():
             out.append(build.medication_dispense(build.medication(visit.drug.strip()), id=str(uuid.uuid4()),
-                                                 amount=visit.drug_amount or None, unit=visit.drug_unit, **at))
+                                                 amount=visit.drug_amount or None, unit=visit.drug_unit,
+                                                 performer=by, **at))
         if visit.vaccine:
             out.append(build.immunization(visit.vaccine, id=str(uuid.uuid4()), patient=subject,
-                                          encounter=at["encounter"], when=when))
+                                          encounter=at["encounter"], when=when, performer=by))
         if visit.note.strip():
             out[0]["text"] = {"status": "additional", "div": _div(visit.note.strip())}
+        stored = self.store.get("Practitioner", staff["id"]) if staff else None
+        if staff and (stored is None or any(stored.get(k) != staff[k] for k in ("identifier", "name"))):
+            out.insert(0, staff)  # the staff member's Practitioner: the first time they record, or changed
         return self.records.save_resources(out, action="record-visit")
+
+    def _practitioner(self) -> Resource | None:
+        """The Practitioner of the signed-in staff member (None for the desktop's own
+        identity): one id per unit and sign-in name, so every desktop of the unit makes the same."""
+        if self.actor.role == DEVICE_ROLE:
+            return None
+        pid = str(uuid.uuid5(uuid.NAMESPACE_URL, local_system(self.hcode, "Provider") + "/" + self.actor.name))
+        account = self.store.staff.get(self.actor.name) or {}
+        kind, _, number = str(account.get("licence") or "").partition(":")
+        return build.practitioner(id=pid, hcode=self.hcode, username=self.actor.name,
+                                  name=str(account.get("full_name") or self.actor.name),
+                                  licence=(kind, number) if number else None)
 
     # -- chart --------------------------------------------------------------------------------------
 
@@ -526,6 +547,13 @@ def _text_of(resource: Resource) -> str:
 
     div = (resource.get("text") or {}).get("div") or ""
     return html.unescape(re.sub(r"<[^>]+>", "", div)).strip()
+
+
+def new_vn(when: str) -> str:
+    """A visit number (VN) for the unit: the visit's date and time and four random digits,
+    16 characters as the 43 files' SEQ allows; unique across the unit's desktops offline."""
+    moment = _dt.datetime.fromisoformat(when)
+    return f"{moment:%y%m%d%H%M%S}{uuid.uuid4().int % 10_000:04d}"
 
 
 def _div(text: str) -> str:

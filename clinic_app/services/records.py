@@ -137,6 +137,16 @@ class RecordService:
                                 detail={**(detail or {}), **changes.summary()})
         return changes
 
+    def rewrite(self, resources: list[Resource], *, action: str) -> ChangeSet:
+        """Store records this unit already holds in a new form (a data-version migration),
+        inside the caller's transaction: each queued for the hub as an ordinary change, no
+        validation (the rewrite is made from stored, valid records by core code), no audit
+        entry (the caller writes one for the whole rewrite)."""
+        self.store.require_transaction()
+        changes = ChangeSet()
+        self._store([(None, "", stamp_owner(r, self.hcode)) for r in resources], changes)
+        return changes
+
     # -- import / export ---------------------------------------------------------------
 
     def import_fhir(self, data: Any) -> ChangeSet:

@@ -41,6 +41,7 @@ from clinic_app.services.installation import Installation, open_installation
 from clinic_app.services.interop import Interop43, remove_leftover_export
 from clinic_app.services.patients import Chart, PatientService
 from clinic_app.services.records import RecordService
+from clinic_app.services.reshape import reshape_folder
 from clinic_app.services.sync import check_hub_url, client_factory, hub_anchor, resolve_conflict, run_sync
 from clinic_app.store.record_store import RecordStore
 from clinic_app.sync.engine import Progress, SyncReport
@@ -93,6 +94,7 @@ class UnitSession:
         if self._store is None:
             self._store = self.inst.connect()
             remove_leftover_export(self._store)
+            reshape_folder(self._store)  # once per folder: data version 2, the SIL-TH shapes
         return self._store
 
     def close(self) -> None:

@@ -177,7 +177,14 @@ CREATE TABLE identity_decisions (
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
+_V8 = """
+-- A staff member's full name and professional licence ("proNurse:4512345"), for the
+-- Practitioner that their records name (TH Core).
+ALTER TABLE staff ADD COLUMN full_name TEXT;
+ALTER TABLE staff ADD COLUMN licence TEXT;
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8]
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -16,7 +16,7 @@ from clinic_app.core.identifiers import CID_SYSTEM
 from clinic_app.sync.client import Capability, HubClient
 from clinic_app.sync.errors import HubUnreachableError
 
-COMPARTMENT = ["AllergyIntolerance", "Condition", "Encounter", "Immunization", "MedicationDispense",
+COMPARTMENT = ["AllergyIntolerance", "Condition", "Coverage", "Encounter", "Immunization", "MedicationDispense",
                "MedicationRequest", "Observation", "Procedure"]
 
 

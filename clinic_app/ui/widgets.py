@@ -48,6 +48,8 @@ def record_kinds() -> dict[str, str]:
         "AuditEvent": translate("Kinds", "บันทึกการใช้งาน"),
         "Provenance": translate("Kinds", "ที่มาของข้อมูล"),
         "Task": translate("Kinds", "งานส่งต่อ"),
+        "Coverage": translate("Kinds", "สิทธิการรักษา"),
+        "Practitioner": translate("Kinds", "ผู้ให้บริการ"),
     }
 
 

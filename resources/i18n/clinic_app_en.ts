@@ -586,6 +586,14 @@ Every visit moves to the kept record; the merged record is no longer used. The m
         <source>งานส่งต่อ</source>
         <translation>Referral task</translation>
     </message>
+    <message>
+        <source>สิทธิการรักษา</source>
+        <translation>Insurance right</translation>
+    </message>
+    <message>
+        <source>ผู้ให้บริการ</source>
+        <translation>Care provider</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>

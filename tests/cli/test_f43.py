@@ -22,9 +22,9 @@ PERSON_HEADER = ("HOSPCODE|CID|PID|HID|PRENAME|NAME|LNAME|HN|SEX|BIRTH|MSTATUS|O
                  "RHGROUP|LABOR|PASSPORT|TYPEAREA|D_UPDATE|TELEPHONE|MOBILE")
 
 
-def _person(cid: str, pid: str, name: str, birth: str, *, hcode: str = HCODE) -> str:
-    fields = [hcode, cid, pid, "", "003", name, "ทดสอบ", pid, "1", birth] + [""] * 19 + ["1", "20261101120000", "",
-                                                                                          "0812345678"]
+def _person(cid: str, pid: str, name: str, birth: str, *, hcode: str = HCODE, prename: str = "003") -> str:
+    fields = [hcode, cid, pid, "", prename, name, "ทดสอบ", pid, "1", birth] + [""] * 19 + ["1", "20261101120000", "",
+                                                                                            "0812345678"]
     return "|".join(fields)
 
 
@@ -103,7 +103,8 @@ def _zip(path: Path, files: dict[str, bytes]) -> Path:
 
 def test_a_file_from_an_older_system_in_tis620_with_buddhist_era_years(units: tuple[Path, Path], tmp_path: Path) -> None:
     _, new = units
-    lines = [_person("1101700207030", "1", "สมชาย", "25230415"), _person("3100500123458", "2", "สมศักดิ์", "19900101")]
+    lines = [_person("1101700207030", "1", "สมชาย", "25230415"),
+             _person("3100500123458", "2", "สมศักดิ์", "19900101", prename="134")]  # นพ., not an everyday prefix
     source = tmp_path / "legacy"
     source.mkdir()
     (source / "PERSON.TXT").write_bytes("\r\n".join(lines).encode("cp874"))
@@ -112,7 +113,21 @@ def test_a_file_from_an_older_system_in_tis620_with_buddhist_era_years(units: tu
     assert _status(new)["counts"] == {"Patient": 2}
     assert "TIS-620" in result.stderr and "Buddhist era" in result.stderr
     export = json.loads(run_cli("--data-dir", str(new), "export-fhir", "--patient", "1101700207030").stdout)
-    assert export["entry"][0]["resource"]["birthDate"] == "1980-04-15"  # 2523 BE
+    patient = export["entry"][0]["resource"]
+    assert patient["birthDate"] == "1980-04-15"  # 2523 BE
+    # the SIL-TH shapes: typed identifiers, the Thai name with DOPA's prefix code
+    assert [i["type"]["coding"][0]["code"] for i in patient["identifier"]] == ["cid", "localHn", "localPid"]
+    assert patient["identifier"][0]["system"] == "https://terms.sil-th.org/id/th-cid"
+    assert patient["name"][0]["extension"] == [{"url": "http://hl7.org/fhir/StructureDefinition/language",
+                                                "valueCode": "th"}]
+    assert (patient["name"][0]["prefix"], patient["name"][0]["_prefix"][0]["extension"][0]["valueCodeableConcept"]) == (
+        ["นาย"], {"coding": [{"system": "https://terms.sil-th.org/core/CodeSystem/cs-dopa-nameprefix", "code": "003",
+                              "display": "นาย"}]})
+    # a code outside the everyday ones is written out from DOPA's list shipped with the app
+    doctor = json.loads(run_cli("--data-dir", str(new), "export-fhir", "--patient", "3100500123458").stdout)
+    name = doctor["entry"][0]["resource"]["name"][0]
+    assert (name["text"], name["_prefix"][0]["extension"][0]["valueCodeableConcept"]["coding"][0]["code"]) == (
+        "นพ.สมศักดิ์ ทดสอบ", "134")
 
 
 @pytest.mark.parametrize("files, where", [
@@ -166,6 +181,10 @@ def test_a_person_already_registered_is_met_by_citizen_id_and_gets_the_old_visit
     assert counts["Patient"] == 1 and counts["Encounter"] == 1
     bundle = json.loads(run_cli("--data-dir", str(new), "export-fhir", "--type", "Encounter").stdout)
     assert bundle["entry"][0]["resource"]["subject"]["reference"] == "Patient/here-1"
+    assert bundle["entry"][0]["resource"]["identifier"] == [{  # SEQ is the visit number (VN)
+        "type": {"coding": [{"system": "https://terms.sil-th.org/core/CodeSystem/cs-th-identifier-type",
+                             "code": "localVn"}]},
+        "system": f"https://terms.sil-th.org/hcode/5/{HCODE}/VN", "value": "V0001", "use": "secondary"}]
 
 
 def test_files_that_disagree_with_an_earlier_import_change_nothing(units: tuple[Path, Path], tmp_path: Path) -> None:

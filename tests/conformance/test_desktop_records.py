@@ -2,9 +2,6 @@
 registration and a visit through the unit session on a real encrypted store, and a 43-file
 import; and a hub that enforces the rules (as the training hub will) takes all of them. A
 failure lists the violations grouped by rule, each rule with its source.
-
-Marked xfail while the builders move to the TH Core shapes (issue 12); the mark goes once
-they conform.
 """
 
 from __future__ import annotations
@@ -21,7 +18,6 @@ import pytest
 from clinic_app.conformance import BY_ID, Violation, check_all
 from clinic_app.services.installation import Installation
 
-pytestmark = pytest.mark.xfail(strict=False, reason="builders move to TH Core shapes (issue 12, in progress)")
 
 EXAMPLES = 3  # per rule in the report
 

@@ -51,9 +51,9 @@ EVERY_BUILDER: dict[str, Callable[[], Resource]] = {
         id="p1", identifiers=[], names=[build.human_name("สมชาย", "ใจดี")], gender="male",
         birth_date="1980-04-15", hcode=HCODE),
     "patient, all": lambda: build.patient(
-        id="p1", identifiers=[build.identifier(CID_SYSTEM, CID)],
-        names=[build.human_name("สมชาย", "ใจดี", prefix="นาย"),
-               build.human_name("Somchai", "Jaidee", use="usual", prefix="Mr.", text="Mr. Somchai Jaidee")],
+        id="p1", identifiers=[build.cid_identifier(CID)],
+        names=[build.human_name("สมชาย", "ใจดี", prefix="นาย", prefix_code=("003", "นาย")),
+               build.human_name("Somchai", "Jaidee", language="en", prefix="Mr.", text="Mr. Somchai Jaidee")],
         gender="male", birth_date="1980-04-15", hcode=HCODE, phone=build.phone("0812345678"),
         address=home_address("300101", house="12", moo="4"), deceased="2026-10-20",
         extension=[{"url": "urn:clinic-app:f43:TYPEAREA", "valueCode": "1"}]),
@@ -72,11 +72,11 @@ EVERY_BUILDER: dict[str, Callable[[], Resource]] = {
         extension=[{"url": "urn:clinic-app:f43:DIAGTYPE", "valueCode": "1"}], **AT),
     "immunization, least": lambda: build.immunization("ZZZ", id="i1", patient=SUBJECT, when="2026-10-15"),
     "immunization, all": lambda: build.immunization(
-        "815", id="i1", patient=SUBJECT, when=WHEN, encounter=ENCOUNTER, primary_source=False, performer="77777",
+        "815", id="i1", patient=SUBJECT, when=WHEN, encounter=ENCOUNTER, primary_source=False, performer=build.reference("Practitioner", "pr1"),
         identifiers=[build.identifier("urn:x:SEQ", "100")]),
     "dispense, least": lambda: build.medication_dispense(build.medication("Paracetamol"), id="d1", **AT),
     "dispense, all": lambda: build.medication_dispense(
-        build.medication("Paracetamol 500 mg", system=TMT_SYSTEM, code=TMT_CODE, display="Paracetamol 500 mg"),
+        build.medication("Paracetamol 500 mg", tmt=TMT_CODE, local="PARA500", display="Paracetamol 500 mg"),
         id="d1", amount=20, unit="tablet", **AT),
 }
 
@@ -134,7 +134,7 @@ def test_optional_parts_are_left_out_when_not_given() -> None:
     # an amount of 0 is an amount (a 43 file may say so); an empty unit is no unit
     assert build.medication_dispense(build.medication("x"), id="d1", amount=0, unit="", **AT)["quantity"] == {
         "value": 0}
-    assert build.medication(None, system=TMT_SYSTEM, code="") == {}
+    assert build.medication(None, tmt="", local="") == {}
     assert "display" not in build.immunization("ZZZ", id="i1", patient=SUBJECT, when=WHEN)["vaccineCode"]["coding"][0]
     assert build.immunization("J11", id="i1", patient=SUBJECT, when=WHEN)["vaccineCode"]["coding"][0] == {
         "system": EPI_VACCINE_SYSTEM, "code": "J11", "display": "LAJE1"}  # the EPI schedule's name
@@ -145,7 +145,11 @@ def test_optional_parts_are_left_out_when_not_given() -> None:
 
 def test_names_are_written_the_thai_way_unless_a_text_is_given() -> None:
     assert build.human_name("สมชาย", "ใจดี", prefix="นาย") == {
+        "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/language", "valueCode": "th"}],
         "use": "official", "text": "นายสมชาย ใจดี", "given": ["สมชาย"], "family": "ใจดี", "prefix": ["นาย"]}
+    coded = build.human_name("สมชาย", "ใจดี", prefix="นาย", prefix_code=("003", "นาย"))
+    assert coded["_prefix"][0]["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] == "003"
+    assert build.human_name("Mali", "Srisuk", language="en")["extension"][0]["valueCode"] == "en"
     usual = build.human_name(" Mali ", "Srisuk ", use="usual")
     assert (usual["use"], usual["given"], usual["family"], "prefix" in usual) == ("usual", ["Mali"], "Srisuk", False)
     assert build.human_name("Mali", "Srisuk", prefix="Miss", text="Miss Mali Srisuk")["text"] == "Miss Mali Srisuk"
@@ -232,15 +236,19 @@ def test_a_visit_diagnosis_dose_and_drug_have_one_shape_everywhere(installation:
         [found] = [r for r in resources if r["resourceType"] == rtype]
         return _shape(found)
 
-    # the 43 file has no performer in the app's own visit and no ICD-10 titles
-    assert {k: v for k, v in one(imported, "Immunization").items() if k != "performer"} == one(recorded, "Immunization")
-    assert one(imported, "MedicationDispense") == one(recorded, "MedicationDispense")
+    # the 43 file names no staff member (the visit does: its Practitioner) and has no ICD-10 titles
+    def unperformed(resource: Resource) -> Resource:
+        return {k: v for k, v in resource.items() if k != "performer"}
+
+    assert unperformed(one(imported, "Immunization")) == unperformed(one(recorded, "Immunization"))
+    assert unperformed(one(imported, "MedicationDispense")) == unperformed(one(recorded, "MedicationDispense"))
     mine = one(recorded, "Condition")
     assert mine["code"]["coding"][0].pop("display") and mine["code"].pop("text")
     assert one(imported, "Condition") == mine
     encounters = [one(resources, "Encounter") for resources in (imported, recorded)]
-    assert encounters[0].pop("identifier") == [{"system": f"https://terms.sil-th.org/hcode/5/{HCODE}/SEQ",
-                                                "value": "100"}]
+    assert encounters[0].pop("identifier") == [build.local_identifier(HCODE, "VN", "100") | {"use": "secondary"}]
+    assert encounters[1].pop("identifier")[0]["type"]["coding"][0]["code"] == "localVn"  # the app's own VN
+    encounters[1].pop("participant", None)  # the staff member who saw the patient (the 43 file names none)
     assert encounters[0] == encounters[1]
 
 
@@ -250,4 +258,5 @@ def test_a_person_and_a_registration_make_the_same_patient(installation: Install
     assert registered["resourceType"] == "Patient"
     same = ("active", "name", "gender", "birthDate", "telecom", "managingOrganization")
     assert {k: imported[k] for k in same} == {k: registered[k] for k in same}
-    assert imported["identifier"][0] == registered["identifier"][0] == {"system": CID_SYSTEM, "value": CID}
+    assert imported["identifier"][0] == registered["identifier"][0] == build.cid_identifier(CID)
+    assert registered["identifier"][0]["type"]["coding"][0]["code"] == "cid"

@@ -121,8 +121,10 @@ def test_nothing_is_dated_before_the_birth_or_after_today(many: list[Person]) ->
 
 def test_prefix_fits_sex_and_age(many: list[Person]) -> None:
     for person in many:
-        official = next(n for n in person.patient["name"] if n["use"] == "official")
-        usual = next(n for n in person.patient["name"] if n["use"] == "usual")
+        def in_language(code: str) -> dict:  # type: ignore[type-arg]
+            return next(n for n in person.patient["name"] if n["extension"][0]["valueCode"] == code)
+
+        official, usual = in_language("th"), in_language("en")
         prefix, english, age = official["prefix"][0], usual["prefix"][0], person.age(TODAY)
         if age < 15:
             expected = {("ด.ช.", "Master")} if person.male else {("ด.ญ.", "Miss")}
@@ -282,7 +284,8 @@ def test_a_history_elsewhere_is_the_same_person_with_records_of_that_facility() 
         assert fhir.patient_cid(theirs) == person.cid
         same = ("name", "gender", "birthDate")
         assert {k: theirs[k] for k in same} == {k: mine[k] for k in same}
-        assert {"system": "https://terms.sil-th.org/hcode/5/99990/HN", "value": "9000001"} in theirs["identifier"]
+        assert [(i["system"], i["value"]) for i in theirs["identifier"] if i["type"]["coding"][0]["code"] == "localHn"] \
+            == [("https://terms.sil-th.org/hcode/5/99990/HN", "9000001")]
         assert theirs["managingOrganization"] == {"reference": "Organization/99990"}
         ids = {f"{r['resourceType']}/{r['id']}" for r in records}
         assert not ids & {f"{r['resourceType']}/{r['id']}" for r in person.resources}

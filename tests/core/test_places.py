@@ -22,6 +22,15 @@ def test_lists_are_in_thai_dictionary_order() -> None:
 def test_address_text_and_fhir_address() -> None:
     assert places.address_text("300101", english=True) == "Nai Mueang, Mueang Nakhon Ratchasima, Nakhon Ratchasima"
     assert places.address_text("123") == ""
-    unknown = places.home_address("999999", house="5")
-    assert unknown == {"use": "home", "country": "TH", "line": ["5"]}
+    unknown = places.home_address("999999", house="5")  # an unknown code: the line alone, no codes
+    assert unknown == {"extension": [{"url": "https://fhir-ig.sil-th.org/th/extensions/StructureDefinition/"
+                                             "ex-address-structured-line",
+                                      "extension": [{"url": "number", "valueString": "5"}]}],
+                       "use": "home", "type": "physical", "line": ["5"]}
+    known = places.home_address("300101", house="12", moo="3")
+    assert (known["city"], known["district"], known["state"]) == ("ในเมือง", "เมืองนครราชสีมา", "นครราชสีมา")
+    assert places.address_codes(known) == ("300101", "3")
+    old_shape = {"extension": [{"url": "https://terms.sil-th.org/StructureDefinition/address-code",
+                                "valueCodeableConcept": {"coding": [{"code": "30010107"}]}}]}
+    assert places.address_codes(old_shape) == ("300101", "7")  # still read
     assert places.home_address("300101", postal="30001")["postalCode"] == "30001"

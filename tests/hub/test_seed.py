@@ -49,8 +49,8 @@ def test_a_quarter_of_the_training_patients_have_a_hospital_history(tmp_path: Pa
         mine, theirs = unit[number - 1].resources[0], at_hospital[unit[number - 1].cid]
         assert theirs["id"] != mine["id"] and owner_of(theirs) == seed.HOSPITAL
         assert theirs["name"] == mine["name"]
-        hn = {"system": local_system(seed.HOSPITAL, "HN"), "value": f"{9_000_000 + number:07d}"}
-        assert hn in theirs["identifier"]
+        hn = (local_system(seed.HOSPITAL, "HN"), f"{9_000_000 + number:07d}")
+        assert hn in [(i["system"], i["value"]) for i in theirs["identifier"]]
         visits, _ = engine.store.search("Encounter", parse("Encounter", [("patient", f"Patient/{theirs['id']}")]))
         assert visits and all(v.resource["serviceProvider"]["reference"] == f"Organization/{seed.HOSPITAL}"
                               for v in visits)

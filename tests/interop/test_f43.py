@@ -1,6 +1,7 @@
 """MOPH 43 files <-> FHIR, pure: demo records out to tables, through the bytes of the
-files (UTF-8 and TIS-620) and back to the same records; then small hand-written files,
-one for each kind of problem, each problem at its exact file and line."""
+files (UTF-8 and TIS-620) and back to the same records; records in the SIL-TH shapes and in
+the shapes the app wrote before (data version 1) give the same rows; then small
+hand-written files, one for each kind of problem, each problem at its exact file and line."""
 
 from __future__ import annotations
 
@@ -13,19 +14,35 @@ from typing import Any
 
 import pytest
 
+from clinic_app.core import builders as build
 from clinic_app.core import demo
 from clinic_app.core.fhir import Resource, patient_cid, validate_resource
 from clinic_app.core.identifiers import (
     CID_SYSTEM,
+    DRUG24_SYSTEM,
     EPI_VACCINE_SYSTEM,
+    HCODE_SYSTEM,
     ICD10_TM,
+    IDENTIFIER_TYPE_SYSTEM,
+    LANGUAGE_EXTENSION,
+    LOCAL_DRUG_SYSTEM,
     LOINC,
-    PASSPORT_SYSTEM,
+    NAME_PREFIX_EXTENSION,
+    NAME_PREFIX_SYSTEM,
+    OLD_PASSPORT_SYSTEM,
+    OLD_TMT_SYSTEM,
+    PASSPORT_UNKNOWN_COUNTRY,
+    PERSON_STATUS_EXTENSION,
+    PERSON_STATUS_SYSTEM,
+    PID_REMOVE_EXTENSION,
+    PID_REMOVE_SYSTEM,
     TMT_SYSTEM,
     local_system,
+    profile,
 )
+from clinic_app.core.thai import PREFIX_CODES
 from clinic_app.interop import f43, f43_import
-from clinic_app.interop.f43_export import to_tables
+from clinic_app.interop.f43_export import pid_of, to_tables, visit_number
 from clinic_app.interop.f43_import import to_resources
 
 HCODE = "12345"
@@ -33,7 +50,28 @@ UPDATED = _dt.datetime(2026, 11, 1, 12, 30, 0)
 STAMP = "20261101123000"
 CID = "1101700207030"    # valid check digit
 CID_2 = "3100500123458"  # valid check digit
-TMT_CODE = "100000000000000000000001"  # 24 digits
+CODE_24 = "100000000000000000000001"  # 24 digits
+# How the app wrote records before the SIL-TH shapes (data version 1): still read.
+OLD_VACCINE_SYSTEM = "https://terms.sil-th.org/CodeSystem/cs-th-vaccine-code"
+OLD_DRUG_SYSTEM = local_system(HCODE, "DRUG")
+OLD_SEQ_SYSTEM = local_system(HCODE, "SEQ")
+CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
+
+
+def _typed(code: str, system: str, value: str) -> dict[str, Any]:
+    """An identifier typed with cs-th-identifier-type, as TH Core slices them."""
+    return {"type": {"coding": [{"system": IDENTIFIER_TYPE_SYSTEM, "code": code}]}, "system": system, "value": value}
+
+
+def _coded(url: str, system: str, code: str, display: str | None = None) -> dict[str, Any]:
+    """An extension whose value is one coding."""
+    return {"url": url, "valueCodeableConcept": {"coding": [{"system": system, "code": code,
+                                                             **({"display": display} if display else {})}]}}
+
+
+def _prefix_code(code: str, display: str | None = None) -> list[dict[str, Any]]:
+    """A name's `_prefix`: DOPA's name-prefix code on the prefix."""
+    return [{"extension": [_coded(NAME_PREFIX_EXTENSION, NAME_PREFIX_SYSTEM, code, display)]}]
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -175,15 +213,24 @@ def test_demo_export_counts_and_notes(demo_records: list[Resource]) -> None:
 # -- export, field by field -------------------------------------------------------------------
 
 def _patient(pid: str = "p1", *, prefix: str = "นาย", cid: str | None = CID, hn: str | None = "0000007",
-             **extra: Any) -> Resource:
-    identifiers = [{"system": CID_SYSTEM, "value": cid}] if cid else []
-    if hn:
-        identifiers.append({"system": local_system(HCODE, "HN"), "value": hn})
+             old: bool = False, prefix_code: tuple[str, str] | None = None, **extra: Any) -> Resource:
+    """A Patient as the app writes it (typed identifiers; the English name first, `official`
+    too, so only the language tells the Thai one; the prefix's DOPA code, the everyday one
+    unless `prefix_code` is given), or with `old` as it wrote it before (untyped identifiers,
+    an `official` Thai and a `usual` English name, no languages, no prefix code)."""
+    if old:
+        identifiers = ([{"system": CID_SYSTEM, "value": cid}] if cid else []) + (
+            [{"system": local_system(HCODE, "HN"), "value": hn}] if hn else [])
+        names = [{"use": "usual", "given": ["Somchai"], "family": "Jaidee", "prefix": ["Mr."]},
+                 {"use": "official", "text": f"{prefix}สมชาย ใจดี", "given": ["สมชาย"], "family": "ใจดี",
+                  "prefix": [prefix]}]
+    else:
+        identifiers = ([build.cid_identifier(cid)] if cid else []) + (
+            [build.local_identifier(HCODE, "HN", hn)] if hn else [])
+        names = [build.human_name("Somchai", "Jaidee", language="en", prefix="Mr."),
+                 build.human_name("สมชาย", "ใจดี", prefix=prefix, prefix_code=prefix_code or PREFIX_CODES.get(prefix))]
     return {"resourceType": "Patient", "id": pid, "identifier": identifiers + extra.pop("identifier", []),
-            "name": [{"use": "usual", "given": ["Somchai"], "family": "Jaidee", "prefix": ["Mr."]},
-                     {"use": "official", "text": f"{prefix}สมชาย ใจดี", "given": ["สมชาย"], "family": "ใจดี",
-                      "prefix": [prefix]}],
-            "gender": "male", "birthDate": "1980-04-15",
+            "name": names, "gender": "male", "birthDate": "1980-04-15",
             "telecom": [{"system": "email", "value": "x@example.org"},
                         {"system": "phone", "value": "0812345678", "use": "mobile"}], **extra}
 
@@ -220,8 +267,8 @@ def _visit_records() -> list[Resource]:
         condition("c1", "E11.9"), condition("c2", "I10"),
         {"resourceType": "Condition", "id": "c3", "subject": subject, "encounter": {"reference": "Encounter/gone"},
          "code": {"coding": [{"system": ICD10_TM, "code": "J00"}]}},
-        dispense("d1", [{"system": TMT_SYSTEM, "code": TMT_CODE, "display": "Paracetamol 500 mg"}], 20.0),
-        dispense("d2", [{"system": local_system(HCODE, "DRUG"), "code": "AMLO5", "display": "Amlodipine 5 mg"}], 30),
+        dispense("d1", [{"system": DRUG24_SYSTEM, "code": CODE_24, "display": "Paracetamol 500 mg"}], 20.0),
+        dispense("d2", [{"system": LOCAL_DRUG_SYSTEM, "code": "AMLO5", "display": "Amlodipine 5 mg"}], 30),
         {"resourceType": "Immunization", "id": "i1", "status": "completed", "patient": subject, "encounter": enc,
          "vaccineCode": {"coding": [{"system": EPI_VACCINE_SYSTEM, "code": "815"}]},
          "occurrenceDateTime": "2026-10-15T09:30:05+07:00"},
@@ -232,8 +279,12 @@ def _visit_records() -> list[Resource]:
     ]
 
 
-def test_person_row() -> None:
-    passport = {"system": PASSPORT_SYSTEM, "value": "AA1234567"}
+@pytest.mark.parametrize("passport", [
+    build.passport_identifier("AA1234567"),            # the issuing country not known
+    build.passport_identifier("AA1234567", "LAO"),     # http://hl7.org/fhir/sid/passport-LAO
+    {"system": OLD_PASSPORT_SYSTEM, "value": "AA1234567"},  # the one passport-THA the app wrote before
+])
+def test_person_row(passport: dict[str, Any]) -> None:
     [row] = to_tables([_patient(identifier=[passport])], hcode=HCODE, updated=UPDATED).tables["PERSON"]
     assert row == {**dict.fromkeys(f43.LAYOUTS["PERSON"], ""),
                    "HOSPCODE": HCODE, "CID": CID, "PID": "0000007", "HN": "0000007", "PRENAME": "003",
@@ -243,10 +294,21 @@ def test_person_row() -> None:
 
 
 @pytest.mark.parametrize("prefix, code", [("ด.ช.", "001"), ("ด.ญ.", "002"), ("นาย", "003"), ("นางสาว", "004"),
-                                          ("น.ส.", "004"), ("นาง", "005"), ("พระ", "")])
-def test_prename_codes(prefix: str, code: str) -> None:
-    [row] = to_tables([_patient(prefix=prefix)], hcode=HCODE, updated=UPDATED).tables["PERSON"]
+                                          ("น.ส.", "004"), ("นาง", "005"), ("เด็กหญิง", "002"), ("พระ", "")])
+@pytest.mark.parametrize("old", [False, True])
+def test_prename_codes(prefix: str, code: str, old: bool) -> None:
+    [row] = to_tables([_patient(prefix=prefix, old=old)], hcode=HCODE, updated=UPDATED).tables["PERSON"]
     assert row["PRENAME"] == code
+
+
+def test_prename_is_the_prefix_code_when_the_name_has_one() -> None:
+    doctor = _patient(prefix="นพ.", prefix_code=("134", "นพ."))
+    code_only = _patient("p2", prefix="", hn="0000008")  # what the import keeps of a code it cannot write out
+    code_only["name"][1]["_prefix"] = _prefix_code("140")
+    other_system = _patient("p3", prefix="นาย", hn="0000009")
+    other_system["name"][1]["_prefix"] = [{"extension": [_coded(NAME_PREFIX_EXTENSION, "urn:other", "999")]}]
+    rows = to_tables([doctor, code_only, other_system], hcode=HCODE, updated=UPDATED).tables["PERSON"]
+    assert [(r["HN"], r["PRENAME"]) for r in rows] == [("0000007", "134"), ("0000008", "140"), ("0000009", "003")]
 
 
 def test_pid_is_kept_from_an_earlier_import_else_the_hn_else_made_from_the_id() -> None:
@@ -277,7 +339,7 @@ def test_visit_rows() -> None:
             for r in export.tables["DIAGNOSIS_OPD"]] == [(seq, "20261015", "1", "E119", "00100"),
                                                          (seq, "20261015", "4", "I10", "00100")]
     assert [(r["SEQ"], r["DIDSTD"], r["DNAME"], r["AMOUNT"], r["UNIT"], r["DRUGPRICE"])
-            for r in export.tables["DRUG_OPD"]] == [(seq, TMT_CODE, "Paracetamol 500 mg", "20", "tablet", "0"),
+            for r in export.tables["DRUG_OPD"]] == [(seq, CODE_24, "Paracetamol 500 mg", "20", "tablet", "0"),
                                                     (seq, "AMLO5", "Amlodipine 5 mg", "30", "tablet", "0")]
     assert [(r["PID"], r["CID"], r["SEQ"], r["DATE_SERV"], r["VACCINETYPE"], r["VACCINEPLACE"])
             for r in export.tables["EPI"]] == [("0000007", CID, "0a1b2c3d4e5f4a6b", "19800416", "010", HCODE),
@@ -297,11 +359,19 @@ def test_the_first_diagnosis_of_a_visit_is_the_principal_one() -> None:
     assert [(r["DIAGTYPE"], r["DIAGCODE"]) for r in rows] == [("1", "I10"), ("4", "E119")]
 
 
-def _diagtype(code: str) -> dict[str, list[dict[str, str]]]:
+def _diagtype(code: str) -> dict[str, Any]:
+    """A DIAGTYPE as the import keeps it: a category in cs-43plus-encounter-diagnosis-role."""
+    return {"category": [{"coding": [{"system": CONDITION_CATEGORY, "code": "encounter-diagnosis"},
+                                     {"system": f43.DIAGTYPE_SYSTEM, "code": code}]}]}
+
+
+def _old_diagtype(code: str) -> dict[str, Any]:
+    """A DIAGTYPE as the import kept it before (data version 1)."""
     return {"extension": [{"url": f43.F43_EXTENSION + "DIAGTYPE", "valueCode": code}]}
 
 
-def test_a_kept_diagtype_is_written_back_and_the_rule_only_fills_the_others() -> None:
+@pytest.mark.parametrize("_diagtype", [_diagtype, _old_diagtype])
+def test_a_kept_diagtype_is_written_back_and_the_rule_only_fills_the_others(_diagtype: Any) -> None:
     records = _visit_records()
     c1, c2 = (i for i, r in enumerate(records) if r["id"] in ("c1", "c2"))
     records[c2] = {**records[c2], **_diagtype("1")}  # I10 is principal, though E11.9 comes first
@@ -341,18 +411,39 @@ def test_thai_local(text: str | None, expected: str | None) -> None:
     assert (moment.isoformat() if moment else None) == expected
 
 
+def _status(code: str) -> dict[str, Any]:
+    return _coded(PERSON_STATUS_EXTENSION, PERSON_STATUS_SYSTEM, code)
+
+
+def _removed(code: str) -> dict[str, Any]:
+    return _coded(PID_REMOVE_EXTENSION, PID_REMOVE_SYSTEM, code)
+
+
 @pytest.mark.parametrize("extra, fields", [
     ({}, ("9", "", "1")),
     ({"deceasedBoolean": False}, ("9", "", "1")),
     ({"deceasedBoolean": True}, ("1", "", "1")),
     ({"deceasedDateTime": "2026-03-04"}, ("1", "20260304", "1")),
     ({"deceasedDateTime": "2026-03-04T20:00:00Z"}, ("1", "20260305", "1")),  # 03:00 on the 5th in Thailand
+    ({"deceasedDateTime": "2026-03-04", "extension": [_removed("1")]}, ("1", "20260304", "1")),
+    ({"extension": [_removed("1")]}, ("1", "", "1")),  # died, the day not known
+    ({"extension": [_removed("2")]}, ("2", "", "1")),  # the day of a move is not kept (no home in the guides)
+    ({"extension": [_removed("3")]}, ("3", "", "1")),
+    ({"extension": [_removed("9")]}, ("9", "", "1")),
+    ({"extension": [_coded(PID_REMOVE_EXTENSION, "urn:other", "2")]}, ("9", "", "1")),  # not the guides' codes
+    ({"extension": [_status("3")]}, ("9", "", "3")),
+    ({"extension": [_status("x")]}, ("9", "", "1")),
+    ({"extension": [_coded(PERSON_STATUS_EXTENSION, "urn:other", "3")]}, ("9", "", "1")),
+    # how the app's import kept TYPEAREA before (data version 1)
     ({"extension": [{"url": f43.F43_EXTENSION + "TYPEAREA", "valueCode": "3"}]}, ("9", "", "3")),
     ({"extension": [{"url": f43.F43_EXTENSION + "TYPEAREA", "valueCode": "x"}]}, ("9", "", "1")),
 ])
 def test_discharge_and_typearea_are_written_from_the_patient(extra: dict[str, Any], fields: tuple[str, ...]) -> None:
-    [row] = to_tables([_patient(**extra)], hcode=HCODE, updated=UPDATED).tables["PERSON"]
+    export = to_tables([_patient(**extra)], hcode=HCODE, updated=UPDATED)
+    [row] = export.tables["PERSON"]
     assert (row["DISCHARGE"], row["DDISCHARGE"], row["TYPEAREA"]) == fields
+    assert export.notes == (["1 patients moved away or went missing on a day not recorded: DDISCHARGE is left empty"]
+                            if fields[0] in "23" else [])
 
 
 def test_records_without_their_patient_or_of_other_types_are_left_out() -> None:
@@ -365,6 +456,115 @@ def test_records_without_their_patient_or_of_other_types_are_left_out() -> None:
     assert only_other.tables == {name: [] for name in only_other.tables} and only_other.notes == []
 
 
+# -- export: records in the shapes of before (data version 1) give the same rows -----------------
+
+def _one_of_each(old: bool) -> list[Resource]:
+    """One patient's records with every field the 43 files carry: as the app writes them now
+    (the builders, the SIL-TH shapes) or, with `old`, by hand as it wrote them before (an older
+    desktop, another facility): the visit's `/SEQ` identifier, the 24-digit code under the old
+    TMT system and the unit's `.../DRUG` system, the `cs-th-vaccine-code` system, a performer
+    Organization, TYPEAREA and DIAGTYPE under urn:clinic-app:f43:, the `passport-THA` system."""
+    subject = {"reference": "Patient/p1"}
+    visit = {"reference": f"Encounter/{ENC_ID}"}
+    at: dict[str, Any] = {"subject": subject, "encounter": visit, "when": "2026-10-15T09:30:05+07:00"}
+    if old:
+        patient = _patient(old=True, identifier=[{"system": OLD_PASSPORT_SYSTEM, "value": "AA1234567"}],
+                           extension=[{"url": f43.F43_EXTENSION + "TYPEAREA", "valueCode": "3"}])
+        encounter = {"resourceType": "Encounter", "id": ENC_ID, "identifier": [{"system": OLD_SEQ_SYSTEM,
+                                                                                  "value": "V100"}],
+                     "status": "finished", "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                                                     "code": "AMB"},
+                     "subject": subject, "period": {"start": at["when"], "end": at["when"]},
+                     "serviceProvider": {"reference": f"Organization/{HCODE}"}, "reasonCode": [{"text": "ไข้"}]}
+        conditions = [{**build.condition("E11.9", id="c1", **at), **_old_diagtype("2")},
+                      {**build.condition("I10", id="c2", **at), **_old_diagtype("1")}]
+        for condition in conditions:
+            condition.pop("meta")
+        drugs = [{"system": OLD_TMT_SYSTEM, "code": CODE_24}, {"system": OLD_DRUG_SYSTEM, "code": "AMLO5"}]
+        doses = [{"resourceType": "Immunization", "id": "i1", "status": "completed",
+                  "vaccineCode": {"coding": [{"system": OLD_VACCINE_SYSTEM, "code": "815"}]}, "patient": subject,
+                  "occurrenceDateTime": at["when"], "primarySource": True, "encounter": visit,
+                  "performer": [{"actor": {"reference": f"Organization/{HCODE}"}}]},
+                 {"resourceType": "Immunization", "id": "i2", "status": "completed",
+                  "vaccineCode": {"coding": [{"system": OLD_VACCINE_SYSTEM, "code": "010"}]}, "patient": subject,
+                  "occurrenceDateTime": "1980-04-16", "primarySource": False,
+                  "performer": [{"actor": {"reference": "Organization/10670"}}],
+                  "identifier": [{"system": OLD_SEQ_SYSTEM, "value": "9001"}]}]
+    else:
+        patient = _patient(identifier=[build.passport_identifier("AA1234567")],
+                           extension=[_status("3"), _removed("9")])
+        encounter = build.encounter(id=ENC_ID, subject=subject, when=at["when"], hcode=HCODE, reason="ไข้", vn="V100",
+                                    practitioner={"reference": "Practitioner/staff-1"})
+        conditions = [{**build.condition("E11.9", id="c1", **at), **_diagtype("2")},
+                      {**build.condition("I10", id="c2", **at), **_diagtype("1")}]
+        drugs = [{"system": DRUG24_SYSTEM, "code": CODE_24}, {"system": LOCAL_DRUG_SYSTEM, "code": "AMLO5"}]
+        dose = build.immunization("010", id="i2", patient=subject, when="1980-04-16", primary_source=False,
+                                  identifiers=[build.local_identifier(HCODE, "VN", "9001")])
+        dose["location"] = {"type": "Location", "identifier": build.identifier(HCODE_SYSTEM, "10670", "hcode")}
+        doses = [build.immunization("815", id="i1", patient=subject, encounter=visit, when=at["when"],
+                                    performer={"reference": "Practitioner/staff-1"}), dose]
+    dispenses = [build.medication_dispense({"coding": [coding], "text": name}, id=f"d{n}", subject=subject,
+                                           encounter=visit, when=at["when"], amount=20, unit="tablet")
+                 for n, (coding, name) in enumerate(zip(drugs, ("Paracetamol 500 mg", "Amlodipine 5 mg")))]
+    return [patient, encounter, build.vital_sign("temperature", 37.5, id="o1", **at), *conditions, *dispenses,
+            *doses]
+
+
+def test_records_in_the_old_shapes_give_the_same_rows() -> None:
+    new = to_tables(_one_of_each(old=False), hcode=HCODE, updated=UPDATED)
+    old = to_tables(_one_of_each(old=True), hcode=HCODE, updated=UPDATED)
+    assert _rendered(old.tables) == _rendered(new.tables)
+    assert old.notes == new.notes
+    tables = new.tables
+    [person], [service] = tables["PERSON"], tables["SERVICE"]
+    assert (person["PRENAME"], person["NAME"], person["PASSPORT"], person["TYPEAREA"], person["DISCHARGE"]) == (
+        "003", "สมชาย", "AA1234567", "3", "9")
+    assert (service["SEQ"], service["DATE_SERV"], service["TIME_SERV"], service["BTEMP"]) == (
+        "V100", "20261015", "093005", "37.5")
+    assert [(r["SEQ"], r["DIAGTYPE"], r["DIAGCODE"]) for r in tables["DIAGNOSIS_OPD"]] == [
+        ("V100", "1", "I10"), ("V100", "2", "E119")]
+    assert [(r["SEQ"], r["DIDSTD"], r["DNAME"]) for r in tables["DRUG_OPD"]] == [
+        ("V100", CODE_24, "Paracetamol 500 mg"), ("V100", "AMLO5", "Amlodipine 5 mg")]
+    assert [(r["SEQ"], r["DATE_SERV"], r["VACCINETYPE"], r["VACCINEPLACE"]) for r in tables["EPI"]] == [
+        ("9001", "19800416", "010", "10670"), ("V100", "20261015", "815", HCODE)]
+
+
+def test_the_units_own_numbers_in_either_spelling() -> None:
+    """The VN before the SEQ of data version 1; a 9-digit facility code's systems (`/hcode/9/`)
+    and the `/hcode/5/` the app wrote before for every code."""
+    both = {"identifier": [{"system": OLD_SEQ_SYSTEM, "value": "S1"}, build.local_identifier(HCODE, "VN", "V1")]}
+    assert (visit_number(both, HCODE), visit_number({"identifier": both["identifier"][:1]}, HCODE)) == ("V1", "S1")
+    assert visit_number({"identifier": [{"system": local_system("10670", "VN"), "value": "X"}]}, HCODE) == ""
+    unit = "000012345"
+    assert build.local_identifier(unit, "VN", "2")["system"] == f"https://terms.sil-th.org/hcode/9/{unit}/VN"
+    assert visit_number({"identifier": [build.local_identifier(unit, "VN", "2")]}, unit) == "2"
+    assert visit_number({"identifier": [{"system": f"https://terms.sil-th.org/hcode/5/{unit}/SEQ", "value": "1"}]},
+                        unit) == "1"
+    old_pid = {"id": "p", "identifier": [{"system": f"https://terms.sil-th.org/hcode/5/{unit}/PID", "value": "77"}]}
+    assert pid_of(old_pid, unit) == "77"
+
+
+@pytest.mark.parametrize("codings, didstd, note", [
+    ([{"system": TMT_SYSTEM, "code": "227162"}, {"system": LOCAL_DRUG_SYSTEM, "code": "AMOX5"},
+      {"system": DRUG24_SYSTEM, "code": CODE_24}], CODE_24, None),
+    ([{"system": TMT_SYSTEM, "code": "227162"}, {"system": LOCAL_DRUG_SYSTEM, "code": "AMOX5"}], "AMOX5", "local"),
+    ([{"system": TMT_SYSTEM, "code": "227162"}, {"system": OLD_DRUG_SYSTEM, "code": "AMOX5"}], "AMOX5", "local"),
+    ([{"system": "urn:other", "code": "X1"}, {"system": TMT_SYSTEM, "code": "227162"}], "227162", "local"),
+    ([{"system": OLD_TMT_SYSTEM, "code": CODE_24}], CODE_24, None),  # 24 digits filed under TMT before
+    ([], "", "uncoded"),
+])
+def test_didstd_is_the_24_digit_code_else_the_units_own(codings: list[dict[str, str]], didstd: str,
+                                                        note: str | None) -> None:
+    records = [r for r in _visit_records() if r["resourceType"] in ("Patient", "Encounter")]
+    records.append({"resourceType": "MedicationDispense", "id": "d1", "status": "completed",
+                    "subject": {"reference": "Patient/p1"}, "context": {"reference": f"Encounter/{ENC_ID}"},
+                    "medicationCodeableConcept": {"coding": codings, "text": "Amoxicillin 500 mg"}})
+    export = to_tables(records, hcode=HCODE, updated=UPDATED)
+    assert [r["DIDSTD"] for r in export.tables["DRUG_OPD"]] == [didstd]
+    assert ("1 drugs have no 24-digit code: their local code is written in DIDSTD" in export.notes) == (note == "local")
+    assert ("1 drugs have no code at all: DIDSTD is left empty" in export.notes) == (note == "uncoded")
+
+
 # -- import: a small good set of files ----------------------------------------------------------
 
 PERSON_1 = {"HOSPCODE": HCODE, "CID": CID, "PID": "1", "PRENAME": "003", "NAME": "สมชาย", "LNAME": "ใจดี",
@@ -375,7 +575,7 @@ SERVICE_1 = {"HOSPCODE": HCODE, "PID": "1", "HN": "0000001", "SEQ": "100", "DATE
              "TIME_SERV": "093000", "CHIEFCOMP": "ไข้ ไอ", "BTEMP": "37.5", "SBP": "120", "DBP": "80", "PR": "88",
              "RR": "20"}
 DX_1 = {"HOSPCODE": HCODE, "PID": "1", "SEQ": "100", "DATE_SERV": "20261015", "DIAGTYPE": "1", "DIAGCODE": "E119"}
-DRUG_1 = {"HOSPCODE": HCODE, "PID": "1", "SEQ": "100", "DATE_SERV": "20261015", "DIDSTD": TMT_CODE,
+DRUG_1 = {"HOSPCODE": HCODE, "PID": "1", "SEQ": "100", "DATE_SERV": "20261015", "DIDSTD": CODE_24,
           "DNAME": "Paracetamol 500 mg", "AMOUNT": "20", "UNIT": "tablet"}
 EPI_1 = {"HOSPCODE": HCODE, "PID": "1", "SEQ": "100", "DATE_SERV": "20261015", "VACCINETYPE": "815",
          "VACCINEPLACE": HCODE}
@@ -412,26 +612,40 @@ def test_good_files_become_the_records_the_app_makes() -> None:
     assert [problem for r in resources for problem in validate_resource(r)] == []
     p1, p2 = _by_type(resources, "Patient")
     assert p1 == {
-        "resourceType": "Patient", "id": _f43_id("PID", "1"),
-        "extension": [{"url": "urn:clinic-app:f43:TYPEAREA", "valueCode": "1"}],
-        "identifier": [{"system": CID_SYSTEM, "value": CID}, {"system": local_system(HCODE, "HN"), "value": "0000001"},
-                       {"system": local_system(HCODE, "PID"), "value": "1"}],
-        "active": True, "name": [{"use": "official", "text": "นายสมชาย ใจดี", "given": ["สมชาย"], "family": "ใจดี",
-                                  "prefix": ["นาย"]}],
+        "resourceType": "Patient", "id": _f43_id("PID", "1"), "meta": {"profile": [profile("th-core-patient")]},
+        "extension": [{
+            "url": "https://fhir-ig.sil-th.org/th/extensions/StructureDefinition/ex-patient-person-status",
+            "valueCodeableConcept": {"coding": [
+                {"system": "https://terms.sil-th.org/core/CodeSystem/cs-thcc-person-status", "code": "1"}]}}],
+        "identifier": [_typed("cid", "https://terms.sil-th.org/id/th-cid", CID),
+                       _typed("localHn", f"https://terms.sil-th.org/hcode/5/{HCODE}/HN", "0000001"),
+                       _typed("localPid", f"https://terms.sil-th.org/hcode/5/{HCODE}/PID", "1")],
+        "active": True, "name": [{
+            "extension": [{"url": LANGUAGE_EXTENSION, "valueCode": "th"}], "use": "official",
+            "text": "นายสมชาย ใจดี", "given": ["สมชาย"], "family": "ใจดี", "prefix": ["นาย"],
+            "_prefix": [{"extension": [{
+                "url": "https://fhir-ig.sil-th.org/th/extensions/StructureDefinition/ex-humanname-name-prefix",
+                "valueCodeableConcept": {"coding": [{
+                    "system": "https://terms.sil-th.org/core/CodeSystem/cs-dopa-nameprefix", "code": "003",
+                    "display": "นาย"}]}}]}]}],
         "gender": "male", "birthDate": "1980-04-15", "managingOrganization": {"reference": f"Organization/{HCODE}"},
         "telecom": [{"system": "phone", "value": "0812345678", "use": "mobile"}]}
-    assert "extension" not in p2 and "deceasedBoolean" not in p2  # no TYPEAREA, not discharged
-    assert p2["identifier"][1:] == [{"system": local_system(HCODE, "HN"), "value": "2"},
-                                    {"system": local_system(HCODE, "PID"), "value": "2"}]  # no HN: the PID
-    assert (p2["name"][0]["text"], p2["gender"], p2["telecom"]) == (
-        "นางสาวมาลี ศรีสุข", "female", [{"system": "phone", "value": "044123456", "use": "home"}])
+    assert "extension" not in p2 and "deceasedBoolean" not in p2  # no TYPEAREA, no DISCHARGE
+    assert p2["identifier"][1:] == [_typed("localHn", local_system(HCODE, "HN"), "2"),
+                                    _typed("localPid", local_system(HCODE, "PID"), "2")]  # no HN: the PID
+    # นางสาว written as the app's registration writes it, with DOPA's code and display
+    assert (p2["name"][0]["text"], p2["name"][0]["prefix"], p2["name"][0]["_prefix"], p2["gender"], p2["telecom"]) == (
+        "นางสาวมาลี ศรีสุข", ["นางสาว"], _prefix_code("004", "น.ส."), "female",
+        [{"system": "phone", "value": "044123456", "use": "home"}])
 
     start, subject = "2026-10-15T09:30:00+07:00", {"reference": f"Patient/{p1['id']}"}
     [encounter] = _by_type(resources, "Encounter")
     enc = {"reference": f"Encounter/{_f43_id('SEQ', '100')}"}
     assert encounter == {
-        "resourceType": "Encounter", "id": _f43_id("SEQ", "100"),
-        "identifier": [{"system": local_system(HCODE, "SEQ"), "value": "100"}], "status": "finished",
+        "resourceType": "Encounter", "id": _f43_id("SEQ", "100"), "meta": {"profile": [profile("th-core-encounter")]},
+        "identifier": [{**_typed("localVn", f"https://terms.sil-th.org/hcode/5/{HCODE}/VN", "100"),
+                        "use": "secondary"}],
+        "status": "finished",
         "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
         "subject": subject, "period": {"start": start, "end": start},
         "serviceProvider": {"reference": f"Organization/{HCODE}"}, "reasonCode": [{"text": "ไข้ ไอ"}]}
@@ -449,18 +663,24 @@ def test_good_files_become_the_records_the_app_makes() -> None:
     [condition] = _by_type(resources, "Condition")
     assert (condition["id"], condition["code"], condition["encounter"], condition["recordedDate"]) == (
         _f43_id("DX", "100/E119"), {"coding": [{"system": ICD10_TM, "code": "E11.9"}]}, enc, start)
-    assert condition["extension"] == [{"url": "urn:clinic-app:f43:DIAGTYPE", "valueCode": "1"}]
+    assert "extension" not in condition  # DIAGTYPE is MoPH-PC's category[th]
+    assert condition["category"] == [{"coding": [
+        {"system": CONDITION_CATEGORY, "code": "encounter-diagnosis"},
+        {"system": "https://terms.sil-th.org/core/CodeSystem/cs-43plus-encounter-diagnosis-role", "code": "1"}]}]
     [dispense] = _by_type(resources, "MedicationDispense")
-    assert dispense["medicationCodeableConcept"] == {"coding": [{"system": TMT_SYSTEM, "code": TMT_CODE}],
-                                                     "text": "Paracetamol 500 mg"}
+    assert dispense["medicationCodeableConcept"] == {  # a 24-digit code is never filed as TMT
+        "coding": [{"system": "https://terms.sil-th.org/core/CodeSystem/cs-th-24drug", "code": CODE_24}],
+        "text": "Paracetamol 500 mg"}
     assert (dispense["context"], dispense["whenHandedOver"], dispense["quantity"]) == (
         enc, start, {"value": 20, "unit": "tablet"})
     [immunization] = _by_type(resources, "Immunization")
-    assert immunization["vaccineCode"] == {"coding": [{"system": EPI_VACCINE_SYSTEM, "code": "815",
-                                                       "display": "Influenza"}]}
+    assert immunization["vaccineCode"] == {"coding": [
+        {"system": "https://terms.sil-th.org/core/CodeSystem/cs-thcc-vaccine-code", "code": "815",
+         "display": "Influenza"}]}
     assert (immunization["id"], immunization["encounter"], immunization["occurrenceDateTime"],
             immunization["primarySource"]) == (_f43_id("EPI", "100/815"), enc, "2026-10-15", True)
-    assert immunization["performer"] == [{"actor": {"reference": f"Organization/{HCODE}"}}]
+    # given here: no Organization as performer (TH Core allows only a person), no location (the visit's)
+    assert "performer" not in immunization and "location" not in immunization
 
 
 def test_importing_the_same_files_twice_gives_the_same_records() -> None:
@@ -473,8 +693,11 @@ def test_drug_ids_do_not_depend_on_line_numbers_and_repeats_stay_apart() -> None
     other = _import({"DRUG_OPD": [local, local, {**DRUG_1, "SEQ": "100"}]}).resources
     ids = [d["id"] for d in _by_type(one, "MedicationDispense")]
     assert len(set(ids)) == 3 and set(ids) == {d["id"] for d in _by_type(other, "MedicationDispense")}
-    codings = [d["medicationCodeableConcept"]["coding"][0]["system"] for d in _by_type(one, "MedicationDispense")]
-    assert codings == [TMT_SYSTEM, local_system(HCODE, "DRUG"), local_system(HCODE, "DRUG")]
+    codings = [d["medicationCodeableConcept"]["coding"] for d in _by_type(one, "MedicationDispense")]
+    assert codings == [[{"system": DRUG24_SYSTEM, "code": CODE_24}], [{"system": LOCAL_DRUG_SYSTEM, "code": "AMLO5"}],
+                       [{"system": LOCAL_DRUG_SYSTEM, "code": "AMLO5"}]]
+    by_name = _import({"DRUG_OPD": [{**DRUG_1, "DIDSTD": "", "DNAME": "ยาแก้ไอน้ำดำ"}]}).resources
+    assert _by_type(by_name, "MedicationDispense")[0]["medicationCodeableConcept"] == {"text": "ยาแก้ไอน้ำดำ"}
 
 
 def test_a_vaccine_outside_a_visit_keeps_its_seq_and_place() -> None:
@@ -484,22 +707,27 @@ def test_a_vaccine_outside_a_visit_keeps_its_seq_and_place() -> None:
     assert result.problems == []
     _, given_elsewhere, unknown = _by_type(result.resources, "Immunization")
     assert "encounter" not in given_elsewhere and given_elsewhere["primarySource"] is False
-    assert given_elsewhere["identifier"] == [{"system": local_system(HCODE, "SEQ"), "value": "9001"}]
+    assert given_elsewhere["identifier"] == [_typed("localVn", local_system(HCODE, "VN"), "9001")]
     assert unknown["id"] == _f43_id("EPI", "1/2026-10-15/XYZ") and "display" not in unknown["vaccineCode"]["coding"][0]
-    assert given_elsewhere["performer"] == [{"actor": {"reference": "Organization/10670"}}]
+    assert given_elsewhere["location"] == {"type": "Location",
+                                           "identifier": _typed("hcode", HCODE_SYSTEM, "10670")}
+    assert "performer" not in given_elsewhere
     back = to_tables(result.resources, hcode=HCODE, updated=UPDATED).tables["EPI"]
     assert [r["SEQ"] for r in back] == ["9001", "100", unknown["id"].replace("-", "")[:16]]
     assert [r["VACCINEPLACE"] for r in back] == ["10670", HCODE, HCODE]
 
 
-def test_a_vaccine_place_that_is_not_a_facility_code_is_no_performer() -> None:
+def test_a_vaccine_place_that_is_not_a_facility_code_is_no_location() -> None:
     rows = [{**EPI_1, "VACCINEPLACE": place, "VACCINETYPE": code}
-            for place, code in [("", "010"), ("รพ.สต.บ้านนา", "041"), ("1067", "042"), ("000010670", "043")]]
+            for place, code in [("", "010"), ("รพ.สต.บ้านนา", "041"), ("1067", "042"), ("000010670", "043"),
+                                (HCODE, "061")]]
     immunizations = _by_type(_import({"EPI": rows}).resources, "Immunization")
-    assert [(i.get("performer"), i["primarySource"]) for i in immunizations] == [
-        (None, True), (None, False), (None, False), ([{"actor": {"reference": "Organization/000010670"}}], False)]
+    assert [(i.get("location"), i["primarySource"]) for i in immunizations] == [
+        (None, True), (None, False), (None, False),
+        ({"type": "Location", "identifier": _typed("hcode", HCODE_SYSTEM, "000010670")}, False), (None, True)]
+    assert not any("performer" in i for i in immunizations)
     back = to_tables(_import({"EPI": rows}).resources, hcode=HCODE, updated=UPDATED).tables["EPI"]
-    assert [r["VACCINEPLACE"] for r in back] == [HCODE, HCODE, HCODE, "000010670"]
+    assert [r["VACCINEPLACE"] for r in back] == [HCODE, HCODE, HCODE, "000010670", HCODE]
 
 
 def test_a_visit_without_a_time_starts_on_its_day() -> None:
@@ -543,11 +771,11 @@ def test_diagtype_is_kept_and_written_back() -> None:
             {**DX_1, "DIAGTYPE": "", "DIAGCODE": "J00"}]
     result = _import({"DIAGNOSIS_OPD": rows})
     assert result.problems == []
-    assert [(c["code"]["coding"][0]["code"], c.get("extension")) for c in _by_type(result.resources, "Condition")] == [
-        ("I10", [{"url": "urn:clinic-app:f43:DIAGTYPE", "valueCode": "2"}]),
-        ("E11.9", [{"url": "urn:clinic-app:f43:DIAGTYPE", "valueCode": "1"}]),
-        ("W19", [{"url": "urn:clinic-app:f43:DIAGTYPE", "valueCode": "5"}]),
-        ("J00", None)]
+    conditions = _by_type(result.resources, "Condition")
+    assert [(c["code"]["coding"][0]["code"], c["category"]) for c in conditions] == [
+        ("I10", _diagtype("2")["category"]), ("E11.9", _diagtype("1")["category"]), ("W19", _diagtype("5")["category"]),
+        ("J00", [{"coding": [{"system": CONDITION_CATEGORY, "code": "encounter-diagnosis"}]}])]
+    assert not any("extension" in c for c in conditions)
     back = to_tables(result.resources, hcode=HCODE, updated=UPDATED).tables["DIAGNOSIS_OPD"]
     assert [(r["DIAGTYPE"], r["DIAGCODE"]) for r in back] == [("1", "E119"), ("2", "I10"), ("4", "J00"),
                                                               ("5", "W19")]
@@ -556,19 +784,113 @@ def test_diagtype_is_kept_and_written_back() -> None:
 def test_a_death_and_typearea_are_kept_and_written_back() -> None:
     died = {**PERSON_1, "DISCHARGE": "1", "DDISCHARGE": "25690304", "TYPEAREA": "3"}
     died_no_day = {**PERSON_2, "DISCHARGE": "1", "TYPEAREA": "4"}
-    moved = {**PERSON_2, "PID": "3", "CID": "", "DISCHARGE": "2", "DDISCHARGE": "20260101"}
-    result = _import({"PERSON": [died, died_no_day, moved]})
+    moved = {**PERSON_2, "PID": "3", "CID": "", "DISCHARGE": "2", "DDISCHARGE": "25690101"}  # the day: no home
+    missing = {**PERSON_2, "PID": "4", "CID": "", "DISCHARGE": "3", "DDISCHARGE": "2026-01-01"}
+    here = {**PERSON_2, "PID": "5", "CID": "", "DISCHARGE": "9", "TYPEAREA": "1"}
+    odd = {**PERSON_2, "PID": "6", "CID": "", "DISCHARGE": "7"}  # not a DISCHARGE code: not mapped
+    result = _import({"PERSON": [died, died_no_day, moved, missing, here, odd]})
     assert result.problems == []
     assert "DDISCHARGE in person.txt: 1 date was Buddhist era (year > 2400) and was converted" in result.notes
     patients = _by_type(result.resources, "Patient")
+    death = _coded(PID_REMOVE_EXTENSION, PID_REMOVE_SYSTEM, "1", "ตาย")
     assert [(p.get("deceasedDateTime"), p.get("deceasedBoolean"), p.get("extension")) for p in patients] == [
-        ("2026-03-04", None, [{"url": "urn:clinic-app:f43:TYPEAREA", "valueCode": "3"}]),
-        (None, True, [{"url": "urn:clinic-app:f43:TYPEAREA", "valueCode": "4"}]),
+        ("2026-03-04", None, [_status("3"), death]),
+        (None, True, [_status("4"), death]),
+        (None, None, [_coded(PID_REMOVE_EXTENSION, PID_REMOVE_SYSTEM, "2", "ย้าย")]),
+        (None, None, [_coded(PID_REMOVE_EXTENSION, PID_REMOVE_SYSTEM, "3", "สาบสูญ")]),
+        (None, None, [_status("1"), _coded(PID_REMOVE_EXTENSION, PID_REMOVE_SYSTEM, "9", "ไม่จำหน่าย")]),
         (None, None, None)]
     assert [problem for p in patients for problem in validate_resource(p)] == []
     back = to_tables(result.resources, hcode=HCODE, updated=UPDATED).tables["PERSON"]
     assert [(r["PID"], r["DISCHARGE"], r["DDISCHARGE"], r["TYPEAREA"]) for r in back] == [
-        ("1", "1", "20260304", "3"), ("2", "1", "", "4"), ("3", "9", "", "1")]
+        ("1", "1", "20260304", "3"), ("2", "1", "", "4"), ("3", "2", "", "1"), ("4", "3", "", "1"),
+        ("5", "9", "", "1"), ("6", "9", "", "1")]
+
+
+EVERYDAY_ONLY_NOTE = ("person.txt: 1 PRENAME is not one of the everyday prefixes: kept as the DOPA code, without "
+                      "the prefix written out")
+NOT_DOPA_NOTE = "person.txt: 1 PRENAME is not a DOPA name-prefix code: the name has no prefix"
+
+
+@pytest.mark.parametrize("prename, whole_list, prefix, code, note", [
+    ("003", False, ["นาย"], ("003", "นาย"), None),
+    ("3", False, ["นาย"], ("003", "นาย"), None),       # the zeros left out
+    ("นาย", False, ["นาย"], ("003", "นาย"), None),     # the prefix written instead of its code
+    ("004", True, ["นางสาว"], ("004", "น.ส."), None),  # an everyday one: as registration writes it
+    ("134", False, None, ("134", None), EVERYDAY_ONLY_NOTE),  # without DOPA's list: the code alone
+    ("134", True, ["นพ."], ("134", "นพ."), None),      # with it: DOPA's display
+    ("999", True, None, None, NOT_DOPA_NOTE),
+    ("Mr", False, None, None, NOT_DOPA_NOTE),
+    ("0", False, None, None, NOT_DOPA_NOTE),  # DOPA's codes start at 001
+    ("", False, None, None, None),
+])
+def test_prename_is_the_dopa_prefix_code(prename: str, whole_list: bool, prefix: list[str] | None,
+                                         code: tuple[str, str | None] | None, note: str | None) -> None:
+    from clinic_app.services.interop import name_prefixes
+
+    prefixes = name_prefixes() if whole_list else None
+    assert not whole_list or (prefixes and len(prefixes) == 504)  # resources/standards/cs-dopa-nameprefix.csv
+    files = {"PERSON": _file("PERSON", [{**PERSON_1, "PRENAME": prename}])}
+    result = to_resources(_read(files)[0], hcode=HCODE, prefixes=prefixes)
+    assert result.problems == [] and result.notes == ([note] if note else [])
+    [patient] = _by_type(result.resources, "Patient")
+    [name] = patient["name"]
+    assert (name.get("prefix"), name.get("_prefix")) == (prefix, _prefix_code(*code) if code else None)
+    assert name["text"] == f"{(prefix or [''])[0]}สมชาย ใจดี"
+    assert validate_resource(patient) == []
+    [row] = to_tables(result.resources, hcode=HCODE, updated=UPDATED).tables["PERSON"]
+    assert row["PRENAME"] == (code[0] if code else "")
+
+
+def test_a_passport_and_the_provider_codes() -> None:
+    provider = {"PROVIDER": "P0012"}
+    result = _import({"PERSON": [{**PERSON_1, "PASSPORT": "AA1234567"}, PERSON_2],
+                      "DIAGNOSIS_OPD": [{**DX_1, **provider}], "DRUG_OPD": [{**DRUG_1, **provider}],
+                      "EPI": [{**EPI_1, **provider}]})
+    assert result.problems == []
+    person = _by_type(result.resources, "Patient")[0]
+    # the 43 file does not say which country issued it: the guides' system for an unknown country
+    assert person["identifier"][-1] == {
+        "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "PPN"}]},
+        "system": PASSPORT_UNKNOWN_COUNTRY, "value": "AA1234567"}
+    practitioner = {"type": "Practitioner", "identifier": _typed("localProv", local_system(HCODE, "Provider"), "P0012")}
+    [condition], [dispense], [dose] = (_by_type(result.resources, kind)
+                                       for kind in ("Condition", "MedicationDispense", "Immunization"))
+    assert condition["asserter"] == practitioner
+    assert dispense["performer"] == [{"actor": practitioner}]
+    assert dose["performer"] == [{"function": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0443",
+                                                           "code": "AP"}]}, "actor": practitioner}]
+    assert [problem for r in result.resources for problem in validate_resource(r)] == []
+    tables = to_tables(result.resources, hcode=HCODE, updated=UPDATED).tables
+    assert [r["PASSPORT"] for r in tables["PERSON"]] == ["AA1234567", ""]
+    assert [tables[name][0]["PROVIDER"] for name in ("DIAGNOSIS_OPD", "DRUG_OPD", "EPI")] == ["P0012"] * 3
+    other_unit = {"type": "Practitioner", "identifier": _typed("localProv", local_system("10670", "Provider"), "P9")}
+    dose["performer"] = [{"actor": {"reference": "Practitioner/staff-1"}}, {"actor": other_unit}]
+    assert to_tables(result.resources, hcode=HCODE, updated=UPDATED).tables["EPI"][0]["PROVIDER"] == ""
+
+
+@pytest.mark.parametrize("whole_list", [False, True])
+def test_an_import_using_every_field_conforms_to_the_guides(whole_list: bool) -> None:
+    """Checked by the conformance rules (clinic_app.conformance, written from the guides apart
+    from the builders): the fields GOOD leaves empty too, and nothing under urn:clinic-app:f43:."""
+    import json
+
+    from clinic_app.conformance import check_all
+    from clinic_app.services.interop import name_prefixes
+
+    rows = {**GOOD,
+            "PERSON": [{**PERSON_1, "PASSPORT": "AA1234567", "TYPEAREA": "3", "DISCHARGE": "2", "DDISCHARGE": "20260101"},
+                       {**PERSON_2, "PRENAME": "134", "DISCHARGE": "1", "DDISCHARGE": "20260304"}],
+            "DIAGNOSIS_OPD": [{**DX_1, "DIAGTYPE": "2", "PROVIDER": "P1"}],
+            "DRUG_OPD": [{**DRUG_1, "PROVIDER": "P1"}, {**DRUG_1, "DIDSTD": "AMLO5", "DNAME": "Amlodipine"},
+                         {**DRUG_1, "DIDSTD": "", "DNAME": "ยาแก้ไอ"}],
+            "EPI": [{**EPI_1, "PROVIDER": "P1"},
+                    {**EPI_1, "SEQ": "9001", "VACCINEPLACE": "10670", "VACCINETYPE": "010"}]}
+    tables = _read({name: _file(name, table) for name, table in rows.items()})[0]
+    result = to_resources(tables, hcode=HCODE, prefixes=name_prefixes() if whole_list else None)
+    assert result.problems == []
+    assert [str(v) for v in check_all(result.resources)] == []
+    assert "urn:clinic-app" not in json.dumps(result.resources)
 
 
 def test_files_not_mapped_yet_are_named_with_their_row_count() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from clinic_app.core import builders as build
 from clinic_app.core.fhir import stamp_owner
-from clinic_app.core.identifiers import CID_SYSTEM, PASSPORT_SYSTEM, local_system
+from clinic_app.core.identifiers import CID_SYSTEM, PASSPORT_UNKNOWN_COUNTRY, local_system
 from clinic_app.core.permissions import ADMIN, CLERK, CLINICIAN, Actor, PermissionDeniedError
 from clinic_app.services.duplicates import MergeRefusedError
 from clinic_app.services.installation import Installation
@@ -38,7 +38,7 @@ def _old_record(unit: UnitSession, *, hn: str, cid: str = CID, pid: str = "old-1
     duplicate arrives on one desktop (registration itself refuses a second citizen ID)."""
     patient = build.patient(id=pid, identifiers=[build.identifier(CID_SYSTEM, cid),
                                                  build.identifier(local_system(hcode, "HN"), hn),
-                                                 build.identifier(PASSPORT_SYSTEM, "AA1234567")],
+                                                 build.passport_identifier("AA1234567")],
                             names=[build.human_name("สมศรี", "มีสุข", prefix="นาง")], gender="female",
                             birth_date="1980-02-03", hcode=hcode)
     subject = build.reference("Patient", pid)
@@ -81,7 +81,8 @@ def test_duplicates_are_listed_by_citizen_id(unit: UnitSession) -> None:
     assert by_id[kept].name == "สมศรี มีสุข" and by_id["old-1"].name == "นางสมศรี มีสุข"
     assert by_id["old-1"].birth_date == "1980-02-03" and by_id["old-1"].sex == "female"
     assert (by_id[kept].visits, by_id["old-1"].visits) == (1, 1)
-    assert (by_id[kept].records, by_id["old-1"].records) == (2, 2)  # BP panel + Condition; Condition + allergy
+    # BP panel + Condition + the right (Coverage); Condition + allergy
+    assert (by_id[kept].records, by_id["old-1"].records) == (3, 2)
     assert by_id[kept].first_recorded and by_id[kept].last_updated >= by_id[kept].first_recorded
     assert "1101700207030" not in repr(groups)  # only the masked citizen ID leaves the service
 
@@ -116,9 +117,9 @@ def test_merge_keeps_every_visit_and_leaves_one_patient(unit: UnitSession) -> No
     assert keep["link"] == [{"other": {"reference": f"Patient/{dropped}"}, "type": "replaces"}]
     assert keep["active"] is True
     hns = [i for i in keep["identifier"] if i["system"].endswith("/HN")]
-    assert hns == [{"system": local_system(HCODE, "HN"), "value": "0000001"},
-                   {"system": local_system(HCODE, "HN"), "value": "0004711", "use": "old"}]
-    assert {"system": PASSPORT_SYSTEM, "value": "AA1234567"} in keep["identifier"]
+    assert [(i["system"], i["value"], i.get("use")) for i in hns] == [(local_system(HCODE, "HN"), "0000001", None),
+                                                                      (local_system(HCODE, "HN"), "0004711", "old")]
+    assert ("AA1234567", PASSPORT_UNKNOWN_COUNTRY) in [(i["value"], i["system"]) for i in keep["identifier"]]
     assert [i["value"] for i in keep["identifier"]].count(CID) == 1
     # each changed record queued once for the hub (squashed into what already waited)
     queued = [(e.type, e.id) for e in unit.store.outbox.entries()]

@@ -28,7 +28,10 @@ def test_register_makes_a_valid_patient_with_hn_and_buddhist_era_birth(patients:
     assert patient["birthDate"] == "1980-02-03"
     assert patient["identifier"][1]["value"] == "0000001"
     assert patients.store.find_patients("cid", "1101700207030")[0]["id"] == patient["id"]
-    assert patients.store.outbox.counts() == {"pending": 1}
+    assert patients.store.outbox.counts() == {"pending": 2}  # the Patient and its Coverage (the right)
+    [right] = [r for r in patients.store.iter_resources(resource_type="Coverage")]
+    assert right["beneficiary"] == {"reference": f"Patient/{patient['id']}"}
+    assert [c["code"] for c in right["type"]["coding"]] == ["0100", "UCS"]
     assert patients.register(PatientForm(given_th="ก", family_th="ข", sex="male", birth_day=1, birth_month=1,
                                          birth_year_be=2560)).value["identifier"][0]["value"] == "0000002"
     # a place picked but no house number: still a valid address
@@ -36,15 +39,18 @@ def test_register_makes_a_valid_patient_with_hn_and_buddhist_era_birth(patients:
                                           birth_year_be=2560, subdistrict_code="300101")).value
     assert validate_resource(third) == [] and "line" not in third["address"][0]
     address = third["address"][0]
-    assert (address["district"], address["city"], address["state"], address["postalCode"]) == (
+    assert (address["city"], address["district"], address["state"], address["postalCode"]) == (  # TH Core: city = ตำบล
         "ในเมือง", "เมืองนครราชสีมา", "นครราชสีมา", "30000")
     assert address["text"] == "ต.ในเมือง อ.เมืองนครราชสีมา จ.นครราชสีมา"
-    # the village number joins the DOPA code, as the 43 files write it
+    # the DOPA codes of the three levels, and the house and village numbers in their own parts (TH Core)
     fourth = patients.register(PatientForm(given_th="จ", family_th="ฉ", sex="male", birth_day=1, birth_month=1,
                                            birth_year_be=2560, subdistrict_code="100101", moo="3", house="9/1")).value
     coded = fourth["address"][0]
-    assert coded["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] == "10010103"
-    assert coded["line"] == ["9/1 หมู่ 3"] and coded["text"].startswith("แขวงพระบรมมหาราชวัง เขตพระนคร")
+    codes = [part["valueCodeableConcept"]["coding"][0]["code"] for part in coded["extension"][0]["extension"]]
+    assert codes == ["10", "1001", "100101"]
+    assert {p["url"]: p["valueString"] for p in coded["extension"][1]["extension"]} == {"number": "9/1",
+                                                                                       "villageNo": "หมู่ที่ 3"}
+    assert coded["line"] == ["9/1 หมู่ที่ 3"] and "แขวงพระบรมมหาราชวัง เขตพระนคร" in coded["text"]
 
 
 def test_invalid_forms_say_what_is_wrong() -> None:
@@ -78,7 +84,7 @@ def test_a_visit_saves_offline_and_shows_in_the_chart(patients: PatientService) 
         complaint="ไข้ ไอ", systolic=100, diastolic=60, weight=10.5, temperature=38.2, pulse=110,
         diagnosis="J00", drug="Paracetamol syrup", drug_amount=1, drug_unit="bottle", vaccine="061", note="ดื่มน้ำมากๆ"))
     assert changes.created == {"Encounter": 1, "Observation": 4, "Condition": 1, "MedicationDispense": 1,
-                               "Immunization": 1}
+                               "Immunization": 1, "Practitioner": 1}  # the nurse's Practitioner, the first time
     chart = patients.chart(patient["id"])
     visit = chart.visits[0]
     assert visit["diagnoses"] == [{"code": "J00", "th": "หวัด", "en": "Acute nasopharyngitis [common cold]"}]
@@ -98,7 +104,7 @@ def test_implausible_vitals_are_refused(patients: PatientService) -> None:
         patients.record_visit(patient["id"], VisitForm(complaint="x", systolic=80, diastolic=120, weight=900,
                                                        diagnosis="ZZZ"))
     assert {p.path for p in exc.value.problems} == {"weight", "blood pressure", "diagnosis"}
-    assert patients.store.counts_by_type() == {"Patient": 1}
+    assert patients.store.counts_by_type() == {"Patient": 1, "Coverage": 1}
 
 
 def test_an_unusual_reading_is_saved_once_confirmed_an_impossible_one_never(patients: PatientService) -> None:
@@ -109,7 +115,7 @@ def test_an_unusual_reading_is_saved_once_confirmed_an_impossible_one_never(pati
     with pytest.raises(UnusualValuesError) as unusual:
         patients.record_visit(patient["id"], crisis)
     assert [p.path for p in unusual.value.problems] == ["systolic"] and "confirm" in unusual.value.problems[0].reason
-    assert patients.store.counts_by_type() == {"Patient": 1}  # nothing yet
+    assert patients.store.counts_by_type() == {"Patient": 1, "Coverage": 1}  # nothing yet
     saved = patients.record_visit(patient["id"], VisitForm(**{**crisis.__dict__, "unusual_confirmed": True}))
     assert saved.created["Observation"] == 1  # a real 270/140 is recordable
     with pytest.raises(InvalidInputError) as impossible:

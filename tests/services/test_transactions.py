@@ -65,7 +65,7 @@ def test_a_failed_registration_skips_no_hn(unit: UnitSession, monkeypatch: pytes
     done = unit.patients.register(FORM)
     hn = next(i["value"] for i in done.value["identifier"] if i["system"].endswith("/HN"))
     assert hn == "0000001"  # the failed attempt took no number
-    assert done.changes.created == {"Patient": 1} and done.changes.patient_ids == {done.value["id"]}
+    assert done.changes.created == {"Patient": 1, "Coverage": 1} and done.changes.patient_ids == {done.value["id"]}
 
 
 @pytest.mark.parametrize("step", ["consent", "record-request", "audit"])

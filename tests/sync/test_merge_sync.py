@@ -32,7 +32,7 @@ def test_a_person_registered_offline_on_two_desktops_is_merged_into_one(hub: Run
         assert {p.hn for p in groups[0].patients} == {"0000001"} and [p.visits for p in groups[0].patients] == [1, 1]
 
         moved = [(r["resourceType"], r["id"]) for r in unit_a.store.chart(at_b) if r["resourceType"] != "Patient"]
-        assert sorted(t for t, _ in moved) == ["Condition", "Encounter"]
+        assert sorted(t for t, _ in moved) == ["Condition", "Coverage", "Encounter"]
         changes = unit_a.duplicates.merge(at_a, at_b)
         assert changes.patient_ids == {at_a, at_b}
         report = sync(a)
@@ -58,5 +58,6 @@ def test_a_person_registered_offline_on_two_desktops_is_merged_into_one(hub: Run
         for rtype, rid in moved:  # re-pointed once each: one update after the create
             stored = store.read(rtype, rid)
             assert stored.version == 2, (rtype, stored.version)
-            assert (stored.resource.get("subject") or stored.resource.get("patient"))["reference"] == f"Patient/{at_a}"
+            referred = stored.resource.get("subject") or stored.resource.get("patient") or stored.resource.get("beneficiary")
+            assert referred["reference"] == f"Patient/{at_a}"
             assert unit_a.store.version_of(rtype, rid) == unit_b.store.version_of(rtype, rid) == "2"

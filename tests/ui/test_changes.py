@@ -74,7 +74,8 @@ def test_a_chart_of_another_patient_is_left_alone(qtbot, qapp, hub: RunningHub, 
     qtbot.waitUntil(lambda: other.visits.rowCount() == 1, timeout=10_000)
     qtbot.waitUntil(lambda: win.worker.pending == 0, timeout=10_000)
     assert one.refreshes == 1  # the first patient's chart had nothing to read again
-    assert "รอส่ง 3 รายการ" in win.status_label.text()  # two patients and the visit queued
+    # two patients with their rights (Coverage), the visit and the nurse's Practitioner queued
+    assert "รอส่ง 6 รายการ" in win.status_label.text()
 
 
 def test_an_error_in_a_slot_reaches_the_log_and_the_crash_dialog(qtbot, qapp, unit, caplog) -> None:  # type: ignore[no-untyped-def]

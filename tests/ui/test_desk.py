@@ -188,7 +188,7 @@ def test_consent_from_the_chart_names_masks_dates_and_refreshes_when_the_answer_
     qtbot.waitUntil(lambda: page.records.rowCount() > 3, timeout=10_000)
     dates = [page.records.item(r, 0).text() for r in range(page.records.rowCount())]
     kinds = [page.records.item(r, 2).text() for r in range(page.records.rowCount())]
-    dates = [d for d, k in zip(dates, kinds) if k != "ข้อมูลผู้ป่วย"]  # a Patient record has no date of its own
+    dates = [d for d, k in zip(dates, kinds) if k not in ("ข้อมูลผู้ป่วย", "สิทธิการรักษา")]  # no date of their own
     assert all(d[-4:].startswith("25") for d in dates), dates  # a date for every record, Buddhist era
 
 

@@ -90,7 +90,8 @@ def test_register_then_record_a_visit_offline(qtbot, window: MainWindow) -> None
     qtbot.waitUntil(lambda: chart.visits.rowCount() == 1, timeout=10_000)
     assert chart.visits.item(0, 3).text() == "J00 หวัด"
     _idle(qtbot, window)
-    qtbot.waitUntil(lambda: "รอส่ง 5 รายการ" in window.status_label.text(), timeout=10_000)  # offline: patient + 4 visit records queued
+    # offline: the patient and their right, 4 visit records and the nurse's Practitioner queued
+    qtbot.waitUntil(lambda: "รอส่ง 7 รายการ" in window.status_label.text(), timeout=10_000)
 
 
 def test_address_pickers_narrow_by_typing_and_save_the_dopa_code(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
@@ -127,8 +128,10 @@ def test_address_pickers_narrow_by_typing_and_save_the_dopa_code(qtbot, window: 
     store = window.unit.inst.connect()
     saved = store.search_patients("บุญมี")[0]["address"][0]
     store.close()
-    assert saved["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] == "30010207"
-    assert saved["text"] == "ต.โพธิ์กลาง อ.เมืองนครราชสีมา จ.นครราชสีมา"
+    codes = [part["valueCodeableConcept"]["coding"][0]["code"] for part in saved["extension"][0]["extension"]]
+    assert codes == ["30", "3001", "300102"]  # TH Core: the three DOPA codes, the village number apart
+    assert {p["url"]: p["valueString"] for p in saved["extension"][1]["extension"]}["villageNo"] == "หมู่ที่ 7"
+    assert saved["text"] == "หมู่ที่ 7 ต.โพธิ์กลาง อ.เมืองนครราชสีมา จ.นครราชสีมา"  # the whole address, written out
     # a province picked again lists its own districts and forgets the old choice below;
     # half an address is not saved as if it were whole
     address.province.choose("10")
