@@ -16,6 +16,7 @@ from clinic_app.conformance import check_all
 from clinic_app.core.fhir import owner_of, stamp_owner
 from clinic_app.core.permissions import CLINICIAN, Actor
 from clinic_app.core.reshape import reshape
+from clinic_app.hub.search import parse
 from clinic_app.hub.server import start_in_thread
 from clinic_app.security.device import enrolment
 from clinic_app.security.keys import KeyStore
@@ -74,7 +75,6 @@ def test_an_old_folder_migrates_in_one_step_and_syncs_conforming_records_once(tm
         assert check_all(store.iter_resources())  # the old shapes break the rules ...
         store.close()
         with UnitSession(inst, actor=NURSE) as unit:
-            before = None
             assert int(unit.store.settings.get("record_shape")) == 2  # ... the first open rewrote them
             mine = [r for r in unit.store.iter_resources() if owner_of(r) == HCODE]
             assert check_all(mine) == [], [str(v) for v in check_all(mine)][:10]
@@ -83,20 +83,16 @@ def test_an_old_folder_migrates_in_one_step_and_syncs_conforming_records_once(tm
             audit = [row[3] for row in unit.store.audit.rows()]
             assert audit.count("reshape-records") == 1
             assert reshape_folder(unit.store).empty  # once only
-            before = _facts(unit, tmp_path, "after")
         report = sync_now(inst)
         assert report.failed == 0 and report.conflicts == 0, report
-        stored = Counter()
+        stored: Counter[str] = Counter()
         for rtype in {r["resourceType"] for r in FIXTURE["records"]} | {"Coverage"}:
-            from clinic_app.hub.search import parse
-
             found, _ = hub.engine.store.search(rtype, parse(rtype, [("_count", "1000")]))
             held = [f.resource for f in found]
             assert check_all(held) == [], [str(v) for v in check_all(held)][:5]
             stored.update(r["resourceType"] for r in held)
         local = Counter(r["resourceType"] for r in mine)
         assert {t: stored[t] for t in local} == dict(local)  # each record once
-        assert before is not None
     finally:
         hub.stop()
         inst.forget_secrets()
@@ -116,6 +112,53 @@ def test_the_chart_find_box_and_43_files_read_the_same_before_and_after(tmp_path
             new = _facts(unit, tmp_path, "after")
             assert int(unit.store.settings.get("record_shape")) == 2
         assert new == old and old["visits"] and all(old["found"].values())
+    finally:
+        inst.forget_secrets()
+        inst.close()
+
+
+def test_a_crash_half_way_leaves_the_old_folder_as_it_was_and_the_next_start_migrates(
+        tmp_path: Path, keystore: KeyStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    from clinic_app.services import reshape as step
+
+    inst = _old_folder(tmp_path, keystore)
+    monkeypatch.setattr(step, "BATCH", 10)  # several batches, the crash after the first
+    calls = []
+    real = step.RecordService.rewrite
+
+    def crash_second(self, resources, *, action):  # type: ignore[no-untyped-def]
+        calls.append(len(resources))
+        if len(calls) == 2:
+            raise OSError("power cut")
+        return real(self, resources, action=action)
+
+    try:
+        store = inst.connect()
+        before = sorted(json.dumps(r, sort_keys=True) for r in store.iter_resources())
+        queued = store.outbox.counts()
+        with monkeypatch.context() as patch:
+            patch.setattr(step.RecordService, "rewrite", crash_second)
+            with pytest.raises(OSError):
+                reshape_folder(store)
+        assert sorted(json.dumps(r, sort_keys=True) for r in store.iter_resources()) == before  # nothing half done
+        assert store.outbox.counts() == queued and int(store.settings.get("record_shape")) == 1
+        assert not reshape_folder(store).empty and int(store.settings.get("record_shape")) == 2  # the next start
+        store.close()
+    finally:
+        inst.forget_secrets()
+        inst.close()
+
+
+def test_both_spellings_of_the_citizen_id_system_are_found(tmp_path: Path, keystore: KeyStore) -> None:
+    inst = initialise(tmp_path / "data", hcode=HCODE, keys=keystore)
+    try:
+        with UnitSession(inst, actor=NURSE) as unit:
+            draft = {"resourceType": "Patient", "id": "dopa-1", "gender": "male", "birthDate": "1970-01-01",
+                     "identifier": [{"system": "http://dopa.go.th", "value": "3100500123458"}],
+                     "name": [{"text": "นายทดสอบ ระบบเดิม", "given": ["ทดสอบ"], "family": "ระบบเดิม"}]}
+            with unit.store.transaction():
+                unit.store.put(stamp_owner(draft, "10670"))  # another facility's, in Health Link's draft spelling
+            assert [p["id"] for p in unit.search_patients("3100500123458")] == ["dopa-1"]
     finally:
         inst.forget_secrets()
         inst.close()
