@@ -85,6 +85,7 @@ class PatientForm:
     birth_year_be: int
     cid: str = ""
     passport: str = ""
+    passport_country: str = ""  # ISO 3166 alpha-3 of the issuing country; "" when not known
     prefix: str = ""
     given_en: str = ""
     family_en: str = ""
@@ -310,7 +311,7 @@ class PatientService:
         if form.cid.strip():
             identifiers.insert(0, build.cid_identifier(normalise_cid(form.cid)))
         if form.passport.strip():
-            identifiers.append(build.passport_identifier(form.passport.strip()))
+            identifiers.append(build.passport_identifier(form.passport.strip(), form.passport_country or None))
         code = PREFIX_CODES.get(form.prefix.strip())
         names = [build.human_name(form.given_th, form.family_th, prefix=form.prefix, prefix_code=code)]
         if form.given_en.strip() or form.family_en.strip():

@@ -43,6 +43,16 @@ PREFIXES = ["นาย", "นาง", "นางสาว", "ด.ช.", "ด.ญ
 PREFIX_SEX = {"นาย": "male", "ด.ช.": "male", "นาง": "female", "นางสาว": "female", "ด.ญ.": "female"}
 
 
+def passport_countries() -> list[tuple[str, str]]:
+    """The issuing countries a health centre meets most (ISO 3166 alpha-3), the window's
+    language first; "" when not known."""
+    t = {"": translate("RegisterPage", "ประเทศที่ออก (ไม่ทราบ)"), "MMR": translate("RegisterPage", "เมียนมา"),
+         "LAO": translate("RegisterPage", "ลาว"), "KHM": translate("RegisterPage", "กัมพูชา"),
+         "VNM": translate("RegisterPage", "เวียดนาม"), "CHN": translate("RegisterPage", "จีน"),
+         "MYS": translate("RegisterPage", "มาเลเซีย"), "THA": translate("RegisterPage", "ไทย")}
+    return [(code, f"{code} {label}".strip() if code else label) for code, label in t.items()]
+
+
 class AreaBox(QComboBox):
     """A province, district or subdistrict list you can type into: any part of the Thai or
     English name narrows the list; the item's data is its DOPA code."""
@@ -181,7 +191,15 @@ class RegisterPage(QWidget):
         row.addWidget(self.cid_verdict)
         form.addRow(self.tr("เลขประจำตัวประชาชน"), row)
         self.passport = QLineEdit()
-        form.addRow(self.tr("หนังสือเดินทาง (ถ้าไม่มีเลข 13 หลัก)"), self.passport)
+        self.passport.setAccessibleName(self.tr("เลขหนังสือเดินทาง"))
+        self.passport_country = QComboBox()  # the issuing country: the passport's system (TH Core)
+        self.passport_country.setAccessibleName(self.tr("ประเทศที่ออกหนังสือเดินทาง"))
+        for code, label in passport_countries():
+            self.passport_country.addItem(label, code)
+        passport_row = QHBoxLayout()
+        passport_row.addWidget(self.passport, 3)
+        passport_row.addWidget(self.passport_country, 2)
+        form.addRow(self.tr("หนังสือเดินทาง (ถ้าไม่มีเลข 13 หลัก)"), passport_row)
         self.prefix = QComboBox()
         self.prefix.addItems(PREFIXES)
         form.addRow(self.tr("คำนำหน้า"), self.prefix)
@@ -282,6 +300,7 @@ class RegisterPage(QWidget):
         for area in (self.address.province,):
             area.setCurrentIndex(-1)
         self.prefix.setCurrentIndex(0)
+        self.passport_country.setCurrentIndex(0)
         self.day.setValue(0)
         self.month.setCurrentIndex(0)
         self.year.setValue(self.year.minimum())
@@ -304,6 +323,7 @@ class RegisterPage(QWidget):
                            birth_year_be=0 if self.year.value() == self.year.minimum() else self.year.value(),
                            age_years=None if self.age.value() < 0 else self.age.value(),
                            cid=self.cid.text(), passport=self.passport.text(),
+                           passport_country=self.passport_country.currentData() or "",
                            prefix=self.prefix.currentText(), given_en=self.given_en.text(),
                            family_en=self.family_en.text(), house=self.address.house.text(),
                            moo=self.address.moo.text(), subdistrict_code=self.address.code(),

@@ -857,12 +857,52 @@ Every visit moves to the kept record; the merged record is no longer used. The m
 <context>
     <name>RegisterPage</name>
     <message>
+        <source>ประเทศที่ออก (ไม่ทราบ)</source>
+        <translation>Issuing country (not known)</translation>
+    </message>
+    <message>
+        <source>เมียนมา</source>
+        <translation>Myanmar</translation>
+    </message>
+    <message>
+        <source>ลาว</source>
+        <translation>Laos</translation>
+    </message>
+    <message>
+        <source>กัมพูชา</source>
+        <translation>Cambodia</translation>
+    </message>
+    <message>
+        <source>เวียดนาม</source>
+        <translation>Vietnam</translation>
+    </message>
+    <message>
+        <source>จีน</source>
+        <translation>China</translation>
+    </message>
+    <message>
+        <source>มาเลเซีย</source>
+        <translation>Malaysia</translation>
+    </message>
+    <message>
+        <source>ไทย</source>
+        <translation>Thailand</translation>
+    </message>
+    <message>
         <source>เลข 13 หลัก (เว้นว่างได้ถ้าไม่มี)</source>
         <translation>13 digits (leave empty if none)</translation>
     </message>
     <message>
         <source>เลขประจำตัวประชาชน</source>
         <translation>Citizen ID</translation>
+    </message>
+    <message>
+        <source>เลขหนังสือเดินทาง</source>
+        <translation>Passport number</translation>
+    </message>
+    <message>
+        <source>ประเทศที่ออกหนังสือเดินทาง</source>
+        <translation>Passport&apos;s issuing country</translation>
     </message>
     <message>
         <source>หนังสือเดินทาง (ถ้าไม่มีเลข 13 หลัก)</source>

@@ -51,3 +51,16 @@ def test_a_registration_and_a_visit_are_written_in_the_th_core_shapes(installati
         # a second visit makes no second Practitioner
         unit.patients.record_visit(patient["id"], VisitForm(complaint="ติดตาม"))
         assert sum(1 for r in unit.store.iter_resources(resource_type="Practitioner")) == 1
+
+
+def test_a_passport_names_its_issuing_country_when_the_clerk_knows_it(installation: Installation) -> None:
+    with UnitSession(installation, actor=Actor("nurse", CLINICIAN)) as unit:
+        known = unit.patients.register(PatientForm(given_th="อ่อง", family_th="ซาน", sex="male", birth_day=1,
+                                                   birth_month=1, birth_year_be=2530, passport="MA123456",
+                                                   passport_country="MMR")).value
+        unknown = unit.patients.register(PatientForm(given_th="ทุน", family_th="ลี", sex="male", birth_day=1,
+                                                     birth_month=1, birth_year_be=2531, passport="X99")).value
+    [mmr] = [i["system"] for i in known["identifier"] if i["type"]["coding"][0]["code"] == "PPN"]
+    [other] = [i["system"] for i in unknown["identifier"] if i["type"]["coding"][0]["code"] == "PPN"]
+    assert (mmr, other) == ("http://hl7.org/fhir/sid/passport-MMR", "https://terms.sil-th.org/id/passport")
+    assert check_all([known, unknown]) == []
