@@ -16,9 +16,16 @@ from tests.sync.conftest import Factory
 def test_an_expired_token_is_renewed_once(hub: RunningHub, desktop: Factory) -> None:
     a = desktop(hub, "a")
     client = HubClient(hub.url, identity=a.device())
+
+    def tokens() -> int:
+        return int(hub.engine.store._conn.execute("SELECT count(*) FROM kv WHERE key LIKE 'token:%'").fetchone()[0])
+
     assert client.request("GET", "Organization").status_code == 200
+    assert client.request("GET", "Organization").status_code == 200
+    assert tokens() == 1  # the token is reused while it is good
     hub.engine.store._conn.execute("DELETE FROM kv WHERE key LIKE 'token:%'")  # the hub forgot it
     assert client.request("GET", "Organization").status_code == 200
+    assert tokens() == 1  # renewed once, and the request went through with the new one
     client.close()
 
 
@@ -41,11 +48,19 @@ def test_retry_after_is_honoured_and_attempts_are_bounded() -> None:
                        rng=random.Random(1), retry=RetryPolicy(attempts=5, base_seconds=1, cap_seconds=30))
     assert client.request("GET", "Patient").status_code == 200
     assert calls[0] == 7 and 0 <= calls[1] <= 2
+    assert len(calls) == 2  # two waits: three attempts, the third answered
+    attempts: list[str] = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        attempts.append(request.url.path)
+        return httpx.Response(500)
+
     always = HubClient("http://127.0.0.1:1/fhir", auth=False, sleep=lambda s: None,
-                       transport=httpx.MockTransport(lambda r: httpx.Response(500)), retry=RetryPolicy(attempts=3))
+                       transport=httpx.MockTransport(refuse), retry=RetryPolicy(attempts=3))
     with pytest.raises(HubUnreachableError) as exc:
         always.request("GET", "Patient")
     assert "HTTP 500" in exc.value.english
+    assert len(attempts) == 3  # bounded: exactly the policy's attempts, then it gives up
 
 
 def test_plain_http_only_to_this_computer() -> None:

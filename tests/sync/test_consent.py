@@ -12,7 +12,7 @@ import pytest
 
 from clinic_app.core.errors import KeyMissingError
 from clinic_app.core.identifiers import CID_SYSTEM, HCODE_SYSTEM
-from clinic_app.core.permissions import CLERK, CLINICIAN, DEVICE, Actor, PermissionDeniedError
+from clinic_app.core.permissions import CLERK, CLINICIAN, Actor, PermissionDeniedError
 from clinic_app.hub.search import parse
 from clinic_app.hub.seed import HOSPITAL, seed_demo
 from clinic_app.hub.server import RunningHub
@@ -188,10 +188,31 @@ def test_emergency_access_is_audited_on_both_sides_and_a_clerk_is_refused(seeded
     far.close()
 
 
-def test_the_device_may_act_until_accounts_exist() -> None:
-    from clinic_app.core.permissions import allowed
+def test_the_device_may_act_until_accounts_exist(tmp_path, desktop: Factory, seeded: RunningHub) -> None:  # type: ignore[no-untyped-def]
+    """Before any staff account the command line acts as the desktop itself (a consent request
+    goes through); once the first account exists, the same command without --user is refused,
+    and a clerk may ask for consent but not read another facility's records."""
+    from tests.conftest import run_cli
 
-    assert allowed(DEVICE, "emergency.access") and not allowed(Actor("x", CLERK), "foreign.view")
+    unit = desktop(seeded, "unit")
+    unit.close()
+    folder = str(unit.folder.path)
+    cid = _hospital_cid(seeded)
+    assert run_cli("--data-dir", folder, "consent", "request", "--cid", cid).returncode == 0  # the device acts
+    admin_pw, clerk_pw = tmp_path / "admin.pw", tmp_path / "clerk.pw"
+    admin_pw.write_text("admin-pass-2026-long\n", encoding="utf-8")
+    clerk_pw.write_text("clerk-pass-2026-long\n", encoding="utf-8")
+    added = run_cli("--data-dir", folder, "user", "add", "somchai", "--role", "administrator",
+                    "--new-password-file", str(admin_pw))
+    assert added.returncode == 0, added.stderr
+    anonymous = run_cli("--data-dir", folder, "consent", "request", "--cid", cid)
+    assert anonymous.returncode == 2 and "--user" in anonymous.stderr  # the device no longer acts
+    as_admin = ("--data-dir", folder, "--user", "somchai", "--password-file", str(admin_pw))
+    assert run_cli(*as_admin, "user", "add", "dao", "--role", "clerk", "--new-password-file", str(clerk_pw)).returncode == 0
+    as_clerk = ("--data-dir", folder, "--user", "dao", "--password-file", str(clerk_pw))
+    assert run_cli(*as_clerk, "consent", "request", "--cid", cid).returncode == 0
+    refused = run_cli(*as_clerk, "records", "show", "--cid", cid)
+    assert refused.returncode == 2 and "clinician" in refused.stderr
 
 
 def test_consent_commands_on_the_command_line(seeded: RunningHub, desktop: Factory) -> None:

@@ -49,17 +49,20 @@ def test_first_run_is_training_mode_with_demo_data_and_search(qtbot, training, t
     assert (tmp_path / "main.png").stat().st_size > 10_000
 
 
-def test_a_known_error_from_the_worker_reaches_the_window(qtbot, training, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_known_error_from_the_worker_reaches_the_window(qtbot, training) -> None:  # type: ignore[no-untyped-def]
+    """A use case refused on the database worker (a chart of no patient) comes back to the
+    window's thread and is shown in the error box, in both languages: nothing replaced."""
+    from PySide6.QtWidgets import QMessageBox
+
     _inst, window = training
     qtbot.addWidget(window)
-    shown: list[str] = []
-    monkeypatch.setattr(window, "show_error", lambda e: shown.append(e.english))
+    window.open_chart("no-such-patient")
 
-    def fail(_unit, _p):  # type: ignore[no-untyped-def]
-        raise KnownError("ทดสอบ", "test failure")
+    def box() -> QMessageBox | None:
+        return next((b for b in window.findChildren(QMessageBox, "errorBox") if b.isVisible()), None)
 
-    window.worker.submit(fail, on_error=window.show_error)
-    qtbot.waitUntil(lambda: shown == ["test failure"], timeout=5_000)
+    qtbot.waitUntil(lambda: box() is not None, timeout=10_000)
+    assert "ไม่พบผู้ป่วย" in box().text() and "No such patient" in box().text()  # type: ignore[union-attr]
 
 
 def test_the_passphrase_dialog_is_never_opened_off_the_windows_thread(qapp) -> None:  # type: ignore[no-untyped-def]

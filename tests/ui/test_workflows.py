@@ -73,25 +73,61 @@ def test_an_invalid_citizen_id_is_flagged_live_and_not_saved(qtbot, window: Main
     store.close()
 
 
-def test_register_then_record_a_visit_offline(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_register_then_record_a_visit_offline(qtbot, window: MainWindow, unit: Installation) -> None:  # type: ignore[no-untyped-def]
+    """By keyboard, as a nurse does: the form's fields typed, Enter to register, Ctrl+N for
+    the visit form, its fields typed, Enter to save; F5 asks for a sync (here offline)."""
+    from PySide6.QtTest import QTest
+
+    from clinic_app.ui.chart import VisitDialog
+
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5_000)
     page = window.register
-    page.cid.setText("1101700207030")
-    page.given_th.setText("สมศรี")
-    page.family_th.setText("มีสุข")
-    page.year.setValue(2523)
-    page.save.click()
+    window.tabs.setCurrentWidget(page)
+    QTest.keyClicks(page.cid, "1101700207030")
+    type_text(page.given_th, "สมศรี")
+    type_text(page.family_th, "มีสุข")
+    page.year.selectAll()
+    QTest.keyClicks(page.year, "2523")
+    page.family_th.setFocus()
+    QTest.keyClick(page.family_th, Qt.Key.Key_Return)  # Enter registers
     qtbot.waitUntil(lambda: isinstance(window.tabs.currentWidget(), ChartPage), timeout=10_000)
     chart: ChartPage = window.tabs.currentWidget()
     _idle(qtbot, window)
     assert "สมศรี" in chart.header.text() and "x-xxxx" in chart.header.text()
-    from clinic_app.services.patients import VisitForm
-
-    chart._save_visit(VisitForm(complaint="ไข้ ไอ", systolic=120, diastolic=80, weight=55, diagnosis="J00"))
-    qtbot.waitUntil(lambda: chart.visits.rowCount() == 1, timeout=10_000)
+    chart.visits.setFocus()
+    QTest.keyClick(chart.visits, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)  # Ctrl+N: the visit form
+    qtbot.waitUntil(lambda: chart.findChild(VisitDialog) is not None, timeout=5_000)
+    dialog: VisitDialog = chart.findChild(VisitDialog)
+    dialog.activateWindow()  # as the desktop's window manager does with a new dialog (offscreen has none)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=5_000)
+    type_text(dialog.complaint, "ไข้ ไอ")
+    for box, typed in ((dialog.sbp, "120"), (dialog.dbp, "80"), (dialog.weight, "55")):
+        box.selectAll()
+        QTest.keyClicks(box, typed)
+    QTest.keyClicks(dialog.diagnosis, "J00")
+    dialog.diagnosis.completer().popup().hide()  # the search-as-you-type list, closed as a click elsewhere does
+    dialog.complaint.setFocus()
+    QTest.keyClick(dialog.complaint, Qt.Key.Key_Return)  # Enter saves
+    qtbot.waitUntil(lambda: chart.visits.rowCount() == 1 or dialog.problems.isVisible(), timeout=10_000)
+    assert not dialog.problems.isVisible(), dialog.problems.text()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
     assert chart.visits.item(0, 3).text() == "J00 หวัด"
     _idle(qtbot, window)
     # offline: the patient and their right, 4 visit records and the nurse's Practitioner queued
     qtbot.waitUntil(lambda: "รอส่ง 7 รายการ" in window.status_label.text(), timeout=10_000)
+    configure_hub(unit, "http://127.0.0.1:9/fhir", auth=False)  # a hub that does not answer
+    scheduler = scheduler_for(unit, on_state=window.relay.send)
+    scheduler.probe_every = 60  # no probing: only F5 makes it try
+    window.attach_scheduler(scheduler)
+    scheduler.start()
+    try:
+        QTest.keyClick(chart.visits, Qt.Key.Key_F5)  # F5: sync now
+        qtbot.waitUntil(lambda: "ออฟไลน์" in window.online_label.text(), timeout=20_000)
+        assert "รอส่ง 7 รายการ" in window.status_label.text()  # nothing lost, still queued
+    finally:
+        scheduler.stop()
+        window.attach_scheduler(None)
 
 
 def test_address_pickers_narrow_by_typing_and_save_the_dopa_code(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
