@@ -53,7 +53,7 @@ from typing import Any
 from clinic_app.core import builders as build
 from clinic_app.core import epi
 from clinic_app.core.fhir import Resource, patient_cid
-from clinic_app.core.identifiers import ACT_CODE, LOINC, OBSERVATION_CATEGORY
+from clinic_app.core.identifiers import ACT_CODE, LOINC, OBSERVATION_CATEGORY, profile
 from clinic_app.core.places import home_address
 from clinic_app.core.thai import PREFIX_CODES, age_in_years, cid_check_digit
 
@@ -282,6 +282,7 @@ def _patient_resources(rng: random.Random, n: int, cid: str, hcode: str,
         person.allergen = en
         out.append({
             "resourceType": "AllergyIntolerance", "id": _uuid(rng),
+            "meta": {"profile": [profile("th-core-allergyintolerance")]},
             "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
                                            "code": "active"}]},
             "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification",
