@@ -171,7 +171,7 @@ def run_gui(data_dir: Path, passphrase: PassphraseSource | None) -> int:
     if inst is None:
         return 0
     configure_logging(inst.folder.log_dir)
-    unit = UnitSession(inst)
+    unit = UnitSession(inst, upgrade_on_open=False)  # the window rewrites an older folder with progress
     hub = None
     try:
         settings = unit.settings_now()

@@ -18,7 +18,7 @@ from clinic_app.core.changes import ChangeSet
 from clinic_app.core.fhir import owner_of
 from clinic_app.core.permissions import DEVICE
 from clinic_app.core.reshape import reshape
-from clinic_app.services.records import RecordService
+from clinic_app.services.records import Cancelled, Progress, RecordService
 from clinic_app.store.record_store import RecordStore
 
 log = logging.getLogger(__name__)
@@ -27,17 +27,28 @@ CURRENT_SHAPE = 2
 BATCH = 500
 
 
-def reshape_folder(store: RecordStore) -> ChangeSet:
-    """Bring the folder's own records to data version 2 (nothing when they are already)."""
-    if not store.writable or int(store.settings.get("record_shape")) >= CURRENT_SHAPE:
+def needs_reshaping(store: RecordStore) -> bool:
+    """Whether the folder's records are still in data version 1 (and it can be written)."""
+    return store.writable and int(store.settings.get("record_shape")) < CURRENT_SHAPE
+
+
+def reshape_folder(store: RecordStore, *, progress: Progress | None = None) -> ChangeSet:
+    """Bring the folder's own records to data version 2 (nothing when they are already).
+    `progress(done, total)` records read; returning False stops it, and nothing is kept
+    (Cancelled; the next start does it again)."""
+    if not needs_reshaping(store):
         return ChangeSet()
     records = RecordService(store, actor=DEVICE)
     hcode = records.hcode
     changes = ChangeSet()
-    rewritten = 0
+    rewritten = seen = 0
+    total = sum(store.counts_by_type().values())
     with store.transaction():
         batch = []
         for resource in store.iter_resources():
+            seen += 1
+            if progress is not None and seen % BATCH == 0 and progress(min(seen, total), total) is False:
+                raise Cancelled(0)
             if owner_of(resource) not in (None, hcode):
                 continue  # another facility's record: as it came
             batch.extend(reshape(resource, hcode))

@@ -77,9 +77,12 @@ class OutboxView:
 class UnitSession:
     """One open data folder: its store, who acts, and the use cases."""
 
-    def __init__(self, inst: Installation, *, actor: Actor = DEVICE) -> None:
+    def __init__(self, inst: Installation, *, actor: Actor = DEVICE, upgrade_on_open: bool = True) -> None:
+        """`upgrade_on_open`: rewrite a folder of data version 1 as soon as the store opens (the
+        command line); the window passes False and runs `upgrade_records` with progress."""
         self.inst = inst
         self.actor = actor
+        self.upgrade_on_open = upgrade_on_open
         self._store: RecordStore | None = None
 
     @classmethod
@@ -94,8 +97,14 @@ class UnitSession:
         if self._store is None:
             self._store = self.inst.connect()
             remove_leftover_export(self._store)
-            reshape_folder(self._store)  # once per folder: data version 2, the SIL-TH shapes
+            if self.upgrade_on_open:
+                reshape_folder(self._store)  # once per folder: data version 2, the SIL-TH shapes
         return self._store
+
+    def upgrade_records(self, *, progress: Progress | None = None) -> ChangeSet:
+        """A folder of data version 1 rewritten in the SIL-TH shapes (services/reshape.py);
+        nothing when it is not one."""
+        return reshape_folder(self.store, progress=progress)
 
     def close(self) -> None:
         """Close the connection (the folder stays open: whoever opened it closes it)."""

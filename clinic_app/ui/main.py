@@ -658,6 +658,39 @@ def load_training_demo(window: MainWindow, *, patients: int = TRAINING_PATIENTS,
     return dialog
 
 
+def upgrade_records(window: MainWindow, *, on_finished: Callable[[], None] | None = None) -> QProgressDialog:
+    """A folder from before the SIL-TH shapes: its records rewritten (once, in one transaction)
+    with progress; the dialog appears only when it takes a moment. Cancelled, nothing is kept
+    and the next start does it again; the window works either way (it reads both shapes)."""
+    dialog = QProgressDialog(translate("Upgrade", "กำลังปรับข้อมูลเดิมให้เป็นรูปแบบมาตรฐาน (SIL-TH) ครั้งเดียว…"),
+                             translate("Upgrade", "ยกเลิก"), 0, 0, window)
+    dialog.setObjectName("upgradeRecords")
+    dialog.setWindowTitle("clinic-app")
+    dialog.setMinimumDuration(400)
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+
+    def step(done: int, total: int) -> None:
+        dialog.setMaximum(total)
+        dialog.setValue(min(done, total))
+
+    def done(changes: ChangeSet | None = None) -> None:
+        dialog.reset()
+        if changes is not None and not changes.empty:
+            window.bus.broadcast(changes, window)
+        if on_finished is not None:
+            on_finished()
+
+    def failed(error: KnownError) -> None:
+        done()
+        if error.code != "cancelled":
+            window.show_error(error)
+
+    task = window.worker.submit(lambda unit, progress: unit.upgrade_records(progress=progress), on_done=done,
+                                on_error=failed, on_progress=step)
+    dialog.canceled.connect(task.cancel)
+    return dialog
+
+
 class Gui:
     """The window's side of start-up, driven by app.py: the application object, fonts and
     language, the crash hook, passphrase and sign-in dialogs, and the window's run."""
@@ -707,12 +740,18 @@ class Gui:
             window.idle_lock = idle
         if needs_demo:
             load_training_demo(window)
-        scheduler = start_scheduler(window.relay.send)
-        window.attach_scheduler(scheduler)
+        started: list[Any] = []
+
+        def syncs() -> None:  # once the records are in the shapes the hub takes
+            started.append(start_scheduler(window.relay.send))
+            window.attach_scheduler(started[0])
+
+        upgrade_records(window, on_finished=syncs)  # an older folder's records in the new shapes, first
         try:
             return int(self.app.exec())
         finally:
-            scheduler.stop()
+            for scheduler in started:
+                scheduler.stop()
             sys.stdout.flush()
 
 

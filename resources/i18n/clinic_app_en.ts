@@ -1287,6 +1287,17 @@ Other desktop (through the hub): {there}</translation>
     </message>
 </context>
 <context>
+    <name>Upgrade</name>
+    <message>
+        <source>กำลังปรับข้อมูลเดิมให้เป็นรูปแบบมาตรฐาน (SIL-TH) ครั้งเดียว…</source>
+        <translation>Bringing the records into the national standard&apos;s (SIL-TH) shapes, once…</translation>
+    </message>
+    <message>
+        <source>ยกเลิก</source>
+        <translation>Cancel</translation>
+    </message>
+</context>
+<context>
     <name>VisitDetailsDialog</name>
     <message>
         <source>รายละเอียดการรับบริการ</source>
