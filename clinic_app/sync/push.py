@@ -106,7 +106,12 @@ class Pusher:
         self.stats.requests += 1
         response = self.client.request("POST", "", json_body=bundle, headers={"Prefer": "return=minimal"})
         if response.status_code == 200:
-            self._acknowledge(entries, self.client.json(response).get("entry", []))
+            answers = _transaction_answers(response, len(entries))
+            if answers is None:  # committed, but the answer's content was lost: ask what it holds
+                log.info("the hub took a Bundle of %d without saying what it stored; reading it back", len(entries))
+                self._read_back(entries)
+            else:
+                self._acknowledge(entries, answers)
             return
         reason = _reason(response)
         if response.status_code == 413 or (response.status_code == 400 and _too_large(reason)):
@@ -128,6 +133,33 @@ class Pusher:
             self._send([e for e in entries if e is not culprit])
             return
         self._halves(entries)
+
+    def _read_back(self, entries: list[OutboxEntry]) -> None:
+        """A transaction answered 200 with no transaction-response (a server honouring
+        `return=minimal` to the letter): a transaction is all or nothing and it said 200, so
+        every entry took effect. The versions it gave come from reading each record back; a
+        record it does not hold (the answer was not what it said) stays queued, nothing is
+        split or sent twice."""
+        answers: list[dict[str, Any]] = []
+        for entry in entries:
+            self.stats.requests += 1
+            found = self.client.request("GET", f"{entry.type}/{entry.id}")
+            if entry.op == "delete":
+                answers.append({"response": {"status": "204"}} if found.status_code in (404, 410) else {})
+                continue
+            if found.status_code != 200:
+                answers.append({})
+                continue
+            copy = self.client.json(found)
+            answers.append({"response": {"etag": found.headers.get("etag")}, "resource": copy})
+        held = [(e, a) for e, a in zip(entries, answers) if a]
+        missing = [e for e, a in zip(entries, answers) if not a]
+        if held:
+            self._acknowledge([e for e, _ in held], [a for _, a in held])
+        if missing:
+            log.warning("the hub said it stored %d changes it does not hold; they stay queued", len(missing))
+            with self.store.transaction():
+                self.store.outbox.set_state([e.seq for e in missing], "pending")
 
     def _halves(self, entries: list[OutboxEntry]) -> None:
         mid = len(entries) // 2
@@ -241,6 +273,19 @@ def _for_wire(resource: Resource) -> Resource:
 
 def _same(a: Resource, b: Resource) -> bool:
     return json.dumps(_for_wire(a), sort_keys=True) == json.dumps(_for_wire(b), sort_keys=True)
+
+
+def _transaction_answers(response: Any, count: int) -> list[dict[str, Any]] | None:
+    """The entries of a transaction-response with one answer per entry sent; None when the
+    200 carried no such Bundle (no body, not JSON, another shape)."""
+    if not response.content:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    entries = body.get("entry") if isinstance(body, dict) and body.get("resourceType") == "Bundle" else None
+    return entries if isinstance(entries, list) and len(entries) == count else None
 
 
 def _reason(response: Any) -> str:
