@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import zlib
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -61,7 +62,30 @@ async def _body(request: Request, limit: int) -> Any:
             raise HubError(413, f"the request body is larger than this server's limit of {limit} bytes",
                            code="too-costly")
         chunks.append(chunk)
-    return parse_json(b"".join(chunks))
+    raw = b"".join(chunks)
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding == "gzip":
+        raw = inflate(raw, limit)
+    elif encoding not in ("", "identity"):
+        raise HubError(415, f"Content-Encoding {encoding} is not supported: send gzip or nothing",
+                       code="not-supported")
+    return parse_json(raw)
+
+
+def inflate(raw: bytes, limit: int) -> bytes:
+    """A gzip body inflated, never beyond `limit` bytes (a small bomb stays small): 413 past
+    it, 400 for what is not gzip."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(raw, limit + 1)
+    except zlib.error:
+        raise HubError(400, "the body is not valid gzip", code="invalid") from None
+    if len(out) > limit or inflater.unconsumed_tail:
+        raise HubError(413, f"the inflated body is larger than this server's limit of {limit} bytes",
+                       code="too-costly")
+    if not inflater.eof:
+        raise HubError(400, "the gzip body ends early", code="invalid")
+    return out
 
 
 # Bounds on what a body may make the server build: nesting (a FHIR resource is a dozen
