@@ -14,6 +14,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # The window keeps per-user choices (its language) with QSettings, under XDG_CONFIG_HOME on
 # Linux: give the run its own, so tests neither read nor change the developer's.
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="clinic-test-config-")
+# The rest of what the app (platformdirs) keeps per user goes to the run's own folders too: the
+# log written before a data folder exists (user_log_dir: $XDG_STATE_HOME/clinic-app/log), the
+# default data folder ($XDG_DATA_HOME/clinic-app), caches. Children started by run_cli inherit
+# them. A test that scans what was written points them into its tmp_path (`user_folders`).
+for _name, _prefix in (("XDG_STATE_HOME", "state"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache")):
+    os.environ[_name] = tempfile.mkdtemp(prefix=f"clinic-test-{_prefix}-")
 os.environ.pop("CLINIC_APP_LANG", None)
 
 import json
@@ -54,6 +60,25 @@ def service(installation: Installation) -> Iterator[RecordService]:
     store = installation.connect()
     yield RecordService(store, actor=DEVICE)
     store.close()
+
+
+USER_FOLDERS = ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME")
+
+
+@pytest.fixture
+def user_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The per-user folders platformdirs reads on Linux (config, state with the fallback log,
+    data, cache) and the temporary folder, all inside this test's tmp_path, for this process
+    and the CLI children it starts: a scan of tmp_path then sees everything the app wrote,
+    `init`'s log before the data folder exists included."""
+    root = tmp_path / "user"
+    for name in USER_FOLDERS:
+        (root / name).mkdir(parents=True)
+        monkeypatch.setenv(name, str(root / name))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    return root
 
 
 @pytest.fixture(scope="session")

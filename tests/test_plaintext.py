@@ -1,7 +1,9 @@
-"""The database file, its WAL, a backup and the log hold no citizen ID or name in clear.
+"""The database file, its WAL, a backup and the logs hold no citizen ID or name in clear.
 
 A control run on a plain (unencrypted) SQLite file with the same data must find them,
-so the scan itself is shown to work.
+so the scan itself is shown to work; the logs' own control (the redactor switched off,
+identifiers through every logging path) is tests/test_log_scan.py. The scan walks every
+file under the test's folder, the per-user folders and the temporary folder included.
 """
 
 from __future__ import annotations
@@ -48,16 +50,27 @@ def test_control_plain_sqlite_shows_the_data(tmp_path: Path) -> None:
     store.close()
 
 
-def test_no_patient_data_in_clear_in_db_wal_backup_or_logs(installation: Installation, tmp_path: Path) -> None:
+def test_no_patient_data_in_clear_in_db_wal_backup_or_logs(user_folders: Path, installation: Installation,
+                                                           tmp_path: Path) -> None:
     people = list(demo.generate(20, seed=11, hcode="12345"))
     secrets = _secrets(people)
     bundle = {"resourceType": "Bundle", "type": "collection",
               "entry": [{"resource": r} for p in people for r in p.resources]}
     data_dir = str(installation.folder.path)
     assert run_cli("--data-dir", data_dir, "import-fhir", str(write_json(tmp_path / "in.json", bundle))).returncode == 0
-    # A failing command too, so the log has an error path in it.
+    # Failing commands too, so the log has error paths in it: a file that is not there, and a
+    # patient refused for a citizen ID whose check digit is wrong (the command reads it).
     assert run_cli("--data-dir", data_dir, "import-fhir", str(tmp_path / "in.json.missing")).returncode == 2
+    cid = people[1].cid
+    wrong_cid = cid[:12] + str((int(cid[12]) + 1) % 10)
+    wrong = dict(people[1].resources[0], id="wrong-cid", identifier=[
+        dict(i, value=wrong_cid) if i["value"] == cid else i for i in people[1].resources[0]["identifier"]])
+    secrets.append(wrong_cid.encode())
+    bad = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": wrong}]}
+    refused = run_cli("--data-dir", data_dir, "import-fhir", str(write_json(tmp_path / "bad.json", bad)))
+    assert refused.returncode == 2 and "check" in refused.stderr
     os.remove(tmp_path / "in.json")
+    os.remove(tmp_path / "bad.json")
 
     store = installation.connect()
     service = RecordService(store, actor=DEVICE)
@@ -65,8 +78,8 @@ def test_no_patient_data_in_clear_in_db_wal_backup_or_logs(installation: Install
     wal = installation.folder.db_path.with_name("clinic.db-wal")
     assert wal.exists() and wal.stat().st_size > 0
     backup = maintenance.backup(installation, tmp_path / "backup.db")
-    files = [p for p in installation.folder.path.rglob("*") if p.is_file()] + [backup]
-    assert any(p.name.endswith(".log") for p in files)
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]  # data folder, backup, per-user and temp folders
+    assert backup in files and any(p.name.endswith(".log") for p in files)
     for path in files:
         assert _found(path, secrets) == [], path.name
     store.close()

@@ -1,11 +1,12 @@
 """After full workflows — staff sign-in, registration, a visit, a consent request synced
 and granted, records fetched from the hospital and viewed, emergency access, a backup, a
-failing command — no file the app wrote holds a test patient's citizen ID, Thai name or
-phone number in clear (database, WAL, backups, logs, marker, temp files)."""
+failing command that reads a citizen ID — no file the app wrote holds a test patient's
+citizen ID, Thai name or phone number in clear (database, WAL, backups, logs, marker, temp
+files, the per-user folders). The scan walks the whole test folder but the sandbox hub's own
+(it stands for the server, whose store holds the hospital's patients by design)."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from clinic_app.app import configure_logging
@@ -26,11 +27,11 @@ OURS = PatientForm(given_th="ประภาพร", family_th="วงศ์ส�
                    family_en="Wongsawat")
 
 
-def test_no_patient_data_in_clear_anywhere_the_app_wrote(hub, desktop: Factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_no_patient_data_in_clear_anywhere_the_app_wrote(user_folders: Path, hub, desktop: Factory,  # type: ignore[no-untyped-def]
+                                                          tmp_path: Path) -> None:
     seed_demo(hub.engine, patients=3)
     unit = desktop(hub, "unit")
     configure_logging(unit.folder.log_dir)
-    temp_before = set(Path(tempfile.gettempdir()).iterdir())
     store = unit.connect()
     AccountService(store).add("somchai", "administrator", "admin-pass-2026")
     admin = AccountService(store).sign_in("somchai", "admin-pass-2026")
@@ -54,16 +55,24 @@ def test_no_patient_data_in_clear_anywhere_the_app_wrote(hub, desktop: Factory, 
     consent.emergency_access(other, "ผู้ป่วยหมดสติ ไม่มีญาติ ต้องทราบประวัติแพ้ยา", client)
     client.close()
     backup = maintenance.backup(unit, tmp_path / "backup.db")
-    assert run_cli("--data-dir", str(unit.folder.path), "records", "show", "--cid", "1234567890122").returncode == 2
+    # A failing command that gets as far as the citizen ID: signed in, no consent for this patient.
+    password = tmp_path / "password"
+    password.write_text("nurse-pass-2026", encoding="utf-8")
+    unasked = next(i["value"] for i in theirs[2]["identifier"] if i["system"] == CID_SYSTEM)
+    refused = run_cli("--data-dir", str(unit.folder.path), "--user", "malee", "--password-file", str(password),
+                      "records", "show", "--cid", unasked)
+    assert refused.returncode == 2 and "consent" in refused.stderr.lower(), refused.stderr
+    password.unlink()
 
     secrets = [OURS.cid, OURS.given_th, OURS.family_th, OURS.phone, OURS.family_en]
     for patient in theirs:
         secrets += [i["value"] for i in patient["identifier"] if i["system"] == CID_SYSTEM]
         secrets += [patient["name"][0]["family"], patient["name"][1]["family"], patient["telecom"][0]["value"]]
     needles = [s.encode("utf-8") for s in secrets]
-    written = [p for p in unit.folder.path.rglob("*") if p.is_file()] + [backup]
-    written += [p for p in set(Path(tempfile.gettempdir()).iterdir()) - temp_before if p.is_file()]
-    assert any(p.suffix == ".log" for p in written) and any(p.name == "clinic.db-wal" for p in written)
+    server = tmp_path / "hub"  # the `hub` fixture's folder
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and server not in p.parents]
+    assert backup in written and any(p.suffix == ".log" for p in written)
+    assert any(p.name == "clinic.db-wal" for p in written)
     for path in written:
         data = path.read_bytes()
         leaked = [s for s, n in zip(secrets, needles) if n in data]
