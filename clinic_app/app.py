@@ -8,6 +8,8 @@ phone number reaches it.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import logging.handlers
 import os
@@ -142,8 +144,15 @@ class TrainingHub:
         from clinic_app.hub.seed import seed_demo
         from clinic_app.hub.server import start_in_thread
 
+        # Its records under a key of the folder's own (what a trainee types never lies in clear).
+        store_key = hmac.new(inst.key, b"clinic-app training hub", hashlib.sha256).digest()
+        old = inst.folder.path / "training-hub" / "hub.sqlite"
+        if old.is_file() and old.read_bytes()[:16] == b"SQLite format 3\x00":  # from a release that kept it plain
+            for suffix in ("", "-wal", "-shm"):  # the demo hub is made again; the desktop keeps its records
+                Path(f"{old}{suffix}").unlink(missing_ok=True)
         self.running = start_in_thread(inst.folder.path / "training-hub", auth=True,
-                                       auto_approve_seconds=self.AUTO_APPROVE_SECONDS, conformance=True)
+                                       auto_approve_seconds=self.AUTO_APPROVE_SECONDS, conformance=True,
+                                       store_key=store_key)
         seed_demo(self.running.engine)
         self.running.hub.authority.enroll(enrolment(inst.device(), hcode))
         configure_hub(inst, self.running.url, auth=True)

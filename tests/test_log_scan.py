@@ -248,14 +248,11 @@ def test_control_with_the_redactor_off_the_scan_finds_each_paths_identifiers_in_
     assert leaks == {"data/logs/clinic-app.log"}
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: the training hub keeps what a training desktop sends it in "
-                   "plain SQLite inside the desktop's data folder (data/training-hub/hub.sqlite)")
 def test_a_patient_synced_in_training_mode_is_not_in_clear_in_the_training_hubs_store(
         tmp_path: Path, user_folders: Path, keystore: KeyStore) -> None:
     """Training mode is for demo patients, but nothing stops a clerk from registering a real
-    one there: after a sync, the patient lies in clear next to the encrypted database. This
-    test holds the gap in view: it fails (as expected) until the training hub's store is
-    encrypted or kept off the disk."""
+    one there: after a sync, the patient must not lie in clear next to the encrypted
+    database. The training hub keeps its records in SQLCipher under a key of the folder's."""
     from clinic_app.services.installation import initialise
     from clinic_app.services.sync import sync_now
 

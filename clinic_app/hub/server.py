@@ -72,10 +72,13 @@ def _secret_file(data_dir: Path, name: str, make: Any) -> str:
 
 
 def open_hub(data_dir: Path, *, limits: Limits | None = None, auth: bool = True,
-             auto_approve_seconds: float | None = None, conformance: bool = False) -> Hub:
-    """`conformance`: refuse writes that break a SIL-TH rule (422 naming the rule)."""
+             auto_approve_seconds: float | None = None, conformance: bool = False,
+             store_key: bytes | None = None) -> Hub:
+    """`conformance`: refuse writes that break a SIL-TH rule (422 naming the rule).
+    `store_key`: keep the hub's records encrypted under it (the training hub)."""
     cursor_key = bytes.fromhex(_secret_file(data_dir, CURSOR_KEY_FILE, lambda: secrets.token_hex(32)))
-    engine = Engine(HubStore(data_dir / HUB_DB), limits=limits, cursor_key=cursor_key, conformance=conformance)
+    engine = Engine(HubStore(data_dir / HUB_DB, key=store_key), limits=limits, cursor_key=cursor_key,
+                    conformance=conformance)
     authority = Authority(engine.store, required=auth, on_break_glass=Admin(engine).record_break_glass)
     return Hub(engine, authority, admin_token_of(data_dir), auto_approve_seconds)
 
@@ -148,12 +151,13 @@ class RunningHub:
 
 def start_in_thread(data_dir: Path, *, host: str = "127.0.0.1", port: int = 0,
                     limits: Limits | None = None, auth: bool = False,
-                    auto_approve_seconds: float | None = None, conformance: bool = False) -> RunningHub:
+                    auto_approve_seconds: float | None = None, conformance: bool = False,
+                    store_key: bytes | None = None) -> RunningHub:
     """Start a hub on a background thread and return once it accepts connections.
     `conformance` is off by default here (tests post hand-made resources); on, writes that
     break a SIL-TH rule are refused with 422 naming the rule."""
     hub = open_hub(data_dir, limits=limits, auth=auth, auto_approve_seconds=auto_approve_seconds,
-                   conformance=conformance)
+                   conformance=conformance, store_key=store_key)
     sock = _bind(host, port)
     hub.public_url = _url(host, sock)
     server = uvicorn.Server(_config(hub))

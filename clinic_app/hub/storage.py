@@ -57,9 +57,18 @@ class Stored:
 
 
 class HubStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, key: bytes | None = None) -> None:
+        """`key`: the store is a SQLCipher file under it (the training hub inside a desktop's
+        data folder, where what a trainee types must not lie in clear); None: plain SQLite
+        (the sandbox server, which stands for the cloud)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+        if key is None:
+            self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+        else:
+            import sqlcipher3
+
+            self._conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+            self._conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
         self._conn.execute("PRAGMA journal_mode = WAL")
         self._conn.execute("PRAGMA synchronous = FULL")
         self._conn.execute("PRAGMA cache_size = -65536")
