@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from pathlib import Path
 
@@ -11,12 +10,7 @@ from clinic_app.services.scheduler import SyncState
 from clinic_app.services.sync import scheduler_for
 from clinic_app.security.device import enrolment
 from tests.sync.conftest import FAST_RETRY, Factory, service
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.sync.faultproxy import FaultProxy
 
 
 def _wait(predicate, seconds: float = 20) -> None:  # type: ignore[no-untyped-def]
@@ -29,9 +23,13 @@ def _wait(predicate, seconds: float = 20) -> None:  # type: ignore[no-untyped-de
 
 
 def test_offline_then_back_online_syncs_by_itself(tmp_path: Path, desktop: Factory) -> None:
-    port = _free_port()
-    hub = start_in_thread(tmp_path / "hub", port=port, auth=True)
-    a = desktop(hub, "a")
+    # The desktop's hub address is a relay's, on a port the system gave it and that it holds
+    # for the whole test; the hub behind it goes away and comes back on a port of its own.
+    # (Asking for a free port, closing it and starting the hub on it later was a race: any
+    # other process on the machine could take the port in between.)
+    hub = start_in_thread(tmp_path / "hub", auth=True)
+    link = FaultProxy(hub.url, rate=0.0)
+    a = desktop(hub, "a", url=link.url)
     states: list[SyncState] = []
     scheduler = scheduler_for(a, on_state=states.append, client_options=FAST_RETRY)
     scheduler.probe_every = 0.1
@@ -45,8 +43,9 @@ def test_offline_then_back_online_syncs_by_itself(tmp_path: Path, desktop: Facto
         scheduler.request_sync()  # "Sync now" while offline says why nothing went
         _wait(lambda: "cannot be reached" in (scheduler.state.last_error or ""))
         assert svc.store.outbox.counts()["pending"] > 0
-        hub = start_in_thread(tmp_path / "hub", port=port, auth=True)  # the link returns
+        hub = start_in_thread(tmp_path / "hub", auth=True)  # the link returns
         hub.hub.authority.enroll(enrolment(a.device(), "99999"))
+        link.retarget(hub.url)
         _wait(lambda: scheduler.state.online is True and not scheduler.state.running
               and scheduler.state.last_error is None)
         assert svc.store.outbox.counts() == {}
@@ -54,3 +53,4 @@ def test_offline_then_back_online_syncs_by_itself(tmp_path: Path, desktop: Facto
     finally:
         scheduler.stop()
         hub.stop()
+        link.stop()

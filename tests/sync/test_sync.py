@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from clinic_app.core.errors import EXIT_CONFLICTS, EXIT_HUB_UNREACHABLE
 from clinic_app.core.permissions import DEVICE
 from clinic_app.hub.server import RunningHub
 from clinic_app.services.sync import resolve_conflict
-from clinic_app.sync.client import HubClient
+from clinic_app.sync.client import RETRY_SCALE_ENV, HubClient, RetryPolicy
 from clinic_app.sync.errors import HubUnreachableError
 from clinic_app.sync.push import Pusher
 from tests.conftest import run_cli
@@ -120,8 +121,25 @@ def test_an_unreachable_hub_keeps_everything_queued(hub: RunningHub, desktop: Fa
     assert [(e.type, e.id) for e in svc.store.outbox.entries() if e.type != "AuditEvent"] == before
     assert "cannot be reached" in svc.store.settings.get("last_sync_error")
     a.close()
-    cli = run_cli("--data-dir", str(a.folder.path), "sync")
+    # The child's retries wait a hundredth of the real policy's (still six attempts): at most
+    # 0.16 s in all, where the real waits (random, up to 0.5 * 2^n s) took 7.75 s on average.
+    cli = run_cli("--data-dir", str(a.folder.path), "sync", env={RETRY_SCALE_ENV: "0.01"})
     assert cli.returncode == EXIT_HUB_UNREACHABLE and "queued" in cli.stderr and "Traceback" not in cli.stderr
+
+
+def test_the_retry_waits_can_be_scaled_from_the_environment(monkeypatch: pytest.MonkeyPatch,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.delenv(RETRY_SCALE_ENV, raising=False)
+    assert HubClient("http://127.0.0.1:9/fhir", auth=False).retry == RetryPolicy() == RetryPolicy(6, 0.5, 20.0)
+    monkeypatch.setenv(RETRY_SCALE_ENV, "0.01")
+    scaled = HubClient("http://127.0.0.1:9/fhir", auth=False).retry
+    assert scaled == RetryPolicy(attempts=6, base_seconds=0.005, cap_seconds=0.2)
+    assert max(scaled.delay(n, random.Random(n), None) for n in range(6)) <= 0.2
+    assert scaled.delay(0, random.Random(1), 60.0) == 0.2  # a server's Retry-After is capped as well
+    for wrong in ("0", "-1", "fast", "nan", "inf"):  # ignored, said in the log
+        monkeypatch.setenv(RETRY_SCALE_ENV, wrong)
+        assert RetryPolicy.from_environment() == RetryPolicy()
+    assert "CLINIC_APP_RETRY_SCALE='fast' is not a positive number" in caplog.text
 
 
 def test_a_refused_change_is_set_aside_and_the_rest_go_on(hub: RunningHub, desktop: Factory) -> None:

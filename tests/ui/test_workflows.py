@@ -20,6 +20,7 @@ from clinic_app.services.sync import scheduler_for
 from clinic_app.ui.chart import ChartPage
 from clinic_app.ui.main import MainWindow, apply_thai_font
 from clinic_app.services.session import UnitSession
+from tests.ui.thai_font import thai_font_problems
 
 NURSE = Actor("nurse", CLINICIAN)
 
@@ -258,6 +259,7 @@ def test_the_screens_command_renders_every_main_screen(tmp_path: Path, keystore:
     made = render_screens(tmp_path / "shots")
     assert [p.name for p in made] == ["find.png", "register.png", "chart.png", "visit.png", "consent.png", "sync.png"]
     assert all(p.stat().st_size > 15_000 for p in made)
+    assert thai_font_problems(QApplication.font()) == []  # the screens were drawn in Thai, not in boxes
 
 
 def test_idle_lock_keeps_unsaved_data_and_lets_another_person_sign_in(qtbot, qapp, unit: Installation) -> None:  # type: ignore[no-untyped-def]
