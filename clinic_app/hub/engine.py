@@ -581,7 +581,9 @@ class Engine:
             "extension": [{"url": "https://clinic-app.invalid/fhir/StructureDefinition/max-bundle-entries",
                            "valueInteger": self.limits.max_bundle_entries},
                           {"url": "https://clinic-app.invalid/fhir/StructureDefinition/sil-th-conformance",
-                           "valueBoolean": self.conformance}],
+                           "valueBoolean": self.conformance},
+                          {"url": "https://clinic-app.invalid/fhir/StructureDefinition/gzip-requests",
+                           "valueBoolean": True}],  # request bodies may come Content-Encoding: gzip
             "rest": [rest],
         }
 

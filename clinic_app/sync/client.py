@@ -15,6 +15,7 @@ unreachable hub gives up in milliseconds instead of seconds. The number of attem
 from __future__ import annotations
 
 import email.utils
+import gzip
 import logging
 import math
 import os
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 FHIR_JSON = "application/fhir+json"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+GZIP_FROM = 1024  # bytes: a smaller body gains too little from compression
 RETRY_SCALE_ENV = "CLINIC_APP_RETRY_SCALE"
 
 
@@ -87,6 +89,7 @@ class Capability:
     everything: bool = False
     tag_search: bool = True
     history_system: bool = False
+    gzip_requests: bool = False  # it said it takes gzip request bodies (the sandbox hub does)
 
     @classmethod
     def of(cls, statement: dict[str, Any]) -> Capability:
@@ -103,6 +106,8 @@ class Capability:
             everything=any(o.get("name") == "everything" for o in patient.get("operation", []) or []),
             tag_search="_tag" in params,
             history_system="history-system" in codes,
+            gzip_requests=any(str(e.get("url", "")).endswith("gzip-requests") and e.get("valueBoolean") is True
+                              for e in statement.get("extension", []) or []),
         )
 
 
@@ -128,8 +133,9 @@ class HubClient:
     transport: httpx.BaseTransport | None = None
     token_extra: dict[str, str] = field(default_factory=dict)  # e.g. break-the-glass purpose and reason
     bytes_received: int = 0
-    bytes_sent: int = 0
+    bytes_sent: int = 0  # request bodies as sent (compressed where they were)
     server_date: str | None = None
+    gzip_requests: bool = False  # set from the CapabilityStatement; a 415 turns it off again
 
     def __post_init__(self) -> None:
         check_url(self.base_url)
@@ -193,14 +199,24 @@ class HubClient:
         url = path_or_url if path_or_url.startswith("http") else f"{self.base_url}/{path_or_url.lstrip('/')}"
         extra = dict(headers or {})
         content = None
+        plain = None
         if json_body is not None:
             import json as _json
 
-            content = _json.dumps(json_body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            plain = content = _json.dumps(json_body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
             extra["Content-Type"] = FHIR_JSON
+            if self.gzip_requests and len(plain) >= GZIP_FROM:
+                content = gzip.compress(plain, compresslevel=6)
+                extra["Content-Encoding"] = "gzip"
         renewed = False
         while True:
             response = self._send(method, url, params=params, headers={**extra, **self._bearer()}, content=content)
+            if response.status_code == 415 and extra.get("Content-Encoding") == "gzip":
+                log.info("the hub does not take gzip request bodies: sending them plain from now on")
+                self.gzip_requests = False  # remembered for this client's life
+                extra.pop("Content-Encoding")
+                content = plain
+                continue
             if response.status_code == 401 and self.auth and not renewed:
                 renewed = True
                 self._bearer(renew=True)
@@ -244,7 +260,9 @@ class HubClient:
         r = self.request("GET", "metadata")
         if r.status_code != 200:
             raise HubUnreachableError(f"metadata answered HTTP {r.status_code}")
-        return Capability.of(self.json(r))
+        capability = Capability.of(self.json(r))
+        self.gzip_requests = capability.gzip_requests
+        return capability
 
     @staticmethod
     def json(response: httpx.Response) -> Any:

@@ -16,6 +16,7 @@ was killed at that moment (the SIGKILL trial kills it there)."""
 from __future__ import annotations
 
 import asyncio
+import gzip
 import random
 import re
 import threading
@@ -35,6 +36,12 @@ def kind_of(request: bytes) -> str:
     method = request.split(b" ", 1)[0].upper()
     if method == b"GET":
         return "read"
+    head, _, body = request.partition(b"\r\n\r\n")
+    if re.search(rb"^content-encoding:\s*gzip", head, re.IGNORECASE | re.MULTILINE) and body:
+        try:  # a compressed push (issue 18): read what it carries, as the hub will
+            request = head + b"\r\n\r\n" + gzip.decompress(body)
+        except (OSError, EOFError):
+            pass
     if method == b"DELETE" or _DELETE.search(request):
         return "delete"
     if _IF_MATCH.search(request):
