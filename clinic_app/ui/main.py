@@ -630,43 +630,16 @@ def gui_passphrase(parent: QWidget | None = None) -> Callable[[bool], str | None
     return ask
 
 
-def load_training_demo(window: MainWindow, *, patients: int = TRAINING_PATIENTS,
-                       on_finished: Callable[[], None] | None = None) -> QProgressDialog:
-    dialog = QProgressDialog(translate("Training", "กำลังเตรียมข้อมูลตัวอย่าง…"), translate("Training", "ยกเลิก"),
-                             0, patients, window)
+def run_with_progress(window: MainWindow, label: str, work: Callable[[UnitSession, Any], ChangeSet], *,
+                      name: str = "", show_after_ms: int = 0, on_finished: Callable[[], None] | None = None,
+                      when_done: ChangeSet | None = None) -> QProgressDialog:
+    """Long work on the database worker behind a window-modal progress dialog with Cancel:
+    the work's ChangeSet is broadcast (`when_done` stands in when it gives none, e.g. once
+    cancelled), then `on_finished` runs; an error other than a cancel is shown."""
+    dialog = QProgressDialog(label, translate("Progress", "ยกเลิก"), 0, 0, window)
+    dialog.setObjectName(name)
     dialog.setWindowTitle("clinic-app")
-    dialog.setMinimumDuration(0)
-    dialog.setWindowModality(Qt.WindowModality.WindowModal)
-
-    def work(unit: UnitSession, progress: Callable[[int, int], bool]) -> ChangeSet:
-        return unit.records.load_demo(patients, seed=1, batch=20, progress=progress)
-
-    def done(changes: ChangeSet | None = None) -> None:
-        dialog.reset()
-        window.bus.broadcast(changes or ChangeSet(outbox=True), window)
-        if on_finished is not None:
-            on_finished()
-
-    def failed(error: KnownError) -> None:
-        done()
-        if error.code != "cancelled":
-            window.show_error(error)
-
-    task = window.worker.submit(work, on_done=done, on_error=failed,
-                                on_progress=lambda d, t: dialog.setValue(d))
-    dialog.canceled.connect(task.cancel)
-    return dialog
-
-
-def upgrade_records(window: MainWindow, *, on_finished: Callable[[], None] | None = None) -> QProgressDialog:
-    """A folder from before the SIL-TH shapes: its records rewritten (once, in one transaction)
-    with progress; the dialog appears only when it takes a moment. Cancelled, nothing is kept
-    and the next start does it again; the window works either way (it reads both shapes)."""
-    dialog = QProgressDialog(translate("Upgrade", "กำลังปรับข้อมูลเดิมให้เป็นรูปแบบมาตรฐาน (SIL-TH) ครั้งเดียว…"),
-                             translate("Upgrade", "ยกเลิก"), 0, 0, window)
-    dialog.setObjectName("upgradeRecords")
-    dialog.setWindowTitle("clinic-app")
-    dialog.setMinimumDuration(400)
+    dialog.setMinimumDuration(show_after_ms)
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
 
     def step(done: int, total: int) -> None:
@@ -675,6 +648,7 @@ def upgrade_records(window: MainWindow, *, on_finished: Callable[[], None] | Non
 
     def done(changes: ChangeSet | None = None) -> None:
         dialog.reset()
+        changes = changes or when_done
         if changes is not None and not changes.empty:
             window.bus.broadcast(changes, window)
         if on_finished is not None:
@@ -685,10 +659,28 @@ def upgrade_records(window: MainWindow, *, on_finished: Callable[[], None] | Non
         if error.code != "cancelled":
             window.show_error(error)
 
-    task = window.worker.submit(lambda unit, progress: unit.upgrade_records(progress=progress), on_done=done,
-                                on_error=failed, on_progress=step)
+    task = window.worker.submit(work, on_done=done, on_error=failed, on_progress=step)
     dialog.canceled.connect(task.cancel)
     return dialog
+
+
+def load_training_demo(window: MainWindow, *, patients: int = TRAINING_PATIENTS,
+                       on_finished: Callable[[], None] | None = None) -> QProgressDialog:
+    """Training mode's demo patients, saved a few at a time with progress."""
+    return run_with_progress(
+        window, translate("Training", "กำลังเตรียมข้อมูลตัวอย่าง…"),
+        lambda unit, progress: unit.records.load_demo(patients, seed=1, batch=20, progress=progress),
+        name="trainingDemo", on_finished=on_finished, when_done=ChangeSet(outbox=True))
+
+
+def upgrade_records(window: MainWindow, *, on_finished: Callable[[], None] | None = None) -> QProgressDialog:
+    """A folder from before the SIL-TH shapes: its records rewritten (once, in one transaction)
+    with progress; the dialog appears only when it takes a moment. Cancelled, nothing is kept
+    and the next start does it again; the window works either way (it reads both shapes)."""
+    return run_with_progress(
+        window, translate("Upgrade", "กำลังปรับข้อมูลเดิมให้เป็นรูปแบบมาตรฐาน (SIL-TH) ครั้งเดียว…"),
+        lambda unit, progress: unit.upgrade_records(progress=progress),
+        name="upgradeRecords", show_after_ms=400, on_finished=on_finished)
 
 
 class Gui:

@@ -855,6 +855,13 @@ Every visit moves to the kept record; the merged record is no longer used. The m
     </message>
 </context>
 <context>
+    <name>Progress</name>
+    <message>
+        <source>ยกเลิก</source>
+        <translation>Cancel</translation>
+    </message>
+</context>
+<context>
     <name>RegisterPage</name>
     <message>
         <source>ประเทศที่ออก (ไม่ทราบ)</source>
@@ -1218,10 +1225,6 @@ Other desktop (through the hub): {there}</translation>
         <source>กำลังเตรียมข้อมูลตัวอย่าง…</source>
         <translation>Preparing demo data…</translation>
     </message>
-    <message>
-        <source>ยกเลิก</source>
-        <translation>Cancel</translation>
-    </message>
 </context>
 <context>
     <name>UnitSettingsDialog</name>
@@ -1291,10 +1294,6 @@ Other desktop (through the hub): {there}</translation>
     <message>
         <source>กำลังปรับข้อมูลเดิมให้เป็นรูปแบบมาตรฐาน (SIL-TH) ครั้งเดียว…</source>
         <translation>Bringing the records into the national standard&apos;s (SIL-TH) shapes, once…</translation>
-    </message>
-    <message>
-        <source>ยกเลิก</source>
-        <translation>Cancel</translation>
     </message>
 </context>
 <context>
