@@ -50,6 +50,7 @@ COVERAGE_TYPE_SYSTEM = TERMS + "cs-thcc-coverage-type"      # NHSO's 4-digit rig
 TH_COVERAGE_TYPE_SYSTEM = TERMS + "cs-th-coverage-type"     # UCS, OFC, SSS, LGO ...
 # 43-file DIAGTYPE: TRM CS_MoPH_Encounter.fsh:101-115, as MoPH-PC's Condition category[th]
 DIAGTYPE_SYSTEM = TERMS + "cs-43plus-encounter-diagnosis-role"
+OLD_DIAGTYPE_SYSTEM = "https://terms.sil-th.org/CodeSystem/cs-43plus-encounter-diagnosis-role"  # F43's, read too
 OLD_RIGHTS_EXTENSION = "https://terms.sil-th.org/StructureDefinition/health-insurance"
 OLD_RIGHTS_SYSTEM = "https://terms.sil-th.org/CodeSystem/cs-th-health-insurance"
 

@@ -9,7 +9,9 @@ import difflib
 import re
 from typing import Any
 
-PREFIXES = ("นาย", "นางสาว", "นาง", "ด.ช.", "ด.ญ.", "เด็กชาย", "เด็กหญิง", "น.ส.")
+from clinic_app.core.thai import PREFIX_CODES, has_thai
+
+PREFIXES = sorted(PREFIX_CODES, key=len, reverse=True)  # the longest first: นางสาว before นาง
 SIMILAR_NAME = 0.8  # a spelling variant (ศรี/สี, a dropped tone mark) is still the same name
 
 
@@ -17,7 +19,7 @@ def thai_name(patient: dict[str, Any]) -> str:
     """The person's given and family name without prefix or spacing: the first name entry
     written in Thai script, else the first one."""
     names = [n for n in patient.get("name") or [] if isinstance(n, dict)]
-    thai = next((n for n in names if any("\u0e00" <= ch <= "\u0e7f" for ch in _joined(n))), None)
+    thai = next((n for n in names if has_thai(_joined(n))), None)
     chosen = thai or (names[0] if names else {})
     return _joined(chosen)
 

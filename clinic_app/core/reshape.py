@@ -45,7 +45,7 @@ from clinic_app.core.identifiers import (
     profile,
 )
 from clinic_app.core.places import address_codes, home_address
-from clinic_app.core.thai import PREFIX_CODES
+from clinic_app.core.thai import PREFIX_CODES, has_thai
 
 F43_URN = "urn:clinic-app:f43:"  # where data version 1 kept 43-file fields
 PROFILES = {"Patient": "th-core-patient", "Encounter": "th-core-encounter", "Condition": "th-core-condition",
@@ -113,7 +113,7 @@ def _patient(patient: Resource) -> list[Resource]:
         if not isinstance(name, dict):
             continue
         words = " ".join([name.get("text") or "", *(name.get("given") or []), name.get("family") or ""])
-        thai = any("\u0e00" <= ch <= "\u0e7f" for ch in words)
+        thai = has_thai(words)
         if not any(e.get("url") == LANGUAGE_EXTENSION for e in name.get("extension") or []):
             name["extension"] = [{"url": LANGUAGE_EXTENSION, "valueCode": "th" if thai else "en"},
                                  *(name.get("extension") or [])]

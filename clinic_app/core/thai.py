@@ -110,6 +110,11 @@ def birth_estimated(patient: dict[str, object]) -> bool:
     return marked or 0 < len(str(patient.get("birthDate") or "")) < 10
 
 
+def has_thai(text: str) -> bool:
+    """Whether the text has a letter of the Thai script (U+0E00-U+0E7F)."""
+    return any("\u0e00" <= ch <= "\u0e7f" for ch in text)
+
+
 def age_in_years(birth: _dt.date, on: _dt.date) -> int:
     years = on.year - birth.year
     if (on.month, on.day) < (birth.month, birth.day):

@@ -45,7 +45,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from clinic_app.core.errors import Problem
-from clinic_app.core.identifiers import DIAGTYPE_SYSTEM  # noqa: F401 - f43.DIAGTYPE_SYSTEM, read by the mapping
 
 LAYOUTS: dict[str, tuple[str, ...]] = {
     "PERSON": ("HOSPCODE", "CID", "PID", "HID", "PRENAME", "NAME", "LNAME", "HN", "SEX", "BIRTH", "MSTATUS",
@@ -72,9 +71,6 @@ LAYOUTS: dict[str, tuple[str, ...]] = {
 
 UTF8, TIS620 = "utf-8", "cp874"
 F43_EXTENSION = "urn:clinic-app:f43:"  # + the 43 field's name: an extension's url
-# DIAGTYPE: TRM CS_MoPH_Encounter.fsh:101-115 (published URL), in MoPH-PC's Condition
-# category[th] (mophpc1 SD_Condition_Base.fsh:33-34); the F43 guide's older spelling is read too.
-OLD_DIAGTYPE_SYSTEM = "https://terms.sil-th.org/CodeSystem/cs-43plus-encounter-diagnosis-role"
 MAX_FILE_BYTES = 512 * 1024 * 1024  # a district's five years fit; a zip bomb does not
 
 

@@ -59,6 +59,7 @@ from typing import Any
 from clinic_app.core.builders import BLOOD_PRESSURE_PANEL, VITAL_SIGNS
 from clinic_app.core.fhir import Resource, patient_cid, reference_id
 from clinic_app.core.identifiers import (
+    DIAGTYPE_SYSTEM,
     DRUG24_SYSTEM,
     EPI_VACCINE_SYSTEM,
     HCODE_SYSTEM,
@@ -68,6 +69,7 @@ from clinic_app.core.identifiers import (
     LOINC,
     NAME_PREFIX_EXTENSION,
     NAME_PREFIX_SYSTEM,
+    OLD_DIAGTYPE_SYSTEM,
     OLD_TMT_SYSTEM,
     OLD_VACCINE_SYSTEMS,
     PERSON_STATUS_EXTENSION,
@@ -92,7 +94,7 @@ TYPEAREA_DEFAULT = "1"  # registered and living in the area
 DISCHARGE_DIED, DISCHARGE_NONE = "1", "9"
 DISCHARGE_REMOVED = frozenset("123")  # died, moved away, missing (9, not discharged, is the default)
 VACCINE_SYSTEMS = (EPI_VACCINE_SYSTEM, *sorted(OLD_VACCINE_SYSTEMS - {EPI_VACCINE_SYSTEM}))  # the current first
-DIAGTYPE_SYSTEMS = (f43.DIAGTYPE_SYSTEM, f43.OLD_DIAGTYPE_SYSTEM)
+DIAGTYPE_SYSTEMS = (DIAGTYPE_SYSTEM, OLD_DIAGTYPE_SYSTEM)
 BP_PANEL = BLOOD_PRESSURE_PANEL[0]
 Concept = dict[str, Any]  # a FHIR CodeableConcept
 VITAL_FIELDS = {VITAL_SIGNS[kind].code: field for kind, field in (

@@ -69,6 +69,7 @@ from clinic_app.core import builders as build
 from clinic_app.core.errors import Problem
 from clinic_app.core.fhir import Resource
 from clinic_app.core.identifiers import (
+    DIAGTYPE_SYSTEM,
     HCODE_SYSTEM,
     NAME_PREFIX_EXTENSION,
     NAME_PREFIX_SYSTEM,
@@ -470,7 +471,7 @@ class _Reader:
         condition = build.condition(code, id=self.id("DX", row["SEQ"], code.replace(".", "")), subject=visit.subject,
                                     encounter=visit.encounter, when=visit.start)
         if row["DIAGTYPE"]:  # MoPH-PC's category[th], beside the HL7 encounter-diagnosis
-            condition["category"][0]["coding"].append(build.coding(f43.DIAGTYPE_SYSTEM, row["DIAGTYPE"]))
+            condition["category"][0]["coding"].append(build.coding(DIAGTYPE_SYSTEM, row["DIAGTYPE"]))
         if row["PROVIDER"]:
             condition["asserter"] = self.provider(row["PROVIDER"])
         return condition

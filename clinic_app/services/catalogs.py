@@ -26,6 +26,12 @@ class Diagnosis:
 
 
 @functools.cache
+def icd10_by_code() -> dict[str, Diagnosis]:
+    """The same list by code (read once: a chart looks up every visit's diagnoses)."""
+    return {d.code: d for d in icd10_codes()}
+
+
+@functools.cache
 def icd10_codes() -> tuple[Diagnosis, ...]:
     with resource_path("icd10_primary_care.csv").open(encoding="utf-8") as fh:
         return tuple(Diagnosis(r["code"], r["title_en"], r["title_th"]) for r in csv.DictReader(fh))

@@ -139,7 +139,7 @@ class DuplicateService:
 
     @property
     def hcode(self) -> str:
-        return str(self.store.settings.get("hcode"))
+        return self.records.hcode
 
     # -- finding them --------------------------------------------------------------------
 

@@ -36,10 +36,11 @@ from clinic_app.core.thai import (
     birth_date_of,
     birth_estimated,
     cid_problem,
+    has_thai,
     mask_cid,
     normalise_cid,
 )
-from clinic_app.services.catalogs import icd10_codes
+from clinic_app.services.catalogs import icd10_by_code
 from clinic_app.services.duplicates import current_patient_id, merged_patient_ids
 from clinic_app.services.records import RecordService
 from clinic_app.store.record_store import RecordStore
@@ -219,7 +220,7 @@ def visit_problems(visit: VisitForm) -> list[Problem]:
     elif visit.systolic is not None and visit.diastolic is not None and visit.diastolic >= visit.systolic:
         problems.append(Problem(None, "blood pressure", "the lower number must be below the upper one",
                                 "ความดันตัวล่างต้องน้อยกว่าตัวบน"))
-    if visit.diagnosis and visit.diagnosis not in {d.code for d in icd10_codes()}:
+    if visit.diagnosis and visit.diagnosis not in icd10_by_code():
         problems.append(Problem(None, "diagnosis", "choose a code from the list", "โปรดเลือกรหัสจากรายการ"))
     if visit.vaccine and visit.vaccine not in epi.BY_CODE:
         problems.append(Problem(None, "vaccine", "unknown EPI vaccine code", "ไม่รู้จักรหัสวัคซีน EPI นี้"))
@@ -258,7 +259,7 @@ class PatientService:
 
     @property
     def hcode(self) -> str:
-        return str(self.store.settings.get("hcode"))
+        return self.records.hcode
 
     # -- registration -------------------------------------------------------------------------
 
@@ -359,7 +360,7 @@ class PatientService:
             if value is not None:
                 out.append(build.vital_sign(kind, value, id=str(uuid.uuid4()), **at))
         if visit.diagnosis:
-            dx = next(d for d in icd10_codes() if d.code == visit.diagnosis)
+            dx = icd10_by_code()[visit.diagnosis]
             out.append(build.condition(dx.code, id=str(uuid.uuid4()), display=dx.title_en, text=dx.title_th, **at))
         if visit.drug.strip():
             out.append(build.medication_dispense(build.medication(visit.drug.strip()), id=str(uuid.uuid4()),
@@ -499,7 +500,7 @@ def visit_details(encounter: Resource, parts: list[Resource]) -> dict[str, Any]:
     "th" empty where no Thai title is known); "vitals" as (kind, value, unit) with kind a key
     of VITAL_SIGNS or "blood pressure" (value "120/80"); "drugs" and "vaccines" as
     {code, text, amount, unit}; "note" (the visit's own words, without markup)."""
-    titles = {d.code: d for d in icd10_codes()}
+    titles = icd10_by_code()
     out: dict[str, Any] = {"id": encounter.get("id"), "diagnoses": [], "vitals": [], "drugs": [],
                            "vaccines": [], "note": _text_of(encounter)}
     shown_unit = {"Cel": "°C"}  # UCUM's code as people write it
@@ -511,8 +512,8 @@ def visit_details(encounter: Resource, parts: list[Resource]) -> dict[str, Any]:
             code = str(coding.get("code") or "")
             known = titles.get(code)
             text = (r.get("code") or {}).get("text") or ""
-            th = known.title_th if known else (text if _thai(text) else "")
-            en = known.title_en if known else (coding.get("display") or ("" if _thai(text) else text))
+            th = known.title_th if known else (text if has_thai(text) else "")
+            en = known.title_en if known else (coding.get("display") or ("" if has_thai(text) else text))
             out["diagnoses"].append({"code": code, "th": th, "en": en})
         elif kind == "Observation":
             code = ((r.get("code") or {}).get("coding") or [{}])[0].get("code")
@@ -536,10 +537,6 @@ def visit_details(encounter: Resource, parts: list[Resource]) -> dict[str, Any]:
             out["vaccines"].append({"code": coding.get("code") or "", "dose": epi.BY_CODE.get(coding.get("code") or ""),
                                     "text": coding.get("display") or ""})
     return out
-
-
-def _thai(text: str) -> bool:
-    return any("\u0e00" <= ch <= "\u0e7f" for ch in text)
 
 
 def _text_of(resource: Resource) -> str:

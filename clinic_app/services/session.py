@@ -226,16 +226,19 @@ class UnitSession:
         entries = self.store.outbox.entries(states=("pending", "sending", "failed", "conflict"), limit=limit)
         names: dict[str, str] = {}
 
-        def patient_name(resource: Resource | None) -> str:
-            pid = patient_id_of(resource) if resource else None
+        def name_of(pid: str | None) -> str:
             if not pid:
                 return ""
             if pid not in names:
                 names[pid] = summary(self.store.get("Patient", pid) or {"resourceType": ""})
             return names[pid]
 
-        patients = {f"{e.type}/{e.id}": name for e in entries
-                    if (name := patient_name(self.store.get(e.type, e.id)))}
+        def patient_name(resource: Resource | None) -> str:
+            return name_of(patient_id_of(resource) if resource else None)
+
+        # whose each queued record is, from the store's index (not by reading each record)
+        owners = self.store.patient_ids((e.type, e.id) for e in entries)
+        patients = {f"{e.type}/{e.id}": name for e in entries if (name := name_of(owners.get((e.type, e.id))))}
         conflicts = []
         for c in self.store.outbox.conflicts():
             local = self.store.get(c["type"], c["id"]) or {}

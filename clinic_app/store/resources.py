@@ -88,6 +88,19 @@ class Resources:
 
     # -- reads --------------------------------------------------------------------------
 
+    def patient_ids(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """(type, id) -> the id of the patient each stored record is about, from the index
+        column (no record is read); records of no patient are left out."""
+        out: dict[tuple[str, str], str] = {}
+        wanted = list(keys)
+        for start in range(0, len(wanted), 400):
+            part = wanted[start:start + 400]
+            marks = " OR ".join("(type = ? AND id = ?)" for _ in part)
+            for rtype, rid, pid in self.db.rows(f"SELECT type, id, patient_id FROM resources WHERE ({marks})"
+                                                " AND patient_id IS NOT NULL", [v for key in part for v in key]):
+                out[(rtype, rid)] = pid
+        return out
+
     def get(self, resource_type: str, resource_id: str) -> Resource | None:
         row = self.db.one("SELECT json FROM resources WHERE type = ? AND id = ? AND deleted = 0",
                           (resource_type, resource_id))

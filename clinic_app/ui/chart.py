@@ -41,7 +41,7 @@ from clinic_app.services.patients import Chart, VisitForm
 from clinic_app.services.session import UnitSession
 from clinic_app.ui.i18n import english, format_moment, format_when, pick
 from clinic_app.ui.tasks import ChangeBus, DbWorker, RefreshesWhenShown
-from clinic_app.ui.widgets import VitalsPlot, bold, both_languages, problem_labels, show_error
+from clinic_app.ui.widgets import VitalsPlot, bold, both_languages, problem_labels, sexes, show_error
 
 
 def dose_name(dose: epi.Dose) -> str:
@@ -89,8 +89,7 @@ def identity_field(what: str) -> str:
 
 def identity_value(what: str, value: str) -> str:
     if what == "sex":
-        return {"male": QCoreApplication.translate("Identity", "ชาย"),
-                "female": QCoreApplication.translate("Identity", "หญิง")}.get(value, value)
+        return dict(sexes()).get(value, value)
     return format_when(value) if what == "birth date" else value
 
 

@@ -27,9 +27,8 @@ from clinic_app.core.errors import KnownError
 from clinic_app.services.duplicates import DuplicateGroup, DuplicatePatient
 from clinic_app.services.session import UnitSession
 from clinic_app.ui.i18n import format_moment, format_when
-from clinic_app.ui.register import sexes
 from clinic_app.ui.tasks import ChangeBus, DbWorker
-from clinic_app.ui.widgets import show_error
+from clinic_app.ui.widgets import sexes, show_error
 
 
 class DuplicatesDialog(QDialog):

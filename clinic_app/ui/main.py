@@ -65,13 +65,13 @@ from clinic_app.ui.i18n import (
     remember_language,
     translate,
 )
-from clinic_app.ui.register import RegisterPage, sexes
+from clinic_app.ui.register import RegisterPage
 from clinic_app.ui.session import IdleLock, SignIn, SignInDialog, who
 from clinic_app.ui.setup import SetupDialog, SetupDoneDialog
 from clinic_app.ui.sync_page import SyncPage
 from clinic_app.ui.tasks import ChangeBus, DbWorker, NetWorker, RefreshesWhenShown
 from clinic_app.ui.unit_settings import UnitSettingsDialog
-from clinic_app.ui.widgets import Relay, show_error
+from clinic_app.ui.widgets import Relay, sexes, show_error
 
 log = logging.getLogger(__name__)
 

@@ -31,12 +31,7 @@ from clinic_app.services.patients import RIGHTS, AlreadyRegisteredError, Patient
 from clinic_app.services.session import UnitSession
 from clinic_app.ui.i18n import EN_MONTHS_SHORT, english, format_when, pick, translate
 from clinic_app.ui.tasks import ChangeBus, DbWorker
-from clinic_app.ui.widgets import show_error
-
-def sexes() -> list[tuple[str, str]]:
-    return [("female", translate("Sex", "หญิง")), ("male", translate("Sex", "ชาย")),
-            ("other", translate("Sex", "อื่น ๆ")), ("unknown", translate("Sex", "ไม่ระบุ"))]
-
+from clinic_app.ui.widgets import sexes, show_error
 
 # Thai name prefixes are part of the Thai name (stored as written), in either language.
 PREFIXES = ["นาย", "นาง", "นางสาว", "ด.ช.", "ด.ญ.", ""]

@@ -22,15 +22,14 @@ from clinic_app.services.session import OutboxView
 from clinic_app.ui.chart import _fill, _table
 from clinic_app.ui.i18n import format_moment, format_when, translate
 from clinic_app.ui.tasks import ChangeBus, DbWorker, RefreshesWhenShown
-from clinic_app.ui.widgets import record_kinds, show_error
+from clinic_app.ui.widgets import record_kinds, sexes, show_error
 
 
 def _dated(text: str, element: str = "") -> str:
     """An element's value in words as the window writes it: a plain ISO date in the
     window's calendar, a sex by its name."""
     if element == "gender":
-        return {"male": translate("Elements", "ชาย"), "female": translate("Elements", "หญิง"),
-                "other": translate("Elements", "อื่น ๆ"), "unknown": translate("Elements", "ไม่ทราบ")}.get(text, text)
+        return dict(sexes()).get(text, text)
     return format_when(text) if len(text) == 10 and text[4:5] == "-" and text[7:8] == "-" else text
 
 

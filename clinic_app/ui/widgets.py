@@ -31,6 +31,12 @@ def problem_labels() -> dict[str, str]:
             "systolic": translate("Problems", "ความดันตัวบน"), "diastolic": translate("Problems", "ความดันตัวล่าง")}
 
 
+def sexes() -> list[tuple[str, str]]:
+    """The FHIR sexes (administrative gender) and their names in the window's language."""
+    return [("female", translate("Sex", "หญิง")), ("male", translate("Sex", "ชาย")),
+            ("other", translate("Sex", "อื่น ๆ")), ("unknown", translate("Sex", "ไม่ระบุ"))]
+
+
 def record_kinds() -> dict[str, str]:
     """What each kind of record is called, in the window's language."""
     return {

@@ -316,22 +316,6 @@ Every visit moves to the kept record; the merged record is no longer used. The m
 <context>
     <name>Elements</name>
     <message>
-        <source>ชาย</source>
-        <translation>Male</translation>
-    </message>
-    <message>
-        <source>หญิง</source>
-        <translation>Female</translation>
-    </message>
-    <message>
-        <source>อื่น ๆ</source>
-        <translation>Other</translation>
-    </message>
-    <message>
-        <source>ไม่ทราบ</source>
-        <translation>Unknown</translation>
-    </message>
-    <message>
         <source>ชื่อ-สกุล</source>
         <translation>Name</translation>
     </message>
@@ -518,14 +502,6 @@ Every visit moves to the kept record; the merged record is no longer used. The m
     <message>
         <source>วันเกิด</source>
         <translation>Birth date</translation>
-    </message>
-    <message>
-        <source>ชาย</source>
-        <translation>Male</translation>
-    </message>
-    <message>
-        <source>หญิง</source>
-        <translation>Female</translation>
     </message>
 </context>
 <context>

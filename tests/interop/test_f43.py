@@ -18,6 +18,7 @@ from clinic_app.core import builders as build
 from clinic_app.core import demo
 from clinic_app.core.fhir import Resource, patient_cid, validate_resource
 from clinic_app.core.identifiers import (
+    DIAGTYPE_SYSTEM,
     CID_SYSTEM,
     DRUG24_SYSTEM,
     EPI_VACCINE_SYSTEM,
@@ -362,7 +363,7 @@ def test_the_first_diagnosis_of_a_visit_is_the_principal_one() -> None:
 def _diagtype(code: str) -> dict[str, Any]:
     """A DIAGTYPE as the import keeps it: a category in cs-43plus-encounter-diagnosis-role."""
     return {"category": [{"coding": [{"system": CONDITION_CATEGORY, "code": "encounter-diagnosis"},
-                                     {"system": f43.DIAGTYPE_SYSTEM, "code": code}]}]}
+                                     {"system": DIAGTYPE_SYSTEM, "code": code}]}]}
 
 
 def _old_diagtype(code: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from clinic_app.core import builders as build
 from clinic_app.core import demo
 from clinic_app.core.fhir import Resource
 from clinic_app.core.identifiers import (
+    DIAGTYPE_SYSTEM,
     CID_SYSTEM,
     LOCAL_DRUG_SYSTEM,
     PERSON_STATUS_EXTENSION,
@@ -177,7 +178,7 @@ def _records(hcode: str, *, old: bool) -> list[Resource]:
                         "valueCodeableConcept": {"coding": [{"system": PERSON_STATUS_SYSTEM, "code": "3"}]}}])
         encounter = build.encounter(id=VISIT_ID, subject=subject, when=at["when"], hcode=hcode, vn="V0001")
         condition = build.condition("J00", id="c1", **at)
-        condition["category"][0]["coding"].append({"system": f43.DIAGTYPE_SYSTEM, "code": "2"})
+        condition["category"][0]["coding"].append({"system": DIAGTYPE_SYSTEM, "code": "2"})
         drug = build.medication("Paracetamol 500 mg", local="PARA5")
         assert drug["coding"][0]["system"] == LOCAL_DRUG_SYSTEM
         dose = build.immunization("815", id="i1", patient=subject, encounter=visit, when=at["when"])

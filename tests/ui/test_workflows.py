@@ -242,7 +242,7 @@ def test_resolving_a_conflict_side_by_side(qtbot, window: MainWindow, unit: Inst
     window.tabs.setCurrentWidget(page)
     page.refresh()
     qtbot.waitUntil(lambda: page.conflicts.count() == 1 and page.sides.rowCount() == 1, timeout=10_000)
-    assert page.sides.cellWidget(0, 2).text() == "ไม่ทราบ"
+    assert page.sides.cellWidget(0, 2).text() == "ไม่ระบุ"
     page.sides.cellWidget(0, 2).setChecked(True)
     assert page.choices() == {"gender": "remote"}
     page.apply.click()
