@@ -26,10 +26,18 @@ from clinic_app.core import epi
 from clinic_app.core.fhir import Resource
 from clinic_app.core.identifiers import (
     ACT_CODE,
+    ALLERGY_CERTAINTY_EXTENSION,
+    ALLERGY_CERTAINTY_SYSTEM,
+    ALLERGY_OVERRIDE_EXTENSION,
+    ALLERGY_SEVERITY_EXTENSION,
+    ALLERGY_SEVERITY_SYSTEM,
     CID_SYSTEM,
     COVERAGE_TYPE_SYSTEM,
+    DIAGTYPE_SYSTEM,
     DRUG24_SYSTEM,
     EPI_VACCINE_SYSTEM,
+    FORMULARY_EXTENSION,
+    ICD9CM,
     ICD10_TM,
     IDENTIFIER_TYPE_SYSTEM,
     LANGUAGE_EXTENSION,
@@ -216,25 +224,41 @@ def practitioner(*, id: str, hcode: str, username: str, name: str, licence: tupl
             "name": [{"extension": [{"url": LANGUAGE_EXTENSION, "valueCode": "th"}], "text": name}]}
 
 
+ENCOUNTER_STATES = ("planned", "arrived", "in-progress", "finished", "cancelled", "entered-in-error")
+
+
 def encounter(*, id: str, subject: Reference, when: str, hcode: str, reason: str | None = None,
               identifiers: Sequence[dict[str, Any]] | None = None, vn: str | None = None,
-              practitioner: Reference | None = None) -> Resource:
-    """A finished ambulatory visit at facility `hcode`, starting and ending `when`; the
-    chief complaint as its reason, its visit number (VN, localVn) and who saw the patient."""
+              practitioner: Reference | None = None, status: str = "finished", end: str | None = None,
+              appointment: Reference | None = None) -> Resource:
+    """An ambulatory visit at facility `hcode` starting `when`: finished (ending `end`,
+    by default `when`), or still on today's list (arrived, in-progress: no end yet). The
+    chief complaint as its reason, its visit number (VN, localVn), who saw the patient and
+    the appointment it keeps."""
     out: Resource = {"resourceType": "Encounter", "id": id, "meta": {"profile": [profile("th-core-encounter")]}}
     ids = list(identifiers or [])
     if vn:
         ids.insert(0, {**local_identifier(hcode, "VN", vn), "use": "secondary"})
     if ids:
         out["identifier"] = ids
-    out.update({"status": "finished", "class": {"system": ACT_CODE, "code": "AMB"}, "subject": subject})
+    out.update({"status": status, "class": {"system": ACT_CODE, "code": "AMB"}, "subject": subject})
     if practitioner:
-        out["participant"] = [{"type": [{"coding": [coding("http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
-                                                           "PPRF")]}], "individual": practitioner}]
-    out.update({"period": {"start": when, "end": when}, "serviceProvider": reference("Organization", hcode)})
+        out["participant"] = [performer(practitioner)]
+    if appointment:
+        out["appointment"] = [appointment]
+    period = {"start": when}
+    if status == "finished" or end:
+        period["end"] = end or when
+    out.update({"period": period, "serviceProvider": reference("Organization", hcode)})
     if reason:
         out["reasonCode"] = [{"text": reason}]
     return out
+
+
+def performer(practitioner: Reference) -> dict[str, Any]:
+    """An Encounter's participant: the Practitioner who sees the patient (primary performer)."""
+    return {"type": [{"coding": [coding("http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "PPRF")]}],
+            "individual": practitioner}
 
 
 def _observation(code: str, display: str, *, id: str, subject: Reference, encounter: Reference, when: str,
@@ -272,10 +296,16 @@ def blood_pressure(systolic: float, diastolic: float, *, id: str, subject: Refer
                         component=components)
 
 
-def condition(icd10: str, *, id: str, subject: Reference, encounter: Reference, when: str,
+DIAGTYPES = {"1": "principal", "2": "comorbidity", "3": "complication", "4": "other", "5": "external cause"}
+
+
+def condition(icd10: str, *, id: str, subject: Reference, encounter: Reference | None, when: str,
               display: str | None = None, text: str | None = None, clinical_status: str | None = None,
-              extension: Sequence[dict[str, Any]] | None = None) -> Resource:
-    """An encounter diagnosis (ICD-10, the code with its dot), recorded at the visit's time."""
+              extension: Sequence[dict[str, Any]] | None = None, diagtype: str | None = None) -> Resource:
+    """An encounter diagnosis (ICD-10, the code with its dot), recorded at the visit's time;
+    its 43-file DIAGTYPE (1-5, `DIAGTYPES`) as a second category coding (MoPH-PC's).
+    Without an encounter: an entry of the patient's problem list (a chronic disease put
+    on the register), recorded on `when`."""
     out: Resource = {"resourceType": "Condition", "id": id, "meta": {"profile": [profile("th-core-condition")]}}
     if extension:
         out["extension"] = list(extension)
@@ -284,8 +314,14 @@ def condition(icd10: str, *, id: str, subject: Reference, encounter: Reference, 
     code: dict[str, Any] = {"coding": [coding(ICD10_TM, icd10, display)]}
     if text:
         code["text"] = text
-    out.update({"category": [{"coding": [coding(CONDITION_CATEGORY, "encounter-diagnosis")]}], "code": code,
-                "subject": subject, "encounter": encounter, "recordedDate": when})
+    category = [coding(CONDITION_CATEGORY, "encounter-diagnosis" if encounter else "problem-list-item")]
+    if diagtype:
+        category.append(coding(DIAGTYPE_SYSTEM, diagtype))
+    out.update({"category": [{"coding": category}], "code": code,
+                "subject": subject})
+    if encounter:
+        out["encounter"] = encounter
+    out["recordedDate"] = when
     return out
 
 
@@ -313,15 +349,109 @@ def immunization(vaccine: str, *, id: str, patient: Reference, when: str, displa
 
 def medication_dispense(medication: dict[str, Any], *, id: str, subject: Reference, encounter: Reference,
                         when: str, amount: float | None = None, unit: str | None = None,
-                        performer: Reference | None = None) -> Resource:
+                        performer: Reference | None = None, instructions: str | None = None,
+                        days_supply: int | None = None, override_reason: str | None = None) -> Resource:
     """A drug handed over at a visit (the encounter is its context); the quantity when an
-    amount is given, its unit when given; the Practitioner who handed it over."""
+    amount is given, its unit when given; the Practitioner who handed it over; how to take
+    it (the Thai words of the label, `instructions`) and for how many days; why it was
+    given although the patient is recorded as allergic to it."""
     out: Resource = {"resourceType": "MedicationDispense", "id": id,
-                     "meta": {"profile": [profile("th-core-medicationDispense")]}, "status": "completed",
-                     "medicationCodeableConcept": medication, "subject": subject, "context": encounter,
-                     "whenHandedOver": when}
+                     "meta": {"profile": [profile("th-core-medicationDispense")]}}
+    if override_reason:
+        out["extension"] = [{"url": ALLERGY_OVERRIDE_EXTENSION, "valueString": override_reason}]
+    out.update({"status": "completed", "medicationCodeableConcept": medication, "subject": subject,
+                "context": encounter, "whenHandedOver": when})
     if performer:
         out["performer"] = [{"actor": performer}]
     if amount is not None:
         out["quantity"] = {"value": amount, **({"unit": unit} if unit else {})}
+    if days_supply:
+        out["daysSupply"] = {"value": days_supply, "unit": "days", "system": UCUM, "code": "d"}
+    if instructions:
+        out["dosageInstruction"] = [{"text": instructions}]
+    return out
+
+
+def procedure(icd9cm: str, *, id: str, subject: Reference, encounter: Reference, when: str,
+              display: str | None = None, text: str | None = None, performer: Reference | None = None) -> Resource:
+    """A procedure done at a visit (ICD-9-CM, the code with its dot)."""
+    code: dict[str, Any] = {"coding": [coding(ICD9CM, icd9cm, display)]}
+    if text:
+        code["text"] = text
+    out: Resource = {"resourceType": "Procedure", "id": id, "meta": {"profile": [profile("th-core-procedure")]},
+                     "status": "completed", "code": code, "subject": subject, "encounter": encounter,
+                     "performedDateTime": when}
+    if performer:
+        out["performer"] = [{"actor": performer}]
+    return out
+
+
+ALLERGY_CERTAINTY = {"1": "certain", "2": "probable", "3": "possible", "4": "unlikely", "5": "unclassified"}
+ALLERGY_SEVERITY = {"1": "Non-serious", "2": "Death", "3": "Life-threatening", "4": "Hospitalization-initial",
+                    "5": "Hospitalization-prolonged", "6": "Disability", "7": "Congenital anomaly"}
+
+
+def allergy_intolerance(substance: str, *, id: str, patient: Reference, when: str, reaction: str | None = None,
+                        certainty: str = "2", severity: str = "1", drug: dict[str, Any] | None = None,
+                        recorder: Reference | None = None) -> Resource:
+    """A drug (or other) allergy on the chart: the substance as written and, when chosen
+    from the unit's drug list, its codes (`drug`, a medication CodeableConcept); the
+    reaction seen; certainty and severity in the MoPH codes (43-file DRUGALLERGY TYPEDX
+    1-5 and ALEVEL 1-7: `ALLERGY_CERTAINTY`, `ALLERGY_SEVERITY`); FHIR's verification
+    and criticality follow from them."""
+    code: dict[str, Any] = {**(drug or {}), "text": substance}
+    out: Resource = {"resourceType": "AllergyIntolerance", "id": id,
+                     "meta": {"profile": [profile("th-core-allergyintolerance")]},
+                     "extension": [{"url": ALLERGY_CERTAINTY_EXTENSION, "valueCodeableConcept": {"coding": [
+                         coding(ALLERGY_CERTAINTY_SYSTEM, certainty, ALLERGY_CERTAINTY[certainty])]}},
+                                   {"url": ALLERGY_SEVERITY_EXTENSION, "valueCodeableConcept": {"coding": [
+                                       coding(ALLERGY_SEVERITY_SYSTEM, severity, ALLERGY_SEVERITY[severity])]}}],
+                     "clinicalStatus": {"coding": [coding("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
+                                                          "active")]},
+                     "verificationStatus": {"coding": [coding(
+                         "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification",
+                         "confirmed" if certainty in ("1", "2") else "unconfirmed")]},
+                     "type": "allergy", "category": ["medication"] if drug else [],
+                     "criticality": "low" if severity == "1" else "high",
+                     "code": code, "patient": patient, "recordedDate": when}
+    if not out["category"]:
+        del out["category"]
+    if recorder:
+        out["recorder"] = recorder
+    if reaction:
+        out["reaction"] = [{"manifestation": [{"text": reaction}]}]
+    return out
+
+
+def appointment(*, id: str, patient: Reference, start: str, reason: str | None = None, status: str = "booked",
+                practitioner: Reference | None = None, hcode: str | None = None) -> Resource:
+    """The next appointment: a day and time (`start`, a FHIR instant), the reason in words,
+    the patient and who will see them; booked until the patient comes (fulfilled) or
+    misses it (noshow). `hcode` names the unit where it is kept (its Location is not
+    modelled: the Organization as a participant)."""
+    participants = [{"actor": patient, "status": "accepted"}]
+    if practitioner:
+        participants.append({"actor": practitioner, "status": "accepted"})
+    if hcode:
+        participants.append({"actor": {**reference("Organization", hcode)}, "status": "accepted"})
+    out: Resource = {"resourceType": "Appointment", "id": id, "status": status}
+    if reason:
+        out["description"] = reason
+    out.update({"start": start, "participant": participants})
+    return out
+
+
+def formulary_item(*, id: str, code: str, name: str, strength: str = "", unit: str = "", tmt: str | None = None,
+                   drug24: str | None = None, dose: str = "", group: str = "", active: bool = True) -> Resource:
+    """One drug of the unit's own list (formulary) as a Medication: its codes (the unit's,
+    TMT and the 24-digit code where known), the name with its strength as text, the
+    dispensing unit as its form, and what the list keeps beside (the default dose in
+    Thai words, the drug's group for allergy checks) in the project's extension."""
+    parts = [{"url": key, "valueString": value} for key, value in
+             (("name", name), ("strength", strength), ("unit", unit), ("dose", dose), ("group", group)) if value]
+    out: Resource = {"resourceType": "Medication", "id": id, "extension": [{"url": FORMULARY_EXTENSION, "extension": parts}],
+                     "code": medication(f"{name} {strength}".strip(), local=code, tmt=tmt, drug24=drug24),
+                     "status": "active" if active else "inactive"}
+    if unit:
+        out["form"] = {"text": unit}
     return out

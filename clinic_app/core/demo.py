@@ -52,6 +52,7 @@ from typing import Any
 
 from clinic_app.core import builders as build
 from clinic_app.core import epi
+from clinic_app.core.epi import add_months
 from clinic_app.core.fhir import Resource, patient_cid
 from clinic_app.core.identifiers import ACT_CODE, LOINC, OBSERVATION_CATEGORY, profile
 from clinic_app.core.places import home_address
@@ -219,18 +220,6 @@ def _uuid(rng: random.Random) -> str:
 def make_cid(rng: random.Random) -> str:
     first12 = str(rng.randint(1, 8)) + "".join(str(rng.randint(0, 9)) for _ in range(11))
     return first12 + str(cid_check_digit(first12))
-
-
-def add_months(day: _dt.date, months: int) -> _dt.date:
-    """The same day of the month `months` later (the month's last day when it is shorter)."""
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return _dt.date(year, month, min(day.day, d))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def generate(count: int, *, seed: int = 1, hcode: str = "99999",
@@ -475,7 +464,8 @@ def _epi(rng: random.Random, person: _Person, today: _dt.date) -> list[Resource]
     """The EPI doses due by today's age, each at its scheduled age (a few days late, now and
     then a few weeks); about one child in seven missed one dose after the birth doses."""
     months = epi.months_old(person.birth, today)
-    due = [d for d in epi.SCHEDULE if d.age_months <= months]
+    sex = "male" if person.male else "female"
+    due = [d for d in epi.SCHEDULE if d.age_months <= months and epi.routine(d, sex)]
     later = [d for d in due if d.age_months > 0]
     missed = rng.choice(later).code if later and rng.random() < 0.15 else None
     out = []

@@ -23,8 +23,18 @@ Resource = dict[str, Any]
 
 _ID_RE = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
-# Where each resource type points at its patient.
-_PATIENT_FIELDS = ("subject", "patient", "for", "beneficiary")
+# Where each resource type points at its patient (an Appointment: see patient_pointers).
+PATIENT_FIELDS = ("subject", "patient", "for", "beneficiary")
+
+
+def patient_pointers(resource: Resource) -> list[Any]:
+    """The values that name the patient a record is about, first the one that counts: its
+    subject, patient, for or beneficiary; an Appointment's participants' actors. The hub
+    (rules, search) and the store (patient_id_of) ask this one function."""
+    out = [resource.get(name) for name in PATIENT_FIELDS if resource.get(name) is not None]
+    if resource.get("resourceType") == "Appointment":
+        out += [p["actor"] for p in resource.get("participant") or [] if isinstance(p, dict) and p.get("actor")]
+    return out
 
 
 def new_id() -> str:
@@ -161,12 +171,20 @@ def reference_id(ref: Any, resource_type: str) -> str | None:
     return None
 
 
+def entered_in_error(resource: Resource) -> bool:
+    """A record marked entered in error: its status, or a Condition's verification status."""
+    if resource.get("status") == "entered-in-error":
+        return True
+    coding = ((resource.get("verificationStatus") or {}).get("coding") or [{}])[0]
+    return isinstance(coding, dict) and coding.get("code") == "entered-in-error"
+
+
 def patient_id_of(resource: Resource) -> str | None:
     """The logical id of the Patient this resource is about (a Patient's own id)."""
     if resource.get("resourceType") == "Patient":
         return resource.get("id")
-    for name in _PATIENT_FIELDS:
-        pid = reference_id(resource.get(name), "Patient")
+    for value in patient_pointers(resource):
+        pid = reference_id(value, "Patient")
         if pid:
             return pid
     return None

@@ -72,6 +72,16 @@ OLD_TMT_SYSTEM = "https://terms.sil-th.org/CodeSystem/cs-th-tmt"
 OLD_DOPA_ADDRESS_SYSTEM = "https://terms.sil-th.org/CodeSystem/cs-th-address"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+ICD9CM = "http://terminology.hl7.org/CodeSystem/icd9cm"  # procedures (TRM AL_CS.fsh:4)
+ALLERGY_CERTAINTY_EXTENSION = TH_EXTENSIONS + "ex-allergyintolerance-allergy-certainty"
+ALLERGY_CERTAINTY_SYSTEM = TERMS + "cs-thcc-allergy-certainty"  # 43-file DRUGALLERGY TYPEDX 1-5
+ALLERGY_SEVERITY_EXTENSION = TH_EXTENSIONS + "ex-allergyintolerance-allergy-severity"
+ALLERGY_SEVERITY_SYSTEM = TERMS + "cs-thcc-allergy-severity"  # 43-file DRUGALLERGY ALEVEL 1-7
+# The project's own extensions, where the guides have none (the unit's drug list; why a
+# drug the patient is allergic to was given anyway).
+APP_EXTENSIONS = "https://clinic-app.invalid/fhir/StructureDefinition/"
+FORMULARY_EXTENSION = APP_EXTENSIONS + "formulary-item"
+ALLERGY_OVERRIDE_EXTENSION = APP_EXTENSIONS + "allergy-override-reason"
 
 def local_system(hcode: str, kind: str) -> str:
     """Facility-local identifier system: kind is HN, VN, AN, PID or Provider (a 9-digit

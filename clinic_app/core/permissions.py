@@ -33,6 +33,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "emergency.review": frozenset({ADMIN, CLINICIAN}),
     "account.manage": frozenset({ADMIN}),
     "data.maintain": frozenset({ADMIN}),  # backup, restore, re-key
+    "formulary.manage": frozenset({ADMIN}),  # the unit's drug list
+    "record.void": frozenset({ADMIN, CLINICIAN}),  # mark a visit entered in error
 }
 ROLE_TH = {ADMIN: "ผู้ดูแลระบบ", CLINICIAN: "แพทย์/พยาบาล", CLERK: "เจ้าหน้าที่ทะเบียน", DEVICE_ROLE: "เครื่อง"}
 ROLE_EN = {ADMIN: "administrator", CLINICIAN: "clinician", CLERK: "registration clerk", DEVICE_ROLE: "device"}

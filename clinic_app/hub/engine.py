@@ -402,7 +402,7 @@ class Engine:
 
     # -- $everything ---------------------------------------------------------------------------------
 
-    PATIENT_COMPARTMENT = ("AllergyIntolerance", "Condition", "Coverage", "Encounter", "Immunization", "MedicationDispense",
+    PATIENT_COMPARTMENT = ("AllergyIntolerance", "Appointment", "Condition", "Coverage", "Encounter", "Immunization", "MedicationDispense",
                            "MedicationRequest", "Observation", "Procedure", "ServiceRequest", "Consent")
 
     def everything(self, rid: str, base: str, caller: Caller = ANONYMOUS) -> Reply:
@@ -589,8 +589,8 @@ class Engine:
 
     @staticmethod
     def _known_types() -> list[str]:
-        return ["AllergyIntolerance", "AuditEvent", "Condition", "Consent", "Coverage", "Encounter", "Immunization",
-                "MedicationDispense", "MedicationRequest", "Observation", "Organization", "Patient",
+        return ["AllergyIntolerance", "Appointment", "AuditEvent", "Condition", "Consent", "Coverage", "Encounter",
+                "Immunization", "Medication", "MedicationDispense", "MedicationRequest", "Observation", "Organization", "Patient",
                 "Practitioner", "Procedure", "Provenance", "ServiceRequest", "Task"]
 
 

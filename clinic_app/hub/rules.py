@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from clinic_app.core.audit import FACILITY_EXTENSION, access_event
-from clinic_app.core.fhir import consent_cid, owner_of, patient_cid
+from clinic_app.core.fhir import consent_cid, owner_of, patient_cid, patient_pointers
 from clinic_app.core.identifiers import HCODE_SYSTEM
 from clinic_app.hub.auth import Caller
 from clinic_app.hub.errors import HubError
@@ -45,7 +45,6 @@ from clinic_app.hub.storage import HubStore, Stored
 
 HUB_TAG = {"system": HCODE_SYSTEM, "code": "hub"}
 PUBLIC_TYPES = {"Organization"}
-PATIENT_FIELDS = ("subject", "patient", "for", "beneficiary")
 
 CONSENT_BY_FACILITY = {("proposed", "entered-in-error")}
 CONSENT_PURPOSES = {"TREAT", "ETREAT"}
@@ -94,8 +93,8 @@ class Policy:
             return patient_cid(resource)
         if resource.get("resourceType") == "Consent":
             return consent_cid(resource)
-        for name in PATIENT_FIELDS:
-            for ref in _refs(resource.get(name)):
+        for value in patient_pointers(resource):
+            for ref in _refs(value):
                 if ref.startswith("Patient/"):
                     # Only the record's own facility's Patient counts: an id another facility
                     # took (or a missing one) must not decide who may read this record.
@@ -103,8 +102,8 @@ class Policy:
                     if found is None or found.deleted or owner_of(found.resource or {}) != owner_of(resource):
                         return None
                     return patient_cid(found.resource)
-            if isinstance(resource.get(name), dict):  # a reference by identifier
-                return consent_cid({"patient": resource[name]})
+            if isinstance(value, dict) and not _refs(value):  # a reference by identifier
+                return consent_cid({"patient": value})
         return None
 
     @staticmethod

@@ -14,11 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from clinic_app.core.fhir import patient_pointers
 from clinic_app.hub.errors import bad_request
 
 Token = tuple[str | None, str]
 
-_REF_FIELDS_PATIENT = ("subject", "patient", "for", "beneficiary")
 DEFAULT_COUNT = 100
 MAX_COUNT = 1000
 
@@ -46,16 +46,16 @@ def _codings(concept: Any) -> list[Token]:
 def _patient_refs(res: dict[str, Any]) -> list[Token]:
     if res.get("resourceType") == "Patient":
         return []
-    for name in _REF_FIELDS_PATIENT:
-        refs = [t for t in _ref(res.get(name)) if t[1].startswith("Patient/")]
+    for value in patient_pointers(res):
+        refs = [t for t in _ref(value) if t[1].startswith("Patient/")]
         if refs:
             return refs
     return []
 
 
 def _subject_refs(res: dict[str, Any]) -> list[Token]:
-    for name in _REF_FIELDS_PATIENT:
-        refs = _ref(res.get(name))
+    for value in patient_pointers(res):
+        refs = _ref(value)
         if refs:
             return refs
     return []

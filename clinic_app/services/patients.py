@@ -22,11 +22,12 @@ from clinic_app.core import builders as build
 from clinic_app.core import epi
 from clinic_app.core.changes import ChangeSet, Done
 from clinic_app.core.errors import InvalidInputError, Problem
-from clinic_app.core.fhir import Resource, patient_cid
+from clinic_app.core.fhir import Resource, entered_in_error, patient_cid
+from clinic_app.core.identifiers import DIAGTYPE_SYSTEM, OLD_DIAGTYPE_SYSTEM
 from clinic_app.core.identity import disagreements
-from clinic_app.core.identifiers import local_system
-from clinic_app.core.permissions import DEVICE_ROLE, Actor, require
-from clinic_app.core.places import home_address, is_subdistrict
+from clinic_app.core.worklist import BLOOD_SUGAR
+from clinic_app.core.permissions import Actor, require
+from clinic_app.core.places import address_codes, home_address, is_subdistrict
 from clinic_app.core.thai import (
     BE_OFFSET,
     BIRTH_ESTIMATED_URL,
@@ -40,23 +41,15 @@ from clinic_app.core.thai import (
     mask_cid,
     normalise_cid,
 )
-from clinic_app.services.catalogs import icd10_by_code
+from clinic_app.services.catalogs import icd9_by_code, icd10_by_code
 from clinic_app.services.duplicates import current_patient_id, merged_patient_ids
 from clinic_app.services.records import RecordService
+from clinic_app.services.visits import VisitForm, VisitService
 from clinic_app.store.record_store import RecordStore
 
 # Health-insurance rights: code -> (Thai, English) label.
 RIGHTS = {"UCS": ("บัตรทอง (UC)", "Universal Coverage (gold card)"), "SSS": ("ประกันสังคม", "Social Security"),
           "CSMBS": ("ข้าราชการ", "Civil servant (CSMBS)"), "SELF": ("ชำระเอง", "Self-pay")}
-
-# (low, high) usual ranges: a reading outside one is saved only once a person confirms it
-# (a real 270 mmHg must be recordable) ...
-RANGES = {"systolic": (60, 260), "diastolic": (30, 160), "weight": (0.5, 250), "temperature": (34, 43),
-          "pulse": (30, 220)}
-# ... and the bounds of what a living person can show: outside them the value is refused.
-POSSIBLE = {"systolic": (20, 350), "diastolic": (10, 250), "weight": (0.2, 500), "temperature": (20, 47),
-            "pulse": (10, 350)}
-
 
 class AlreadyRegisteredError(InvalidInputError):
     """One citizen ID is one patient: the record already here is to be opened, not doubled."""
@@ -68,12 +61,6 @@ class AlreadyRegisteredError(InvalidInputError):
                          "This citizen ID is registered already: open that record instead of registering again.",
                          problems=[Problem(None, "cid", "registered already", "ลงทะเบียนไว้แล้ว")])
         self.patient = patient
-
-
-class UnusualValuesError(InvalidInputError):
-    """Readings outside the usual ranges: saved once a person confirms them."""
-
-    code = "unusual-values"
 
 
 @dataclass
@@ -177,60 +164,6 @@ def _name_key(patient: Resource) -> str:
 
 
 @dataclass
-class VisitForm:
-    complaint: str = ""
-    systolic: float | None = None
-    diastolic: float | None = None
-    weight: float | None = None
-    temperature: float | None = None
-    pulse: float | None = None
-    diagnosis: str = ""          # ICD-10 code
-    drug: str = ""
-    drug_amount: float | None = None
-    drug_unit: str = "tablet"
-    vaccine: str = ""            # EPI code
-    note: str = ""
-    when: _dt.datetime | None = None
-    unusual_confirmed: bool = False  # the person saw the unusual readings and means them
-
-
-def unusual_readings(visit: VisitForm) -> list[Problem]:
-    """Possible readings outside the usual ranges: to be confirmed, not refused."""
-    out = []
-    for name, (low, high) in RANGES.items():
-        value = getattr(visit, name)
-        possible_low, possible_high = POSSIBLE[name]
-        if value is not None and possible_low <= value <= possible_high and not low <= value <= high:
-            out.append(Problem(None, name, f"{value:g} is unusual (usually {low:g}-{high:g}); confirm it is right",
-                               f"{value:g} ผิดปกติ (ปกติ {low:g}-{high:g}) โปรดยืนยันว่าถูกต้อง"))
-    return out
-
-
-def visit_problems(visit: VisitForm) -> list[Problem]:
-    """What makes the visit impossible to save as it is (unusual readings are not among them)."""
-    problems = []
-    for name, (low, high) in POSSIBLE.items():
-        value = getattr(visit, name)
-        if value is not None and not low <= value <= high:
-            problems.append(Problem(None, name, f"{value:g} cannot be a reading ({low:g}-{high:g}); check it",
-                                    f"{value:g} เป็นค่าที่วัดได้จริงไม่ได้ ({low:g}-{high:g}) โปรดตรวจอีกครั้ง"))
-    if (visit.systolic is None) != (visit.diastolic is None):
-        problems.append(Problem(None, "blood pressure", "enter both numbers of the blood pressure",
-                                "โปรดกรอกความดันให้ครบทั้งสองค่า"))
-    elif visit.systolic is not None and visit.diastolic is not None and visit.diastolic >= visit.systolic:
-        problems.append(Problem(None, "blood pressure", "the lower number must be below the upper one",
-                                "ความดันตัวล่างต้องน้อยกว่าตัวบน"))
-    if visit.diagnosis and visit.diagnosis not in icd10_by_code():
-        problems.append(Problem(None, "diagnosis", "choose a code from the list", "โปรดเลือกรหัสจากรายการ"))
-    if visit.vaccine and visit.vaccine not in epi.BY_CODE:
-        problems.append(Problem(None, "vaccine", "unknown EPI vaccine code", "ไม่รู้จักรหัสวัคซีน EPI นี้"))
-    if not (visit.complaint.strip() or visit.diagnosis or visit.vaccine):
-        problems.append(Problem(None, "complaint", "write the chief complaint (or a diagnosis or vaccine)",
-                                "โปรดกรอกอาการสำคัญ (หรือการวินิจฉัย หรือวัคซีน)"))
-    return problems
-
-
-@dataclass
 class Chart:
     patient: Resource
     name: str
@@ -249,6 +182,9 @@ class Chart:
     # of a facility not decided yet or set aside are not in the chart.
     identity: list[dict[str, Any]] = field(default_factory=list)
     age_estimated: bool = False  # the birth date is an estimate or known only to its year/month
+    allergy_records: list[Resource] = field(default_factory=list)  # the active AllergyIntolerances
+    appointments: list[dict[str, Any]] = field(default_factory=list)  # booked, from today: day, reason, id
+    voided: int = 0  # visits entered in error (not in `visits` unless asked for)
 
 
 class PatientService:
@@ -307,6 +243,87 @@ class PatientService:
             changes = self.records.write([patient, right], action="register")
         return Done(patient, changes)
 
+    def form_of(self, patient_id: str) -> PatientForm:
+        """A patient's details as the registration form shows them (for a correction)."""
+        require(self.actor, "record.read")
+        patient = self.store.get("Patient", patient_id)
+        if patient is None:
+            raise InvalidInputError("ไม่พบผู้ป่วย", "No such patient.")
+        names = patient.get("name") or []
+        th = next((n for n in names if _language(n) == "th"), names[0] if names else {})
+        en = next((n for n in names if _language(n) == "en"), {})
+        text = patient.get("birthDate") or ""
+        year, month, day = (text.split("-") + ["", "", ""])[:3]
+        estimated = birth_estimated(patient) and len(text) == 4
+        address = (patient.get("address") or [{}])[0]
+        subdistrict, village = address_codes(address)
+        house = next((str(part.get("valueString") or "") for ext in address.get("extension") or []
+                      for part in ext.get("extension") or [] if part.get("url") == "number"), "")
+        cid = patient_cid(patient) or ""
+        passport = next((i for i in patient.get("identifier") or []
+                         if ((i.get("type") or {}).get("coding") or [{}])[0].get("code") == "PPN"), {})
+        right = self._right(patient_id)
+        return PatientForm(
+            given_th=" ".join(th.get("given") or []), family_th=th.get("family") or "", sex=patient.get("gender") or "unknown",
+            birth_day=int(day) if day else 0, birth_month=int(month) if month else 0,
+            birth_year_be=0 if estimated or not year else int(year) + BE_OFFSET, cid=cid,
+            passport=str(passport.get("value") or ""), prefix=(th.get("prefix") or [""])[0],
+            given_en=" ".join(en.get("given") or []), family_en=en.get("family") or "", house=house, moo=village,
+            subdistrict_code=subdistrict, postal_code=address.get("postalCode") or "",
+            phone=next((t.get("value") or "" for t in patient.get("telecom") or [] if t.get("system") == "phone"), ""),
+            right=right or "UCS",
+            age_years=(_dt.date.today().year - int(year)) if estimated and year else None)
+
+    def _right(self, patient_id: str) -> str | None:
+        for coverage in self.store.chart(patient_id):
+            if coverage["resourceType"] == "Coverage":
+                for coding in (coverage.get("type") or {}).get("coding") or []:
+                    if coding.get("code") in build.RIGHT_BY_CODE:
+                        return build.RIGHT_BY_CODE[coding["code"]]
+        return None
+
+    def update(self, patient_id: str, form: PatientForm) -> Done[Resource]:
+        """Correct a patient's details: a new version of the same record (the id, HN and
+        any other identifier kept), the right's Coverage changed with it; the audit entry
+        names the details that changed, not their values."""
+        require(self.actor, "record.write")
+        old = self.store.get("Patient", patient_id)
+        if old is None:
+            raise InvalidInputError("ไม่พบผู้ป่วย", "No such patient.")
+        problems = form_problems(form)
+        if problems:
+            raise InvalidInputError("ข้อมูลผู้ป่วยไม่ครบหรือไม่ถูกต้อง", "The patient's details have problems.",
+                                    problems=problems)
+        cid = normalise_cid(form.cid) if form.cid.strip() else ""
+        if cid and any(p["id"] != patient_id for p in self.store.find_patients("cid", cid)):
+            raise AlreadyRegisteredError(next(p for p in self.store.find_patients("cid", cid) if p["id"] != patient_id))
+        hn = next((str(i.get("value")) for i in old.get("identifier") or []
+                   if str(i.get("system", "")).endswith("/HN")), "")
+        fresh = self._patient(form, hn)
+        kept = [i for i in old.get("identifier") or [] if not str(i.get("system", "")).endswith("/HN")
+                and not self.store.systems.is_cid(i.get("system"))
+                and ((i.get("type") or {}).get("coding") or [{}])[0].get("code") != "PPN"]
+        new = {**old, **{k: v for k, v in fresh.items() if k not in ("id", "meta", "extension")}}
+        new["identifier"] = fresh["identifier"] + kept
+        for key in ("telecom", "address", "_birthDate"):
+            if key not in fresh:
+                new.pop(key, None)
+        changed = sorted(k for k in ("name", "gender", "birthDate", "identifier", "address", "telecom")
+                         if old.get(k) != new.get(k))
+        out = [new]
+        if self._right(patient_id) != form.right:
+            coverage = next((c for c in self.store.chart(patient_id) if c["resourceType"] == "Coverage"), None)
+            built = build.coverage(form.right, id=coverage["id"] if coverage else str(uuid.uuid4()),
+                                   beneficiary=build.reference("Patient", patient_id))
+            out.append(built)
+            changed.append("right")
+        if not changed:
+            return Done(old, ChangeSet())
+        with self.store.transaction():
+            changes = self.records.write(out, action="update-patient", entity=("Patient", patient_id),
+                                         detail={"changed": changed})
+        return Done(new, changes)
+
     def _patient(self, form: PatientForm, hn: str) -> Resource:
         identifiers = [build.local_identifier(self.hcode, "HN", hn)]
         if form.cid.strip():
@@ -333,60 +350,8 @@ class PatientService:
     # -- visits ----------------------------------------------------------------------------------
 
     def record_visit(self, patient_id: str, visit: VisitForm) -> ChangeSet:
-        require(self.actor, "record.write")
-        problems = visit_problems(visit)
-        if problems:
-            raise InvalidInputError("ข้อมูลการตรวจมีค่าที่ต้องตรวจสอบ", "The visit form has values to check.",
-                                    problems=problems)
-        unusual = [] if visit.unusual_confirmed else unusual_readings(visit)
-        if unusual:
-            raise UnusualValuesError("ค่าที่วัดได้ผิดปกติมาก โปรดตรวจสอบ ถ้าถูกต้องให้ยืนยันแล้วบันทึก",
-                                     "Some readings are far from usual: check them, and confirm to save them "
-                                     "as they are.", problems=unusual)
-        patient_id = current_patient_id(self.store, patient_id)  # never onto a record merged into another
-        if self.store.get("Patient", patient_id) is None:
-            raise InvalidInputError("ไม่พบผู้ป่วย", "No such patient.")
-        when = (visit.when or _dt.datetime.now().astimezone()).isoformat(timespec="seconds")
-        subject, eid = build.reference("Patient", patient_id), str(uuid.uuid4())
-        at: dict[str, Any] = {"subject": subject, "encounter": build.reference("Encounter", eid), "when": when}
-        staff = self._practitioner()
-        by = build.reference("Practitioner", staff["id"]) if staff else None
-        out: list[Resource] = [build.encounter(id=eid, subject=subject, when=when, hcode=self.hcode,
-                                               reason=visit.complaint.strip(), vn=new_vn(when), practitioner=by)]
-        if visit.systolic is not None and visit.diastolic is not None:
-            out.append(build.blood_pressure(visit.systolic, visit.diastolic, id=str(uuid.uuid4()), **at))
-        for kind, value in (("weight", visit.weight), ("temperature", visit.temperature),
-                            ("heart_rate", visit.pulse)):
-            if value is not None:
-                out.append(build.vital_sign(kind, value, id=str(uuid.uuid4()), **at))
-        if visit.diagnosis:
-            dx = icd10_by_code()[visit.diagnosis]
-            out.append(build.condition(dx.code, id=str(uuid.uuid4()), display=dx.title_en, text=dx.title_th, **at))
-        if visit.drug.strip():
-            out.append(build.medication_dispense(build.medication(visit.drug.strip()), id=str(uuid.uuid4()),
-                                                 amount=visit.drug_amount or None, unit=visit.drug_unit,
-                                                 performer=by, **at))
-        if visit.vaccine:
-            out.append(build.immunization(visit.vaccine, id=str(uuid.uuid4()), patient=subject,
-                                          encounter=at["encounter"], when=when, performer=by))
-        if visit.note.strip():
-            out[0]["text"] = {"status": "additional", "div": _div(visit.note.strip())}
-        stored = self.store.get("Practitioner", staff["id"]) if staff else None
-        if staff and (stored is None or any(stored.get(k) != staff[k] for k in ("identifier", "name"))):
-            out.insert(0, staff)  # the staff member's Practitioner: the first time they record, or changed
-        return self.records.save_resources(out, action="record-visit")
-
-    def _practitioner(self) -> Resource | None:
-        """The Practitioner of the signed-in staff member (None for the desktop's own
-        identity): one id per unit and sign-in name, so every desktop of the unit makes the same."""
-        if self.actor.role == DEVICE_ROLE:
-            return None
-        pid = str(uuid.uuid5(uuid.NAMESPACE_URL, local_system(self.hcode, "Provider") + "/" + self.actor.name))
-        account = self.store.staff.get(self.actor.name) or {}
-        kind, _, number = str(account.get("licence") or "").partition(":")
-        return build.practitioner(id=pid, hcode=self.hcode, username=self.actor.name,
-                                  name=str(account.get("full_name") or self.actor.name),
-                                  licence=(kind, number) if number else None)
+        """A whole visit saved in one go (services/visits.py: VisitService.save)."""
+        return VisitService(self.store, actor=self.actor).save(patient_id, visit).changes
 
     # -- chart --------------------------------------------------------------------------------------
 
@@ -424,10 +389,12 @@ class PatientService:
         return changes
 
     def chart(self, patient_id: str, *, foreign: list[dict[str, Any]] | None = None,
-              today: _dt.date | None = None) -> Chart:
+              today: _dt.date | None = None, include_voided: bool = False) -> Chart:
         """The chart: the unit's own records plus, when given, records from other facilities
         (each marked with its facility and the grant it came under). A record merged into
-        another opens that one, with what is still filed under the records it replaced."""
+        another opens that one, with what is still filed under the records it replaced.
+        Records entered in error are left out (with `include_voided`, visits entered in
+        error are listed, marked "voided"); a visit still on today's list is "open"."""
         require(self.actor, "record.read")
         today = today or _dt.date.today()
         patient_id = current_patient_id(self.store, patient_id)
@@ -438,14 +405,23 @@ class PatientService:
         if patient is None:
             raise InvalidInputError("ไม่พบผู้ป่วย", "No such patient.")
         identity, held = self._identity(patient, foreign or [])
+        voided = [r for r in resources if r["resourceType"] == "Encounter" and entered_in_error(r)]
+        resources = [r for r in resources if not entered_in_error(r)]
         items = [(r, None, None) for r in resources] + [(f["resource"], f["facility_name"], f["grant"])
-                                                        for f in foreign or [] if f["facility"] not in held]
+                                                        for f in foreign or [] if f["facility"] not in held
+                                                        and not entered_in_error(f["resource"])]
         name = (patient.get("name") or [{}])[0].get("text") or _name_key(patient)
         birth = birth_date_of(patient)
         cid = patient_cid(patient) or ""
+        allergies = [a for a, _, _ in items if a["resourceType"] == "AllergyIntolerance"
+                     and ((a.get("clinicalStatus") or {}).get("coding") or [{}])[0].get("code") in (None, "active")]
         chart = Chart(patient, name, age_in_years(birth, today) if birth else None,
-                      mask_cid(cid) if cid else "-",
-                      [a.get("code", {}).get("text") or "?" for a, _, _ in items if a["resourceType"] == "AllergyIntolerance"])
+                      mask_cid(cid) if cid else "-", [a.get("code", {}).get("text") or "?" for a in allergies])
+        chart.allergy_records = allergies
+        chart.appointments = sorted(({"day": a.get("start", "")[:10], "reason": a.get("description", ""), "id": a["id"]}
+                                     for a, facility, _ in items if a["resourceType"] == "Appointment"
+                                     and facility is None and a.get("status") == "booked"
+                                     and a.get("start", "")[:10] >= today.isoformat()), key=lambda a: a["day"])
         chart.identity = identity
         chart.age_estimated = birth_estimated(patient)
         by_encounter: dict[str, list[Resource]] = {}
@@ -459,6 +435,7 @@ class PatientService:
             parts = by_encounter.get(r["id"], [])
             chart.visits.append({"when": (r.get("period") or {}).get("start", ""), "facility": facility,
                                  "grant": grant, "complaint": "; ".join(x.get("text", "") for x in r.get("reasonCode", [])),
+                                 "voided": False, "open": r.get("status") in ("planned", "arrived", "in-progress"),
                                  **visit_details(r, parts)})
             row = {"date": ((r.get("period") or {}).get("start") or "")[:10], "sbp": None, "dbp": None, "weight": None}
             for o in parts:
@@ -475,6 +452,11 @@ class PatientService:
                     row["weight"] = (o.get("valueQuantity") or {}).get("value")
             if row["sbp"] is not None or row["weight"] is not None:
                 chart.vitals.append(row)
+        if include_voided:
+            chart.visits += [{"when": (r.get("period") or {}).get("start", ""), "facility": None, "grant": None,
+                              "complaint": "; ".join(x.get("text", "") for x in r.get("reasonCode", [])),
+                              "voided": True, "open": False, **visit_details(r, [])} for r in voided]
+        chart.voided = len(voided)
         chart.visits.sort(key=lambda v: v["when"], reverse=True)
         chart.vitals.sort(key=lambda v: v["date"])
         given = set()
@@ -496,13 +478,13 @@ def _held(identity: list[dict[str, Any]]) -> set[str]:
 
 def visit_details(encounter: Resource, parts: list[Resource]) -> dict[str, Any]:
     """What one visit holds, for the chart's list and its details: "id"; "diagnoses" as
-    {code, th, en} (titles from the shipped ICD-10 list by code, else what the record says;
+    {code, th, en, type} (titles from the shipped ICD-10 list by code, else what the record says;
     "th" empty where no Thai title is known); "vitals" as (kind, value, unit) with kind a key
     of VITAL_SIGNS or "blood pressure" (value "120/80"); "drugs" and "vaccines" as
     {code, text, amount, unit}; "note" (the visit's own words, without markup)."""
     titles = icd10_by_code()
     out: dict[str, Any] = {"id": encounter.get("id"), "diagnoses": [], "vitals": [], "drugs": [],
-                           "vaccines": [], "note": _text_of(encounter)}
+                           "vaccines": [], "procedures": [], "note": _text_of(encounter)}
     shown_unit = {"Cel": "°C"}  # UCUM's code as people write it
     kinds = {sign.code: (kind, shown_unit.get(sign.unit, sign.unit)) for kind, sign in build.VITAL_SIGNS.items()}
     for r in parts:
@@ -514,7 +496,9 @@ def visit_details(encounter: Resource, parts: list[Resource]) -> dict[str, Any]:
             text = (r.get("code") or {}).get("text") or ""
             th = known.title_th if known else (text if has_thai(text) else "")
             en = known.title_en if known else (coding.get("display") or ("" if has_thai(text) else text))
-            out["diagnoses"].append({"code": code, "th": th, "en": en})
+            kind = next((c.get("code") for cat in r.get("category") or [] for c in cat.get("coding") or []
+                         if c.get("system") in (DIAGTYPE_SYSTEM, OLD_DIAGTYPE_SYSTEM)), "")
+            out["diagnoses"].append({"code": code, "th": th, "en": en, "type": kind or ""})
         elif kind == "Observation":
             code = ((r.get("code") or {}).get("coding") or [{}])[0].get("code")
             if code == build.BLOOD_PRESSURE_PANEL[0]:
@@ -523,6 +507,8 @@ def visit_details(encounter: Resource, parts: list[Resource]) -> dict[str, Any]:
                 sbp, dbp = by_code.get(build.VITAL_SIGNS["systolic"].code), by_code.get(build.VITAL_SIGNS["diastolic"].code)
                 if sbp is not None and dbp is not None:
                     out["vitals"].append(("blood pressure", f"{sbp:g}/{dbp:g}", "mmHg"))
+            elif code in BLOOD_SUGAR and (r.get("valueQuantity") or {}).get("value") is not None:
+                out["vitals"].append(("blood_sugar", f"{r['valueQuantity']['value']:g}", "mg/dL"))
             elif code in kinds and (r.get("valueQuantity") or {}).get("value") is not None:
                 sign_kind, unit = kinds[code]
                 out["vitals"].append((sign_kind, f"{r['valueQuantity']['value']:g}", unit))
@@ -531,7 +517,16 @@ def visit_details(encounter: Resource, parts: list[Resource]) -> dict[str, Any]:
             coding = next(iter(concept.get("coding") or []), {})
             quantity = r.get("quantity") or {}
             out["drugs"].append({"code": coding.get("code") or "", "text": concept.get("text") or coding.get("display") or "",
-                                 "amount": quantity.get("value"), "unit": quantity.get("unit") or ""})
+                                 "amount": quantity.get("value"), "unit": quantity.get("unit") or "",
+                                 "label": ((r.get("dosageInstruction") or [{}])[0]).get("text") or "",
+                                 "days": (r.get("daysSupply") or {}).get("value"),
+                                 "coded": bool(concept.get("coding"))})
+        elif kind == "Procedure":
+            coding = next(iter((r.get("code") or {}).get("coding") or []), {})
+            code = str(coding.get("code") or "")
+            known = icd9_by_code().get(code)
+            out["procedures"].append({"code": code, "th": known.title_th if known else (r.get("code") or {}).get("text", ""),
+                                      "en": known.title_en if known else coding.get("display") or ""})
         elif kind == "Immunization":
             coding = next(iter((r.get("vaccineCode") or {}).get("coding") or []), {})
             out["vaccines"].append({"code": coding.get("code") or "", "dose": epi.BY_CODE.get(coding.get("code") or ""),
@@ -547,14 +542,5 @@ def _text_of(resource: Resource) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", div)).strip()
 
 
-def new_vn(when: str) -> str:
-    """A visit number (VN) for the unit: the visit's date and time and four random digits,
-    16 characters as the 43 files' SEQ allows; unique across the unit's desktops offline."""
-    moment = _dt.datetime.fromisoformat(when)
-    return f"{moment:%y%m%d%H%M%S}{uuid.uuid4().int % 10_000:04d}"
-
-
-def _div(text: str) -> str:
-    import html
-
-    return f'<div xmlns="http://www.w3.org/1999/xhtml">{html.escape(text)}</div>'
+def _language(name: dict[str, Any]) -> str:
+    return next((str(e.get("valueCode")) for e in name.get("extension") or [] if e.get("url", "").endswith("/language")), "")

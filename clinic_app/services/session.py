@@ -39,7 +39,10 @@ from clinic_app.services.consent import ConsentService, EmergencyPlan, fetch_eme
 from clinic_app.services.duplicates import DuplicateService
 from clinic_app.services.installation import Installation, open_installation
 from clinic_app.services.interop import Interop43, remove_leftover_export
+from clinic_app.services.followup import FollowUpService
+from clinic_app.services.formulary import FormularyService
 from clinic_app.services.patients import Chart, PatientService
+from clinic_app.services.visits import VisitService
 from clinic_app.services.records import RecordService
 from clinic_app.services.reshape import reshape_folder
 from clinic_app.services.sync import check_hub_url, client_factory, hub_anchor, resolve_conflict, run_sync
@@ -167,6 +170,21 @@ class UnitSession:
     @property
     def patients(self) -> PatientService:
         return PatientService(self.store, actor=self.actor)
+
+    @property
+    def visits(self) -> VisitService:
+        """Today's list, the visit from arrival to done, allergies, appointments, corrections."""
+        return VisitService(self.store, actor=self.actor)
+
+    @property
+    def formulary(self) -> FormularyService:
+        """The unit's drug list."""
+        return FormularyService(self.store, actor=self.actor)
+
+    @property
+    def followup(self) -> FollowUpService:
+        """The chronic-disease register and the children's vaccines due."""
+        return FollowUpService(self.store, actor=self.actor)
 
     @property
     def duplicates(self) -> DuplicateService:

@@ -4,6 +4,7 @@ store is opened (this package does not import the security package)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -50,3 +51,20 @@ class AuditLog:
         """Every entry with its hashes, in order (for checking the chain)."""
         return self.db.rows("SELECT seq, at, actor, action, entity_type, entity_id, detail, prev_hash, hash"
                             " FROM audit_log ORDER BY seq")
+
+    def entries(self, *, entity_type: str | None = None, entity_id: str | None = None,
+                limit: int = 1000) -> list[dict[str, Any]]:
+        """Entries as dicts (at, actor, action, entity_type, entity_id, detail), oldest
+        first; those about one record when given."""
+        where, params = [], []
+        if entity_type:
+            where.append("entity_type = ?")
+            params.append(entity_type)
+        if entity_id:
+            where.append("entity_id = ?")
+            params.append(entity_id)
+        rows = self.db.rows("SELECT at, actor, action, entity_type, entity_id, detail FROM (SELECT * FROM audit_log"
+                            + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq DESC LIMIT ?)"
+                            " ORDER BY seq", (*params, limit))
+        return [{"at": at, "actor": actor, "action": action, "entity_type": etype, "entity_id": eid,
+                 "detail": json.loads(detail or "{}")} for at, actor, action, etype, eid, detail in rows]

@@ -8,6 +8,7 @@ every earlier version and migrates it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 _V1 = """
@@ -184,7 +185,48 @@ ALTER TABLE staff ADD COLUMN full_name TEXT;
 ALTER TABLE staff ADD COLUMN licence TEXT;
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8]
+_V9 = """
+-- The worklists' index (core/worklist.py): a row per visit, appointment, diagnosis,
+-- reading, vaccine and patient birth date, kept by store/resources.py beside each record.
+CREATE TABLE record_index (
+    rid           INTEGER NOT NULL,
+    kind          TEXT NOT NULL,
+    code          TEXT NOT NULL,
+    day           TEXT,
+    patient_id    TEXT,
+    value         TEXT
+);
+CREATE INDEX record_index_kind_day ON record_index (kind, day);
+CREATE INDEX record_index_kind_code ON record_index (kind, code, day);
+CREATE INDEX record_index_patient ON record_index (patient_id, kind, day);
+CREATE INDEX record_index_rid ON record_index (rid);
+"""
+
+
+def _v9_fill(conn: Any) -> None:
+    """The index's rows for the records already stored (one pass, in the migration's
+    transaction)."""
+    import json
+
+    from clinic_app.core.worklist import index_entries
+    from clinic_app.store.resources import INDEXED_TYPES
+
+    types = ", ".join(f"'{t}'" for t in sorted(INDEXED_TYPES))
+    last = 0
+    while True:
+        rows = conn.execute(f"SELECT rid, patient_id, json FROM resources WHERE rid > ? AND deleted = 0 AND type IN"
+                            f" ({types}) ORDER BY rid LIMIT 2000", (last,)).fetchall()
+        if not rows:
+            return
+        conn.executemany("INSERT INTO record_index (rid, kind, code, day, patient_id, value) VALUES (?, ?, ?, ?, ?, ?)",
+                         [(rid, kind, code, day, pid, value) for rid, pid, text in rows
+                          for kind, code, day, value in index_entries(json.loads(text))])
+        last = rows[-1][0]
+
+
+# Each step is a SQL script, or a script and then a function of the connection (data the
+# script's new tables start with), run in the same transaction.
+MIGRATIONS: list[str | tuple[str, Callable[[Any], None]]] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, (_V9, _v9_fill)]
 LATEST_VERSION = len(MIGRATIONS)
 
 
@@ -199,8 +241,12 @@ def migrate(conn: Any, *, target: int = LATEST_VERSION) -> int:
             conn.execute("COMMIT")
             break
         try:
-            for statement in _statements(MIGRATIONS[version]):
+            step = MIGRATIONS[version]
+            script, fill = step if isinstance(step, tuple) else (step, None)
+            for statement in _statements(script):
                 conn.execute(statement)
+            if fill is not None:
+                fill(conn)
             conn.execute(f"PRAGMA user_version = {version + 1}")
             conn.execute("COMMIT")
         except BaseException:

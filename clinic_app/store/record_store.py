@@ -23,11 +23,12 @@ from clinic_app.store.resources import Resources
 from clinic_app.store.settings import Settings
 from clinic_app.store.staff import Staff
 from clinic_app.store.unit_of_work import Db
+from clinic_app.store.worklists import Worklists
 
 
 class RecordStore(Resources):
     """Resources (the methods here) and, beside them, `outbox`, `settings`, `checkpoints`,
-    `audit`, `grants` and `staff`. `link` is the audit chain's hash (security/audit_chain.py)."""
+    `audit`, `grants`, `staff` and `worklists`. `link` is the audit chain's hash (security/audit_chain.py)."""
 
     def __init__(self, conn: Connection, *, link: Link, systems: IdentifierSystems | None = None,
                  refuse_writes: KnownError | None = None) -> None:
@@ -41,6 +42,7 @@ class RecordStore(Resources):
         self.audit = AuditLog(db, link=link)
         self.grants = Grants(db)
         self.staff = Staff(db)
+        self.worklists = Worklists(db)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[RecordStore]:

@@ -16,7 +16,11 @@ from typing import Any
 
 from clinic_app.core.fhir import Resource, now_instant, owner_of, patient_id_of, patient_index
 from clinic_app.core.identifiers import IdentifierSystems
+from clinic_app.core.worklist import index_entries
 from clinic_app.store.unit_of_work import Db, dumps
+
+# The types that have worklist rows (core/worklist.py).
+INDEXED_TYPES = frozenset({"Encounter", "Appointment", "Condition", "Observation", "Immunization", "Patient"})
 
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
@@ -49,6 +53,11 @@ class Resources:
         key = int(row[0])
         if rtype == "Patient":
             self._index_patient(key, resource)
+        if rtype in INDEXED_TYPES:
+            self.db.write("DELETE FROM record_index WHERE rid = ?", (key,))
+            pid = patient_id_of(resource)
+            self.db.write_many("INSERT INTO record_index (rid, kind, code, day, patient_id, value) VALUES (?, ?, ?, ?, ?, ?)",
+                               [(key, kind, code, day, pid, value) for kind, code, day, value in index_entries(resource)])
         return key
 
     def _index_patient(self, key: int, resource: Resource) -> None:
@@ -64,12 +73,17 @@ class Resources:
         self.db.write("DELETE FROM patient_keys WHERE rid = ?", (key,))
         self.db.write("DELETE FROM patient_names WHERE rowid = ?", (key,))
 
+    def _unindex_all(self, key: int) -> None:
+        """A record leaving: its patient keys and its worklist rows."""
+        self._unindex(key)
+        self.db.write("DELETE FROM record_index WHERE rid = ?", (key,))
+
     def delete(self, resource_type: str, resource_id: str) -> bool:
         """Mark a resource deleted (kept as a tombstone until the hub has the delete)."""
         row = self.db.write("UPDATE resources SET deleted = 1, last_updated = ? WHERE type = ? AND id = ?"
                             " AND deleted = 0 RETURNING rid", (now_instant(), resource_type, resource_id)).fetchone()
         if row:
-            self._unindex(row[0])
+            self._unindex_all(row[0])
         return row is not None
 
     def purge(self, resource_type: str, resource_id: str) -> bool:
@@ -77,7 +91,7 @@ class Resources:
         row = self.db.write("SELECT rid FROM resources WHERE type = ? AND id = ?",
                             (resource_type, resource_id)).fetchone()
         if row:
-            self._unindex(row[0])
+            self._unindex_all(row[0])
             self.db.write("DELETE FROM resources WHERE rid = ?", (row[0],))
         self.db.write("DELETE FROM resource_base WHERE type = ? AND id = ?", (resource_type, resource_id))
         return row is not None

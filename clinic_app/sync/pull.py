@@ -21,7 +21,7 @@ from clinic_app.core.ports import SyncStore
 from clinic_app.sync.client import Capability, HubClient
 from clinic_app.sync.errors import HubUnreachableError
 
-OWN_TYPES = ["Practitioner", "Patient", "Coverage", "Encounter", "AllergyIntolerance", "Condition", "Procedure", "Observation", "Immunization",
+OWN_TYPES = ["Practitioner", "Medication", "Patient", "Coverage", "Appointment", "Encounter", "AllergyIntolerance", "Condition", "Procedure", "Observation", "Immunization",
              "MedicationRequest", "MedicationDispense", "ServiceRequest", "Consent", "Task", "Provenance"]
 
 

@@ -29,7 +29,8 @@ from clinic_app.sync.client import HubClient
 log = logging.getLogger(__name__)
 
 # Referenced types before the types that refer to them.
-REFERENCE_ORDER = ["Organization", "Practitioner", "Location", "Patient", "RelatedPerson", "Coverage", "Encounter",
+REFERENCE_ORDER = ["Organization", "Practitioner", "Location", "Medication", "Patient", "RelatedPerson", "Coverage",
+                   "Appointment", "Encounter",
                    "AllergyIntolerance", "Condition", "Procedure", "Observation", "Immunization",
                    "MedicationRequest", "MedicationDispense", "ServiceRequest", "Consent", "Task",
                    "Provenance", "AuditEvent"]

@@ -108,7 +108,7 @@ def test_implausible_vitals_are_refused(patients: PatientService) -> None:
 
 
 def test_an_unusual_reading_is_saved_once_confirmed_an_impossible_one_never(patients: PatientService) -> None:
-    from clinic_app.services.patients import UnusualValuesError
+    from clinic_app.services.visits import UnusualValuesError
 
     patient = patients.register(FORM).value
     crisis = VisitForm(complaint="ปวดหัวมาก", systolic=270, diastolic=140, drug="Amlodipine 5 mg")

@@ -1,0 +1,699 @@
+"""A day's work at the desk: today's list, the visit from arrival to done, allergies,
+appointments, corrections and visits entered in error.
+
+Today's list is the day's Encounters and the Appointments due today. A clerk puts a
+patient on it (`check_in`: an Encounter, status arrived; the patient's appointment today
+is kept, fulfilled); the nurse opens the visit (`open_visit`: in-progress, with who sees
+the patient) and saves it (`save`: finished, with every part). Each step is one
+transaction, offline, queued for the hub, so the list on one desktop is the list on the
+unit's others after a sync.
+
+A visit (`VisitForm`) holds vital signs and blood sugar, several diagnoses each with its
+43-file DIAGTYPE, several drugs (from the unit's drug list, or written freely and kept as
+text alone), procedures (ICD-9-CM), a vaccine, a note, and the next appointment. A drug
+the patient is recorded as allergic to is refused (`AllergyConflictError`) until a reason
+is given; the reason is kept on the dispense and in the audit trail.
+
+Corrections: `correct` saves a visit again as a new version of its Encounter; the parts
+it had are marked entered-in-error and the corrected ones written, and the audit entry
+names what changed (not the values). `void` marks a visit and its parts entered in error:
+kept, never deleted, out of the chart and the lists.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from clinic_app.core import builders as build
+from clinic_app.core import epi
+from clinic_app.core.changes import ChangeSet, Done
+from clinic_app.core.errors import InvalidInputError, Problem
+from clinic_app.core.fhir import Resource, entered_in_error, reference_id
+from clinic_app.core.identifiers import LOINC, UCUM, local_system
+from clinic_app.core.permissions import DEVICE_ROLE, Actor, require
+from clinic_app.core.worklist import BLOOD_SUGAR
+from clinic_app.services.catalogs import icd9_by_code, icd10_by_code
+from clinic_app.services.duplicates import current_patient_id
+from clinic_app.services.formulary import FREQUENCIES, Drug, FormularyService, instructions, quantity_for
+from clinic_app.services.records import RecordService
+from clinic_app.store.record_store import RecordStore
+
+# (low, high) usual ranges: a reading outside one is saved only once a person confirms it
+# (a real 270 mmHg must be recordable) ...
+RANGES = {"systolic": (60, 260), "diastolic": (30, 160), "weight": (0.5, 250), "temperature": (34, 43),
+          "pulse": (30, 220), "blood_sugar": (40, 400)}
+# ... and the bounds of what a living person can show: outside them the value is refused.
+POSSIBLE = {"systolic": (20, 350), "diastolic": (10, 250), "weight": (0.2, 500), "temperature": (20, 47),
+            "pulse": (10, 350), "blood_sugar": (10, 1500)}
+GLUCOMETER = (BLOOD_SUGAR[0], "Glucose [Mass/volume] in Capillary blood by Glucometer")
+
+# Today's list: an Encounter's status -> the state the desk sees.
+STATES = {"planned": "expected", "arrived": "waiting", "triaged": "waiting", "in-progress": "being-seen",
+          "onleave": "being-seen", "finished": "done", "cancelled": "cancelled"}
+
+
+class UnusualValuesError(InvalidInputError):
+    """Readings outside the usual ranges: saved once a person confirms them."""
+
+    code = "unusual-values"
+
+
+class AllergyConflictError(InvalidInputError):
+    """A drug the patient is recorded as allergic to: saved once a reason is given."""
+
+    code = "allergy-conflict"
+
+
+@dataclass
+class DrugLine:
+    """One drug of a visit: from the unit's list (`code`) or written freely (`text`)."""
+
+    code: str = ""
+    text: str = ""
+    dose: float | None = None       # per time, in the drug's dose unit
+    frequency: str = ""             # a code of formulary.FREQUENCIES
+    meals: str = ""                 # "pc" after, "ac" before meals, "" neither
+    days: int | None = None
+    quantity: float | None = None   # handed over; worked out from dose, frequency and days when not given
+    unit: str = ""                  # of a drug written freely
+    label: str = ""                 # the instructions as printed; made from the above when empty
+
+
+@dataclass
+class VisitForm:
+    complaint: str = ""
+    systolic: float | None = None
+    diastolic: float | None = None
+    weight: float | None = None
+    temperature: float | None = None
+    pulse: float | None = None
+    blood_sugar: float | None = None   # capillary, mg/dL
+    diagnosis: str = ""          # one ICD-10 code (the principal), kept for the short form
+    diagnoses: list[tuple[str, str]] = field(default_factory=list)  # (ICD-10, DIAGTYPE 1-5)
+    drug: str = ""               # one drug written freely, kept for the short form
+    drug_amount: float | None = None
+    drug_unit: str = "tablet"
+    drugs: list[DrugLine] = field(default_factory=list)
+    procedures: list[str] = field(default_factory=list)  # ICD-9-CM codes
+    vaccine: str = ""            # EPI code
+    note: str = ""
+    when: _dt.datetime | None = None
+    appointment_day: _dt.date | None = None
+    appointment_reason: str = ""
+    unusual_confirmed: bool = False  # the person saw the unusual readings and means them
+    allergy_reason: str = ""         # why a drug the patient is allergic to is given anyway
+
+    def all_diagnoses(self) -> list[tuple[str, str]]:
+        """Every diagnosis with its DIAGTYPE: the short form's one first; of those without a
+        type, the first is the principal (1) when none is marked so, the others other (4)."""
+        found = [(c.strip(), t) for c, t in self.diagnoses if c.strip()]
+        if self.diagnosis and self.diagnosis not in [c for c, _ in found]:
+            found.insert(0, (self.diagnosis, ""))
+        principal = any(t == "1" for _, t in found)
+        out = []
+        for code, kind in found:  # a type not given: the first is the principal, if none is, the rest other
+            if not kind:
+                kind = "4" if principal else "1"
+                principal = True
+            out.append((code, kind))
+        return out
+
+    def all_drugs(self) -> list[DrugLine]:
+        lines = list(self.drugs)
+        if self.drug.strip():
+            lines.insert(0, DrugLine(text=self.drug.strip(), quantity=self.drug_amount, unit=self.drug_unit))
+        return lines
+
+
+@dataclass
+class TodayRow:
+    """One line of today's list."""
+
+    patient_id: str
+    name: str
+    hn: str
+    state: str                  # expected (an appointment), waiting, being-seen, done, cancelled
+    encounter_id: str | None    # None for an appointment not yet come
+    since: str                  # the time of arrival (or of the appointment)
+    seen_by: str                # the staff member's name, "" before the visit opens
+    reason: str                 # the complaint, or the appointment's reason
+
+
+def unusual_readings(visit: VisitForm) -> list[Problem]:
+    """Possible readings outside the usual ranges: to be confirmed, not refused."""
+    out = []
+    for name, (low, high) in RANGES.items():
+        value = getattr(visit, name)
+        possible_low, possible_high = POSSIBLE[name]
+        if value is not None and possible_low <= value <= possible_high and not low <= value <= high:
+            out.append(Problem(None, name, f"{value:g} is unusual (usually {low:g}-{high:g}); confirm it is right",
+                               f"{value:g} ผิดปกติ (ปกติ {low:g}-{high:g}) โปรดยืนยันว่าถูกต้อง"))
+    return out
+
+
+def visit_problems(visit: VisitForm, drugs: dict[str, Drug] | None = None,
+                   *, today: _dt.date | None = None) -> list[Problem]:
+    """What makes the visit impossible to save as it is (unusual readings are not among them)."""
+    problems = []
+    for name, (low, high) in POSSIBLE.items():
+        value = getattr(visit, name)
+        if value is not None and not low <= value <= high:
+            problems.append(Problem(None, name, f"{value:g} cannot be a reading ({low:g}-{high:g}); check it",
+                                    f"{value:g} เป็นค่าที่วัดได้จริงไม่ได้ ({low:g}-{high:g}) โปรดตรวจอีกครั้ง"))
+    if (visit.systolic is None) != (visit.diastolic is None):
+        problems.append(Problem(None, "blood pressure", "enter both numbers of the blood pressure",
+                                "โปรดกรอกความดันให้ครบทั้งสองค่า"))
+    elif visit.systolic is not None and visit.diastolic is not None and visit.diastolic >= visit.systolic:
+        problems.append(Problem(None, "blood pressure", "the lower number must be below the upper one",
+                                "ความดันตัวล่างต้องน้อยกว่าตัวบน"))
+    diagnoses = visit.all_diagnoses()
+    for code, kind in diagnoses:
+        if code not in icd10_by_code():
+            problems.append(Problem(None, "diagnosis", f"{code}: choose a code from the list",
+                                    f"{code}: โปรดเลือกรหัสจากรายการ"))
+        if kind not in build.DIAGTYPES:
+            problems.append(Problem(None, "diagnosis", f"{code}: the diagnosis type is 1-5", f"{code}: ประเภทการวินิจฉัยคือ 1-5"))
+    if sum(kind == "1" for _, kind in diagnoses) > 1:
+        problems.append(Problem(None, "diagnosis", "one principal diagnosis only", "การวินิจฉัยหลักมีได้หนึ่งรายการ"))
+    if len({c for c, _ in diagnoses}) != len(diagnoses):
+        problems.append(Problem(None, "diagnosis", "a diagnosis is listed twice", "มีการวินิจฉัยซ้ำ"))
+    for line in visit.all_drugs():
+        problems += _drug_line_problems(line, drugs or {})
+    for code in visit.procedures:
+        if code not in icd9_by_code():
+            problems.append(Problem(None, "procedure", f"{code}: choose a procedure from the list",
+                                    f"{code}: โปรดเลือกหัตถการจากรายการ"))
+    if visit.vaccine and visit.vaccine not in epi.BY_CODE:
+        problems.append(Problem(None, "vaccine", "unknown EPI vaccine code", "ไม่รู้จักรหัสวัคซีน EPI นี้"))
+    seen_on = visit.when.date() if visit.when else (today or _dt.date.today())
+    if visit.appointment_day is not None and visit.appointment_day <= seen_on:
+        problems.append(Problem(None, "appointment", "the next appointment is a day after the visit",
+                                "วันนัดครั้งต่อไปต้องอยู่หลังวันที่มารับบริการ"))
+    if not (visit.complaint.strip() or diagnoses or visit.vaccine):
+        problems.append(Problem(None, "complaint", "write the chief complaint (or a diagnosis or vaccine)",
+                                "โปรดกรอกอาการสำคัญ (หรือการวินิจฉัย หรือวัคซีน)"))
+    return problems
+
+
+def _drug_line_problems(line: DrugLine, drugs: dict[str, Drug]) -> list[Problem]:
+    name = line.code or line.text
+    out = []
+    if line.code and line.code not in drugs:
+        out.append(Problem(None, "drugs", f"{line.code}: not on the unit's drug list", f"{line.code}: ไม่มีในบัญชียาของหน่วย"))
+    elif line.code and not drugs[line.code].active:
+        out.append(Problem(None, "drugs", f"{line.code}: withdrawn from the drug list", f"{line.code}: ถอนออกจากบัญชียาแล้ว"))
+    if not line.code and not line.text.strip():
+        out.append(Problem(None, "drugs", "choose a drug from the list or write its name", "โปรดเลือกยาจากบัญชีหรือพิมพ์ชื่อยา"))
+    if line.frequency and line.frequency not in FREQUENCIES:
+        out.append(Problem(None, "drugs", f"{name}: unknown frequency", f"{name}: ไม่รู้จักความถี่นี้"))
+    for what, value in (("dose", line.dose), ("days", line.days), ("quantity", line.quantity)):
+        if value is not None and value <= 0:
+            out.append(Problem(None, "drugs", f"{name}: the {what} is above 0", f"{name}: ต้องมากกว่า 0"))
+    return out
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.split(r"[^0-9A-Za-z\u0E00-\u0E7F]+", text.casefold()) if len(w) >= 4}
+
+
+def allergy_matches(allergy: Resource, concept: dict[str, Any], group: str = "") -> bool:
+    """Whether a drug (its medication CodeableConcept, the drug list's group) is one the
+    allergy names: a code in common (the unit's, TMT, 24-digit), or a word of four letters
+    or more of the substance in the drug's name or group, or the group in the substance
+    ("Penicillin" and a drug of the penicillins group; "Amoxicillin" and "Amoxicillin 500 mg")."""
+    theirs = {(c.get("system"), c.get("code")) for c in (allergy.get("code") or {}).get("coding") or []}
+    mine = {(c.get("system"), c.get("code")) for c in concept.get("coding") or []}
+    if theirs & mine:
+        return True
+    substance = _words((allergy.get("code") or {}).get("text") or "")
+    names = _words(" ".join([concept.get("text") or "", *(c.get("display") or "" for c in concept.get("coding") or []),
+                             group]))
+    if substance & names:
+        return True
+    group_words = _words(group)
+    singular = {w.rstrip("s") for w in group_words}
+    return bool(group_words and ({w.rstrip("s") for w in substance} & singular))
+
+
+def _is_active_allergy(resource: Resource) -> bool:
+    status = ((resource.get("clinicalStatus") or {}).get("coding") or [{}])[0].get("code")
+    verification = ((resource.get("verificationStatus") or {}).get("coding") or [{}])[0].get("code")
+    return status in (None, "active") and verification not in ("refuted", "entered-in-error")
+
+
+def practitioner_for(store: RecordStore, hcode: str, actor: Actor) -> Resource | None:
+    """The Practitioner of the signed-in staff member (None for the desktop's own
+    identity): one id per unit and sign-in name, so every desktop of the unit makes the same."""
+    if actor.role == DEVICE_ROLE:
+        return None
+    pid = str(uuid.uuid5(uuid.NAMESPACE_URL, local_system(hcode, "Provider") + "/" + actor.name))
+    account = store.staff.get(actor.name) or {}
+    kind, _, number = str(account.get("licence") or "").partition(":")
+    return build.practitioner(id=pid, hcode=hcode, username=actor.name,
+                              name=str(account.get("full_name") or actor.name),
+                              licence=(kind, number) if number else None)
+
+
+def new_vn(when: str) -> str:
+    """A visit number (VN) for the unit: the visit's date and time and four random digits,
+    16 characters as the 43 files' SEQ allows; unique across the unit's desktops offline."""
+    moment = _dt.datetime.fromisoformat(when)
+    return f"{moment:%y%m%d%H%M%S}{uuid.uuid4().int % 10_000:04d}"
+
+
+def _div(text: str) -> str:
+    import html
+
+    return f'<div xmlns="http://www.w3.org/1999/xhtml">{html.escape(text)}</div>'
+
+
+PART_TYPES = ("Condition", "Observation", "MedicationDispense", "Immunization", "Procedure")
+
+
+def _void(resource: Resource) -> Resource:
+    """The record marked entered in error (each type where R4 keeps that)."""
+    out = dict(resource)
+    if out["resourceType"] == "Condition":
+        out["verificationStatus"] = {"coding": [build.coding(
+            "http://terminology.hl7.org/CodeSystem/condition-ver-status", "entered-in-error")]}
+        out.pop("clinicalStatus", None)  # R4: no clinical status on an entered-in-error condition
+    else:
+        out["status"] = "entered-in-error"
+    return out
+
+
+def _the_encounter(resources: list[Resource]) -> Resource:
+    return next(r for r in resources if r["resourceType"] == "Encounter")
+
+
+class VisitService:
+    def __init__(self, store: RecordStore, *, actor: Actor) -> None:
+        self.store = store
+        self.actor = actor
+        self.records = RecordService(store, actor=actor)
+        self.formulary = FormularyService(store, actor=actor)
+
+    @property
+    def hcode(self) -> str:
+        return self.records.hcode
+
+    def _patient(self, patient_id: str) -> str:
+        patient_id = current_patient_id(self.store, patient_id)  # never onto a record merged into another
+        if self.store.get("Patient", patient_id) is None:
+            raise InvalidInputError("ไม่พบผู้ป่วย", "No such patient.")
+        return patient_id
+
+    def _staff(self) -> tuple[Resource | None, list[Resource]]:
+        """The staff member's Practitioner, and it again in a list when it is to be written
+        (the first time they record, or their name or licence changed)."""
+        staff = practitioner_for(self.store, self.hcode, self.actor)
+        if staff is None:
+            return None, []
+        stored = self.store.get("Practitioner", staff["id"])
+        fresh = stored is None or any(stored.get(k) != staff[k] for k in ("identifier", "name"))
+        return staff, [staff] if fresh else []
+
+    def _encounter(self, encounter_id: str) -> Resource:
+        found = self.store.get("Encounter", encounter_id)
+        if found is None or found.get("status") == "entered-in-error":
+            raise InvalidInputError("ไม่พบการรับบริการนี้", "No such visit.")
+        return found
+
+    # -- today's list ------------------------------------------------------------------------
+
+    def today(self, day: _dt.date | None = None) -> list[TodayRow]:
+        """The day's list: every visit started that day (but those entered in error), and
+        each appointment due that day whose patient has not come; by time."""
+        require(self.actor, "record.read")
+        day_text = (day or _dt.date.today()).isoformat()
+        visits = self.store.worklists.records("visit", day_text, day_text)
+        booked = self.store.worklists.records("appointment", day_text, day_text, codes=("booked",))
+        came = {reference_id(v.get("subject"), "Patient") for v in visits}
+        waiting = [(a, pid) for a in booked if (pid := _appointment_patient(a)) and pid not in came]
+        patients = self.store.worklists.patients({reference_id(v.get("subject"), "Patient") or "" for v in visits}
+                                                 | {pid for _, pid in waiting})
+        names = self._practitioner_names({ref for v in visits for ref in _participants(v)})
+        rows = []
+        for v in visits:
+            pid = reference_id(v.get("subject"), "Patient") or ""
+            rows.append(TodayRow(pid, _name(patients.get(pid)), _hn(patients.get(pid)),
+                                 STATES.get(str(v.get("status")), str(v.get("status"))), v["id"],
+                                 (v.get("period") or {}).get("start", ""),
+                                 ", ".join(names.get(ref, "") for ref in _participants(v)),
+                                 "; ".join(r.get("text", "") for r in v.get("reasonCode") or [])))
+        for a, pid in waiting:
+            rows.append(TodayRow(pid, _name(patients.get(pid)), _hn(patients.get(pid)), "expected", None,
+                                 a.get("start", ""), "", a.get("description", "")))
+        return sorted(rows, key=lambda r: r.since)
+
+    def _practitioner_names(self, ids: set[str]) -> dict[str, str]:
+        out = {}
+        for pid in ids:
+            found = self.store.get("Practitioner", pid)
+            if found:
+                out[pid] = ((found.get("name") or [{}])[0]).get("text", "")
+        return out
+
+    def check_in(self, patient_id: str, *, complaint: str = "", when: _dt.datetime | None = None) -> Done[Resource]:
+        """Put a patient on today's list (waiting). A patient already on it, not yet done,
+        is not put twice; their appointment due today is kept (fulfilled)."""
+        require(self.actor, "record.write")
+        patient_id = self._patient(patient_id)
+        moment = (when or _dt.datetime.now().astimezone()).replace(microsecond=0)
+        day = moment.date().isoformat()
+        for visit in self.store.worklists.records("visit", day, day, codes=("arrived", "in-progress")):
+            if reference_id(visit.get("subject"), "Patient") == patient_id:
+                return Done(visit, ChangeSet())
+        subject = build.reference("Patient", patient_id)
+        due = [a for a in self.store.worklists.records("appointment", day, day, codes=("booked",))
+               if _appointment_patient(a) == patient_id]
+        eid = str(uuid.uuid4())
+        encounter = build.encounter(id=eid, subject=subject, when=moment.isoformat(), hcode=self.hcode,
+                                    reason=complaint.strip() or None, vn=new_vn(moment.isoformat()), status="arrived",
+                                    appointment=build.reference("Appointment", due[0]["id"]) if due else None)
+        out = [encounter] + [{**a, "status": "fulfilled"} for a in due[:1]]
+        with self.store.transaction():
+            changes = self.records.write(out, action="check-in", entity=("Encounter", eid))
+        return Done(encounter, changes)
+
+    def open_visit(self, encounter_id: str) -> Done[Resource]:
+        """The nurse takes the patient in: being seen, by them."""
+        require(self.actor, "record.write")
+        encounter = self._encounter(encounter_id)
+        if encounter.get("status") == "finished":
+            return Done(encounter, ChangeSet())
+        staff, fresh = self._staff()
+        opened = {**encounter, "status": "in-progress"}
+        if staff:
+            opened["participant"] = [build.performer(build.reference("Practitioner", staff["id"]))]
+        with self.store.transaction():
+            changes = self.records.write([*fresh, opened], action="open-visit", entity=("Encounter", encounter_id))
+        return Done(opened, changes)
+
+    def cancel(self, encounter_id: str) -> ChangeSet:
+        """Take a patient off the list who left before being seen (cancelled, kept)."""
+        require(self.actor, "record.write")
+        encounter = self._encounter(encounter_id)
+        if encounter.get("status") == "finished":
+            raise InvalidInputError("การรับบริการนี้บันทึกเสร็จแล้ว ยกเลิกไม่ได้ ถ้าบันทึกผิดให้ทำเครื่องหมายว่าบันทึกผิดพลาด",
+                                    "This visit is done; mark it entered in error instead if it was a mistake.")
+        with self.store.transaction():
+            return self.records.write([{**encounter, "status": "cancelled"}], action="cancel-visit",
+                                      entity=("Encounter", encounter_id))
+
+    # -- the visit ----------------------------------------------------------------------------
+
+    def save(self, patient_id: str, visit: VisitForm, *, encounter_id: str | None = None) -> Done[Resource]:
+        """Save a visit, done: the Encounter on today's list (`encounter_id`) or a new one,
+        with every part, in one transaction."""
+        require(self.actor, "record.write")
+        patient_id = self._patient(patient_id)
+        existing = self._encounter(encounter_id) if encounter_id else None
+        if existing is not None and reference_id(existing.get("subject"), "Patient") not in (
+                patient_id, None) and current_patient_id(self.store, reference_id(existing.get("subject"), "Patient")
+                                                         or "") != patient_id:
+            raise InvalidInputError("การรับบริการนี้เป็นของผู้ป่วยคนอื่น", "This visit is another patient's.")
+        if existing is not None and existing.get("status") == "finished":
+            raise InvalidInputError("การรับบริการนี้บันทึกเสร็จแล้ว ถ้าต้องการแก้ให้ใช้ แก้ไขการรับบริการ",
+                                    "This visit is saved already; correct it instead.")
+        out, detail = self._build(patient_id, visit, existing)
+        encounter = _the_encounter(out)
+        with self.store.transaction():
+            changes = self.records.write(out, action="record-visit", entity=("Encounter", encounter["id"]), detail=detail)
+        return Done(encounter, changes)
+
+    def correct(self, encounter_id: str, visit: VisitForm) -> Done[Resource]:
+        """Save a done visit again: the Encounter's new version, its old parts entered in
+        error, the corrected ones written; the audit entry names what changed."""
+        require(self.actor, "record.write")
+        existing = self._encounter(encounter_id)
+        patient_id = self._patient(reference_id(existing.get("subject"), "Patient") or "")
+        before = self.parts(encounter_id)
+        out, detail = self._build(patient_id, visit, existing, keep_time=True)
+        encounter = _the_encounter(out)
+        changed = sorted(_what_changed(existing, before, encounter, [r for r in out if r["resourceType"] in PART_TYPES]))
+        with self.store.transaction():
+            changes = self.records.write([*out, *(_void(r) for r in before)], action="correct-visit",
+                                         entity=("Encounter", encounter_id), detail={**detail, "changed": changed})
+        return Done(encounter, changes)
+
+    def void(self, encounter_id: str, reason: str) -> ChangeSet:
+        """Mark a visit entered in error, with its parts: kept, out of the chart and lists."""
+        require(self.actor, "record.void")
+        if not reason.strip():
+            raise InvalidInputError("โปรดระบุเหตุผลที่บันทึกผิดพลาด", "Say why the visit was entered in error.",
+                                    problems=[Problem(None, "reason", "required", "ต้องระบุ")])
+        existing = self._encounter(encounter_id)
+        with self.store.transaction():
+            return self.records.write([_void(existing), *(_void(r) for r in self.parts(encounter_id))],
+                                      action="void-visit", entity=("Encounter", encounter_id),
+                                      detail={"reason": reason.strip()[:200]})
+
+    def parts(self, encounter_id: str) -> list[Resource]:
+        """The live records a visit holds (diagnoses, readings, drugs, vaccines, procedures)."""
+        encounter = self._encounter(encounter_id)
+        pid = reference_id(encounter.get("subject"), "Patient") or ""
+        ref = f"Encounter/{encounter_id}"
+        return [r for r in self.store.chart(pid) if r["resourceType"] in PART_TYPES
+                and (r.get("encounter") or r.get("context") or {}).get("reference") == ref and not entered_in_error(r)]
+
+    def _build(self, patient_id: str, visit: VisitForm, existing: Resource | None, *,
+               keep_time: bool = False) -> tuple[list[Resource], dict[str, Any]]:
+        drugs = self.formulary.by_code()
+        problems = visit_problems(visit, drugs)
+        if problems:
+            raise InvalidInputError("ข้อมูลการตรวจมีค่าที่ต้องตรวจสอบ", "The visit form has values to check.",
+                                    problems=problems)
+        unusual = [] if visit.unusual_confirmed else unusual_readings(visit)
+        if unusual:
+            raise UnusualValuesError("ค่าที่วัดได้ผิดปกติมาก โปรดตรวจสอบ ถ้าถูกต้องให้ยืนยันแล้วบันทึก",
+                                     "Some readings are far from usual: check them, and confirm to save them "
+                                     "as they are.", problems=unusual)
+        lines = visit.all_drugs()
+        conflicts = self.allergy_conflicts(patient_id, lines, drugs)
+        if conflicts and not visit.allergy_reason.strip():
+            raise AllergyConflictError(
+                "ผู้ป่วยมีประวัติแพ้ยาที่สั่ง โปรดตรวจสอบ ถ้าจำเป็นต้องให้ ให้ระบุเหตุผล",
+                "The patient is recorded as allergic to a drug prescribed: check, and give a reason to prescribe it anyway.",
+                problems=[Problem(None, "drugs", f"{drug}: allergic to {allergy}", f"{drug}: แพ้ {allergy}")
+                          for drug, allergy in conflicts])
+        now = _dt.datetime.now().astimezone().replace(microsecond=0)
+        if keep_time and existing is not None:
+            when = (existing.get("period") or {}).get("start") or now.isoformat()
+            end = (existing.get("period") or {}).get("end") or when
+        else:
+            when = (visit.when or now).isoformat(timespec="seconds") if existing is None \
+                else (existing.get("period") or {}).get("start") or now.isoformat()
+            end = (visit.when or now).isoformat(timespec="seconds") if existing is None else now.isoformat()
+        subject = build.reference("Patient", patient_id)
+        eid = existing["id"] if existing else str(uuid.uuid4())
+        at: dict[str, Any] = {"subject": subject, "encounter": build.reference("Encounter", eid), "when": when}
+        staff, fresh = self._staff()
+        by = build.reference("Practitioner", staff["id"]) if staff else None
+        vn = _vn_of(existing) or new_vn(when)
+        encounter = build.encounter(id=eid, subject=subject, when=when, end=end, hcode=self.hcode,
+                                    reason=visit.complaint.strip() or None, vn=vn, practitioner=by,
+                                    appointment=(existing.get("appointment") or [None])[0] if existing else None)
+        if existing and existing.get("identifier"):
+            encounter["identifier"] = existing["identifier"]
+        if visit.note.strip():
+            encounter["text"] = {"status": "additional", "div": _div(visit.note.strip())}
+        out: list[Resource] = [*fresh, encounter]
+        if visit.systolic is not None and visit.diastolic is not None:
+            out.append(build.blood_pressure(visit.systolic, visit.diastolic, id=str(uuid.uuid4()), **at))
+        for kind, value in (("weight", visit.weight), ("temperature", visit.temperature), ("heart_rate", visit.pulse)):
+            if value is not None:
+                out.append(build.vital_sign(kind, value, id=str(uuid.uuid4()), **at))
+        if visit.blood_sugar is not None:
+            out.append(_blood_sugar(visit.blood_sugar, id=str(uuid.uuid4()), **at))
+        titles = icd10_by_code()
+        for code, kind in visit.all_diagnoses():
+            dx = titles[code]
+            out.append(build.condition(dx.code, id=str(uuid.uuid4()), display=dx.title_en, text=dx.title_th,
+                                       diagtype=kind, **at))
+        overridden = 0
+        for line in lines:
+            drug = drugs.get(line.code) if line.code else None
+            concept = drug.concept() if drug else build.medication(line.text.strip())
+            label = line.label.strip() or instructions(drug, dose=line.dose, frequency=line.frequency, meals=line.meals,
+                                                       dose_unit="" if drug else line.unit)
+            amount = line.quantity if line.quantity is not None else quantity_for(drug, dose=line.dose,
+                                                                                  frequency=line.frequency,
+                                                                                  days=line.days)
+            conflict = any(name == _line_name(line, drugs) for name, _ in conflicts)
+            overridden += conflict
+            out.append(build.medication_dispense(concept, id=str(uuid.uuid4()), amount=amount,
+                                                 unit=(drug.unit if drug else line.unit) or None, performer=by,
+                                                 instructions=label or None, days_supply=line.days,
+                                                 override_reason=visit.allergy_reason.strip() if conflict else None,
+                                                 **at))
+        procedures = icd9_by_code()
+        for code in visit.procedures:
+            out.append(build.procedure(code, id=str(uuid.uuid4()), display=procedures[code].title_en,
+                                       text=procedures[code].title_th, performer=by, **at))
+        if visit.vaccine:
+            out.append(build.immunization(visit.vaccine, id=str(uuid.uuid4()), patient=subject,
+                                          encounter=at["encounter"], when=when, performer=by))
+        if visit.appointment_day is not None:
+            start = _dt.datetime.combine(visit.appointment_day, _dt.time(9, 0)).astimezone().isoformat()
+            out.append(build.appointment(id=str(uuid.uuid4()), patient=subject, start=start,
+                                         reason=visit.appointment_reason.strip() or None, practitioner=by,
+                                         hcode=self.hcode))
+        detail: dict[str, Any] = {}
+        if overridden:
+            detail["allergy_override"] = overridden
+            detail["allergy_reason"] = visit.allergy_reason.strip()[:200]
+        return out, detail
+
+    # -- allergies -----------------------------------------------------------------------------
+
+    def allergies(self, patient_id: str) -> list[Resource]:
+        """The patient's active allergies."""
+        pid = self._patient(patient_id)
+        return [r for r in self.store.chart(pid) if r["resourceType"] == "AllergyIntolerance" and _is_active_allergy(r)]
+
+    def allergy_conflicts(self, patient_id: str, lines: list[DrugLine],
+                          drugs: dict[str, Drug] | None = None) -> list[tuple[str, str]]:
+        """(drug, allergy) for each drug of the lines the patient is recorded as allergic to."""
+        drugs = drugs if drugs is not None else self.formulary.by_code()
+        allergies = self.allergies(patient_id)
+        out = []
+        for line in lines:
+            drug = drugs.get(line.code) if line.code else None
+            concept = drug.concept() if drug else build.medication(line.text.strip())
+            for allergy in allergies:
+                if allergy_matches(allergy, concept, drug.group if drug else ""):
+                    out.append((_line_name(line, drugs), (allergy.get("code") or {}).get("text") or "?"))
+                    break
+        return out
+
+    def add_allergy(self, patient_id: str, substance: str, *, reaction: str = "", certainty: str = "2",
+                    severity: str = "1", drug_code: str = "") -> Done[Resource]:
+        """Record an allergy on the chart: the substance in words, or a drug of the list."""
+        require(self.actor, "record.write")
+        pid = self._patient(patient_id)
+        drug = self.formulary.by_code().get(drug_code) if drug_code else None
+        problems = []
+        if drug_code and drug is None:
+            problems.append(Problem(None, "substance", f"{drug_code}: not on the unit's drug list",
+                                    f"{drug_code}: ไม่มีในบัญชียาของหน่วย"))
+        if not (substance.strip() or drug):
+            problems.append(Problem(None, "substance", "write what the patient is allergic to",
+                                    "โปรดระบุสิ่งที่แพ้"))
+        if certainty not in build.ALLERGY_CERTAINTY:
+            problems.append(Problem(None, "certainty", "1-5", "1-5"))
+        if severity not in build.ALLERGY_SEVERITY:
+            problems.append(Problem(None, "severity", "1-7", "1-7"))
+        if problems:
+            raise InvalidInputError("ข้อมูลการแพ้ไม่ครบหรือไม่ถูกต้อง", "The allergy has problems.", problems=problems)
+        staff, fresh = self._staff()
+        allergy = build.allergy_intolerance(
+            substance.strip() or (drug.name if drug else ""), id=str(uuid.uuid4()), patient=build.reference("Patient", pid),
+            when=_dt.datetime.now().astimezone().replace(microsecond=0).isoformat(), reaction=reaction.strip() or None,
+            certainty=certainty, severity=severity,
+            drug={"coding": drug.concept()["coding"]} if drug else None,
+            recorder=build.reference("Practitioner", staff["id"]) if staff else None)
+        with self.store.transaction():
+            changes = self.records.write([*fresh, allergy], action="add-allergy", entity=("AllergyIntolerance", allergy["id"]))
+        return Done(allergy, changes)
+
+    # -- appointments ---------------------------------------------------------------------------
+
+    def appointments(self, start: _dt.date, end: _dt.date) -> list[dict[str, Any]]:
+        """Booked or kept appointments from `start` to `end`: day, patient, name, HN, reason,
+        status (booked, fulfilled, noshow) and whether it was missed (booked, its day gone)."""
+        require(self.actor, "record.read")
+        found = self.store.worklists.records("appointment", start.isoformat(), end.isoformat(),
+                                             codes=("booked", "fulfilled", "noshow", "arrived", "checked-in"))
+        pids = {_appointment_patient(a) or "" for a in found}
+        patients = self.store.worklists.patients(pids)
+        today = _dt.date.today().isoformat()
+        return [{"id": a["id"], "day": a.get("start", "")[:10], "patient_id": _appointment_patient(a) or "",
+                 "name": _name(patients.get(_appointment_patient(a) or "")),
+                 "hn": _hn(patients.get(_appointment_patient(a) or "")), "reason": a.get("description", ""),
+                 "status": a.get("status"), "missed": a.get("status") in ("booked", "noshow") and a.get("start", "")[:10] < today}
+                for a in found if _appointment_patient(a) in patients]
+
+
+def _blood_sugar(value: float, *, id: str, subject: Any, encounter: Any, when: str) -> Resource:
+    """A capillary blood sugar (glucometer), mg/dL: a laboratory Observation."""
+    return {"resourceType": "Observation", "id": id, "status": "final",
+            "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                      "code": "laboratory"}]}],
+            "code": {"coding": [build.coding(LOINC, *GLUCOMETER)]}, "subject": subject, "encounter": encounter,
+            "effectiveDateTime": when, "valueQuantity": {"value": value, "unit": "mg/dL", "system": UCUM, "code": "mg/dL"}}
+
+
+def _line_name(line: DrugLine, drugs: dict[str, Drug]) -> str:
+    drug = drugs.get(line.code) if line.code else None
+    return f"{drug.name} {drug.strength}".strip() if drug else line.text.strip()
+
+
+def _what_changed(old: Resource, old_parts: list[Resource], new: Resource, new_parts: list[Resource]) -> set[str]:
+    """The kinds of things a correction changed (names, never values)."""
+    def strip(r: Resource) -> Any:
+        return {k: v for k, v in r.items() if k not in ("id", "meta", "participant", "period")}
+
+    def by_kind(parts: list[Resource]) -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = {}
+        for r in parts:
+            key = r["resourceType"]
+            if key == "Observation":
+                key = "reading:" + ((r.get("code") or {}).get("coding") or [{}])[0].get("code", "")
+            value = strip(r)
+            value.pop("performer", None)
+            out.setdefault(key, []).append(repr(sorted((k, repr(v)) for k, v in value.items()
+                                                       if k not in ("encounter", "context", "recordedDate",
+                                                                    "effectiveDateTime", "whenHandedOver",
+                                                                    "performedDateTime", "occurrenceDateTime"))))
+        return {k: sorted(v) for k, v in out.items()}
+
+    names = {"Condition": "diagnoses", "MedicationDispense": "drugs", "Immunization": "vaccine",
+             "Procedure": "procedures"}
+    changed = set()
+    if old.get("reasonCode") != new.get("reasonCode"):
+        changed.add("complaint")
+    if (old.get("text") or {}).get("div") != (new.get("text") or {}).get("div"):
+        changed.add("note")
+    before, after = by_kind(old_parts), by_kind(new_parts)
+    for key in set(before) | set(after):
+        if before.get(key) != after.get(key):
+            changed.add("readings" if key.startswith("reading:") else names.get(key, key))
+    return changed
+
+
+def _vn_of(encounter: Resource | None) -> str | None:
+    for ident in (encounter or {}).get("identifier") or []:
+        if str(ident.get("system", "")).endswith("/VN"):
+            return str(ident.get("value"))
+    return None
+
+
+def _appointment_patient(appointment: Resource) -> str | None:
+    for p in appointment.get("participant") or []:
+        pid = reference_id(p.get("actor"), "Patient")
+        if pid:
+            return pid
+    return None
+
+
+def _participants(encounter: Resource) -> list[str]:
+    return [pid for p in encounter.get("participant") or [] if (pid := reference_id(p.get("individual"), "Practitioner"))]
+
+
+def _name(patient: Resource | None) -> str:
+    if not patient:
+        return "?"
+    first = (patient.get("name") or [{}])[0]
+    return first.get("text") or " ".join([*first.get("given", []), first.get("family", "")]).strip() or "?"
+
+
+def _hn(patient: Resource | None) -> str:
+    for ident in (patient or {}).get("identifier") or []:
+        if str(ident.get("system", "")).endswith("/HN"):
+            return str(ident.get("value"))
+    return ""
