@@ -133,9 +133,9 @@ def test_a_new_audit_key_is_32_fresh_random_bytes() -> None:
 def test_every_role_gets_exactly_its_row_of_the_table_and_unknown_roles_nothing() -> None:
     expected = {
         ADMIN: {"record.read", "record.write", "consent.request", "emergency.review", "account.manage",
-                "data.maintain"},
+                "data.maintain", "formulary.manage", "record.void"},
         CLINICIAN: {"record.read", "record.write", "consent.request", "foreign.view", "emergency.access",
-                    "emergency.review"},
+                    "emergency.review", "record.void"},
         CLERK: {"record.read", "record.write", "consent.request"},
         "visitor": set(),
         "": set(),

@@ -15,9 +15,11 @@ ADMIN_A, NURSE, CLERK_A = Actor("a", ADMIN), Actor("n", CLINICIAN), Actor("c", C
 
 def test_the_permission_table() -> None:
     assert {p for p in PERMISSIONS if allowed(ADMIN_A, p)} == {"record.read", "record.write", "consent.request",
-                                                               "account.manage", "emergency.review", "data.maintain"}
+                                                               "account.manage", "emergency.review", "data.maintain",
+                                                               "formulary.manage", "record.void"}
     assert {p for p in PERMISSIONS if allowed(NURSE, p)} == {"record.read", "record.write", "consent.request",
-                                                             "foreign.view", "emergency.access", "emergency.review"}
+                                                             "foreign.view", "emergency.access", "emergency.review",
+                                                             "record.void"}
     assert {p for p in PERMISSIONS if allowed(CLERK_A, p)} == {"record.read", "record.write", "consent.request"}
 
 

@@ -309,3 +309,18 @@ def test_a_patients_details_are_corrected_as_a_new_version_and_the_trail_names_w
                                                                             ["name", "right"])
     assert "ใจงาม" not in str(entry)  # names what changed, not the values
     assert unit.patients.update(patient["id"], unit.patients.form_of(patient["id"])).changes.empty  # nothing changed
+
+
+def test_training_mode_starts_with_a_drug_list_and_a_morning_under_way(installation: Installation) -> None:
+    from clinic_app.services.demo_day import seed_demo_day
+
+    with UnitSession(installation) as unit:
+        unit.records.load_demo(60, seed=1)
+        seed_demo_day(unit.store, actor=unit.actor)
+        assert len(unit.formulary.drugs()) >= 20
+        states = sorted(r.state for r in unit.visits.today())
+        assert states == ["being-seen", "done", "done", "done", "expected", "expected", "waiting", "waiting"]
+        assert seed_demo_day(unit.store, actor=unit.actor).empty  # once a day
+        assert [a for a in unit.visits.appointments(TODAY - dt.timedelta(days=7), TODAY) if a["missed"]]
+        for resource in unit.store.iter_resources():
+            assert validate_resource(resource) == [], resource["resourceType"]

@@ -87,11 +87,13 @@ def test_a_visit_saves_offline_and_shows_in_the_chart(patients: PatientService) 
                                "Immunization": 1, "Practitioner": 1}  # the nurse's Practitioner, the first time
     chart = patients.chart(patient["id"])
     visit = chart.visits[0]
-    assert visit["diagnoses"] == [{"code": "J00", "th": "หวัด", "en": "Acute nasopharyngitis [common cold]"}]
+    assert visit["diagnoses"] == [{"code": "J00", "th": "หวัด", "en": "Acute nasopharyngitis [common cold]",
+                                   "type": "1"}]  # the one diagnosis: the principal (DIAGTYPE 1)
     assert visit["complaint"] == "ไข้ ไอ" and visit["note"] == "ดื่มน้ำมากๆ"
     assert dict((kind, value) for kind, value, _ in visit["vitals"]) == {
         "blood pressure": "100/60", "weight": "10.5", "temperature": "38.2", "heart_rate": "110"}
-    assert visit["drugs"] == [{"code": "", "text": "Paracetamol syrup", "amount": 1, "unit": "bottle"}]
+    assert visit["drugs"] == [{"code": "", "text": "Paracetamol syrup", "amount": 1, "unit": "bottle", "label": "",
+                               "days": None, "coded": False}]
     assert [v["code"] for v in visit["vaccines"]] == ["061"]
     assert chart.vitals[0]["sbp"] == 100 and chart.vitals[0]["weight"] == 10.5
     assert [i["code"] for i in chart.immunizations] == ["061"]
