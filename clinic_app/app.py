@@ -244,7 +244,8 @@ def render_screens(out: Path, passphrase: PassphraseSource | None = None) -> lis
 
 def stage_screens(passphrase: PassphraseSource | None = None) -> Any:
     """A throwaway training unit for the screens: demo data, a consent granted at the demo
-    hospital and its records fetched, a second request still queued, one conflict."""
+    hospital and its records fetched, a second request still queued, one conflict; a drug
+    list and today's list (waiting, being seen, done, one expected by appointment)."""
     import tempfile
 
     from clinic_app.core.fhir import patient_cid
@@ -279,10 +280,13 @@ def stage_screens(passphrase: PassphraseSource | None = None) -> Any:
             store.outbox.record_conflict(entry, remote={**local, "gender": "unknown",  # type: ignore[arg-type]
                                                  "telecom": [{"system": "phone", "value": "0899999999"}]},
                                   remote_version="2", elements=["gender", "telecom"])
+        prep.demo_day()  # the training unit's drug list and this morning's list
+        visit_patient = next(r.patient_id for r in prep.visits.today() if r.state == "waiting")
+        prep.visits.add_allergy(visit_patient, "Penicillin", reaction="ผื่นลมพิษ", certainty="1")
 
     def finish() -> None:
         hub.stop()
         inst.forget_secrets()
         inst.close()
 
-    return Staged(unit, patient["id"], cid, finish)
+    return Staged(unit, patient["id"], cid, finish, visit_patient_id=visit_patient)

@@ -3,7 +3,8 @@ starts the desktop window.
 
 Output for people goes to stdout; errors go to stderr in Thai and English with a non-zero
 exit code (2 for a known error: bad input, wrong key, damaged file ...; 1 for a bug, whose
-traceback goes only to the log). Patient data is printed only where asked for (export).
+traceback goes only to the log). Patient data is printed only where asked for (export, the
+day's lists and follow-up lists).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from clinic_app.security.keys import PassphraseSource, remembered
 from clinic_app.services import maintenance
 from clinic_app.services.installation import initialise, resolve_data_dir, rotate_key
 from clinic_app.services.session import UnitSession
+from clinic_app.services.visits import AllergyConflictError, DrugLine, UnusualValuesError, VisitForm
 
 log = logging.getLogger("clinic_app.cli")
 
@@ -138,6 +140,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("emergency-log", help="every emergency access made on this desktop")
     sub.add_parser("device-key", help="print this desktop's public key for the hub to enroll, as JSON")
 
+    _daywork_parsers(sub)
+
     s = sub.add_parser("demo-data", help="add realistic Thai demo patients (deterministic for a seed)")
     s.add_argument("--patients", type=int, required=True)
     s.add_argument("--seed", type=int, default=1)
@@ -178,6 +182,126 @@ def _parser() -> argparse.ArgumentParser:
         hub.choices[hub_cmd].add_argument("--data-dir", dest="hub_data_dir",
                                           help="the hub's folder (default: <user data folder>/hub)")
     return p
+
+
+DRUG_FORM = ("CODE:QTY[:DOSE:FREQ:DAYS[:MEALS]]: a drug of the unit's list (`clinic-app formulary list`) and how "
+             "much to hand over, e.g. PARA500:12; with how to take it, e.g. PARA500:12:1:TID:3 (1 each time, three "
+             "times a day, for 3 days), or PARA500::1:TID:3 to have the quantity worked out (12). FREQ: OD, BID, TID, "
+             "QID, HS, PRN, STAT; MEALS: pc (after meals) or ac (before). Repeat for each drug.")
+
+
+def _daywork_parsers(sub: Any) -> None:
+    """A day's work: today's list and the visit, allergies, appointments, the drug list,
+    the follow-up lists and the printouts."""
+    visits = sub.add_parser("visit", help="today's list; check in; record a visit; mark one entered in "
+                                          "error").add_subparsers(dest="visit_command", metavar="VISIT_COMMAND",
+                                                                  required=True)
+    s = visits.add_parser("list", help="the day's list: time, HN, name, state and who sees them")
+    when = s.add_mutually_exclusive_group()
+    when.add_argument("--today", action="store_true", help="today (the default)")
+    when.add_argument("--day", metavar="YYYY-MM-DD", help="another day (CE or BE)")
+    s.add_argument("--json", action="store_true", help="print JSON (ISO dates) instead of a table")
+    s = visits.add_parser("add", help="record a visit, done (the patient's visit on today's list when they are on "
+                                      "it); prints the visit's id",
+                          description="Record a visit, done. Prints the visit's (Encounter's) id alone on stdout. "
+                                      "A drug the patient is recorded as allergic to is refused until "
+                                      "--allergy-reason says why; readings far from usual until --confirm-unusual.")
+    s.add_argument("--cid", required=True, help="the patient's citizen ID")
+    s.add_argument("--complaint", default="", help="the chief complaint (อาการสำคัญ)")
+    s.add_argument("--diagnosis", action="append", default=[], metavar="CODE[:TYPE]",
+                   help="an ICD-10 code, e.g. J00 or E11.9, with its DIAGTYPE 1-5 (1 principal, 2 comorbidity, "
+                        "3 complication, 4 other, 5 external cause); without a type the first is the principal, "
+                        "the others other. Repeat for each diagnosis.")
+    s.add_argument("--drug", action="append", default=[], metavar="CODE:QTY", help=DRUG_FORM)
+    s.add_argument("--procedure", action="append", default=[], metavar="CODE", help="an ICD-9-CM code, e.g. 93.57 "
+                                                                                     "(repeat)")
+    s.add_argument("--vaccine", default="", metavar="CODE", help="an EPI vaccine code given at the visit")
+    s.add_argument("--bp", metavar="SYS/DIA", help="blood pressure, e.g. 120/80 (mmHg)")
+    s.add_argument("--weight", type=float, metavar="KG")
+    s.add_argument("--temperature", type=float, metavar="C", help="°C")
+    s.add_argument("--pulse", type=float, metavar="N", help="beats a minute")
+    s.add_argument("--blood-sugar", type=float, metavar="MG_DL", help="capillary blood sugar, mg/dL")
+    s.add_argument("--note", default="")
+    s.add_argument("--appointment", metavar="YYYY-MM-DD[:REASON]", help="the next appointment, e.g. "
+                                                                        "2026-12-01:ติดตามความดัน (CE or BE)")
+    s.add_argument("--allergy-reason", default="", metavar="TEXT",
+                   help="why a drug the patient is recorded as allergic to is given anyway (kept and audited)")
+    s.add_argument("--confirm-unusual", action="store_true", help="the readings far from usual are right")
+    s = visits.add_parser("check-in", help="put a patient on today's list, waiting (their appointment today is "
+                                           "kept); prints the visit's id")
+    s.add_argument("--cid", required=True, help="the patient's citizen ID")
+    s.add_argument("--complaint", default="", help="the chief complaint, when known")
+    s = visits.add_parser("void", help="mark a visit entered in error (kept, never deleted; audited)")
+    s.add_argument("id", help="the visit's id (from `visit add` or `visit list`)")
+    s.add_argument("--reason", required=True, help="why it was entered in error")
+
+    allergies = sub.add_parser("allergy", help="a patient's drug allergies").add_subparsers(
+        dest="allergy_command", metavar="ALLERGY_COMMAND", required=True)
+    s = allergies.add_parser("add", help="record an allergy on the patient's chart")
+    s.add_argument("--cid", required=True, help="the patient's citizen ID")
+    s.add_argument("--substance", default="", help="what the patient is allergic to, in words (e.g. Penicillin); "
+                                                   "may be left out with --drug")
+    s.add_argument("--reaction", default="", help="the reaction seen (e.g. ผื่นลมพิษ)")
+    s.add_argument("--certainty", default="2", choices=["1", "2", "3", "4", "5"],
+                   help="1 certain, 2 probable (default), 3 possible, 4 unlikely, 5 unclassified")
+    s.add_argument("--severity", default="1", choices=["1", "2", "3", "4", "5", "6", "7"],
+                   help="1 non-serious (default), 2 death, 3 life-threatening, 4 hospitalisation, "
+                        "5 prolonged hospitalisation, 6 disability, 7 congenital anomaly")
+    s.add_argument("--drug", default="", metavar="CODE", help="the drug of the unit's list it is to")
+    s = allergies.add_parser("list", help="the patient's active allergies")
+    s.add_argument("--cid", required=True, help="the patient's citizen ID")
+    s.add_argument("--json", action="store_true", help="print JSON (ISO dates) instead of a table")
+
+    appointments = sub.add_parser("appointment", help="appointments").add_subparsers(
+        dest="appointment_command", metavar="APPOINTMENT_COMMAND", required=True)
+    s = appointments.add_parser("list", help="appointments of a day or a range (default: today)")
+    when = s.add_mutually_exclusive_group()
+    when.add_argument("--today", action="store_true", help="today's (the default)")
+    when.add_argument("--week", action="store_true", help="today's and the next six days'")
+    when.add_argument("--missed", action="store_true", help="missed ones: booked, their day gone (the last "
+                                                             "90 days, or --from/--to)")
+    s.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help="from this day (CE or BE)")
+    s.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="to this day, included (CE or BE)")
+    s.add_argument("--json", action="store_true", help="print JSON (ISO dates) instead of a table")
+
+    formulary = sub.add_parser("formulary", help="the unit's drug list").add_subparsers(
+        dest="formulary_command", metavar="FORMULARY_COMMAND", required=True)
+    s = formulary.add_parser("import", help="add or update the drugs of a CSV file (administrators; all rows or "
+                                            "none)",
+                             description="Columns (first row; order free): code and name required; strength, "
+                                         "unit, tmt, drug24, dose, dose_unit, frequency, days, group. UTF-8 or "
+                                         "TIS-620. A file with problems imports nothing; each is listed by line.")
+    s.add_argument("file", help="the CSV file")
+    s = formulary.add_parser("list", help="the drug list")
+    s.add_argument("--all", action="store_true", help="withdrawn drugs too")
+    s.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    followup = sub.add_parser("followup", help="follow-up lists").add_subparsers(
+        dest="followup_command", metavar="FOLLOWUP_COMMAND", required=True)
+    for kind, text in (("chronic", "the chronic-disease register (diabetes, hypertension)"),
+                       ("epi", "children with vaccines due, by village and house")):
+        s = followup.add_parser(kind, help=text)
+        s.add_argument("--overdue", action="store_true", help="only the overdue")
+        s.add_argument("--json", action="store_true", help="print JSON (ISO dates) instead of a table")
+
+    printing = sub.add_parser("print", help="printouts as PDF files").add_subparsers(
+        dest="print_command", metavar="PRINT_COMMAND", required=True)
+    s = printing.add_parser("visit-slip", help="a visit's slip: diagnoses, drugs with their labels, the next "
+                                               "appointment")
+    s.add_argument("id", help="the visit's id")
+    s.add_argument("--out", required=True, metavar="FILE.pdf")
+    s = printing.add_parser("appointment-card", help="a patient's appointment card")
+    s.add_argument("id", nargs="?", help="the appointment's id (from `appointment list`); default: the patient's "
+                                         "next booked appointment")
+    s.add_argument("--cid", required=True, help="the patient's citizen ID")
+    s.add_argument("--out", required=True, metavar="FILE.pdf")
+    s = printing.add_parser("followup", help="a follow-up list to walk with (the children's vaccines one village "
+                                             "a page)")
+    s.add_argument("kind", choices=["chronic", "epi", "appointments"])
+    s.add_argument("--overdue", action="store_true", help="only the overdue (for appointments: the missed ones)")
+    s.add_argument("--span", choices=["today", "week", "missed"], default="week",
+                   help="the appointments of today, the next seven days (the default) or the missed ones")
+    s.add_argument("--out", required=True, metavar="FILE.pdf")
 
 
 def _passphrase(args: argparse.Namespace) -> PassphraseSource | None:
@@ -561,11 +685,376 @@ def _db(args: argparse.Namespace, unit: UnitSession) -> int:
     return EXIT_OK
 
 
+# -- a day's work -------------------------------------------------------------------------------
+
+VISIT_STATES = {"expected": ("นัดไว้", "expected"), "waiting": ("รอตรวจ", "waiting"),
+                "being-seen": ("กำลังตรวจ", "being seen"), "done": ("เสร็จแล้ว", "done"),
+                "cancelled": ("ยกเลิก", "cancelled")}
+APPOINTMENT_STATES = {"booked": ("นัดไว้", "booked"), "fulfilled": ("มาตามนัด", "kept"),
+                      "noshow": ("ไม่มาตามนัด", "no-show"), "arrived": ("มาแล้ว", "arrived"),
+                      "checked-in": ("มาแล้ว", "arrived"), "missed": ("ขาดนัด", "missed")}
+OVERDUE_WHY = {"no-visit": ("ไม่ได้มาตรวจเกิน 90 วัน", "no visit for 90 days"),
+               "missed-appointment": ("ขาดนัด", "missed an appointment")}
+
+
+def _be(iso: str | None) -> str:
+    """An ISO day (or instant) as Thai staff read it (3 มี.ค. 2569); "-" for none."""
+    import datetime as dt
+
+    from clinic_app.core.thai import format_thai_date
+
+    if not iso:
+        return "-"
+    try:
+        return format_thai_date(dt.date.fromisoformat(iso[:10]))
+    except ValueError:
+        return iso
+
+
+def _words(pair: tuple[str, str]) -> str:
+    return f"{pair[0]}/{pair[1]}"
+
+
+def _table(header: list[str], rows: list[list[str]], widths: list[int]) -> None:
+    """Rows in columns as a terminal shows them (the last column as it is)."""
+    for row in [header, *rows]:
+        print("  " + " ".join(_pad(cell, width) for cell, width in zip(row[:-1], widths, strict=False))
+              + " " + row[-1])
+
+
+def _patient_by_cid(unit: UnitSession, text: str) -> str:
+    """The id of the unit's patient with this citizen ID (refused when none, or two records)."""
+    from clinic_app.core.fhir import owner_of, patient_cid
+    from clinic_app.core.thai import cid_problem, normalise_cid
+
+    cid = normalise_cid(text)
+    why = cid_problem(cid)
+    if why:
+        raise InvalidInputError(why[0], why[1], problems=[Problem(None, "--cid", why[1], why[0])])
+    found = [p for p in unit.search_patients(cid) if patient_cid(p) == cid]
+    hcode = unit.settings().hcode
+    found = [p for p in found if owner_of(p) in (None, hcode)] or found
+    if not found:
+        raise KnownError("ไม่พบผู้ป่วยที่มีเลขประจำตัวประชาชนนี้ในหน่วยบริการนี้ โปรดลงทะเบียนผู้ป่วยก่อน",
+                         "No patient with this citizen ID is registered at this unit; register the patient "
+                         "first.", code="no-patient")
+    if len(found) > 1:
+        raise KnownError("มีผู้ป่วยหลายแฟ้มที่ใช้เลขประจำตัวประชาชนนี้ โปรดรวมแฟ้มก่อน "
+                         "(clinic-app patients duplicates)",
+                         "More than one record has this citizen ID: merge them first (clinic-app patients "
+                         "duplicates).", code="duplicate-patient")
+    return str(found[0]["id"])
+
+
+def _number(text: str, what: str, problems: list[Problem], *, whole: bool = False) -> float | None:
+    if not text.strip():
+        return None
+    try:
+        value = float(text)
+        if whole and value != int(value):
+            raise ValueError
+        return value
+    except ValueError:
+        problems.append(Problem(None, what, f"{text!r} is not a {'whole ' if whole else ''}number",
+                                f"{text!r} ไม่ใช่ตัวเลข{'จำนวนเต็ม' if whole else ''}"))
+        return None
+
+
+def _drug_line(text: str, problems: list[Problem]) -> DrugLine:
+    """--drug CODE:QTY[:DOSE:FREQ:DAYS[:MEALS]] as a line of the visit."""
+    parts = [p.strip() for p in text.split(":")]
+    where = f"--drug {text}"
+    if len(parts) not in (2, 5, 6) or not parts[0]:
+        problems.append(Problem(None, where, "write CODE:QTY, or CODE:QTY:DOSE:FREQ:DAYS (see --help)",
+                                "โปรดเขียนเป็น รหัสยา:จำนวน หรือ รหัสยา:จำนวน:ครั้งละ:ความถี่:จำนวนวัน (ดู --help)"))
+        return DrugLine(code=parts[0] or "?")
+    parts += [""] * (6 - len(parts))
+    code, quantity, dose, frequency, days, meals = parts
+    line = DrugLine(code=code, quantity=_number(quantity, where, problems),
+                    dose=_number(dose, where, problems), frequency=frequency.upper(), meals=meals.lower())
+    found = _number(days, where, problems, whole=True)
+    line.days = int(found) if found is not None else None
+    if len(text.split(":")) == 2 and line.quantity is None:
+        problems.append(Problem(None, where, "give the quantity (CODE:QTY)", "โปรดระบุจำนวนยา (รหัสยา:จำนวน)"))
+    if line.meals not in ("", "pc", "ac"):
+        problems.append(Problem(None, where, "MEALS is pc (after meals) or ac (before)",
+                                "มื้ออาหารต้องเป็น pc (หลังอาหาร) หรือ ac (ก่อนอาหาร)"))
+    return line
+
+
+def _visit_form(args: argparse.Namespace) -> VisitForm:
+    """The visit from the command's options; every option's problem at once."""
+    from clinic_app.services.interop import parse_day
+
+    problems: list[Problem] = []
+    form = VisitForm(complaint=args.complaint, weight=args.weight, temperature=args.temperature, pulse=args.pulse,
+                     blood_sugar=args.blood_sugar, note=args.note, vaccine=args.vaccine.strip(),
+                     procedures=[p.strip() for p in args.procedure], allergy_reason=args.allergy_reason,
+                     unusual_confirmed=args.confirm_unusual)
+    for text in args.diagnosis:
+        code, _, kind = text.partition(":")
+        form.diagnoses.append((code.strip().upper(), kind.strip()))
+    form.drugs = [_drug_line(text, problems) for text in args.drug]
+    if args.bp:
+        upper, slash, lower = args.bp.partition("/")
+        systolic, diastolic = _number(upper, "--bp", problems), _number(lower, "--bp", problems)
+        if not slash or systolic is None or diastolic is None:
+            problems.append(Problem(None, "--bp", "write the blood pressure as 120/80", "โปรดเขียนความดันเป็น 120/80"))
+        form.systolic, form.diastolic = systolic, diastolic
+    if args.appointment:
+        day, _, reason = args.appointment.partition(":")
+        try:
+            form.appointment_day = parse_day(day.strip())
+        except InvalidInputError as exc:
+            problems.append(Problem(None, "--appointment", exc.english, exc.thai))
+        form.appointment_reason = reason.strip()
+    if problems:
+        raise InvalidInputError("ตัวเลือกของคำสั่งมีค่าที่ต้องแก้ ไม่ได้บันทึกอะไร",
+                                "Some options have values to fix; nothing was saved.", problems=problems)
+    return form
+
+
+def _visit(args: argparse.Namespace, unit: UnitSession) -> int:
+    import dataclasses
+    import datetime as dt
+
+    from clinic_app.services.interop import parse_day
+
+    if args.visit_command == "list":
+        day = parse_day(args.day) if args.day else dt.date.today()
+        rows = unit.visits.today(day)
+        if args.json:
+            _print_json([dataclasses.asdict(r) for r in rows])
+            return EXIT_OK
+        if not rows:
+            print(f"ไม่มีผู้มารับบริการหรือนัดในวันที่ {_be(day.isoformat())} / No visits or appointments on "
+                  f"{day.isoformat()}.")
+            return EXIT_OK
+        print(f"รายชื่อวันที่ {_be(day.isoformat())} {len(rows)} ราย / The list of {day.isoformat()}: {len(rows)}")
+        _table(["เวลา", "HN", "ชื่อ-สกุล / name", "สถานะ / state", "ผู้ตรวจ / seen by", "id"],
+               [[r.since[11:16] or "-", r.hn or "-", r.name, _words(VISIT_STATES.get(r.state, (r.state, r.state))),
+                 r.seen_by or "-", r.encounter_id or "-"] for r in rows], [5, 9, 30, 22, 20])
+        return EXIT_OK
+    if args.visit_command == "void":
+        unit.visits.void(args.id, args.reason)
+        print(f"ทำเครื่องหมายว่าบันทึกผิดพลาดแล้ว (เก็บไว้ ไม่ได้ลบ) / Visit {args.id} marked entered in error "
+              "(kept, not deleted).")
+        return EXIT_OK
+    if args.visit_command == "check-in":
+        arrived = unit.visits.check_in(_patient_by_cid(unit, args.cid), complaint=args.complaint)
+        print(arrived.value["id"])
+        sys.stderr.write("อยู่ในรายชื่อวันนี้แล้ว (รอตรวจ) / On today's list, waiting.\n" if arrived.changes.total else
+                         "อยู่ในรายชื่อวันนี้อยู่แล้ว / Already on today's list.\n")
+        return EXIT_OK
+    form = _visit_form(args)
+    pid = _patient_by_cid(unit, args.cid)
+    waiting = next((r.encounter_id for r in unit.visits.today() if r.patient_id == pid and r.encounter_id
+                    and r.state in ("waiting", "being-seen")), None)
+    try:
+        done = unit.visits.save(pid, form, encounter_id=waiting)
+    except AllergyConflictError as exc:
+        exc.cli_hint = ("ถ้าจำเป็นต้องให้ยานี้ ให้ระบุเหตุผลด้วย --allergy-reason \"เหตุผล\"",
+                        "To give it anyway, say why with --allergy-reason \"TEXT\".")
+        raise
+    except UnusualValuesError as exc:
+        exc.cli_hint = ("ถ้าค่าถูกต้อง ให้ยืนยันด้วย --confirm-unusual", "If they are right, confirm with "
+                        "--confirm-unusual.")
+        raise
+    print(done.value["id"])
+    sys.stderr.write("บันทึกการรับบริการแล้ว จะส่งเมื่อซิงก์ / Visit saved; it goes to the hub at the next sync.\n")
+    return EXIT_OK
+
+
+def _allergy_rows(allergies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from clinic_app.core.identifiers import ALLERGY_CERTAINTY_EXTENSION, ALLERGY_SEVERITY_EXTENSION
+
+    def coded(resource: dict[str, Any], url: str) -> str:
+        for ext in resource.get("extension") or []:
+            if ext.get("url") == url:
+                return str((((ext.get("valueCodeableConcept") or {}).get("coding") or [{}])[0]).get("code") or "")
+        return ""
+
+    return [{"id": a["id"], "substance": (a.get("code") or {}).get("text") or "?",
+             "reaction": "; ".join(m.get("text", "") for r in a.get("reaction") or [] for m in r.get("manifestation")
+                                   or []),
+             "certainty": coded(a, ALLERGY_CERTAINTY_EXTENSION), "severity": coded(a, ALLERGY_SEVERITY_EXTENSION),
+             "recorded": a.get("recordedDate", "")} for a in allergies]
+
+
+def _allergy(args: argparse.Namespace, unit: UnitSession) -> int:
+    from clinic_app.core import builders as build
+
+    pid = _patient_by_cid(unit, args.cid)
+    if args.allergy_command == "add":
+        done = unit.visits.add_allergy(pid, args.substance, reaction=args.reaction, certainty=args.certainty,
+                                       severity=args.severity, drug_code=args.drug.strip())
+        print(f"บันทึกการแพ้แล้ว / Allergy recorded (AllergyIntolerance/{done.value['id']}).")
+        return EXIT_OK
+    rows = _allergy_rows(unit.visits.allergies(pid))
+    if args.json:
+        _print_json(rows)
+        return EXIT_OK
+    if not rows:
+        print("ไม่มีประวัติการแพ้ที่บันทึกไว้ / No allergies recorded.")
+        return EXIT_OK
+    print(f"ประวัติการแพ้ {len(rows)} รายการ / {len(rows)} allergy record(s)")
+    _table(["สิ่งที่แพ้ / substance", "อาการ / reaction", "ความแน่ชัด / certainty", "ความรุนแรง / severity",
+            "บันทึก / recorded"],
+           [[r["substance"], r["reaction"] or "-",
+             f"{r['certainty']} {build.ALLERGY_CERTAINTY.get(r['certainty'], '')}",
+             f"{r['severity']} {build.ALLERGY_SEVERITY.get(r['severity'], '')}", _be(r["recorded"])] for r in rows],
+           [24, 20, 24, 26])
+    return EXIT_OK
+
+
+def _appointment(args: argparse.Namespace, unit: UnitSession) -> int:
+    import datetime as dt
+
+    from clinic_app.services.followup import FOLLOW_UP_DAYS
+    from clinic_app.services.interop import parse_day
+
+    today = dt.date.today()
+    if args.first or args.last:
+        if args.today or args.week:
+            raise InvalidInputError("ใช้ --from/--to พร้อม --today หรือ --week ไม่ได้",
+                                    "--from/--to go with --missed or alone, not with --today or --week.")
+        first = parse_day(args.first) if args.first else today
+        last = parse_day(args.last) if args.last else first
+        if last < first:
+            raise InvalidInputError("วันสิ้นสุดต้องไม่ก่อนวันเริ่ม", "--to is a day on or after --from.")
+    elif args.week:
+        first, last = today, today + dt.timedelta(days=6)
+    elif args.missed:
+        first, last = today - dt.timedelta(days=FOLLOW_UP_DAYS), today - dt.timedelta(days=1)
+    else:
+        first = last = today
+    rows = unit.visits.appointments(first, last)
+    if args.missed:
+        rows = [a for a in rows if a["missed"]]
+    if args.json:
+        _print_json(rows)
+        return EXIT_OK
+    span = _be(first.isoformat()) + ("" if first == last else f" - {_be(last.isoformat())}")
+    english = first.isoformat() + ("" if first == last else f" to {last.isoformat()}")
+    what = ("นัดที่ขาด", "missed appointments") if args.missed else ("นัด", "appointments")
+    if not rows:
+        print(f"ไม่มี{what[0]} {span} / No {what[1]} {english}.")
+        return EXIT_OK
+    print(f"{what[0]} {span}: {len(rows)} ราย / {what[1].capitalize()} {english}: {len(rows)}")
+    _table(["วันนัด / day", "HN", "ชื่อ-สกุล / name", "สถานะ / state", "เหตุผล / reason", "id"],
+           [[_be(a["day"]), a["hn"] or "-", a["name"],
+             _words(APPOINTMENT_STATES.get("missed" if a["missed"] else str(a["status"]),
+                                           (str(a["status"]), str(a["status"])))),
+             a["reason"] or "-", a["id"]] for a in rows], [14, 9, 30, 22, 24])
+    return EXIT_OK
+
+
+def _formulary(args: argparse.Namespace, unit: UnitSession) -> int:
+    import dataclasses
+
+    from clinic_app.services.formulary import FREQUENCIES
+
+    if args.formulary_command == "import":
+        path = Path(args.file)
+        try:
+            path.read_bytes()
+        except OSError as exc:
+            thai, english = os_reason(exc)
+            raise KnownError(f"เปิดไฟล์ {path.name} ไม่ได้ ({thai})", f"Cannot open {path.name} ({english}).",
+                             code="file") from exc
+        try:
+            report = unit.formulary.import_csv(path)
+        except InvalidInputError as exc:  # the service numbers a problem by its line: say "line", as import-43 does
+            raise InvalidInputError(exc.thai, exc.english, problems=[
+                Problem(None, f"{path.name} line {p.index}", f"{p.path}: {p.reason}", f"{p.path}: {p.thai}" if p.thai
+                        else "") if p.index is not None else p for p in exc.problems]) from None
+        print(f"นำเข้ารายการยาแล้ว เพิ่ม {report.added} แก้ไข {report.updated} ไม่เปลี่ยน {report.unchanged} / "
+              f"Drug list imported: {report.added} added, {report.updated} updated, {report.unchanged} unchanged.")
+        if report.extra_columns:
+            print("คอลัมน์ที่ไม่ได้ใช้ / Extra columns (not used): " + ", ".join(report.extra_columns))
+        return EXIT_OK
+    drugs = unit.formulary.drugs(include_withdrawn=args.all)
+    if args.json:
+        _print_json([dataclasses.asdict(d) for d in drugs])
+        return EXIT_OK
+    if not drugs:
+        print("ยังไม่มีรายการยา นำเข้าด้วย clinic-app formulary import FILE.csv / The drug list is empty; import "
+              "one with: clinic-app formulary import FILE.csv")
+        return EXIT_OK
+    print(f"รายการยา {len(drugs)} รายการ / {len(drugs)} drug(s)")
+
+    def usual(d: Any) -> str:
+        parts = [f"{d.dose:g} {d.per_dose_unit}".strip() if d.dose else "",
+                 d.frequency if d.frequency in FREQUENCIES else "", f"{d.days} วัน/days" if d.days else ""]
+        return " ".join(p for p in parts if p) or "-"
+
+    _table(["รหัส / code", "ชื่อยา / name", "หน่วย / unit", "วิธีใช้ปกติ / usual", "กลุ่ม / group"],
+           [[d.code, f"{d.name} {d.strength}".strip() + ("" if d.active else " (ถอนแล้ว/withdrawn)"), d.unit or "-",
+             usual(d), d.group or "-"] for d in drugs], [12, 32, 10, 22])
+    return EXIT_OK
+
+
+def _followup(args: argparse.Namespace, unit: UnitSession) -> int:
+    import dataclasses
+
+    if args.followup_command == "chronic":
+        rows = unit.followup.chronic(overdue_only=args.overdue)
+        if args.json:
+            _print_json([dataclasses.asdict(r) for r in rows])
+            return EXIT_OK
+        title = ("ผู้ป่วยโรคเรื้อรังที่ขาดการติดตาม", "overdue chronic patients") if args.overdue else (
+            "ทะเบียนผู้ป่วยโรคเรื้อรัง", "on the chronic-disease register")
+        if not rows:
+            print(f"ไม่มี{title[0]} / No {title[1]}.")
+            return EXIT_OK
+        print(f"{title[0]} {len(rows)} ราย / {len(rows)} {title[1]}")
+        _table(["หมู่ / moo", "HN", "ชื่อ-สกุล / name", "โรค", "มาล่าสุด / last visit", "BP", "DTX",
+                "นัดถัดไป / next", "ติดตาม / follow up"],
+               [[r.village or "-", r.hn or "-", r.name, "+".join(r.diseases), _be(r.last_visit),
+                 r.last_bp[1] if r.last_bp else "-", r.last_sugar[1] if r.last_sugar else "-",
+                 _be(r.next_appointment), ", ".join(_words(OVERDUE_WHY.get(w, (w, w))) for w in r.why) or "-"]
+                for r in rows], [9, 9, 28, 6, 21, 8, 5, 15])
+        return EXIT_OK
+    children = unit.followup.epi(overdue_only=args.overdue)
+    if args.json:
+        _print_json([{**dataclasses.asdict(r), "due": [d.code for d in r.due], "overdue": [d.code for d in r.overdue],
+                      "due_names": [d.name for d in r.due]} for r in children])
+        return EXIT_OK
+    title = ("เด็กที่ได้รับวัคซีนล่าช้า", "children overdue for a vaccine") if args.overdue else (
+        "เด็กที่ถึงกำหนดรับวัคซีน", "children with a vaccine due")
+    if not children:
+        print(f"ไม่มี{title[0]} / No {title[1]}.")
+        return EXIT_OK
+    print(f"{title[0]} {len(children)} ราย / {len(children)} {title[1]}")
+    _table(["หมู่ / moo", "บ้านเลขที่", "HN", "ชื่อ-สกุล / name", "เกิด / born", "อายุ(ด.)", "วัคซีนที่ถึงกำหนด / due "
+            "(* ล่าช้า/overdue)"],
+           [[r.village or "-", r.house or "-", r.hn or "-", r.name, _be(r.birth_date), str(r.age_months),
+             ", ".join(d.name + ("*" if d in r.overdue else "") for d in r.due)] for r in children],
+           [9, 10, 9, 28, 14, 8])
+    return EXIT_OK
+
+
+def _print(args: argparse.Namespace, unit: UnitSession) -> int:
+    from clinic_app.ui import printouts  # Qt, loaded by this command alone
+
+    out = Path(args.out)
+    if args.print_command == "visit-slip":
+        printouts.visit_slip_pdf(unit, args.id, out)
+    elif args.print_command == "appointment-card":
+        printouts.appointment_card_pdf(unit, _patient_by_cid(unit, args.cid), out, appointment_id=args.id)
+    else:
+        printouts.followup_pdf(unit, args.kind, out, overdue_only=args.overdue, span=args.span)
+    print(f"เขียนไฟล์ PDF แล้ว / PDF written: {out}")
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Handler] = {
     "import-fhir": _import_fhir, "export-fhir": _export_fhir, "export-43": _export_43, "import-43": _import_43,
     "device-key": _device_key, "status": _status, "demo-data": _demo_data, "sync": _sync, "audit": _audit,
     "user": _user, "consent": _consent, "records": _records, "emergency-access": _emergency_access,
     "emergency-log": _emergency_log, "db": _db, "config": _config, "patients": _patients,
+    "visit": _visit, "allergy": _allergy, "appointment": _appointment, "formulary": _formulary,
+    "followup": _followup, "print": _print,
 }
 
 

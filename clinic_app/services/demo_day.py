@@ -17,7 +17,7 @@ from typing import Any
 from clinic_app.core import builders as build
 from clinic_app.core import demo
 from clinic_app.core.changes import ChangeSet
-from clinic_app.core.permissions import Actor
+from clinic_app.core.permissions import DEVICE, Actor
 from clinic_app.services.followup import FollowUpService
 from clinic_app.services.formulary import FormularyService
 from clinic_app.services.records import RecordService
@@ -49,7 +49,7 @@ def seed_demo_day(store: RecordStore, *, actor: Actor, today: _dt.date | None = 
     """The drug list and this morning's work (see the module's docstring)."""
     today = today or _dt.date.today()
     changes = ChangeSet()
-    formulary = FormularyService(store, actor=actor)
+    formulary = FormularyService(store, actor=DEVICE)  # the demo's set-up, not the person's
     if not formulary.drugs():
         for row in demo_formulary():
             changes.merge(formulary.save(row))

@@ -254,7 +254,9 @@ class PatientService:
         en = next((n for n in names if _language(n) == "en"), {})
         text = patient.get("birthDate") or ""
         year, month, day = (text.split("-") + ["", "", ""])[:3]
-        estimated = birth_estimated(patient) and len(text) == 4
+        # an estimate only when marked so: a birth year known without its day is a known year
+        estimated = len(text) == 4 and any(e.get("url") == BIRTH_ESTIMATED_URL and e.get("valueBoolean")
+                                           for e in (patient.get("_birthDate") or {}).get("extension") or [])
         address = (patient.get("address") or [{}])[0]
         subdistrict, village = address_codes(address)
         house = next((str(part.get("valueString") or "") for ext in address.get("extension") or []
@@ -268,6 +270,7 @@ class PatientService:
             birth_day=int(day) if day else 0, birth_month=int(month) if month else 0,
             birth_year_be=0 if estimated or not year else int(year) + BE_OFFSET, cid=cid,
             passport=str(passport.get("value") or ""), prefix=(th.get("prefix") or [""])[0],
+            passport_country=_passport_country(str(passport.get("system") or "")),
             given_en=" ".join(en.get("given") or []), family_en=en.get("family") or "", house=house, moo=village,
             subdistrict_code=subdistrict, postal_code=address.get("postalCode") or "",
             phone=next((t.get("value") or "" for t in patient.get("telecom") or [] if t.get("system") == "phone"), ""),
@@ -540,6 +543,13 @@ def _text_of(resource: Resource) -> str:
 
     div = (resource.get("text") or {}).get("div") or ""
     return html.unescape(re.sub(r"<[^>]+>", "", div)).strip()
+
+
+def _passport_country(system: str) -> str:
+    """The issuing country (ISO 3166 alpha-3) a passport's system names; "" when it names none."""
+    prefix = "http://hl7.org/fhir/sid/passport-"
+    code = system[len(prefix):] if system.startswith(prefix) else ""
+    return code if len(code) == 3 and code.isalpha() else ""
 
 
 def _language(name: dict[str, Any]) -> str:

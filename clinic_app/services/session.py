@@ -186,6 +186,12 @@ class UnitSession:
         """The chronic-disease register and the children's vaccines due."""
         return FollowUpService(self.store, actor=self.actor)
 
+    def demo_day(self) -> ChangeSet:
+        """Training mode: the demo drug list and a morning's work under way."""
+        from clinic_app.services.demo_day import seed_demo_day
+
+        return seed_demo_day(self.store, actor=self.actor)
+
     @property
     def duplicates(self) -> DuplicateService:
         """Patients recorded twice under one citizen ID: `groups()`, and `merge(keep_id,
@@ -225,9 +231,10 @@ class UnitSession:
         require(self.actor, "record.read")
         return self.store.search_patients(text, limit=limit)
 
-    def chart(self, patient_id: str) -> Done[Chart]:
+    def chart(self, patient_id: str, *, include_voided: bool = False) -> Done[Chart]:
         """The chart, with other facilities' records when this person may see them and a
-        grant is in force (that view is audited: the changes say so)."""
+        grant is in force (that view is audited: the changes say so); with `include_voided`,
+        the visits entered in error too (marked)."""
         changes = ChangeSet()
         foreign: list[dict[str, Any]] = []
         patient = self.store.get("Patient", patient_id)
@@ -238,7 +245,21 @@ class UnitSession:
                 foreign, changes = shown.value, shown.changes
             except ConsentNeededError:
                 pass
-        return Done(self.patients.chart(patient_id, foreign=foreign), changes)
+        return Done(self.patients.chart(patient_id, foreign=foreign, include_voided=include_voided), changes)
+
+    def history(self, resource_type: str, resource_id: str) -> list[dict[str, Any]]:
+        """What the audit trail says about one record, oldest first: "at", "actor" (the sign-in
+        name), "who" (the staff member's full name when known, else the sign-in name),
+        "action" and "detail" (what a correction changed, why a visit was entered in error)."""
+        require(self.actor, "record.read")
+        entries = self.store.audit.entries(entity_type=resource_type, entity_id=resource_id)
+        names: dict[str, str] = {}
+        for entry in entries:
+            if entry["actor"] not in names:
+                account = self.store.staff.get(entry["actor"]) or {}
+                names[entry["actor"]] = str(account.get("full_name") or entry["actor"])
+        return [{"at": e["at"], "actor": e["actor"], "who": names[e["actor"]], "action": e["action"],
+                 "detail": e["detail"]} for e in entries]
 
     def outbox_view(self, *, limit: int = 500) -> OutboxView:
         entries = self.store.outbox.entries(states=("pending", "sending", "failed", "conflict"), limit=limit)

@@ -18,6 +18,9 @@ Corrections: `correct` saves a visit again as a new version of its Encounter; th
 it had are marked entered-in-error and the corrected ones written, and the audit entry
 names what changed (not the values). `void` marks a visit and its parts entered in error:
 kept, never deleted, out of the chart and the lists.
+
+Printouts (ui/printouts.py) read `slip` (what a visit's slip prints: the patient, the
+diagnoses' titles, the drugs' Thai labels, the next appointment) and `appointment_card`.
 """
 
 from __future__ import annotations
@@ -33,8 +36,17 @@ from clinic_app.core import epi
 from clinic_app.core.changes import ChangeSet, Done
 from clinic_app.core.errors import InvalidInputError, Problem
 from clinic_app.core.fhir import Resource, entered_in_error, reference_id
-from clinic_app.core.identifiers import LOINC, UCUM, local_system
+from clinic_app.core.identifiers import (
+    ALLERGY_OVERRIDE_EXTENSION,
+    DIAGTYPE_SYSTEM,
+    LOCAL_DRUG_SYSTEM,
+    LOINC,
+    OLD_DIAGTYPE_SYSTEM,
+    UCUM,
+    local_system,
+)
 from clinic_app.core.permissions import DEVICE_ROLE, Actor, require
+from clinic_app.core.thai import age_in_years, birth_date_of
 from clinic_app.core.worklist import BLOOD_SUGAR
 from clinic_app.services.catalogs import icd9_by_code, icd10_by_code
 from clinic_app.services.duplicates import current_patient_id
@@ -141,6 +153,42 @@ class TodayRow:
     since: str                  # the time of arrival (or of the appointment)
     seen_by: str                # the staff member's name, "" before the visit opens
     reason: str                 # the complaint, or the appointment's reason
+
+
+@dataclass
+class VisitSlip:
+    """What a visit slip prints (`VisitService.slip`): the unit, the patient, the visit's
+    parts as the chart shows them (services/patients.visit_details: "diagnoses" with Thai
+    and English titles, "vitals", "drugs" each with its "label", the instructions in Thai,
+    "vaccines" with their epi.Dose, "procedures", "note") and the next appointment."""
+
+    facility: str               # the unit's name (its code when it has none)
+    hcode: str
+    patient_id: str
+    name: str
+    hn: str
+    age: int | None             # whole years on the day of the visit
+    when: str                   # the visit's start, ISO
+    vn: str
+    complaint: str
+    details: dict[str, Any]
+    allergies: list[str]        # what the patient is allergic to, in words
+    appointment: dict[str, str] | None  # the first appointment after the visit: id, day, start, reason
+
+
+@dataclass
+class AppointmentCard:
+    """What an appointment card prints (`VisitService.appointment_card`)."""
+
+    facility: str
+    hcode: str
+    patient_id: str
+    name: str
+    hn: str
+    id: str
+    day: str                    # ISO date
+    start: str                  # ISO date-time as booked
+    reason: str
 
 
 def unusual_readings(visit: VisitForm) -> list[Problem]:
@@ -461,6 +509,52 @@ class VisitService:
         return [r for r in self.store.chart(pid) if r["resourceType"] in PART_TYPES
                 and (r.get("encounter") or r.get("context") or {}).get("reference") == ref and not entered_in_error(r)]
 
+    def form_of(self, encounter_id: str) -> VisitForm:
+        """A saved visit as the visit form holds it, for a correction: readings, diagnoses
+        with their types (the principal first), drugs (by the unit's code when the drug is
+        on the list and not withdrawn, else by its words), procedures, the vaccine, note,
+        complaint, and the reason an allergy was overridden. The next appointment is not
+        in it: an appointment is a record of its own, kept as it is by a correction."""
+        require(self.actor, "record.read")
+        encounter = self._encounter(encounter_id)
+        form = VisitForm(complaint="; ".join(r.get("text", "") for r in encounter.get("reasonCode") or []),
+                         note=_plain_text(encounter))
+        start = (encounter.get("period") or {}).get("start")
+        if start:
+            form.when = _dt.datetime.fromisoformat(start)
+        drugs = self.formulary.by_code()
+        kinds = {build.VITAL_SIGNS[k].code: k for k in ("weight", "temperature", "heart_rate")}
+        diagnoses: list[tuple[str, str]] = []
+        for part in self.parts(encounter_id):
+            kind = part["resourceType"]
+            coding = ((part.get("code") or {}).get("coding") or [{}])[0]
+            if kind == "Observation":
+                value = (part.get("valueQuantity") or {}).get("value")
+                if coding.get("code") == build.BLOOD_PRESSURE_PANEL[0]:
+                    by_code = {((c.get("code") or {}).get("coding") or [{}])[0].get("code"):
+                               (c.get("valueQuantity") or {}).get("value") for c in part.get("component") or []}
+                    form.systolic = by_code.get(build.VITAL_SIGNS["systolic"].code)
+                    form.diastolic = by_code.get(build.VITAL_SIGNS["diastolic"].code)
+                elif coding.get("code") in BLOOD_SUGAR:
+                    form.blood_sugar = value
+                elif coding.get("code") in kinds:
+                    setattr(form, {"heart_rate": "pulse"}.get(kinds[coding["code"]], kinds[coding["code"]]), value)
+            elif kind == "Condition":
+                diagtype = next((c.get("code") for cat in part.get("category") or [] for c in cat.get("coding") or []
+                                 if c.get("system") in (DIAGTYPE_SYSTEM, OLD_DIAGTYPE_SYSTEM)), "")
+                diagnoses.append((str(coding.get("code") or ""), str(diagtype or "")))
+            elif kind == "MedicationDispense":
+                form.drugs.append(_drug_line_of(part, drugs))
+                reason = next((e.get("valueString") for e in part.get("extension") or []
+                               if e.get("url") == ALLERGY_OVERRIDE_EXTENSION), None)
+                form.allergy_reason = form.allergy_reason or (reason or "")
+            elif kind == "Procedure":
+                form.procedures.append(str(coding.get("code") or ""))
+            elif kind == "Immunization" and not form.vaccine:
+                form.vaccine = str((((part.get("vaccineCode") or {}).get("coding") or [{}])[0]).get("code") or "")
+        form.diagnoses = sorted(diagnoses, key=lambda d: (d[1] or "9", d[0]))
+        return form
+
     def _build(self, patient_id: str, visit: VisitForm, existing: Resource | None, *,
                keep_time: bool = False) -> tuple[list[Resource], dict[str, Any]]:
         drugs = self.formulary.by_code()
@@ -618,6 +712,54 @@ class VisitService:
                  "status": a.get("status"), "missed": a.get("status") in ("booked", "noshow") and a.get("start", "")[:10] < today}
                 for a in found if _appointment_patient(a) in patients]
 
+    # -- printouts ------------------------------------------------------------------------------
+
+    def _facility(self) -> str:
+        return str(self.store.settings.get("facility_name") or self.hcode)
+
+    def _appointments_of(self, patient_id: str) -> list[Resource]:
+        """The patient's appointments that still stand (booked, kept or missed), by time."""
+        return sorted((r for r in self.store.chart(patient_id) if r["resourceType"] == "Appointment"
+                       and r.get("status") not in ("cancelled", "entered-in-error")), key=lambda a: a.get("start", ""))
+
+    def slip(self, encounter_id: str) -> VisitSlip:
+        """A visit's slip: the unit, the patient (name, HN, age), what the visit recorded
+        (diagnoses with their titles, drugs with the label's words), the patient's allergies
+        and the first appointment booked for a day after the visit."""
+        from clinic_app.services.patients import visit_details  # patients imports this module
+
+        require(self.actor, "record.read")
+        encounter = self._encounter(encounter_id)
+        pid = self._patient(reference_id(encounter.get("subject"), "Patient") or "")
+        patient = self.store.get("Patient", pid) or {}
+        when = (encounter.get("period") or {}).get("start") or ""
+        born = birth_date_of(patient)
+        seen = _dt.date.fromisoformat(when[:10]) if when else _dt.date.today()
+        later = [a for a in self._appointments_of(pid) if a.get("start", "")[:10] > seen.isoformat()]
+        appointment = {"id": later[0]["id"], "day": later[0].get("start", "")[:10], "start": later[0].get("start", ""),
+                       "reason": later[0].get("description", "")} if later else None
+        allergies = [(a.get("code") or {}).get("text") or "?" for a in self.allergies(pid)]
+        return VisitSlip(self._facility(), self.hcode, pid, _name(patient), _hn(patient),
+                         age_in_years(born, seen) if born else None, when, _vn_of(encounter) or "",
+                         "; ".join(r.get("text", "") for r in encounter.get("reasonCode") or []),
+                         visit_details(encounter, self.parts(encounter_id)), allergies, appointment)
+
+    def appointment_card(self, patient_id: str, *, appointment_id: str | None = None,
+                         today: _dt.date | None = None) -> AppointmentCard:
+        """The card for one appointment: the one named, else the patient's next booked one
+        from today. InvalidInputError when there is none."""
+        require(self.actor, "record.read")
+        pid = self._patient(patient_id)
+        patient = self.store.get("Patient", pid) or {}
+        day = (today or _dt.date.today()).isoformat()
+        standing = self._appointments_of(pid)
+        chosen = next((a for a in standing if a["id"] == appointment_id), None) if appointment_id else next(
+            (a for a in standing if a.get("status") == "booked" and a.get("start", "")[:10] >= day), None)
+        if chosen is None:
+            raise InvalidInputError("ไม่พบนัดหมายที่จะพิมพ์", "There is no appointment to print.")
+        return AppointmentCard(self._facility(), self.hcode, pid, _name(patient), _hn(patient), chosen["id"],
+                               chosen.get("start", "")[:10], chosen.get("start", ""), chosen.get("description", ""))
+
 
 def _blood_sugar(value: float, *, id: str, subject: Any, encounter: Any, when: str) -> Resource:
     """A capillary blood sugar (glucometer), mg/dL: a laboratory Observation."""
@@ -626,6 +768,32 @@ def _blood_sugar(value: float, *, id: str, subject: Any, encounter: Any, when: s
                                       "code": "laboratory"}]}],
             "code": {"coding": [build.coding(LOINC, *GLUCOMETER)]}, "subject": subject, "encounter": encounter,
             "effectiveDateTime": when, "valueQuantity": {"value": value, "unit": "mg/dL", "system": UCUM, "code": "mg/dL"}}
+
+
+def _drug_line_of(dispense: Resource, drugs: dict[str, Drug]) -> DrugLine:
+    """A saved dispense as a line of the form: the unit's code when the drug is still on the
+    list (and not withdrawn), else its words; the amount, days and the label as saved."""
+    concept = dispense.get("medicationCodeableConcept") or {}
+    local = next((str(c.get("code")) for c in concept.get("coding") or [] if c.get("system") == LOCAL_DRUG_SYSTEM), "")
+    quantity = dispense.get("quantity") or {}
+    days = (dispense.get("daysSupply") or {}).get("value")
+    line = DrugLine(quantity=quantity.get("value"), days=int(days) if days else None,
+                    label=((dispense.get("dosageInstruction") or [{}])[0]).get("text") or "")
+    if local and local in drugs and drugs[local].active:
+        line.code = local
+    else:
+        line.text = concept.get("text") or next((str(c.get("display")) for c in concept.get("coding") or []
+                                                 if c.get("display")), local)
+        line.unit = quantity.get("unit") or ""
+    return line
+
+
+def _plain_text(resource: Resource) -> str:
+    """A resource's narrative as plain text (the note a visit was saved with)."""
+    import html
+
+    div = (resource.get("text") or {}).get("div") or ""
+    return html.unescape(re.sub(r"<[^>]+>", "", div)).strip()
 
 
 def _line_name(line: DrugLine, drugs: dict[str, Drug]) -> str:

@@ -9,14 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -28,7 +26,7 @@ from clinic_app.services.duplicates import DuplicateGroup, DuplicatePatient
 from clinic_app.services.session import UnitSession
 from clinic_app.ui.i18n import format_moment, format_when
 from clinic_app.ui.tasks import ChangeBus, DbWorker
-from clinic_app.ui.widgets import sexes, show_error
+from clinic_app.ui.widgets import record_table, sexes, show_error
 
 
 class DuplicatesDialog(QDialog):
@@ -49,15 +47,8 @@ class DuplicatesDialog(QDialog):
         layout.addWidget(about)
         columns = [self.tr("เลขประจำตัวประชาชน"), "HN", self.tr("ชื่อ-สกุล"), self.tr("วันเกิด"), self.tr("เพศ"),
                    self.tr("มารับบริการ (ครั้ง)"), self.tr("ข้อมูลอื่น"), self.tr("บันทึกล่าสุด")]
-        self.table = QTableWidget(0, len(columns))
-        self.table.setObjectName("duplicatesTable")
-        self.table.setHorizontalHeaderLabels(columns)
-        self.table.setAccessibleName(self.tr("ผู้ป่วยซ้ำ เลือกแฟ้มที่จะเก็บไว้"))
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table = record_table(columns, name="duplicatesTable", accessible=self.tr("ผู้ป่วยซ้ำ เลือกแฟ้มที่จะเก็บไว้"),
+                                  stretch_last=False)
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.table)
         self.message = QLabel()

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QFileDialog,
+    QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
@@ -48,13 +49,15 @@ from clinic_app.core.changes import ChangeSet
 from clinic_app.core.errors import KnownError
 from clinic_app.core.fhir import Resource, patient_cid
 from clinic_app.core.identifiers import is_local_system
-from clinic_app.core.permissions import Actor, allowed
+from clinic_app.core.permissions import Actor, PermissionDeniedError, allowed
 from clinic_app.core.thai import age_in_years, birth_date_of, birth_estimated, mask_cid
 from clinic_app.services.session import UnitSession, setup_unit_with
 from clinic_app.services.sync import hub_probe
 from clinic_app.ui.chart import ChartPage
 from clinic_app.ui.consent import ConsentPage
 from clinic_app.ui.duplicates import DuplicatesDialog
+from clinic_app.ui.followup import FollowUpPage
+from clinic_app.ui.formulary import FormularyDialog
 from clinic_app.ui.i18n import (
     LANGUAGES,
     chosen_language,
@@ -69,6 +72,7 @@ from clinic_app.ui.register import RegisterPage
 from clinic_app.ui.session import IdleLock, SignIn, SignInDialog, who
 from clinic_app.ui.setup import SetupDialog, SetupDoneDialog
 from clinic_app.ui.sync_page import SyncPage
+from clinic_app.ui.today import TodayPage, check_in
 from clinic_app.ui.tasks import ChangeBus, DbWorker, NetWorker, RefreshesWhenShown
 from clinic_app.ui.unit_settings import UnitSettingsDialog
 from clinic_app.ui.widgets import Relay, sexes, show_error
@@ -94,9 +98,11 @@ def _patient_row(patient: Resource, today: _dt.date) -> list[str]:
 
 
 class FindPage(RefreshesWhenShown, QWidget):
-    """Find a patient: one box for citizen ID, HN, name (Thai or English) or phone."""
+    """Find a patient: one box for citizen ID, HN, name (Thai or English) or phone. Enter
+    opens the chart of the selected result; Ctrl+T (or the button) puts them on today's list."""
 
     patient_opened = Signal(str)
+    check_in_requested = Signal(str)  # the selected result's id: put them on today's list
 
     def __init__(self, worker: DbWorker, bus: ChangeBus) -> None:
         super().__init__()
@@ -107,7 +113,15 @@ class FindPage(RefreshesWhenShown, QWidget):
         self.search.setPlaceholderText(self.tr("ค้นหา: เลขประจำตัวประชาชน, HN, ชื่อ-สกุล (ไทย/อังกฤษ), เบอร์โทร"))
         self.search.setAccessibleName(self.tr("ค้นหาผู้ป่วย"))
         self.search.setClearButtonEnabled(True)
-        layout.addWidget(self.search)
+        self.check_in = QPushButton(self.tr("ส่งเข้ารายการวันนี้ (Ctrl+T)"))
+        self.check_in.setObjectName("findCheckIn")
+        self.check_in.setEnabled(False)
+        self.check_in.clicked.connect(self._on_check_in_clicked)
+        QShortcut(QKeySequence("Ctrl+T"), self, activated=self._on_check_in_clicked)
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.check_in)
+        layout.addLayout(top)
         columns = ["HN", self.tr("ชื่อ-สกุล"), self.tr("เลขประจำตัวประชาชน"), self.tr("อายุ"), self.tr("เพศ")]
         self.results = QTableWidget(0, len(columns))
         self.results.setHorizontalHeaderLabels(columns)
@@ -156,6 +170,7 @@ class FindPage(RefreshesWhenShown, QWidget):
             return  # an older query finished after a newer one started
         today = _dt.date.today()
         self._ids = [p["id"] for p in patients]
+        self.check_in.setEnabled(bool(self._ids))
         # One layout pass for the whole result set, not one per cell (it kept the window busy).
         self.results.setUpdatesEnabled(False)
         self.results.setRowCount(len(patients))
@@ -186,11 +201,15 @@ class FindPage(RefreshesWhenShown, QWidget):
         if 0 <= row < len(self._ids):
             self.patient_opened.emit(self._ids[row])
 
+    def _on_check_in_clicked(self) -> None:
+        if self._ids:
+            self.check_in_requested.emit(self._ids[max(0, self.results.currentRow())])
+
 
 class MainWindow(QMainWindow):
-    """Tabs: find, register, consent, sync; a chart tab per opened patient. The status bar
-    says online or offline, what waits to be sent, the last sync and the last error, and
-    holds "Sync now" with progress and cancel."""
+    """Tabs: today's list (the window opens on it), find, register, consent, sync; a chart
+    tab per opened patient. The status bar says online or offline, what waits to be sent,
+    the last sync and the last error, and holds "Sync now" with progress and cancel."""
 
     def __init__(self, unit: UnitSession, *, training: bool, facility: str, sign_in: SignIn | None = None,
                  sign_out: Callable[[Actor], None] | None = None) -> None:
@@ -216,14 +235,21 @@ class MainWindow(QMainWindow):
         self.tabs.setTabsClosable(True)
         self.tabs.setAccessibleName(self.tr("หน้าจองาน"))
         self.tabs.tabCloseRequested.connect(self._on_tabs_tab_close_requested)
+        self.today = TodayPage(self.worker, self.bus)
+        self.today.chart_wanted.connect(self.open_chart)
         self.find = FindPage(self.worker, self.bus)
         self.find.patient_opened.connect(self.open_chart)
+        self.find.check_in_requested.connect(self.check_in)
         self.search, self.results = self.find.search, self.find.results
         self.register = RegisterPage(self.worker, self.bus)
-        self.register.patient_registered.connect(self.open_chart)
+        self.register.patient_registered.connect(self._on_register_patient_registered)
         self.register.patient_opened.connect(self.open_chart)
+        self.tabs.addTab(self.today, self.tr("วันนี้"))  # the front desk's home: the window opens on it
         self.tabs.addTab(self.find, self.tr("ค้นหาผู้ป่วย"))
         self.tabs.addTab(self.register, self.tr("ลงทะเบียน"))
+        self.followup = FollowUpPage(self.worker, self.bus)  # chronic register, children's vaccines, appointments
+        self.followup.patient_opened.connect(self.open_chart)
+        self.tabs.addTab(self.followup, self.tr("ติดตาม"))
         self.consent = ConsentPage(self.worker, self.bus, self._emergency)
         self.tabs.addTab(self.consent, self.tr("ความยินยอม"))
         self.sync_page = SyncPage(self.worker, self.bus)
@@ -274,6 +300,8 @@ class MainWindow(QMainWindow):
         self.duplicates_action.triggered.connect(self.open_duplicates)
         self.settings_action = menu.addAction(self.tr("ตั้งค่าหน่วยบริการ…"))  # administrators only
         self.settings_action.triggered.connect(self.open_settings)
+        self.formulary_action = menu.addAction(self.tr("บัญชียา…"))  # administrators only
+        self.formulary_action.triggered.connect(self.open_formulary)
         self.bus.actor_changed.connect(self._on_bus_actor_changed)
         self._on_bus_actor_changed([unit.actor])
         # Named in both languages, so whoever cannot read the current one still finds it.
@@ -326,10 +354,20 @@ class MainWindow(QMainWindow):
         """What only an administrator may do is offered only to one."""
         self.duplicates_action.setVisible(allowed(wrapped[0], "data.maintain"))
         self.settings_action.setVisible(allowed(wrapped[0], "account.manage"))
+        self.formulary_action.setVisible(allowed(wrapped[0], "formulary.manage"))
 
     def open_duplicates(self) -> DuplicatesDialog:
         """Patients recorded twice under one citizen ID, and merging them (administrators)."""
         dialog = DuplicatesDialog(self, self.worker, self.bus)
+        dialog.open()
+        return dialog
+
+    def open_formulary(self) -> FormularyDialog | None:
+        """The unit's drug list: import, add, edit, withdraw (administrators; others are told why not)."""
+        if not allowed(self.actor, "formulary.manage"):
+            self.show_error(PermissionDeniedError(self.actor, "formulary.manage"))
+            return None
+        dialog = FormularyDialog(self, self.worker, self.bus)
         dialog.open()
         return dialog
 
@@ -460,6 +498,19 @@ class MainWindow(QMainWindow):
         self.refresh_status()
 
     # -- navigation ---------------------------------------------------------------------
+
+    def check_in(self, patient_id: str) -> None:
+        """Put a patient on today's list from the find page; the box is ready for the next."""
+        check_in(self, self.worker, self.bus, patient_id, on_done=self.search.selectAll)
+
+    def _on_register_patient_registered(self, patient_id: str) -> ChartPage:
+        """A patient just registered: their chart, with "put on today's list" focused so Enter
+        puts them on it. Not done by itself: a patient registered for another reason (records
+        brought in, a home visit entered afterwards) is not waiting to be seen."""
+        page = self.open_chart(patient_id)
+        page.offer_check_in()
+        self.statusBar().showMessage(self.tr("ลงทะเบียนแล้ว: กด Enter เพื่อส่งเข้ารายการวันนี้"), 10_000)
+        return page
 
     def _focus_search(self) -> None:
         self.tabs.setCurrentWidget(self.find)
@@ -666,10 +717,12 @@ def run_with_progress(window: MainWindow, label: str, work: Callable[[UnitSessio
 
 def load_training_demo(window: MainWindow, *, patients: int = TRAINING_PATIENTS,
                        on_finished: Callable[[], None] | None = None) -> QProgressDialog:
-    """Training mode's demo patients, saved a few at a time with progress."""
+    """Training mode's demo patients, saved a few at a time with progress, then the drug
+    list and a morning's work under way (services/demo_day.py)."""
     return run_with_progress(
         window, translate("Training", "กำลังเตรียมข้อมูลตัวอย่าง…"),
-        lambda unit, progress: unit.records.load_demo(patients, seed=1, batch=20, progress=progress),
+        lambda unit, progress: unit.records.load_demo(patients, seed=1, batch=20, progress=progress).merge(
+            unit.demo_day()),
         name="trainingDemo", on_finished=on_finished, when_done=ChangeSet(outbox=True))
 
 

@@ -12,6 +12,8 @@ from PySide6.QtGui import QIntValidator, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
+    QDialog,
+    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -168,12 +170,18 @@ class AddressPicker(QObject):
 
 
 class RegisterPage(QWidget):
+    """The registration form. With `patient_id` it corrects that patient's details instead
+    (filled in with `set_form`, saved with `PatientService.update`; no duplicate check: the
+    service refuses a citizen ID another record holds)."""
+
     patient_registered = Signal(str)  # the new patient's id
     patient_opened = Signal(str)  # a patient already registered, to open instead
+    patient_updated = Signal(str)  # the corrected patient's id (edit mode)
 
-    def __init__(self, worker: DbWorker, bus: ChangeBus) -> None:
+    def __init__(self, worker: DbWorker, bus: ChangeBus, *, patient_id: str | None = None) -> None:
         super().__init__()
         self.worker, self.bus = worker, bus
+        self.patient_id = patient_id
         form = QFormLayout()
         self.cid = QLineEdit()
         self.cid.setPlaceholderText(self.tr("เลข 13 หลัก (เว้นว่างได้ถ้าไม่มี)"))
@@ -267,7 +275,8 @@ class RegisterPage(QWidget):
         outer.addWidget(scroll)
         layout = QVBoxLayout(content)
         layout.addLayout(form)
-        layout.addWidget(QLabel(self.tr("อาจซ้ำกับผู้ป่วยเดิม:")))
+        self.duplicates_label = QLabel(self.tr("อาจซ้ำกับผู้ป่วยเดิม:"))
+        layout.addWidget(self.duplicates_label)
         layout.addWidget(self.duplicates)
         layout.addWidget(self.save)
         layout.addWidget(self.message)
@@ -280,6 +289,10 @@ class RegisterPage(QWidget):
         self._confirmed = False
         self.clear()
         self._on_prefix_current_text_changed(self.prefix.currentText())
+        if patient_id is not None:
+            self.save.setText(self.tr("บันทึกการแก้ไข (Enter)"))
+            self.duplicates_label.setVisible(False)
+            self.duplicates.setVisible(False)
 
     def _on_prefix_current_text_changed(self, prefix: str) -> None:
         """The prefix says the sex (นาย, ด.ช. a man or boy; นาง, นางสาว, ด.ญ. a woman or girl)."""
@@ -325,8 +338,39 @@ class RegisterPage(QWidget):
                            postal_code=self.address.postal.text(),
                            phone=self.phone.text(), right=self.right.currentData())
 
+    def set_form(self, form: PatientForm) -> None:
+        """Fill the form in (a patient's details to correct)."""
+        self.clear()
+        self.cid.setText(form.cid)
+        self.passport.setText(form.passport)
+        self.passport_country.setCurrentIndex(max(0, self.passport_country.findData(form.passport_country)))
+        if form.prefix and self.prefix.findText(form.prefix) < 0:
+            self.prefix.addItem(form.prefix)  # a prefix off the short list (พระ, ว่าที่ ร.ต. ...) is kept
+        self.prefix.setCurrentText(form.prefix)
+        self.sex.setCurrentIndex(max(0, self.sex.findData(form.sex)))  # after the prefix, which suggests one
+        self.given_th.setText(form.given_th)
+        self.family_th.setText(form.family_th)
+        self.given_en.setText(form.given_en)
+        self.family_en.setText(form.family_en)
+        self.day.setValue(form.birth_day)
+        self.month.setCurrentIndex(form.birth_month)
+        self.year.setValue(form.birth_year_be or self.year.minimum())
+        self.age.setValue(form.age_years if form.age_years is not None else -1)
+        if form.subdistrict_code:
+            self.address.choose(form.subdistrict_code)
+        self.address.house.setText(form.house)
+        self.address.moo.setText(form.moo)
+        self.address.postal.setText(form.postal_code)  # as kept, after the subdistrict filled its own
+        self.phone.setText(form.phone)
+        self.right.setCurrentIndex(max(0, self.right.findData(form.right)))
+
     def _on_save_clicked(self) -> None:
         form, confirmed = self.form(), self._confirmed
+        if self.patient_id is not None:
+            pid = self.patient_id
+            self.worker.submit(lambda unit, _p: ("updated", unit.patients.update(pid, form)), on_done=self._on_saved,
+                               on_error=lambda e: show_error(self, e))
+            return
 
         def work(unit: UnitSession, _p: Any) -> Any:
             service = unit.patients
@@ -342,6 +386,11 @@ class RegisterPage(QWidget):
 
     def _on_saved(self, result: tuple[str, Any]) -> None:
         kind, value = result
+        if kind == "updated":
+            patient = self.bus.result(value, self)
+            self.message.setText(self.tr("บันทึกการแก้ไขแล้ว (รอส่งเมื่อออนไลน์)"))
+            self.patient_updated.emit(patient["id"])
+            return
         if kind == "existing":
             self._existing = value["id"]
             self.message.setText(self.tr("เลขประจำตัวประชาชนนี้ลงทะเบียนไว้แล้ว: {name} (HN {hn}) ไม่ได้บันทึกซ้ำ").format(
@@ -370,3 +419,35 @@ class RegisterPage(QWidget):
 
 def _hn_of(patient: dict[str, Any]) -> str:
     return next((i["value"] for i in patient.get("identifier", []) if is_local_system(i["system"], "HN")), "")
+
+
+class PatientEditDialog(QDialog):
+    """A patient's details to correct: the registration form filled in from the record; it
+    closes once the correction is saved (problems are said as the registration form says them)."""
+
+    updated = Signal(str)  # the patient's id
+
+    def __init__(self, worker: DbWorker, bus: ChangeBus, patient_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("patientEdit")
+        self.setWindowTitle(self.tr("แก้ไขข้อมูลผู้ป่วย"))
+        self.page = RegisterPage(worker, bus, patient_id=patient_id)
+        self.page.setEnabled(False)  # until the details are read
+        self.page.patient_updated.connect(self._on_page_patient_updated)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.page)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        close.rejected.connect(self.reject)
+        layout.addWidget(close)
+        self.resize(900, 640)
+        worker.submit(lambda unit, _p: unit.patients.form_of(patient_id), on_done=self._on_form_read,
+                      on_error=lambda e: show_error(self, e))
+
+    def _on_form_read(self, form: PatientForm) -> None:
+        self.page.set_form(form)
+        self.page.setEnabled(True)
+        self.page.family_th.setFocus()
+
+    def _on_page_patient_updated(self, patient_id: str) -> None:
+        self.updated.emit(patient_id)
+        self.accept()

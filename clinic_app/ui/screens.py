@@ -1,10 +1,11 @@
 """Render the main screens offscreen to PNG files (`clinic-app screens DIR`), for the
 README and for reviewing the window without a display. The composition root stages a
-throwaway training unit (demo data, a consent granted at the demo hospital, one conflict);
-this draws it."""
+throwaway training unit (demo data, a consent granted at the demo hospital, one conflict,
+a drug list and today's list); this draws it."""
 
 from __future__ import annotations
 
+import datetime as _dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QWidget
 
 from clinic_app.services.session import UnitSession
-from clinic_app.ui.chart import VisitDialog
+from clinic_app.ui.visit_form import VisitDialog
 from clinic_app.ui.i18n import chosen_language, install_language, translate
 from clinic_app.ui.main import MainWindow, apply_thai_font
 
@@ -26,6 +27,7 @@ class Staged:
     patient_id: str        # a patient of the unit, with a conflict waiting
     hospital_cid: str      # a patient of the demo hospital, whose records came under consent
     finish: Callable[[], None]
+    visit_patient_id: str = ""  # a patient waiting on today's list (allergic to penicillin), for the visit form
 
 
 def _settle(app: QApplication, window: MainWindow, seconds: float = 0.8) -> None:
@@ -53,6 +55,9 @@ def render(out: Path, *, stage: Callable[[], Staged]) -> list[Path]:
         window.resize(1366, 768)  # the commonest screen in health centres
         window.show()
         window.online_label.setText("● " + translate("MainWindow", "ออนไลน์"))
+        _settle(app, window)
+        made.append(_grab(window, out / "today.png"))  # the window opens on today's list
+        window.tabs.setCurrentWidget(window.find)
         window.search.setText("ศรี")
         _settle(app, window)
         made.append(_grab(window, out / "find.png"))
@@ -72,17 +77,8 @@ def render(out: Path, *, stage: Callable[[], Staged]) -> list[Path]:
         window.open_chart(patient["id"])
         _settle(app, window)
         made.append(_grab(window, out / "chart.png"))
-        dialog = VisitDialog(window)
-        dialog.complaint.setText("ไข้ ไอ เจ็บคอ 2 วัน")
-        dialog.sbp.setValue(128)
-        dialog.dbp.setValue(82)
-        dialog.weight.setValue(61.5)
-        dialog.temperature.setValue(37.9)
-        dialog.diagnosis.setText("J02.9  คออักเสบเฉียบพลัน (Acute pharyngitis unspecified)")
-        dialog.diagnosis.setCursorPosition(0)
-        dialog.show()
-        _settle(app, window, 0.3)
-        made.append(_grab(dialog, out / "visit.png"))
+        dialog = visit_form(app, window, staged.visit_patient_id or patient["id"])
+        made.append(_grab(dialog, out / "visit-form.png"))
         dialog.close()
         assert window.consent is not None
         window.tabs.setCurrentWidget(window.consent)
@@ -99,3 +95,33 @@ def render(out: Path, *, stage: Callable[[], Staged]) -> list[Path]:
         staged.finish()
     return made
 
+
+
+def visit_form(app: QApplication, window: MainWindow, patient_id: str) -> VisitDialog:
+    """The visit form filled in as a nurse would (1366x768 less a taskbar and a title bar):
+    two diagnoses, drugs of the list (one the patient is allergic to) and one written freely,
+    a procedure, the next appointment."""
+    dialog = VisitDialog(window, worker=window.worker, patient_id=patient_id)
+    dialog.resize(1326, 690)
+    _settle(app, window, 0.3)  # the drug list and the patient's allergies
+    dialog.complaint.setText("ไข้ ไอ เจ็บคอ 2 วัน")
+    for box, value in ((dialog.sbp, 128), (dialog.dbp, 82), (dialog.weight, 61.5), (dialog.temperature, 37.9),
+                       (dialog.pulse, 88), (dialog.sugar, 112)):
+        box.setValue(value)
+    dialog.add_diagnosis("J02.9")
+    second = dialog.add_diagnosis("I10")
+    if second is not None:
+        second.set_kind("2")
+    dialog.add_drug("PARA500")
+    dialog.add_drug("AMOX500").meals.setCurrentIndex(1)
+    free = dialog.add_free_drug("ยาอมมะแว้ง")
+    free.free_unit.setText("ซอง")
+    free.quantity.setValue(2)
+    dialog.add_procedure("93.57")
+    dialog.appointment.set_day(_dt.date.today() + _dt.timedelta(days=14))
+    dialog.appointment.reason.setText("ติดตามความดัน")
+    dialog.note.setPlainText("แนะนำดื่มน้ำมาก ๆ พักผ่อน")
+    dialog.show()
+    dialog.complaint.setFocus()
+    _settle(app, window, 0.3)
+    return dialog

@@ -1,16 +1,18 @@
 """Small shared pieces of the window: an error box (both languages, the window's first), a
-plot of vital signs drawn with QPainter (QtCharts is not in PySide6-Essentials), and an
-object that carries a value from any thread to the window's thread."""
+form's problems shown beside its fields, a read-only table of records, a plot of vital signs
+drawn with QPainter (QtCharts is not in PySide6-Essentials), and an object that carries a
+value from any thread to the window's thread."""
 
 from __future__ import annotations
 
 import datetime as _dt
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import QObject, QPointF, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QMessageBox, QTableWidget, QWidget
 
 from clinic_app.core.errors import InvalidInputError, KnownError
 from clinic_app.ui.i18n import english, format_when, translate
@@ -79,6 +81,55 @@ def show_error(parent: QWidget | None, error: KnownError) -> None:
     box = QMessageBox(QMessageBox.Icon.Warning, "clinic-app", text, QMessageBox.StandardButton.Ok, parent)
     box.setObjectName("errorBox")
     box.open()
+
+
+def show_problems(error: KnownError, fields: Mapping[str, QWidget], label: QLabel, *,
+                  labels: Mapping[str, str] | None = None) -> QWidget | None:
+    """A refused form's problems beside its fields: the old marks cleared; each field with a
+    problem bordered in red, the reason its tooltip; `label` shown with the error in both
+    languages and a line per problem ("• field: why", the field named by `labels`, else by
+    problem_labels()); the first field with a problem focused and returned (None: none)."""
+    lang = "en" if english() else "th"
+    names = {**problem_labels(), **(labels or {})}
+    for widget in fields.values():
+        widget.setStyleSheet("")
+        widget.setToolTip("")
+    lines = [both_languages(error)]
+    problems = error.problems if isinstance(error, InvalidInputError) else []
+    for problem in problems:
+        widget = fields.get(problem.path)
+        if widget is not None:
+            widget.setStyleSheet("border: 2px solid #b00020;")
+            widget.setToolTip(problem.reason_in(lang))
+        lines.append(f"• {names.get(problem.path, problem.path)}: {problem.reason_in(lang)}")
+    label.setText("\n".join(lines))
+    label.setVisible(True)
+    first = next((fields[p.path] for p in problems if p.path in fields), None)
+    if first is not None:
+        first.setFocus()
+    return first
+
+
+def record_table(headers: list[str], *, name: str | None = None, accessible: str | None = None,
+                 single_row: bool = True, stretch_last: bool = True) -> QTableWidget:
+    """A read-only table of records: no row numbers, columns sized by hand (the last one
+    stretched unless `stretch_last` is False), one whole row selected at a time (unless
+    `single_row` is False: then Qt's default, cells, several at once)."""
+    table = QTableWidget(0, len(headers))
+    if name is not None:
+        table.setObjectName(name)
+    table.setHorizontalHeaderLabels(headers)
+    if accessible is not None:
+        table.setAccessibleName(accessible)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    if single_row:
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    if stretch_last:
+        table.horizontalHeader().setStretchLastSection(True)
+    return table
 
 
 class Relay(QObject):

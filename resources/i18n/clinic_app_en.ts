@@ -33,6 +33,240 @@
     </message>
 </context>
 <context>
+    <name>Allergy</name>
+    <message>
+        <source>แน่นอน</source>
+        <translation>certain</translation>
+    </message>
+    <message>
+        <source>น่าจะใช่</source>
+        <translation>probable</translation>
+    </message>
+    <message>
+        <source>อาจจะใช่</source>
+        <translation>possible</translation>
+    </message>
+    <message>
+        <source>ไม่น่าใช่</source>
+        <translation>unlikely</translation>
+    </message>
+    <message>
+        <source>ไม่สามารถจำแนกได้</source>
+        <translation>unclassifiable</translation>
+    </message>
+    <message>
+        <source>ไม่ร้ายแรง</source>
+        <translation>non-serious</translation>
+    </message>
+    <message>
+        <source>ร้ายแรง-เสียชีวิต</source>
+        <translation>serious: death</translation>
+    </message>
+    <message>
+        <source>ร้ายแรง-อันตรายถึงชีวิต</source>
+        <translation>serious: life-threatening</translation>
+    </message>
+    <message>
+        <source>ร้ายแรง-ต้องนอนโรงพยาบาล</source>
+        <translation>serious: hospitalisation</translation>
+    </message>
+    <message>
+        <source>ร้ายแรง-ทำให้นอนโรงพยาบาลนานขึ้น</source>
+        <translation>serious: prolonged hospitalisation</translation>
+    </message>
+    <message>
+        <source>ร้ายแรง-พิการ</source>
+        <translation>serious: disability</translation>
+    </message>
+    <message>
+        <source>ร้ายแรง-ความผิดปกติแต่กำเนิด</source>
+        <translation>serious: congenital anomaly</translation>
+    </message>
+    <message>
+        <source>อันตรายสูง</source>
+        <translation>high risk</translation>
+    </message>
+</context>
+<context>
+    <name>AllergyDialog</name>
+    <message>
+        <source>บันทึกการแพ้ยา/สาร</source>
+        <translation>Record an allergy</translation>
+    </message>
+    <message>
+        <source>เลือกยาจากบัญชียาของหน่วย</source>
+        <translation>Choose a drug from the unit&apos;s drug list</translation>
+    </message>
+    <message>
+        <source>- ไม่เลือก (พิมพ์ชื่อสิ่งที่แพ้เอง) -</source>
+        <translation>- none (type the substance below) -</translation>
+    </message>
+    <message>
+        <source>ยาในบัญชียา</source>
+        <translation>From the drug list</translation>
+    </message>
+    <message>
+        <source>สิ่งที่แพ้</source>
+        <translation>Substance</translation>
+    </message>
+    <message>
+        <source>ชื่อยาหรือสารที่แพ้ เช่น Penicillin, อาหารทะเล</source>
+        <translation>The drug or substance, e.g. Penicillin, seafood</translation>
+    </message>
+    <message>
+        <source>อาการที่แพ้</source>
+        <translation>Reaction</translation>
+    </message>
+    <message>
+        <source>เช่น ผื่นลมพิษ ตาบวม หายใจลำบาก</source>
+        <translation>e.g. hives, swollen eyes, difficult breathing</translation>
+    </message>
+    <message>
+        <source>ความแน่นอน</source>
+        <translation>Certainty</translation>
+    </message>
+    <message>
+        <source>ความรุนแรง</source>
+        <translation>Severity</translation>
+    </message>
+</context>
+<context>
+    <name>AllergyReasonDialog</name>
+    <message>
+        <source>ผู้ป่วยแพ้ยาที่สั่ง</source>
+        <translation>Allergic to a prescribed drug</translation>
+    </message>
+    <message>
+        <source>เหตุผลที่ให้ยาที่ผู้ป่วยแพ้</source>
+        <translation>Why the drug is given despite the allergy</translation>
+    </message>
+    <message>
+        <source>เช่น ไม่มียาอื่น แพทย์สั่งโดยทราบประวัติแพ้</source>
+        <translation>e.g. no alternative; the doctor prescribed it knowing of the allergy</translation>
+    </message>
+    <message>
+        <source>ให้ยาพร้อมเหตุผลนี้</source>
+        <translation>Give it, with this reason</translation>
+    </message>
+    <message>
+        <source>กลับไปแก้รายการยา</source>
+        <translation>Back to change the drugs</translation>
+    </message>
+    <message>
+        <source>ผู้ป่วยมีประวัติแพ้ยาที่สั่ง:</source>
+        <translation>The patient is allergic to a prescribed drug:</translation>
+    </message>
+    <message>
+        <source>ถ้าจำเป็นต้องให้ยานี้ โปรดระบุเหตุผล (บันทึกไว้กับการจ่ายยาและในบันทึกการใช้งาน) หรือกลับไปแก้รายการยา</source>
+        <translation>If it must be given, give the reason (kept with the dispensing and in the audit trail), or go back and change the drugs.</translation>
+    </message>
+</context>
+<context>
+    <name>AppointmentBox</name>
+    <message>
+        <source>นัดครั้งต่อไป</source>
+        <translation>Next appointment</translation>
+    </message>
+    <message>
+        <source>นัดอีก</source>
+        <translation>Appointment in</translation>
+    </message>
+    <message>
+        <source>นัดอีก…</source>
+        <translation>In…</translation>
+    </message>
+    <message>
+        <source>วันที่นัด</source>
+        <translation>Appointment day</translation>
+    </message>
+    <message>
+        <source>เดือนที่นัด</source>
+        <translation>Appointment month</translation>
+    </message>
+    <message>
+        <source>ปีที่นัด (พ.ศ.)</source>
+        <translation>Appointment year (Buddhist era)</translation>
+    </message>
+    <message>
+        <source>ปีที่นัด</source>
+        <translation>Appointment year</translation>
+    </message>
+    <message>
+        <source>ปฏิทิน…</source>
+        <translation>Calendar…</translation>
+    </message>
+    <message>
+        <source>เลือกวันนัดจากปฏิทิน</source>
+        <translation>Pick the appointment day from a calendar</translation>
+    </message>
+    <message>
+        <source>เหตุที่นัด</source>
+        <translation>Reason for the appointment</translation>
+    </message>
+    <message>
+        <source>เหตุที่นัด เช่น ติดตามความดัน</source>
+        <translation>Reason, e.g. blood pressure follow-up</translation>
+    </message>
+    <message>
+        <source>ไม่มีวันที่นี้ในเดือนนั้น</source>
+        <translation>No such day in that month</translation>
+    </message>
+    <message>
+        <source>{weekday} (อีก {days} วัน)</source>
+        <translation>{weekday} (in {days} days)</translation>
+    </message>
+</context>
+<context>
+    <name>AppointmentsView</name>
+    <message>
+        <source>วันนัด</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>ชื่อ-สกุล</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>นัดเพื่อ</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>สถานะ</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>รายชื่อนัดหมาย</source>
+        <translation>Appointments</translation>
+    </message>
+    <message>
+        <source>ช่วงนัดหมาย</source>
+        <translation>Appointments to show</translation>
+    </message>
+    <message>
+        <source>แสดง</source>
+        <translation>Show</translation>
+    </message>
+    <message>
+        <source>{count} ราย</source>
+        <translation>Patients: {count}</translation>
+    </message>
+</context>
+<context>
+    <name>CalendarPopup</name>
+    <message>
+        <source>ปฏิทินเลือกวันนัด</source>
+        <translation>Calendar: pick the appointment day</translation>
+    </message>
+    <message>
+        <source>เดือนก่อน</source>
+        <translation>Previous month</translation>
+    </message>
+    <message>
+        <source>เดือนถัดไป</source>
+        <translation>Next month</translation>
+    </message>
+</context>
+<context>
     <name>ChartPage</name>
     <message>
         <source>วันที่</source>
@@ -71,8 +305,24 @@
         <translation>Visits (double-click or Enter for details)</translation>
     </message>
     <message>
+        <source>แสดงรายการที่บันทึกผิดพลาด</source>
+        <translation>Show visits entered in error</translation>
+    </message>
+    <message>
+        <source>ส่งเข้ารายการวันนี้ (Ctrl+T)</source>
+        <translation>Check in (Ctrl+T)</translation>
+    </message>
+    <message>
         <source>ประวัติจากหน่วยอื่น…</source>
         <translation>Records from other facilities…</translation>
+    </message>
+    <message>
+        <source>บันทึกการแพ้…</source>
+        <translation>Add an allergy…</translation>
+    </message>
+    <message>
+        <source>แก้ไขข้อมูลผู้ป่วย…</source>
+        <translation>Correct details…</translation>
     </message>
     <message>
         <source>ประวัติการรับบริการ (รวมหน่วยบริการอื่นที่ได้รับความยินยอม) ดับเบิลคลิกหรือกด Enter เพื่อดูรายละเอียด</source>
@@ -111,6 +361,14 @@
         <translation>No known allergies</translation>
     </message>
     <message>
+        <source>[บันทึกผิดพลาด]</source>
+        <translation>[entered in error]</translation>
+    </message>
+    <message>
+        <source>รายการที่บันทึกผิดพลาด: {count}</source>
+        <translation>Visits entered in error: {count}</translation>
+    </message>
+    <message>
         <source>ครบกำหนดวัคซีน (EPI): {doses}</source>
         <translation>Vaccines due (EPI): {doses}</translation>
     </message>
@@ -141,6 +399,73 @@
     <message>
         <source>ไม่ใช่คนเดียวกัน กันประวัตินี้ไว้</source>
         <translation>Not the same person: set these records aside</translation>
+    </message>
+    <message>
+        <source>นัดครั้งต่อไป: {day}</source>
+        <translation>Next appointment: {day}</translation>
+    </message>
+    <message>
+        <source>ไม่มีนัดครั้งต่อไป</source>
+        <translation>No next appointment</translation>
+    </message>
+    <message>
+        <source>บันทึกผิดพลาด</source>
+        <translation>Entered in error</translation>
+    </message>
+    <message>
+        <source>แก้ไขการรับบริการ — {name}</source>
+        <translation>Correct the visit — {name}</translation>
+    </message>
+</context>
+<context>
+    <name>ChronicView</name>
+    <message>
+        <source>ชื่อ-สกุล</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>หมู่</source>
+        <translation>Moo</translation>
+    </message>
+    <message>
+        <source>โรค</source>
+        <translation>Disease</translation>
+    </message>
+    <message>
+        <source>เป็นตั้งแต่</source>
+        <translation>Since</translation>
+    </message>
+    <message>
+        <source>มาตรวจล่าสุด</source>
+        <translation>Last visit</translation>
+    </message>
+    <message>
+        <source>ความดันล่าสุด</source>
+        <translation>Last blood pressure</translation>
+    </message>
+    <message>
+        <source>น้ำตาลล่าสุด</source>
+        <translation>Last blood sugar</translation>
+    </message>
+    <message>
+        <source>นัดครั้งต่อไป</source>
+        <translation>Next appointment</translation>
+    </message>
+    <message>
+        <source>ต้องติดตาม</source>
+        <translation>Follow-up needed</translation>
+    </message>
+    <message>
+        <source>ทะเบียนผู้ป่วยโรคเรื้อรัง</source>
+        <translation>Chronic disease register</translation>
+    </message>
+    <message>
+        <source>เฉพาะที่ต้องติดตาม</source>
+        <translation>Only those needing follow-up</translation>
+    </message>
+    <message>
+        <source>{count} ราย ต้องติดตาม {late} ราย</source>
+        <translation>Patients: {count} · needing follow-up: {late}</translation>
     </message>
 </context>
 <context>
@@ -244,6 +569,234 @@
     <message>
         <source>ฉุกเฉิน</source>
         <translation>Emergency</translation>
+    </message>
+</context>
+<context>
+    <name>Corrections</name>
+    <message>
+        <source>การวินิจฉัยหลัก</source>
+        <translation>principal diagnosis</translation>
+    </message>
+    <message>
+        <source>โรคร่วม</source>
+        <translation>comorbidity</translation>
+    </message>
+    <message>
+        <source>โรคแทรกซ้อน</source>
+        <translation>complication</translation>
+    </message>
+    <message>
+        <source>อื่น ๆ</source>
+        <translation>other</translation>
+    </message>
+    <message>
+        <source>สาเหตุภายนอก</source>
+        <translation>external cause</translation>
+    </message>
+    <message>
+        <source>อาการสำคัญ</source>
+        <translation>complaint</translation>
+    </message>
+    <message>
+        <source>บันทึกเพิ่มเติม</source>
+        <translation>note</translation>
+    </message>
+    <message>
+        <source>สัญญาณชีพ</source>
+        <translation>vital signs</translation>
+    </message>
+    <message>
+        <source>การวินิจฉัย</source>
+        <translation>diagnoses</translation>
+    </message>
+    <message>
+        <source>ยา</source>
+        <translation>drugs</translation>
+    </message>
+    <message>
+        <source>วัคซีน</source>
+        <translation>vaccine</translation>
+    </message>
+    <message>
+        <source>หัตถการ</source>
+        <translation>procedures</translation>
+    </message>
+    <message>
+        <source>ชื่อ-สกุล</source>
+        <translation>name</translation>
+    </message>
+    <message>
+        <source>เพศ</source>
+        <translation>sex</translation>
+    </message>
+    <message>
+        <source>วันเกิด</source>
+        <translation>birth date</translation>
+    </message>
+    <message>
+        <source>เลขประจำตัว</source>
+        <translation>identifiers</translation>
+    </message>
+    <message>
+        <source>ที่อยู่</source>
+        <translation>address</translation>
+    </message>
+    <message>
+        <source>โทรศัพท์</source>
+        <translation>phone</translation>
+    </message>
+    <message>
+        <source>สิทธิการรักษา</source>
+        <translation>insurance right</translation>
+    </message>
+    <message>
+        <source>บันทึกซ้ำ ไม่มีสิ่งใดเปลี่ยน</source>
+        <translation>saved again, nothing changed</translation>
+    </message>
+    <message>
+        <source>แก้ไข: {parts}</source>
+        <translation>corrected: {parts}</translation>
+    </message>
+    <message>
+        <source>ทำเครื่องหมายบันทึกผิดพลาด เหตุผล: {reason}</source>
+        <translation>marked entered in error; reason: {reason}</translation>
+    </message>
+    <message>
+        <source>บันทึกการรับบริการ</source>
+        <translation>recorded the visit</translation>
+    </message>
+    <message>
+        <source>ลงทะเบียนมารับบริการ</source>
+        <translation>checked in</translation>
+    </message>
+    <message>
+        <source>เริ่มตรวจ</source>
+        <translation>started the visit</translation>
+    </message>
+    <message>
+        <source>ยกเลิก (กลับก่อนได้รับบริการ)</source>
+        <translation>cancelled (left before being seen)</translation>
+    </message>
+    <message>
+        <source>ลงทะเบียนผู้ป่วย</source>
+        <translation>registered the patient</translation>
+    </message>
+    <message>
+        <source>บันทึกการแพ้</source>
+        <translation>recorded an allergy</translation>
+    </message>
+    <message>
+        <source>(จ่ายยาที่แพ้ เหตุผล: {reason})</source>
+        <translation>(a drug allergy overridden; reason: {reason})</translation>
+    </message>
+    <message>
+        <source>{when}  {who}  {what}</source>
+        <translation>{when}  {who}  {what}</translation>
+    </message>
+</context>
+<context>
+    <name>DiagnosisRow</name>
+    <message>
+        <source>ประเภทการวินิจฉัย {code}</source>
+        <translation>Diagnosis type of {code}</translation>
+    </message>
+</context>
+<context>
+    <name>DrugDialog</name>
+    <message>
+        <source>แก้ไขยา</source>
+        <translation>Edit a drug</translation>
+    </message>
+    <message>
+        <source>เพิ่มยา</source>
+        <translation>Add a drug</translation>
+    </message>
+    <message>
+        <source>เช่น 1 หรือ 0.5</source>
+        <translation>e.g. 1 or 0.5</translation>
+    </message>
+    <message>
+        <source>เช่น เม็ด แคปซูล ขวด หลอด</source>
+        <translation>e.g. tablet, capsule, bottle, tube</translation>
+    </message>
+    <message>
+        <source>เว้นว่างถ้าเหมือนหน่วยจ่าย เช่น ช้อนชา</source>
+        <translation>Empty if the same as the dispensing unit; e.g. teaspoon</translation>
+    </message>
+    <message>
+        <source>ไม่ระบุ</source>
+        <translation>Not given</translation>
+    </message>
+</context>
+<context>
+    <name>DrugRow</name>
+    <message>
+        <source>ยาพิมพ์เอง</source>
+        <translation>Typed-in drug</translation>
+    </message>
+    <message>
+        <source>ชื่อยาที่พิมพ์เอง</source>
+        <translation>Name of the typed-in drug</translation>
+    </message>
+    <message>
+        <source>ชื่อยาและความแรง</source>
+        <translation>Drug name and strength</translation>
+    </message>
+    <message>
+        <source>พิมพ์เอง ไม่อยู่ในบัญชียา</source>
+        <translation>Typed in, not on the drug list</translation>
+    </message>
+    <message>
+        <source>ขนาดต่อครั้ง {drug}</source>
+        <translation>Dose of {drug}</translation>
+    </message>
+    <message>
+        <source>ความถี่ {drug}</source>
+        <translation>Frequency of {drug}</translation>
+    </message>
+    <message>
+        <source>มื้ออาหาร {drug}</source>
+        <translation>Meal timing of {drug}</translation>
+    </message>
+    <message>
+        <source> วัน</source>
+        <translation> days</translation>
+    </message>
+    <message>
+        <source>จำนวนวัน {drug}</source>
+        <translation>Days of {drug}</translation>
+    </message>
+    <message>
+        <source>จำนวนที่จ่าย {drug}</source>
+        <translation>Quantity dispensed of {drug}</translation>
+    </message>
+    <message>
+        <source>คำนวณจากขนาด × ความถี่ × จำนวนวัน แก้ไขได้</source>
+        <translation>Worked out as dose × frequency × days; can be changed</translation>
+    </message>
+    <message>
+        <source>หน่วยของยาที่พิมพ์เอง</source>
+        <translation>Unit of the typed-in drug</translation>
+    </message>
+    <message>
+        <source>หน่วย</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <source>ครั้งละ</source>
+        <translation>Dose</translation>
+    </message>
+    <message>
+        <source>จ่าย</source>
+        <translation>Dispense</translation>
+    </message>
+    <message>
+        <source>(เลือกความถี่เพื่อให้มีวิธีใช้บนฉลาก)</source>
+        <translation>(choose a frequency for the label&apos;s instructions)</translation>
+    </message>
+    <message>
+        <source>⚠ แพ้ {allergy}</source>
+        <translation>⚠ Allergy: {allergy}</translation>
     </message>
 </context>
 <context>
@@ -448,6 +1001,45 @@ Every visit moves to the kept record; the merged record is no longer used. The m
     </message>
 </context>
 <context>
+    <name>EpiView</name>
+    <message>
+        <source>เฉพาะที่เลยกำหนด</source>
+        <translation>Overdue only</translation>
+    </message>
+    <message>
+        <source>หมู่ / บ้านเลขที่</source>
+        <translation>Moo / house no.</translation>
+    </message>
+    <message>
+        <source>ชื่อ-สกุล</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>อายุ</source>
+        <translation>Age</translation>
+    </message>
+    <message>
+        <source>วัคซีนที่ถึงกำหนด</source>
+        <translation>Vaccines due</translation>
+    </message>
+    <message>
+        <source>เลยกำหนด</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
+        <source>เด็กที่ถึงกำหนดรับวัคซีน แยกตามหมู่บ้าน</source>
+        <translation>Children with vaccines due, by village</translation>
+    </message>
+    <message>
+        <source>{village} ({count} คน, เลยกำหนด {late} คน)</source>
+        <translation>{village} (children: {count}, overdue: {late})</translation>
+    </message>
+    <message>
+        <source>{count} คน เลยกำหนด {late} คน</source>
+        <translation>Children: {count} · overdue: {late}</translation>
+    </message>
+</context>
+<context>
     <name>FindPage</name>
     <message>
         <source>{years} ปี</source>
@@ -460,6 +1052,10 @@ Every visit moves to the kept record; the merged record is no longer used. The m
     <message>
         <source>ค้นหาผู้ป่วย</source>
         <translation>Find a patient</translation>
+    </message>
+    <message>
+        <source>ส่งเข้ารายการวันนี้ (Ctrl+T)</source>
+        <translation>Check in (Ctrl+T)</translation>
     </message>
     <message>
         <source>ชื่อ-สกุล</source>
@@ -480,6 +1076,298 @@ Every visit moves to the kept record; the merged record is no longer used. The m
     <message>
         <source>ผลการค้นหา</source>
         <translation>Search results</translation>
+    </message>
+</context>
+<context>
+    <name>FollowUp</name>
+    <message>
+        <source>พิมพ์ / บันทึก PDF</source>
+        <translation>Print / save PDF</translation>
+    </message>
+    <message>
+        <source>เบาหวาน</source>
+        <translation>Diabetes</translation>
+    </message>
+    <message>
+        <source>ความดันโลหิตสูง</source>
+        <translation>Hypertension</translation>
+    </message>
+    <message>
+        <source>ยังไม่เคยมาตรวจ</source>
+        <translation>No visit yet</translation>
+    </message>
+    <message>
+        <source>ไม่ได้มาตรวจเกิน {days} วัน</source>
+        <translation>No visit for over {days} days</translation>
+    </message>
+    <message>
+        <source>ขาดนัด</source>
+        <translation>Missed appointment</translation>
+    </message>
+    <message>
+        <source>{months} เดือน</source>
+        <translation>{months} mo</translation>
+    </message>
+    <message>
+        <source>ไม่ถึง 1 เดือน</source>
+        <translation>Under 1 month</translation>
+    </message>
+    <message>
+        <source>{years} ปี</source>
+        <translation>{years} y</translation>
+    </message>
+    <message>
+        <source>{years} ปี {months} เดือน</source>
+        <translation>{years} y {months} mo</translation>
+    </message>
+    <message>
+        <source>หมู่ {number}</source>
+        <translation>Moo {number}</translation>
+    </message>
+    <message>
+        <source>ไม่ระบุหมู่</source>
+        <translation>Moo not given</translation>
+    </message>
+    <message>
+        <source>รอมาตามนัด</source>
+        <translation>Expected</translation>
+    </message>
+    <message>
+        <source>มาตามนัดแล้ว</source>
+        <translation>Came</translation>
+    </message>
+    <message>
+        <source>วันนี้</source>
+        <translation>Today</translation>
+    </message>
+    <message>
+        <source>7 วันข้างหน้า</source>
+        <translation>Next 7 days</translation>
+    </message>
+    <message>
+        <source>ขาดนัด ({days} วันที่ผ่านมา)</source>
+        <translation>Missed (last {days} days)</translation>
+    </message>
+    <message>
+        <source>ชื่อ-สกุล</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>หมู่</source>
+        <translation>Moo</translation>
+    </message>
+    <message>
+        <source>โรค</source>
+        <translation>Disease</translation>
+    </message>
+    <message>
+        <source>เป็นตั้งแต่</source>
+        <translation>Since</translation>
+    </message>
+    <message>
+        <source>มาตรวจล่าสุด</source>
+        <translation>Last visit</translation>
+    </message>
+    <message>
+        <source>ความดันล่าสุด</source>
+        <translation>Last blood pressure</translation>
+    </message>
+    <message>
+        <source>น้ำตาลล่าสุด</source>
+        <translation>Last blood sugar</translation>
+    </message>
+    <message>
+        <source>นัดครั้งต่อไป</source>
+        <translation>Next appointment</translation>
+    </message>
+    <message>
+        <source>ต้องติดตาม</source>
+        <translation>Follow-up needed</translation>
+    </message>
+    <message>
+        <source>บ้านเลขที่</source>
+        <translation>House no.</translation>
+    </message>
+    <message>
+        <source>อายุ</source>
+        <translation>Age</translation>
+    </message>
+    <message>
+        <source>วัคซีนที่ถึงกำหนด</source>
+        <translation>Vaccines due</translation>
+    </message>
+    <message>
+        <source>เลยกำหนด</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
+        <source>วันนัด</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>นัดเพื่อ</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>สถานะ</source>
+        <translation>Status</translation>
+    </message>
+</context>
+<context>
+    <name>FollowUpPage</name>
+    <message>
+        <source>รายการติดตาม</source>
+        <translation>Follow-up lists</translation>
+    </message>
+    <message>
+        <source>โรคเรื้อรัง (เบาหวาน ความดัน)</source>
+        <translation>Chronic diseases (diabetes, hypertension)</translation>
+    </message>
+    <message>
+        <source>วัคซีนเด็ก (EPI)</source>
+        <translation>Children&apos;s vaccines (EPI)</translation>
+    </message>
+    <message>
+        <source>นัดหมาย</source>
+        <translation>Appointments</translation>
+    </message>
+</context>
+<context>
+    <name>Formulary</name>
+    <message>
+        <source>รหัสยา</source>
+        <translation>Code</translation>
+    </message>
+    <message>
+        <source>ชื่อยา</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>ความแรง</source>
+        <translation>Strength</translation>
+    </message>
+    <message>
+        <source>หน่วยจ่าย</source>
+        <translation>Dispensing unit</translation>
+    </message>
+    <message>
+        <source>รหัสยา 24 หลัก</source>
+        <translation>24-digit drug code</translation>
+    </message>
+    <message>
+        <source>ขนาดต่อครั้ง</source>
+        <translation>Dose</translation>
+    </message>
+    <message>
+        <source>หน่วยของขนาดยา</source>
+        <translation>Dose unit</translation>
+    </message>
+    <message>
+        <source>ความถี่</source>
+        <translation>Frequency</translation>
+    </message>
+    <message>
+        <source>จำนวนวัน</source>
+        <translation>Days</translation>
+    </message>
+    <message>
+        <source>กลุ่มยา</source>
+        <translation>Group</translation>
+    </message>
+    <message>
+        <source>บรรทัดที่ {line} · {field}: {reason}</source>
+        <translation>Line {line} · {field}: {reason}</translation>
+    </message>
+    <message>
+        <source>ใช้อยู่</source>
+        <translation>In use</translation>
+    </message>
+    <message>
+        <source>ถอนออกแล้ว</source>
+        <translation>Withdrawn</translation>
+    </message>
+</context>
+<context>
+    <name>FormularyDialog</name>
+    <message>
+        <source>บัญชียาของหน่วยบริการ</source>
+        <translation>The unit&apos;s drug list</translation>
+    </message>
+    <message>
+        <source>ยาที่พยาบาลเลือกเมื่อสั่งยา นำเข้าจากไฟล์ CSV (บรรทัดแรกเป็นชื่อคอลัมน์: code, name, strength, unit, tmt, drug24, dose, dose_unit, frequency, days, group) ถ้าไฟล์มีข้อผิดพลาด จะไม่นำเข้าเลยสักรายการ ยาที่ถอนออกยังอยู่ในประวัติการรับบริการที่เคยสั่ง</source>
+        <translation>The drugs nurses choose from when prescribing, imported from a CSV file (first line: the column names code, name, strength, unit, tmt, drug24, dose, dose_unit, frequency, days, group). If the file has any error, nothing is imported. A withdrawn drug stays in the visits that prescribed it.</translation>
+    </message>
+    <message>
+        <source>แสดงยาที่ถอนออกแล้ว</source>
+        <translation>Show withdrawn drugs</translation>
+    </message>
+    <message>
+        <source>สถานะ</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>รายการยา</source>
+        <translation>Drugs</translation>
+    </message>
+    <message>
+        <source>ข้อผิดพลาดในไฟล์รายการยา</source>
+        <translation>Problems in the drug file</translation>
+    </message>
+    <message>
+        <source>นำเข้า CSV…</source>
+        <translation>Import CSV…</translation>
+    </message>
+    <message>
+        <source>เพิ่มยา…</source>
+        <translation>Add a drug…</translation>
+    </message>
+    <message>
+        <source>แก้ไข…</source>
+        <translation>Edit…</translation>
+    </message>
+    <message>
+        <source>ถอนออกจากบัญชี</source>
+        <translation>Withdraw</translation>
+    </message>
+    <message>
+        <source>{count} รายการ</source>
+        <translation>Drugs: {count}</translation>
+    </message>
+    <message>
+        <source>นำกลับมาใช้</source>
+        <translation>Bring back</translation>
+    </message>
+    <message>
+        <source>เลือกไฟล์รายการยา (CSV)</source>
+        <translation>Choose the drug list file (CSV)</translation>
+    </message>
+    <message>
+        <source>ไฟล์ CSV (*.csv);;ทุกไฟล์ (*)</source>
+        <translation>CSV files (*.csv);;All files (*)</translation>
+    </message>
+    <message>
+        <source>กำลังนำเข้า {name}…</source>
+        <translation>Importing {name}…</translation>
+    </message>
+    <message>
+        <source>นำเข้า {name} แล้ว: เพิ่ม {added} รายการ แก้ไข {updated} รายการ ไม่เปลี่ยน {unchanged} รายการ</source>
+        <translation>{name} imported: {added} added, {updated} changed, {unchanged} unchanged</translation>
+    </message>
+    <message>
+        <source>คอลัมน์ที่ไม่ได้ใช้: {columns}</source>
+        <translation>Columns not used: {columns}</translation>
+    </message>
+    <message>
+        <source>บันทึกยา {code} แล้ว</source>
+        <translation>Drug {code} saved</translation>
+    </message>
+    <message>
+        <source>ถอน {name} ({code}) ออกจากบัญชียา?
+
+จะไม่มีให้เลือกเมื่อสั่งยาอีก แต่ยังอยู่ในประวัติการรับบริการที่เคยสั่ง และนำกลับมาใช้ได้</source>
+        <translation>Withdraw {name} ({code}) from the drug list?
+
+It is no longer offered when prescribing, but stays in the visits that prescribed it, and can be brought back.</translation>
     </message>
 </context>
 <context>
@@ -572,6 +1460,21 @@ Every visit moves to the kept record; the merged record is no longer used. The m
     </message>
 </context>
 <context>
+    <name>ListRow</name>
+    <message>
+        <source>ลบ</source>
+        <translation>Remove</translation>
+    </message>
+    <message>
+        <source>ลบรายการนี้ (Ctrl+Delete)</source>
+        <translation>Remove this line (Ctrl+Delete)</translation>
+    </message>
+    <message>
+        <source>ลบ {what}</source>
+        <translation>Remove {what}</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>โหมดฝึกอบรม — ข้อมูลตัวอย่าง ไม่ใช่ข้อมูลผู้ป่วยจริง</source>
@@ -582,12 +1485,20 @@ Every visit moves to the kept record; the merged record is no longer used. The m
         <translation>Work screens</translation>
     </message>
     <message>
+        <source>วันนี้</source>
+        <translation>Today</translation>
+    </message>
+    <message>
         <source>ค้นหาผู้ป่วย</source>
         <translation>Find a patient</translation>
     </message>
     <message>
         <source>ลงทะเบียน</source>
         <translation>Register</translation>
+    </message>
+    <message>
+        <source>ติดตาม</source>
+        <translation>Follow-up</translation>
     </message>
     <message>
         <source>ความยินยอม</source>
@@ -638,6 +1549,10 @@ Every visit moves to the kept record; the merged record is no longer used. The m
         <translation>Unit settings…</translation>
     </message>
     <message>
+        <source>บัญชียา…</source>
+        <translation>Drug list…</translation>
+    </message>
+    <message>
         <source>เลือกโฟลเดอร์ที่จะเก็บ 43 แฟ้ม</source>
         <translation>Choose the folder for the 43 files</translation>
     </message>
@@ -674,6 +1589,10 @@ Every visit moves to the kept record; the merged record is no longer used. The m
 {kinds}</source>
         <translation>43 files imported: {count} records
 {kinds}</translation>
+    </message>
+    <message>
+        <source>ลงทะเบียนแล้ว: กด Enter เพื่อส่งเข้ารายการวันนี้</source>
+        <translation>Registered: press Enter to check them in</translation>
     </message>
     <message>
         <source>แฟ้มผู้ป่วย</source>
@@ -757,6 +1676,216 @@ Every visit moves to the kept record; the merged record is no longer used. The m
     <message>
         <source>รหัสผ่านสองครั้งไม่ตรงกัน โปรดพิมพ์ใหม่</source>
         <translation>The two passphrases differ: type it again</translation>
+    </message>
+</context>
+<context>
+    <name>PatientEditDialog</name>
+    <message>
+        <source>แก้ไขข้อมูลผู้ป่วย</source>
+        <translation>Correct patient details</translation>
+    </message>
+</context>
+<context>
+    <name>Printouts</name>
+    <message>
+        <source>วันจันทร์</source>
+        <translation>Monday</translation>
+    </message>
+    <message>
+        <source>วันอังคาร</source>
+        <translation>Tuesday</translation>
+    </message>
+    <message>
+        <source>วันพุธ</source>
+        <translation>Wednesday</translation>
+    </message>
+    <message>
+        <source>วันพฤหัสบดี</source>
+        <translation>Thursday</translation>
+    </message>
+    <message>
+        <source>วันศุกร์</source>
+        <translation>Friday</translation>
+    </message>
+    <message>
+        <source>วันเสาร์</source>
+        <translation>Saturday</translation>
+    </message>
+    <message>
+        <source>วันอาทิตย์</source>
+        <translation>Sunday</translation>
+    </message>
+    <message>
+        <source>ชื่อ-สกุล</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>อายุ</source>
+        <translation>Age</translation>
+    </message>
+    <message>
+        <source>วันที่รับบริการ</source>
+        <translation>Date of visit</translation>
+    </message>
+    <message>
+        <source>แพ้ยา/สารก่อภูมิแพ้</source>
+        <translation>Allergies</translation>
+    </message>
+    <message>
+        <source>ไม่มีประวัติ</source>
+        <translation>None recorded</translation>
+    </message>
+    <message>
+        <source>อาการสำคัญ</source>
+        <translation>Chief complaint</translation>
+    </message>
+    <message>
+        <source>สัญญาณชีพ</source>
+        <translation>Vital signs</translation>
+    </message>
+    <message>
+        <source>การวินิจฉัย</source>
+        <translation>Diagnoses</translation>
+    </message>
+    <message>
+        <source>ยาที่ได้รับ</source>
+        <translation>Drugs dispensed</translation>
+    </message>
+    <message>
+        <source>วัคซีน</source>
+        <translation>Vaccines</translation>
+    </message>
+    <message>
+        <source>หัตถการ</source>
+        <translation>Procedures</translation>
+    </message>
+    <message>
+        <source>นัดครั้งต่อไป</source>
+        <translation>Next appointment</translation>
+    </message>
+    <message>
+        <source>นัดเพื่อ</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>ไม่มีนัด</source>
+        <translation>None</translation>
+    </message>
+    <message>
+        <source>วันนัด</source>
+        <translation>Appointment day</translation>
+    </message>
+    <message>
+        <source>โปรดนำบัตรนี้มาด้วยทุกครั้งที่มาตามนัด</source>
+        <translation>Please bring this card to every appointment.</translation>
+    </message>
+    <message>
+        <source>ไม่มีรายชื่อ</source>
+        <translation>Nobody on this list.</translation>
+    </message>
+    <message>
+        <source>{years} ปี</source>
+        <translation>{years} y</translation>
+    </message>
+    <message>
+        <source>ใบรับบริการและใบสั่งยา</source>
+        <translation>Visit slip and prescription</translation>
+    </message>
+    <message>
+        <source>ชื่อยา</source>
+        <translation>Drug</translation>
+    </message>
+    <message>
+        <source>จำนวน</source>
+        <translation>Quantity</translation>
+    </message>
+    <message>
+        <source>วิธีใช้</source>
+        <translation>Instructions</translation>
+    </message>
+    <message>
+        <source>ใบรับบริการ {name} {day}</source>
+        <translation>Visit slip {name} {day}</translation>
+    </message>
+    <message>
+        <source>บัตรนัด</source>
+        <translation>Appointment card</translation>
+    </message>
+    <message>
+        <source>บัตรนัด {name} {day}</source>
+        <translation>Appointment card {name} {day}</translation>
+    </message>
+    <message>
+        <source>ทะเบียนผู้ป่วยโรคเรื้อรัง (เบาหวาน ความดันโลหิตสูง)</source>
+        <translation>Chronic disease register (diabetes, hypertension)</translation>
+    </message>
+    <message>
+        <source>{scope} {count} ราย ณ วันที่ {day}</source>
+        <translation>{scope} · patients: {count} · as of {day}</translation>
+    </message>
+    <message>
+        <source>เฉพาะที่ต้องติดตาม</source>
+        <translation>Needing follow-up</translation>
+    </message>
+    <message>
+        <source>ทั้งหมด</source>
+        <translation>All</translation>
+    </message>
+    <message>
+        <source>รายชื่อเด็กที่ถึงกำหนดรับวัคซีน</source>
+        <translation>Children due for vaccines</translation>
+    </message>
+    <message>
+        <source>เฉพาะที่เลยกำหนด</source>
+        <translation>Overdue only</translation>
+    </message>
+    <message>
+        <source>ถึงกำหนดและเลยกำหนด</source>
+        <translation>Due and overdue</translation>
+    </message>
+    <message>
+        <source>แจ้งแล้ว</source>
+        <translation>Told</translation>
+    </message>
+    <message>
+        <source>{village} · {scope} {count} คน · ณ วันที่ {day}</source>
+        <translation>{village} · {scope} · children: {count} · as of {day}</translation>
+    </message>
+    <message>
+        <source>รายชื่อนัดหมาย: {span}</source>
+        <translation>Appointments: {span}</translation>
+    </message>
+    <message>
+        <source>{count} ราย ณ วันที่ {day}</source>
+        <translation>Patients: {count} · as of {day}</translation>
+    </message>
+    <message>
+        <source>{title} · พิมพ์เมื่อ {when} · หน้า {page}/{pages}</source>
+        <translation>{title} · printed {when} · page {page}/{pages}</translation>
+    </message>
+    <message>
+        <source>บันทึกเป็น PDF</source>
+        <translation>Save as PDF</translation>
+    </message>
+    <message>
+        <source>PDF (*.pdf)</source>
+        <translation>PDF (*.pdf)</translation>
+    </message>
+    <message>
+        <source>{title}
+
+พิมพ์ออกเครื่องพิมพ์ หรือบันทึกเป็นไฟล์ PDF?</source>
+        <translation>{title}
+
+Print it on a printer, or save it as a PDF file?</translation>
+    </message>
+    <message>
+        <source>พิมพ์…</source>
+        <translation>Print…</translation>
+    </message>
+    <message>
+        <source>บันทึกเป็น PDF…</source>
+        <translation>Save as PDF…</translation>
     </message>
 </context>
 <context>
@@ -976,8 +2105,16 @@ Every visit moves to the kept record; the merged record is no longer used. The m
         <translation>May be a patient already registered:</translation>
     </message>
     <message>
+        <source>บันทึกการแก้ไข (Enter)</source>
+        <translation>Save the correction (Enter)</translation>
+    </message>
+    <message>
         <source>ถูกต้อง</source>
         <translation>valid</translation>
+    </message>
+    <message>
+        <source>บันทึกการแก้ไขแล้ว (รอส่งเมื่อออนไลน์)</source>
+        <translation>Correction saved (sent when online)</translation>
     </message>
     <message>
         <source>เลขประจำตัวประชาชนนี้ลงทะเบียนไว้แล้ว: {name} (HN {hn}) ไม่ได้บันทึกซ้ำ</source>
@@ -1196,6 +2333,105 @@ Other desktop (through the hub): {there}</translation>
     </message>
 </context>
 <context>
+    <name>TodayPage</name>
+    <message>
+        <source>รอตรวจ</source>
+        <translation>Waiting</translation>
+    </message>
+    <message>
+        <source>กำลังตรวจ</source>
+        <translation>Being seen</translation>
+    </message>
+    <message>
+        <source>เสร็จแล้ว</source>
+        <translation>Done</translation>
+    </message>
+    <message>
+        <source>นัดไว้ ยังไม่มา</source>
+        <translation>Expected (appointment)</translation>
+    </message>
+    <message>
+        <source>ยกเลิก</source>
+        <translation>Cancelled</translation>
+    </message>
+    <message>
+        <source>{name} อยู่ในรายการวันนี้แล้ว</source>
+        <translation>{name} is on today&apos;s list already</translation>
+    </message>
+    <message>
+        <source>ส่ง {name} เข้ารายการวันนี้แล้ว (รอตรวจ)</source>
+        <translation>{name} checked in (waiting)</translation>
+    </message>
+    <message>
+        <source>เวลา</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>ชื่อ-สกุล</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>สถานะ</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>ผู้ตรวจ</source>
+        <translation>Seen by</translation>
+    </message>
+    <message>
+        <source>อาการ / เหตุที่นัด</source>
+        <translation>Complaint / appointment reason</translation>
+    </message>
+    <message>
+        <source>รายการผู้ป่วยวันนี้ (Enter เปิดการตรวจ, Delete เอาออกจากรายการ)</source>
+        <translation>Today&apos;s patients (Enter opens the visit, Delete takes the patient off the list)</translation>
+    </message>
+    <message>
+        <source>เปิดการตรวจ (Enter)</source>
+        <translation>Open the visit (Enter)</translation>
+    </message>
+    <message>
+        <source>เอาออกจากรายการ (Delete)</source>
+        <translation>Take off the list (Delete)</translation>
+    </message>
+    <message>
+        <source>ผู้ป่วยกลับไปก่อนได้ตรวจ: เก็บไว้เป็น ยกเลิก ไม่ลบ</source>
+        <translation>The patient left before being seen: kept as cancelled, not deleted</translation>
+    </message>
+    <message>
+        <source>เปิดแฟ้มผู้ป่วย (Ctrl+O)</source>
+        <translation>Open the chart (Ctrl+O)</translation>
+    </message>
+    <message>
+        <source>เพิ่มผู้ป่วยเข้ารายการ: ค้นหา (Ctrl+F) แล้วกด Ctrl+T หรือปุ่ม &quot;ส่งเข้ารายการวันนี้&quot;</source>
+        <translation>To add a patient: find them (Ctrl+F), then press Ctrl+T or &quot;Check in&quot;</translation>
+    </message>
+    <message>
+        <source>รายการวันนี้ {day}</source>
+        <translation>Today&apos;s list, {day}</translation>
+    </message>
+    <message>
+        <source>รอตรวจ {waiting} · กำลังตรวจ {seen} · เสร็จแล้ว {done} · นัดไว้ยังไม่มา {expected}</source>
+        <translation>Waiting {waiting} · Being seen {seen} · Done {done} · Expected {expected}</translation>
+    </message>
+    <message>
+        <source>มาตามนัด: เข้ารายการ (Enter)</source>
+        <translation>Arrived: check in (Enter)</translation>
+    </message>
+    <message>
+        <source>เปิดแฟ้มผู้ป่วย (Enter)</source>
+        <translation>Open the chart (Enter)</translation>
+    </message>
+    <message>
+        <source>เอาออกจากรายการวันนี้</source>
+        <translation>Take off today&apos;s list</translation>
+    </message>
+    <message>
+        <source>เอา {name} ออกจากรายการวันนี้หรือไม่? (ผู้ป่วยกลับไปก่อนได้ตรวจ การรับบริการนี้จะเก็บไว้เป็น ยกเลิก)</source>
+        <translation>Take {name} off today&apos;s list? (The patient left before being seen; this visit is kept as cancelled.)</translation>
+    </message>
+</context>
+<context>
     <name>Training</name>
     <message>
         <source>กำลังเตรียมข้อมูลตัวอย่าง…</source>
@@ -1279,12 +2515,40 @@ Other desktop (through the hub): {there}</translation>
         <translation>Visit details</translation>
     </message>
     <message>
+        <source>ประวัติการบันทึก</source>
+        <translation>History</translation>
+    </message>
+    <message>
+        <source>แก้ไขการรับบริการ…</source>
+        <translation>Correct the visit…</translation>
+    </message>
+    <message>
+        <source>บันทึกผิดพลาด (ยกเลิกการรับบริการ)…</source>
+        <translation>Entered in error (void the visit)…</translation>
+    </message>
+    <message>
+        <source>พิมพ์ใบนัด/ใบสั่งยา…</source>
+        <translation>Print appointment / prescription…</translation>
+    </message>
+    <message>
+        <source>({days} วัน)</source>
+        <translation>({days} days)</translation>
+    </message>
+    <message>
+        <source>[พิมพ์เอง]</source>
+        <translation>[typed in]</translation>
+    </message>
+    <message>
         <source>ไม่มี</source>
         <translation>None</translation>
     </message>
     <message>
         <source>วันที่</source>
         <translation>Date</translation>
+    </message>
+    <message>
+        <source>รายการนี้บันทึกผิดพลาด (ยกเลิกแล้ว) เก็บไว้เป็นหลักฐาน ไม่นับในแฟ้มและรายการต่าง ๆ</source>
+        <translation>This visit was entered in error (voided): kept as a record, left out of the chart and the lists</translation>
     </message>
     <message>
         <source>หน่วยบริการ</source>
@@ -1311,8 +2575,20 @@ Other desktop (through the hub): {there}</translation>
         <translation>Vaccine</translation>
     </message>
     <message>
+        <source>หัตถการ</source>
+        <translation>Procedures</translation>
+    </message>
+    <message>
         <source>บันทึกเพิ่มเติม</source>
         <translation>Note</translation>
+    </message>
+    <message>
+        <source>กำลังอ่าน…</source>
+        <translation>Reading…</translation>
+    </message>
+    <message>
+        <source>บันทึกโดยหน่วยบริการอื่น</source>
+        <translation>Recorded by another facility</translation>
     </message>
 </context>
 <context>
@@ -1334,16 +2610,48 @@ Other desktop (through the hub): {there}</translation>
         <translation>Diastolic blood pressure (lower)</translation>
     </message>
     <message>
-        <source>ความดันโลหิต</source>
-        <translation>Blood pressure</translation>
-    </message>
-    <message>
         <source>/นาที</source>
         <translation>/min</translation>
     </message>
     <message>
         <source>น้ำหนัก</source>
         <translation>Weight</translation>
+    </message>
+    <message>
+        <source>หลัก</source>
+        <translation>Principal</translation>
+    </message>
+    <message>
+        <source>โรคร่วม</source>
+        <translation>Comorbidity</translation>
+    </message>
+    <message>
+        <source>โรคแทรก</source>
+        <translation>Complication</translation>
+    </message>
+    <message>
+        <source>อื่นๆ</source>
+        <translation>Other</translation>
+    </message>
+    <message>
+        <source>สาเหตุภายนอก</source>
+        <translation>External cause</translation>
+    </message>
+    <message>
+        <source>{count} เดือน</source>
+        <translation>{count} mo</translation>
+    </message>
+    <message>
+        <source>{count} สัปดาห์</source>
+        <translation>{count} wk</translation>
+    </message>
+    <message>
+        <source>{count} วัน</source>
+        <translation>{count} d</translation>
+    </message>
+    <message>
+        <source>อาการสำคัญ เช่น ไข้ ไอ 2 วัน</source>
+        <translation>Chief complaint, e.g. fever and cough for 2 days</translation>
     </message>
     <message>
         <source>อุณหภูมิ</source>
@@ -1354,24 +2662,64 @@ Other desktop (through the hub): {there}</translation>
         <translation>Pulse</translation>
     </message>
     <message>
-        <source>พิมพ์รหัสหรือชื่อโรค เช่น J00 หรือ หวัด</source>
-        <translation>Type a code or disease name, e.g. J00 or cold</translation>
+        <source>น้ำตาลในเลือด (เจาะปลายนิ้ว)</source>
+        <translation>Blood sugar (fingerstick)</translation>
     </message>
     <message>
-        <source>การวินิจฉัย (ICD-10)</source>
-        <translation>Diagnosis (ICD-10)</translation>
+        <source>พิมพ์รหัสหรือชื่อโรค เช่น J00 หรือ หวัด แล้วกด Enter</source>
+        <translation>Type a code or disease name, e.g. J00 or cold, then press Enter</translation>
+    </message>
+    <message>
+        <source>ค้นหาการวินิจฉัย (ICD-10) Enter เพื่อเพิ่ม</source>
+        <translation>Search diagnoses (ICD-10); Enter adds</translation>
+    </message>
+    <message>
+        <source>ไม่พบ &quot;{text}&quot; ในรายการรหัสโรค</source>
+        <translation>&quot;{text}&quot; is not in the list of disease codes</translation>
+    </message>
+    <message>
+        <source>รายการการวินิจฉัย</source>
+        <translation>Diagnoses</translation>
+    </message>
+    <message>
+        <source>พิมพ์รหัสหรือชื่อยาในบัญชียา แล้วกด Enter</source>
+        <translation>Type a code or name from the drug list, then press Enter</translation>
+    </message>
+    <message>
+        <source>ค้นหายาในบัญชียาของหน่วย Enter เพื่อเพิ่ม</source>
+        <translation>Search the unit&apos;s drug list; Enter adds</translation>
+    </message>
+    <message>
+        <source>ไม่พบ &quot;{text}&quot; ในบัญชียา: เลือกจากรายการ หรือกดปุ่ม &quot;+ ยาพิมพ์เอง&quot;</source>
+        <translation>&quot;{text}&quot; is not on the drug list: choose from the list, or press &quot;+ Type in a drug&quot;</translation>
+    </message>
+    <message>
+        <source>+ ยาพิมพ์เอง (ไม่อยู่ในบัญชียา)</source>
+        <translation>+ Type in a drug (not on the drug list)</translation>
+    </message>
+    <message>
+        <source>รายการยาที่จ่าย</source>
+        <translation>Drugs dispensed</translation>
+    </message>
+    <message>
+        <source>พิมพ์รหัสหรือชื่อหัตถการ แล้วกด Enter</source>
+        <translation>Type a procedure code or name, then press Enter</translation>
+    </message>
+    <message>
+        <source>ค้นหาหัตถการ (ICD-9-CM) Enter เพื่อเพิ่ม</source>
+        <translation>Search procedures (ICD-9-CM); Enter adds</translation>
+    </message>
+    <message>
+        <source>ไม่พบ &quot;{text}&quot; ในรายการหัตถการ</source>
+        <translation>&quot;{text}&quot; is not in the list of procedures</translation>
+    </message>
+    <message>
+        <source>รายการหัตถการ</source>
+        <translation>Procedures</translation>
     </message>
     <message>
         <source>ยาที่จ่าย</source>
         <translation>Medicine given</translation>
-    </message>
-    <message>
-        <source>จำนวนยา</source>
-        <translation>Medicine amount</translation>
-    </message>
-    <message>
-        <source>ยาที่จ่าย / จำนวน</source>
-        <translation>Medicine / amount</translation>
     </message>
     <message>
         <source>วัคซีน</source>
@@ -1380,6 +2728,54 @@ Other desktop (through the hub): {there}</translation>
     <message>
         <source>บันทึกเพิ่มเติม</source>
         <translation>Notes</translation>
+    </message>
+    <message>
+        <source>บันทึก (Enter)</source>
+        <translation>Save (Enter)</translation>
+    </message>
+    <message>
+        <source>Enter ในช่องค้นหาหรือในแถวของรายการจะเพิ่มรายการหรือไปช่องถัดไป ไม่บันทึก Ctrl+Enter บันทึกได้จากทุกช่อง</source>
+        <translation>Enter in a search box or a list&apos;s row adds the item or moves to the next field; it does not save. Ctrl+Enter saves from any field.</translation>
+    </message>
+    <message>
+        <source>ยกเลิก (Esc)</source>
+        <translation>Cancel (Esc)</translation>
+    </message>
+    <message>
+        <source>ความดัน</source>
+        <translation>Blood pressure</translation>
+    </message>
+    <message>
+        <source>น้ำตาล</source>
+        <translation>Blood sugar</translation>
+    </message>
+    <message>
+        <source>การวินิจฉัย (ICD-10) — รายการแรกเป็นการวินิจฉัยหลัก</source>
+        <translation>Diagnoses (ICD-10) — the first is the principal diagnosis</translation>
+    </message>
+    <message>
+        <source>หัตถการ (ICD-9-CM)</source>
+        <translation>Procedures (ICD-9-CM)</translation>
+    </message>
+    <message>
+        <source>นัดครั้งต่อไป</source>
+        <translation>Next appointment</translation>
+    </message>
+    <message>
+        <source>บันทึกการตรวจ — {name}</source>
+        <translation>Record a visit — {name}</translation>
+    </message>
+    <message>
+        <source>แพ้ยา/สาร: {allergies}</source>
+        <translation>Allergies: {allergies}</translation>
+    </message>
+    <message>
+        <source>ไม่มีประวัติแพ้</source>
+        <translation>No known allergies</translation>
+    </message>
+    <message>
+        <source>{code} อยู่ในรายการแล้ว</source>
+        <translation>{code} is on the list already</translation>
     </message>
     <message>
         <source>ค่าที่วัดได้ผิดปกติมาก ยืนยันว่าถูกต้องและบันทึกหรือไม่?</source>
@@ -1412,6 +2808,10 @@ Other desktop (through the hub): {there}</translation>
         <source>การหายใจ</source>
         <translation>Respiration</translation>
     </message>
+    <message>
+        <source>น้ำตาลในเลือด</source>
+        <translation>Blood sugar</translation>
+    </message>
 </context>
 <context>
     <name>VitalsPlot</name>
@@ -1426,6 +2826,29 @@ Other desktop (through the hub): {there}</translation>
     <message>
         <source>ยังไม่มีข้อมูลสัญญาณชีพ</source>
         <translation>No vital signs yet</translation>
+    </message>
+</context>
+<context>
+    <name>VoidDialog</name>
+    <message>
+        <source>บันทึกผิดพลาด (ยกเลิกการรับบริการ)</source>
+        <translation>Entered in error (void the visit)</translation>
+    </message>
+    <message>
+        <source>การรับบริการวันที่ {when} จะถูกทำเครื่องหมายว่าบันทึกผิดพลาด ข้อมูลยังเก็บไว้ แต่ไม่แสดงในแฟ้มและรายการต่าง ๆ โปรดระบุเหตุผล</source>
+        <translation>The visit of {when} will be marked entered in error: kept, but no longer shown in the chart or the lists. Please give the reason.</translation>
+    </message>
+    <message>
+        <source>เหตุผลที่บันทึกผิดพลาด</source>
+        <translation>Why it was entered in error</translation>
+    </message>
+    <message>
+        <source>เช่น บันทึกผิดคน บันทึกซ้ำ</source>
+        <translation>e.g. wrong patient, recorded twice</translation>
+    </message>
+    <message>
+        <source>ยืนยันบันทึกผิดพลาด</source>
+        <translation>Mark entered in error</translation>
     </message>
 </context>
 </TS>

@@ -46,7 +46,7 @@ def test_the_chart_shows_what_a_visit_recorded_titled_with_the_patient(qtbot, wi
     assert "55.5" in dialog.values["vitals"].text()
     assert "Paracetamol 500 mg" in dialog.values["drugs"].text() and "20" in dialog.values["drugs"].text()
     assert dialog.values["note"].text() == "นัดติดตาม 1 สัปดาห์"
-    assert dialog.values["diagnoses"].text() == "J00 หวัด"
+    assert dialog.values["diagnoses"].text() == "J00 หวัด (การวินิจฉัยหลัก)"  # with its type (43-file DIAGTYPE)
     assert "25" in dialog.values["when"].text()  # the Buddhist-era year: 25xx
     dialog.close()
     # opening the same patient again shows the open chart, not a second tab

@@ -13,7 +13,7 @@ from clinic_app.services.installation import Installation
 from clinic_app.services.records import RecordService
 from clinic_app.services.session import UnitSession
 from clinic_app.ui import i18n
-from clinic_app.ui.chart import VisitDialog
+from clinic_app.ui.visit_form import VisitDialog
 from clinic_app.ui.main import MainWindow
 
 
@@ -48,7 +48,7 @@ def _refused_visit(qtbot, win: MainWindow) -> VisitDialog:  # type: ignore[no-un
     dialog: VisitDialog = chart._on_record_clicked()
     dialog.complaint.setText("ไข้")
     dialog.sbp.setValue(120)  # the lower number left out
-    dialog.diagnosis.setText("ZZZ not a code")
+    dialog.diagnosis.setText("ZZZ not a code")  # left in the search box: sent as typed, refused by the service
     dialog.accept()
     qtbot.waitUntil(lambda: dialog.problems.isVisible(), timeout=10_000)
     return dialog
@@ -56,17 +56,17 @@ def _refused_visit(qtbot, win: MainWindow) -> VisitDialog:  # type: ignore[no-un
 
 def test_the_thai_window_says_a_visit_forms_problems_in_thai(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     dialog = _refused_visit(qtbot, window("th"))
-    assert dialog.diagnosis.toolTip() == "โปรดเลือกรหัสจากรายการ"
+    assert dialog.diagnosis.toolTip() == "ZZZ: โปรดเลือกรหัสจากรายการ"
     assert dialog.sbp.toolTip() == "โปรดกรอกความดันให้ครบทั้งสองค่า"
     text = dialog.problems.text()
-    assert "• การวินิจฉัย: โปรดเลือกรหัสจากรายการ" in text
+    assert "• การวินิจฉัย: ZZZ: โปรดเลือกรหัสจากรายการ" in text
     assert "• ความดันโลหิต: โปรดกรอกความดันให้ครบทั้งสองค่า" in text
     assert "choose a code" not in text and "enter both numbers" not in text
 
 
 def test_the_english_window_says_them_in_english(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     dialog = _refused_visit(qtbot, window("en"))
-    assert dialog.diagnosis.toolTip() == "choose a code from the list"
+    assert dialog.diagnosis.toolTip() == "ZZZ: choose a code from the list"
     assert "choose a code from the list" in dialog.problems.text()
     assert "โปรดเลือกรหัสจากรายการ" not in dialog.problems.text()
 

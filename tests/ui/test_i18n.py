@@ -90,7 +90,7 @@ def test_the_window_in_english(qtbot, language, unit: Installation) -> None:  # 
     language("en")
     win = _window(qtbot, unit)
     tabs = [win.tabs.tabText(i) for i in range(win.tabs.count())]
-    assert tabs == ["Find a patient", "Register", "Consent", "Sync"]
+    assert tabs[:3] == ["Today", "Find a patient", "Register"] and tabs[-2:] == ["Consent", "Sync"]
     assert win.sync_button.text() == "Sync now (F5)"
     assert win.banner.text().startswith("Training mode")
     assert "Patients 0" in win.status_label.text() and "never" in win.status_label.text().lower()
@@ -112,7 +112,8 @@ def test_thai_by_default_with_qt_buttons_in_thai(qtbot, language, unit: Installa
     assert i18n.chosen_language() == "th"  # nothing chosen yet: Thai, as run() installs it
     language(i18n.chosen_language())
     win = _window(qtbot, unit)
-    assert win.tabs.tabText(0) == "ค้นหาผู้ป่วย" and win.sync_button.text() == "ซิงก์เดี๋ยวนี้ (F5)"
+    assert win.tabs.tabText(0) == "วันนี้" and win.tabs.tabText(1) == "ค้นหาผู้ป่วย"  # the window opens on today's list
+    assert win.tabs.currentIndex() == 0 and win.sync_button.text() == "ซิงก์เดี๋ยวนี้ (F5)"
     assert i18n.format_when("2026-11-25") == "25 พ.ย. 2569"
     box = QMessageBox(QMessageBox.Icon.Information, "t", "x", QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel)
     assert box.button(QMessageBox.StandardButton.Ok).text() == "ตกลง"

@@ -107,7 +107,9 @@ def test_register_then_record_a_visit_offline(qtbot, window: MainWindow, unit: I
         box.selectAll()
         QTest.keyClicks(box, typed)
     QTest.keyClicks(dialog.diagnosis, "J00")
-    dialog.diagnosis.completer().popup().hide()  # the search-as-you-type list, closed as a click elsewhere does
+    QTest.keyClick(dialog.diagnosis, Qt.Key.Key_Return)  # Enter in the search box adds the diagnosis, no save
+    assert [row.code for row in dialog.diagnoses.rows] == ["J00"] and dialog.diagnosis.text() == ""
+    assert dialog.isVisible() and dialog.buttons.isEnabled()
     dialog.complaint.setFocus()
     QTest.keyClick(dialog.complaint, Qt.Key.Key_Return)  # Enter saves
     qtbot.waitUntil(lambda: chart.visits.rowCount() == 1 or dialog.problems.isVisible(), timeout=10_000)
@@ -257,7 +259,8 @@ def test_the_screens_command_renders_every_main_screen(tmp_path: Path, keystore:
     from clinic_app.app import render_screens
 
     made = render_screens(tmp_path / "shots")
-    assert [p.name for p in made] == ["find.png", "register.png", "chart.png", "visit.png", "consent.png", "sync.png"]
+    assert [p.name for p in made] == ["today.png", "find.png", "register.png", "chart.png", "visit-form.png", "consent.png",
+                                      "sync.png"]
     assert all(p.stat().st_size > 15_000 for p in made)
     assert thai_font_problems(QApplication.font()) == []  # the screens were drawn in Thai, not in boxes
 
@@ -407,11 +410,11 @@ def test_a_refused_visit_keeps_everything_typed_and_an_unusual_reading_is_confir
     dialog.complaint.setText("ปวดหัวมาก ตาพร่า")
     dialog.sbp.setValue(270)
     dialog.dbp.setValue(140)
-    dialog.drug.setText("Amlodipine 5 mg")
+    drug = dialog.add_free_drug("Amlodipine 5 mg")
     dialog.diagnosis.setText("ZZZ not a code")
     dialog.accept()  # Enter
     qtbot.waitUntil(lambda: dialog.problems.isVisible(), timeout=10_000)
-    assert dialog.isVisible() and dialog.complaint.text() == "ปวดหัวมาก ตาพร่า" and dialog.drug.text() == "Amlodipine 5 mg"
+    assert dialog.isVisible() and dialog.complaint.text() == "ปวดหัวมาก ตาพร่า" and drug.free_name.text() == "Amlodipine 5 mg"
     assert "การวินิจฉัย" in dialog.problems.text() and "#b00020" in dialog.diagnosis.styleSheet()
     dialog.diagnosis.setText("")  # fixed; the 270/140 is real
     dialog.accept()
