@@ -9,7 +9,9 @@ import datetime as _dt
 import re
 
 BE_OFFSET = 543
-_CID_RE = re.compile(r"^[1-8]\d{12}$")
+# DOPA's categories: 1-8, and 0 for people without Thai nationality or with status
+# problems (real residents of a unit: the check digit applies all the same); 9 is not one.
+_CID_RE = re.compile(r"^[0-8]\d{12}$")
 _HCODE_RE = re.compile(r"^(\d{5}|\d{9})$")
 
 THAI_MONTHS_SHORT = (
@@ -39,8 +41,8 @@ def cid_problem(text: str) -> tuple[str, str] | None:
     cid = normalise_cid(text)
     if not cid.isdigit() or len(cid) != 13:
         return ("เลขประจำตัวประชาชนต้องมี 13 หลัก", "A citizen ID has 13 digits")
-    if cid[0] == "0" or cid[0] == "9":
-        return ("หลักแรกของเลขประจำตัวประชาชนต้องเป็น 1-8", "A citizen ID starts with 1 to 8")
+    if cid[0] == "9":
+        return ("หลักแรกของเลขประจำตัวประชาชนต้องเป็น 0-8", "A citizen ID starts with 0 to 8")
     if cid_check_digit(cid) != int(cid[12]):
         return ("เลขตรวจสอบหลักสุดท้ายไม่ถูกต้อง โปรดตรวจเลขอีกครั้ง",
                 "The last (check) digit does not match; please re-check the number")

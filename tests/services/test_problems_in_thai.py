@@ -25,7 +25,7 @@ THAI = re.compile("[\u0e00-\u0e7f]")
 GOOD = dict(given_th="สมศรี", family_th="มีสุข", sex="female", birth_day=3, birth_month=2, birth_year_be=2523)
 
 # One bad form for each way form_problems can refuse one.
-BAD_FORMS = [dict(cid="12345"), dict(cid="0101700207030"), dict(cid="1101700207031"), dict(given_th=""),
+BAD_FORMS = [dict(cid="12345"), dict(cid="9101700207030"), dict(cid="1101700207031"), dict(given_th=""),
              dict(family_th=" "), dict(given_en="Somsri"), dict(family_en="Meesuk"), dict(sex="?"),
              dict(birth_year_be=2700), dict(birth_year_be=2300), dict(birth_month=13), dict(birth_day=31, birth_month=2),
              dict(phone="call me"), dict(subdistrict_code="999999"), dict(moo="0"), dict(moo="100"),
