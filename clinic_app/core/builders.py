@@ -424,11 +424,13 @@ def allergy_intolerance(substance: str, *, id: str, patient: Reference, when: st
 
 
 def appointment(*, id: str, patient: Reference, start: str, reason: str | None = None, status: str = "booked",
-                practitioner: Reference | None = None, hcode: str | None = None) -> Resource:
+                practitioner: Reference | None = None, hcode: str | None = None,
+                made_at: Reference | None = None) -> Resource:
     """The next appointment: a day and time (`start`, a FHIR instant), the reason in words,
     the patient and who will see them; booked until the patient comes (fulfilled) or
     misses it (noshow). `hcode` names the unit where it is kept (its Location is not
-    modelled: the Organization as a participant)."""
+    modelled: the Organization as a participant). `made_at`: the visit it was made at
+    (supportingInformation), so a visit entered in error takes its appointment with it."""
     participants = [{"actor": patient, "status": "accepted"}]
     if practitioner:
         participants.append({"actor": practitioner, "status": "accepted"})
@@ -437,6 +439,8 @@ def appointment(*, id: str, patient: Reference, start: str, reason: str | None =
     out: Resource = {"resourceType": "Appointment", "id": id, "status": status}
     if reason:
         out["description"] = reason
+    if made_at:
+        out["supportingInformation"] = [made_at]
     out.update({"start": start, "participant": participants})
     return out
 

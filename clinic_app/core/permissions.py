@@ -34,7 +34,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "account.manage": frozenset({ADMIN}),
     "data.maintain": frozenset({ADMIN}),  # backup, restore, re-key
     "formulary.manage": frozenset({ADMIN}),  # the unit's drug list
-    "record.void": frozenset({ADMIN, CLINICIAN}),  # mark a visit entered in error
+    "record.void": frozenset({ADMIN, CLINICIAN}),  # correct a visit, or mark it entered in error
 }
 ROLE_TH = {ADMIN: "ผู้ดูแลระบบ", CLINICIAN: "แพทย์/พยาบาล", CLERK: "เจ้าหน้าที่ทะเบียน", DEVICE_ROLE: "เครื่อง"}
 ROLE_EN = {ADMIN: "administrator", CLINICIAN: "clinician", CLERK: "registration clerk", DEVICE_ROLE: "device"}

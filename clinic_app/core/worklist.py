@@ -57,6 +57,12 @@ def reading_value(observation: Resource) -> str | None:
     return f"{value:g}" if isinstance(value, (int, float)) else None
 
 
+def in_care(patient: Resource) -> bool:
+    """A Patient the worklists list: not merged into another, not inactive, not deceased."""
+    return not (replaced_by(patient) or patient.get("active") is False or patient.get("deceasedBoolean")
+                or patient.get("deceasedDateTime"))
+
+
 def index_entries(resource: Resource) -> list[Entry]:
     """The worklist rows of one record (see the module's docstring)."""
     kind = resource.get("resourceType")
@@ -83,8 +89,7 @@ def index_entries(resource: Resource) -> list[Entry]:
             return []
         return [("vaccine", code, _day(resource.get("occurrenceDateTime")), None)]
     if kind == "Patient":
-        if replaced_by(resource) or resource.get("active") is False or resource.get("deceasedBoolean") \
-                or resource.get("deceasedDateTime"):
+        if not in_care(resource):
             return []
         born = birth_date_of(resource)
         return [("born", str(resource.get("gender") or "unknown"), born.isoformat() if born else None, None)]

@@ -58,9 +58,9 @@ def seed_demo_day(store: RecordStore, *, actor: Actor, today: _dt.date | None = 
         return changes
     found = [r.patient_id for r in FollowUpService(store, actor=actor).chronic(today=today)]
     others = [p["id"] for p in store.iter_resources(resource_type="Patient") if p["id"] not in found]
-    if len(found) + len(others) < 25:
+    chronic = found + others[16:]  # the chronic patients first, then whoever is there
+    if len(others) < 16 or len(chronic) < 9:
         return changes  # too few demo patients for a day
-    chronic = found + others[len(others) // 2:]  # the chronic patients first, then whoever is there
     morning = _dt.datetime.combine(today, _dt.time(8, 5)).astimezone()
     plan: list[tuple[str, str, VisitForm | None]] = [
         (chronic[0], "ติดตามความดัน", VisitForm(complaint="ติดตามความดัน", systolic=138, diastolic=86, weight=68,

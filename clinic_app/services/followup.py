@@ -31,7 +31,7 @@ from clinic_app.core.identifiers import PERSON_STATUS_EXTENSION
 from clinic_app.core.permissions import Actor, require
 from clinic_app.core.places import address_codes
 from clinic_app.core.thai import birth_date_of
-from clinic_app.core.worklist import BLOOD_PRESSURE, BLOOD_SUGAR
+from clinic_app.core.worklist import BLOOD_PRESSURE, BLOOD_SUGAR, in_care
 from clinic_app.services.catalogs import icd10_by_code
 from clinic_app.services.records import RecordService
 from clinic_app.store.record_store import RecordStore
@@ -114,7 +114,8 @@ class FollowUpService:
             for pid, (first, _codes) in work.patients_diagnosed(ranges).items():
                 since, diseases = found.get(pid, (first, []))
                 found[pid] = (min(since, first), [*diseases, disease])
-        patients = work.patients(found)
+        # the dead, the inactive and records merged into another keep their diagnoses' rows
+        patients = {pid: p for pid, p in work.patients(found).items() if in_care(p)}
         pids = list(patients)
         visits = work.latest("visit", ("finished",), pids)
         bps = work.latest("reading", (BLOOD_PRESSURE,), pids)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import math
 import re
 import uuid
 from dataclasses import dataclass
@@ -158,7 +159,7 @@ def drug_problems(row: dict[str, str], where: int | None) -> list[Problem]:
     for key in ("dose", "days"):
         value = row.get(key, "").strip()
         try:
-            if value and float(value) <= 0:
+            if value and not (math.isfinite(float(value)) and float(value) > 0):  # "nan", "inf": int() fails later
                 raise ValueError
         except ValueError:
             problems.append(Problem(where, key, "a number above 0, or empty", "ต้องเป็นตัวเลขมากกว่า 0 หรือเว้นว่าง"))

@@ -42,7 +42,7 @@ from clinic_app.core.thai import (
     normalise_cid,
 )
 from clinic_app.services.catalogs import icd9_by_code, icd10_by_code
-from clinic_app.services.duplicates import current_patient_id, merged_patient_ids
+from clinic_app.services.duplicates import current_patient_id, merged_patient_ids, own_hn
 from clinic_app.services.records import RecordService
 from clinic_app.services.visits import VisitForm, VisitService
 from clinic_app.store.record_store import RecordStore
@@ -300,14 +300,15 @@ class PatientService:
         cid = normalise_cid(form.cid) if form.cid.strip() else ""
         if cid and any(p["id"] != patient_id for p in self.store.find_patients("cid", cid)):
             raise AlreadyRegisteredError(next(p for p in self.store.find_patients("cid", cid) if p["id"] != patient_id))
-        hn = next((str(i.get("value")) for i in old.get("identifier") or []
-                   if str(i.get("system", "")).endswith("/HN")), "")
+        hn = own_hn(old)  # the record's own HN, not one it kept from a merge
         fresh = self._patient(form, hn)
-        kept = [i for i in old.get("identifier") or [] if not str(i.get("system", "")).endswith("/HN")
+        # the HNs of records merged into this one (`use: old`) stay: they still find the person
+        kept = [i for i in old.get("identifier") or []
+                if not (str(i.get("system", "")).endswith("/HN") and i.get("use") != "old")
                 and not self.store.systems.is_cid(i.get("system"))
                 and ((i.get("type") or {}).get("coding") or [{}])[0].get("code") != "PPN"]
         new = {**old, **{k: v for k, v in fresh.items() if k not in ("id", "meta", "extension")}}
-        new["identifier"] = fresh["identifier"] + kept
+        new["identifier"] = [i for i in fresh["identifier"] if i.get("value")] + kept  # no HN: none made up empty
         for key in ("telecom", "address", "_birthDate"):
             if key not in fresh:
                 new.pop(key, None)

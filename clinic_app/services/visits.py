@@ -49,7 +49,7 @@ from clinic_app.core.permissions import DEVICE_ROLE, Actor, require
 from clinic_app.core.thai import age_in_years, birth_date_of
 from clinic_app.core.worklist import BLOOD_SUGAR
 from clinic_app.services.catalogs import icd9_by_code, icd10_by_code
-from clinic_app.services.duplicates import current_patient_id
+from clinic_app.services.duplicates import current_patient_id, merged_patient_ids
 from clinic_app.services.formulary import FREQUENCIES, Drug, FormularyService, instructions, quantity_for
 from clinic_app.services.records import RecordService
 from clinic_app.store.record_store import RecordStore
@@ -413,20 +413,27 @@ class VisitService:
         patient_id = self._patient(patient_id)
         moment = (when or _dt.datetime.now().astimezone()).replace(microsecond=0)
         day = moment.date().isoformat()
-        for visit in self.store.worklists.records("visit", day, day, codes=("arrived", "in-progress")):
-            if reference_id(visit.get("subject"), "Patient") == patient_id:
-                return Done(visit, ChangeSet())
         subject = build.reference("Patient", patient_id)
-        due = [a for a in self.store.worklists.records("appointment", day, day, codes=("booked",))
-               if _appointment_patient(a) == patient_id]
-        eid = str(uuid.uuid4())
-        encounter = build.encounter(id=eid, subject=subject, when=moment.isoformat(), hcode=self.hcode,
-                                    reason=complaint.strip() or None, vn=new_vn(moment.isoformat()), status="arrived",
-                                    appointment=build.reference("Appointment", due[0]["id"]) if due else None)
-        out = [encounter] + [{**a, "status": "fulfilled"} for a in due[:1]]
+        # The look-ups inside the write's transaction (BEGIN IMMEDIATE): the window and the
+        # command line on one folder checking the same patient in make one visit, not two.
         with self.store.transaction():
+            for visit in self.store.worklists.records("visit", day, day, codes=("arrived", "in-progress")):
+                if reference_id(visit.get("subject"), "Patient") == patient_id:
+                    return Done(visit, ChangeSet())
+            due = self._due(patient_id, day)
+            eid = str(uuid.uuid4())
+            encounter = build.encounter(id=eid, subject=subject, when=moment.isoformat(), hcode=self.hcode,
+                                        reason=complaint.strip() or None, vn=new_vn(moment.isoformat()),
+                                        status="arrived",
+                                        appointment=build.reference("Appointment", due[0]["id"]) if due else None)
+            out = [encounter] + [{**a, "status": "fulfilled"} for a in due[:1]]
             changes = self.records.write(out, action="check-in", entity=("Encounter", eid))
         return Done(encounter, changes)
+
+    def _due(self, patient_id: str, day: str) -> list[Resource]:
+        """The patient's appointments booked for `day` (ISO)."""
+        return [a for a in self.store.worklists.records("appointment", day, day, codes=("booked",))
+                if _appointment_patient(a) == patient_id]
 
     def open_visit(self, encounter_id: str) -> Done[Resource]:
         """The nurse takes the patient in: being seen, by them."""
@@ -471,16 +478,21 @@ class VisitService:
         out, detail = self._build(patient_id, visit, existing)
         encounter = _the_encounter(out)
         with self.store.transaction():
+            if existing is None:  # not checked in (`visit add`, the chart): the appointment due that day is kept too
+                due = self._due(patient_id, encounter["period"]["start"][:10])
+                if due:
+                    encounter["appointment"] = [build.reference("Appointment", due[0]["id"])]
+                    out.append({**due[0], "status": "fulfilled"})
             changes = self.records.write(out, action="record-visit", entity=("Encounter", encounter["id"]), detail=detail)
         return Done(encounter, changes)
 
     def correct(self, encounter_id: str, visit: VisitForm) -> Done[Resource]:
         """Save a done visit again: the Encounter's new version, its old parts entered in
         error, the corrected ones written; the audit entry names what changed."""
-        require(self.actor, "record.write")
+        require(self.actor, "record.void")  # a clinical correction: clinicians and administrators
         existing = self._encounter(encounter_id)
         patient_id = self._patient(reference_id(existing.get("subject"), "Patient") or "")
-        before = self.parts(encounter_id)
+        before = _held_by_form(self.parts(encounter_id))  # what the form does not hold stays as it is
         out, detail = self._build(patient_id, visit, existing, keep_time=True)
         encounter = _the_encounter(out)
         changed = sorted(_what_changed(existing, before, encounter, [r for r in out if r["resourceType"] in PART_TYPES]))
@@ -490,14 +502,26 @@ class VisitService:
         return Done(encounter, changes)
 
     def void(self, encounter_id: str, reason: str) -> ChangeSet:
-        """Mark a visit entered in error, with its parts: kept, out of the chart and lists."""
+        """Mark a visit entered in error, with its parts: kept, out of the chart and lists. The
+        appointment made at it is cancelled; the one it kept is booked again."""
         require(self.actor, "record.void")
         if not reason.strip():
             raise InvalidInputError("โปรดระบุเหตุผลที่บันทึกผิดพลาด", "Say why the visit was entered in error.",
                                     problems=[Problem(None, "reason", "required", "ต้องระบุ")])
         existing = self._encounter(encounter_id)
+        ref = f"Encounter/{encounter_id}"
+        kept = {r.get("reference") for r in existing.get("appointment") or []}
+        pid = reference_id(existing.get("subject"), "Patient") or ""
+        appointments = []
+        for a in self.store.chart(pid):
+            if a["resourceType"] != "Appointment":
+                continue
+            if a.get("status") == "booked" and ref in [r.get("reference") for r in a.get("supportingInformation") or []]:
+                appointments.append({**a, "status": "cancelled"})  # made at the visit in error: not made
+            elif a.get("status") == "fulfilled" and f"Appointment/{a['id']}" in kept:
+                appointments.append({**a, "status": "booked"})  # kept by the visit in error: not kept
         with self.store.transaction():
-            return self.records.write([_void(existing), *(_void(r) for r in self.parts(encounter_id))],
+            return self.records.write([_void(existing), *(_void(r) for r in self.parts(encounter_id)), *appointments],
                                       action="void-visit", entity=("Encounter", encounter_id),
                                       detail={"reason": reason.strip()[:200]})
 
@@ -634,7 +658,7 @@ class VisitService:
                                           encounter=at["encounter"], when=when, performer=by))
         if visit.appointment_day is not None:
             start = _dt.datetime.combine(visit.appointment_day, _dt.time(9, 0)).astimezone().isoformat()
-            out.append(build.appointment(id=str(uuid.uuid4()), patient=subject, start=start,
+            out.append(build.appointment(id=str(uuid.uuid4()), patient=subject, start=start, made_at=at["encounter"],
                                          reason=visit.appointment_reason.strip() or None, practitioner=by,
                                          hcode=self.hcode))
         detail: dict[str, Any] = {}
@@ -648,7 +672,10 @@ class VisitService:
     def allergies(self, patient_id: str) -> list[Resource]:
         """The patient's active allergies."""
         pid = self._patient(patient_id)
-        return [r for r in self.store.chart(pid) if r["resourceType"] == "AllergyIntolerance" and _is_active_allergy(r)]
+        records = self.store.chart(pid)
+        for merged in merged_patient_ids(self.store, pid):  # as the chart shows them: the allergy stop sees them too
+            records += self.store.chart(merged)
+        return [r for r in records if r["resourceType"] == "AllergyIntolerance" and _is_active_allergy(r)]
 
     def allergy_conflicts(self, patient_id: str, lines: list[DrugLine],
                           drugs: dict[str, Drug] | None = None) -> list[tuple[str, str]]:
@@ -759,6 +786,26 @@ class VisitService:
             raise InvalidInputError("ไม่พบนัดหมายที่จะพิมพ์", "There is no appointment to print.")
         return AppointmentCard(self._facility(), self.hcode, pid, _name(patient), _hn(patient), chosen["id"],
                                chosen.get("start", "")[:10], chosen.get("start", ""), chosen.get("description", ""))
+
+
+def _held_by_form(parts: list[Resource]) -> list[Resource]:
+    """The parts of a visit the visit form holds (`VisitService.form_of`): diagnoses, drugs,
+    procedures, the first vaccine and the readings it has a field for. A correction
+    replaces these; a respiratory rate or height, or a second vaccine of the same visit (a
+    visit from the 43 files), is not on the form and is kept."""
+    readings = {build.BLOOD_PRESSURE_PANEL[0], *BLOOD_SUGAR,
+                *(build.VITAL_SIGNS[k].code for k in ("weight", "temperature", "heart_rate"))}
+    held, vaccine = [], False
+    for part in parts:
+        if part["resourceType"] == "Observation":
+            if ((part.get("code") or {}).get("coding") or [{}])[0].get("code") not in readings:
+                continue
+        elif part["resourceType"] == "Immunization":
+            if vaccine:
+                continue
+            vaccine = True
+        held.append(part)
+    return held
 
 
 def _blood_sugar(value: float, *, id: str, subject: Any, encounter: Any, when: str) -> Resource:

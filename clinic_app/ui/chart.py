@@ -458,7 +458,7 @@ class ChartPage(RefreshesWhenShown, QWidget):
             return None
         visit = self.shown_visits[row]
         dialog = VisitDetailsDialog(visit, self._facility(visit["facility"], visit["grant"]), self,
-                                    can_correct=allowed(self.actor, "record.write"),
+                                    can_correct=allowed(self.actor, "record.void"),
                                     can_void=allowed(self.actor, "record.void"))
         dialog.correct_requested.connect(lambda eid: self.correct_visit(eid, dialog))
         dialog.void_requested.connect(lambda eid: self.void_visit(eid, dialog))

@@ -639,6 +639,7 @@ def offer_printout(parent: QWidget, printout: Printout) -> QMessageBox:
                       translate("Printouts", "{title}\n\nพิมพ์ออกเครื่องพิมพ์ หรือบันทึกเป็นไฟล์ PDF?").format(
                           title=printout.title), QMessageBox.StandardButton.Cancel, parent)
     box.setObjectName("printChoice")
+    box.setTextFormat(Qt.TextFormat.PlainText)  # the title holds the patient's name: never read as HTML
     printer = box.addButton(translate("Printouts", "พิมพ์…"), QMessageBox.ButtonRole.AcceptRole)
     printer.setObjectName("toPrinter")
     pdf = box.addButton(translate("Printouts", "บันทึกเป็น PDF…"), QMessageBox.ButtonRole.AcceptRole)

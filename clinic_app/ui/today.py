@@ -283,6 +283,7 @@ class TodayPage(RefreshesWhenShown, QWidget):
                                   "การรับบริการนี้จะเก็บไว้เป็น ยกเลิก)").format(name=row.name),
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
         box.setObjectName("confirmTakeOff")
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the patient's name: never read as HTML
         box.setDefaultButton(QMessageBox.StandardButton.No)
 
         def confirmed() -> None:

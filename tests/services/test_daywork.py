@@ -282,9 +282,10 @@ def test_the_worklist_index_is_filled_for_records_stored_before_it(installation:
         pid = _patient(unit)
         unit.visits.save(pid, VisitForm(complaint="ไข้", diagnoses=[("E11.9", "1")]))
         conn = unit.store.conn
-        conn.execute("DROP TABLE record_index")
-        conn.execute("PRAGMA user_version = 8")
-        assert migrations.migrate(conn) == migrations.LATEST_VERSION
+        conn.execute("DELETE FROM record_index")  # as a folder of data version 8 has none
+        assert unit.followup.chronic() == []
+        with unit.store.transaction():
+            migrations._v9_fill(conn)  # the step migration 9 runs after making the table
         assert [r.patient_id for r in unit.followup.chronic()] == [pid]
 
 
@@ -324,3 +325,22 @@ def test_training_mode_starts_with_a_drug_list_and_a_morning_under_way(installat
         assert [a for a in unit.visits.appointments(TODAY - dt.timedelta(days=7), TODAY) if a["missed"]]
         for resource in unit.store.iter_resources():
             assert validate_resource(resource) == [], resource["resourceType"]
+
+
+def test_a_visit_entered_in_error_takes_its_appointment_with_it_and_gives_back_the_one_it_kept(
+        unit: UnitSession) -> None:
+    pid = _patient(unit)
+    unit.act_as(NURSE)
+    yesterday = dt.datetime.now().astimezone() - dt.timedelta(days=1)
+    unit.visits.save(pid, VisitForm(complaint="ความดัน", diagnoses=[("I10", "1")], when=yesterday,
+                                    appointment_day=TODAY, appointment_reason="วัดความดัน"))
+    arrived = unit.visits.check_in(pid).value  # keeps today's appointment
+    wrong = unit.visits.save(pid, VisitForm(complaint="ผิดคน", appointment_day=TODAY + dt.timedelta(days=7),
+                                            appointment_reason="นัดผิดคน"), encounter_id=arrived["id"]).value
+    week = unit.visits.appointments(TODAY, TODAY + dt.timedelta(days=7))
+    assert sorted((a["reason"], a["status"]) for a in week) == [("นัดผิดคน", "booked"), ("วัดความดัน", "fulfilled")]
+    unit.visits.void(wrong["id"], "บันทึกผิดคน")
+    week = unit.visits.appointments(TODAY, TODAY + dt.timedelta(days=7))
+    assert [(a["reason"], a["status"]) for a in week] == [("วัดความดัน", "booked")]  # the made one cancelled
+    [row] = unit.visits.today()
+    assert row.state == "expected"  # she has not really come

@@ -173,7 +173,10 @@ def test_a_visit_entered_in_error_leaves_the_chart_shows_on_asking_and_says_who_
     qtbot.waitUntil(lambda: chart.visits.rowCount() == 1, timeout=10_000)
 
 
-def test_a_clerk_may_correct_but_not_void(qtbot, qapp, unit: Installation) -> None:  # type: ignore[no-untyped-def]
+def test_a_clerk_may_neither_correct_nor_void_a_visit(qtbot, qapp, unit: Installation) -> None:  # type: ignore[no-untyped-def]
+    """A visit's diagnoses and drugs are corrected by clinicians (a correction can empty a
+    visit, which would get round the entered-in-error permission); a clerk still records
+    allergies and corrects a patient's details."""
     apply_thai_font(qapp)
     win = MainWindow(UnitSession(unit, actor=Actor("clerk.mali", CLERK)), training=False, facility="รพ.สต.")
     qtbot.addWidget(win)
@@ -181,7 +184,7 @@ def test_a_clerk_may_correct_but_not_void(qtbot, qapp, unit: Installation) -> No
     chart = _register(qtbot, win, CID, "สมศรี", "มีสุข")
     _visit(unit, chart, qtbot, VisitForm(complaint="ไข้"))
     details = chart.show_visit(0)
-    assert details is not None and details.correct.isEnabled() and not details.void.isEnabled()
+    assert details is not None and not details.correct.isEnabled() and not details.void.isEnabled()
     assert chart.add_allergy.isEnabled() and chart.edit_patient.isEnabled()
 
 
