@@ -13,6 +13,7 @@ import argparse
 import getpass
 import json
 import logging
+import math
 import os
 import sys
 import unicodedata
@@ -107,8 +108,21 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="only visits on or before this day (CE or BE)")
     s.add_argument("--encoding", choices=["utf-8", "tis-620"], default="utf-8",
                    help="text encoding (tis-620 for older importers)")
-    s = sub.add_parser("import-43", help="import MOPH 43 files (a zip or a folder; UTF-8 or TIS-620); all or nothing")
-    s.add_argument("source", help="the zip file or the folder holding person.txt, service.txt, ...")
+    s = sub.add_parser("import-43", help="import MOPH 43 files (a zip or a folder; UTF-8 or TIS-620); all or nothing, "
+                                         "or with --partial every valid row (the refused ones kept for review)")
+    s.add_argument("source", nargs="?", help="the zip file or the folder holding person.txt, service.txt, ...")
+    s.add_argument("--partial", action="store_true", help="import every valid row and keep each refused row (and "
+                   "the rows that depend on it) in the review list; exit 0, the rows refused counted on stderr")
+    s.add_argument("--review", action="store_true", help="list the review list: each row's id, file, line and reason")
+    s.add_argument("--rejects", metavar="OUT", help="write the review list back as 43 files (a zip; named for you "
+                   "when OUT is a folder) for the old system")
+    s.add_argument("--encoding", choices=["utf-8", "tis-620"], default="utf-8",
+                   help="with --rejects: the text encoding (tis-620 writes TIS-620 rows as they came)")
+    s.add_argument("--retry", action="store_true", help="import the review list's rows again (after their person "
+                   "or visit came in)")
+    s.add_argument("--discard", metavar="ID", type=int, action="append", help="take a row off the review list "
+                   "without importing it (repeat for more)")
+    s.add_argument("--json", action="store_true", help="with --review: JSON")
 
     sub.add_parser("status", help="counts, queued changes and last sync, as JSON")
     config = sub.add_parser("config", help="the unit's settings (hub address, sync interval ...)").add_subparsers(
@@ -431,10 +445,57 @@ def _export_43(args: argparse.Namespace, unit: UnitSession) -> int:
 
 
 def _import_43(args: argparse.Namespace, unit: UnitSession) -> int:
-    result = unit.interop43.import_(Path(args.source))
+    """Exit 0 when the import ran, with --partial too: the rows refused are counted on stderr
+    (and in the JSON's "refused") and kept for review; 2 when nothing was imported."""
+    review_asked = [flag for flag, given in (("--review", args.review), ("--rejects", args.rejects),
+                                             ("--retry", args.retry), ("--discard", args.discard)) if given]
+    if len(review_asked) > 1 or (review_asked and (args.source or args.partial)) or not (review_asked or args.source):
+        raise InvalidInputError("โปรดระบุอย่างใดอย่างหนึ่ง: SOURCE (และ --partial ได้), --review, --rejects OUT, "
+                                "--retry หรือ --discard ID", "Give one of: SOURCE (with --partial if you like), "
+                                "--review, --rejects OUT, --retry or --discard ID.")
+    if review_asked:
+        return _review_43(args, unit)
+    result = unit.interop43.import_(Path(args.source), partial=args.partial)
     print(f"นำเข้า 43 แฟ้มแล้ว / 43 files imported: {result.stored} resources")
-    _print_json(result.by_type)
+    _print_json({**result.by_type, "rows": result.rows, "refused": result.refused} if args.partial else result.by_type)
     _print_notes(result.notes)
+    refused = sum(result.refused.values())
+    if refused:
+        sys.stderr.write(f"นำเข้าไม่ได้ {refused} แถว เก็บไว้ในรายการให้แก้ (import-43 --review, --rejects OUT "
+                         f"หรือเมนูไฟล์) / {refused} rows were refused and kept in the review list (import-43 "
+                         "--review, --rejects OUT, or the File menu).\n")
+    return EXIT_OK
+
+
+def _review_43(args: argparse.Namespace, unit: UnitSession) -> int:
+    """The review list of `import-43 --partial`: list, write out, import again, discard."""
+    review = unit.interop43.review
+    if args.rejects:
+        report = review.write_rejects(Path(args.rejects), encoding=args.encoding)
+        print(f"เขียนแถวที่นำเข้าไม่ได้เป็น 43 แฟ้มแล้ว / Refused rows written as 43 files: {report.path}")
+        _print_json(report.rows)
+        _print_notes(report.notes)
+    elif args.retry:
+        done = review.reimport([row.id for row in review.rows()])
+        print(f"นำเข้าแล้ว {len(done.imported)} แถว ยังนำเข้าไม่ได้ {len(done.refused)} แถว / "
+              f"{len(done.imported)} rows imported, {len(done.refused)} still refused")
+    elif args.discard:
+        print(f"นำออกจากรายการแล้ว / Taken off the list: {review.discard(args.discard)} rows")
+    else:
+        rows = review.rows()
+        listed = [{"id": r.id, "file": r.file, "layout": r.layout, "line": r.line, "source": r.source,
+                   "PID": r.value("PID"), "SEQ": r.value("SEQ"), "edited": r.edited,
+                   "reasons": [{"en": en, "th": th} for en, th in r.reasons]} for r in rows]
+        if args.json:
+            _print_json(listed)
+        elif not rows:
+            print("ไม่มีแถวที่นำเข้าไม่ได้ / The review list is empty.")
+        else:
+            print(f"แถวที่นำเข้าไม่ได้ {len(rows)} แถว / {len(rows)} rows to review")
+            _table(["id", "แฟ้ม / file", "บรรทัด / line", "PID", "SEQ", "เหตุผล / reason"],
+                   [[str(r.id), r.file, str(r.line), r.value("PID") or "-", r.value("SEQ") or "-",
+                     "; ".join(f"{th} / {en}" if th != en else en for en, th in r.reasons)] for r in rows],
+                   [5, 18, 14, 8, 10])
     return EXIT_OK
 
 
@@ -751,7 +812,7 @@ def _number(text: str, what: str, problems: list[Problem], *, whole: bool = Fals
         return None
     try:
         value = float(text)
-        if whole and value != int(value):
+        if not math.isfinite(value) or (whole and value != int(value)):
             raise ValueError
         return value
     except ValueError:

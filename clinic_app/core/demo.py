@@ -278,6 +278,7 @@ def _patient_resources(rng: random.Random, n: int, cid: str, hcode: str,
                                                "code": "confirmed"}]},
             "type": "allergy", "category": ["medication"], "criticality": "high",
             "code": {"text": f"{th} ({en})"}, "patient": person.ref,
+            "recordedDate": _birthday(person.birth, min(age, 3)).isoformat(),
         })
     if age < EPI_UNTIL:
         out.extend(_epi(rng, person, today))

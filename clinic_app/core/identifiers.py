@@ -82,6 +82,32 @@ ALLERGY_SEVERITY_SYSTEM = TERMS + "cs-thcc-allergy-severity"  # 43-file DRUGALLE
 APP_EXTENSIONS = "https://clinic-app.invalid/fhir/StructureDefinition/"
 FORMULARY_EXTENSION = APP_EXTENSIONS + "formulary-item"
 ALLERGY_OVERRIDE_EXTENSION = APP_EXTENSIONS + "allergy-override-reason"
+# The MOPH 43-file fields the guides have no place for, kept as read (interop/f43_fields.py).
+F43_FIELDS_EXTENSION = APP_EXTENSIONS + "f43-fields"
+
+# Where the guides put the 43 files' PERSON and SERVICE fields (interop/f43_import.py's docstring
+# names the source of each): Patient extensions and codings, Encounter extensions and codings.
+MARITAL_SYSTEM = TERMS + "cs-thcc-marital"                              # PERSON.MSTATUS
+NATIONALITY_EXTENSION = "http://hl7.org/fhir/StructureDefinition/patient-nationality"  # PERSON.NATION
+NATIONALITY_SYSTEM = TERMS + "cs-thcc-nationality"                      # NATION and RACE
+RACE_EXTENSION = TH_EXTENSIONS + "ex-patient-race"                      # PERSON.RACE
+RELIGION_EXTENSION = "http://hl7.org/fhir/StructureDefinition/patient-religion"  # PERSON.RELIGION
+RELIGION_SYSTEM = TERMS + "cs-thcc-religion"
+EDUCATION_EXTENSION = TH_EXTENSIONS + "ex-patient-education-level"      # PERSON.EDUCATION
+EDUCATION_SYSTEM = TERMS + "cs-thcc-education-level"
+FOREIGNER_TYPE_EXTENSION = TH_EXTENSIONS + "ex-patient-foreigner-type"  # PERSON.LABOR
+FOREIGNER_TYPE_SYSTEM = TERMS + "cs-thcc-foreigner-type"
+PATIENT_LOCATION_EXTENSION = TH_EXTENSIONS + "ex-encounter-patient-location-type"  # SERVICE.LOCATION
+PATIENT_LOCATION_SYSTEM = TERMS + "cs-thcc-patient-location-type"
+SERVICE_HOUR_EXTENSION = TH_EXTENSIONS + "ex-encounter-service-hour"    # SERVICE.INTIME
+SERVICE_HOUR_SYSTEM = TERMS + "cs-thcc-service-hour"
+SERVICE_PLACE_EXTENSION = TH_EXTENSIONS + "ex-encounter-service-location-type"  # SERVICE.SERVPLACE
+SERVICE_PLACE_SYSTEM = TERMS + "cs-pcu-service-location-type"
+ADMIT_SOURCE_SYSTEM = TERMS + "cs-thcc-admit-source"                    # SERVICE.TYPEIN
+DISCHARGE_STATUS_EXTENSION = TH_EXTENSIONS + "ex-encounter-discharge-status"  # SERVICE.TYPEOUT
+DISCHARGE_STATUS_SYSTEM = TERMS + "cs-thcc-discharge-status"
+PACK_SIZE_EXTENSION = TH_EXTENSIONS + "ex-claim-chi-packsize"           # DRUG_OPD.UNIT_PACKING
+HOME_REFERENCE_EXTENSION = TH_EXTENSIONS + "ex-address-home-reference"  # PERSON.HID: the household's Location
 
 def local_system(hcode: str, kind: str) -> str:
     """Facility-local identifier system: kind is HN, VN, AN, PID or Provider (a 9-digit

@@ -26,11 +26,16 @@ lost one so the caller can say so.
 Times: the files carry Thailand's local time (UTC+07:00, no daylight saving);
 `thai_local` brings a FHIR dateTime stored at any offset there.
 
+Layouts: LAYOUTS holds the layout written; OLDER_LAYOUTS the older ones still read (SERVICE
+before version 2 had no HSUB): a header line names its layout, and without one a line's
+number of fields says which; the fields an older row lacks are read as empty.
+
 Extensions: a 43 field goes where the SIL-TH guides put it (TYPEAREA and DISCHARGE in
-their Patient extensions, DIAGTYPE as a Condition category), so a round trip writes it
-back. Nothing is written under F43_EXTENSION any more (the guides' conformance rules refuse
-invented extensions); the app's records from before (F43_EXTENSION + "TYPEAREA", +
-"DIAGTYPE") are still read.
+their Patient extensions, DIAGTYPE as a Condition category, ...: f43_import's docstring),
+and what the guides have no place for is kept in the project's f43-fields extension
+(f43_fields), so a round trip writes every field back. Nothing is written under
+F43_EXTENSION any more (the guides' conformance rules refuse invented extensions); the
+app's records from before (F43_EXTENSION + "TYPEAREA", + "DIAGTYPE") are still read.
 
 This module only moves text; `f43_export` and `f43_import` map tables to and from FHIR.
 """
@@ -53,7 +58,8 @@ LAYOUTS: dict[str, tuple[str, ...]] = {
                "PASSPORT", "TYPEAREA", "D_UPDATE", "TELEPHONE", "MOBILE"),
     "SERVICE": ("HOSPCODE", "PID", "HN", "SEQ", "DATE_SERV", "TIME_SERV", "LOCATION", "INTIME", "INSTYPE", "INSID",
                 "MAIN", "TYPEIN", "REFERINHOSP", "CAUSEIN", "CHIEFCOMP", "SERVPLACE", "BTEMP", "SBP", "DBP", "PR", "RR",
-                "TYPEOUT", "REFEROUTHOSP", "CAUSEOUT", "COST", "PRICE", "PAYPRICE", "ACTUALPAY", "D_UPDATE", "CID"),
+                "TYPEOUT", "REFEROUTHOSP", "CAUSEOUT", "COST", "PRICE", "PAYPRICE", "ACTUALPAY", "D_UPDATE", "HSUB",
+                "CID"),
     "DIAGNOSIS_OPD": ("HOSPCODE", "PID", "SEQ", "DATE_SERV", "DIAGTYPE", "DIAGCODE", "CLINIC", "PROVIDER", "D_UPDATE",
                       "CID"),
     "DRUG_OPD": ("HOSPCODE", "PID", "SEQ", "DATE_SERV", "CLINIC", "DIDSTD", "DNAME", "AMOUNT", "UNIT", "UNIT_PACKING",
@@ -67,6 +73,32 @@ LAYOUTS: dict[str, tuple[str, ...]] = {
                   "PROVIDER", "D_UPDATE", "CHRONICFUPLACE", "CID"),
     "PROVIDER": ("HOSPCODE", "PROVIDER", "REGISTERNO", "COUNCIL", "CID", "PRENAME", "NAME", "LNAME", "SEX", "BIRTH",
                  "PROVIDERTYPE", "STARTDATE", "OUTDATE", "MOVEFROM", "MOVETO", "D_UPDATE"),
+    # issue 15, read and written by f43_more (fields: tehnplk/SUB_HDC init_db/sub_hdc.sql @9aa6fd5c)
+    "HOME": ("HOSPCODE", "HID", "HOUSE_ID", "HOUSETYPE", "ROOMNO", "CONDO", "HOUSE", "SOISUB", "SOIMAIN", "ROAD",
+             "VILLANAME", "VILLAGE", "TAMBON", "AMPUR", "CHANGWAT", "TELEPHONE", "LATITUDE", "LONGITUDE", "NFAMILY",
+             "LOCATYPE", "VHVID", "HEADID", "TOILET", "WATER", "WATERTYPE", "GARBAGE", "HOUSING", "DURABILITY",
+             "CLEANLINESS", "VENTILATION", "LIGHT", "WATERTM", "MFOOD", "BCONTROL", "ACONTROL", "CHEMICAL", "OUTDATE",
+             "D_UPDATE"),
+    "CARD": ("HOSPCODE", "PID", "INSTYPE_OLD", "INSTYPE_NEW", "INSID", "STARTDATE", "EXPIREDATE", "MAIN", "SUB",
+             "D_UPDATE", "CID"),
+    "DRUGALLERGY": ("HOSPCODE", "PID", "DATERECORD", "DRUGALLERGY", "DNAME", "TYPEDX", "ALEVEL", "SYMPTOM", "INFORMANT",
+                    "INFORMHOSP", "D_UPDATE", "PROVIDER", "CID"),
+    "DEATH": ("HOSPCODE", "PID", "HOSPDEATH", "AN", "SEQ", "DDEATH", "CDEATH_A", "CDEATH_B", "CDEATH_C", "CDEATH_D",
+              "ODISEASE", "CDEATH", "PREGDEATH", "PDEATH", "PROVIDER", "D_UPDATE", "CID"),
+    "APPOINTMENT": ("HOSPCODE", "PID", "AN", "SEQ", "DATE_SERV", "CLINIC", "APDATE", "APTYPE", "APDIAG", "PROVIDER",
+                    "D_UPDATE", "CID"),
+    "PROCEDURE_OPD": ("HOSPCODE", "PID", "SEQ", "DATE_SERV", "CLINIC", "PROCEDCODE", "SERVICEPRICE", "PROVIDER",
+                      "D_UPDATE", "CID"),
+}
+
+# Older layouts of a table, still read (the one in LAYOUTS is the one written): SERVICE before
+# version 2 had no HSUB (the sub-unit's facility code, just before CID). A header line says
+# which layout a file has; without one, each line's number of fields does (30 fields: the
+# older SERVICE; 31 or more: version 2, the fields after CID extra; 31 with a citizen ID as the
+# 30th field and none as the 31st: the older one with a field of its own after CID, as
+# HOSPCODE9). A row read in an older layout has the newer fields empty.
+OLDER_LAYOUTS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "SERVICE": (tuple(f for f in LAYOUTS["SERVICE"] if f != "HSUB"),),
 }
 
 UTF8, TIS620 = "utf-8", "cp874"
@@ -92,6 +124,7 @@ class Table:
     encoding: str = UTF8
     header: bool = False
     line_count: int = 0  # the file's lines other than blank ones and the header
+    older_rows: int = 0  # rows read in an older layout (OLDER_LAYOUTS): their newer fields are empty
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -103,35 +136,72 @@ def _decode(data: bytes) -> tuple[str, str]:
         return data.decode(TIS620, errors="replace"), TIS620
 
 
+def _layouts(name: str) -> tuple[tuple[str, ...], ...]:
+    """The table's layouts, the one written first."""
+    return (LAYOUTS[name], *OLDER_LAYOUTS.get(name, ()))
+
+
+def _header_layout(name: str, fields: list[str]) -> tuple[str, ...] | None:
+    """The layout a line of field names names (the longest that matches), else None."""
+    names = [f.strip().upper() for f in fields]
+    return next((layout for layout in sorted(_layouts(name), key=len, reverse=True)
+                 if names[:len(layout)] == list(layout)), None)
+
+
+def _is_cid(text: str) -> bool:
+    return len(text) == 13 and text.isascii() and text.isdigit()
+
+
+def _layout_for(name: str, fields: list[str]) -> tuple[str, ...]:
+    """The layout of a line without a header: the one with exactly its number of fields,
+    else the current one (more fields are extra ones; fewer, a short line). An older line
+    with one field of its own after CID (HOSPCODE9 ...) has the current one's count: a
+    citizen ID where the older layout has CID, and none where the current one has it, says
+    which."""
+    count = len(fields)
+    found = next((layout for layout in _layouts(name) if len(layout) == count), LAYOUTS[name])
+    if count >= len(found) and "CID" in found and not _is_cid(fields[found.index("CID")]):
+        for older in OLDER_LAYOUTS.get(name, ()):
+            if len(older) < count and "CID" in older and _is_cid(fields[older.index("CID")]):
+                return older
+    return found
+
+
 def read_table(name: str, data: bytes, problems: list[Problem]) -> Table:
     """Parse one file of layout `name` (PERSON, SERVICE, ...); what is wrong goes to
-    `problems` as "FILE.txt line N: ..." so a clerk can open the file and find it."""
+    `problems` as "FILE.txt line N: ..." so a clerk can open the file and find it. Each row
+    has every field of the current layout (LAYOUTS); a row of an older layout (a header
+    names it, or, without a header, the line's number of fields) has the newer ones empty."""
     layout = LAYOUTS[name]
     text, encoding = _decode(data)
     table = Table(name, encoding=encoding)
     where = f"{name.lower()}.txt"
+    named: tuple[str, ...] | None = None  # the layout the header names
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         fields = [f.strip() for f in line.split("|")]
-        if not table.rows and not table.header and [f.upper() for f in fields[:len(layout)]] == list(layout):
+        if not table.rows and not table.header and (named := _header_layout(name, fields)):
             table.header = True
-            table.extra_fields = [f.upper() or f"FIELD{len(layout) + i + 1}" for i, f in enumerate(fields[len(layout):])]
+            table.extra_fields = [f.upper() or f"FIELD{len(named) + i + 1}" for i, f in enumerate(fields[len(named):])]
             continue
         table.line_count += 1
-        if len(fields) < len(layout):
+        used = named or _layout_for(name, fields)
+        if len(fields) < len(used):
             problems.append(Problem(None, f"{where} line {number}",
-                                    f"{len(fields)} fields where {name} has {len(layout)}; "
-                                    f"missing from {layout[len(fields)]} on",
-                                    f"มี {len(fields)} ช่อง แต่ {name} มี {len(layout)} ช่อง "
-                                    f"ขาดตั้งแต่ {layout[len(fields)]} เป็นต้นไป"))
+                                    f"{len(fields)} fields where {name} has {len(used)}; "
+                                    f"missing from {used[len(fields)]} on",
+                                    f"มี {len(fields)} ช่อง แต่ {name} มี {len(used)} ช่อง "
+                                    f"ขาดตั้งแต่ {used[len(fields)]} เป็นต้นไป"))
             continue
-        extra = fields[len(layout):]
+        extra = fields[len(used):]
         if len(extra) > len(table.extra_fields):
-            table.extra_fields += [f"FIELD{len(layout) + i + 1}" for i in range(len(table.extra_fields), len(extra))]
-        row = dict(zip(layout, fields))
+            table.extra_fields += [f"FIELD{len(used) + i + 1}" for i in range(len(table.extra_fields), len(extra))]
+        row = dict.fromkeys(layout, "") if used is not layout else {}
+        row.update(zip(used, fields))
         row.update(zip(table.extra_fields, extra))
+        table.older_rows += used is not layout
         table.rows.append(row)
         table.lines.append(number)
     return table
@@ -140,10 +210,9 @@ def read_table(name: str, data: bytes, problems: list[Problem]) -> Table:
 def _count_lines(name: str, data: bytes) -> int:
     """The lines of a file not parsed: blank ones and a header line do not count. Works on
     the bytes, whichever the encoding (both keep ASCII as it is)."""
-    layout = LAYOUTS[name]
     lines = [line for line in data.replace(b"\r", b"\n").split(b"\n") if line.strip()]
     first = lines[0].removeprefix(b"\xef\xbb\xbf").decode("latin-1") if lines else ""
-    header = [f.strip().upper() for f in first.split("|")][:len(layout)] == list(layout)
+    header = _header_layout(name, first.split("|")) is not None
     return len(lines) - header
 
 

@@ -1,59 +1,94 @@
 """MOPH 43 files -> FHIR: PERSON, SERVICE, DIAGNOSIS_OPD, DRUG_OPD and EPI as resources
-shaped like the ones the app makes itself (services/patients.py `register`, `record_visit`).
+shaped like the ones the app makes itself (services/patients.py `register`, `record_visit`),
+without loss (issue 15): every field of every row goes out again as it came in
+(test_f43_roundtrip.py). f43_more maps the other eight files the same way.
 
 `to_resources` checks every row and maps it; the caller stores the resources only when
-there is no problem at all. A problem names "FILE.txt line N" and says what is wrong in
-English and in Thai, never quoting a citizen ID, a name or a phone number. Mapping choices:
+there is no problem at all (or, with a partial import, sets the refused rows aside). A
+problem names "FILE.txt line N" and says what is wrong in English and in Thai, never quoting
+a citizen ID, a name or a phone number.
 
 - Only this unit's rows: another HOSPCODE is a problem on each row (the code is quoted
   only when it looks like a facility code, 5 or 9 digits).
 - Ids are uuid5 of https://clinic-app/f43/<hcode>/<kind>/<key> so importing the same
-  files again meets the same records (services/interop.py keeps those already here): Patient PID/<PID>, Encounter SEQ/<SEQ>, its vital
-  signs SEQ/<SEQ>/<field>, Condition DX/<SEQ>/<DIAGCODE>, MedicationDispense
-  DRUG/<SEQ>/<DIDSTD or DNAME>/<n> (n counts repeats of the same drug in the visit, not
-  lines), Immunization EPI/<SEQ>/<VACCINETYPE> (EPI/<PID>/<DATE_SERV>/<VACCINETYPE> when
-  SEQ is empty). A repeated diagnosis or vaccine of the same visit is the same record.
-The records take the SIL-TH guides' shapes (resources/standards/sil-th-summary.md), as
-registration and visits do (core/builders.py):
+  files again meets the same records (services/interop.py keeps those already here):
+  Patient PID/<PID>, Encounter SEQ/<SEQ>, its vital signs SEQ/<SEQ>/<field>, Condition
+  DX/<SEQ>/<DIAGCODE>, MedicationDispense DRUG/<SEQ>/<DIDSTD or DNAME>/<n> (n counts
+  repeats of the same drug in the visit, not lines), Immunization EPI/<SEQ>/<VACCINETYPE>
+  (EPI/<PID>/<DATE_SERV>/<VACCINETYPE> when SEQ is empty). A repeated diagnosis or vaccine
+  of the same visit is the same record (the repeats are counted in a note).
+- SERVICE is read in its version-2 layout (`...|D_UPDATE|HSUB|CID`) and in the one before
+  (no HSUB): a header line says which, else each line's number of fields (f43.OLDER_LAYOUTS).
+- Buddhist-era dates (a year above 2400) are converted and counted; extra fields, TIS-620
+  files, rows of an older layout and files not read are noted.
 
-- PERSON -> Patient: identifiers typed as TH Core slices them: CID (`cid`, checked), HN
-  (`localHn`; HN, else PID), PID (`localPid`), PASSPORT (v2-0203 PPN; the 43 file does not
-  say the issuing country, so the system is the guides' country-unknown one). The Thai name
-  (language `th`) with PRENAME, DOPA's 3-digit name-prefix code, kept on the prefix
-  (`_prefix`, ex-humanname-name-prefix, with DOPA's display) and the prefix written out:
-  the everyday ones as the app's registration writes them (001 ด.ช., 002 ด.ญ., 003 นาย,
-  004 นางสาว, 005 นาง: core.thai.PREFIX_CODES), another as DOPA's display (134 นพ.) when
-  `to_resources(prefixes=)` gives DOPA's list, else kept as the code alone. SEX 1 male,
-  2 female, else unknown; BIRTH (required); MOBILE (else TELEPHONE, as a home phone);
-  managingOrganization this unit. Two rows with the same citizen ID (and different PIDs)
-  are a problem. TYPEAREA (1-5) -> the person-status extension (cs-thcc-person-status).
-  DISCHARGE (1 died, 2 moved, 3 missing, 9 not discharged) -> the pid-remove-reason
-  extension (cs-43file-pid-remove-reason); for 1, deceasedDateTime = DDISCHARGE (the date),
-  or deceasedBoolean true without one. The day of a move or a disappearance (DDISCHARGE
-  with 2 or 3) has no home in the guides and is not kept (no invented extension: the
-  conformance check and the hub refuse them). Another DISCHARGE code is not mapped.
-- SERVICE -> Encounter (SEQ as the visit number: VN identifier, `localVn`; ambulatory,
-  finished, period start = end = DATE_SERV + TIME_SERV at +07:00, or the date alone
-  without a time; CHIEFCOMP as the reason) and Observations for BTEMP, SBP+DBP (one panel,
-  both needed), PR and RR. A vital sign written as 0 means "not measured" (older systems
-  write 0 for empty) and is skipped.
-- DIAGNOSIS_OPD -> Condition (encounter-diagnosis, ICD-10 with the dot put back, DIAGTYPE
-  (1-5) as a second category coding in cs-43plus-encounter-diagnosis-role, MoPH-PC's
-  `category[th]`), DRUG_OPD -> MedicationDispense (a 24-digit DIDSTD under cs-th-24drug,
-  another one as the unit's code under cs-th-local-drug-code; DNAME the text), both tied to
-  the visit of their SEQ: patient, recordedDate and whenHandedOver are the visit's; a row
-  whose PID is not the visit's is a problem.
-- EPI -> Immunization (cs-thcc-vaccine-code) on DATE_SERV, tied to the visit when SEQ is
-  one; otherwise the SEQ is kept as a VN identifier (so an export writes it back). A
-  VACCINEPLACE that is another facility's code (5 or 9 digits) is the place given
-  (`location`, by the facility's hcode identifier; TH Core allows only a person as
-  performer); one other than this unit (or empty) is recorded as not primary source.
-  PROVIDER (the unit's own provider code) of EPI, DRUG_OPD and DIAGNOSIS_OPD is the
-  performer (the asserter of a diagnosis): a Practitioner named by its `localProv`
-  identifier, as the PROVIDER file is not read.
-- Buddhist-era dates are converted and counted; extra fields, TIS-620 files and files
-  not read yet are noted (the service reads the archive with `parse=READ`, so the others
-  are only counted and cannot block an import).
+Where each field goes. The SIL-TH guides' element when they have one (TRM terminology-ig
+de0592c4, EXT extension-ig 71ef022e, THC th-core 9f64951f, PC1 mophpc1 b9564af1, F43
+43fileplus-ig e87e5b8b; paths under input/fsh/; the code lists are resources/standards/);
+a code goes there only when it is in the element's list (f43_homes). Every field the
+record would not give back as it came — one with no place in the guides ("kept" below), a
+code outside its list, a number written "37.0", an empty field the export would fill for a
+record made here — is kept in the project's one extension
+https://clinic-app.invalid/fhir/StructureDefinition/f43-fields (a complex extension, one
+valueString sub-extension per 43 field name; f43_fields), found by writing the row back
+from the record (f43_export, the same code as an export) and comparing; D_UPDATE is always
+kept. The export writes each field from its element and puts the kept ones over it.
+
+| field | FHIR element | source |
+|---|---|---|
+| PERSON.HOSPCODE | Patient.managingOrganization (this unit) | THC Profiles/SD_Patient.fsh |
+| CID | identifier type `cid`, system th-cid (check digit checked; 0, 6, 7, 8 first digits are real IDs) | TRM AL_ID.fsh:5; THC Profiles/SD_Patient.fsh:23-35 |
+| PID | identifier `localPid`, .../hcode/5/<hcode>/PID | TRM AL_ID.fsh:27 |
+| HID | address.extension ex-address-home-reference -> Location by its `localHouse` identifier (.../HouseId; f43_more makes the household from HOME) | PC1 Profiles/SD_Patient/SD_Patient_Base.fsh:147-152; EXT Extensions/SD_EX_DataType.fsh:131-151; TRM AL_ID.fsh:28 |
+| PRENAME | name[th]._prefix ex-humanname-name-prefix, cs-dopa-nameprefix (DOPA's whole list, 504 codes), the prefix written out (the everyday ones as registration writes them, else DOPA's display); not a DOPA code: kept | EXT Extensions/SD_EX_DataType.fsh:8-21; PC1 SD_Patient_Base.fsh:109 |
+| NAME, LNAME | name[th] (language `th`) given, family | THC Profiles/SD_Patient.fsh:64-93 |
+| HN | identifier `localHn` (HN, else the PID) | TRM AL_ID.fsh:24; THC SD_Patient.fsh:50-63 |
+| SEX | gender (1 male, 2 female, else unknown) | R4 Patient.gender |
+| BIRTH | birthDate (required) | R4 Patient.birthDate |
+| MSTATUS | maritalStatus, cs-thcc-marital | PC1 SD_Patient_Base.fsh:165-176; TRM CodeSystems/CS_MoPH_Patient.fsh:2 |
+| OCCUPATION_OLD, OCCUPATION_NEW | kept (the guides have occupation as an Observation of its own, LOINC 11341-5, not a register field) | THC Profiles/SD_Observation_Occupation.fsh |
+| RACE | extension ex-patient-race, cs-thcc-nationality | EXT Extensions/SD_EX_Patient.fsh:7-20 |
+| NATION | extension patient-nationality (R4 core URL, as EXT's profile of it keeps), sub-extension `code` in cs-thcc-nationality | EXT Profiles/SD_Patient.fsh:1-20 |
+| RELIGION | extension patient-religion (R4 core URL), cs-thcc-religion | EXT Profiles/SD_Patient.fsh:22-41 |
+| EDUCATION | extension ex-patient-education-level, cs-thcc-education-level | EXT Extensions/SD_EX_Patient.fsh:30-43 |
+| FSTATUS, VSTATUS, MOVEIN | kept (no place in the guides) | |
+| FATHER, MOTHER, COUPLE | kept (the guides' place is a RelatedPerson record per relative, FTH/MTH/SPS; the app makes none from a citizen ID it has not checked) | PC1 Examples/EX_RelatedPerson/EX_RelatedPersonPatient1.fsh:17,46,75 |
+| DISCHARGE | extension ex-patient-pid-remove-reason, cs-43file-pid-remove-reason (1 ตาย, 2 ย้าย, 3 สาบสูญ, 9 ไม่จำหน่าย) | EXT SD_EX_Patient.fsh:94-107; TRM CodeSystems/CS_MoPH_Death.fsh:1-12 |
+| DDISCHARGE | with DISCHARGE 1, deceasedDateTime (deceasedBoolean true without a day); the day of a move or a disappearance is kept | F43 Examples/EX_Patient/EX_Patient3.fsh:6-9 |
+| ABOGROUP, RHGROUP | kept (the guides' place is a lab result Observation, not a register field) | F43 Profiles/SD_Observation/Lab/SD_Observation_LabBloodAbo.fsh, _LabBloodRh.fsh |
+| LABOR | extension ex-patient-foreigner-type, cs-thcc-foreigner-type | EXT SD_EX_Patient.fsh:72-85 |
+| PASSPORT | identifier v2-0203 PPN, the guides' country-unknown system (the file does not say the country) | THC SD_Patient.fsh:36-49; TRM AL_ID.fsh:21 |
+| TYPEAREA | extension ex-patient-person-status, cs-thcc-person-status (1-5; another code is a problem); empty stays empty | EXT SD_EX_Patient.fsh:52-65 |
+| TELEPHONE, MOBILE | telecom phone `home`, phone `mobile` (the mobile first) | PC1 SD_Patient_Base.fsh:120-136 |
+| D_UPDATE (every file) | kept | |
+| SERVICE.PID, HN, CID | subject (the person); HN and CID are the person's, kept when the row's differ | |
+| SEQ | Encounter.identifier `localVn`, .../VN | F43 Profiles/SD_Encounter/SD_Encounter_Base.fsh:15-30 |
+| DATE_SERV, TIME_SERV | period.start = end, Thai time (+07:00); a date alone without a time | |
+| LOCATION | subject.extension ex-encounter-patient-location-type, cs-thcc-patient-location-type | EXT Extensions/SD_EX_Encounter.fsh:1-14; F43 Examples/EX_Encounter/EX_EncounterOPD.fsh:24-27 |
+| INTIME | period.extension ex-encounter-service-hour, cs-thcc-service-hour | EXT SD_EX_Encounter.fsh:21-38; F43 EX_EncounterOPD.fsh:34-37 |
+| INSTYPE, INSID, MAIN | kept on the visit. The guides' place for a right is a Coverage (type cs-thcc-coverage-type, MAIN its contracted provider), which an R4 Encounter reaches only through an Account per visit; the app makes neither per visit. The person's rights are CARD's Coverages (f43_more); the export of a visit recorded here writes INSTYPE from the person's Coverage | F43 Profiles/SD_Account/SD_Account.fsh, Examples/EX_Account/EX_AccountOPD.fsh, Profiles/SD_Coverage/SD_Coverage.fsh:10-31 |
+| TYPEIN | hospitalization.admitSource, cs-thcc-admit-source | F43 SD_Encounter_Base.fsh:120-135; TRM CodeSystems/CS_MoPH_Encounter.fsh:14-24 |
+| REFERINHOSP | hospitalization.origin: the facility by its hcode identifier | F43 SD_Encounter_Base.fsh:118-119; EX_EncounterOPD.fsh:52-53 |
+| CAUSEIN, CAUSEOUT | kept (the guides put a referral's reason, cs-thcc-refer-in-reason, on its ServiceRequest; ex-encounter-refer-purpose is one per visit, CHI/eClaim codes, and cannot tell in from out) | F43 Profiles/SD_ServiceRequest/SD_ServiceRequest_Refer.fsh:60-67; EXT SD_EX_Encounter.fsh:347-370 |
+| CHIEFCOMP | reasonCode.text | F43 EX_EncounterOPD.fsh:40-42 |
+| SERVPLACE | location[0].extension ex-encounter-service-location-type, cs-pcu-service-location-type | EXT SD_EX_Encounter.fsh:43-56; F43 SD_Encounter_Base.fsh:143-146; EX_EncounterOPD.fsh:60-64 |
+| HSUB | location[0].location: the sub-unit by its hcode identifier (without one, the place's kind as display) | F43 SD_Encounter_Base.fsh:143-146 |
+| BTEMP, SBP+DBP, PR, RR | vital-sign Observations (8310-5, the 85354-9 panel, 8867-4, 9279-1); 0 is "not measured" | THC Profiles/SD_Observation_Vital.fsh |
+| TYPEOUT | hospitalization.extension ex-encounter-discharge-status, cs-thcc-discharge-status | EXT SD_EX_Encounter.fsh:83-110; F43 SD_Encounter_Base.fsh:115-116 |
+| REFEROUTHOSP | hospitalization.destination: the facility by its hcode identifier | F43 SD_Encounter_Base.fsh:140-142 |
+| COST, PRICE, PAYPRICE, ACTUALPAY | kept (the guides' money is on Claim items, ex-claim-item-cost ...; no Claim is made) | EXT Extensions/SD_EX_Claim.fsh:1-21 |
+| DIAGNOSIS_OPD.SEQ, DATE_SERV | encounter, recordedDate (the visit's; a DATE_SERV that differs is kept) | |
+| DIAGTYPE | category coding cs-43plus-encounter-diagnosis-role 1-7 (6 additional code, 7 morphology; another code is a problem) | PC1 Profiles/SD_Condition/SD_Condition_Base.fsh:33-34; TRM CS_MoPH_Encounter.fsh:102-115 |
+| DIAGCODE | code, ICD-10 with its dot put back | PC1 SD_Condition_Base.fsh:42-48 |
+| CLINIC (and DRUG_OPD's) | kept (a department is a Location the app does not have) | |
+| PROVIDER (DIAGNOSIS_OPD, DRUG_OPD, EPI) | asserter / performer: a Practitioner by its `localProv` identifier; a record made here names its Practitioner by id, whose localProv is written (the visit's when the record names none) | TRM AL_ID.fsh:29; THC Profiles/SD_Immunization.fsh:35-41 |
+| DRUG_OPD.DIDSTD | medicationCodeableConcept coding cs-th-24drug (24 digits); another code is the unit's cs-th-local-drug-code and is kept as DIDSTD | F43 Profiles/SD_MedicationDispense/SD_MedicationDispense.fsh:17-37 |
+| DNAME, AMOUNT, UNIT | text; quantity.value, quantity.unit (UNIT as read; the export writes a unit only in HDC's code form, never a word such as เม็ด) | |
+| UNIT_PACKING | extension ex-claim-chi-packsize (valueString) | EXT Extensions/SD_EX_MedicationDispense.fsh:39-52 |
+| DRUGPRICE, DRUGCOST | kept (the guides' prices are on Claim items) | EXT SD_EX_Claim.fsh:1-21 |
+| EPI.SEQ | encounter (the visit), else a `localVn` identifier of its own | |
+| DATE_SERV, VACCINETYPE | occurrenceDateTime; vaccineCode cs-thcc-vaccine-code | F43 Profiles/SD_Immunization/SD_Immunization.fsh:11-35 |
+| VACCINEPLACE | another facility's code: location by its hcode identifier and primarySource false (TH Core's performer is a person only); this unit or empty: primarySource true; anything else kept | THC SD_Immunization.fsh:35-41 |
 """
 
 from __future__ import annotations
@@ -73,27 +108,23 @@ from clinic_app.core.identifiers import (
     HCODE_SYSTEM,
     NAME_PREFIX_EXTENSION,
     NAME_PREFIX_SYSTEM,
-    PERSON_STATUS_EXTENSION,
-    PERSON_STATUS_SYSTEM,
-    PID_REMOVE_EXTENSION,
-    PID_REMOVE_SYSTEM,
 )
 from clinic_app.core.thai import PREFIX_CODES, cid_problem, normalise_cid
-from clinic_app.interop import f43
+from clinic_app.interop import f43, f43_export, f43_fields, f43_homes, f43_more
 
 _ORDER = ("PERSON", "SERVICE", "DIAGNOSIS_OPD", "DRUG_OPD", "EPI")  # the tables read, in the order read
-READ = frozenset(_ORDER)  # for f43.read_archive(source, parse=READ)
-DIAGTYPES = TYPEAREAS = frozenset("12345")
+READ = frozenset(_ORDER) | f43_more.READ  # for f43.read_archive(source, parse=READ); f43_more maps its eight
+DIAGTYPES = frozenset("1234567")  # cs-43plus-encounter-diagnosis-role (6 additional code, 7 morphology)
+TYPEAREAS = frozenset("12345")
 # The everyday prefixes: DOPA name-prefix code -> (the prefix as the app writes it, as
 # registration and demo data do; DOPA's display). core.thai.PREFIX_CODES reversed, keeping its
 # first spelling of each code ("ด.ช.", not "เด็กชาย"; "นางสาว", not "น.ส.").
 EVERYDAY_PREFIXES = {code: (written, display) for written, (code, display) in reversed(PREFIX_CODES.items())}
-# PERSON.DISCHARGE -> its display in cs-43file-pid-remove-reason (TRM CS_MoPH_Death.fsh:1-12)
-DISCHARGES = {"1": "ตาย", "2": "ย้าย", "3": "สาบสูญ", "9": "ไม่จำหน่าย"}
-DISCHARGE_DIED = "1"
+DISCHARGE_DIED = "1"  # PERSON.DISCHARGE ตาย (cs-43file-pid-remove-reason, TRM CS_MoPH_Death.fsh:1-12)
 GENDERS = {"1": "male", "2": "female"}
 TIME_ZONE = "+07:00"
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
+_ICD10_FORM = re.compile(r"^[A-Z][0-9]{2}(\.?[0-9A-Z]{1,4})?$")  # ICD-10 and ICD-10-TM, with or without the dot
 
 # SERVICE field -> the kind of vital sign (core.builders.VITAL_SIGNS), as record_visit writes them.
 VITALS = {"BTEMP": "temperature", "PR": "heart_rate", "RR": "respiratory_rate"}
@@ -159,10 +190,6 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def _coded_extension(url: str, system: str, code: str, display: str | None = None) -> dict[str, Any]:
-    return {"url": url, "valueCodeableConcept": {"coding": [build.coding(system, code, display)]}}
-
-
 def _prename(text: str) -> str:
     """PRENAME as a 3-digit code ("3" -> "003"); an everyday prefix written out instead of
     its code ("นาย") gives the code; "" for anything else."""
@@ -201,9 +228,12 @@ class _Reader:
         self.buddhist: Counter[tuple[str, str]] = Counter()  # (file, field) -> dates converted
         self.zero_vitals = 0
         self.prenames: Counter[str] = Counter()  # "code only" / "unknown" -> PRENAMEs so read
+        self.back = f43_export.writer(hcode)  # each record written back, to keep what it would not give
+        self.kept: Counter[str] = Counter()  # file -> rows keeping fields besides D_UPDATE
+        self.repeats: Counter[str] = Counter()  # file -> rows repeating a diagnosis or vaccine of their visit
 
     def read(self, tables: dict[str, f43.Table]) -> Import:
-        for name in [*_ORDER, *sorted(set(tables) - READ)]:
+        for name in [*_ORDER, *f43_more.TABLES, *sorted(set(tables) - READ)]:
             if name in tables:
                 self.describe(tables[name])
         self.persons_of(tables.get("PERSON"))
@@ -211,6 +241,10 @@ class _Reader:
         self.each_once(tables.get("DIAGNOSIS_OPD"), self.condition)
         self.drugs_of(tables.get("DRUG_OPD"))
         self.each_once(tables.get("EPI"), self.immunization)
+        more = f43_more.to_resources(tables, hcode=self.hcode, resources=self.out.resources)  # HOME, CARD ... (issue 15)
+        self.out.resources += more.resources
+        self.out.problems += more.problems
+        self.out.notes += more.notes
         self.note_counts()
         return self.out
 
@@ -226,9 +260,13 @@ class _Reader:
         self.out.notes.append(text)
 
     def describe(self, table: f43.Table) -> None:
-        """Notes about the file itself: encoding, extra fields, not read at all."""
+        """Notes about the file itself: encoding, an older layout, extra fields, not read at all."""
         if table.encoding == f43.TIS620:
             self.note(f"{_file(table)} was TIS-620")
+        if table.older_rows:
+            newer = ", ".join(f for f in f43.LAYOUTS[table.name] if f not in f43.OLDER_LAYOUTS[table.name][0])
+            self.note(f"{_file(table)}: {_plural(table.older_rows, 'row is', 'rows are')} in the layout before "
+                      f"{newer}: {newer} read as empty")
         if table.extra_fields:
             self.note(f"{_file(table)} has extra fields {', '.join(table.extra_fields)}: ignored")
         if table.name not in READ:
@@ -246,7 +284,15 @@ class _Reader:
                       "the everyday prefixes: kept as the DOPA code, without the prefix written out")
         if self.prenames["unknown"]:
             self.note(f"person.txt: {_plural(self.prenames['unknown'], 'PRENAME is', 'PRENAMEs are')} not a DOPA "
-                      "name-prefix code: the name has no prefix")
+                      "name-prefix code: the name has no prefix (the code is kept as read)")
+        for file in _ORDER:
+            name = f"{file.lower()}.txt"
+            if self.repeats[name]:
+                self.note(f"{name}: {_plural(self.repeats[name], 'row repeats', 'rows repeat')} a diagnosis or "
+                          "vaccine of the same visit: read once")
+            if self.kept[name]:
+                self.note(f"{name}: {self.kept[name]} {'row keeps' if self.kept[name] == 1 else 'rows keep'} fields "
+                          "the records have no place for, kept as they came and written back so")
 
     def own(self, where: str, row: dict[str, str]) -> bool:
         """True for a row of this unit; a problem otherwise."""
@@ -303,6 +349,20 @@ class _Reader:
             if resource and resource["id"] not in seen:
                 seen.add(resource["id"])
                 self.out.resources.append(resource)
+            elif resource:
+                self.repeats[where.partition(" line ")[0]] += 1
+
+    def keep(self, name: str, row: dict[str, str], resource: Resource, back: dict[str, str] | None) -> Resource:
+        """The record with what its row has and it would not write back as read (f43_fields):
+        `back` is the row f43_export writes from the record alone."""
+        kept = f43_fields.differing(f43.LAYOUTS[name], row, back or {})
+        file = f"{name.lower()}.txt"
+        if any(field_name != "D_UPDATE" for field_name, _text in kept):
+            self.kept[file] += 1
+        for field_name, text in kept:
+            if text != row[field_name]:  # a Buddhist-era date kept in the common era
+                self.buddhist[(file, field_name)] += 1
+        return f43_fields.keep(resource, kept)
 
     def keyed_rows(self, table: f43.Table | None, name: str,
                    seen: dict[str, str]) -> Iterator[tuple[str, dict[str, str]]]:
@@ -356,11 +416,15 @@ class _Reader:
             self.problem(where, "TYPEAREA is not a code 1-5", "TYPEAREA ต้องเป็นรหัส 1-5")
         if len(self.out.problems) > before or birth is None:
             return None
-        return build.patient(
+        patient = build.patient(
             id=self.id("PID", row["PID"]), identifiers=identifiers,
             names=[_thai_name(row["NAME"], row["LNAME"], self.prename(row["PRENAME"]), self.prefixes)],
-            gender=GENDERS.get(row["SEX"], "unknown"), birth_date=birth, deceased=deceased, hcode=self.hcode,
-            phone=_phone(row), extension=_person_extensions(row) or None)
+            gender=GENDERS.get(row["SEX"], "unknown"), birth_date=birth, deceased=deceased, hcode=self.hcode)
+        f43_homes.patient_homes(patient, row, self.hcode)  # HID, TYPEAREA, DISCHARGE, NATION, RACE, ... MSTATUS
+        phones = _phones(row)
+        if phones:
+            patient["telecom"] = phones
+        return self.keep("PERSON", row, patient, self.back.person_values(patient))
 
     def prename(self, text: str) -> str:
         """The DOPA code of PRENAME ("" when none), counting codes not known (for a note)."""
@@ -414,7 +478,9 @@ class _Reader:
             return []
         encounter = build.encounter(id=eid, subject=visit.subject, when=visit.start, hcode=self.hcode,
                                     reason=row["CHIEFCOMP"], vn=row["SEQ"])
-        return [encounter, *vitals]
+        f43_homes.encounter_homes(encounter, row)  # LOCATION, INTIME, TYPEIN ... HSUB
+        readings = self.back.vitals_by_visit(vitals).get(eid, {})
+        return [self.keep("SERVICE", row, encounter, self.back.service_values(encounter, readings)), *vitals]
 
     def start(self, where: str, row: dict[str, str]) -> str | None:
         """DATE_SERV (+ TIME_SERV) as a FHIR dateTime at Thai time."""
@@ -463,8 +529,11 @@ class _Reader:
         visit = self.visit(where, row)
         if not row["DIAGCODE"]:
             self.problem(where, "DIAGCODE is empty", "DIAGCODE ว่าง")
+        elif not _ICD10_FORM.match(row["DIAGCODE"].strip().upper()):  # issue 15: a code no ICD-10 has the form of
+            self.problem(where, "DIAGCODE is not an ICD-10 code (a letter, two digits, up to four more: E119, E11.9)",
+                         "DIAGCODE ไม่ใช่รหัส ICD-10 (อักษร 1 ตัว ตัวเลข 2 หลัก และอีกไม่เกิน 4 ตัว เช่น E119, E11.9)")
         if row["DIAGTYPE"] and row["DIAGTYPE"] not in DIAGTYPES:
-            self.problem(where, "DIAGTYPE is not a code 1-5", "DIAGTYPE ต้องเป็นรหัส 1-5")
+            self.problem(where, "DIAGTYPE is not a code 1-7", "DIAGTYPE ต้องเป็นรหัส 1-7")
         if visit is None or len(self.out.problems) > before:
             return None
         code = _icd10(row["DIAGCODE"])
@@ -474,7 +543,7 @@ class _Reader:
             condition["category"][0]["coding"].append(build.coding(DIAGTYPE_SYSTEM, row["DIAGTYPE"]))
         if row["PROVIDER"]:
             condition["asserter"] = self.provider(row["PROVIDER"])
-        return condition
+        return self.keep("DIAGNOSIS_OPD", row, condition, self.back.diagnosis_values(condition, set()))
 
     # -- DRUG_OPD -----------------------------------------------------------------------------
 
@@ -498,10 +567,12 @@ class _Reader:
             self.problem(where, "AMOUNT is not a number", "AMOUNT ไม่ใช่ตัวเลข")
         if visit is None or len(self.out.problems) > before:
             return None
-        return build.medication_dispense(
+        dispense = build.medication_dispense(
             _medication(row), id=did, subject=visit.subject, encounter=visit.encounter, when=visit.start,
             amount=_number(row["AMOUNT"]) if row["AMOUNT"] else None, unit=row["UNIT"],
             performer=self.provider(row["PROVIDER"]))
+        f43_homes.with_pack_size(dispense, row["UNIT_PACKING"])
+        return self.keep("DRUG_OPD", row, dispense, self.back.drug_values(dispense))
 
     # -- EPI ----------------------------------------------------------------------------------
 
@@ -526,7 +597,7 @@ class _Reader:
         if place != self.hcode and f43.is_facility_code(place):  # given at another facility
             immunization["location"] = {"type": "Location",
                                         "identifier": build.identifier(HCODE_SYSTEM, place, "hcode")}
-        return immunization
+        return self.keep("EPI", row, immunization, self.back.epi_values(immunization))
 
     def provider(self, code: str) -> dict[str, Any] | None:
         """The Practitioner of a PROVIDER code (the unit's own numbering), by its identifier."""
@@ -544,20 +615,7 @@ def _medication(row: dict[str, str]) -> dict[str, Any]:
     return build.medication(row["DNAME"], local=code or None)
 
 
-def _person_extensions(row: dict[str, str]) -> list[dict[str, Any]]:
-    """TYPEAREA as the person status, DISCHARGE as the reason the person left the unit's list."""
-    out = []
-    if row["TYPEAREA"]:
-        out.append(_coded_extension(PERSON_STATUS_EXTENSION, PERSON_STATUS_SYSTEM, row["TYPEAREA"]))
-    if row["DISCHARGE"] in DISCHARGES:
-        out.append(_coded_extension(PID_REMOVE_EXTENSION, PID_REMOVE_SYSTEM, row["DISCHARGE"],
-                                    DISCHARGES[row["DISCHARGE"]]))
-    return out
-
-
-def _phone(row: dict[str, str]) -> dict[str, str] | None:
-    if row["MOBILE"]:
-        return build.phone(row["MOBILE"])
-    if row["TELEPHONE"]:
-        return build.phone(row["TELEPHONE"], use="home")
-    return None
+def _phones(row: dict[str, str]) -> list[dict[str, str]]:
+    """MOBILE as the mobile phone (first: the one the app calls), TELEPHONE as the home one."""
+    return ([build.phone(row["MOBILE"])] if row["MOBILE"] else []) + (
+        [build.phone(row["TELEPHONE"], use="home")] if row["TELEPHONE"] else [])

@@ -105,7 +105,7 @@ class FollowUpService:
         self.actor = actor
 
     def chronic(self, *, today: _dt.date | None = None, overdue_only: bool = False) -> list[ChronicRow]:
-        """The register, by village then name."""
+        """The register, by village then name (then HN)."""
         require(self.actor, "record.read")
         today = today or _dt.date.today()
         work = self.store.worklists
@@ -114,16 +114,18 @@ class FollowUpService:
             for pid, (first, _codes) in work.patients_diagnosed(ranges).items():
                 since, diseases = found.get(pid, (first, []))
                 found[pid] = (min(since, first), [*diseases, disease])
-        # the dead, the inactive and records merged into another keep their diagnoses' rows
-        patients = {pid: p for pid, p in work.patients(found).items() if in_care(p)}
-        pids = list(patients)
+        # the dead, the inactive and records merged into another keep their diagnoses' rows;
+        # of each patient only what the row shows is kept (Worklists.patient_fields says why)
+        people = {pid: shown for pid, shown in work.patient_fields(
+            found, lambda p: (_name(p), _hn(p), _home(p)[0]) if in_care(p) else None).items() if shown}
+        pids = list(people)
         visits = work.latest("visit", ("finished",), pids)
         bps = work.latest("reading", (BLOOD_PRESSURE,), pids)
         sugars = work.latest("reading", BLOOD_SUGAR, pids)
         booked = work.latest("appointment", ("booked",), pids)
         cutoff = (today - _dt.timedelta(days=FOLLOW_UP_DAYS)).isoformat()
         rows = []
-        for pid, patient in patients.items():
+        for pid, (name, hn, village) in people.items():
             since, diseases = found[pid]
             last = visits.get(pid, (None, None))[0]
             appointment = booked.get(pid, (None, None))[0]
@@ -134,11 +136,13 @@ class FollowUpService:
                 why.append("missed-appointment")
             if overdue_only and not why:
                 continue
-            rows.append(ChronicRow(pid, _name(patient), _hn(patient), _home(patient)[0], sorted(diseases), since, last,
+            rows.append(ChronicRow(pid, name, hn, village, sorted(diseases), since, last,
                                    _reading(bps.get(pid)), _reading(sugars.get(pid)),
                                    appointment if appointment and appointment >= today.isoformat() else None,
                                    bool(why), why))
-        return sorted(rows, key=lambda r: (_village_key(r.village), r.name))
+        # HN, then id: patients of one village with one name in an order of their own, not in
+        # the order the database happened to read them
+        return sorted(rows, key=lambda r: (_village_key(r.village), r.name, r.hn, r.patient_id))
 
     def add_chronic(self, patient_id: str, disease: str, *, since: _dt.date | None = None) -> Done[Resource]:
         """Put a patient on the register (diagnosed elsewhere, say): a Condition on the problem list."""
@@ -160,7 +164,7 @@ class FollowUpService:
         return Done(condition, changes)
 
     def epi(self, *, today: _dt.date | None = None, overdue_only: bool = False) -> list[EpiRow]:
-        """Children with doses due (or only overdue), by village, house number and name."""
+        """Children with doses due (or only overdue), by village, house number and name (then HN)."""
         require(self.actor, "record.read")
         today = today or _dt.date.today()
         work = self.store.worklists
@@ -174,17 +178,16 @@ class FollowUpService:
             late = [d for d in due if epi.overdue(d, birth, today)]
             if due and (late or not overdue_only):
                 wanted[pid] = (due, late, birth)
-        patients = work.patients(wanted)
+        people = work.patient_fields(wanted, lambda p: (_typearea(p), _name(p), _hn(p), _home(p), birth_date_of(p)))
         rows = []
-        for pid, patient in patients.items():
-            if _typearea(patient) == OUT_OF_AREA:
+        for pid, (typearea, name, hn, (village, house), born_on) in people.items():
+            if typearea == OUT_OF_AREA:
                 continue
             due, late, birth = wanted[pid]
-            village, house = _home(patient)
-            born = birth_date_of(patient) or birth
-            rows.append(EpiRow(pid, _name(patient), _hn(patient), village, house, born.isoformat(),
+            born = born_on or birth
+            rows.append(EpiRow(pid, name, hn, village, house, born.isoformat(),
                                epi.months_old(born, today), due, late))
-        return sorted(rows, key=lambda r: (_village_key(r.village), _village_key(r.house), r.name))
+        return sorted(rows, key=lambda r: (_village_key(r.village), _village_key(r.house), r.name, r.hn, r.patient_id))
 
 
 def _reading(found: tuple[str, str | None] | None) -> tuple[str, str] | None:

@@ -15,6 +15,10 @@ importing the same files again finds the same records; what is already here is k
 is (see `_reconcile`). PRENAME is read against DOPA's whole name-prefix list when it is
 shipped (`name_prefixes`).
 
+With `partial=True` (`import-43 --partial`) every valid row is imported and every refused
+row is kept whole in the review list (services/interop_review.py), in the same transaction;
+without it the import stays all or nothing.
+
 Both directions read records in the SIL-TH shapes and in those the app wrote before (a
 visit's VN or its old SEQ identifier, f43_export.visit_number), so an older data folder or
 another facility's records export and reconcile the same.
@@ -35,14 +39,15 @@ from clinic_app.core.changes import ChangeSet
 from clinic_app.core.errors import InvalidInputError, KnownError, Problem, os_reason
 from clinic_app.core.fhir import Resource, owner_of, patient_cid, replaced_by, rewrite_references
 from clinic_app.core.permissions import Actor, require
-from clinic_app.interop import f43
+from clinic_app.core.thai import cid_problem, normalise_cid
+from clinic_app.interop import f43, f43_more
 from clinic_app.interop.f43_export import local_value, notes_for, pid_of, to_tables, visit_number
 from clinic_app.interop.f43_import import READ, to_resources
 from clinic_app.services.records import Progress, RecordService
 from clinic_app.store.record_store import RecordStore
 
 BATCH = 500
-EXPORTED = ("PERSON", "SERVICE", "DIAGNOSIS_OPD", "DRUG_OPD", "EPI")
+EXPORTED = ("PERSON", "SERVICE", "DIAGNOSIS_OPD", "DRUG_OPD", "EPI", *f43_more.TABLES)
 ENCODINGS = {"utf-8": f43.UTF8, "tis-620": f43.TIS620}
 
 
@@ -66,6 +71,8 @@ class ImportReport:
     by_type: dict[str, int]
     notes: list[str] = field(default_factory=list)
     changes: ChangeSet = field(default_factory=ChangeSet)
+    rows: dict[str, int] = field(default_factory=dict)     # the rows of each file read that were imported
+    refused: dict[str, int] = field(default_factory=dict)  # those kept in the review list (--partial)
 
 
 @functools.cache
@@ -108,11 +115,12 @@ class Interop43:
                 raise ExportCancelled()
             batch = [r for r in self.store.iter_resources(patient_ids=ids[start:start + BATCH])
                      if owner_of(r) in (None, self.hcode)]
+            batch = f43_more.attach_visits(batch)  # an appointment goes with the visit it was made at
             if first or last:
                 outside = {r["id"] for r in batch if r["resourceType"] in ("Encounter", "Immunization")
                            and not _within(_visit_day(r), first, last)}
                 batch = [r for r in batch if r["id"] not in outside
-                         and _visit_of(r) not in outside]
+                         and _visit_of(r) not in outside and f43_more.within(r, first, last, outside)]
             yield batch
 
     def export(self, out: Path, *, encoding: str = "utf-8", first: _dt.date | None = None,
@@ -129,12 +137,21 @@ class Interop43:
         try:
             with f43.ArchiveWriter(path, EXPORTED, encoding=ENCODINGS[encoding],
                                    note_partial=self._note_partial) as archive:
+                unit = [r for kind in ("Practitioner", "PractitionerRole", "Location")
+                        for r in self.store.iter_resources(resource_type=kind) if owner_of(r) in (None, self.hcode)]
+                providers = f43_more.provider_codes(unit, self.hcode)
                 for batch in self._own_batches(first, last, progress):
-                    part = to_tables(batch, hcode=self.hcode, updated=now)
-                    for name, rows in part.tables.items():
+                    part = to_tables(batch, hcode=self.hcode, updated=now, providers=providers)
+                    more = f43_more.to_tables(batch, hcode=self.hcode, updated=now, providers=providers)
+                    for name, rows in [*part.tables.items(), *more.tables.items()]:
                         for row in rows:
                             archive.write(name, f43.render_line(name, row))
-                    counts += part.counts
+                    counts += part.counts + more.counts
+                more = f43_more.to_tables(unit, hcode=self.hcode, updated=now)  # PROVIDER, HOME: the unit's own
+                for name, rows in more.tables.items():
+                    for row in rows:
+                        archive.write(name, f43.render_line(name, row))
+                counts += more.counts
                 lost = archive.finish()
         except OSError as exc:
             thai, english = os_reason(exc)
@@ -143,7 +160,7 @@ class Interop43:
                              code="file") from exc
         with self.store.transaction():
             self.store.audit.append(actor=self.actor.name, action="export-43", detail=dict(archive.rows))
-        notes = notes_for(counts)
+        notes = notes_for(counts) + f43_more.notes_for(counts)
         if lost:
             notes.append(f"{lost} lines hold characters {encoding} cannot write (a foreign name, say); they were "
                          "written as ?: export in utf-8 to keep them")
@@ -156,8 +173,54 @@ class Interop43:
 
     # -- import ---------------------------------------------------------------------------
 
-    def import_(self, source: Path) -> ImportReport:
+    def import_(self, source: Path, *, partial: bool = False) -> ImportReport:
+        """All the files or nothing; with `partial`, every valid row, and each refused row kept
+        in the review list (services/interop_review.py) in the same transaction."""
         require(self.actor, "record.write")
+        tables, problems = self._read(source)
+        if partial:
+            from clinic_app.services.interop_review import PartialImport
+
+            return PartialImport(self, source, tables, problems).run()
+        result = to_resources(tables, hcode=self.hcode, prefixes=name_prefixes())
+        problems += result.problems
+        if problems:
+            raise InvalidInputError(f"43 แฟ้มมีข้อมูลที่ต้องแก้ {len(problems)} จุด ไม่ได้นำเข้าอะไรเลย",
+                                    f"The 43 files have {len(problems)} problem(s); nothing was imported.",
+                                    problems=problems)
+        rows = {name: table.line_count for name, table in tables.items() if name in READ}
+        resources, notes = self._reconcile(result.resources)
+        if not resources:
+            self._forget_reviewed(tables)
+            return ImportReport(0, {}, result.notes + notes + ["everything in the files was already here"], rows=rows)
+        bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "collection",
+                                  "entry": [{"resource": r} for r in resources]}
+        changes = self.records.import_fhir(bundle)
+        self._forget_reviewed(tables)
+        by_type: dict[str, int] = {}
+        for resource in resources:
+            by_type[resource["resourceType"]] = by_type.get(resource["resourceType"], 0) + 1
+        return ImportReport(changes.total, by_type, result.notes + notes, changes, rows=rows)
+
+    def _forget_reviewed(self, tables: dict[str, f43.Table]) -> None:
+        """Rows of the review list that these files (all valid) bring again leave it, in a
+        transaction of their own after the import's (nothing when the list is empty)."""
+        if not self.store.f43_review.count():
+            return
+        from clinic_app.services.interop_review import forget_reviewed
+
+        with self.store.transaction():
+            forget_reviewed(self.store, tables, batch="")
+
+    @property
+    def review(self) -> Any:
+        """The review list of rows a partial import refused (services/interop_review.py)."""
+        from clinic_app.services.interop_review import F43ReviewService
+
+        return F43ReviewService(self)
+
+    def _read(self, source: Path) -> tuple[dict[str, f43.Table], list[Problem]]:
+        """The five files read (the others counted), with the problems of reading them."""
         try:
             tables, problems = f43.read_archive(source, parse=READ)
         except OSError as exc:  # no such file, no permission ...: not a damaged file
@@ -177,24 +240,19 @@ class Interop43:
         if "PERSON" not in tables:
             raise InvalidInputError("ไม่พบไฟล์ person.txt ใน 43 แฟ้มที่ให้มา",
                                     "No person.txt among the 43 files given; nothing was imported.")
-        result = to_resources(tables, hcode=self.hcode, prefixes=name_prefixes())
-        problems += result.problems
-        if problems:
-            raise InvalidInputError(f"43 แฟ้มมีข้อมูลที่ต้องแก้ {len(problems)} จุด ไม่ได้นำเข้าอะไรเลย",
-                                    f"The 43 files have {len(problems)} problem(s); nothing was imported.",
-                                    problems=problems)
-        resources, notes = self._reconcile(result.resources)
-        if not resources:
-            return ImportReport(0, {}, result.notes + notes + ["everything in the files was already here"])
-        bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "collection",
-                                  "entry": [{"resource": r} for r in resources]}
-        changes = self.records.import_fhir(bundle)
-        by_type: dict[str, int] = {}
-        for resource in resources:
-            by_type[resource["resourceType"]] = by_type.get(resource["resourceType"], 0) + 1
-        return ImportReport(changes.total, by_type, result.notes + notes, changes)
+        return tables, problems
 
     def _reconcile(self, resources: list[Resource]) -> tuple[list[Resource], list[str]]:
+        """`_meet`, refusing everything when the files disagree with what is here."""
+        kept, notes, conflicts = self._meet(resources)
+        if conflicts:
+            problems = [problem for _layout, _key, problem in conflicts]
+            raise InvalidInputError(f"43 แฟ้มขัดกับข้อมูลที่นำเข้าไว้แล้ว {len(problems)} จุด ไม่ได้นำเข้าอะไรเลย",
+                                    f"The 43 files disagree with what was imported before ({len(problems)}); "
+                                    "nothing was imported.", problems=problems)
+        return kept, notes
+
+    def _meet(self, resources: list[Resource]) -> tuple[list[Resource], list[str], list[tuple[str, str, Problem]]]:
         """Meet what is already here instead of doubling or overwriting it.
 
         A person already here — the record these files made before (same PID), or one
@@ -203,19 +261,23 @@ class Interop43:
         the file's copy is dropped and its new visits join that record. A visit already
         here (same SEQ, or the visit this unit's own export wrote) and a dose already here
         (same vaccine, same day) are left out. A PID or SEQ that was imported before for
-        another person is a problem: two sets of files disagree, and nothing is stored."""
-        problems: list[Problem] = []
+        another person is a problem: two sets of files disagree (returned as (layout, PID or
+        SEQ, problem): `_reconcile` refuses everything, a partial import the rows)."""
+        problems: list[tuple[str, str, Problem]] = []
         mapping: dict[str, str] = {}  # Patient/<file id> -> Patient/<id here>
         visits_here: dict[str, set[str]] = {}  # Patient/<id here> -> SEQs and export ids of its visits
         doses_here: set[tuple[str, str, str]] = set()  # (Patient/<id here>, vaccine code, day)
+        facts_here: set[tuple[str, ...] | None] = set()  # f43_more.fact_key of the records of people here
         for patient in (r for r in resources if r["resourceType"] == "Patient"):
             same_id = self.store.get("Patient", patient["id"])
             if same_id is not None and not _same_person(same_id, patient):
-                problems.append(Problem(None, f"person.txt PID {pid_of(patient, self.hcode)}",
-                                        "this PID was imported before for another person (citizen ID or birth "
-                                        "date differ): check that these files belong with the ones imported",
-                                        "PID นี้เคยนำเข้าเป็นของอีกคนหนึ่ง (เลขประจำตัวประชาชนหรือวันเกิดไม่ตรงกัน) "
-                                        "โปรดตรวจว่าแฟ้มชุดนี้เป็นชุดเดียวกับที่เคยนำเข้า"))
+                pid = pid_of(patient, self.hcode)
+                problems.append(("PERSON", pid, Problem(
+                    None, f"person.txt PID {pid}",
+                    "this PID was imported before for another person (citizen ID or birth "
+                    "date differ): check that these files belong with the ones imported",
+                    "PID นี้เคยนำเข้าเป็นของอีกคนหนึ่ง (เลขประจำตัวประชาชนหรือวันเกิดไม่ตรงกัน) "
+                    "โปรดตรวจว่าแฟ้มชุดนี้เป็นชุดเดียวกับที่เคยนำเข้า")))
                 continue
             existing = same_id or self._existing_patient(patient)
             if existing is None:
@@ -224,6 +286,7 @@ class Interop43:
             mapping[f"Patient/{patient['id']}"] = here
             seen = visits_here.setdefault(here, set())
             for other in self.store.chart(existing["id"]):
+                facts_here.add(f43_more.fact_key(other))
                 if other["resourceType"] == "Encounter":
                     seen.update({str(other["id"]).replace("-", "")[:16], visit_number(other, self.hcode)} - {""})
                 elif other["resourceType"] == "Immunization":
@@ -234,18 +297,19 @@ class Interop43:
             owner = mapping.get(subject, subject)
             same_id = self.store.get("Encounter", visit["id"])
             if same_id is not None and (same_id.get("subject") or {}).get("reference") != owner:
-                problems.append(Problem(None, f"service.txt SEQ {visit_number(visit, self.hcode)}",
-                                        "this SEQ was imported before for another person: check that these files "
-                                        "belong with the ones imported",
-                                        "SEQ นี้เคยนำเข้าเป็นของอีกคนหนึ่ง โปรดตรวจว่าแฟ้มชุดนี้เป็นชุดเดียวกับที่เคยนำเข้า"))
+                seq = visit_number(visit, self.hcode)
+                problems.append(("SERVICE", seq, Problem(
+                    None, f"service.txt SEQ {seq}",
+                    "this SEQ was imported before for another person: check that these files "
+                    "belong with the ones imported",
+                    "SEQ นี้เคยนำเข้าเป็นของอีกคนหนึ่ง โปรดตรวจว่าแฟ้มชุดนี้เป็นชุดเดียวกับที่เคยนำเข้า")))
             elif same_id is not None or visit_number(visit, self.hcode) in visits_here.get(owner, ()):
                 dropped.add(visit["id"])
         if problems:
-            raise InvalidInputError(f"43 แฟ้มขัดกับข้อมูลที่นำเข้าไว้แล้ว {len(problems)} จุด ไม่ได้นำเข้าอะไรเลย",
-                                    f"The 43 files disagree with what was imported before ({len(problems)}); "
-                                    "nothing was imported.", problems=problems)
+            return [], [], problems
         kept: list[Resource] = []
         doses = 0
+        same_facts: Counter[str] = Counter()
         for resource in resources:
             if resource["resourceType"] == "Patient" and f"Patient/{resource['id']}" in mapping:
                 continue
@@ -256,6 +320,10 @@ class Interop43:
                     (resource.get("patient") or {}).get("reference"), *_dose_of(resource)) in doses_here:
                 doses += 1
                 continue
+            key = f43_more.fact_key(resource)
+            if key is not None and key in facts_here:  # the same right, allergy, appointment ... made here
+                same_facts[resource["resourceType"]] += 1
+                continue
             kept.append(resource)
         notes = []
         if mapping:
@@ -265,7 +333,38 @@ class Interop43:
             notes.append(f"{len(dropped)} visits were already here (same SEQ): left out with their records")
         if doses:
             notes.append(f"{doses} vaccinations were already here (same vaccine, same day): left out")
-        return kept, notes
+        notes += [f"{n} {kind} records were already here (the same fact for the same person): left out"
+                  for kind, n in sorted(same_facts.items())]
+        kept, here = f43_more.keep_what_is_here(kept, self.store.get)  # issue 15: allergies, rights ... already here
+        return kept, notes + here, []
+
+    # -- what is already here, by the 43 files' keys ----------------------------------------
+
+    def stored_patient(self, pid: str, *, cid: str = "", ids: tuple[str, ...] = ()) -> Resource | None:
+        """The unit's patient a row's PID (or its CID) names among the records already here:
+        the record of one of `ids` (the id an import gives that PID), one whose PID (or HN,
+        for a person registered here) is `pid`, else the one with the row's citizen ID. A
+        record merged into another leads to the one kept. None when there is none."""
+        found = next((p for p in (self.store.get("Patient", i) for i in ids) if p is not None), None)
+        if found is None and pid:
+            found = next((p for p in self.store.find_patients("hn", pid)
+                          if owner_of(p) in (None, self.hcode) and pid_of(p, self.hcode) == pid), None)
+        cid = normalise_cid(cid)
+        if found is None and cid and not cid_problem(cid):
+            found = next((p for p in self.store.find_patients("cid", cid) if owner_of(p) in (None, self.hcode)), None)
+        for _hop in range(10):  # a merge chain is short; a loop in one must not hang the import
+            kept = replaced_by(found)
+            if found is None or kept is None:
+                break
+            found = self.store.get("Patient", kept)
+        return found
+
+    def stored_visit(self, patient_id: str, seq: str) -> Resource | None:
+        """The patient's visit whose visit number (a 43-file SEQ) is `seq`, or None."""
+        if not seq:
+            return None
+        return next((r for r in self.store.chart(patient_id)
+                     if r["resourceType"] == "Encounter" and visit_number(r, self.hcode) == seq), None)
 
     def _existing_patient(self, patient: Resource) -> Resource | None:
         cid = patient_cid(patient)

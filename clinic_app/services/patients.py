@@ -41,12 +41,15 @@ from clinic_app.core.thai import (
     mask_cid,
     normalise_cid,
 )
+from clinic_app.interop import f43_fields, f43_homes
 from clinic_app.services.catalogs import icd9_by_code, icd10_by_code
 from clinic_app.services.duplicates import current_patient_id, merged_patient_ids, own_hn
 from clinic_app.services.records import RecordService
 from clinic_app.services.visits import VisitForm, VisitService
 from clinic_app.store.record_store import RecordStore
 
+# The PERSON fields the correction form sets: kept values of them (f43_fields) give way to the form's.
+CORRECTED_F43_FIELDS = ("CID", "PRENAME", "NAME", "LNAME", "SEX", "BIRTH", "PASSPORT", "MOBILE", "TELEPHONE")
 # Health-insurance rights: code -> (Thai, English) label.
 RIGHTS = {"UCS": ("บัตรทอง (UC)", "Universal Coverage (gold card)"), "SSS": ("ประกันสังคม", "Social Security"),
           "CSMBS": ("ข้าราชการ", "Civil servant (CSMBS)"), "SELF": ("ชำระเอง", "Self-pay")}
@@ -312,6 +315,11 @@ class PatientService:
         for key in ("telecom", "address", "_birthDate"):
             if key not in fresh:
                 new.pop(key, None)
+        # a person read from the 43 files keeps their household and home phone (TELEPHONE: the form
+        # has one phone, the mobile), and goes out again as corrected here
+        f43_homes.carry_household(old, new)
+        f43_homes.carry_home_phone(old, new)
+        f43_fields.touched(new, *CORRECTED_F43_FIELDS)
         changed = sorted(k for k in ("name", "gender", "birthDate", "identifier", "address", "telecom")
                          if old.get(k) != new.get(k))
         out = [new]

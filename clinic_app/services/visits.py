@@ -48,6 +48,7 @@ from clinic_app.core.identifiers import (
 from clinic_app.core.permissions import DEVICE_ROLE, Actor, require
 from clinic_app.core.thai import age_in_years, birth_date_of
 from clinic_app.core.worklist import BLOOD_SUGAR
+from clinic_app.interop import f43_homes
 from clinic_app.services.catalogs import icd9_by_code, icd10_by_code
 from clinic_app.services.duplicates import current_patient_id, merged_patient_ids
 from clinic_app.services.formulary import FREQUENCIES, Drug, FormularyService, instructions, quantity_for
@@ -618,6 +619,8 @@ class VisitService:
                                     appointment=(existing.get("appointment") or [None])[0] if existing else None)
         if existing and existing.get("identifier"):
             encounter["identifier"] = existing["identifier"]
+        if existing:  # what the 43 files gave the visit and the form has no place for stays
+            f43_homes.carry_visit(existing, encounter)
         if visit.note.strip():
             encounter["text"] = {"status": "additional", "div": _div(visit.note.strip())}
         out: list[Resource] = [*fresh, encounter]

@@ -202,6 +202,33 @@ CREATE INDEX record_index_patient ON record_index (patient_id, kind, day);
 CREATE INDEX record_index_rid ON record_index (rid);
 """
 
+_V10 = """
+-- The 43-file review list (import-43 --partial): each row a partial import refused, whole
+-- as it was read (the line's text, its fields, the file and line it came from) with the
+-- reasons in English and Thai, until it is imported again, discarded or replaced by the
+-- same row (layout and key) refused by a later import. store/f43_review.py.
+CREATE TABLE f43_review (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    batch         TEXT NOT NULL,          -- the import that refused it (its time, ISO)
+    source        TEXT NOT NULL,          -- the zip or folder's name (no path)
+    file          TEXT NOT NULL,          -- the file's name in the zip or folder
+    layout        TEXT NOT NULL,          -- PERSON, SERVICE, ...
+    line          INTEGER NOT NULL,       -- its line in that file
+    encoding      TEXT NOT NULL,          -- the file's encoding: utf-8 or cp874 (TIS-620)
+    text          TEXT NOT NULL,          -- the line (as fixed, once edited)
+    fields        TEXT NOT NULL,          -- JSON: [[field, value], ...] in the line's order
+    row_key       TEXT NOT NULL,          -- what names the row across imports (PID, SEQ ...)
+    reasons       TEXT NOT NULL,          -- JSON: [[english, thai], ...]
+    parent        INTEGER,                -- the refused row it depends on (its person, its visit)
+    context       TEXT NOT NULL DEFAULT '{}',  -- JSON: what the files said of its person (PERSON_CID)
+    edited        INTEGER NOT NULL DEFAULT 0,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+);
+CREATE INDEX f43_review_key ON f43_review (layout, row_key);
+CREATE INDEX f43_review_parent ON f43_review (parent);
+"""
+
 
 def _v9_fill(conn: Any) -> None:
     """The index's rows for the records already stored (one pass, in the migration's
@@ -226,7 +253,8 @@ def _v9_fill(conn: Any) -> None:
 
 # Each step is a SQL script, or a script and then a function of the connection (data the
 # script's new tables start with), run in the same transaction.
-MIGRATIONS: list[str | tuple[str, Callable[[Any], None]]] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, (_V9, _v9_fill)]
+MIGRATIONS: list[str | tuple[str, Callable[[Any], None]]] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, (_V9, _v9_fill),
+                                                        _V10]
 LATEST_VERSION = len(MIGRATIONS)
 
 

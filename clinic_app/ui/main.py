@@ -56,6 +56,7 @@ from clinic_app.services.sync import hub_probe
 from clinic_app.ui.chart import ChartPage
 from clinic_app.ui.consent import ConsentPage
 from clinic_app.ui.duplicates import DuplicatesDialog
+from clinic_app.ui.f43_review import F43ReviewDialog, Import43Dialog
 from clinic_app.ui.followup import FollowUpPage
 from clinic_app.ui.formulary import FormularyDialog
 from clinic_app.ui.i18n import (
@@ -295,6 +296,8 @@ class MainWindow(QMainWindow):
         self.export43_action.triggered.connect(self._on_export43_triggered)
         self.import43_action = menu.addAction(self.tr("นำเข้า 43 แฟ้ม…"))
         self.import43_action.triggered.connect(self._on_import43_triggered)
+        self.f43_review_action = menu.addAction(self.tr("แถวที่นำเข้าไม่ได้ (43 แฟ้ม)…"))
+        self.f43_review_action.triggered.connect(self.open_f43_review)
         menu.addSeparator()
         self.duplicates_action = menu.addAction(self.tr("ผู้ป่วยซ้ำและการรวมแฟ้ม…"))  # administrators only
         self.duplicates_action.triggered.connect(self.open_duplicates)
@@ -415,11 +418,18 @@ class MainWindow(QMainWindow):
         if folder:
             self.export_43(Path(folder))
 
-    def _on_import43_triggered(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("เลือกไฟล์ 43 แฟ้ม (zip)"), "",
-                                              self.tr("43 แฟ้ม (*.zip)"))
-        if path:
-            self.import_43(Path(path))
+    def _on_import43_triggered(self) -> Import43Dialog:
+        """Which files, and all or nothing or what is valid (--partial)."""
+        dialog = Import43Dialog(self)
+        dialog.accepted.connect(lambda: self.import_43(*dialog.chosen()))
+        dialog.open()
+        return dialog
+
+    def open_f43_review(self) -> F43ReviewDialog:
+        """The rows a partial 43-file import refused: fix one and import it again."""
+        dialog = F43ReviewDialog(self, self.worker, self.bus)
+        dialog.open()
+        return dialog
 
     def _report_box(self, text: str, notes: list[str]) -> QMessageBox:
         """What a long job did; its notes (English, from the 43-file mapping) behind
@@ -461,9 +471,10 @@ class MainWindow(QMainWindow):
         dialog.canceled.connect(task.cancel)
         return dialog
 
-    def import_43(self, source: Path) -> QProgressDialog:
-        """Import a 43-file zip or folder: all of it, or nothing with every problem listed.
-        It is one transaction, so it shows that it works but cannot be stopped halfway."""
+    def import_43(self, source: Path, partial: bool = False) -> QProgressDialog:
+        """Import a 43-file zip or folder: all of it, or nothing with every problem listed
+        (with `partial`, what is valid, the rest kept for review). It is one transaction, so
+        it shows that it works but cannot be stopped halfway."""
         dialog = QProgressDialog(self.tr("กำลังตรวจและนำเข้า 43 แฟ้ม…"), "", 0, 0, self)
         dialog.setWindowTitle("clinic-app")
         dialog.setCancelButton(None)
@@ -472,15 +483,23 @@ class MainWindow(QMainWindow):
         def done(report: Any) -> None:
             dialog.reset()
             kinds = ", ".join(f"{name} {count:,}" for name, count in report.by_type.items())
-            self._report_box(self.tr("นำเข้า 43 แฟ้มแล้ว {count} รายการ\n{kinds}").format(count=f"{report.stored:,}",
-                                                                                     kinds=kinds), report.notes)
+            text = self.tr("นำเข้า 43 แฟ้มแล้ว {count} รายการ\n{kinds}").format(count=f"{report.stored:,}",
+                                                                              kinds=kinds)
+            if report.refused:
+                text += "\n" + self.tr("นำเข้าไม่ได้ {count} แถว เก็บไว้ให้แก้ที่ "
+                                       "เมนูไฟล์ > แถวที่นำเข้าไม่ได้ (43 แฟ้ม)").format(
+                    count=f"{sum(report.refused.values()):,}")
+            self._report_box(text, report.notes)
             self.bus.broadcast(report.changes, self)
+            for review in self.findChildren(F43ReviewDialog):
+                review.refresh()
 
         def failed(error: KnownError) -> None:
             dialog.reset()
             self.show_error(error)
 
-        self.worker.submit(lambda unit, _p: unit.interop43.import_(source), on_done=done, on_error=failed)
+        self.worker.submit(lambda unit, _p: unit.interop43.import_(source, partial=partial), on_done=done,
+                           on_error=failed)
         return dialog
 
     def _signed_in(self, dialog: SignInDialog) -> None:

@@ -1040,6 +1040,109 @@ Every visit moves to the kept record; the merged record is no longer used. The m
     </message>
 </context>
 <context>
+    <name>F43ReviewDialog</name>
+    <message>
+        <source>แถวที่นำเข้าไม่ได้ (43 แฟ้ม)</source>
+        <translation>Rows not imported (43 files)</translation>
+    </message>
+    <message>
+        <source>แถวเหล่านี้ไม่ผ่านการตรวจเมื่อนำเข้า 43 แฟ้มแบบนำเข้าเฉพาะแถวที่ถูกต้อง เลือกแถว แก้ค่าในตารางด้านขวา แล้วกด &quot;นำเข้าอีกครั้ง&quot; แถวที่นำเข้าได้จะออกจากรายการ (แถวที่ถูกกันไว้เพราะแถวนี้จะนำเข้าตามไปด้วย) หรือบันทึกเป็น 43 แฟ้มเพื่อแก้ในระบบเดิม</source>
+        <translation>These rows did not pass the checks when the 43 files were imported with &quot;only the valid rows&quot;. Choose a row, correct its values in the table on the right and press &quot;Import again&quot;: a row that imports leaves the list (with the rows held back because of it). Or save them as 43 files to correct in the old system.</translation>
+    </message>
+    <message>
+        <source>แฟ้ม</source>
+        <translation>File</translation>
+    </message>
+    <message>
+        <source>บรรทัด</source>
+        <translation>Line</translation>
+    </message>
+    <message>
+        <source>เหตุผล</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>แถวที่นำเข้าไม่ได้</source>
+        <translation>Rows not imported</translation>
+    </message>
+    <message>
+        <source>ข้อมูลในแถว แก้ค่าได้</source>
+        <translation>The row&apos;s fields (editable)</translation>
+    </message>
+    <message>
+        <source>ช่อง</source>
+        <translation>Field</translation>
+    </message>
+    <message>
+        <source>ค่า</source>
+        <translation>Value</translation>
+    </message>
+    <message>
+        <source>นำเข้าอีกครั้ง</source>
+        <translation>Import again</translation>
+    </message>
+    <message>
+        <source>นำออกจากรายการ…</source>
+        <translation>Take off the list…</translation>
+    </message>
+    <message>
+        <source>บันทึกเป็น 43 แฟ้ม…</source>
+        <translation>Save as 43 files…</translation>
+    </message>
+    <message>
+        <source>{count} แถวรอแก้</source>
+        <translation>Rows to correct: {count}</translation>
+    </message>
+    <message>
+        <source>ไม่มีแถวที่นำเข้าไม่ได้</source>
+        <translation>No rows waiting</translation>
+    </message>
+    <message>
+        <source> (แก้ไขแล้ว)</source>
+        <translation> (corrected)</translation>
+    </message>
+    <message>
+        <source>{file} บรรทัดที่ {line} จาก {source}{edited}
+เหตุผล: {reason}</source>
+        <translation>{file} line {line} from {source}{edited}
+Reason: {reason}</translation>
+    </message>
+    <message>
+        <source>นำเข้าแล้ว {count} แถว</source>
+        <translation>Rows imported: {count}</translation>
+    </message>
+    <message>
+        <source>ยังนำเข้าไม่ได้: {reason}</source>
+        <translation>Still not imported: {reason}</translation>
+    </message>
+    <message>
+        <source>นำ {file} บรรทัดที่ {line} ออกจากรายการโดยไม่นำเข้า?
+แถวนี้จะไม่ถูกนำเข้า และบันทึกเป็น 43 แฟ้มไม่ได้อีก</source>
+        <translation>Take {file} line {line} off the list without importing it?
+The row will not be imported, and can no longer be saved as 43 files.</translation>
+    </message>
+    <message>
+        <source>นำออกจากรายการแล้ว {count} แถว</source>
+        <translation>Rows taken off the list: {count}</translation>
+    </message>
+    <message>
+        <source>บันทึกแถวที่นำเข้าไม่ได้เป็น 43 แฟ้ม</source>
+        <translation>Save the rows not imported as 43 files</translation>
+    </message>
+    <message>
+        <source>43 แฟ้ม (*.zip)</source>
+        <translation>43 files (*.zip)</translation>
+    </message>
+    <message>
+        <source>บันทึกแถวที่นำเข้าไม่ได้เป็น 43 แฟ้มแล้ว:
+{path}
+{rows}</source>
+        <translation>The rows not imported were saved as 43 files:
+{path}
+{rows}</translation>
+    </message>
+</context>
+<context>
     <name>FindPage</name>
     <message>
         <source>{years} ปี</source>
@@ -1393,6 +1496,55 @@ It is no longer offered when prescribing, but stays in the visits that prescribe
     </message>
 </context>
 <context>
+    <name>Import43Dialog</name>
+    <message>
+        <source>นำเข้า 43 แฟ้ม</source>
+        <translation>Import 43 files</translation>
+    </message>
+    <message>
+        <source>43 แฟ้มจากระบบเดิม (ไฟล์ zip หรือโฟลเดอร์ที่มี person.txt, service.txt …)</source>
+        <translation>43 files from the old system (a zip file, or a folder holding person.txt, service.txt …)</translation>
+    </message>
+    <message>
+        <source>ที่อยู่ของ 43 แฟ้ม</source>
+        <translation>Where the 43 files are</translation>
+    </message>
+    <message>
+        <source>เลือกไฟล์ zip…</source>
+        <translation>Choose a zip file…</translation>
+    </message>
+    <message>
+        <source>เลือกโฟลเดอร์…</source>
+        <translation>Choose a folder…</translation>
+    </message>
+    <message>
+        <source>นำเข้าเฉพาะแถวที่ถูกต้อง แถวที่ไม่ผ่านเก็บไว้ให้แก้ (--partial)</source>
+        <translation>Import only the valid rows; keep the others to correct (--partial)</translation>
+    </message>
+    <message>
+        <source>ถ้าไม่เลือก: มีปัญหาแม้แถวเดียวจะไม่นำเข้าอะไรเลย และแสดงปัญหาทุกจุดให้แก้ก่อน
+ถ้าเลือก: แถวที่ไม่ผ่านและแถวที่ขึ้นกับแถวนั้น (การรับบริการของบุคคลนั้น) เก็บไว้ที่ เมนูไฟล์ &gt; แถวที่นำเข้าไม่ได้ (43 แฟ้ม)</source>
+        <translation>Unticked: one problem and nothing is imported; every problem is listed to correct first.
+Ticked: the rows that fail, and the rows that depend on them (that person&apos;s visits), are kept in File &gt; Rows not imported (43 files).</translation>
+    </message>
+    <message>
+        <source>นำเข้า</source>
+        <translation>Import</translation>
+    </message>
+    <message>
+        <source>เลือกไฟล์ 43 แฟ้ม (zip)</source>
+        <translation>Choose the 43 files (zip)</translation>
+    </message>
+    <message>
+        <source>43 แฟ้ม (*.zip)</source>
+        <translation>43 files (*.zip)</translation>
+    </message>
+    <message>
+        <source>เลือกโฟลเดอร์ของ 43 แฟ้ม</source>
+        <translation>Choose the folder of the 43 files</translation>
+    </message>
+</context>
+<context>
     <name>Kinds</name>
     <message>
         <source>ข้อมูลผู้ป่วย</source>
@@ -1541,6 +1693,10 @@ It is no longer offered when prescribing, but stays in the visits that prescribe
         <translation>Import 43 files…</translation>
     </message>
     <message>
+        <source>แถวที่นำเข้าไม่ได้ (43 แฟ้ม)…</source>
+        <translation>Rows not imported (43 files)…</translation>
+    </message>
+    <message>
         <source>ผู้ป่วยซ้ำและการรวมแฟ้ม…</source>
         <translation>Duplicate patients and merging…</translation>
     </message>
@@ -1555,14 +1711,6 @@ It is no longer offered when prescribing, but stays in the visits that prescribe
     <message>
         <source>เลือกโฟลเดอร์ที่จะเก็บ 43 แฟ้ม</source>
         <translation>Choose the folder for the 43 files</translation>
-    </message>
-    <message>
-        <source>เลือกไฟล์ 43 แฟ้ม (zip)</source>
-        <translation>Choose the 43-file archive (zip)</translation>
-    </message>
-    <message>
-        <source>43 แฟ้ม (*.zip)</source>
-        <translation>43 files (*.zip)</translation>
     </message>
     <message>
         <source>มีหมายเหตุ {count} ข้อ (ดูรายละเอียด)</source>
@@ -1589,6 +1737,10 @@ It is no longer offered when prescribing, but stays in the visits that prescribe
 {kinds}</source>
         <translation>43 files imported: {count} records
 {kinds}</translation>
+    </message>
+    <message>
+        <source>นำเข้าไม่ได้ {count} แถว เก็บไว้ให้แก้ที่ เมนูไฟล์ &gt; แถวที่นำเข้าไม่ได้ (43 แฟ้ม)</source>
+        <translation>Rows not imported: {count}, kept to correct in File &gt; Rows not imported (43 files)</translation>
     </message>
     <message>
         <source>ลงทะเบียนแล้ว: กด Enter เพื่อส่งเข้ารายการวันนี้</source>

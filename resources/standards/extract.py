@@ -45,6 +45,25 @@ CODE_SYSTEMS = [
      ("code", "display")),
     ("cs-thcc-discharge-status.csv", "CodeSystems/CS_MoPH_Discharge.fsh", "cs-thcc-discharge-status", 8,
      ("code", "display")),
+    # the 43 files' own fields (interop/f43_import.py's docstring says which field goes where)
+    ("cs-43plus-encounter-diagnosis-role.csv", "CodeSystems/CS_MoPH_Encounter.fsh",
+     "cs-43plus-encounter-diagnosis-role", 7, ("code", "display")),
+    ("cs-thcc-marital.csv", "CodeSystems/CS_MoPH_Patient.fsh", "cs-thcc-marital", 7, ("code", "display")),
+    ("cs-thcc-religion.csv", "CodeSystems/CS_MoPH_Patient.fsh", "cs-thcc-religion", 11,
+     ("code", "display", "definition")),
+    ("cs-thcc-education-level.csv", "CodeSystems/CS_MoPH_Patient.fsh", "cs-thcc-education-level", 8,
+     ("code", "display", "definition")),
+    ("cs-thcc-foreigner-type.csv", "CodeSystems/CS_MoPH_Patient.fsh", "cs-thcc-foreigner-type", 30,
+     ("code", "display")),
+    ("cs-thcc-nationality.csv", "CodeSystmes-Large/CS_MoPH_Nationality.fsh", "cs-thcc-nationality", 272,
+     ("code", "display")),
+    ("cs-thcc-patient-location-type.csv", "CodeSystems/CS_MoPH_Encounter.fsh", "cs-thcc-patient-location-type", 2,
+     ("code", "display")),
+    ("cs-thcc-service-hour.csv", "CodeSystems/CS_MoPH_Encounter.fsh", "cs-thcc-service-hour", 2, ("code", "display")),
+    ("cs-pcu-service-location-type.csv", "CodeSystems/CS_MoPH_Encounter.fsh", "cs-pcu-service-location-type", 2,
+     ("code", "display")),
+    ("cs-thcc-admit-source.csv", "CodeSystems/CS_MoPH_Encounter.fsh", "cs-thcc-admit-source", 5, ("code", "display")),
+    ("cs-thcc-refer-in-reason.csv", "CodeSystems/CS_MoPH_Refer.fsh", "cs-thcc-refer-in-reason", 5, ("code", "display")),
 ]
 
 # cs-dopa-location displays that are cut or garbled in the FSH (or renamed since), with the
@@ -57,7 +76,7 @@ DOPA_NAME_NOW = {
     "850406": ("จังหวัดระนอง อำเภอกระบุรี ร.", "จ.ป.ร."),
 }
 
-CONCEPT = re.compile(r'^\* ((?:#[^\s"]+ )+)"((?:[^"\\]|\\.)*)"(?: "((?:[^"\\]|\\.)*)")?\s*$')
+CONCEPT = re.compile(r'^\* ((?:#[^\s"]+\s+)+)"((?:[^"\\]|\\.)*)"(?:\s+"((?:[^"\\]|\\.)*)")?\s*$')
 
 
 def git_show(mirrors: Path, key: str, path: str) -> str:

@@ -57,7 +57,9 @@ def test_export_then_import_into_a_fresh_installation_of_the_unit(units: tuple[P
     assert rows["PERSON"] == counts["Patient"] == 25 and rows["SERVICE"] == counts["Encounter"]
     assert rows["DIAGNOSIS_OPD"] == counts["Condition"] and rows["EPI"] == counts.get("Immunization", 0)
     with zipfile.ZipFile(archive) as z:
-        assert sorted(z.namelist()) == ["diagnosis_opd.txt", "drug_opd.txt", "epi.txt", "person.txt", "service.txt"]
+        assert sorted(z.namelist()) == ["appointment.txt", "card.txt", "chronic.txt", "death.txt", "diagnosis_opd.txt",
+                                        "drug_opd.txt", "drugallergy.txt", "epi.txt", "home.txt", "person.txt",
+                                        "procedure_opd.txt", "provider.txt", "service.txt"]
         person = z.read("person.txt")
     assert person.startswith(PERSON_HEADER.encode() + b"\r\n") and person.count(b"\r\n") == 26
 

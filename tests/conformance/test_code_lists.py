@@ -29,6 +29,19 @@ MIRRORS = Path("/work/.mirror")
     ("cs-thcc-person-status", 5, {}),
     ("cs-43file-pid-remove-reason", 4, {"1": "ตาย", "2": "ย้าย", "3": "สาบสูญ", "9": "ไม่จำหน่าย"}),
     ("cs-thcc-discharge-status", 8, {"1": "จำหน่ายกลับบ้าน"}),
+    # the 43 files' fields (interop/f43_import.py)
+    ("cs-43plus-encounter-diagnosis-role", 7, {"1": "PRINCIPLE DX (การวินิจฉัยโรคหลัก)",
+                                               "7": "Morphology Code (รหัสเกี่ยวกับเนื้องอก)"}),
+    ("cs-thcc-marital", 7, {"1": "โสด", "6": "สมณะ", "9": "ไม่ทราบ"}),
+    ("cs-thcc-religion", 11, {"01": "ศาสนาพุทธ", "00": "อศาสนา/ไม่นับถือศาสนา"}),
+    ("cs-thcc-education-level", 8, {"00": "ไม่ได้ศึกษา/ไม่มีวุฒิการศึกษา", "09": "ไม่ระบุ/ไม่ทราบ"}),
+    ("cs-thcc-foreigner-type", 30, {"23": "หมายถึงกลุ่มอื่นๆ"}),
+    ("cs-thcc-nationality", 272, {"099": "ไทย", "048": "เมียนมา", "056": "ลาว"}),
+    ("cs-thcc-patient-location-type", 2, {"1": "ในเขตรับผิดชอบ", "2": "นอกเขตรับผิดชอบ"}),
+    ("cs-thcc-service-hour", 2, {"1": "ในเวลาราชการ", "2": "นอกเวลาราชการ"}),
+    ("cs-pcu-service-location-type", 2, {"1": "ในสถานบริการ", "2": "นอกสถานบริการ"}),
+    ("cs-thcc-admit-source", 5, {"1": "มารับบริการเอง", "3": "ได้รับการส่งต่อจากสถานพยาบาลอื่น"}),
+    ("cs-thcc-refer-in-reason", 5, {"1": "เพื่อการวินิจฉัยและรักษา"}),
 ])
 def test_code_lists_have_the_guides_codes(cs_id: str, count: int, samples: dict[str, str]) -> None:
     codes = code_list(cs_id)

@@ -38,10 +38,16 @@ def _by_code(resources: list[Resource]) -> dict[str, Resource]:
 
 
 def _shape(resource: Resource) -> Resource:
-    """A resource without what differs by who made it: id, references, times, meta."""
+    """A resource without what differs by who made it: id, references, times, meta, and the
+    43-file fields an import keeps as read (interop/f43_fields.py)."""
+    from clinic_app.core.identifiers import F43_FIELDS_EXTENSION
+
     drop = {"id", "meta", "subject", "patient", "encounter", "context", "effectiveDateTime", "recordedDate",
             "occurrenceDateTime", "whenHandedOver"}
-    return {k: v for k, v in resource.items() if k not in drop}
+    out = {k: v for k, v in resource.items() if k not in drop}
+    extensions = [e for e in out.get("extension", []) if e.get("url") != F43_FIELDS_EXTENSION]
+    out.pop("extension", None)
+    return {**out, "extension": extensions} if extensions else out
 
 
 # -- each builder alone -------------------------------------------------------------------------

@@ -42,7 +42,7 @@ from clinic_app.core.identifiers import (
     profile,
 )
 from clinic_app.core.thai import PREFIX_CODES
-from clinic_app.interop import f43, f43_import
+from clinic_app.interop import f43, f43_fields, f43_homes, f43_import
 from clinic_app.interop.f43_export import pid_of, to_tables, visit_number
 from clinic_app.interop.f43_import import to_resources
 
@@ -79,6 +79,22 @@ def _prefix_code(code: str, display: str | None = None) -> list[dict[str, Any]]:
 
 def _by_type(resources: list[Resource], rtype: str) -> list[Resource]:
     return [r for r in resources if r["resourceType"] == rtype]
+
+
+KEPT_NOTE = "fields the records have no place for, kept as they came and written back so"
+
+
+def _unkept(notes: list[str]) -> list[str]:
+    """The notes but the counts of rows keeping fields (f43_fields; test_what_rows_keep)."""
+    return [note for note in notes if KEPT_NOTE not in note]
+
+
+def _without_kept(resource: Resource) -> Resource:
+    """A record without its f43-fields extension (what the rows keep is tested on its own)."""
+    out = {**resource, "extension": [e for e in resource.get("extension", []) if e.get("url") != f43_fields.URL]}
+    if not out["extension"]:
+        del out["extension"]
+    return out
 
 
 def _through_files(tables: dict[str, list[dict[str, str]]], encoding: str) -> dict[str, f43.Table]:
@@ -147,9 +163,10 @@ def _summary(resources: list[Resource]) -> dict[str, Counter[Any]]:
                               for e in _by_type(resources, "Encounter")),
         "diagnoses": Counter((visits[c["encounter"]["reference"]], c["code"]["coding"][0]["code"])
                              for c in _by_type(resources, "Condition")),
-        "drugs": Counter((visits[d["context"]["reference"]], d["medicationCodeableConcept"]["coding"][0]["code"],
-                          d["medicationCodeableConcept"]["text"], d["quantity"]["value"], d["quantity"]["unit"])
-                         for d in _by_type(resources, "MedicationDispense")),
+        # DIDSTD is only ever the 24-digit code and UNIT HDC's unit code: the demo's local codes and
+        # unit words (tablet) are not written (test_demo_export_counts_and_notes)
+        "drugs": Counter((visits[d["context"]["reference"]], d["medicationCodeableConcept"]["text"],
+                          d["quantity"]["value"]) for d in _by_type(resources, "MedicationDispense")),
         "vaccines": Counter((cids[i["patient"]["reference"]], i["vaccineCode"]["coding"][0]["code"],
                              i["occurrenceDateTime"][:10]) for i in _by_type(resources, "Immunization")),
         "vitals": vitals,
@@ -202,11 +219,18 @@ def test_demo_export_counts_and_notes(demo_records: list[Resource]) -> None:
         "EPI": len(_by_type(demo_records, "Immunization"))}
     drugs, weights = len(_by_type(demo_records, "MedicationDispense")), len(_by_type(demo_records, "Encounter"))
     assert export.notes == [
-        "INSTYPE is left empty in service.txt: the NHSO right codes are not mapped",
-        f"{drugs} drugs have no 24-digit code: their local code is written in DIDSTD",
+        "40 patients have no TYPEAREA (their person status, which HDC requires): it is left empty, never guessed; "
+        "set it on each before sending",
+        f"{weights} visits do not say all of LOCATION, INTIME, TYPEIN, SERVPLACE and TYPEOUT (a visit recorded here "
+        "has no place for most): what is not known is left empty, never guessed",
+        f"{drugs} drugs have no 24-digit code (DIDSTD, which HDC requires): it is left empty",
+        f"{drugs} drugs have their unit as a word, not HDC's 3-character unit code: UNIT is left empty",
         (f"{weights} observations other than temperature, blood pressure, pulse and respiratory rate were not "
          "written (SERVICE has no field for them)"),
     ]
+    # the demo's people have their right (a Coverage): it is each visit's INSTYPE
+    assert {row["INSTYPE"] for row in export.tables["SERVICE"]} <= {"0100", "4200", "1100", "9100"}
+    assert all(row["INSTYPE"] for row in export.tables["SERVICE"])
     assert all(row["D_UPDATE"] == STAMP and row["HOSPCODE"] == HCODE for rows in export.tables.values()
                for row in rows)
 
@@ -290,8 +314,8 @@ def test_person_row(passport: dict[str, Any]) -> None:
     assert row == {**dict.fromkeys(f43.LAYOUTS["PERSON"], ""),
                    "HOSPCODE": HCODE, "CID": CID, "PID": "0000007", "HN": "0000007", "PRENAME": "003",
                    "NAME": "สมชาย", "LNAME": "ใจดี", "SEX": "1", "BIRTH": "19800415", "NATION": "099",
-                   "DISCHARGE": "9", "PASSPORT": "AA1234567", "TYPEAREA": "1", "D_UPDATE": STAMP,
-                   "MOBILE": "0812345678"}
+                   "DISCHARGE": "9", "PASSPORT": "AA1234567", "TYPEAREA": "", "D_UPDATE": STAMP,
+                   "MOBILE": "0812345678"}  # no TYPEAREA: never guessed (a note says so)
 
 
 @pytest.mark.parametrize("prefix, code", [("ด.ช.", "001"), ("ด.ญ.", "002"), ("นาย", "003"), ("นางสาว", "004"),
@@ -322,9 +346,9 @@ def test_pid_is_kept_from_an_earlier_import_else_the_hn_else_made_from_the_id() 
                                                    ("7d0c4a5e11114222", "")]
     # a birth year alone stands at 1 July (BIRTH is required at HDC; core/thai.py birth_date_of)
     assert (rows[2]["CID"], rows[2]["NATION"], rows[2]["SEX"], rows[2]["BIRTH"]) == ("", "", "2", "19900701")
-    assert export.notes == ["1 patients have neither a PID nor an HN: their PID is made from the record id",
-                            "1 patients have a birth date known only to its year or month: BIRTH is its middle "
-                            "(1 July, or the 15th)"]
+    assert export.notes[:2] == ["1 patients have neither a PID nor an HN: their PID is made from the record id",
+                                "1 patients have a birth date known only to its year or month: BIRTH is its middle "
+                                "(1 July, or the 15th)"]
 
 
 def test_visit_rows() -> None:
@@ -333,22 +357,28 @@ def test_visit_rows() -> None:
     [service] = export.tables["SERVICE"]
     assert {k: v for k, v in service.items() if v} == {
         "HOSPCODE": HCODE, "PID": "0000007", "HN": "0000007", "SEQ": seq, "DATE_SERV": "20261015",
-        "TIME_SERV": "163005", "LOCATION": "1", "INTIME": "1", "TYPEIN": "1", "CHIEFCOMP": "ไข้; ไอ",
-        "SERVPLACE": "1", "BTEMP": "36", "SBP": "120", "DBP": "80", "PR": "88", "RR": "20.5", "TYPEOUT": "1",
+        "TIME_SERV": "163005", "CHIEFCOMP": "ไข้; ไอ",  # LOCATION, INTIME ... not known: never "1"
+        "BTEMP": "36", "SBP": "120", "DBP": "80", "PR": "88", "RR": "20.5",
         "COST": "0", "PRICE": "0", "PAYPRICE": "0", "ACTUALPAY": "0", "D_UPDATE": STAMP, "CID": CID}
     assert [(r["SEQ"], r["DATE_SERV"], r["DIAGTYPE"], r["DIAGCODE"], r["CLINIC"])
             for r in export.tables["DIAGNOSIS_OPD"]] == [(seq, "20261015", "1", "E119", "00100"),
                                                          (seq, "20261015", "4", "I10", "00100")]
+    # DIDSTD only ever the 24-digit code, UNIT only HDC's code (a word like "tablet" is not one)
     assert [(r["SEQ"], r["DIDSTD"], r["DNAME"], r["AMOUNT"], r["UNIT"], r["DRUGPRICE"])
-            for r in export.tables["DRUG_OPD"]] == [(seq, CODE_24, "Paracetamol 500 mg", "20", "tablet", "0"),
-                                                    (seq, "AMLO5", "Amlodipine 5 mg", "30", "tablet", "0")]
+            for r in export.tables["DRUG_OPD"]] == [(seq, "", "Amlodipine 5 mg", "30", "", "0"),
+                                                    (seq, CODE_24, "Paracetamol 500 mg", "20", "", "0")]
     assert [(r["PID"], r["CID"], r["SEQ"], r["DATE_SERV"], r["VACCINETYPE"], r["VACCINEPLACE"])
             for r in export.tables["EPI"]] == [("0000007", CID, "0a1b2c3d4e5f4a6b", "19800416", "010", HCODE),
                                                ("0000007", CID, seq, "20261015", "815", HCODE)]
     assert export.notes == [
-        "INSTYPE is left empty in service.txt: the NHSO right codes are not mapped",
+        "1 patients have no TYPEAREA (their person status, which HDC requires): it is left empty, never guessed; "
+        "set it on each before sending",
+        "1 visits have no INSTYPE (the person's right, which HDC requires): it is left empty",
+        "1 visits do not say all of LOCATION, INTIME, TYPEIN, SERVPLACE and TYPEOUT (a visit recorded here "
+        "has no place for most): what is not known is left empty, never guessed",
         "1 diagnoses and drugs whose visit is not among the records given were left out",
-        "1 drugs have no 24-digit code: their local code is written in DIDSTD",
+        "1 drugs have no 24-digit code (DIDSTD, which HDC requires): it is left empty",
+        "2 drugs have their unit as a word, not HDC's 3-character unit code: UNIT is left empty",
     ]
 
 
@@ -413,7 +443,11 @@ def test_thai_local(text: str | None, expected: str | None) -> None:
 
 
 def _status(code: str) -> dict[str, Any]:
-    return _coded(PERSON_STATUS_EXTENSION, PERSON_STATUS_SYSTEM, code)
+    """The person-status extension as the import writes it: with the list's display."""
+    from clinic_app.conformance.codes import code_list
+
+    return _coded(PERSON_STATUS_EXTENSION, PERSON_STATUS_SYSTEM, code,
+                  code_list("cs-thcc-person-status").display.get(code))
 
 
 def _removed(code: str) -> dict[str, Any]:
@@ -421,30 +455,33 @@ def _removed(code: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("extra, fields", [
-    ({}, ("9", "", "1")),
-    ({"deceasedBoolean": False}, ("9", "", "1")),
-    ({"deceasedBoolean": True}, ("1", "", "1")),
-    ({"deceasedDateTime": "2026-03-04"}, ("1", "20260304", "1")),
-    ({"deceasedDateTime": "2026-03-04T20:00:00Z"}, ("1", "20260305", "1")),  # 03:00 on the 5th in Thailand
-    ({"deceasedDateTime": "2026-03-04", "extension": [_removed("1")]}, ("1", "20260304", "1")),
-    ({"extension": [_removed("1")]}, ("1", "", "1")),  # died, the day not known
-    ({"extension": [_removed("2")]}, ("2", "", "1")),  # the day of a move is not kept (no home in the guides)
-    ({"extension": [_removed("3")]}, ("3", "", "1")),
-    ({"extension": [_removed("9")]}, ("9", "", "1")),
-    ({"extension": [_coded(PID_REMOVE_EXTENSION, "urn:other", "2")]}, ("9", "", "1")),  # not the guides' codes
+    ({}, ("9", "", "")),  # no TYPEAREA: never guessed (was 1)
+    ({"deceasedBoolean": False}, ("9", "", "")),
+    ({"deceasedBoolean": True}, ("1", "", "")),
+    ({"deceasedDateTime": "2026-03-04"}, ("1", "20260304", "")),
+    ({"deceasedDateTime": "2026-03-04T20:00:00Z"}, ("1", "20260305", "")),  # 03:00 on the 5th in Thailand
+    ({"deceasedDateTime": "2026-03-04", "extension": [_removed("1")]}, ("1", "20260304", "")),
+    ({"extension": [_removed("1")]}, ("1", "", "")),  # died, the day not known
+    ({"extension": [_removed("2")]}, ("2", "", "")),  # the day of a move is not kept (no home in the guides)
+    ({"extension": [_removed("3")]}, ("3", "", "")),
+    ({"extension": [_removed("9")]}, ("9", "", "")),
+    ({"extension": [_coded(PID_REMOVE_EXTENSION, "urn:other", "2")]}, ("9", "", "")),  # not the guides' codes
     ({"extension": [_status("3")]}, ("9", "", "3")),
-    ({"extension": [_status("x")]}, ("9", "", "1")),
-    ({"extension": [_coded(PERSON_STATUS_EXTENSION, "urn:other", "3")]}, ("9", "", "1")),
+    ({"extension": [_status("x")]}, ("9", "", "")),
+    ({"extension": [_coded(PERSON_STATUS_EXTENSION, "urn:other", "3")]}, ("9", "", "")),
     # how the app's import kept TYPEAREA before (data version 1)
     ({"extension": [{"url": f43.F43_EXTENSION + "TYPEAREA", "valueCode": "3"}]}, ("9", "", "3")),
-    ({"extension": [{"url": f43.F43_EXTENSION + "TYPEAREA", "valueCode": "x"}]}, ("9", "", "1")),
+    ({"extension": [{"url": f43.F43_EXTENSION + "TYPEAREA", "valueCode": "x"}]}, ("9", "", "")),
 ])
 def test_discharge_and_typearea_are_written_from_the_patient(extra: dict[str, Any], fields: tuple[str, ...]) -> None:
     export = to_tables([_patient(**extra)], hcode=HCODE, updated=UPDATED)
     [row] = export.tables["PERSON"]
     assert (row["DISCHARGE"], row["DDISCHARGE"], row["TYPEAREA"]) == fields
-    assert export.notes == (["1 patients moved away or went missing on a day not recorded: DDISCHARGE is left empty"]
-                            if fields[0] in "23" else [])
+    no_typearea = ("1 patients have no TYPEAREA (their person status, which HDC requires): it is left empty, never "
+                   "guessed; set it on each before sending")
+    assert export.notes == ([no_typearea] if not fields[2] else []) + (
+        ["1 patients moved away or went missing on a day not recorded: DDISCHARGE is left empty"]
+        if fields[0] in "23" else [])
 
 
 def test_records_without_their_patient_or_of_other_types_are_left_out() -> None:
@@ -525,7 +562,7 @@ def test_records_in_the_old_shapes_give_the_same_rows() -> None:
     assert [(r["SEQ"], r["DIAGTYPE"], r["DIAGCODE"]) for r in tables["DIAGNOSIS_OPD"]] == [
         ("V100", "1", "I10"), ("V100", "2", "E119")]
     assert [(r["SEQ"], r["DIDSTD"], r["DNAME"]) for r in tables["DRUG_OPD"]] == [
-        ("V100", CODE_24, "Paracetamol 500 mg"), ("V100", "AMLO5", "Amlodipine 5 mg")]
+        ("V100", "", "Amlodipine 5 mg"), ("V100", CODE_24, "Paracetamol 500 mg")]  # a local code is not a DIDSTD
     assert [(r["SEQ"], r["DATE_SERV"], r["VACCINETYPE"], r["VACCINEPLACE"]) for r in tables["EPI"]] == [
         ("9001", "19800416", "010", "10670"), ("V100", "20261015", "815", HCODE)]
 
@@ -545,25 +582,26 @@ def test_the_units_own_numbers_in_either_spelling() -> None:
     assert pid_of(old_pid, unit) == "77"
 
 
-@pytest.mark.parametrize("codings, didstd, note", [
+@pytest.mark.parametrize("codings, didstd", [
     ([{"system": TMT_SYSTEM, "code": "227162"}, {"system": LOCAL_DRUG_SYSTEM, "code": "AMOX5"},
-      {"system": DRUG24_SYSTEM, "code": CODE_24}], CODE_24, None),
-    ([{"system": TMT_SYSTEM, "code": "227162"}, {"system": LOCAL_DRUG_SYSTEM, "code": "AMOX5"}], "AMOX5", "local"),
-    ([{"system": TMT_SYSTEM, "code": "227162"}, {"system": OLD_DRUG_SYSTEM, "code": "AMOX5"}], "AMOX5", "local"),
-    ([{"system": "urn:other", "code": "X1"}, {"system": TMT_SYSTEM, "code": "227162"}], "227162", "local"),
-    ([{"system": OLD_TMT_SYSTEM, "code": CODE_24}], CODE_24, None),  # 24 digits filed under TMT before
-    ([], "", "uncoded"),
+      {"system": DRUG24_SYSTEM, "code": CODE_24}], CODE_24),
+    ([{"system": TMT_SYSTEM, "code": "227162"}, {"system": LOCAL_DRUG_SYSTEM, "code": "AMOX5"}], ""),
+    ([{"system": TMT_SYSTEM, "code": "227162"}, {"system": OLD_DRUG_SYSTEM, "code": "AMOX5"}], ""),
+    ([{"system": "urn:other", "code": "X1"}, {"system": TMT_SYSTEM, "code": "227162"}], ""),
+    ([{"system": OLD_TMT_SYSTEM, "code": CODE_24}], CODE_24),  # 24 digits filed under TMT before
+    ([], ""),
 ])
-def test_didstd_is_the_24_digit_code_else_the_units_own(codings: list[dict[str, str]], didstd: str,
-                                                        note: str | None) -> None:
+def test_didstd_is_only_ever_the_24_digit_code(codings: list[dict[str, str]], didstd: str) -> None:
+    """HDC's DIDSTD is the 24-digit code (NOT NULL there): never the unit's own code, TMT or
+    another; without one it is left empty and a note says how many."""
     records = [r for r in _visit_records() if r["resourceType"] in ("Patient", "Encounter")]
     records.append({"resourceType": "MedicationDispense", "id": "d1", "status": "completed",
                     "subject": {"reference": "Patient/p1"}, "context": {"reference": f"Encounter/{ENC_ID}"},
                     "medicationCodeableConcept": {"coding": codings, "text": "Amoxicillin 500 mg"}})
     export = to_tables(records, hcode=HCODE, updated=UPDATED)
     assert [r["DIDSTD"] for r in export.tables["DRUG_OPD"]] == [didstd]
-    assert ("1 drugs have no 24-digit code: their local code is written in DIDSTD" in export.notes) == (note == "local")
-    assert ("1 drugs have no code at all: DIDSTD is left empty" in export.notes) == (note == "uncoded")
+    assert ("1 drugs have no 24-digit code (DIDSTD, which HDC requires): it is left empty" in export.notes) == (
+        not didstd)
 
 
 # -- import: a small good set of files ----------------------------------------------------------
@@ -608,8 +646,8 @@ def _import(changes: dict[str, list[dict[str, str]]] | None = None, **text: str 
 
 def test_good_files_become_the_records_the_app_makes() -> None:
     result = _import()
-    assert result.problems == [] and result.notes == []
-    resources = result.resources
+    assert result.problems == [] and _unkept(result.notes) == []
+    resources = [_without_kept(r) for r in result.resources]  # what the rows keep: test_what_rows_keep
     assert [problem for r in resources for problem in validate_resource(r)] == []
     p1, p2 = _by_type(resources, "Patient")
     assert p1 == {
@@ -617,7 +655,8 @@ def test_good_files_become_the_records_the_app_makes() -> None:
         "extension": [{
             "url": "https://fhir-ig.sil-th.org/th/extensions/StructureDefinition/ex-patient-person-status",
             "valueCodeableConcept": {"coding": [
-                {"system": "https://terms.sil-th.org/core/CodeSystem/cs-thcc-person-status", "code": "1"}]}}],
+                {"system": "https://terms.sil-th.org/core/CodeSystem/cs-thcc-person-status", "code": "1",
+                 "display": "มีชื่ออยู่ตามทะเบียนบ้านในเขตรับผิดชอบและอยู่จริง"}]}}],
         "identifier": [_typed("cid", "https://terms.sil-th.org/id/th-cid", CID),
                        _typed("localHn", f"https://terms.sil-th.org/hcode/5/{HCODE}/HN", "0000001"),
                        _typed("localPid", f"https://terms.sil-th.org/hcode/5/{HCODE}/PID", "1")],
@@ -718,8 +757,10 @@ def test_a_vaccine_outside_a_visit_keeps_its_seq_and_place() -> None:
                                            "identifier": _typed("hcode", HCODE_SYSTEM, "10670")}
     assert "performer" not in given_elsewhere
     back = to_tables(result.resources, hcode=HCODE, updated=UPDATED).tables["EPI"]
-    assert [r["SEQ"] for r in back] == ["9001", "100", unknown["id"].replace("-", "")[:16]]
+    assert [r["SEQ"] for r in back] == ["9001", "", "100"]  # each as read: the empty SEQ stays empty
     assert [r["VACCINEPLACE"] for r in back] == ["10670", HCODE, HCODE]
+    made_here = to_tables([_without_kept(r) for r in result.resources], hcode=HCODE, updated=UPDATED).tables["EPI"]
+    assert [r["SEQ"] for r in made_here] == ["9001", "100", unknown["id"].replace("-", "")[:16]]
 
 
 def test_a_vaccine_place_that_is_not_a_facility_code_is_no_location() -> None:
@@ -732,7 +773,11 @@ def test_a_vaccine_place_that_is_not_a_facility_code_is_no_location() -> None:
         ({"type": "Location", "identifier": _typed("hcode", HCODE_SYSTEM, "000010670")}, False), (None, True)]
     assert not any("performer" in i for i in immunizations)
     back = to_tables(_import({"EPI": rows}).resources, hcode=HCODE, updated=UPDATED).tables["EPI"]
-    assert [r["VACCINEPLACE"] for r in back] == [HCODE, HCODE, HCODE, "000010670", HCODE]
+    assert [r["VACCINEPLACE"] for r in back] == ["", "รพ.สต.บ้านนา", "1067", "000010670", HCODE]  # as read
+    # a dose recorded here is given here; one elsewhere with no facility code has no place written
+    made_here = [_without_kept(r) for r in _import({"EPI": rows}).resources]
+    back = to_tables(made_here, hcode=HCODE, updated=UPDATED).tables["EPI"]
+    assert [r["VACCINEPLACE"] for r in back] == [HCODE, "", "", "000010670", HCODE]
 
 
 def test_a_visit_without_a_time_starts_on_its_day() -> None:
@@ -745,7 +790,9 @@ def test_a_visit_without_a_time_starts_on_its_day() -> None:
 def test_a_vital_sign_of_zero_is_not_measured() -> None:
     result = _import({"SERVICE": [{**SERVICE_1, "BTEMP": "0", "RR": "0.0"}]})
     assert {o["code"]["coding"][0]["code"] for o in _by_type(result.resources, "Observation")} == {"8867-4", "85354-9"}
-    assert result.notes == ["service.txt: 2 vital signs were 0 and read as not measured"]
+    assert _unkept(result.notes) == ["service.txt: 2 vital signs were 0 and read as not measured"]
+    [row] = to_tables(result.resources, hcode=HCODE, updated=UPDATED).tables["SERVICE"]
+    assert (row["BTEMP"], row["RR"]) == ("0", "0.0")  # written back as read
 
 
 def test_tis620_file_with_a_header_extra_fields_and_buddhist_era_years() -> None:
@@ -761,10 +808,10 @@ def test_tis620_file_with_a_header_extra_fields_and_buddhist_era_years() -> None
     assert [p["name"][0]["text"] for p in _by_type(result.resources, "Patient")] == ["นายสมชาย ใจดี",
                                                                                     "นางสาวมาลี ศรีสุข"]
     assert _by_type(result.resources, "Encounter")[0]["period"]["start"] == "2026-10-15T09:30:00+07:00"
-    assert result.notes == [
+    assert _unkept(result.notes) == [
         "person.txt was TIS-620",
         "person.txt has extra fields HOSPCODE9: ignored",
-        "service.txt has extra fields FIELD31, FIELD32: ignored",
+        "service.txt has extra fields FIELD32, FIELD33: ignored",
         "BIRTH in person.txt: 2 dates were Buddhist era (year > 2400) and were converted",
         "DATE_SERV in service.txt: 1 date was Buddhist era (year > 2400) and was converted",
     ]
@@ -780,8 +827,12 @@ def test_diagtype_is_kept_and_written_back() -> None:
     assert [(c["code"]["coding"][0]["code"], c["category"]) for c in conditions] == [
         ("I10", _diagtype("2")["category"]), ("E11.9", _diagtype("1")["category"]), ("W19", _diagtype("5")["category"]),
         ("J00", [{"coding": [{"system": CONDITION_CATEGORY, "code": "encounter-diagnosis"}]}])]
-    assert not any("extension" in c for c in conditions)
+    assert not any("extension" in _without_kept(c) for c in conditions)
     back = to_tables(result.resources, hcode=HCODE, updated=UPDATED).tables["DIAGNOSIS_OPD"]
+    assert [(r["DIAGTYPE"], r["DIAGCODE"]) for r in back] == [("", "J00"), ("1", "E119"), ("2", "I10"),
+                                                              ("5", "W19")]  # the empty one as read
+    back = to_tables([_without_kept(r) for r in result.resources], hcode=HCODE,
+                     updated=UPDATED).tables["DIAGNOSIS_OPD"]  # as if recorded here: the rule fills it
     assert [(r["DIAGTYPE"], r["DIAGCODE"]) for r in back] == [("1", "E119"), ("2", "I10"), ("4", "J00"),
                                                               ("5", "W19")]
 
@@ -792,13 +843,13 @@ def test_a_death_and_typearea_are_kept_and_written_back() -> None:
     moved = {**PERSON_2, "PID": "3", "CID": "", "DISCHARGE": "2", "DDISCHARGE": "25690101"}  # the day: no home
     missing = {**PERSON_2, "PID": "4", "CID": "", "DISCHARGE": "3", "DDISCHARGE": "2026-01-01"}
     here = {**PERSON_2, "PID": "5", "CID": "", "DISCHARGE": "9", "TYPEAREA": "1"}
-    odd = {**PERSON_2, "PID": "6", "CID": "", "DISCHARGE": "7"}  # not a DISCHARGE code: not mapped
+    odd = {**PERSON_2, "PID": "6", "CID": "", "DISCHARGE": "7"}  # not a DISCHARGE code: kept as read
     result = _import({"PERSON": [died, died_no_day, moved, missing, here, odd]})
     assert result.problems == []
-    assert "DDISCHARGE in person.txt: 1 date was Buddhist era (year > 2400) and was converted" in result.notes
     patients = _by_type(result.resources, "Patient")
     death = _coded(PID_REMOVE_EXTENSION, PID_REMOVE_SYSTEM, "1", "ตาย")
-    assert [(p.get("deceasedDateTime"), p.get("deceasedBoolean"), p.get("extension")) for p in patients] == [
+    assert [(p.get("deceasedDateTime"), p.get("deceasedBoolean"), _without_kept(p).get("extension"))
+            for p in patients] == [
         ("2026-03-04", None, [_status("3"), death]),
         (None, True, [_status("4"), death]),
         (None, None, [_coded(PID_REMOVE_EXTENSION, PID_REMOVE_SYSTEM, "2", "ย้าย")]),
@@ -807,14 +858,17 @@ def test_a_death_and_typearea_are_kept_and_written_back() -> None:
         (None, None, None)]
     assert [problem for p in patients for problem in validate_resource(p)] == []
     back = to_tables(result.resources, hcode=HCODE, updated=UPDATED).tables["PERSON"]
+    # as read (the day of a move kept, in the common era), an empty TYPEAREA empty (never 1)
     assert [(r["PID"], r["DISCHARGE"], r["DDISCHARGE"], r["TYPEAREA"]) for r in back] == [
-        ("1", "1", "20260304", "3"), ("2", "1", "", "4"), ("3", "2", "", "1"), ("4", "3", "", "1"),
-        ("5", "9", "", "1"), ("6", "9", "", "1")]
+        ("1", "1", "20260304", "3"), ("2", "1", "", "4"), ("3", "2", "20260101", ""), ("4", "3", "2026-01-01", ""),
+        ("5", "9", "", "1"), ("6", "7", "", "")]
+    assert "DDISCHARGE in person.txt: 2 dates were Buddhist era (year > 2400) and were converted" in result.notes
 
 
 EVERYDAY_ONLY_NOTE = ("person.txt: 1 PRENAME is not one of the everyday prefixes: kept as the DOPA code, without "
                       "the prefix written out")
-NOT_DOPA_NOTE = "person.txt: 1 PRENAME is not a DOPA name-prefix code: the name has no prefix"
+NOT_DOPA_NOTE = ("person.txt: 1 PRENAME is not a DOPA name-prefix code: the name has no prefix (the code is kept "
+                 "as read)")
 
 
 @pytest.mark.parametrize("prename, whole_list, prefix, code, note", [
@@ -837,14 +891,16 @@ def test_prename_is_the_dopa_prefix_code(prename: str, whole_list: bool, prefix:
     assert not whole_list or (prefixes and len(prefixes) == 504)  # resources/standards/cs-dopa-nameprefix.csv
     files = {"PERSON": _file("PERSON", [{**PERSON_1, "PRENAME": prename}])}
     result = to_resources(_read(files)[0], hcode=HCODE, prefixes=prefixes)
-    assert result.problems == [] and result.notes == ([note] if note else [])
+    assert result.problems == [] and _unkept(result.notes) == ([note] if note else [])
     [patient] = _by_type(result.resources, "Patient")
     [name] = patient["name"]
     assert (name.get("prefix"), name.get("_prefix")) == (prefix, _prefix_code(*code) if code else None)
     assert name["text"] == f"{(prefix or [''])[0]}สมชาย ใจดี"
     assert validate_resource(patient) == []
     [row] = to_tables(result.resources, hcode=HCODE, updated=UPDATED).tables["PERSON"]
-    assert row["PRENAME"] == (code[0] if code else "")
+    assert row["PRENAME"] == prename  # written back as read
+    [row] = to_tables([_without_kept(patient)], hcode=HCODE, updated=UPDATED).tables["PERSON"]
+    assert row["PRENAME"] == (code[0] if code else "")  # from the record
 
 
 def test_a_passport_and_the_provider_codes() -> None:
@@ -900,9 +956,185 @@ def test_an_import_using_every_field_conforms_to_the_guides(whole_list: bool) ->
 
 def test_files_not_mapped_yet_are_named_with_their_row_count() -> None:
     anc = {"HOSPCODE": HCODE, "PID": "1", "SEQ": "100"}
-    result = _import(ANC=_file("ANC", [anc, anc], header=True), CHRONIC=_file("CHRONIC", [anc]))
+    result = _import(ANC=_file("ANC", [anc, anc], header=True), CHRONICFU=_file("CHRONICFU", [anc]))
     assert result.problems == []
-    assert result.notes == ["anc.txt: not imported yet (2 rows)", "chronic.txt: not imported yet (1 row)"]
+    assert _unkept(result.notes) == ["anc.txt: not imported yet (2 rows)", "chronicfu.txt: not imported yet (1 row)"]
+
+
+# -- issue 15: every field in its place, the rest kept as read ----------------------------------------
+
+def test_what_rows_keep_is_what_their_records_would_not_give_back() -> None:
+    """D_UPDATE always; an empty field the export would fill for a record made here (NATION
+    099, DISCHARGE 9, CLINIC 00100, money 0, the CID of a child row); a unit word that is not
+    HDC's unit code. Each kept once, empty as a space."""
+    kept = {(r["resourceType"], r["id"]): f43_fields.kept(r) for r in _import().resources}
+    person_1, person_2 = _f43_id("PID", "1"), _f43_id("PID", "2")
+    assert kept[("Patient", person_1)] == {"NATION": "", "DISCHARGE": "", "D_UPDATE": ""}
+    assert kept[("Patient", person_2)] == {"HN": "", "NATION": "", "DISCHARGE": "", "D_UPDATE": ""}
+    assert kept[("Encounter", _f43_id("SEQ", "100"))] == dict.fromkeys(
+        ("COST", "PRICE", "PAYPRICE", "ACTUALPAY", "D_UPDATE", "CID"), "")
+    assert [v for (rtype, _id), v in kept.items() if rtype == "MedicationDispense"] == [
+        {"CLINIC": "", "UNIT": "tablet", "DRUGPRICE": "", "DRUGCOST": "", "D_UPDATE": "", "CID": ""}]
+    assert all(v is None for (rtype, _id), v in kept.items() if rtype == "Observation")
+    extension = next(e for e in _import().resources[0]["extension"] if e["url"] == f43_fields.URL)
+    assert extension == {"url": "https://clinic-app.invalid/fhir/StructureDefinition/f43-fields", "extension": [
+        {"url": "NATION", "valueString": " "}, {"url": "DISCHARGE", "valueString": " "},
+        {"url": "D_UPDATE", "valueString": " "}]}
+
+
+FULL_PERSON = {**PERSON_1, "HID": "77", "MSTATUS": "2", "OCCUPATION_OLD": "001", "OCCUPATION_NEW": "6111",
+               "RACE": "099", "NATION": "048", "RELIGION": "02", "EDUCATION": "05", "FSTATUS": "1",
+               "FATHER": "3100500123458", "MOTHER": "1101700207030", "COUPLE": "3100500123458", "VSTATUS": "2",
+               "MOVEIN": "20100101", "DISCHARGE": "2", "DDISCHARGE": "20250101", "ABOGROUP": "1", "RHGROUP": "1",
+               "LABOR": "12", "PASSPORT": "MA1234567", "TYPEAREA": "3", "D_UPDATE": "20251231120000",
+               "TELEPHONE": "044123456", "MOBILE": "0812345678"}
+FULL_SERVICE = {**SERVICE_1, "LOCATION": "2", "INTIME": "2", "INSTYPE": "0100", "INSID": "1101700207030",
+                "MAIN": "10669", "TYPEIN": "3", "REFERINHOSP": "10670", "CAUSEIN": "1", "SERVPLACE": "2",
+                "TYPEOUT": "3", "REFEROUTHOSP": "10669", "CAUSEOUT": "4", "COST": "100.00", "PRICE": "150.00",
+                "PAYPRICE": "0.00", "ACTUALPAY": "0.00", "D_UPDATE": "20261015100000", "HSUB": "14790", "CID": CID}
+
+
+def test_every_person_and_visit_field_goes_to_its_place_in_the_guides() -> None:
+    from clinic_app.conformance import check_all
+
+    def coding(system: str, code: str) -> dict[str, Any]:
+        concept = f43_homes.coded(f"https://terms.sil-th.org/core/CodeSystem/{system}", code)
+        assert concept is not None
+        return concept
+
+    result = _import({"PERSON": [FULL_PERSON, PERSON_2], "SERVICE": [FULL_SERVICE]})
+    assert result.problems == []
+    patient, encounter = _by_type(result.resources, "Patient")[0], _by_type(result.resources, "Encounter")[0]
+    ext = {e["url"].rsplit("/", 1)[1]: e for e in patient["extension"]}
+    assert ext["patient-nationality"]["extension"] == [{"url": "code",
+                                                        "valueCodeableConcept": coding("cs-thcc-nationality", "048")}]
+    assert ext["ex-patient-race"]["valueCodeableConcept"] == coding("cs-thcc-nationality", "099")
+    assert ext["patient-religion"]["valueCodeableConcept"] == coding("cs-thcc-religion", "02")
+    assert ext["ex-patient-education-level"]["valueCodeableConcept"] == coding("cs-thcc-education-level", "05")
+    assert ext["ex-patient-foreigner-type"]["valueCodeableConcept"] == coding("cs-thcc-foreigner-type", "12")
+    assert ext["ex-patient-pid-remove-reason"]["valueCodeableConcept"]["coding"][0]["code"] == "2"
+    assert patient["maritalStatus"] == coding("cs-thcc-marital", "2")
+    assert patient["telecom"] == [{"system": "phone", "value": "0812345678", "use": "mobile"},
+                                  {"system": "phone", "value": "044123456", "use": "home"}]  # TELEPHONE no longer lost
+    assert patient["address"] == [{"extension": [{
+        "url": "https://fhir-ig.sil-th.org/th/extensions/StructureDefinition/ex-address-home-reference",
+        "valueReference": {"type": "Location", "identifier": _typed("localHouse", local_system(HCODE, "HouseId"),
+                                                                    "77")}}]}]
+    assert f43_fields.kept(patient) == {  # the fields the guides have no place for
+        "OCCUPATION_OLD": "001", "OCCUPATION_NEW": "6111", "FSTATUS": "1", "FATHER": "3100500123458",
+        "MOTHER": "1101700207030", "COUPLE": "3100500123458", "VSTATUS": "2", "MOVEIN": "20100101",
+        "DDISCHARGE": "20250101", "ABOGROUP": "1", "RHGROUP": "1", "D_UPDATE": "20251231120000"}
+
+    assert encounter["subject"]["extension"] == [{
+        "url": "https://fhir-ig.sil-th.org/th/extensions/StructureDefinition/ex-encounter-patient-location-type",
+        "valueCodeableConcept": coding("cs-thcc-patient-location-type", "2")}]
+    assert encounter["period"]["extension"][0]["valueCodeableConcept"] == coding("cs-thcc-service-hour", "2")
+    facility = {"type": "Organization", "identifier": _typed("hcode", HCODE_SYSTEM, "10670")}
+    assert encounter["hospitalization"] == {
+        "extension": [{"url": "https://fhir-ig.sil-th.org/th/extensions/StructureDefinition/ex-encounter-discharge-status",
+                       "valueCodeableConcept": coding("cs-thcc-discharge-status", "3")}],
+        "origin": facility, "admitSource": coding("cs-thcc-admit-source", "3"),
+        "destination": {**facility, "identifier": _typed("hcode", HCODE_SYSTEM, "10669")}}
+    assert encounter["location"] == [{
+        "extension": [{"url": "https://fhir-ig.sil-th.org/th/extensions/StructureDefinition/"
+                              "ex-encounter-service-location-type",
+                       "valueCodeableConcept": coding("cs-pcu-service-location-type", "2")}],
+        "location": {"type": "Location", "identifier": _typed("hcode", HCODE_SYSTEM, "14790")}}]  # HSUB
+    assert f43_fields.kept(encounter) == {
+        "INSTYPE": "0100", "INSID": "1101700207030", "MAIN": "10669", "CAUSEIN": "1", "CAUSEOUT": "4",
+        "COST": "100.00", "PRICE": "150.00", "PAYPRICE": "0.00", "ACTUALPAY": "0.00", "D_UPDATE": "20261015100000"}
+    assert [str(v) for v in check_all(result.resources)] == []
+    assert [p for r in result.resources for p in validate_resource(r)] == []
+    tables = to_tables(result.resources, hcode=HCODE, updated=UPDATED).tables
+    assert tables["PERSON"][0] == {**dict.fromkeys(f43.LAYOUTS["PERSON"], ""), **FULL_PERSON}
+    assert tables["SERVICE"][0] == {**dict.fromkeys(f43.LAYOUTS["SERVICE"], ""), **FULL_SERVICE}
+
+
+def test_a_code_outside_its_list_is_kept_as_read_never_filed_under_the_list() -> None:
+    odd = {**FULL_PERSON, "MSTATUS": "8", "NATION": "998", "RELIGION": "1", "SEX": "3", "HID": ""}
+    result = _import({"PERSON": [odd, PERSON_2], "SERVICE": [{**FULL_SERVICE, "LOCATION": "3", "HSUB": "ศสมช."}]})
+    patient, encounter = _by_type(result.resources, "Patient")[0], _by_type(result.resources, "Encounter")[0]
+    assert "maritalStatus" not in patient and patient["gender"] == "unknown"
+    assert {"MSTATUS": "8", "NATION": "998", "RELIGION": "1", "SEX": "3"}.items() <= f43_fields.kept(patient).items()
+    assert "extension" not in encounter["subject"] and "location" in encounter  # SERVPLACE still has its place
+    assert encounter["location"][0]["location"] == {"display": "นอกสถานบริการ"}  # no sub-unit: the place's kind
+    assert validate_resource(encounter) == [] and validate_resource(patient) == []
+    assert {"LOCATION": "3", "HSUB": "ศสมช."}.items() <= f43_fields.kept(encounter).items()
+    tables = to_tables(result.resources, hcode=HCODE, updated=UPDATED).tables
+    assert {k: tables["PERSON"][0][k] for k in ("MSTATUS", "NATION", "RELIGION", "SEX", "HID")} == {
+        "MSTATUS": "8", "NATION": "998", "RELIGION": "1", "SEX": "3", "HID": ""}
+    assert (tables["SERVICE"][0]["LOCATION"], tables["SERVICE"][0]["HSUB"]) == ("3", "ศสมช.")
+
+
+@pytest.mark.parametrize("header", [True, False])
+def test_service_in_the_version_2_layout_with_hsub(header: bool) -> None:
+    """`...|D_UPDATE|HSUB|CID`: a header naming HSUB is that layout (it was refused as another
+    facility's code); without one, 31 fields are that layout and 30 the older one."""
+    v2 = _line("SERVICE", FULL_SERVICE)
+    v1 = "|".join(FULL_SERVICE.get(f, "") for f in f43.LAYOUTS["SERVICE"] if f != "HSUB")
+    second = v1.replace("|100|", "|101|", 1)
+    lines = (["|".join(f43.LAYOUTS["SERVICE"])] if header else []) + [v2]
+    tables, problems = _read({"SERVICE": "\r\n".join(lines).encode(), **{
+        name: _file(name, rows) for name, rows in {**GOOD, "SERVICE": []}.items() if name != "SERVICE"}})
+    assert problems == [] and tables["SERVICE"].header == header
+    [row] = tables["SERVICE"].rows
+    assert (row["HSUB"], row["CID"]) == ("14790", CID)
+    result = to_resources(tables, hcode=HCODE)
+    assert result.problems == []
+    if not header:  # an older file: 30 fields, HSUB empty, said in a note
+        tables, problems = _read({"SERVICE": "\r\n".join([v2, second]).encode()})
+        assert problems == [] and [(r["SEQ"], r["HSUB"], r["CID"]) for r in tables["SERVICE"].rows] == [
+            ("100", "14790", CID), ("101", "", CID)]
+        tables, problems = _read({"SERVICE": ("|".join(f for f in f43.LAYOUTS["SERVICE"] if f != "HSUB") + "\r\n"
+                                              + second).encode()})
+        assert problems == [] and tables["SERVICE"].header and tables["SERVICE"].older_rows == 1
+        notes = to_resources({**_read({"PERSON": _file("PERSON", GOOD["PERSON"])})[0], **tables}, hcode=HCODE).notes
+        assert "service.txt: 1 row is in the layout before HSUB: HSUB read as empty" in notes
+        # the older layout with a field of its own after CID (HOSPCODE9): as many fields as version 2,
+        # but a citizen ID where the older one has CID says which
+        tables, problems = _read({"SERVICE": (second + "|000012345").encode()})
+        assert problems == [] and tables["SERVICE"].extra_fields == ["FIELD31"]
+        assert [(r["HSUB"], r["CID"], r["FIELD31"]) for r in tables["SERVICE"].rows] == [("", CID, "000012345")]
+
+
+def test_diagtype_6_and_7_are_read_and_written_back() -> None:
+    rows = [DX_1, {**DX_1, "DIAGTYPE": "6", "DIAGCODE": "U071"}, {**DX_1, "DIAGTYPE": "7", "DIAGCODE": "M81403"}]
+    result = _import({"DIAGNOSIS_OPD": rows})
+    assert result.problems == []
+    assert sorted(c["category"][0]["coding"][1]["code"] for c in _by_type(result.resources, "Condition")) == \
+        ["1", "6", "7"]
+    back = to_tables(result.resources, hcode=HCODE, updated=UPDATED).tables["DIAGNOSIS_OPD"]
+    assert sorted((r["DIAGTYPE"], r["DIAGCODE"]) for r in back) == [("1", "E119"), ("6", "U071"), ("7", "M81403")]
+
+
+def test_what_the_app_records_goes_out_with_what_the_app_knows() -> None:
+    """PROVIDER from the Practitioner the app names by id (its localProv code), the diagnosis'
+    from the visit's; INSTYPE from the person's right (their Coverage); TYPEIN 2 for a kept
+    appointment; UNIT only as HDC's code; TYPEAREA, LOCATION ... never made up."""
+    subject = {"reference": "Patient/p1"}
+    staff = build.practitioner(id="staff-1", hcode=HCODE, username="nurse.ann", name="แอน")
+    encounter = build.encounter(id=ENC_ID, subject=subject, when="2026-10-15T09:30:05+07:00", hcode=HCODE, vn="V1",
+                                practitioner={"reference": "Practitioner/staff-1"},
+                                appointment={"reference": "Appointment/a1"})
+    at: dict[str, Any] = {"subject": subject, "encounter": {"reference": f"Encounter/{ENC_ID}"},
+                          "when": "2026-10-15T09:30:05+07:00"}
+    records = [_patient(), encounter, build.condition("I10", id="c1", **at),
+               build.medication_dispense(build.medication("Paracetamol", drug24=CODE_24), id="d1", amount=10, unit="TAB",
+                                         performer={"reference": "Practitioner/staff-1"}, **at),
+               build.medication_dispense(build.medication("Amlodipine", local="AMLO5"), id="d2", amount=30,
+                                         unit="เม็ด", **at),
+               build.coverage("SSS", id="cov1", beneficiary=subject)]
+    for providers in ({"staff-1": "nurse.ann"}, None):
+        export = to_tables(records + ([] if providers else [staff]), hcode=HCODE, updated=UPDATED,
+                           providers=providers)
+        tables = export.tables
+        [service] = tables["SERVICE"]
+        assert (service["INSTYPE"], service["TYPEIN"], service["LOCATION"], service["TYPEOUT"]) == ("4200", "2", "", "")
+        assert [r["PROVIDER"] for r in tables["DIAGNOSIS_OPD"]] == ["nurse.ann"]
+        assert [(r["DIDSTD"], r["UNIT"], r["PROVIDER"]) for r in tables["DRUG_OPD"]] == [
+            ("", "", "nurse.ann"), (CODE_24, "TAB", "nurse.ann")]
+        assert tables["PERSON"][0]["TYPEAREA"] == ""
+        assert "1 drugs have their unit as a word, not HDC's 3-character unit code: UNIT is left empty" in export.notes
 
 
 # -- import: problems, each at its file and line --------------------------------------------------
@@ -924,8 +1156,8 @@ BAD = [
      [("person.txt line 2", "TYPEAREA is not a code 1-5")]),
     ("impossible death date", {"PERSON": [PERSON_1, {**PERSON_2, "DISCHARGE": "1", "DDISCHARGE": "20260231"}]},
      [("person.txt line 2", "DDISCHARGE is missing or not a real date (YYYYMMDD)")]),
-    ("DIAGTYPE not a code", {"DIAGNOSIS_OPD": [{**DX_1, "DIAGTYPE": "P"}]},
-     [("diagnosis_opd.txt line 1", "DIAGTYPE is not a code 1-5")]),
+    ("DIAGTYPE not a code", {"DIAGNOSIS_OPD": [{**DX_1, "DIAGTYPE": "8"}]},
+     [("diagnosis_opd.txt line 1", "DIAGTYPE is not a code 1-7")]),
     ("no HOSPCODE", {"EPI": [EPI_1, {**EPI_1, "HOSPCODE": ""}]},
      [("epi.txt line 2", "belongs to facility (none); only this unit's files can be imported")]),
     ("no family name", {"PERSON": [PERSON_1, {**PERSON_2, "LNAME": ""}]},
@@ -1048,18 +1280,20 @@ def test_only_the_tables_asked_for_are_parsed_the_others_counted(tmp_path: Path)
     broken = _file("ANC", [anc, anc], header=True) + "\r\n" + f"{HCODE}|1\r\n"  # a blank and a short line
     files = {f"{name.lower()}.txt": _file(name, rows) for name, rows in GOOD.items()}
     source = _zip(tmp_path / "f43.zip", {**files, "anc.txt": broken.encode(),
-                                         "chronic.txt": "ผู้ป่วย|ไม่|ครบ\r\n".encode("cp874")})
+                                         "chronicfu.txt": "ผู้ป่วย|ไม่|ครบ\r\n".encode("cp874")})
     _tables, problems = f43.read_archive(source)
-    assert [p.path for p in problems] == ["anc.txt line 5", "chronic.txt line 1"]  # parsing everything
+    assert [p.path for p in problems] == ["anc.txt line 5", "chronicfu.txt line 1"]  # parsing everything
 
     tables, problems = f43.read_archive(source, parse=f43_import.READ)
     assert problems == []
-    assert (tables["ANC"].rows, tables["ANC"].line_count, tables["CHRONIC"].line_count) == ([], 3, 1)
+    assert (tables["ANC"].rows, tables["ANC"].line_count, tables["CHRONICFU"].line_count) == ([], 3, 1)
     assert len(tables["PERSON"].rows) == tables["PERSON"].line_count == 2
     result = to_resources(tables, hcode=HCODE)
     assert result.problems == []
-    assert result.notes == ["anc.txt: not imported yet (3 rows)", "chronic.txt: not imported yet (1 row)"]
-    assert f43_import.READ == frozenset({"PERSON", "SERVICE", "DIAGNOSIS_OPD", "DRUG_OPD", "EPI"})
+    assert _unkept(result.notes) == ["anc.txt: not imported yet (3 rows)", "chronicfu.txt: not imported yet (1 row)"]
+    assert f43_import.READ == frozenset({"PERSON", "SERVICE", "DIAGNOSIS_OPD", "DRUG_OPD", "EPI", "HOME", "CARD",
+                                         "PROVIDER", "DRUGALLERGY", "CHRONIC", "DEATH", "APPOINTMENT",
+                                         "PROCEDURE_OPD"})
 
 
 def test_an_unreadable_archive_still_raises(tmp_path: Path) -> None:

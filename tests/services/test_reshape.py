@@ -111,6 +111,7 @@ def test_the_chart_find_box_and_43_files_read_the_same_before_and_after(tmp_path
         with UnitSession(inst, actor=NURSE) as unit:
             new = _facts(unit, tmp_path, "after")
             assert int(unit.store.settings.get("record_shape")) == 2
+        assert new["rows"] == old["rows"], str(sorted(set(old["rows"].items()) ^ set(new["rows"].items())))
         assert new == old and old["visits"] and all(old["found"].values())
     finally:
         inst.forget_secrets()
