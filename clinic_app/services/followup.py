@@ -114,28 +114,32 @@ class FollowUpService:
             for pid, (first, _codes) in work.patients_diagnosed(ranges).items():
                 since, diseases = found.get(pid, (first, []))
                 found[pid] = (min(since, first), [*diseases, disease])
-        # the dead, the inactive and records merged into another keep their diagnoses' rows;
-        # of each patient only what the row shows is kept (Worklists.patient_fields says why)
-        people = {pid: shown for pid, shown in work.patient_fields(
-            found, lambda p: (_name(p), _hn(p), _home(p)[0]) if in_care(p) else None).items() if shown}
-        pids = list(people)
-        visits = work.latest("visit", ("finished",), pids)
-        bps = work.latest("reading", (BLOOD_PRESSURE,), pids)
-        sugars = work.latest("reading", BLOOD_SUGAR, pids)
-        booked = work.latest("appointment", ("booked",), pids)
+        visits = work.latest("visit", ("finished",), found)
+        booked = work.latest("appointment", ("booked",), found)
         cutoff = (today - _dt.timedelta(days=FOLLOW_UP_DAYS)).isoformat()
+        overdue: dict[str, list[str]] = {}
+        for pid in found:
+            last = visits.get(pid, (None, None))[0]
+            appointment = booked.get(pid, (None, None))[0]
+            why = overdue[pid] = []
+            if last is None or last < cutoff:
+                why.append("no-visit")
+            if appointment and appointment < today.isoformat() and (last is None or appointment > last):
+                why.append("missed-appointment")
+        # the dead, the inactive and records merged into another keep their diagnoses' rows;
+        # of each patient only what the row shows is kept (Worklists.patient_fields says why),
+        # and only of those listed (the overdue are read alone)
+        people = {pid: shown for pid, shown in work.patient_fields(
+            [pid for pid in found if overdue[pid] or not overdue_only],
+            lambda p: (_name(p), _hn(p), _home(p)[0]) if in_care(p) else None).items() if shown}
+        bps = work.latest("reading", (BLOOD_PRESSURE,), people)
+        sugars = work.latest("reading", BLOOD_SUGAR, people)
         rows = []
         for pid, (name, hn, village) in people.items():
             since, diseases = found[pid]
             last = visits.get(pid, (None, None))[0]
             appointment = booked.get(pid, (None, None))[0]
-            why = []
-            if last is None or last < cutoff:
-                why.append("no-visit")
-            if appointment and appointment < today.isoformat() and (last is None or appointment > last):
-                why.append("missed-appointment")
-            if overdue_only and not why:
-                continue
+            why = overdue[pid]
             rows.append(ChronicRow(pid, name, hn, village, sorted(diseases), since, last,
                                    _reading(bps.get(pid)), _reading(sugars.get(pid)),
                                    appointment if appointment and appointment >= today.isoformat() else None,
