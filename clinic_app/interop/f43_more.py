@@ -138,7 +138,7 @@ from clinic_app.core.identifiers import (
 from clinic_app.core.reshape import reshape
 from clinic_app.core.thai import PREFIX_CODES, cid_problem, has_thai, normalise_cid
 from clinic_app.interop import f43, f43_fields
-from clinic_app.interop.f43_export import local_value, pid_of, visit_number
+from clinic_app.interop.f43_export import local_value, pid_of, provider_codes, visit_number
 from clinic_app.shipped import resource_path
 
 TABLES = ("HOME", "CARD", "PROVIDER", "DRUGALLERGY", "CHRONIC", "DEATH", "APPOINTMENT", "PROCEDURE_OPD")
@@ -359,12 +359,6 @@ def _number_text(value: Any) -> str:
 def _practitioner_id(hcode: str, code: str) -> str:
     """The id the app gives the Practitioner of a provider code (services/visits.py practitioner_for)."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, local_system(hcode, "Provider") + "/" + code))
-
-
-def provider_codes(practitioners: Iterable[Resource], hcode: str) -> dict[str, str]:
-    """Practitioner id -> its provider code (the localProv identifier), for records that
-    name their practitioner by id (those made in the app)."""
-    return {str(p.get("id")): code for p in practitioners if (code := local_value(p, hcode, "Provider"))}
 
 
 def _name_parts(name: dict[str, Any]) -> tuple[str, str]:

@@ -40,9 +40,9 @@ from clinic_app.core.changes import ChangeSet
 from clinic_app.core.errors import InvalidInputError
 from clinic_app.core.fhir import Resource, owner_of, patient_cid, patient_links, reference_id, replaced_by
 from clinic_app.core.identifiers import is_local_system
-from clinic_app.core.permissions import Actor, require
+from clinic_app.core.permissions import require
 from clinic_app.core.thai import mask_cid, normalise_cid
-from clinic_app.services.records import RecordService
+from clinic_app.services.records import UseCases
 from clinic_app.store.record_store import RecordStore
 
 MERGE_ACTION = "patient-merge"
@@ -129,17 +129,8 @@ def _repoint(value: Any, drop_id: str, keep_id: str) -> Any:
     return value
 
 
-class DuplicateService:
+class DuplicateService(UseCases):
     """Duplicate patients of one facility, acting as `actor`, over one store."""
-
-    def __init__(self, store: RecordStore, *, actor: Actor) -> None:
-        self.store = store
-        self.actor = actor
-        self.records = RecordService(store, actor=actor)
-
-    @property
-    def hcode(self) -> str:
-        return self.records.hcode
 
     # -- finding them --------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from clinic_app.core.places import address_codes
 from clinic_app.core.thai import birth_date_of
 from clinic_app.core.worklist import BLOOD_PRESSURE, BLOOD_SUGAR, in_care
 from clinic_app.services.catalogs import icd10_by_code
+from clinic_app.services.duplicates import display_name, own_hn
 from clinic_app.services.records import RecordService
 from clinic_app.store.record_store import RecordStore
 
@@ -71,13 +72,6 @@ class EpiRow:
     overdue: list[epi.Dose]
 
 
-def _name(patient: Resource) -> str:
-    first = (patient.get("name") or [{}])[0]
-    return first.get("text") or " ".join([*first.get("given", []), first.get("family", "")]).strip()
-
-
-def _hn(patient: Resource) -> str:
-    return next((str(i.get("value")) for i in patient.get("identifier") or [] if str(i.get("system", "")).endswith("/HN")), "")
 
 
 def _home(patient: Resource) -> tuple[str, str]:
@@ -131,7 +125,7 @@ class FollowUpService:
         # and only of those listed (the overdue are read alone)
         people = {pid: shown for pid, shown in work.patient_fields(
             [pid for pid in found if overdue[pid] or not overdue_only],
-            lambda p: (_name(p), _hn(p), _home(p)[0]) if in_care(p) else None).items() if shown}
+            lambda p: (display_name(p), own_hn(p), _home(p)[0]) if in_care(p) else None).items() if shown}
         bps = work.latest("reading", (BLOOD_PRESSURE,), people)
         sugars = work.latest("reading", BLOOD_SUGAR, people)
         rows = []
@@ -182,7 +176,7 @@ class FollowUpService:
             late = [d for d in due if epi.overdue(d, birth, today)]
             if due and (late or not overdue_only):
                 wanted[pid] = (due, late, birth)
-        people = work.patient_fields(wanted, lambda p: (_typearea(p), _name(p), _hn(p), _home(p), birth_date_of(p)))
+        people = work.patient_fields(wanted, lambda p: (_typearea(p), display_name(p), own_hn(p), _home(p), birth_date_of(p)))
         rows = []
         for pid, (typearea, name, hn, (village, house), born_on) in people.items():
             if typearea == OUT_OF_AREA:

@@ -31,9 +31,9 @@ from clinic_app.core.changes import ChangeSet
 from clinic_app.core.errors import InvalidInputError, Problem
 from clinic_app.core.fhir import Resource
 from clinic_app.core.identifiers import DRUG24_SYSTEM, FORMULARY_EXTENSION, LOCAL_DRUG_SYSTEM, TMT_SYSTEM, local_system
-from clinic_app.core.permissions import Actor, require
-from clinic_app.services.records import RecordService
-from clinic_app.store.record_store import RecordStore
+from clinic_app.core.permissions import require
+from clinic_app.services.records import UseCases
+
 
 # How often a drug is taken: code -> (Thai words, English words, times a day; 0 when as needed).
 FREQUENCIES: dict[str, tuple[str, str, int]] = {
@@ -132,7 +132,7 @@ def drug_of(medication: Resource) -> Drug:
                 group=str(parts.get("group") or ""), active=medication.get("status") != "inactive")
 
 
-def _medication(hcode: str, drug: Drug) -> Resource:
+def _medication(drug: Drug) -> Resource:
     item = build.formulary_item(id=drug.id, code=drug.code, name=drug.name, strength=drug.strength, unit=drug.unit,
                                 tmt=drug.tmt or None, drug24=drug.drug24 or None, group=drug.group,
                                 active=drug.active)
@@ -182,16 +182,7 @@ class ImportReport:
     changes: ChangeSet
 
 
-class FormularyService:
-    def __init__(self, store: RecordStore, *, actor: Actor) -> None:
-        self.store = store
-        self.actor = actor
-        self.records = RecordService(store, actor=actor)
-
-    @property
-    def hcode(self) -> str:
-        return self.records.hcode
-
+class FormularyService(UseCases):
     def drugs(self, *, include_withdrawn: bool = False) -> list[Drug]:
         """The list, by code."""
         found = [drug_of(m) for m in self.store.iter_resources(resource_type="Medication")
@@ -219,7 +210,7 @@ class FormularyService:
             raise InvalidInputError("ข้อมูลยาไม่ถูกต้อง", "The drug's values have problems.", problems=problems)
         drug = dataclasses.replace(self._drug(row), active=active)
         with self.store.transaction():
-            return self.records.write([_medication(self.hcode, drug)], action="formulary-save",
+            return self.records.write([_medication(drug)], action="formulary-save",
                                       entity=("Medication", drug.id), detail={"code": drug.code, "active": active})
 
     def import_csv(self, source: Path | str) -> ImportReport:
@@ -260,7 +251,7 @@ class FormularyService:
                 continue
             added += drug.code not in known
             updated += drug.code in known
-            out.append(_medication(self.hcode, drug))
+            out.append(_medication(drug))
         changes = ChangeSet()
         if out:
             with self.store.transaction():

@@ -41,7 +41,7 @@ from clinic_app.core.fhir import Resource, owner_of, patient_cid, replaced_by, r
 from clinic_app.core.permissions import Actor, require
 from clinic_app.core.thai import cid_problem, normalise_cid
 from clinic_app.interop import f43, f43_more
-from clinic_app.interop.f43_export import local_value, notes_for, pid_of, to_tables, visit_number
+from clinic_app.interop.f43_export import local_value, notes_for, pid_of, provider_codes, to_tables, visit_number
 from clinic_app.interop.f43_import import READ, to_resources
 from clinic_app.services.records import Progress, RecordService
 from clinic_app.store.record_store import RecordStore
@@ -139,7 +139,7 @@ class Interop43:
                                    note_partial=self._note_partial) as archive:
                 unit = [r for kind in ("Practitioner", "PractitionerRole", "Location")
                         for r in self.store.iter_resources(resource_type=kind) if owner_of(r) in (None, self.hcode)]
-                providers = f43_more.provider_codes(unit, self.hcode)
+                providers = provider_codes(unit, self.hcode)
                 for batch in self._own_batches(first, last, progress):
                     part = to_tables(batch, hcode=self.hcode, updated=now, providers=providers)
                     more = f43_more.to_tables(batch, hcode=self.hcode, updated=now, providers=providers)

@@ -26,7 +26,7 @@ from clinic_app.core.fhir import Resource, entered_in_error, patient_cid
 from clinic_app.core.identifiers import DIAGTYPE_SYSTEM, OLD_DIAGTYPE_SYSTEM
 from clinic_app.core.identity import disagreements
 from clinic_app.core.worklist import BLOOD_SUGAR
-from clinic_app.core.permissions import Actor, require
+from clinic_app.core.permissions import require
 from clinic_app.core.places import address_codes, home_address, is_subdistrict
 from clinic_app.core.thai import (
     BE_OFFSET,
@@ -44,9 +44,9 @@ from clinic_app.core.thai import (
 from clinic_app.interop import f43_fields, f43_homes
 from clinic_app.services.catalogs import icd9_by_code, icd10_by_code
 from clinic_app.services.duplicates import current_patient_id, merged_patient_ids, own_hn
-from clinic_app.services.records import RecordService
+from clinic_app.services.records import UseCases
 from clinic_app.services.visits import VisitForm, VisitService
-from clinic_app.store.record_store import RecordStore
+
 
 # The PERSON fields the correction form sets: kept values of them (f43_fields) give way to the form's.
 CORRECTED_F43_FIELDS = ("CID", "PRENAME", "NAME", "LNAME", "SEX", "BIRTH", "PASSPORT", "MOBILE", "TELEPHONE")
@@ -190,16 +190,7 @@ class Chart:
     voided: int = 0  # visits entered in error (not in `visits` unless asked for)
 
 
-class PatientService:
-    def __init__(self, store: RecordStore, *, actor: Actor) -> None:
-        self.store = store
-        self.actor = actor
-        self.records = RecordService(store, actor=actor)
-
-    @property
-    def hcode(self) -> str:
-        return self.records.hcode
-
+class PatientService(UseCases):
     # -- registration -------------------------------------------------------------------------
 
     def duplicates(self, form: PatientForm) -> list[Resource]:

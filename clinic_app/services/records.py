@@ -250,3 +250,17 @@ def _entries_of(data: Any) -> list[tuple[int | None, str, str | None, Any]]:
         raise _invalid([Problem(None, "entry", "the Bundle has no entries", "Bundle นี้ไม่มีรายการเลย")], "FHIR")
     return out
 
+
+
+class UseCases:
+    """A group of the unit's use cases acting as `actor` over one store, saving through one
+    RecordService (validation, outbox, audit); `hcode` is the unit's facility code."""
+
+    def __init__(self, store: RecordStore, *, actor: Actor) -> None:
+        self.store = store
+        self.actor = actor
+        self.records = RecordService(store, actor=actor)
+
+    @property
+    def hcode(self) -> str:
+        return self.records.hcode

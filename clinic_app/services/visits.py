@@ -50,9 +50,9 @@ from clinic_app.core.thai import age_in_years, birth_date_of
 from clinic_app.core.worklist import BLOOD_SUGAR
 from clinic_app.interop import f43_homes
 from clinic_app.services.catalogs import icd9_by_code, icd10_by_code
-from clinic_app.services.duplicates import current_patient_id, merged_patient_ids
+from clinic_app.services.duplicates import current_patient_id, display_name, merged_patient_ids, own_hn
 from clinic_app.services.formulary import FREQUENCIES, Drug, FormularyService, instructions, quantity_for
-from clinic_app.services.records import RecordService
+from clinic_app.services.records import UseCases
 from clinic_app.store.record_store import RecordStore
 
 # (low, high) usual ranges: a reading outside one is saved only once a person confirms it
@@ -339,16 +339,10 @@ def _the_encounter(resources: list[Resource]) -> Resource:
     return next(r for r in resources if r["resourceType"] == "Encounter")
 
 
-class VisitService:
+class VisitService(UseCases):
     def __init__(self, store: RecordStore, *, actor: Actor) -> None:
-        self.store = store
-        self.actor = actor
-        self.records = RecordService(store, actor=actor)
+        super().__init__(store, actor=actor)
         self.formulary = FormularyService(store, actor=actor)
-
-    @property
-    def hcode(self) -> str:
-        return self.records.hcode
 
     def _patient(self, patient_id: str) -> str:
         patient_id = current_patient_id(self.store, patient_id)  # never onto a record merged into another
@@ -389,13 +383,14 @@ class VisitService:
         rows = []
         for v in visits:
             pid = reference_id(v.get("subject"), "Patient") or ""
-            rows.append(TodayRow(pid, _name(patients.get(pid)), _hn(patients.get(pid)),
+            rows.append(TodayRow(pid, display_name(patients.get(pid) or {}) or "?", own_hn(patients.get(pid) or {}),
                                  STATES.get(str(v.get("status")), str(v.get("status"))), v["id"],
                                  (v.get("period") or {}).get("start", ""),
                                  ", ".join(names.get(ref, "") for ref in _participants(v)),
                                  "; ".join(r.get("text", "") for r in v.get("reasonCode") or [])))
         for a, pid in waiting:
-            rows.append(TodayRow(pid, _name(patients.get(pid)), _hn(patients.get(pid)), "expected", None,
+            rows.append(TodayRow(pid, display_name(patients.get(pid) or {}) or "?", own_hn(patients.get(pid) or {}),
+                                 "expected", None,
                                  a.get("start", ""), "", a.get("description", "")))
         return sorted(rows, key=lambda r: r.since)
 
@@ -737,8 +732,8 @@ class VisitService:
         patients = self.store.worklists.patients(pids)
         today = _dt.date.today().isoformat()
         return [{"id": a["id"], "day": a.get("start", "")[:10], "patient_id": _appointment_patient(a) or "",
-                 "name": _name(patients.get(_appointment_patient(a) or "")),
-                 "hn": _hn(patients.get(_appointment_patient(a) or "")), "reason": a.get("description", ""),
+                 "name": display_name(patients.get(_appointment_patient(a) or "") or {}) or "?",
+                 "hn": own_hn(patients.get(_appointment_patient(a) or "") or {}), "reason": a.get("description", ""),
                  "status": a.get("status"), "missed": a.get("status") in ("booked", "noshow") and a.get("start", "")[:10] < today}
                 for a in found if _appointment_patient(a) in patients]
 
@@ -769,7 +764,7 @@ class VisitService:
         appointment = {"id": later[0]["id"], "day": later[0].get("start", "")[:10], "start": later[0].get("start", ""),
                        "reason": later[0].get("description", "")} if later else None
         allergies = [(a.get("code") or {}).get("text") or "?" for a in self.allergies(pid)]
-        return VisitSlip(self._facility(), self.hcode, pid, _name(patient), _hn(patient),
+        return VisitSlip(self._facility(), self.hcode, pid, display_name(patient) or "?", own_hn(patient),
                          age_in_years(born, seen) if born else None, when, _vn_of(encounter) or "",
                          "; ".join(r.get("text", "") for r in encounter.get("reasonCode") or []),
                          visit_details(encounter, self.parts(encounter_id)), allergies, appointment)
@@ -787,7 +782,7 @@ class VisitService:
             (a for a in standing if a.get("status") == "booked" and a.get("start", "")[:10] >= day), None)
         if chosen is None:
             raise InvalidInputError("ไม่พบนัดหมายที่จะพิมพ์", "There is no appointment to print.")
-        return AppointmentCard(self._facility(), self.hcode, pid, _name(patient), _hn(patient), chosen["id"],
+        return AppointmentCard(self._facility(), self.hcode, pid, display_name(patient) or "?", own_hn(patient), chosen["id"],
                                chosen.get("start", "")[:10], chosen.get("start", ""), chosen.get("description", ""))
 
 
@@ -901,17 +896,3 @@ def _appointment_patient(appointment: Resource) -> str | None:
 
 def _participants(encounter: Resource) -> list[str]:
     return [pid for p in encounter.get("participant") or [] if (pid := reference_id(p.get("individual"), "Practitioner"))]
-
-
-def _name(patient: Resource | None) -> str:
-    if not patient:
-        return "?"
-    first = (patient.get("name") or [{}])[0]
-    return first.get("text") or " ".join([*first.get("given", []), first.get("family", "")]).strip() or "?"
-
-
-def _hn(patient: Resource | None) -> str:
-    for ident in (patient or {}).get("identifier") or []:
-        if str(ident.get("system", "")).endswith("/HN"):
-            return str(ident.get("value"))
-    return ""

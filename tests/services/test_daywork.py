@@ -19,6 +19,7 @@ from clinic_app.core.permissions import ADMIN, CLERK, CLINICIAN, Actor, Permissi
 from clinic_app.services.formulary import instructions, quantity_for
 from clinic_app.services.installation import Installation
 from clinic_app.services.session import UnitSession
+from tests.services.drugs import session_with_drugs
 from clinic_app.services.patients import PatientForm
 from clinic_app.services.visits import AllergyConflictError, DrugLine, VisitForm
 
@@ -36,10 +37,7 @@ TODAY = dt.date.today()
 
 @pytest.fixture
 def unit(installation: Installation) -> Iterator[UnitSession]:
-    with UnitSession(installation) as session:
-        session.act_as(BOSS)
-        session.formulary.import_csv(FORMULARY)
-        yield session
+    yield from session_with_drugs(installation, FORMULARY, acting=BOSS)
 
 
 def _patient(unit: UnitSession, given: str = "สมศรี", *, born: tuple[int, int, int] = (3, 2, 2523),

@@ -10,10 +10,11 @@ from collections.abc import Iterator
 import pytest
 
 from clinic_app.core.errors import InvalidInputError
-from clinic_app.core.permissions import ADMIN, CLERK, CLINICIAN, Actor
+from clinic_app.core.permissions import CLERK, CLINICIAN, Actor
 from clinic_app.services.installation import Installation
 from clinic_app.services.patients import PatientForm
 from clinic_app.services.session import UnitSession
+from tests.services.drugs import session_with_drugs
 from clinic_app.services.visits import DrugLine, VisitForm
 
 FORMULARY = """code,name,strength,unit,dose,frequency,days
@@ -26,11 +27,7 @@ TODAY = dt.date.today()
 
 @pytest.fixture
 def unit(installation: Installation) -> Iterator[UnitSession]:
-    with UnitSession(installation) as session:
-        session.act_as(Actor("admin", ADMIN))
-        session.formulary.import_csv(FORMULARY)
-        session.act_as(NURSE)
-        yield session
+    yield from session_with_drugs(installation, FORMULARY, acting=NURSE)
 
 
 def _patient(unit: UnitSession) -> str:

@@ -13,6 +13,7 @@ from clinic_app.core.permissions import ADMIN, CLERK, CLINICIAN, Actor, Permissi
 from clinic_app.services.installation import Installation
 from clinic_app.services.patients import PatientForm
 from clinic_app.services.session import UnitSession
+from tests.services.drugs import session_with_drugs
 from clinic_app.services.visits import DrugLine, VisitForm
 
 FORMULARY = """code,name,strength,unit,tmt,drug24,dose,frequency,days,group
@@ -25,11 +26,7 @@ DOCTOR = Actor("dr.anan", CLINICIAN)
 
 @pytest.fixture
 def unit(installation: Installation) -> Iterator[UnitSession]:
-    with UnitSession(installation) as session:
-        session.act_as(Actor("admin.somchai", ADMIN))
-        session.formulary.import_csv(FORMULARY)
-        session.act_as(NURSE)
-        yield session
+    yield from session_with_drugs(installation, FORMULARY, acting=NURSE)
 
 
 def _patient(unit: UnitSession) -> str:
