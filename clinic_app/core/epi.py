@@ -81,17 +81,11 @@ def due(birth: _dt.date, given_codes: set[str], on: _dt.date, *, sex: str | None
     """Doses of the schedule that are due or overdue and not given: the age reached, not
     too old for it, for the child's sex (both when not known), its series started."""
     age = months_old(birth, on)
-    out = []
-    for d in SCHEDULE:
-        until = d.until_months or CHILDHOOD_UNTIL_MONTHS
-        if d.age_months > age or age >= until or (d.sex and sex and d.sex != sex):
-            continue
-        if d.code in given_codes or given_codes & set(d.also):
-            continue
-        if d.requires and not given_codes & set(d.requires):
-            continue
-        out.append(d)
-    return out
+    return [d for d in SCHEDULE
+            if d.age_months <= age < (d.until_months or CHILDHOOD_UNTIL_MONTHS)
+            and not (d.sex and sex and d.sex != sex)
+            and d.code not in given_codes and given_codes.isdisjoint(d.also)
+            and (not d.requires or not given_codes.isdisjoint(d.requires))]
 
 
 def overdue(dose: Dose, birth: _dt.date, on: _dt.date) -> bool:

@@ -42,6 +42,7 @@ from clinic_app.core.fhir import Resource, owner_of, patient_cid, patient_links,
 from clinic_app.core.identifiers import is_local_system
 from clinic_app.core.permissions import require
 from clinic_app.core.thai import mask_cid, normalise_cid
+from clinic_app.core.worklist import display_name, own_hn
 from clinic_app.services.records import UseCases
 from clinic_app.store.record_store import RecordStore
 
@@ -72,20 +73,6 @@ class DuplicatePatient:
 class DuplicateGroup:
     masked_cid: str
     patients: tuple[DuplicatePatient, ...]
-
-
-def own_hn(patient: Resource) -> str:
-    """The record's own HN: the first HN identifier that is not an old one kept from a merge."""
-    hns = [i for i in patient.get("identifier", []) or []
-           if isinstance(i, dict) and is_local_system(str(i.get("system", "")), "HN") and i.get("value")]
-    current = [i for i in hns if i.get("use") != "old"] or hns
-    return str(current[0]["value"]) if current else ""
-
-
-def display_name(patient: Resource) -> str:
-    names = patient.get("name") or [{}]
-    first = names[0]
-    return first.get("text") or " ".join(p for p in [*first.get("given", []), first.get("family", "")] if p)
 
 
 def current_patient_id(store: RecordStore, patient_id: str) -> str:

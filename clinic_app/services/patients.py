@@ -25,7 +25,7 @@ from clinic_app.core.errors import InvalidInputError, Problem
 from clinic_app.core.fhir import Resource, entered_in_error, patient_cid
 from clinic_app.core.identifiers import DIAGTYPE_SYSTEM, OLD_DIAGTYPE_SYSTEM
 from clinic_app.core.identity import disagreements
-from clinic_app.core.worklist import BLOOD_SUGAR
+from clinic_app.core.worklist import BLOOD_SUGAR, own_hn
 from clinic_app.core.permissions import require
 from clinic_app.core.places import address_codes, home_address, is_subdistrict
 from clinic_app.core.thai import (
@@ -43,7 +43,7 @@ from clinic_app.core.thai import (
 )
 from clinic_app.interop import f43_fields, f43_homes
 from clinic_app.services.catalogs import icd9_by_code, icd10_by_code
-from clinic_app.services.duplicates import current_patient_id, merged_patient_ids, own_hn
+from clinic_app.services.duplicates import current_patient_id, merged_patient_ids
 from clinic_app.services.records import UseCases
 from clinic_app.services.visits import VisitForm, VisitService
 

@@ -43,7 +43,8 @@ from clinic_app.services.followup import FollowUpService
 from clinic_app.services.formulary import FormularyService
 from clinic_app.services.patients import Chart, PatientService
 from clinic_app.services.visits import VisitService
-from clinic_app.services.records import RecordService
+from clinic_app.services.records import Cancelled, RecordService
+from clinic_app.services.records import Progress as RecordProgress
 from clinic_app.services.reshape import reshape_folder
 from clinic_app.services.sync import check_hub_url, client_factory, hub_anchor, resolve_conflict, run_sync
 from clinic_app.store.record_store import RecordStore
@@ -101,13 +102,21 @@ class UnitSession:
             self._store = self.inst.connect()
             remove_leftover_export(self._store)
             if self.upgrade_on_open:
-                reshape_folder(self._store)  # once per folder: data version 2, the SIL-TH shapes
+                self._upgrade(self._store, None)
         return self._store
 
-    def upgrade_records(self, *, progress: Progress | None = None) -> ChangeSet:
-        """A folder of data version 1 rewritten in the SIL-TH shapes (services/reshape.py);
-        nothing when it is not one."""
-        return reshape_folder(self.store, progress=progress)
+    def upgrade_records(self, *, progress: RecordProgress | None = None) -> ChangeSet:
+        """A folder of data version 1 rewritten in the SIL-TH shapes (services/reshape.py),
+        and the patient summary of a folder from before it made (store/worklists.py,
+        `fill_summaries`: what is done is kept when stopped); nothing when neither is due."""
+        return self._upgrade(self.store, progress)
+
+    @staticmethod
+    def _upgrade(store: RecordStore, progress: RecordProgress | None) -> ChangeSet:
+        changes = reshape_folder(store, progress=progress)  # once per folder: data version 2
+        if store.writable and not store.worklists.fill_summaries(progress):
+            raise Cancelled(0)
+        return changes
 
     def close(self) -> None:
         """Close the connection (the folder stays open: whoever opened it closes it)."""

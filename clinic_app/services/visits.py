@@ -47,10 +47,10 @@ from clinic_app.core.identifiers import (
 )
 from clinic_app.core.permissions import DEVICE_ROLE, Actor, require
 from clinic_app.core.thai import age_in_years, birth_date_of
-from clinic_app.core.worklist import BLOOD_SUGAR
+from clinic_app.core.worklist import BLOOD_SUGAR, display_name, own_hn
 from clinic_app.interop import f43_homes
 from clinic_app.services.catalogs import icd9_by_code, icd10_by_code
-from clinic_app.services.duplicates import current_patient_id, display_name, merged_patient_ids, own_hn
+from clinic_app.services.duplicates import current_patient_id, merged_patient_ids
 from clinic_app.services.formulary import FREQUENCIES, Drug, FormularyService, instructions, quantity_for
 from clinic_app.services.records import UseCases
 from clinic_app.store.record_store import RecordStore

@@ -229,6 +229,38 @@ CREATE INDEX f43_review_key ON f43_review (layout, row_key);
 CREATE INDEX f43_review_parent ON f43_review (parent);
 """
 
+_V11 = """
+-- The patient summary (core/worklist.py: patient_card, SUMMARY): one row a patient, what the
+-- follow-up lists show of them, kept by store/resources.py and store/worklists.py with every
+-- write. A folder that had records before gets its rows from Worklists.fill_summaries (with
+-- progress, resumable: summary_fill holds the last patient id done, and is emptied at the end).
+CREATE TABLE patient_summary (
+    patient_id    TEXT PRIMARY KEY,
+    in_care       INTEGER NOT NULL DEFAULT 0,   -- 1: listed (not merged, inactive, dead, deleted)
+    name          TEXT NOT NULL DEFAULT '',
+    hn            TEXT NOT NULL DEFAULT '',
+    village       TEXT NOT NULL DEFAULT '',
+    village_no    INTEGER NOT NULL DEFAULT 1000000,  -- the lists' order (core.worklist.number_key)
+    house         TEXT NOT NULL DEFAULT '',
+    house_no      INTEGER NOT NULL DEFAULT 1000000,
+    typearea      TEXT NOT NULL DEFAULT '',
+    sex           TEXT NOT NULL DEFAULT 'unknown',
+    born          TEXT,
+    last_visit    TEXT,     -- the last finished visit's day
+    booked        TEXT,     -- the last booked appointment's day
+    bp_day        TEXT,
+    bp            TEXT,     -- "130/85"
+    sugar_day     TEXT,
+    sugar         TEXT,
+    dm_since      TEXT,     -- NULL: no diagnosis of diabetes; '': one of no known day
+    ht_since      TEXT,
+    vaccines      TEXT NOT NULL DEFAULT ''  -- the vaccine codes given, sorted, comma-separated
+) WITHOUT ROWID;
+CREATE INDEX patient_summary_born ON patient_summary (born) WHERE in_care = 1;
+CREATE TABLE summary_fill (after TEXT NOT NULL);
+INSERT INTO summary_fill SELECT '' WHERE EXISTS (SELECT 1 FROM resources WHERE type = 'Patient');
+"""
+
 
 def _v9_fill(conn: Any) -> None:
     """The index's rows for the records already stored (one pass, in the migration's
@@ -254,7 +286,7 @@ def _v9_fill(conn: Any) -> None:
 # Each step is a SQL script, or a script and then a function of the connection (data the
 # script's new tables start with), run in the same transaction.
 MIGRATIONS: list[str | tuple[str, Callable[[Any], None]]] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, (_V9, _v9_fill),
-                                                        _V10]
+                                                        _V10, _V11]
 LATEST_VERSION = len(MIGRATIONS)
 
 

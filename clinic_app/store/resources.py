@@ -17,6 +17,7 @@ from typing import Any
 from clinic_app.core.fhir import Resource, now_instant, owner_of, patient_id_of, patient_index
 from clinic_app.core.identifiers import IdentifierSystems
 from clinic_app.core.worklist import index_entries
+from clinic_app.store import worklists as summary
 from clinic_app.store.unit_of_work import Db, dumps
 
 # The types that have worklist rows (core/worklist.py).
@@ -54,11 +55,20 @@ class Resources:
         if rtype == "Patient":
             self._index_patient(key, resource)
         if rtype in INDEXED_TYPES:
-            self.db.write("DELETE FROM record_index WHERE rid = ?", (key,))
+            before = self._drop_worklist_rows(key)
             pid = patient_id_of(resource)
+            rows = [(key, kind, code, day, pid, value) for kind, code, day, value in index_entries(resource)]
             self.db.write_many("INSERT INTO record_index (rid, kind, code, day, patient_id, value) VALUES (?, ?, ?, ?, ?, ?)",
-                               [(key, kind, code, day, pid, value) for kind, code, day, value in index_entries(resource)])
+                               rows)
+            summary.touch(self.db, before + [(kind, code, pid) for _k, kind, code, _d, pid, _v in rows])
+        if rtype == "Patient":
+            summary.put_card(self.db, rid, resource)
         return key
+
+    def _drop_worklist_rows(self, key: int) -> list[tuple[str, str, str | None]]:
+        """Remove a record's worklist rows; what they were (kind, code, patient id)."""
+        return [tuple(r) for r in self.db.write("DELETE FROM record_index WHERE rid = ? RETURNING kind, code, patient_id",
+                                                (key,)).fetchall()]
 
     def _index_patient(self, key: int, resource: Resource) -> None:
         idx = patient_index(resource, self.systems)
@@ -73,17 +83,20 @@ class Resources:
         self.db.write("DELETE FROM patient_keys WHERE rid = ?", (key,))
         self.db.write("DELETE FROM patient_names WHERE rowid = ?", (key,))
 
-    def _unindex_all(self, key: int) -> None:
-        """A record leaving: its patient keys and its worklist rows."""
+    def _unindex_all(self, key: int, resource_type: str, resource_id: str) -> None:
+        """A record leaving: its patient keys, its worklist rows and what the patient
+        summary counted of it."""
         self._unindex(key)
-        self.db.write("DELETE FROM record_index WHERE rid = ?", (key,))
+        summary.touch(self.db, self._drop_worklist_rows(key))
+        if resource_type == "Patient":
+            summary.drop_card(self.db, resource_id)
 
     def delete(self, resource_type: str, resource_id: str) -> bool:
         """Mark a resource deleted (kept as a tombstone until the hub has the delete)."""
         row = self.db.write("UPDATE resources SET deleted = 1, last_updated = ? WHERE type = ? AND id = ?"
                             " AND deleted = 0 RETURNING rid", (now_instant(), resource_type, resource_id)).fetchone()
         if row:
-            self._unindex_all(row[0])
+            self._unindex_all(row[0], resource_type, resource_id)
         return row is not None
 
     def purge(self, resource_type: str, resource_id: str) -> bool:
@@ -91,7 +104,7 @@ class Resources:
         row = self.db.write("SELECT rid FROM resources WHERE type = ? AND id = ?",
                             (resource_type, resource_id)).fetchone()
         if row:
-            self._unindex_all(row[0])
+            self._unindex_all(row[0], resource_type, resource_id)
             self.db.write("DELETE FROM resources WHERE rid = ?", (row[0],))
         self.db.write("DELETE FROM resource_base WHERE type = ? AND id = ?", (resource_type, resource_id))
         return row is not None

@@ -1,6 +1,7 @@
 """The worklists' queries over `record_index` (rows from core/worklist.py, kept by
-store/resources.py): a day's visits, appointments in a range, patients by diagnosis,
-each patient's latest reading or visit, children by birth date and their vaccines.
+store/resources.py): a day's visits, appointments in a range; and over `patient_summary`
+(one row a patient, kept here with every write: `touch`, `put_card`): the chronic-disease
+register and the children by birth date with their vaccines.
 
 Each query is one indexed SQL statement; lists of records come back as FHIR JSON.
 """
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from clinic_app.core.fhir import Resource
+from clinic_app.core.worklist import SUMMARY, Column, patient_card, summary_columns
 from clinic_app.store.unit_of_work import Db
 
 T = TypeVar("T")
@@ -38,52 +40,70 @@ class Worklists:
                             f" WHERE {where} AND r.deleted = 0 ORDER BY i.day, r.rid", params)
         return [json.loads(r[0]) for r in rows]
 
-    def patients_diagnosed(self, ranges: Iterable[tuple[str, str]]) -> dict[str, tuple[str, set[str]]]:
-        """Patient id -> (the first day, the codes) of diagnoses with an ICD-10 code in one
-        of the `ranges` (low, high): a code from low up to, not including, high."""
-        out: dict[str, tuple[str, set[str]]] = {}
-        for low, high in ranges:
-            for pid, code, first in self.db.rows(
-                    "SELECT patient_id, code, min(day) FROM record_index WHERE kind = 'diagnosis' AND code >= ?"
-                    " AND code < ? AND patient_id IS NOT NULL GROUP BY patient_id, code", (low, high)):
-                day, codes = out.get(pid, (first or "", set()))
-                codes.add(code)
-                out[pid] = (min(day, first or day), codes)
-        return out
+    # -- the patient summary (core/worklist.py: patient_card, SUMMARY) -----------------------
 
-    def latest(self, kind: str, codes: Sequence[str], patient_ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
-        """Patient id -> (day, value) of the latest row of `kind` with one of `codes`, for
-        each of these patients that has one."""
-        ids = list(patient_ids)
-        out: dict[str, tuple[str, str | None]] = {}
-        for start in range(0, len(ids), 500):
-            part = ids[start:start + 500]
-            # SQLite gives the bare column (value) of the row holding max(day). The index is
-            # named: with 500 ids the planner (no ANALYZE statistics) took (kind, code) and read
-            # every row of the kind, 100 times slower on 100,000 patients (bench_worklists).
-            for pid, day, value in self.db.rows(
-                    f"SELECT patient_id, max(day), value FROM record_index INDEXED BY record_index_patient"
-                    f" WHERE patient_id IN ({_marks(part)})"
-                    f" AND kind = ? AND code IN ({_marks(codes)}) GROUP BY patient_id", [*part, kind, *codes]):
-                out[pid] = (day, value)
-        return out
+    def chronic(self, *, cutoff: str, today: str, overdue_only: bool = False) -> list[tuple[Any, ...]]:
+        """The chronic-disease register from the patient summary: (patient id, name, HN,
+        village, DM since, HT since, last finished visit, last booked appointment, last
+        blood pressure's day and reading, last blood sugar's day and reading, no visit since
+        `cutoff`, an appointment before `today` missed since the last visit), the patients
+        in care with DM or HT, by village, name, HN and id; only the overdue (either of the
+        last two) when asked."""
+        self.fill_summaries()
+        rows = self.db.rows(
+            "SELECT patient_id, name, hn, village, dm_since, ht_since, last_visit, booked, bp_day, bp, sugar_day,"
+            " sugar, (last_visit IS NULL OR last_visit < :cutoff) AS no_visit,"
+            " coalesce(booked < :today AND (last_visit IS NULL OR booked > last_visit), 0) AS missed"
+            " FROM patient_summary WHERE in_care = 1 AND (dm_since IS NOT NULL OR ht_since IS NOT NULL)"
+            + (" AND (no_visit OR missed)" if overdue_only else "")
+            + " ORDER BY village_no, village, name, hn, patient_id", {"cutoff": cutoff, "today": today})
+        return [tuple(r) for r in rows]
 
-    def born_between(self, start: str, end: str) -> list[tuple[str, str, str]]:
-        """(patient id, sex, birth date) of the live patients born from `start` to `end`."""
-        return [tuple(r) for r in self.db.rows(
-            "SELECT patient_id, code, day FROM record_index WHERE kind = 'born' AND day >= ? AND day <= ?"
-            " ORDER BY day", (start, end))]
+    def children(self, start: str, end: str) -> list[tuple[Any, ...]]:
+        """(patient id, sex, birth date, name, HN, village, house number, TYPEAREA, the
+        vaccine codes given as a set) of the patients in care born from `start` to `end`,
+        by village, house number, name, HN and id."""
+        self.fill_summaries()
+        rows = self.db.rows(
+            "SELECT patient_id, sex, born, name, hn, village, house, typearea, vaccines FROM patient_summary"
+            " WHERE in_care = 1 AND born >= ? AND born <= ?"
+            " ORDER BY village_no, village, house_no, house, name, hn, patient_id", (start, end))
+        return [(*r[:8], set(r[8].split(",")) if r[8] else set()) for r in rows]
 
-    def codes_of(self, kind: str, patient_ids: Iterable[str]) -> dict[str, set[str]]:
-        """Patient id -> the codes of their rows of `kind` (the vaccines a child was given)."""
-        ids = list(patient_ids)
-        out: dict[str, set[str]] = {pid: set() for pid in ids}
-        for start in range(0, len(ids), 500):
-            part = ids[start:start + 500]
-            for pid, code in self.db.rows(f"SELECT patient_id, code FROM record_index INDEXED BY record_index_patient"
-                                          f" WHERE patient_id IN ({_marks(part)}) AND kind = ?", [*part, kind]):
-                out[pid].add(code)
-        return out
+    def vaccines_given(self, patient_id: str) -> set[str]:
+        """The vaccine codes given to a patient, from the summary."""
+        row = self.db.one("SELECT vaccines FROM patient_summary WHERE patient_id = ?", (patient_id,))
+        return set(row[0].split(",")) if row and row[0] else set()
+
+    def summaries_pending(self) -> bool:
+        """True while an older folder's summary rows are still to be made (migration V11)."""
+        return self.db.one("SELECT 1 FROM summary_fill") is not None
+
+    def fill_summaries(self, progress: Callable[[int, int], bool] | None = None, *, batch: int = 500) -> bool:
+        """Make the summary rows of the Patients already stored when the folder came to data
+        version 11, `batch` patients a transaction, from where the last run stopped;
+        `progress(done, total)` returning False stops it (what is done is kept). True once
+        none are left."""
+        if not self.summaries_pending():
+            return True
+        total = self.db.one("SELECT count(*) FROM resources WHERE type = 'Patient' AND deleted = 0")[0]
+        while True:
+            after = self.db.one("SELECT after FROM summary_fill")
+            if after is None:
+                return True
+            done = self.db.one("SELECT count(*) FROM resources WHERE type = 'Patient' AND deleted = 0 AND id <= ?",
+                               (after[0],))[0]
+            if progress is not None and progress(done, total) is False:
+                return False
+            found = self.db.rows("SELECT id, json FROM resources WHERE type = 'Patient' AND deleted = 0 AND id > ?"
+                                 " ORDER BY id LIMIT ?", (after[0], batch))
+            with self.db.transaction():
+                for pid, text in found:
+                    put_card(self.db, pid, json.loads(text))
+                if found:
+                    self.db.write("UPDATE summary_fill SET after = ?", (found[-1][0],))
+                else:
+                    self.db.write("DELETE FROM summary_fill")
 
     def patients(self, patient_ids: Iterable[str]) -> dict[str, Resource]:
         """The live Patients with these ids."""
@@ -105,3 +125,74 @@ class Worklists:
                 patient = json.loads(text)
                 out[patient["id"]] = pick(patient)
         return out
+
+
+# -- keeping the summary: called by store/resources.py inside the write's transaction ------
+
+CARD = ("in_care", "name", "hn", "village", "village_no", "house", "house_no", "typearea", "sex", "born")
+
+
+def _names(column: Column) -> tuple[str, ...]:
+    return (f"{column.name}_day", column.name) if column.with_value else (column.name,)
+
+
+def _work_out(db: Db, patient_id: str, column: Column) -> tuple[Any, ...]:
+    """A summary column's value(s) for one patient, from their index rows (Column says how)."""
+    where, params = "patient_id = ? AND kind = ?", [patient_id, column.kind]
+    if column.codes:
+        where += f" AND code IN ({_marks(column.codes)})"
+        params += list(column.codes)
+    elif column.ranges:
+        where += " AND (" + " OR ".join("(code >= ? AND code < ?)" for _ in column.ranges) + ")"
+        params += [bound for pair in column.ranges for bound in pair]
+    if column.how == "latest":
+        row = db.one(f"SELECT day, value FROM record_index INDEXED BY record_index_patient WHERE {where}"
+                     f" AND day IS NOT NULL ORDER BY day DESC, rid DESC LIMIT 1", params)
+        found = (row[0], row[1]) if row else (None, None)
+        return found if column.with_value else found[:1]
+    if column.how == "first":
+        count, first = db.one(f"SELECT count(*), min(day) FROM record_index INDEXED BY record_index_patient"
+                              f" WHERE {where}", params)
+        return ((first or "") if count else None,)
+    codes = db.rows(f"SELECT DISTINCT code FROM record_index INDEXED BY record_index_patient WHERE {where}"
+                    f" ORDER BY code", params)
+    return (",".join(r[0] for r in codes),)
+
+
+def _upsert(db: Db, patient_id: str, values: dict[str, Any]) -> None:
+    names = list(values)
+    db.write(f"INSERT INTO patient_summary (patient_id, {', '.join(names)}) VALUES (?, {_marks(names)})"
+             f" ON CONFLICT (patient_id) DO UPDATE SET " + ", ".join(f"{n} = excluded.{n}" for n in names),
+             [patient_id, *values.values()])
+
+
+def refresh(db: Db, patient_id: str, columns: Iterable[Column]) -> None:
+    """Work these summary columns out again for one patient."""
+    values: dict[str, Any] = {}
+    for column in columns:
+        values.update(zip(_names(column), _work_out(db, patient_id, column)))
+    if values:
+        _upsert(db, patient_id, values)
+
+
+def touch(db: Db, rows: Iterable[tuple[str, str, str | None]]) -> None:
+    """Index rows (kind, code, patient id) written or removed: their patients' summary
+    columns that count them, worked out again."""
+    by_patient: dict[str, list[tuple[str, str]]] = {}
+    for kind, code, pid in rows:
+        if pid:
+            by_patient.setdefault(pid, []).append((kind, code))
+    for pid, entries in by_patient.items():
+        refresh(db, pid, summary_columns(entries))
+
+
+def put_card(db: Db, patient_id: str, patient: Resource) -> None:
+    """A Patient written: its card, and every column worked out (its records may have come
+    before it, or before the summary was kept)."""
+    _upsert(db, patient_id, patient_card(patient))
+    refresh(db, patient_id, SUMMARY)
+
+
+def drop_card(db: Db, patient_id: str) -> None:
+    """A Patient deleted or purged: off the lists (its records' columns stay)."""
+    db.write("UPDATE patient_summary SET in_care = 0 WHERE patient_id = ?", (patient_id,))

@@ -746,11 +746,13 @@ def load_training_demo(window: MainWindow, *, patients: int = TRAINING_PATIENTS,
 
 
 def upgrade_records(window: MainWindow, *, on_finished: Callable[[], None] | None = None) -> QProgressDialog:
-    """A folder from before the SIL-TH shapes: its records rewritten (once, in one transaction)
-    with progress; the dialog appears only when it takes a moment. Cancelled, nothing is kept
-    and the next start does it again; the window works either way (it reads both shapes)."""
+    """A folder from an older version brought up to this one with progress (the dialog appears
+    only when it takes a moment): records from before the SIL-TH shapes rewritten (once, in one
+    transaction: cancelled, nothing is kept and the next start does it again; the window reads
+    both shapes), then the follow-up lists' patient summary made (cancelled, what is done is
+    kept; a list opened before it is finished makes the rest first)."""
     return run_with_progress(
-        window, translate("Upgrade", "กำลังปรับข้อมูลเดิมให้เป็นรูปแบบมาตรฐาน (SIL-TH) ครั้งเดียว…"),
+        window, translate("Upgrade", "กำลังปรับข้อมูลเดิมให้ใช้กับโปรแกรมรุ่นนี้ (ทำครั้งเดียว)…"),
         lambda unit, progress: unit.upgrade_records(progress=progress),
         name="upgradeRecords", show_after_ms=400, on_finished=on_finished)
 

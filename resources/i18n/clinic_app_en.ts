@@ -2656,8 +2656,8 @@ Other desktop (through the hub): {there}</translation>
 <context>
     <name>Upgrade</name>
     <message>
-        <source>กำลังปรับข้อมูลเดิมให้เป็นรูปแบบมาตรฐาน (SIL-TH) ครั้งเดียว…</source>
-        <translation>Bringing the records into the national standard&apos;s (SIL-TH) shapes, once…</translation>
+        <source>กำลังปรับข้อมูลเดิมให้ใช้กับโปรแกรมรุ่นนี้ (ทำครั้งเดียว)…</source>
+        <translation>Bringing this folder&apos;s records up to this version of the program (once only)…</translation>
     </message>
 </context>
 <context>

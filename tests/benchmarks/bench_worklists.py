@@ -25,12 +25,15 @@ list before left behind lands on whichever list comes next):
 
 The baseline in the same run is the same service code on the same database with the
 store's `worklists` swapped for `ScanWorklists` (below): the same queries answered from the
-`resources` table alone, the way they would be without `record_index` (the type's records
-narrowed in SQL with json_extract / instr where that is exact, by the patient index where the
-list asks per patient, each candidate's rows derived by core.worklist.index_entries, so the
-results are the same; the run checks that they are). Timed `--baseline-repeat` times.
+`resources` table alone, the way they would be without `record_index` and the patient
+summary (the type's records narrowed in SQL with json_extract / instr where that is exact, by
+the patient index where the list asks per patient, each candidate's rows derived by
+core.worklist.index_entries and its card by patient_card, so the results are the same; the
+run checks that they are). Timed `--baseline-repeat` times.
 
-Last, the migration's one-time fill: the index dropped and migration V9 run again
+Last, the one-time fills for a folder from before them: the patient summary emptied and
+made again by `Worklists.fill_summaries` (migration V11's), its rows compared with those
+kept write by write; and the index dropped and migration V9 run again
 (`_v9_fill` timed inside it) on the same folder, its rows compared with the ones the store
 kept record by record; the baseline is reading and deriving the same rows without writing
 them. Figures, not assertions: nothing here fails on time.
@@ -93,61 +96,99 @@ def _scan_worklists(db: Any) -> Any:
                     found.append((day, rid, text))
             return [json.loads(text) for _d, _r, text in sorted(found)]
 
-        def patients_diagnosed(self, ranges: Iterable[tuple[str, str]]) -> dict[str, tuple[str, set[str]]]:
-            out: dict[str, tuple[str, set[str]]] = {}
+        def _by_patient(self, kind: str, ids: list[str], extra: str = "", params: Sequence[Any] = ()
+                        ) -> Iterable[tuple[int, str, tuple]]:
+            for start in range(0, len(ids), 500):
+                part = ids[start:start + 500]
+                for rid, pid, entry, _t in self._entries(
+                        f"SELECT rid, patient_id, json FROM resources INDEXED BY resources_patient"
+                        f" WHERE patient_id IN ({','.join('?' * len(part))})"
+                        f" AND type = ? AND deleted = 0{extra}", [*part, KIND_TYPE[kind], *params], kind):
+                    yield rid, pid, entry
+
+        def _diagnosed(self, ranges: Iterable[tuple[str, str]]) -> dict[str, str]:
+            """Patient id -> the first day of a diagnosis in the ranges ('' when none has one)."""
+            out: dict[str, str] = {}
             for low, high in ranges:
-                firsts: dict[tuple[str, str], str | None] = {}
                 for _rid, pid, (_k, code, day, _v), _t in self._entries(
                         "SELECT r.rid, r.patient_id, r.json FROM resources r WHERE r.type = 'Condition'"
                         " AND r.deleted = 0 AND EXISTS (SELECT 1 FROM json_each(r.json, '$.code.coding') c"
                         " WHERE json_extract(c.value, '$.code') >= ? AND json_extract(c.value, '$.code') < ?)",
                         (low, high), "diagnosis"):
                     if pid is not None and low <= code < high:
-                        before = firsts.get((pid, code))
-                        firsts[(pid, code)] = day if before is None else (before if day is None else min(before, day))
-                for (pid, code), first in sorted(firsts.items()):  # as GROUP BY patient_id, code gives them
-                    day, found = out.get(pid, (first or "", set()))
-                    found.add(code)
-                    out[pid] = (min(day, first or day), found)
+                        if pid not in out:
+                            out[pid] = day or ""
+                        elif day and (not out[pid] or day < out[pid]):
+                            out[pid] = day
             return out
 
-        def _by_patient(self, kind: str, ids: list[str], extra: str = "", params: Sequence[Any] = ()
-                        ) -> Iterable[tuple[str, tuple]]:
+        def _latest(self, kind: str, codes: Sequence[str], ids: list[str]) -> dict[str, tuple[str, str | None]]:
+            # Only records that hold one of the codes as a JSON string can have a row with it;
+            # the last day's row, the one stored last on a tie (as the summary keeps it).
+            extra = " AND (" + " OR ".join("instr(json, ?) > 0" for _ in codes) + ")"
+            best: dict[str, tuple[str, int, str | None]] = {}
+            for rid, pid, (_k, code, day, value) in self._by_patient(kind, ids, extra, [f'"{c}"' for c in codes]):
+                if code in codes and day is not None and (pid not in best or (day, rid) > best[pid][:2]):
+                    best[pid] = (day, rid, value)
+            return {pid: (day, value) for pid, (day, _rid, value) in best.items()}
+
+        def _cards(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+            from clinic_app.core.worklist import patient_card
+
+            ids = list(ids)
+            out = {}
             for start in range(0, len(ids), 500):
                 part = ids[start:start + 500]
-                for _rid, pid, entry, _t in self._entries(
-                        f"SELECT rid, patient_id, json FROM resources INDEXED BY resources_patient"
-                        f" WHERE patient_id IN ({','.join('?' * len(part))})"
-                        f" AND type = ? AND deleted = 0{extra}", [*part, KIND_TYPE[kind], *params], kind):
-                    yield pid, entry
-
-        def latest(self, kind: str, codes: Sequence[str], patient_ids: Iterable[str]
-                   ) -> dict[str, tuple[str, str | None]]:
-            # Only records that hold one of the codes as a JSON string can have a row with it.
-            extra = " AND (" + " OR ".join("instr(json, ?) > 0" for _ in codes) + ")"
-            out: dict[str, tuple[str, str | None]] = {}
-            for pid, (_k, code, day, value) in self._by_patient(kind, list(patient_ids), extra,
-                                                                [f'"{c}"' for c in codes]):
-                if code in codes and day is not None and (pid not in out or day > out[pid][0]):
-                    out[pid] = (day, value)
+                for text, in self.db.conn.execute(
+                        f"SELECT json FROM resources WHERE type = 'Patient' AND id IN ({','.join('?' * len(part))})"
+                        f" AND +deleted = 0", part):
+                    patient = json.loads(text)
+                    out[patient["id"]] = patient_card(patient)
             return out
 
-        def born_between(self, start: str, end: str) -> list[tuple[str, str, str]]:
-            found = []
-            for _rid, pid, (_k, sex, day, _v), _t in self._entries(
+        def chronic(self, *, cutoff: str, today: str, overdue_only: bool = False) -> list[tuple[Any, ...]]:
+            from clinic_app.core.worklist import BLOOD_PRESSURE, BLOOD_SUGAR, CHRONIC_RANGES
+
+            dm, ht = (self._diagnosed(CHRONIC_RANGES[d]) for d in ("DM", "HT"))
+            ids = sorted(set(dm) | set(ht))
+            cards = self._cards(ids)
+            ids = [pid for pid in ids if cards.get(pid, {}).get("in_care")]
+            visits = self._latest("visit", ("finished",), ids)
+            booked = self._latest("appointment", ("booked",), ids)
+            bps = self._latest("reading", (BLOOD_PRESSURE,), ids)
+            sugars = self._latest("reading", BLOOD_SUGAR, ids)
+            rows = []
+            for pid in ids:
+                card, last, appointment = cards[pid], visits.get(pid, (None,))[0], booked.get(pid, (None,))[0]
+                no_visit = int(last is None or last < cutoff)
+                missed = int(bool(appointment and appointment < today and (last is None or appointment > last)))
+                if overdue_only and not (no_visit or missed):
+                    continue
+                bp, sugar = bps.get(pid, (None, None)), sugars.get(pid, (None, None))
+                rows.append(((card["village_no"], card["village"], card["name"], card["hn"], pid),
+                             (pid, card["name"], card["hn"], card["village"], dm.get(pid), ht.get(pid), last,
+                              appointment, *bp, *sugar, no_visit, missed)))
+            return [row for _key, row in sorted(rows)]
+
+        def children(self, start: str, end: str) -> list[tuple[Any, ...]]:
+            born = []
+            for _rid, pid, (_k, _sex, day, _v), _t in self._entries(
                     "SELECT rid, patient_id, json FROM resources WHERE type = 'Patient' AND deleted = 0"
                     " AND substr(json_extract(json, '$.birthDate'), 1, 4) BETWEEN ? AND ?",
                     (start[:4], end[:4]), "born"):
                 if day is not None and start <= day <= end:
-                    found.append((day, pid, sex))
-            return [(pid, sex, day) for day, pid, sex in sorted(found)]
-
-        def codes_of(self, kind: str, patient_ids: Iterable[str]) -> dict[str, set[str]]:
-            ids = list(patient_ids)
-            out: dict[str, set[str]] = {pid: set() for pid in ids}
-            for pid, (_k, code, _d, _v) in self._by_patient(kind, ids):
-                out[pid].add(code)
-            return out
+                    born.append(pid)
+            cards = self._cards(born)
+            given: dict[str, set[str]] = {pid: set() for pid in born}
+            for _rid, pid, (_k, code, _d, _v) in self._by_patient("vaccine", born):
+                given[pid].add(code)
+            rows = []
+            for pid in born:
+                c = cards[pid]
+                rows.append(((c["village_no"], c["village"], c["house_no"], c["house"], c["name"], c["hn"], pid),
+                             (pid, c["sex"], c["born"], c["name"], c["hn"], c["village"], c["house"], c["typearea"],
+                              given[pid])))
+            return [row for _key, row in sorted(rows)]
 
     return ScanWorklists(db)
 
@@ -192,8 +233,8 @@ def add_day(unit: Any, today: dt.date, *, visits: int, due_today: int, week: int
     unit.formulary.import_csv(FORMULARY)
     ids = [r[0] for r in unit.store.db.rows(
         "SELECT id FROM resources WHERE type = 'Patient' AND deleted = 0 ORDER BY id")]
-    # Follow-up appointments are the chronic patients' (the register's, from the index).
-    chronic = sorted(unit.store.worklists.patients_diagnosed([("E10", "E15"), ("I10", "I16")]))
+    # Follow-up appointments are the chronic patients' (the register's).
+    chronic = sorted(row.patient_id for row in unit.followup.chronic(today=today))
     chosen = rng.sample(chronic, 35 + due_today + week + missed)
     chronic_set = set(chosen[:35])
     today_pids = rng.sample(sorted(set(ids) - set(chosen)), visits - 35) + chosen[:35]
@@ -367,9 +408,7 @@ def breakdown(unit: Any, today: dt.date) -> dict[str, dict[str, float]]:
     for name, fn in (("chronic", lambda: unit.followup.chronic(today=today)),
                      ("epi", lambda: unit.followup.epi(today=today))):
         spent: dict[str, float] = {}
-        # (`patients` reads through `patient_fields`)
-        plain = {m: getattr(work, m) for m in ("patients_diagnosed", "latest", "born_between", "codes_of",
-                                               "patient_fields")}
+        plain = {m: getattr(work, m) for m in ("chronic", "children")}
 
         def wrap(method: str, f: Callable[..., Any], spent: dict[str, float] = spent) -> Callable[..., Any]:
             def timed_method(*a: Any, **kw: Any) -> Any:
@@ -387,6 +426,36 @@ def breakdown(unit: Any, today: dt.date) -> dict[str, dict[str, float]]:
                 delattr(work, method)
         out[name] = {**spent, "the service's own work": total - sum(spent.values()), "in all": total}
     return out
+
+
+def measure_summary_fill(unit: Any) -> dict[str, Any]:
+    """The patient summary made again as for a folder from before it (migration V11):
+    emptied, marked to fill, `Worklists.fill_summaries` timed; its rows compared with
+    those kept write by write."""
+    db, work = unit.store.db, unit.store.worklists
+
+    def digest() -> tuple[int, str]:
+        h, n = hashlib.sha256(), 0
+        for row in db.rows("SELECT * FROM patient_summary ORDER BY patient_id"):
+            h.update(repr(tuple(row)).encode())
+            n += 1
+        return n, h.hexdigest()
+
+    before = digest()
+    with db.transaction():
+        db.write("DELETE FROM patient_summary")
+        db.write("INSERT INTO summary_fill VALUES ('')")
+    calls = [0]
+
+    def progress(_done: int, _total: int) -> bool:
+        calls[0] += 1
+        return True
+
+    t0 = time.perf_counter()
+    work.fill_summaries(progress)
+    fill_s = time.perf_counter() - t0
+    after = digest()
+    return {"rows": after[0], "fill_s": fill_s, "calls": calls[0], "same": before == after}
 
 
 def measure_fill(unit: Any) -> dict[str, Any]:
@@ -486,6 +555,7 @@ def main(argv: list[str] | None = None) -> int:
     index_rows = unit.store.db.one("SELECT count(*) FROM record_index")[0]
     rows, parts = measure_lists(unit, today, args.repeat, args.baseline_repeat, args.warmup)
     _say("lists done" + ("" if args.no_fill else "; the migration's fill next"))
+    summary_fill = None if args.no_fill else measure_summary_fill(unit)
     fill = None if args.no_fill else measure_fill(unit)
     unit.close()
     unit.inst.close()
@@ -519,6 +589,12 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for name, spent in parts.items():
         print(f"Inside one more `{name}` call (ms): " + ", ".join(f"{k} {v:,.0f}" for k, v in spent.items()))
+    if summary_fill:
+        print()
+        print(f"Patient summary made again as for a folder from before it (migration V11, `fill_summaries`):"
+              f" {summary_fill['rows']:,} rows in {summary_fill['fill_s']:.1f} s"
+              f" ({summary_fill['rows'] / summary_fill['fill_s']:,.0f} patients/s, {summary_fill['calls']:,} progress"
+              f" calls); rows {'identical to' if summary_fill['same'] else 'DIFFERENT from'} those kept write by write")
     if fill:
         print()
         print(f"Migration V9 on this folder: {fill['migrate_s']:.1f} s in all, `_v9_fill` {fill['fill_s']:.1f} s for"

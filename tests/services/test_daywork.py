@@ -272,19 +272,84 @@ def test_the_epi_list_finds_the_children_with_doses_due_by_the_full_schedule(uni
 
 
 def test_the_worklist_index_is_filled_for_records_stored_before_it(installation: Installation) -> None:
-    """A folder from before the index (data version 8) gets its rows when it is opened."""
+    """A folder from before the index (data version 8) gets its rows when it is opened: the
+    same rows as the store keeps record by record."""
     from clinic_app.store import migrations
 
     with UnitSession(installation) as unit:
         unit.act_as(NURSE)
         pid = _patient(unit)
-        unit.visits.save(pid, VisitForm(complaint="ไข้", diagnoses=[("E11.9", "1")]))
+        unit.visits.save(pid, VisitForm(complaint="ไข้", diagnoses=[("E11.9", "1")], vaccine="815"))
         conn = unit.store.conn
+        query = "SELECT rid, kind, code, day, patient_id, value FROM record_index ORDER BY rid, kind, code"
+        kept = conn.execute(query).fetchall()
+        assert {row[1] for row in kept} == {"born", "visit", "diagnosis", "vaccine"}
         conn.execute("DELETE FROM record_index")  # as a folder of data version 8 has none
-        assert unit.followup.chronic() == []
         with unit.store.transaction():
             migrations._v9_fill(conn)  # the step migration 9 runs after making the table
-        assert [r.patient_id for r in unit.followup.chronic()] == [pid]
+        assert conn.execute(query).fetchall() == kept
+
+
+def test_a_folder_from_before_the_patient_summary_gets_it_with_progress_and_can_stop_and_go_on(
+        installation: Installation) -> None:
+    """Migration 11 leaves a folder that had records with its summary to make: made in
+    batches with progress, stopped and taken up again where it stopped, and made before a
+    list is read when nobody made it first (the command line)."""
+    with UnitSession(installation) as unit:
+        unit.act_as(NURSE)
+        sick = [_patient(unit, f"เบาหวาน{n}") for n in range(3)]
+        for pid in sick:
+            unit.visits.save(pid, VisitForm(complaint="ตามนัด", diagnoses=[("E11.9", "1")], systolic=150, diastolic=95))
+        child = _patient(unit, "สองเดือน", born=_born(2))
+        unit.visits.save(child, VisitForm(vaccine="010"))
+        chronic, children = unit.followup.chronic(), unit.followup.epi()
+        assert len(chronic) == 3 and chronic[0].last_bp[1] == "150/95" and len(children) == 1
+        conn = unit.store.conn
+        conn.execute("DROP TABLE patient_summary")
+        conn.execute("DROP TABLE summary_fill")
+        conn.execute("PRAGMA user_version = 10")
+    with UnitSession(installation, upgrade_on_open=False) as unit:  # opened again: migration 11 (the window)
+        unit.act_as(NURSE)
+        work = unit.store.worklists
+        assert work.summaries_pending()
+        seen: list[tuple[int, int]] = []
+        assert work.fill_summaries(lambda done, total: seen.append((done, total)) or len(seen) < 3, batch=2) is False
+        assert seen == [(0, 4), (2, 4), (4, 4)] and work.summaries_pending()  # stopped before saying it was done
+        assert unit.followup.chronic() == chronic and unit.followup.epi() == children
+        assert not work.summaries_pending()
+
+
+def test_the_summary_follows_each_write_a_void_a_delete_and_records_that_come_before_their_patient(
+        unit: UnitSession) -> None:
+    unit.act_as(NURSE)
+    pid = _patient(unit, "ตามนัด")
+    old = dt.datetime.now().astimezone() - dt.timedelta(days=200)
+    unit.visits.save(pid, VisitForm(complaint="ตามนัด", diagnoses=[("I10", "1")], systolic=150, diastolic=95, when=old))
+    latest = unit.visits.save(pid, VisitForm(complaint="ตามนัด", diagnoses=[("I10", "1")], systolic=128, diastolic=80)).value
+    [row] = unit.followup.chronic()
+    assert (row.last_bp[1], row.overdue) == ("128/80", False)
+    unit.act_as(Actor("dr.somchai", ADMIN))
+    unit.visits.void(latest["id"], reason="ผิดคน")  # the latest visit entered in error
+    [row] = unit.followup.chronic()
+    assert (row.last_bp[1], row.overdue, row.why) == ("150/95", True, ["no-visit"])
+    # a visit and its readings pulled before their patient (another desktop's records)
+    other = "0d8a4f4e-0000-4000-8000-000000000001"
+    records = unit.store.chart(pid)
+    with unit.store.transaction():
+        for record in records:
+            if record["resourceType"] in ("Encounter", "Condition", "Observation"):
+                moved = {**record, "id": "x" + record["id"][1:]}
+                for field in ("subject", "patient"):
+                    if field in moved:
+                        moved[field] = {"reference": f"Patient/{other}"}
+                unit.store.put(moved)
+    assert {r.patient_id for r in unit.followup.chronic()} == {pid}
+    with unit.store.transaction():
+        unit.store.put({**unit.store.get("Patient", pid), "id": other})
+    assert {r.patient_id for r in unit.followup.chronic()} == {pid, other}
+    with unit.store.transaction():
+        unit.store.delete("Patient", other)
+    assert {r.patient_id for r in unit.followup.chronic()} == {pid}
 
 
 def test_a_patients_details_are_corrected_as_a_new_version_and_the_trail_names_what_changed(

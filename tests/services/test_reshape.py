@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from clinic_app.conformance import check_all
+from clinic_app.core.changes import ChangeSet
 from clinic_app.core.fhir import owner_of, stamp_owner
 from clinic_app.core.permissions import CLINICIAN, Actor
 from clinic_app.core.reshape import reshape
@@ -104,7 +105,7 @@ def test_the_chart_find_box_and_43_files_read_the_same_before_and_after(tmp_path
     inst = _old_folder(tmp_path, keystore)
     try:
         with monkeypatch.context() as patch:  # read the old shapes as they are
-            patch.setattr("clinic_app.services.session.reshape_folder", lambda store: None)
+            patch.setattr("clinic_app.services.session.reshape_folder", lambda store, progress=None: ChangeSet())
             with UnitSession(inst, actor=NURSE) as unit:
                 old = _facts(unit, tmp_path, "before")
                 assert int(unit.store.settings.get("record_shape")) == 1

@@ -53,3 +53,42 @@ def test_the_window_rewrites_an_older_folder_with_progress(qtbot, tmp_path: Path
     finally:
         inst.forget_secrets()
         inst.close()
+
+
+def test_the_window_makes_the_patient_summary_of_a_folder_from_before_it(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                           keystore: KeyStore) -> None:
+    """A folder of data version 10 (no patient summary): the same progress step makes it, so
+    the follow-up lists open at once after."""
+    inst = _old_folder(tmp_path, keystore)
+    store = inst.connect()
+    try:
+        patients = store.db.one("SELECT count(*) FROM resources WHERE type = 'Patient' AND deleted = 0")[0]
+        store.conn.execute("DROP TABLE patient_summary")
+        store.conn.execute("DROP TABLE summary_fill")
+        store.conn.execute("PRAGMA user_version = 10")
+    finally:
+        store.close()
+    store = inst.connect()
+    try:
+        assert store.worklists.summaries_pending()  # migration 11 ran at open; its rows are to make
+    finally:
+        store.close()
+    try:
+        window = MainWindow(UnitSession(inst, actor=Actor("nurse", CLINICIAN), upgrade_on_open=False),
+                            training=False, facility="รพ.สต.")
+        qtbot.addWidget(window)
+        window.show()
+        finished: list[bool] = []
+        upgrade_records(window, on_finished=lambda: finished.append(True))
+        qtbot.waitUntil(lambda: finished == [True], timeout=20_000)
+        qtbot.waitUntil(lambda: window.worker.pending == 0, timeout=20_000)
+        store = inst.connect()
+        try:
+            assert not store.worklists.summaries_pending()
+            assert store.db.one("SELECT count(*) FROM patient_summary WHERE in_care = 1")[0] == patients > 0
+        finally:
+            store.close()
+        window.close()
+    finally:
+        inst.forget_secrets()
+        inst.close()
