@@ -37,10 +37,14 @@ from clinic_app.store.record_store import RecordStore
 # disease -> the code an entry on the register is (its ICD-10 ranges: core.worklist.CHRONIC_RANGES)
 CHRONIC = {"DM": "E11.9", "HT": "I10"}
 FOLLOW_UP_DAYS = 90
+# A register row's diseases (DM known, HT known) and why it is overdue (no visit, missed).
+_DISEASES = {(True, False): ["DM"], (False, True): ["HT"], (True, True): ["DM", "HT"]}
+_WHY = {(False, False): [], (True, False): ["no-visit"], (False, True): ["missed-appointment"],
+        (True, True): ["no-visit", "missed-appointment"]}
 OUT_OF_AREA = "4"  # TYPEAREA: lives outside the unit's area
 
 
-@dataclass
+@dataclass(slots=True)
 class ChronicRow:
     patient_id: str
     name: str
@@ -56,7 +60,7 @@ class ChronicRow:
     why: list[str] = field(default_factory=list)  # "no-visit", "missed-appointment"
 
 
-@dataclass
+@dataclass(slots=True)
 class EpiRow:
     patient_id: str
     name: str
@@ -86,15 +90,15 @@ class FollowUpService:
         require(self.actor, "record.read")
         today = today or _dt.date.today()
         cutoff = (today - _dt.timedelta(days=FOLLOW_UP_DAYS)).isoformat()
-        rows = []
-        for (pid, name, hn, village, dm_since, ht_since, last, booked, bp_day, bp, sugar_day, sugar, no_visit,
-             missed) in self.store.worklists.chronic(cutoff=cutoff, today=today.isoformat(), overdue_only=overdue_only):
-            why = ["no-visit"] * bool(no_visit) + ["missed-appointment"] * bool(missed)
-            diseases = [d for d, since in (("DM", dm_since), ("HT", ht_since)) if since is not None]
-            rows.append(ChronicRow(pid, name, hn, village, diseases, min(s for s in (dm_since, ht_since) if s is not None),
-                                   last, (bp_day, bp) if bp else None, (sugar_day, sugar) if sugar else None,
-                                   booked if booked and booked >= today.isoformat() else None, bool(why), why))
-        return rows
+        today_text = today.isoformat()
+        return [ChronicRow(pid, name, hn, village, list(_DISEASES[dm_since is not None, ht_since is not None]),
+                           dm_since if ht_since is None or (dm_since is not None and dm_since <= ht_since) else ht_since,
+                           last, (bp_day, bp) if bp else None, (sugar_day, sugar) if sugar else None,
+                           booked if booked and booked >= today_text else None, bool(no_visit or missed),
+                           list(_WHY[bool(no_visit), bool(missed)]))
+                for (pid, name, hn, village, dm_since, ht_since, last, booked, bp_day, bp, sugar_day, sugar, no_visit,
+                     missed) in self.store.worklists.chronic(cutoff=cutoff, today=today_text,
+                                                             overdue_only=overdue_only)]
 
     def add_chronic(self, patient_id: str, disease: str, *, since: _dt.date | None = None) -> Done[Resource]:
         """Put a patient on the register (diagnosed elsewhere, say): a Condition on the problem list."""
@@ -120,8 +124,8 @@ class FollowUpService:
         require(self.actor, "record.read")
         today = today or _dt.date.today()
         earliest = epi.add_months(today, -epi.LIST_UNTIL_MONTHS) + _dt.timedelta(days=1)
-        rows = []
-        for pid, sex, day, name, hn, village, house, typearea, given in self.store.worklists.children(
+        listed = []
+        for pid, sex, day, name, hn, village, house, typearea, given, order in self.store.worklists.children(
                 earliest.isoformat(), today.isoformat()):
             if typearea == OUT_OF_AREA:
                 continue
@@ -129,5 +133,7 @@ class FollowUpService:
             due = epi.due(birth, given, today, sex=sex if sex in ("male", "female") else None)
             late = [d for d in due if epi.overdue(d, birth, today)]
             if due and (late or not overdue_only):
-                rows.append(EpiRow(pid, name, hn, village, house, day, epi.months_old(birth, today), due, late))
-        return rows
+                listed.append((order, EpiRow(pid, name, hn, village, house, day, epi.months_old(birth, today), due,
+                                             late)))
+        listed.sort(key=lambda pair: pair[0])
+        return [row for _order, row in listed]

@@ -256,7 +256,16 @@ CREATE TABLE patient_summary (
     ht_since      TEXT,
     vaccines      TEXT NOT NULL DEFAULT ''  -- the vaccine codes given, sorted, comma-separated
 ) WITHOUT ROWID;
-CREATE INDEX patient_summary_born ON patient_summary (born) WHERE in_care = 1;
+-- The lists read their rows from these two alone (covering: no look-up in the table).
+CREATE INDEX patient_summary_register ON patient_summary (village_no, village, name, hn, patient_id, dm_since,
+    ht_since, last_visit, booked, bp_day, bp, sugar_day, sugar)
+    WHERE in_care = 1 AND (dm_since IS NOT NULL OR ht_since IS NOT NULL);
+CREATE INDEX patient_summary_children ON patient_summary (born, sex, name, hn, village, village_no, house, house_no,
+    typearea, vaccines) WHERE in_care = 1;
+-- A patient's index rows of a kind, read from the index alone as the summary is worked out
+-- (store/worklists.py `_work_out`): what the row was (code, day, record, value) in it too.
+DROP INDEX record_index_patient;
+CREATE INDEX record_index_patient ON record_index (patient_id, kind, code, day, rid, value);
 CREATE TABLE summary_fill (after TEXT NOT NULL);
 INSERT INTO summary_fill SELECT '' WHERE EXISTS (SELECT 1 FROM resources WHERE type = 'Patient');
 """

@@ -61,14 +61,15 @@ class Worklists:
 
     def children(self, start: str, end: str) -> list[tuple[Any, ...]]:
         """(patient id, sex, birth date, name, HN, village, house number, TYPEAREA, the
-        vaccine codes given as a set) of the patients in care born from `start` to `end`,
-        by village, house number, name, HN and id."""
+        vaccine codes given as a set, the order key: village, house number, name, HN, id) of
+        the patients in care born from `start` to `end`, in no order (the caller sorts the
+        few it lists)."""
         self.fill_summaries()
         rows = self.db.rows(
-            "SELECT patient_id, sex, born, name, hn, village, house, typearea, vaccines FROM patient_summary"
-            " WHERE in_care = 1 AND born >= ? AND born <= ?"
-            " ORDER BY village_no, village, house_no, house, name, hn, patient_id", (start, end))
-        return [(*r[:8], set(r[8].split(",")) if r[8] else set()) for r in rows]
+            "SELECT patient_id, sex, born, name, hn, village, house, typearea, vaccines, village_no, house_no"
+            " FROM patient_summary WHERE in_care = 1 AND born >= ? AND born <= ?", (start, end))
+        return [(*r[:8], set(r[8].split(",")) if r[8] else set(), (r[9], r[5], r[10], r[6], r[3], r[4], r[0]))
+                for r in rows]
 
     def vaccines_given(self, patient_id: str) -> set[str]:
         """The vaccine codes given to a patient, from the summary."""
@@ -87,16 +88,19 @@ class Worklists:
         if not self.summaries_pending():
             return True
         total = self.db.one("SELECT count(*) FROM resources WHERE type = 'Patient' AND deleted = 0")[0]
+        after = self.db.one("SELECT after FROM summary_fill")
+        # counted once: counted again each batch, the count read every patient before it
+        done = self.db.one("SELECT count(*) FROM resources WHERE type = 'Patient' AND deleted = 0 AND id <= ?",
+                           (after[0],))[0] if after else total
         while True:
             after = self.db.one("SELECT after FROM summary_fill")
             if after is None:
                 return True
-            done = self.db.one("SELECT count(*) FROM resources WHERE type = 'Patient' AND deleted = 0 AND id <= ?",
-                               (after[0],))[0]
-            if progress is not None and progress(done, total) is False:
+            if progress is not None and progress(min(done, total), total) is False:
                 return False
             found = self.db.rows("SELECT id, json FROM resources WHERE type = 'Patient' AND deleted = 0 AND id > ?"
                                  " ORDER BY id LIMIT ?", (after[0], batch))
+            done += len(found)
             with self.db.transaction():
                 for pid, text in found:
                     put_card(self.db, pid, json.loads(text))

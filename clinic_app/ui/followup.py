@@ -18,10 +18,11 @@ window never waits for it. A double-click (or Enter) on a patient opens the char
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -31,7 +32,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QTableWidgetItem,
     QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
@@ -59,7 +59,7 @@ from clinic_app.ui.printouts import (
     village_name,
 )
 from clinic_app.ui.tasks import ChangeBus, DbWorker, RefreshesWhenShown
-from clinic_app.ui.widgets import record_table, show_error
+from clinic_app.ui.widgets import record_view, show_error
 
 LATE = QColor("#b00020")        # overdue: red words ...
 LATE_ROW = QColor("#fdecea")    # ... on a pale red row
@@ -134,54 +134,109 @@ class _ListView(RefreshesWhenShown, QWidget):
         raise NotImplementedError
 
 
-def _cell(text: str, *, late: bool = False, tip: str = "") -> QTableWidgetItem:
-    item = QTableWidgetItem(text)
-    if late:
-        item.setForeground(QBrush(LATE))
-        font = item.font()
-        font.setBold(True)
-        item.setFont(font)
-    if tip:
-        item.setToolTip(tip)
-    return item
+Cell = tuple[str, str, bool]  # text, tooltip, in red
+
+
+def _cell(text: str, *, late: bool = False, tip: str = "") -> Cell:
+    return (text, tip, late)
+
+
+class RowsModel(QAbstractTableModel):
+    """A list's rows for a QTableView: each row's cells (`cells(row)`) are made when the view
+    asks for them, for the rows on screen only, so a register of 25,000 patients shows at
+    once (a table of items made 250,000 of them first, 1.5 s on the window's thread); an
+    overdue row (`late(row)`) on pale red."""
+
+    CACHED = 2_000  # rows whose cells are kept (a screen holds a few dozen)
+
+    def __init__(self, cells: Callable[[Any], list[Cell]], late: Callable[[Any], bool]) -> None:
+        super().__init__()
+        self.headers: list[str] = []
+        self.rows: list[Any] = []
+        self._cells_of, self._late = cells, late
+        self._made: dict[int, list[Cell]] = {}
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    def set_rows(self, rows: list[Any]) -> None:
+        self.beginResetModel()
+        self.rows, self._made = rows, {}
+        self.endResetModel()
+
+    def cells(self, row: int) -> list[Cell]:
+        made = self._made.get(row)
+        if made is None:
+            if len(self._made) >= self.CACHED:
+                self._made.clear()
+            made = self._made[row] = self._cells_of(self.rows[row])
+        return made
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.headers)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+            return None
+        text, tip, late = self.cells(index.row())[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return text
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tip or None
+        if role == Qt.ItemDataRole.ForegroundRole and late:
+            return QBrush(LATE)
+        if role == Qt.ItemDataRole.FontRole and late:
+            return self._bold
+        if role == Qt.ItemDataRole.BackgroundRole and self._late(self.rows[index.row()]):
+            return QBrush(LATE_ROW)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(self.headers):
+            return self.headers[section]
+        return None
 
 
 class _TableView(_ListView):
-    """A list shown as a table, one patient a row."""
+    """A list shown as a table, one patient a row: `_cells`, `_late` and `_patient` say, of
+    one row, its cells, whether it is overdue and whose it is."""
 
     def __init__(self, worker: DbWorker, bus: ChangeBus) -> None:
         super().__init__(worker, bus)
-        self.table = record_table([])  # the columns: _columns()
+        self.model = RowsModel(self._cells, self._late)
+        self.table = record_view(self.model)  # the columns: _columns()
         self.table.setWordWrap(False)
         self.layout().addWidget(self.table)
-        self.ids: list[str] = []
-        self.table.cellDoubleClicked.connect(self._on_table_cell_double_clicked)
+        self.table.doubleClicked.connect(self._on_table_double_clicked)
         QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, context=Qt.ShortcutContext.WidgetShortcut,
-                  activated=lambda: self._on_table_cell_double_clicked(self.table.currentRow(), 0))
+                  activated=lambda: self._on_table_double_clicked(self.table.currentIndex()))
 
     def _columns(self, headers: list[str], name: str) -> None:
-        self.table.setColumnCount(len(headers))
-        self.table.setHorizontalHeaderLabels(headers)
+        self.model.headers = headers
         self.table.setAccessibleName(name)
 
-    def _on_table_cell_double_clicked(self, row: int, _column: int) -> None:
-        if 0 <= row < len(self.ids):
-            self.patient_opened.emit(self.ids[row])
+    def _on_table_double_clicked(self, index: QModelIndex) -> None:
+        if index.isValid() and 0 <= index.row() < len(self.model.rows):
+            self.patient_opened.emit(self._patient(self.model.rows[index.row()]))
 
-    def _fill(self, rows: list[tuple[str, list[QTableWidgetItem], bool]]) -> None:
-        """(patient id, cells, overdue) per row, in one layout pass."""
-        self.table.setUpdatesEnabled(False)
-        self.table.setRowCount(len(rows))
-        self.ids = [pid for pid, _, _ in rows]
-        for r, (_pid, cells, late) in enumerate(rows):
-            for c, item in enumerate(cells):
-                if late:
-                    item.setBackground(QBrush(LATE_ROW))
-                self.table.setItem(r, c, item)
-        for c in range(self.table.columnCount() - 1):
+    def _fill(self, rows: list[Any]) -> None:
+        """The rows, the columns sized to the first of them."""
+        self.model.set_rows(rows)
+        for c in range(self.model.columnCount() - 1):
             self.table.resizeColumnToContents(c)
             self.table.setColumnWidth(c, self.table.columnWidth(c) + 14)
-        self.table.setUpdatesEnabled(True)
+
+    def _cells(self, row: Any) -> list[Cell]:
+        raise NotImplementedError
+
+    def _late(self, row: Any) -> bool:
+        raise NotImplementedError
+
+    def _patient(self, row: Any) -> str:
+        raise NotImplementedError
 
 
 class ChronicView(_TableView):
@@ -198,6 +253,7 @@ class ChronicView(_TableView):
         self.bar.addWidget(self.overdue_only)
         self._finish_bar()
         self.rows: list[ChronicRow] = []
+        self._names: dict[str, str] = {}
 
     def _work(self) -> Any:
         overdue_only = self.overdue_only.isChecked()
@@ -209,23 +265,27 @@ class ChronicView(_TableView):
 
     def _show(self, rows: list[ChronicRow]) -> None:
         self.rows = rows
-        names = disease_names()
-
-        def reading(found: tuple[str, str] | None) -> QTableWidgetItem:
-            return _cell(found[1], tip=format_when(found[0])) if found else _cell("-")
-
-        out = []
-        for r in rows:
-            cells = [_cell(r.name), _cell(r.hn), _cell(r.village or "-"),
-                     _cell(", ".join(r.diseases), tip=", ".join(names.get(d, d) for d in r.diseases)),
-                     _cell(format_when(r.since)), _cell(format_when(r.last_visit) if r.last_visit else "-"),
-                     reading(r.last_bp), reading(r.last_sugar),
-                     _cell(format_when(r.next_appointment) if r.next_appointment else "-"),
-                     _cell("⚠ " + chronic_why(r) if r.overdue else "", late=r.overdue)]
-            out.append((r.patient_id, cells, r.overdue))
-        self._fill(out)
+        self._names = disease_names()
+        self._fill(rows)
         late = sum(r.overdue for r in rows)
         self.count.setText(self.tr("{count} ราย ต้องติดตาม {late} ราย").format(count=len(rows), late=late))
+
+    def _cells(self, r: ChronicRow) -> list[Cell]:
+        def reading(found: tuple[str, str] | None) -> Cell:
+            return _cell(found[1], tip=format_when(found[0])) if found else _cell("-")
+
+        return [_cell(r.name), _cell(r.hn), _cell(r.village or "-"),
+                _cell(", ".join(r.diseases), tip=", ".join(self._names.get(d, d) for d in r.diseases)),
+                _cell(format_when(r.since)), _cell(format_when(r.last_visit) if r.last_visit else "-"),
+                reading(r.last_bp), reading(r.last_sugar),
+                _cell(format_when(r.next_appointment) if r.next_appointment else "-"),
+                _cell("⚠ " + chronic_why(r) if r.overdue else "", late=r.overdue)]
+
+    def _late(self, r: ChronicRow) -> bool:
+        return r.overdue
+
+    def _patient(self, r: ChronicRow) -> str:
+        return r.patient_id
 
     def printout(self) -> Printout:
         return chronic_html(self.rows, facility=self.facility, overdue_only=self.overdue_only.isChecked(),
@@ -358,12 +418,18 @@ class AppointmentsView(_TableView):
 
     def _show(self, rows: list[dict[str, Any]]) -> None:
         self.rows = rows
-        out = [(r["patient_id"], [_cell(format_when(r["day"])), _cell(r["name"]), _cell(r["hn"]),
-                                  _cell(r.get("reason") or "-"),
-                                  _cell(appointment_state(r), late=bool(r.get("missed")))], bool(r.get("missed")))
-               for r in rows]
-        self._fill(out)
+        self._fill(rows)
         self.count.setText(self.tr("{count} ราย").format(count=len(rows)))
+
+    def _cells(self, r: dict[str, Any]) -> list[Cell]:
+        return [_cell(format_when(r["day"])), _cell(r["name"]), _cell(r["hn"]), _cell(r.get("reason") or "-"),
+                _cell(appointment_state(r), late=bool(r.get("missed")))]
+
+    def _late(self, r: dict[str, Any]) -> bool:
+        return bool(r.get("missed"))
+
+    def _patient(self, r: dict[str, Any]) -> str:
+        return str(r["patient_id"])
 
     def printout(self) -> Printout:
         return appointments_html(self.rows, facility=self.facility, span=str(self.span.currentData()),

@@ -8,14 +8,24 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, QPointF, Signal
+from PySide6.QtCore import QAbstractItemModel, QObject, QPointF, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QMessageBox, QTableWidget, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QTableView,
+    QTableWidget,
+    QWidget,
+)
 
 from clinic_app.core.errors import InvalidInputError, KnownError
 from clinic_app.ui.i18n import english, format_when, translate
+
+T = TypeVar("T", bound=QTableView)
 
 
 MAX_PROBLEMS_SHOWN = 20  # a bad file can have thousands; the first ones say what to fix
@@ -116,9 +126,23 @@ def record_table(headers: list[str], *, name: str | None = None, accessible: str
     stretched unless `stretch_last` is False), one whole row selected at a time (unless
     `single_row` is False: then Qt's default, cells, several at once)."""
     table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    return _read_only(table, name=name, accessible=accessible, single_row=single_row, stretch_last=stretch_last)
+
+
+def record_view(model: QAbstractItemModel, *, name: str | None = None,
+                accessible: str | None = None) -> QTableView:
+    """`record_table` for a model of its own (a long list whose cells are made only for the
+    rows on screen), one whole row selected at a time; columns sized by the first rows only."""
+    view = QTableView()
+    view.setModel(model)
+    view.horizontalHeader().setResizeContentsPrecision(200)
+    return _read_only(view, name=name, accessible=accessible, single_row=True, stretch_last=True)
+
+
+def _read_only(table: T, *, name: str | None, accessible: str | None, single_row: bool, stretch_last: bool) -> T:
     if name is not None:
         table.setObjectName(name)
-    table.setHorizontalHeaderLabels(headers)
     if accessible is not None:
         table.setAccessibleName(accessible)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

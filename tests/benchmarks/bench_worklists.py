@@ -182,13 +182,9 @@ def _scan_worklists(db: Any) -> Any:
             given: dict[str, set[str]] = {pid: set() for pid in born}
             for _rid, pid, (_k, code, _d, _v) in self._by_patient("vaccine", born):
                 given[pid].add(code)
-            rows = []
-            for pid in born:
-                c = cards[pid]
-                rows.append(((c["village_no"], c["village"], c["house_no"], c["house"], c["name"], c["hn"], pid),
-                             (pid, c["sex"], c["born"], c["name"], c["hn"], c["village"], c["house"], c["typearea"],
-                              given[pid])))
-            return [row for _key, row in sorted(rows)]
+            return [(pid, c["sex"], c["born"], c["name"], c["hn"], c["village"], c["house"], c["typearea"], given[pid],
+                     (c["village_no"], c["village"], c["house_no"], c["house"], c["name"], c["hn"], pid))
+                    for pid, c in ((pid, cards[pid]) for pid in born)]
 
     return ScanWorklists(db)
 
@@ -428,6 +424,44 @@ def breakdown(unit: Any, today: dt.date) -> dict[str, dict[str, float]]:
     return out
 
 
+def measure_write_cost(unit: Any, records: int = 10_000, rounds: int = 3) -> dict[str, Any]:
+    """What keeping the summary costs a write: the same `records` stored records (of the
+    types with worklist rows, Patients among them) written again through `Resources.put` in
+    one transaction, rolled back, with the summary kept and with its upkeep (`touch`,
+    `put_card`) made a no-op, in turn `rounds` times; the best of each."""
+    from clinic_app.store import resources, worklists
+
+    store = unit.store
+    types = ", ".join(f"'{t}'" for t in sorted(resources.INDEXED_TYPES))
+    texts = [r[0] for r in store.db.rows(f"SELECT json FROM resources WHERE deleted = 0 AND type IN ({types})"
+                                         f" ORDER BY rid DESC LIMIT ?", (records,))]
+    found = [json.loads(t) for t in texts]
+    kinds = {k: sum(1 for r in found if r["resourceType"] == k) for k in sorted({r["resourceType"] for r in found})}
+
+    def write_all() -> float:
+        gc.collect()
+        t0 = time.perf_counter()
+        store.conn.execute("BEGIN IMMEDIATE")
+        try:
+            for resource in found:
+                store.put(resource)
+        finally:
+            store.conn.execute("ROLLBACK")
+        return time.perf_counter() - t0
+
+    kept, bare = [], []
+    for _ in range(rounds):
+        kept.append(write_all())
+        touch, put_card = worklists.touch, worklists.put_card
+        worklists.touch = lambda *_a, **_k: None
+        worklists.put_card = lambda *_a, **_k: None
+        try:
+            bare.append(write_all())
+        finally:
+            worklists.touch, worklists.put_card = touch, put_card
+    return {"records": len(found), "kinds": kinds, "kept_s": min(kept), "bare_s": min(bare)}
+
+
 def measure_summary_fill(unit: Any) -> dict[str, Any]:
     """The patient summary made again as for a folder from before it (migration V11):
     emptied, marked to fill, `Worklists.fill_summaries` timed; its rows compared with
@@ -513,6 +547,10 @@ def measure_fill(unit: Any) -> dict[str, Any]:
     finally:
         migrations.MIGRATIONS[8] = (script, fill)
         conn.execute(f"PRAGMA user_version = {version}")
+    # the index as later migrations left it (V11 widened the per-patient one)
+    for statement in migrations._statements(migrations._V11):
+        if "record_index" in statement and version >= 11:
+            conn.execute(statement)
     wal = Path(f"{path}-wal").stat().st_size if Path(f"{path}-wal").exists() else 0
     after = digest(conn)
     database.checkpoint(conn)
@@ -555,6 +593,7 @@ def main(argv: list[str] | None = None) -> int:
     index_rows = unit.store.db.one("SELECT count(*) FROM record_index")[0]
     rows, parts = measure_lists(unit, today, args.repeat, args.baseline_repeat, args.warmup)
     _say("lists done" + ("" if args.no_fill else "; the migration's fill next"))
+    writes = measure_write_cost(unit)
     summary_fill = None if args.no_fill else measure_summary_fill(unit)
     fill = None if args.no_fill else measure_fill(unit)
     unit.close()
@@ -589,6 +628,12 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for name, spent in parts.items():
         print(f"Inside one more `{name}` call (ms): " + ", ".join(f"{k} {v:,.0f}" for k, v in spent.items()))
+    print()
+    print(f"Writes with the summary kept: {writes['records']:,} stored records ("
+          + ", ".join(f"{v:,} {k}" for k, v in writes["kinds"].items())
+          + f") written again in one transaction (rolled back), best of 3: {writes['kept_s'] * 1000:,.0f} ms with the"
+          f" summary kept, {writes['bare_s'] * 1000:,.0f} ms without its upkeep"
+          f" ({writes['kept_s'] / writes['bare_s']:.2f}x; {writes['records'] / writes['kept_s']:,.0f} records/s)")
     if summary_fill:
         print()
         print(f"Patient summary made again as for a folder from before it (migration V11, `fill_summaries`):"

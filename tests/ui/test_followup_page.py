@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from clinic_app.core import builders as build
@@ -20,7 +21,7 @@ from clinic_app.services.patients import PatientForm
 from clinic_app.services.session import UnitSession
 from clinic_app.services.visits import DrugLine, VisitForm
 from clinic_app.ui.chart import ChartPage
-from clinic_app.ui.followup import LATE, FollowUpPage
+from clinic_app.ui.followup import LATE, LATE_ROW, FollowUpPage
 from clinic_app.ui.i18n import format_when
 from clinic_app.ui.main import MainWindow, apply_thai_font
 from tests.ui.test_accessibility import _unnamed
@@ -114,7 +115,20 @@ def _window(qtbot, qapp, inst: Installation, actor: Actor = NURSE) -> MainWindow
 
 
 def _texts(table, column: int) -> list[str]:  # type: ignore[no-untyped-def]
-    return [table.item(r, column).text() for r in range(table.rowCount())]
+    return [_text(table, r, column) for r in range(table.model().rowCount())]
+
+
+def _text(table, row: int, column: int, role=Qt.ItemDataRole.DisplayRole):  # type: ignore[no-untyped-def]
+    return table.model().index(row, column).data(role)
+
+
+def _colour(table, row: int, column: int) -> QColor | None:  # type: ignore[no-untyped-def]
+    brush = _text(table, row, column, Qt.ItemDataRole.ForegroundRole)
+    return brush.color() if brush is not None else None
+
+
+def _open(table, row: int, column: int) -> None:  # type: ignore[no-untyped-def]
+    table.doubleClicked.emit(table.model().index(row, column))
 
 
 def test_the_chronic_register_shows_who_is_overdue_and_why(qtbot, qapp, installation: Installation) -> None:  # type: ignore[no-untyped-def]
@@ -136,22 +150,25 @@ def test_the_chronic_register_shows_who_is_overdue_and_why(qtbot, qapp, installa
     why = dict(zip(names, _texts(table, 9)))
     assert why == {"ปกติดี": "", "สองโรค": "⚠ ขาดนัด", "ขาดนัด": "⚠ ไม่ได้มาตรวจเกิน 90 วัน",
                    "ส่งตัวมา": "⚠ ยังไม่เคยมาตรวจ"}
-    rows = dict(zip(names, range(table.rowCount())))
-    assert table.item(rows["ขาดนัด"], 9).foreground().color() == LATE
-    assert table.item(rows["ปกติดี"], 9).foreground().color() != QColor(LATE)
-    assert table.item(rows["ขาดนัด"], 6).text() == "142/90"   # the last blood pressure, not the first
-    assert table.item(rows["ปกติดี"], 7).text() == "140"      # the last blood sugar
-    assert table.item(rows["ปกติดี"], 8).text() == format_when((TODAY + dt.timedelta(days=10)).isoformat())
-    assert str((TODAY + dt.timedelta(days=10)).year + 543) in table.item(rows["ปกติดี"], 8).text()  # Buddhist era
-    assert table.item(rows["ส่งตัวมา"], 5).text() == "-"
+    rows = dict(zip(names, range(table.model().rowCount())))
+    assert _colour(table, rows["ขาดนัด"], 9) == LATE
+    assert _colour(table, rows["ปกติดี"], 9) is None  # not red
+    assert _text(table, rows["ขาดนัด"], 6) == "142/90"   # the last blood pressure, not the first
+    assert _text(table, rows["ปกติดี"], 7) == "140"      # the last blood sugar
+    assert _text(table, rows["ปกติดี"], 8) == format_when((TODAY + dt.timedelta(days=10)).isoformat())
+    assert str((TODAY + dt.timedelta(days=10)).year + 543) in _text(table, rows["ปกติดี"], 8)  # Buddhist era
+    assert _text(table, rows["ส่งตัวมา"], 5) == "-"
+    assert _text(table, rows["ขาดนัด"], 9, Qt.ItemDataRole.BackgroundRole).color() == LATE_ROW
     assert "4 ราย" in view.count.text() and "3 ราย" in view.count.text()
     assert _unnamed(window) == []
     # overdue only
     view.overdue_only.setChecked(True)
     qtbot.waitUntil(lambda: view.loads == 2, timeout=10_000)
     assert [n.split()[0] for n in _texts(table, 0)] == ["สองโรค", "ขาดนัด", "ส่งตัวมา"]
-    # a double-click opens the chart
-    table.cellDoubleClicked.emit(1, 0)
+    # Enter on a row opens the chart
+    table.setFocus()
+    table.setCurrentIndex(table.model().index(1, 0))
+    qtbot.keyClick(table, Qt.Key.Key_Return)
     assert isinstance(window.tabs.currentWidget(), ChartPage)
     assert window.tabs.currentWidget().patient_id == seeded.ids["ขาดนัด"]
     # the overdue patient comes today: saved in the window, the list follows
@@ -165,7 +182,7 @@ def test_the_chronic_register_shows_who_is_overdue_and_why(qtbot, qapp, installa
     view.overdue_only.setChecked(False)
     qtbot.waitUntil(lambda: view.loads == 4, timeout=10_000)
     row = [n.split()[0] for n in _texts(table, 0)].index("ขาดนัด")
-    assert (table.item(row, 6).text(), table.item(row, 9).text()) == ("128/84", "")
+    assert (_text(table, row, 6), _text(table, row, 9)) == ("128/84", "")
     qtbot.waitUntil(lambda: window.worker.pending == 0, timeout=10_000)
 
 
@@ -212,7 +229,7 @@ def test_appointments_today_this_week_and_missed(qtbot, qapp, installation: Inst
     view.choose("missed")
     qtbot.waitUntil(lambda: view.loads == 3, timeout=10_000)
     assert [n.split()[0] for n in _texts(view.table, 1)] == ["สองโรค"]
-    assert view.table.item(0, 4).text() == "ขาดนัด" and view.table.item(0, 4).foreground().color() == LATE
-    view.table.cellDoubleClicked.emit(0, 1)
+    assert _text(view.table, 0, 4) == "ขาดนัด" and _colour(view.table, 0, 4) == LATE
+    _open(view.table, 0, 1)
     assert window.tabs.currentWidget().patient_id == seeded.ids["สองโรค"]
     qtbot.waitUntil(lambda: window.worker.pending == 0, timeout=10_000)
