@@ -106,6 +106,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("out", help="a folder (the file is named for you) or a .zip path")
     s.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help="only visits on or after this day (CE or BE)")
     s.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="only visits on or before this day (CE or BE)")
+    s.add_argument("--month", metavar="YYYY-MM", help="HDC's monthly submission (CE or BE): every person, the visits "
+                   "of that month and what hangs from them, each row checked as HDC checks it; nothing is written "
+                   "when a row would be refused (each one named, exit 2)")
     s.add_argument("--encoding", choices=["utf-8", "tis-620"], default="utf-8",
                    help="text encoding (tis-620 for older importers)")
     s = sub.add_parser("import-43", help="import MOPH 43 files (a zip or a folder; UTF-8 or TIS-620); all or nothing, "
@@ -433,11 +436,14 @@ def _export_fhir(args: argparse.Namespace, unit: UnitSession) -> int:
 
 
 def _export_43(args: argparse.Namespace, unit: UnitSession) -> int:
-    from clinic_app.services.interop import parse_day
+    from clinic_app.services.interop import month_bounds, parse_day
 
-    report = unit.interop43.export(Path(args.out), encoding=args.encoding,
-                                   first=parse_day(args.first) if args.first else None,
-                                   last=parse_day(args.last) if args.last else None)
+    if args.month and (args.first or args.last):
+        raise InvalidInputError("ใช้ --month หรือ --from/--to อย่างใดอย่างหนึ่ง", "Give --month or --from/--to, not both.")
+    first, last = month_bounds(args.month) if args.month else (
+        parse_day(args.first) if args.first else None, parse_day(args.last) if args.last else None)
+    report = unit.interop43.export(Path(args.out), encoding=args.encoding, first=first, last=last,
+                                   hdc_check=bool(args.month))
     print(f"เขียน 43 แฟ้มแล้ว / 43 files written: {report.path}")
     _print_json(report.rows)
     _print_notes(report.notes)

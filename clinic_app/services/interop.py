@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import re
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
@@ -36,11 +37,11 @@ from pathlib import Path
 from typing import Any
 
 from clinic_app.core.changes import ChangeSet
-from clinic_app.core.errors import InvalidInputError, KnownError, Problem, os_reason
+from clinic_app.core.errors import InvalidInputError, KnownError, Problem, group_problems, os_reason
 from clinic_app.core.fhir import Resource, owner_of, patient_cid, replaced_by, rewrite_references
 from clinic_app.core.permissions import Actor, require
 from clinic_app.core.thai import cid_problem, normalise_cid
-from clinic_app.interop import f43, f43_more
+from clinic_app.interop import f43, f43_hdc, f43_more
 from clinic_app.interop.f43_export import local_value, notes_for, pid_of, provider_codes, to_tables, visit_number
 from clinic_app.interop.f43_import import READ, to_resources
 from clinic_app.services.records import Progress, RecordService
@@ -125,15 +126,19 @@ class Interop43:
 
     def export(self, out: Path, *, encoding: str = "utf-8", first: _dt.date | None = None,
                last: _dt.date | None = None, now: _dt.datetime | None = None,
-               progress: Progress | None = None) -> ExportReport:
+               progress: Progress | None = None, hdc_check: bool = False) -> ExportReport:
         """Write the archive (into `out` when it is a folder); `progress(done, total)`
-        patients, returning False cancels before anything is written."""
+        patients, returning False cancels before anything is written. With `hdc_check` (the
+        monthly submission, `export-43 --month`) every row is checked as HDC would
+        (interop/f43_hdc.py) and nothing is written when one fails: InvalidInputError names
+        each row."""
         require(self.actor, "record.read")
         if encoding not in ENCODINGS:
             raise InvalidInputError("การเข้ารหัสต้องเป็น utf-8 หรือ tis-620", "--encoding is utf-8 or tis-620.")
         now = now or _dt.datetime.now().astimezone()
         path = out / f43.archive_name(self.hcode, now) if out.is_dir() else out
         counts: Counter[str] = Counter()
+        check = f43_hdc.Check(now) if hdc_check else None
         try:
             with f43.ArchiveWriter(path, EXPORTED, encoding=ENCODINGS[encoding],
                                    note_partial=self._note_partial) as archive:
@@ -145,13 +150,18 @@ class Interop43:
                     more = f43_more.to_tables(batch, hcode=self.hcode, updated=now, providers=providers)
                     for name, rows in [*part.tables.items(), *more.tables.items()]:
                         for row in rows:
-                            archive.write(name, f43.render_line(name, row))
+                            self._write_row(archive, check, name, row)
                     counts += part.counts + more.counts
                 more = f43_more.to_tables(unit, hcode=self.hcode, updated=now)  # PROVIDER, HOME: the unit's own
                 for name, rows in more.tables.items():
                     for row in rows:
-                        archive.write(name, f43.render_line(name, row))
+                        self._write_row(archive, check, name, row)
                 counts += more.counts
+                if check is not None and check.problems:
+                    raise InvalidInputError(
+                        f"HDC จะไม่รับแฟ้มนี้: มีข้อมูลที่ต้องแก้ {len(check.problems)} จุด ยังไม่ได้เขียนแฟ้มใด ๆ",
+                        f"HDC would refuse these files: {len(check.problems)} problem(s) to fix; nothing was written.",
+                        problems=group_problems(check.problems))
                 lost = archive.finish()
         except OSError as exc:
             thai, english = os_reason(exc)
@@ -165,6 +175,12 @@ class Interop43:
             notes.append(f"{lost} lines hold characters {encoding} cannot write (a foreign name, say); they were "
                          "written as ?: export in utf-8 to keep them")
         return ExportReport(path, dict(archive.rows), notes)
+
+    @staticmethod
+    def _write_row(archive: f43.ArchiveWriter, check: f43_hdc.Check | None, name: str, row: dict[str, str]) -> None:
+        if check is not None:
+            check.row(name, row)
+        archive.write(name, f43.render_line(name, row))
 
     def _note_partial(self, partial: Path | None) -> None:
         """Keep where a half-written archive is, so the next start removes it after a crash."""
@@ -401,6 +417,18 @@ def parse_day(text: str) -> _dt.date:
         raise InvalidInputError("วันที่ต้องเป็น ปปปป-ดด-วว เช่น 2569-11-01 หรือ 2026-11-01",
                                 f"A date is YYYY-MM-DD, e.g. 2026-11-01 (a Buddhist-era year works too), not {text!r}.")
     return day
+
+
+def month_bounds(text: str) -> tuple[_dt.date, _dt.date]:
+    """An --month: YYYY-MM in common or Buddhist era -> its first and last day."""
+    found = re.fullmatch(r"\s*([0-9]{4})[-/]?([0-9]{1,2})\s*", text or "")
+    year, month = (int(found.group(1)), int(found.group(2))) if found else (0, 0)
+    year -= 543 if year > 2400 else 0
+    if not (1 <= month <= 12 and 1900 <= year <= 2400):
+        raise InvalidInputError("เดือนต้องเป็น ปปปป-ดด เช่น 2569-11 หรือ 2026-11",
+                                f"A month is YYYY-MM, e.g. 2026-11 (a Buddhist-era year works too), not {text!r}.")
+    first = _dt.date(year, month, 1)
+    return first, (first.replace(day=28) + _dt.timedelta(days=4)).replace(day=1) - _dt.timedelta(days=1)
 
 
 def _within(day: _dt.date | None, first: _dt.date | None, last: _dt.date | None) -> bool:

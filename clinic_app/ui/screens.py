@@ -90,6 +90,9 @@ def render(out: Path, *, stage: Callable[[], Staged]) -> list[Path]:
         window.sync_page.refresh()
         _settle(app, window)
         made.append(_grab(window, out / "sync.png"))
+        window.tabs.setCurrentWidget(window.followup)  # the chronic register, read when shown
+        _settle(app, window)
+        made.append(_grab(window, out / "followup.png"))
         window.close()
     finally:
         staged.finish()
