@@ -450,4 +450,6 @@ def date_text(day: _dt.date | None) -> str:
 
 
 def stamp_text(moment: _dt.datetime) -> str:
-    return f"{moment:%Y%m%d%H%M%S}"
+    """YYYYMMDDHHMMSS in Thailand's time, as the files carry every time (a moment without an
+    offset is taken as Thai time already)."""
+    return f"{moment.astimezone(THAI_TIME) if moment.tzinfo else moment:%Y%m%d%H%M%S}"

@@ -31,11 +31,12 @@ import datetime as _dt
 import functools
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from clinic_app.core.errors import Problem
+from clinic_app.interop import f43
+from clinic_app.shipped import resource_path
 
-COLUMNS_FILE = Path(__file__).resolve().parents[2] / "resources" / "standards" / "hdc-43-columns.csv"
+COLUMNS_FILE = "standards/hdc-43-columns.csv"
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class Column:
 def columns() -> dict[str, dict[str, Column]]:
     """table -> field -> its HDC column."""
     out: dict[str, dict[str, Column]] = {}
-    with open(COLUMNS_FILE, encoding="utf-8", newline="") as handle:
+    with resource_path(COLUMNS_FILE).open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             out.setdefault(row["table"], {})[row["field"]] = Column(row["type"], row["length"], row["required"] == "1")
     return out
@@ -133,7 +134,8 @@ def row_problems(table: str, row: dict[str, str], *, made_at: _dt.datetime) -> l
             found.append((name, f"{name} {value!r} is not an ICD-10 code written without its dot",
                           f"{name} {value!r} ไม่ใช่รหัส ICD-10 (เขียนไม่มีจุด)"))
     updated, served = _moment(row.get("D_UPDATE", "")), _day(row.get("DATE_SERV", ""))
-    if updated is not None and updated > made_at.replace(tzinfo=None):
+    made = made_at.astimezone(f43.THAI_TIME).replace(tzinfo=None) if made_at.tzinfo else made_at  # the files' time
+    if updated is not None and updated > made:
         found.append(("D_UPDATE", "D_UPDATE is after the files were made", "D_UPDATE อยู่หลังเวลาที่ทำแฟ้ม"))
     if updated is not None and served is not None and updated.date() < served:
         found.append(("D_UPDATE", "D_UPDATE is before the day of the service", "D_UPDATE อยู่ก่อนวันที่รับบริการ"))

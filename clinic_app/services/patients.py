@@ -23,9 +23,9 @@ from clinic_app.core import epi
 from clinic_app.core.changes import ChangeSet, Done
 from clinic_app.core.errors import InvalidInputError, Problem
 from clinic_app.core.fhir import Resource, entered_in_error, patient_cid
-from clinic_app.core.identifiers import DIAGTYPE_SYSTEM, OLD_DIAGTYPE_SYSTEM
+from clinic_app.core.identifiers import DIAGTYPE_SYSTEM, NATIONALITY_EXTENSION, OLD_DIAGTYPE_SYSTEM
 from clinic_app.core.identity import disagreements
-from clinic_app.core.worklist import BLOOD_SUGAR, own_hn
+from clinic_app.core.worklist import BLOOD_SUGAR, own_hn, typearea
 from clinic_app.core.permissions import require
 from clinic_app.core.places import address_codes, home_address, is_subdistrict
 from clinic_app.core.thai import (
@@ -66,6 +66,18 @@ class AlreadyRegisteredError(InvalidInputError):
         self.patient = patient
 
 
+# TYPEAREA (cs-thcc-person-status), as the registration form offers it: (Thai, English)
+PERSON_STATUSES = {
+    "": ("- ยังไม่ระบุ", "- not given"),
+    "1": ("1 มีชื่อในทะเบียนบ้านในเขต และอยู่จริง", "1 Registered in the area and lives here"),
+    "2": ("2 มีชื่อในทะเบียนบ้านในเขต แต่ตัวไม่อยู่", "2 Registered in the area, lives elsewhere"),
+    "3": ("3 อยู่ในเขต แต่ทะเบียนบ้านอยู่นอกเขต", "3 Lives in the area, registered outside it"),
+    "4": ("4 อยู่นอกเขต มารับบริการ", "4 Lives outside the area, came for care"),
+    "5": ("5 อยู่ในเขต ไม่มีทะเบียนบ้านในเขต (เช่น คนเร่ร่อน)", "5 In the area with no house registration there"),
+}
+TYPEAREAS = frozenset(code for code in PERSON_STATUSES if code)
+THAI_NATION = "099"  # cs-thcc-nationality: ไทย
+
 @dataclass
 class PatientForm:
     given_th: str
@@ -87,6 +99,7 @@ class PatientForm:
     phone: str = ""
     right: str = "UCS"
     age_years: int | None = None  # an age the person estimated, when the birth year is not known
+    typearea: str = ""  # 43-file TYPEAREA (cs-thcc-person-status 1-5: where the person lives, as HDC counts them); "" not asked
 
     # 0 in birth_day, birth_month or birth_year_be: not known. A birth date is at least its
     # year, or an estimated age; it is kept as FHIR keeps a partial date (core/thai.py).
@@ -122,6 +135,9 @@ def form_problems(form: PatientForm, *, today: _dt.date | None = None) -> list[P
     """What is wrong with a registration form, each reason in English and in Thai."""
     today = today or _dt.date.today()
     problems: list[Problem] = []
+    if form.typearea and form.typearea not in TYPEAREAS:
+        problems.append(Problem(None, "typearea", "the person's status (TYPEAREA) is 1-5",
+                                "สถานะบุคคล (TYPEAREA) คือ 1-5"))
     if form.cid.strip():
         why = cid_problem(form.cid)
         if why:
@@ -269,7 +285,8 @@ class PatientService(UseCases):
             subdistrict_code=subdistrict, postal_code=address.get("postalCode") or "",
             phone=next((t.get("value") or "" for t in patient.get("telecom") or [] if t.get("system") == "phone"), ""),
             right=right or "UCS",
-            age_years=(_dt.date.today().year - int(year)) if estimated and year else None)
+            age_years=(_dt.date.today().year - int(year)) if estimated and year else None,
+            typearea=typearea(patient))
 
     def _right(self, patient_id: str) -> str | None:
         for coverage in self.store.chart(patient_id):
@@ -311,7 +328,14 @@ class PatientService(UseCases):
         f43_homes.carry_household(old, new)
         f43_homes.carry_home_phone(old, new)
         f43_fields.touched(new, *CORRECTED_F43_FIELDS)
-        changed = sorted(k for k in ("name", "gender", "birthDate", "identifier", "address", "telecom")
+        # the form's person status replaces the old one (a form without one leaves it); the
+        # nationality a citizen ID says only where none was recorded
+        had = {e.get("url") for e in old.get("extension") or []}
+        given = [e for e in fresh.get("extension") or [] if e["url"] != NATIONALITY_EXTENSION or e["url"] not in had]
+        said = {e["url"] for e in given}
+        if said:
+            new["extension"] = [e for e in new.get("extension") or [] if e.get("url") not in said] + given
+        changed = sorted(k for k in ("name", "gender", "birthDate", "identifier", "address", "telecom", "extension")
                          if old.get(k) != new.get(k))
         out = [new]
         if self._right(patient_id) != form.right:
@@ -348,6 +372,11 @@ class PatientService(UseCases):
             phone=build.phone(form.phone.strip()) if form.phone.strip() else None, address=address)
         if form.estimated:  # the year from an age the person gave: marked so no one reads it as known
             patient["_birthDate"] = {"extension": [{"url": BIRTH_ESTIMATED_URL, "valueBoolean": True}]}
+        # TYPEAREA as the form says; NATION Thai (099) for a citizen ID of DOPA's categories 1-5
+        # (Thai nationals), which HDC requires: foreigners' is not known here
+        cid = normalise_cid(form.cid) if form.cid.strip() else ""
+        f43_homes.patient_homes(patient, {"TYPEAREA": form.typearea,
+                                          "NATION": THAI_NATION if cid[:1] in "12345" and cid else ""}, self.hcode)
         return patient
 
     # -- visits ----------------------------------------------------------------------------------

@@ -37,11 +37,14 @@ from clinic_app.core.changes import ChangeSet, Done
 from clinic_app.core.errors import InvalidInputError, Problem
 from clinic_app.core.fhir import Resource, entered_in_error, reference_id
 from clinic_app.core.identifiers import (
+    ADMIT_SOURCE_SYSTEM,
     ALLERGY_OVERRIDE_EXTENSION,
     DIAGTYPE_SYSTEM,
+    DISCHARGE_STATUS_SYSTEM,
     LOCAL_DRUG_SYSTEM,
     LOINC,
     OLD_DIAGTYPE_SYSTEM,
+    SERVICE_PLACE_SYSTEM,
     UCUM,
     local_system,
 )
@@ -49,6 +52,7 @@ from clinic_app.core.permissions import DEVICE_ROLE, Actor, require
 from clinic_app.core.thai import age_in_years, birth_date_of
 from clinic_app.core.worklist import BLOOD_SUGAR, display_name, own_hn
 from clinic_app.interop import f43_homes
+from clinic_app.interop.f43_export import TYPEIN_APPOINTMENT
 from clinic_app.services.catalogs import icd9_by_code, icd10_by_code
 from clinic_app.services.duplicates import current_patient_id, merged_patient_ids
 from clinic_app.services.formulary import FREQUENCIES, Drug, FormularyService, instructions, quantity_for
@@ -119,6 +123,13 @@ class VisitForm:
     appointment_reason: str = ""
     unusual_confirmed: bool = False  # the person saw the unusual readings and means them
     allergy_reason: str = ""         # why a drug the patient is allergic to is given anyway
+    # How the patient came and left, as HDC asks of every visit (43-file SERVICE): TYPEIN
+    # (cs-thcc-admit-source; "": 2 when the visit kept an appointment, else 1, came by
+    # themselves), SERVPLACE (cs-pcu-service-location-type: 1 in the unit, 2 outside it, a home
+    # visit), TYPEOUT (cs-thcc-discharge-status: 1 went home).
+    type_in: str = ""
+    serv_place: str = "1"
+    type_out: str = "1"
 
     def all_diagnoses(self) -> list[tuple[str, str]]:
         """Every diagnosis with its DIAGTYPE: the short form's one first; of those without a
@@ -204,6 +215,19 @@ def unusual_readings(visit: VisitForm) -> list[Problem]:
     return out
 
 
+# How a patient came and left, as the visit form offers them (43-file SERVICE TYPEIN,
+# SERVPLACE, TYPEOUT; their code lists in VisitForm): (Thai, English)
+ARRIVALS = {"": ("มาเอง หรือตามนัด (ตามที่บันทึก)", "By themselves or for an appointment (as recorded)"),
+            "1": ("มาเอง", "Came by themselves"), "2": ("มาตามนัด", "For an appointment"),
+            "3": ("ส่งต่อมาจากสถานพยาบาลอื่น", "Referred from another facility"), "4": ("EMS ส่งตัวมา", "Brought by EMS"),
+            "5": ("บริการทางไกล", "Telehealth")}
+SERVICE_PLACES = {"1": ("ในสถานบริการ", "In the unit"), "2": ("นอกสถานบริการ (เช่น เยี่ยมบ้าน)", "Outside (a home visit)")}
+DISCHARGES = {"1": ("กลับบ้าน", "Went home"), "2": ("รับไว้เป็นผู้ป่วยใน", "Admitted"),
+              "3": ("ส่งต่อไปสถานพยาบาลอื่น", "Referred on"), "4": ("เสียชีวิต", "Died"),
+              "5": ("เสียชีวิตก่อนมาถึง", "Dead on arrival"), "6": ("เสียชีวิตระหว่างส่งต่อ", "Died while referred"),
+              "7": ("ปฏิเสธการรักษา", "Refused treatment"), "8": ("หนีกลับ", "Left before the end")}
+
+
 def visit_problems(visit: VisitForm, drugs: dict[str, Drug] | None = None,
                    *, today: _dt.date | None = None) -> list[Problem]:
     """What makes the visit impossible to save as it is (unusual readings are not among them)."""
@@ -232,6 +256,11 @@ def visit_problems(visit: VisitForm, drugs: dict[str, Drug] | None = None,
         problems.append(Problem(None, "diagnosis", "a diagnosis is listed twice", "มีการวินิจฉัยซ้ำ"))
     for line in visit.all_drugs():
         problems += _drug_line_problems(line, drugs or {})
+    for name, value, system in (("type_in", visit.type_in, ADMIT_SOURCE_SYSTEM),
+                                ("serv_place", visit.serv_place, SERVICE_PLACE_SYSTEM),
+                                ("type_out", visit.type_out, DISCHARGE_STATUS_SYSTEM)):
+        if value and f43_homes.coded(system, value) is None:
+            problems.append(Problem(None, name, f"{value!r} is not one of the choices", f"{value!r} ไม่ใช่ตัวเลือกที่มี"))
     for code in visit.procedures:
         if code not in icd9_by_code():
             problems.append(Problem(None, "procedure", f"{code}: choose a procedure from the list",
@@ -479,6 +508,9 @@ class VisitService(UseCases):
                 if due:
                     encounter["appointment"] = [build.reference("Appointment", due[0]["id"])]
                     out.append({**due[0], "status": "fulfilled"})
+                    if not visit.type_in:  # came for the appointment (TYPEIN 2)
+                        encounter.setdefault("hospitalization", {})["admitSource"] = f43_homes.coded(
+                            ADMIT_SOURCE_SYSTEM, TYPEIN_APPOINTMENT)
             changes = self.records.write(out, action="record-visit", entity=("Encounter", encounter["id"]), detail=detail)
         return Done(encounter, changes)
 
@@ -573,6 +605,9 @@ class VisitService(UseCases):
             elif kind == "Immunization" and not form.vaccine:
                 form.vaccine = str((((part.get("vaccineCode") or {}).get("coding") or [{}])[0]).get("code") or "")
         form.diagnoses = sorted(diagnoses, key=lambda d: (d[1] or "9", d[0]))
+        codes = f43_homes.encounter_codes(encounter)
+        form.type_in = codes["TYPEIN"]
+        form.serv_place, form.type_out = codes["SERVPLACE"] or "1", codes["TYPEOUT"] or "1"
         return form
 
     def _build(self, patient_id: str, visit: VisitForm, existing: Resource | None, *,
@@ -616,6 +651,15 @@ class VisitService(UseCases):
             encounter["identifier"] = existing["identifier"]
         if existing:  # what the 43 files gave the visit and the form has no place for stays
             f43_homes.carry_visit(existing, encounter)
+        # how the patient came and left (the form's), with the referrals and the sub-unit the
+        # visit had (43 files) kept
+        codes = {**(f43_homes.encounter_codes(existing) if existing else {}),
+                 "TYPEIN": visit.type_in or (TYPEIN_APPOINTMENT if encounter.get("appointment") else "1"),
+                 "SERVPLACE": visit.serv_place, "TYPEOUT": visit.type_out}
+        encounter.pop("hospitalization", None)
+        encounter.pop("location", None)
+        f43_homes.encounter_homes(encounter, {k: codes.get(k, "") for k in (
+            "TYPEIN", "REFERINHOSP", "TYPEOUT", "REFEROUTHOSP", "SERVPLACE", "HSUB")})
         if visit.note.strip():
             encounter["text"] = {"status": "additional", "div": _div(visit.note.strip())}
         out: list[Resource] = [*fresh, encounter]

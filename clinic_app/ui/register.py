@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from clinic_app.core import places
 from clinic_app.core.identifiers import is_local_system
 from clinic_app.core.thai import BE_OFFSET, THAI_MONTHS_SHORT, cid_problem
-from clinic_app.services.patients import RIGHTS, AlreadyRegisteredError, PatientForm
+from clinic_app.services.patients import PERSON_STATUSES, RIGHTS, AlreadyRegisteredError, PatientForm
 from clinic_app.services.session import UnitSession
 from clinic_app.ui.i18n import EN_MONTHS_SHORT, english, format_when, pick, translate
 from clinic_app.ui.tasks import ChangeBus, DbWorker
@@ -248,6 +248,12 @@ class RegisterPage(QWidget):
         for code, labels in RIGHTS.items():
             self.right.addItem(pick(*labels), code)
         form.addRow(self.tr("สิทธิการรักษา"), self.right)
+        self.typearea = QComboBox()
+        self.typearea.setObjectName("typearea")
+        self.typearea.setAccessibleName(self.tr("สถานะบุคคล (TYPEAREA) ที่ HDC นับประชากร"))
+        for code, labels in PERSON_STATUSES.items():
+            self.typearea.addItem(pick(*labels), code)
+        form.addRow(self.tr("สถานะบุคคล (TYPEAREA)"), self.typearea)
         self.duplicates = QListWidget()
         self.duplicates.setObjectName("duplicates")
         self.duplicates.setMaximumHeight(90)
@@ -314,6 +320,7 @@ class RegisterPage(QWidget):
         self.year.setValue(self.year.minimum())
         self.age.setValue(-1)
         self.right.setCurrentIndex(0)
+        self.typearea.setCurrentIndex(0)
         self.cid_verdict.setText("")
 
     def _on_cid_text_changed(self, text: str) -> None:
@@ -336,7 +343,8 @@ class RegisterPage(QWidget):
                            family_en=self.family_en.text(), house=self.address.house.text(),
                            moo=self.address.moo.text(), subdistrict_code=self.address.code(),
                            postal_code=self.address.postal.text(),
-                           phone=self.phone.text(), right=self.right.currentData())
+                           phone=self.phone.text(), right=self.right.currentData(),
+                           typearea=self.typearea.currentData() or "")
 
     def set_form(self, form: PatientForm) -> None:
         """Fill the form in (a patient's details to correct)."""
@@ -363,6 +371,7 @@ class RegisterPage(QWidget):
         self.address.postal.setText(form.postal_code)  # as kept, after the subdistrict filled its own
         self.phone.setText(form.phone)
         self.right.setCurrentIndex(max(0, self.right.findData(form.right)))
+        self.typearea.setCurrentIndex(max(0, self.typearea.findData(form.typearea)))
 
     def _on_save_clicked(self) -> None:
         form, confirmed = self.form(), self._confirmed

@@ -72,6 +72,7 @@ def render(out: Path, *, stage: Callable[[], Staged]) -> list[Path]:
         window.register.address.house.setText("45/2")
         window.register.address.moo.setText("7")
         window.register.address.choose("300102")
+        window.register.typearea.setCurrentIndex(window.register.typearea.findData("1"))
         _settle(app, window, 0.3)
         made.append(_grab(window, out / "register.png"))
         window.open_chart(patient["id"])

@@ -60,7 +60,7 @@ from clinic_app.core.fhir import Resource
 from clinic_app.core.thai import BE_OFFSET, THAI_MONTHS_SHORT
 from clinic_app.services.catalogs import icd9_by_code, icd9_codes, icd10_by_code, icd10_codes
 from clinic_app.services.formulary import FREQUENCIES, MEALS, Drug, instructions, quantity_for
-from clinic_app.services.visits import DrugLine, VisitForm, allergy_matches
+from clinic_app.services.visits import ARRIVALS, DISCHARGES, SERVICE_PLACES, DrugLine, VisitForm, allergy_matches
 from clinic_app.ui.i18n import EN_MONTHS_SHORT, english, pick
 from clinic_app.ui.widgets import both_languages, show_problems
 
@@ -714,6 +714,16 @@ class AllergyReasonDialog(QDialog):
             super().accept()
 
 
+def _choices(items: dict[str, tuple[str, str]], name: str, accessible: str) -> QComboBox:
+    """A drop-down of coded choices (code -> (Thai, English)), the first chosen."""
+    box = QComboBox()
+    box.setObjectName(name)
+    box.setAccessibleName(accessible)
+    for code, labels in items.items():
+        box.addItem(pick(*labels), code)
+    return box
+
+
 def _group(title: str, name: str) -> tuple[QGroupBox, QVBoxLayout]:
     group = QGroupBox(title)
     group.setObjectName(name)
@@ -765,6 +775,10 @@ class VisitDialog(QDialog):
         self.complaint = QLineEdit()
         self.complaint.setAccessibleName(self.tr("อาการสำคัญ"))
         self.complaint.setPlaceholderText(self.tr("อาการสำคัญ เช่น ไข้ ไอ 2 วัน"))
+        # how the patient came and left (HDC asks it of every visit): the usual already chosen
+        self.type_in = _choices(ARRIVALS, "typeIn", self.tr("มาโดย"))
+        self.serv_place = _choices(SERVICE_PLACES, "servPlace", self.tr("ที่ให้บริการ"))
+        self.type_out = _choices(DISCHARGES, "typeOut", self.tr("การจำหน่าย"))
         self.sbp = NumberBox(1040, 0, "mmHg", accessible=self.tr("ความดันตัวบน"))
         self.dbp = NumberBox(640, 0, "mmHg", accessible=self.tr("ความดันตัวล่าง"))
         self.weight = NumberBox(1000, 1, "kg", accessible=self.tr("น้ำหนัก"))
@@ -831,6 +845,11 @@ class VisitDialog(QDialog):
         complaint = QHBoxLayout()
         complaint.addWidget(QLabel(self.tr("อาการสำคัญ")))
         complaint.addWidget(self.complaint, 1)
+        for label, box in ((self.tr("มาโดย"), self.type_in), (self.tr("ที่"), self.serv_place),
+                           (self.tr("จำหน่าย"), self.type_out)):
+            complaint.addSpacing(6)
+            complaint.addWidget(QLabel(label))
+            complaint.addWidget(box)
 
         diagnoses, box = _group(self.tr("การวินิจฉัย (ICD-10) — รายการแรกเป็นการวินิจฉัยหลัก"), "diagnosisGroup")
         box.addWidget(self.diagnosis)
@@ -904,8 +923,8 @@ class VisitDialog(QDialog):
 
     def _fix_tab_order(self) -> None:
         """Top to bottom: the left column, then the right one, then the buttons."""
-        chain: list[QWidget] = [self.complaint, self.sbp, self.dbp, self.weight, self.temperature, self.pulse,
-                                self.sugar, self.diagnosis]
+        chain: list[QWidget] = [self.complaint, self.type_in, self.serv_place, self.type_out, self.sbp, self.dbp,
+                                self.weight, self.temperature, self.pulse, self.sugar, self.diagnosis]
         for row in self.diagnoses.rows:
             chain += row.focusables()
         chain += [self.drug_search]
@@ -1096,6 +1115,9 @@ class VisitDialog(QDialog):
         for code in form.procedures:
             self.add_procedure(code)
         self.vaccine.setCurrentIndex(max(0, self.vaccine.findData(form.vaccine)))
+        for box, code in ((self.type_in, form.type_in), (self.serv_place, form.serv_place),
+                          (self.type_out, form.type_out)):
+            box.setCurrentIndex(max(0, box.findData(code)))
         self.note.setPlainText(form.note)
         self.appointment.set_day(form.appointment_day)
         self.appointment.reason.setText(form.appointment_reason)
@@ -1123,7 +1145,9 @@ class VisitDialog(QDialog):
                          vaccine=self.vaccine.currentData() or "", note=self.note.toPlainText().strip(),
                          when=self._when, appointment_day=self.appointment.value(),
                          appointment_reason=self.appointment.reason.text().strip() if self.appointment.value() else "",
-                         unusual_confirmed=self._unusual_confirmed, allergy_reason=self._allergy_reason)
+                         unusual_confirmed=self._unusual_confirmed, allergy_reason=self._allergy_reason,
+                         type_in=self.type_in.currentData() or "", serv_place=self.serv_place.currentData() or "1",
+                         type_out=self.type_out.currentData() or "1")
 
     def accept(self) -> None:  # Enter or Save: ask to save; the dialog closes once it is saved
         for box in (self.diagnosis, self.drug_search, self.procedure):

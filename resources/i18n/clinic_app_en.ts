@@ -2241,6 +2241,14 @@ Print it on a printer, or save it as a PDF file?</translation>
         <translation>Health insurance right</translation>
     </message>
     <message>
+        <source>สถานะบุคคล (TYPEAREA) ที่ HDC นับประชากร</source>
+        <translation>Person status (TYPEAREA), as HDC counts the population</translation>
+    </message>
+    <message>
+        <source>สถานะบุคคล (TYPEAREA)</source>
+        <translation>Person status (TYPEAREA)</translation>
+    </message>
+    <message>
         <source>อาจซ้ำกับผู้ป่วยเดิม</source>
         <translation>Possible duplicates</translation>
     </message>
@@ -2806,6 +2814,18 @@ Other desktop (through the hub): {there}</translation>
         <translation>Chief complaint, e.g. fever and cough for 2 days</translation>
     </message>
     <message>
+        <source>มาโดย</source>
+        <translation>Came</translation>
+    </message>
+    <message>
+        <source>ที่ให้บริการ</source>
+        <translation>Place of service</translation>
+    </message>
+    <message>
+        <source>การจำหน่าย</source>
+        <translation>Discharge</translation>
+    </message>
+    <message>
         <source>อุณหภูมิ</source>
         <translation>Temperature</translation>
     </message>
@@ -2868,6 +2888,14 @@ Other desktop (through the hub): {there}</translation>
     <message>
         <source>รายการหัตถการ</source>
         <translation>Procedures</translation>
+    </message>
+    <message>
+        <source>ที่</source>
+        <translation>At</translation>
+    </message>
+    <message>
+        <source>จำหน่าย</source>
+        <translation>Left</translation>
     </message>
     <message>
         <source>ยาที่จ่าย</source>

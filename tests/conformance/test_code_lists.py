@@ -139,4 +139,5 @@ def test_extract_makes_the_same_files_from_the_guides(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     for made in tmp_path.glob("*.csv"):
         assert made.read_bytes() == (STANDARDS / made.name).read_bytes(), made.name
-    assert {p.name for p in tmp_path.glob("*.csv")} == _shipped_files() - {"README.md"}
+    # (hdc-43-columns.csv is typed in by hand from a database's table definitions: its README section)
+    assert {p.name for p in tmp_path.glob("*.csv")} == _shipped_files() - {"README.md", "hdc-43-columns.csv"}

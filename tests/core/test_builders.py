@@ -231,7 +231,9 @@ def test_the_same_readings_make_the_same_observations_everywhere(installation: I
 
 def test_a_visit_diagnosis_dose_and_drug_have_one_shape_everywhere(installation: Installation) -> None:
     seq = {"HOSPCODE": HCODE, "PID": "1", "SEQ": "100", "DATE_SERV": "20261015"}
-    imported = _f43_import({}, DIAGNOSIS_OPD=[{**seq, "DIAGCODE": "J00", "DIAGTYPE": "1"}],
+    # (the visit form's usual choices: came by themselves, in the unit, went home)
+    imported = _f43_import({"TYPEIN": "1", "SERVPLACE": "1", "TYPEOUT": "1"},
+                           DIAGNOSIS_OPD=[{**seq, "DIAGCODE": "J00", "DIAGTYPE": "1"}],
                            EPI=[{**seq, "VACCINETYPE": "061", "VACCINEPLACE": HCODE}],
                            DRUG_OPD=[{**seq, "DNAME": "Paracetamol syrup", "AMOUNT": "1", "UNIT": "bottle"}])
     recorded = _record_visit(installation, VisitForm(

@@ -12,7 +12,8 @@ from pathlib import Path
 import keyring
 import pytest
 
-from clinic_app.interop import f43_hdc
+from clinic_app.core.errors import InvalidInputError
+from clinic_app.interop import f43, f43_hdc
 from clinic_app.security.keys import SERVICE
 from clinic_app.services.interop import month_bounds
 from tests.conftest import run_cli
@@ -133,3 +134,46 @@ def test_a_month_hdc_would_refuse_is_not_written_and_each_row_is_named(unit_fold
     assert both.returncode == 2 and "--month" in both.stderr
     bad = run_cli("--data-dir", str(unit_folder), "export-43", str(out), "--month", "November")
     assert bad.returncode == 2 and "YYYY-MM" in bad.stderr
+
+
+def test_a_month_of_records_made_here_passes_once_the_forms_say_what_hdc_asks(installation, tmp_path: Path  # type: ignore[no-untyped-def]
+                                                                              ) -> None:
+    """Registered with the person's status (TYPEAREA) and seen with the visit form's choices
+    (came by themselves, in the unit, went home): the person's and the visit's rows pass HDC's
+    check and say what the forms said (NATION Thai from a citizen ID of DOPA's categories
+    1-5). What still stops the month is the staff member's PROVIDER row: a staff account does
+    not ask their citizen ID, sex, birth date, provider type and start date yet (README)."""
+    from clinic_app.core.permissions import CLINICIAN, Actor
+    from clinic_app.services.patients import PatientForm
+    from clinic_app.services.session import UnitSession
+    from clinic_app.services.visits import VisitForm
+
+    with UnitSession(installation, actor=Actor("nurse.pim", CLINICIAN)) as unit:
+        patient = unit.patients.register(PatientForm(
+            given_th="สมศรี", family_th="มีสุข", sex="female", birth_day=3, birth_month=2, birth_year_be=2523,
+            cid="1101700207030", prefix="นาง", house="12", moo="4", subdistrict_code="300101", typearea="3")).value
+        unit.visits.save(patient["id"], VisitForm(complaint="ไข้", diagnoses=[("J00", "1")], systolic=120,
+                                                  diastolic=80, type_out="3"))
+        today = f43.thai_local(dt.datetime.now().astimezone().isoformat()).date()  # the files' days are Thailand's
+        first = today.replace(day=1)
+        with pytest.raises(InvalidInputError) as refused:
+            unit.interop43.export(tmp_path / "hdc.zip", first=first, last=today, hdc_check=True)
+        assert not (tmp_path / "hdc.zip").exists()
+        assert {p.path for p in refused.value.problems} == {"provider.txt"}, [p.reason for p in refused.value.problems]
+        report = unit.interop43.export(tmp_path / "all.zip", first=first, last=today)
+    tables, _problems = f43.read_archive(report.path, parse=frozenset({"PERSON", "SERVICE", "DIAGNOSIS_OPD"}))
+    [person], [service] = tables["PERSON"].rows, tables["SERVICE"].rows
+    assert (person["TYPEAREA"], person["NATION"]) == ("3", "099")
+    assert (service["TYPEIN"], service["SERVPLACE"], service["TYPEOUT"], service["INSTYPE"]) == ("1", "1", "3", "0100")
+    made = dt.datetime.now().astimezone()
+    for name in ("PERSON", "SERVICE", "DIAGNOSIS_OPD"):
+        for row in tables[name].rows:
+            assert f43_hdc.row_problems(name, row, made_at=made) == [], name
+
+
+def test_d_update_is_written_in_thailands_time() -> None:
+    """The export's stamp (D_UPDATE) on a machine whose clock is UTC: 20:00 UTC is already the
+    next day in Thailand, the day its visits are dated; written in UTC, HDC would read every
+    evening's update as made before the service."""
+    assert f43.stamp_text(dt.datetime(2026, 11, 30, 20, 0, tzinfo=dt.timezone.utc)) == "20261201030000"
+    assert f43.stamp_text(dt.datetime(2026, 11, 30, 20, 0)) == "20261130200000"  # no offset: Thai time already

@@ -165,7 +165,9 @@ def test_what_the_unit_records_goes_out_with_its_provider_right_and_nothing_made
                                                                                   tmp_path: Path) -> None:
     """Registered and seen here (the window's services): PROVIDER is the staff member's own
     code (their Practitioner's localProv) in every file, INSTYPE the person's right, and
-    TYPEAREA, LOCATION ... are left empty with a note, never written as 1."""
+    TYPEAREA, LOCATION and INTIME (the forms do not ask them) are left empty with a note,
+    never written as 1; TYPEIN, SERVPLACE and TYPEOUT are what the visit form recorded (its
+    choices: came by themselves, in the unit, went home)."""
     from clinic_app.core.permissions import CLINICIAN, Actor
     from clinic_app.services.session import UnitSession
     from tests.conformance.test_desktop_records import register_and_visit
@@ -179,6 +181,7 @@ def test_what_the_unit_records_goes_out_with_its_provider_right_and_nothing_made
     assert len(rows["EPI"]) == 1 and len(rows["DRUG_OPD"]) == 2
     assert {r["INSTYPE"] for r in rows["SERVICE"]} == {"0100"}  # registered with the UC right (the form's default)
     assert {r["TYPEAREA"] for r in rows["PERSON"]} == {""}
-    assert {(r["LOCATION"], r["INTIME"], r["SERVPLACE"], r["TYPEOUT"]) for r in rows["SERVICE"]} == {("", "", "", "")}
+    assert {(r["LOCATION"], r["INTIME"], r["TYPEIN"], r["SERVPLACE"], r["TYPEOUT"]) for r in rows["SERVICE"]} == {
+        ("", "", "1", "1", "1")}
     assert "2 patients have no TYPEAREA (their person status, which HDC requires): it is left empty, never guessed; " \
            "set it on each before sending" in report.notes

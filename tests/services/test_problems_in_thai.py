@@ -29,7 +29,7 @@ BAD_FORMS = [dict(cid="12345"), dict(cid="9101700207030"), dict(cid="11017002070
              dict(family_th=" "), dict(given_en="Somsri"), dict(family_en="Meesuk"), dict(sex="?"),
              dict(birth_year_be=2700), dict(birth_year_be=2300), dict(birth_month=13), dict(birth_day=31, birth_month=2),
              dict(phone="call me"), dict(subdistrict_code="999999"), dict(moo="0"), dict(moo="100"),
-             dict(postal_code="3000"), dict(birth_year_be=0), dict(birth_day=3, birth_month=0)]
+             dict(postal_code="3000"), dict(birth_year_be=0), dict(birth_day=3, birth_month=0), dict(typearea="9")]
 # ... and each way visit_problems and unusual_readings can.
 BAD_VISITS = [dict(weight=0.0), dict(weight=900), dict(systolic=400, diastolic=80), dict(diastolic=300, systolic=320),
               dict(temperature=50), dict(pulse=5), dict(systolic=120), dict(diastolic=80),
@@ -38,7 +38,7 @@ BAD_VISITS = [dict(weight=0.0), dict(weight=900), dict(systolic=400, diastolic=8
               dict(diagnoses=[("J00", "1"), ("J00", "2")]), dict(drugs=[DrugLine(code="NOPE")]),
               dict(drugs=[DrugLine()]), dict(drugs=[DrugLine(text="ยาแก้ไอ", frequency="SOMETIMES")]),
               dict(drugs=[DrugLine(text="ยาแก้ไอ", dose=0)]), dict(procedures=["00.00"]),
-              dict(appointment_day=dt.date(2000, 1, 1)), dict(blood_sugar=2000)]
+              dict(appointment_day=dt.date(2000, 1, 1)), dict(blood_sugar=2000), dict(type_out="9")]
 UNUSUAL_VISITS = [dict(systolic=270, diastolic=140), dict(systolic=120, diastolic=20), dict(weight=0.3),
                   dict(temperature=44), dict(pulse=25), dict(blood_sugar=30)]
 

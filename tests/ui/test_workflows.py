@@ -11,7 +11,9 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from clinic_app.core.permissions import Actor, CLINICIAN, DEVICE
+from clinic_app.core.worklist import typearea
 from clinic_app.hub.server import start_in_thread
+from clinic_app.interop import f43_homes
 from clinic_app.security.device import enrolment
 from clinic_app.security.keys import KeyStore
 from clinic_app.services.installation import Installation, configure_hub
@@ -90,6 +92,9 @@ def test_register_then_record_a_visit_offline(qtbot, window: MainWindow, unit: I
     type_text(page.family_th, "มีสุข")
     page.year.selectAll()
     QTest.keyClicks(page.year, "2523")
+    page.typearea.setFocus()
+    QTest.keyClick(page.typearea, Qt.Key.Key_Down)  # "- not given" -> 1: registered in the area, lives here
+    assert page.typearea.currentData() == "1"
     page.family_th.setFocus()
     QTest.keyClick(page.family_th, Qt.Key.Key_Return)  # Enter registers
     qtbot.waitUntil(lambda: isinstance(window.tabs.currentWidget(), ChartPage), timeout=10_000)
@@ -110,6 +115,9 @@ def test_register_then_record_a_visit_offline(qtbot, window: MainWindow, unit: I
     QTest.keyClick(dialog.diagnosis, Qt.Key.Key_Return)  # Enter in the search box adds the diagnosis, no save
     assert [row.code for row in dialog.diagnoses.rows] == ["J00"] and dialog.diagnosis.text() == ""
     assert dialog.isVisible() and dialog.buttons.isEnabled()
+    assert (dialog.type_in.currentData(), dialog.serv_place.currentData(), dialog.type_out.currentData()) == ("", "1", "1")
+    dialog.serv_place.setFocus()
+    QTest.keyClick(dialog.serv_place, Qt.Key.Key_Down)  # seen outside the unit (a home visit)
     dialog.complaint.setFocus()
     QTest.keyClick(dialog.complaint, Qt.Key.Key_Return)  # Enter saves
     qtbot.waitUntil(lambda: chart.visits.rowCount() == 1 or dialog.problems.isVisible(), timeout=10_000)
@@ -117,6 +125,15 @@ def test_register_then_record_a_visit_offline(qtbot, window: MainWindow, unit: I
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
     assert chart.visits.item(0, 3).text() == "J00 หวัด"
     _idle(qtbot, window)
+    store = unit.connect()
+    try:  # what HDC asks of the person and the visit, as chosen
+        [patient] = list(store.iter_resources(resource_type="Patient"))
+        [encounter] = list(store.iter_resources(resource_type="Encounter"))
+        assert typearea(patient) == "1"
+        assert {k: v for k, v in f43_homes.encounter_codes(encounter).items() if v} == {
+            "TYPEIN": "1", "SERVPLACE": "2", "TYPEOUT": "1"}
+    finally:
+        store.close()
     # offline: the patient and their right, 4 visit records and the nurse's Practitioner queued
     qtbot.waitUntil(lambda: "รอส่ง 7 รายการ" in window.status_label.text(), timeout=10_000)
     configure_hub(unit, "http://127.0.0.1:9/fhir", auth=False)  # a hub that does not answer
