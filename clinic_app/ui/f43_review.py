@@ -13,6 +13,7 @@ Everything runs on the database worker; what changed goes out on the change bus.
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -31,6 +33,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QSpinBox,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -39,8 +42,10 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.core.errors import KnownError
+from clinic_app.core.thai import BE_OFFSET, THAI_MONTHS_SHORT
+from clinic_app.services.interop import month_bounds
 from clinic_app.services.interop_review import ReimportReport, ReviewRow, display_fields
-from clinic_app.ui.i18n import english
+from clinic_app.ui.i18n import EN_MONTHS_SHORT, english, pick
 from clinic_app.ui.tasks import ChangeBus, DbWorker
 from clinic_app.ui.widgets import record_table, show_error
 
@@ -344,3 +349,44 @@ class Import43Dialog(QDialog):
     def chosen(self) -> tuple[Path, bool]:
         """(the zip or folder, import what is valid)."""
         return Path(self.source.text().strip()), self.partial.isChecked()
+
+
+class HdcMonthDialog(QDialog):
+    """HDC's monthly submission: which month (last month at first, the year in the Buddhist
+    era) and where the zip goes; every row is checked as HDC checks it before anything is
+    written (services/interop.py, `export-43 --month`)."""
+
+    def __init__(self, parent: QWidget | None, *, today: _dt.date | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("hdcMonthDialog")
+        self.setWindowTitle(self.tr("ส่ง HDC ประจำเดือน"))
+        last_month = (today or _dt.date.today()).replace(day=1) - _dt.timedelta(days=1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(self.tr("43 แฟ้มของเดือนที่เลือก: บุคคลทุกคน และการรับบริการในเดือนนั้น "
+                                        "ตรวจทุกแถวตามเกณฑ์ของ HDC ก่อนเขียนแฟ้ม")))
+        row = QHBoxLayout()
+        self.month = QComboBox()
+        self.month.setObjectName("hdcMonth")
+        self.month.setAccessibleName(self.tr("เดือน"))
+        for n in range(1, 13):
+            self.month.addItem(pick(THAI_MONTHS_SHORT[n - 1], EN_MONTHS_SHORT[n - 1]), n)
+        self.month.setCurrentIndex(last_month.month - 1)
+        self.year = QSpinBox()
+        self.year.setObjectName("hdcYear")
+        self.year.setAccessibleName(self.tr("ปี พ.ศ."))
+        self.year.setRange(2500, 2700)
+        self.year.setValue(last_month.year + BE_OFFSET)
+        row.addWidget(QLabel(self.tr("เดือน")))
+        row.addWidget(self.month, 1)
+        row.addWidget(QLabel(self.tr("ปี พ.ศ.")))
+        row.addWidget(self.year)
+        layout.addLayout(row)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("เลือกโฟลเดอร์แล้วเขียน…"))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    def chosen(self) -> tuple[_dt.date, _dt.date]:
+        """The month's first and last day."""
+        return month_bounds(f"{self.year.value()}-{self.month.currentData():02d}")

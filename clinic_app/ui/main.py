@@ -56,7 +56,7 @@ from clinic_app.services.sync import hub_probe
 from clinic_app.ui.chart import ChartPage
 from clinic_app.ui.consent import ConsentPage
 from clinic_app.ui.duplicates import DuplicatesDialog
-from clinic_app.ui.f43_review import F43ReviewDialog, Import43Dialog
+from clinic_app.ui.f43_review import F43ReviewDialog, HdcMonthDialog, Import43Dialog
 from clinic_app.ui.followup import FollowUpPage
 from clinic_app.ui.formulary import FormularyDialog
 from clinic_app.ui.i18n import (
@@ -294,6 +294,8 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         self.export43_action = menu.addAction(self.tr("ส่งออก 43 แฟ้ม…"))
         self.export43_action.triggered.connect(self._on_export43_triggered)
+        self.hdc_action = menu.addAction(self.tr("ส่ง HDC ประจำเดือน (43 แฟ้ม)…"))
+        self.hdc_action.triggered.connect(self.open_hdc_month)
         self.import43_action = menu.addAction(self.tr("นำเข้า 43 แฟ้ม…"))
         self.import43_action.triggered.connect(self._on_import43_triggered)
         self.f43_review_action = menu.addAction(self.tr("แถวที่นำเข้าไม่ได้ (43 แฟ้ม)…"))
@@ -418,6 +420,19 @@ class MainWindow(QMainWindow):
         if folder:
             self.export_43(Path(folder))
 
+    def open_hdc_month(self) -> HdcMonthDialog:
+        """HDC's monthly submission: the month, then the folder; nothing is written when a row
+        would be refused (each named in the error's details)."""
+        dialog = HdcMonthDialog(self)
+        dialog.accepted.connect(lambda: self._write_hdc_month(dialog.chosen()))
+        dialog.open()
+        return dialog
+
+    def _write_hdc_month(self, month: tuple[_dt.date, _dt.date]) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("เลือกโฟลเดอร์ที่จะเก็บ 43 แฟ้ม"))
+        if folder:
+            self.export_43(Path(folder), month=month)
+
     def _on_import43_triggered(self) -> Import43Dialog:
         """Which files, and all or nothing or what is valid (--partial)."""
         dialog = Import43Dialog(self)
@@ -442,15 +457,17 @@ class MainWindow(QMainWindow):
         box.open()
         return box
 
-    def export_43(self, folder: Path) -> QProgressDialog:
+    def export_43(self, folder: Path, *, month: tuple[_dt.date, _dt.date] | None = None) -> QProgressDialog:
         """Every patient of the unit and all its visits into F43_<HOSPCODE>_<stamp>.zip in
-        `folder`, on the worker with progress and cancel."""
+        `folder`, on the worker with progress and cancel; with `month` (first and last day),
+        HDC's monthly submission: that month's visits, every row checked as HDC checks it."""
         dialog = QProgressDialog(self.tr("กำลังเขียน 43 แฟ้ม…"), self.tr("ยกเลิก"), 0, 0, self)
         dialog.setWindowTitle("clinic-app")
         dialog.setMinimumDuration(0)
 
         def work(unit: UnitSession, progress: Callable[[int, int], bool]) -> Any:
-            return unit.interop43.export(folder, progress=progress)
+            first, last = month or (None, None)
+            return unit.interop43.export(folder, progress=progress, first=first, last=last, hdc_check=bool(month))
 
         def done(report: Any) -> None:
             dialog.reset()

@@ -1481,6 +1481,29 @@ It is no longer offered when prescribing, but stays in the visits that prescribe
     </message>
 </context>
 <context>
+    <name>HdcMonthDialog</name>
+    <message>
+        <source>ส่ง HDC ประจำเดือน</source>
+        <translation>HDC monthly submission</translation>
+    </message>
+    <message>
+        <source>43 แฟ้มของเดือนที่เลือก: บุคคลทุกคน และการรับบริการในเดือนนั้น ตรวจทุกแถวตามเกณฑ์ของ HDC ก่อนเขียนแฟ้ม</source>
+        <translation>The 43 files of the month chosen: every person, and that month&apos;s visits; every row is checked as HDC checks it before anything is written</translation>
+    </message>
+    <message>
+        <source>เดือน</source>
+        <translation>Month</translation>
+    </message>
+    <message>
+        <source>ปี พ.ศ.</source>
+        <translation>Year (Buddhist era)</translation>
+    </message>
+    <message>
+        <source>เลือกโฟลเดอร์แล้วเขียน…</source>
+        <translation>Choose a folder and write…</translation>
+    </message>
+</context>
+<context>
     <name>Identity</name>
     <message>
         <source>ชื่อ-สกุล</source>
@@ -1687,6 +1710,10 @@ Ticked: the rows that fail, and the rows that depend on them (that person&apos;s
     <message>
         <source>ส่งออก 43 แฟ้ม…</source>
         <translation>Export 43 files…</translation>
+    </message>
+    <message>
+        <source>ส่ง HDC ประจำเดือน (43 แฟ้ม)…</source>
+        <translation>HDC monthly submission (43 files)…</translation>
     </message>
     <message>
         <source>นำเข้า 43 แฟ้ม…</source>

@@ -3,6 +3,7 @@ store (and the real hub where the workflow needs it)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from clinic_app.interop import f43_homes
 from clinic_app.security.device import enrolment
 from clinic_app.security.keys import KeyStore
 from clinic_app.services.installation import Installation, configure_hub
+from clinic_app.services.interop import month_bounds
 from clinic_app.services.records import RecordService
 from clinic_app.services.sync import scheduler_for
 from clinic_app.ui.chart import ChartPage
@@ -396,6 +398,17 @@ def test_export_and_import_43_files_from_the_file_menu(qtbot, window: MainWindow
     assert not dialog.isVisible()
     [archive] = list(tmp_path.glob("F43_99999_*.zip"))
     assert "PERSON 5" in window.findChild(QMessageBox, "reportBox").text()
+    # HDC's month from the File menu: last month offered first; demo patients have no TYPEAREA,
+    # so it is refused, each row named, and nothing is written
+    month = window.open_hdc_month()
+    first, last = month.chosen()
+    assert first.day == 1 and first <= last < dt.date.today().replace(day=1)
+    month.close()
+    hdc = tmp_path / "hdc"
+    hdc.mkdir()
+    window.export_43(hdc, month=month_bounds(f"{dt.date.today():%Y-%m}"))
+    _expect_error(qtbot, window, "TYPEAREA")
+    assert list(hdc.iterdir()) == []
     # a file with a problem: refused whole, the box names the line
     bad = tmp_path / "bad"
     bad.mkdir()
