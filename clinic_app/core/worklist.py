@@ -146,9 +146,9 @@ def typearea(patient: Resource) -> str:
 
 
 def number_key(text: str) -> int:
-    """A village or house number's order: its digits as a number ("12/3" -> 123), those
-    with none last."""
-    digits = "".join(c for c in text if c.isdigit())
+    """A village or house number's order: its first six digits as a number ("12/3" -> 123),
+    those with none last (a house field holding a phone number too stays a small number)."""
+    digits = "".join(c for c in text if c.isdigit())[:6]
     return int(digits) if digits else 10**6
 
 

@@ -289,8 +289,9 @@ def carry_visit(old: Mapping[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """A visit corrected in the app (rebuilt from the visit form, which has no place for
     them) keeps what the 43 files gave it: LOCATION on the subject, INTIME on the period,
     the hospitalization (TYPEIN, TYPEOUT, referrals), the place (SERVPLACE, HSUB) and the kept
-    fields but D_UPDATE and CHIEFCOMP (the export stamps the correction; the complaint is
-    the form's); changed in place."""
+    fields but D_UPDATE, CHIEFCOMP, TYPEIN, SERVPLACE and TYPEOUT (the export stamps the
+    correction; the complaint and how the patient came and left are the form's); changed in
+    place."""
     for name, url in (("subject", PATIENT_LOCATION_EXTENSION), ("period", SERVICE_HOUR_EXTENSION)):
         ext = _extension(old.get(name), url)
         if ext and isinstance(new.get(name), dict) and not _extension(new[name], url):
@@ -300,7 +301,10 @@ def carry_visit(old: Mapping[str, Any], new: dict[str, Any]) -> dict[str, Any]:
             new[name] = old[name]
     kept = f43_fields.kept(dict(old))
     if kept:
-        f43_fields.keep(new, [(k, v) for k, v in kept.items() if k not in ("D_UPDATE", "CHIEFCOMP")])
+        # (TYPEIN, SERVPLACE and TYPEOUT are the form's now: a value the file had outside
+        # their lists is replaced by the form's choice, not written back over it)
+        f43_fields.keep(new, [(k, v) for k, v in kept.items()
+                              if k not in ("D_UPDATE", "CHIEFCOMP", "TYPEIN", "SERVPLACE", "TYPEOUT")])
     return new
 
 

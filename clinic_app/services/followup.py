@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from clinic_app.core import builders as build
 from clinic_app.core import epi
 from clinic_app.core.changes import Done
-from clinic_app.core.errors import InvalidInputError
+from clinic_app.core.errors import InvalidInputError, KnownError
 from clinic_app.core.fhir import Resource
 from clinic_app.core.permissions import Actor, require
 from clinic_app.services.catalogs import icd10_by_code
@@ -84,10 +84,24 @@ class FollowUpService:
         self.store = store
         self.actor = actor
 
+    def _ready(self) -> None:
+        """An older folder's summary made first (the window's upgrade step makes it with
+        progress; a list asked before makes the rest); a folder that cannot be written to
+        says so instead."""
+        work = self.store.worklists
+        if not work.summaries_pending():
+            return
+        if not self.store.writable:
+            raise KnownError("รายการติดตามของโฟลเดอร์นี้ยังไม่พร้อม: เปิดโฟลเดอร์นี้ตามปกติหนึ่งครั้งเพื่อเตรียมรายการ",
+                             "This folder's follow-up lists are not ready: open it once as usual to prepare them.",
+                             code="not-ready")
+        work.fill_summaries()
+
     def chronic(self, *, today: _dt.date | None = None, overdue_only: bool = False) -> list[ChronicRow]:
         """The register, by village then name (then HN, then id: patients of one village with
         one name in an order of their own, not in the order the database read them)."""
         require(self.actor, "record.read")
+        self._ready()
         today = today or _dt.date.today()
         cutoff = (today - _dt.timedelta(days=FOLLOW_UP_DAYS)).isoformat()
         today_text = today.isoformat()
@@ -122,6 +136,7 @@ class FollowUpService:
     def epi(self, *, today: _dt.date | None = None, overdue_only: bool = False) -> list[EpiRow]:
         """Children with doses due (or only overdue), by village, house number and name (then HN)."""
         require(self.actor, "record.read")
+        self._ready()
         today = today or _dt.date.today()
         earliest = epi.add_months(today, -epi.LIST_UNTIL_MONTHS) + _dt.timedelta(days=1)
         listed = []

@@ -23,7 +23,12 @@ from clinic_app.core import epi
 from clinic_app.core.changes import ChangeSet, Done
 from clinic_app.core.errors import InvalidInputError, Problem
 from clinic_app.core.fhir import Resource, entered_in_error, patient_cid
-from clinic_app.core.identifiers import DIAGTYPE_SYSTEM, NATIONALITY_EXTENSION, OLD_DIAGTYPE_SYSTEM
+from clinic_app.core.identifiers import (
+    DIAGTYPE_SYSTEM,
+    NATIONALITY_EXTENSION,
+    OLD_DIAGTYPE_SYSTEM,
+    PERSON_STATUS_EXTENSION,
+)
 from clinic_app.core.identity import disagreements
 from clinic_app.core.worklist import BLOOD_SUGAR, own_hn, typearea
 from clinic_app.core.permissions import require
@@ -129,6 +134,11 @@ class PatientForm:
         if born is None:
             raise ValueError("not a date")
         return born
+
+
+def _statuses(patient: Resource) -> list[Any]:
+    """The person status (TYPEAREA) and nationality extensions of a Patient, in order."""
+    return [e for e in patient.get("extension") or [] if e.get("url") in (PERSON_STATUS_EXTENSION, NATIONALITY_EXTENSION)]
 
 
 def form_problems(form: PatientForm, *, today: _dt.date | None = None) -> list[Problem]:
@@ -327,16 +337,21 @@ class PatientService(UseCases):
         # has one phone, the mobile), and goes out again as corrected here
         f43_homes.carry_household(old, new)
         f43_homes.carry_home_phone(old, new)
-        f43_fields.touched(new, *CORRECTED_F43_FIELDS)
         # the form's person status replaces the old one (a form without one leaves it); the
-        # nationality a citizen ID says only where none was recorded
+        # nationality a citizen ID says only where none was recorded; each in its place, so
+        # saving what did not change changes nothing
         had = {e.get("url") for e in old.get("extension") or []}
-        given = [e for e in fresh.get("extension") or [] if e["url"] != NATIONALITY_EXTENSION or e["url"] not in had]
-        said = {e["url"] for e in given}
-        if said:
-            new["extension"] = [e for e in new.get("extension") or [] if e.get("url") not in said] + given
-        changed = sorted(k for k in ("name", "gender", "birthDate", "identifier", "address", "telecom", "extension")
+        given = {e["url"]: e for e in fresh.get("extension") or [] if e["url"] != NATIONALITY_EXTENSION or e["url"] not in had}
+        if given:
+            extensions = [given.get(str(e.get("url")), e) for e in new.get("extension") or []]
+            new["extension"] = extensions + [e for url, e in given.items() if url not in had]
+        # what the form set goes out as set, not the field the 43 file had
+        f43_fields.touched(new, *CORRECTED_F43_FIELDS, *(name for name, url in (
+            ("TYPEAREA", PERSON_STATUS_EXTENSION), ("NATION", NATIONALITY_EXTENSION)) if url in given))
+        changed = sorted(k for k in ("name", "gender", "birthDate", "identifier", "address", "telecom")
                          if old.get(k) != new.get(k))
+        if _statuses(old) != _statuses(new):
+            changed.append("person-status")
         out = [new]
         if self._right(patient_id) != form.right:
             coverage = next((c for c in self.store.chart(patient_id) if c["resourceType"] == "Coverage"), None)

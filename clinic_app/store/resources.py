@@ -83,13 +83,13 @@ class Resources:
         self.db.write("DELETE FROM patient_keys WHERE rid = ?", (key,))
         self.db.write("DELETE FROM patient_names WHERE rowid = ?", (key,))
 
-    def _unindex_all(self, key: int, resource_type: str, resource_id: str) -> None:
-        """A record leaving: its patient keys, its worklist rows and what the patient
-        summary counted of it."""
+    def _unindex_all(self, key: int, resource_type: str, resource_id: str, *, purged: bool = False) -> None:
+        """A record leaving (deleted, or `purged` for good): its patient keys, its worklist
+        rows and what the patient summary counted of it."""
         self._unindex(key)
         summary.touch(self.db, self._drop_worklist_rows(key))
         if resource_type == "Patient":
-            summary.drop_card(self.db, resource_id)
+            summary.drop_card(self.db, resource_id, purged=purged)
 
     def delete(self, resource_type: str, resource_id: str) -> bool:
         """Mark a resource deleted (kept as a tombstone until the hub has the delete)."""
@@ -104,7 +104,7 @@ class Resources:
         row = self.db.write("SELECT rid FROM resources WHERE type = ? AND id = ?",
                             (resource_type, resource_id)).fetchone()
         if row:
-            self._unindex_all(row[0], resource_type, resource_id)
+            self._unindex_all(row[0], resource_type, resource_id, purged=True)
             self.db.write("DELETE FROM resources WHERE rid = ?", (row[0],))
         self.db.write("DELETE FROM resource_base WHERE type = ? AND id = ?", (resource_type, resource_id))
         return row is not None

@@ -48,8 +48,8 @@ class Worklists:
         blood pressure's day and reading, last blood sugar's day and reading, no visit since
         `cutoff`, an appointment before `today` missed since the last visit), the patients
         in care with DM or HT, by village, name, HN and id; only the overdue (either of the
-        last two) when asked."""
-        self.fill_summaries()
+        last two) when asked. (`summaries_pending` first: an older folder's rows may be
+        still to make.)"""
         rows = self.db.rows(
             "SELECT patient_id, name, hn, village, dm_since, ht_since, last_visit, booked, bp_day, bp, sugar_day,"
             " sugar, (last_visit IS NULL OR last_visit < :cutoff) AS no_visit,"
@@ -64,7 +64,6 @@ class Worklists:
         vaccine codes given as a set, the order key: village, house number, name, HN, id) of
         the patients in care born from `start` to `end`, in no order (the caller sorts the
         few it lists)."""
-        self.fill_summaries()
         rows = self.db.rows(
             "SELECT patient_id, sex, born, name, hn, village, house, typearea, vaccines, village_no, house_no"
             " FROM patient_summary WHERE in_care = 1 AND born >= ? AND born <= ?", (start, end))
@@ -77,7 +76,10 @@ class Worklists:
         return set(row[0].split(",")) if row and row[0] else set()
 
     def summaries_pending(self) -> bool:
-        """True while an older folder's summary rows are still to be made (migration V11)."""
+        """True while an older folder's summary rows are still to be made (migration V11), or
+        when its summary is not there at all (a folder from before it opened read-only)."""
+        if self.db.one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'summary_fill'") is None:
+            return True
         return self.db.one("SELECT 1 FROM summary_fill") is not None
 
     def fill_summaries(self, progress: Callable[[int, int], bool] | None = None, *, batch: int = 500) -> bool:
@@ -98,10 +100,10 @@ class Worklists:
                 return True
             if progress is not None and progress(min(done, total), total) is False:
                 return False
-            found = self.db.rows("SELECT id, json FROM resources WHERE type = 'Patient' AND deleted = 0 AND id > ?"
-                                 " ORDER BY id LIMIT ?", (after[0], batch))
-            done += len(found)
-            with self.db.transaction():
+            with self.db.transaction():  # read inside it: a Patient written meanwhile is not undone
+                found = self.db.rows("SELECT id, json FROM resources WHERE type = 'Patient' AND deleted = 0"
+                                     " AND id > ? ORDER BY id LIMIT ?", (after[0], batch))
+                done += len(found)
                 for pid, text in found:
                     put_card(self.db, pid, json.loads(text))
                 if found:
@@ -197,6 +199,10 @@ def put_card(db: Db, patient_id: str, patient: Resource) -> None:
     refresh(db, patient_id, SUMMARY)
 
 
-def drop_card(db: Db, patient_id: str) -> None:
-    """A Patient deleted or purged: off the lists (its records' columns stay)."""
-    db.write("UPDATE patient_summary SET in_care = 0 WHERE patient_id = ?", (patient_id,))
+def drop_card(db: Db, patient_id: str, *, purged: bool = False) -> None:
+    """A Patient deleted: off the lists (its records' columns stay); purged (gone for good):
+    its row goes too, name, HN and all."""
+    if purged:
+        db.write("DELETE FROM patient_summary WHERE patient_id = ?", (patient_id,))
+    else:
+        db.write("UPDATE patient_summary SET in_care = 0 WHERE patient_id = ?", (patient_id,))

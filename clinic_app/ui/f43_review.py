@@ -360,7 +360,8 @@ class HdcMonthDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("hdcMonthDialog")
         self.setWindowTitle(self.tr("ส่ง HDC ประจำเดือน"))
-        last_month = (today or _dt.date.today()).replace(day=1) - _dt.timedelta(days=1)
+        thai_today = today or _dt.datetime.now(_dt.timezone(_dt.timedelta(hours=7))).date()  # the files' days
+        last_month = thai_today.replace(day=1) - _dt.timedelta(days=1)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(self.tr("43 แฟ้มของเดือนที่เลือก: บุคคลทุกคน และการรับบริการในเดือนนั้น "
                                         "ตรวจทุกแถวตามเกณฑ์ของ HDC ก่อนเขียนแฟ้ม")))

@@ -215,7 +215,9 @@ class _TableView(_ListView):
                   activated=lambda: self._on_table_double_clicked(self.table.currentIndex()))
 
     def _columns(self, headers: list[str], name: str) -> None:
+        self.model.beginResetModel()
         self.model.headers = headers
+        self.model.endResetModel()
         self.table.setAccessibleName(name)
 
     def _on_table_double_clicked(self, index: QModelIndex) -> None:
@@ -223,8 +225,16 @@ class _TableView(_ListView):
             self.patient_opened.emit(self._patient(self.model.rows[index.row()]))
 
     def _fill(self, rows: list[Any]) -> None:
-        """The rows, the columns sized to the first of them."""
+        """The rows, the columns sized to the first of them; the patient who was the current
+        row stays current (a list read again after a change keeps the person's place)."""
+        index = self.table.currentIndex()
+        was = self._patient(self.model.rows[index.row()]) if index.isValid() and index.row() < len(self.model.rows) \
+            else None
         self.model.set_rows(rows)
+        if was is not None:
+            row = next((n for n, r in enumerate(rows) if self._patient(r) == was), None)
+            if row is not None:
+                self.table.setCurrentIndex(self.model.index(row, max(0, index.column())))
         for c in range(self.model.columnCount() - 1):
             self.table.resizeColumnToContents(c)
             self.table.setColumnWidth(c, self.table.columnWidth(c) + 14)

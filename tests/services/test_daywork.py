@@ -407,3 +407,43 @@ def test_a_visit_entered_in_error_takes_its_appointment_with_it_and_gives_back_t
     assert [(a["reason"], a["status"]) for a in week] == [("วัดความดัน", "booked")]  # the made one cancelled
     [row] = unit.visits.today()
     assert row.state == "expected"  # she has not really come
+
+
+def test_the_summary_takes_any_house_number_a_purge_and_a_folder_it_cannot_write(unit: UnitSession) -> None:
+    """A house field holding a phone number too (digits past what an SQLite integer holds)
+    registers; a Patient purged (the hub's delete) leaves no row with their name; a folder
+    that cannot be written to says its lists are not ready instead of writing."""
+    from clinic_app.core.errors import KnownError
+    from clinic_app.core.worklist import number_key
+
+    assert number_key("123/45 โทร 0812345678 รหัส 30000") == 123450 and number_key("ไม่มี") == 10**6
+    unit.act_as(NURSE)
+    pid = _patient(unit, "บ้านยาว", house="123/45 โทร 0812345678 รหัส 30000")
+    unit.visits.save(pid, VisitForm(complaint="ตามนัด", diagnoses=[("E11.9", "1")]))
+    assert [r.patient_id for r in unit.followup.chronic()] == [pid]
+    db = unit.store.db
+    with unit.store.transaction():
+        unit.store.purge("Patient", pid)
+    assert db.one("SELECT count(*) FROM patient_summary WHERE patient_id = ? AND name != ''", (pid,))[0] == 0
+    assert unit.followup.chronic() == []
+    with db.transaction():
+        db.write("INSERT INTO summary_fill VALUES ('')")
+    unit.store.refuse_writes = "a damaged folder"
+    with pytest.raises(KnownError) as refused:
+        unit.followup.chronic()
+    assert refused.value.code == "not-ready" and "ยังไม่พร้อม" in refused.value.thai
+
+
+def test_saving_a_patient_unchanged_writes_nothing_and_a_status_set_goes_out_as_set(unit: UnitSession) -> None:
+    unit.act_as(CLERK_)
+    form = PatientForm(given_th="สมศรี", family_th="มีสุข", sex="female", birth_day=3, birth_month=2,
+                       birth_year_be=2523, cid="1101700207030", typearea="1")
+    pid = unit.patients.register(form).value["id"]
+    shown = unit.patients.form_of(pid)
+    assert shown.typearea == "1"
+    assert unit.patients.update(pid, shown).changes.empty  # the same details: no new version, no push
+    shown.typearea = "4"
+    unit.patients.update(pid, shown)
+    assert unit.patients.form_of(pid).typearea == "4"
+    entries = [e for e in unit.store.audit.entries() if e.get("action") == "update-patient"]
+    assert entries and entries[-1]["detail"]["changed"] == ["person-status"]

@@ -183,6 +183,11 @@ def test_the_chronic_register_shows_who_is_overdue_and_why(qtbot, qapp, installa
     qtbot.waitUntil(lambda: view.loads == 4, timeout=10_000)
     row = [n.split()[0] for n in _texts(table, 0)].index("ขาดนัด")
     assert (_text(table, row, 6), _text(table, row, 9)) == ("128/84", "")
+    # read again after a change, the list keeps the patient who was current (Enter still opens them)
+    table.setCurrentIndex(table.model().index(row, 0))
+    view.refresh()
+    qtbot.waitUntil(lambda: view.loads == 5, timeout=10_000)
+    assert _text(table, table.currentIndex().row(), 0).split()[0] == "ขาดนัด"
     qtbot.waitUntil(lambda: window.worker.pending == 0, timeout=10_000)
 
 
