@@ -23,6 +23,19 @@ def _shape(inst) -> int:  # type: ignore[no-untyped-def]
         store.close()
 
 
+def _upgraded_window(qtbot, inst) -> MainWindow:  # type: ignore[no-untyped-def]
+    """The window on the folder, its upgrade step run to the end (done or cancelled)."""
+    window = MainWindow(UnitSession(inst, actor=Actor("nurse", CLINICIAN), upgrade_on_open=False),
+                        training=False, facility="รพ.สต.")
+    qtbot.addWidget(window)
+    window.show()
+    finished: list[bool] = []
+    upgrade_records(window, on_finished=lambda: finished.append(True))
+    qtbot.waitUntil(lambda: finished == [True], timeout=20_000)
+    qtbot.waitUntil(lambda: window.worker.pending == 0, timeout=20_000)
+    return window
+
+
 @pytest.mark.parametrize("cancel", [False, True])
 def test_the_window_rewrites_an_older_folder_with_progress(qtbot, tmp_path: Path, keystore: KeyStore,  # type: ignore[no-untyped-def]
                                                            monkeypatch: pytest.MonkeyPatch, cancel: bool) -> None:
@@ -39,14 +52,7 @@ def test_the_window_rewrites_an_older_folder_with_progress(qtbot, tmp_path: Path
 
     monkeypatch.setattr("clinic_app.services.session.reshape_folder", watched)
     try:
-        window = MainWindow(UnitSession(inst, actor=Actor("nurse", CLINICIAN), upgrade_on_open=False),
-                            training=False, facility="รพ.สต.")
-        qtbot.addWidget(window)
-        window.show()
-        finished: list[bool] = []
-        upgrade_records(window, on_finished=lambda: finished.append(True))
-        qtbot.waitUntil(lambda: finished == [True], timeout=20_000)  # the syncs may start now
-        qtbot.waitUntil(lambda: window.worker.pending == 0, timeout=20_000)
+        window = _upgraded_window(qtbot, inst)  # the syncs may start now
         assert seen and all(0 < done <= total for done, total in seen)
         assert _shape(inst) == (1 if cancel else 2)  # cancelled: nothing kept, the next start does it
         window.close()
@@ -74,14 +80,7 @@ def test_the_window_makes_the_patient_summary_of_a_folder_from_before_it(qtbot, 
     finally:
         store.close()
     try:
-        window = MainWindow(UnitSession(inst, actor=Actor("nurse", CLINICIAN), upgrade_on_open=False),
-                            training=False, facility="รพ.สต.")
-        qtbot.addWidget(window)
-        window.show()
-        finished: list[bool] = []
-        upgrade_records(window, on_finished=lambda: finished.append(True))
-        qtbot.waitUntil(lambda: finished == [True], timeout=20_000)
-        qtbot.waitUntil(lambda: window.worker.pending == 0, timeout=20_000)
+        window = _upgraded_window(qtbot, inst)
         store = inst.connect()
         try:
             assert not store.worklists.summaries_pending()
