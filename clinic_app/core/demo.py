@@ -431,10 +431,12 @@ def _visit(rng: random.Random, person: _Person, hcode: str, day: _dt.date, compl
 
 
 def _vn(when: str, eid: str) -> str:
-    """The visit's number (VN): its date and time and digits of its id (no random draw: the
-    draws are the data)."""
+    """The visit's number (VN, 16 characters as SEQ allows): its date, hour and minute and six
+    digits of its id (no random draw: the draws are the data). Demo visits fall on whole
+    minutes, hundreds a day: with the seconds and four digits, two of 50,000 demo patients'
+    visits shared a VN (bench_f43), and a SEQ twice refuses the files' import."""
     moment = _dt.datetime.fromisoformat(when)
-    return f"{moment:%y%m%d%H%M%S}{int(eid.replace('-', '')[:8], 16) % 10_000:04d}"
+    return f"{moment:%y%m%d%H%M}{int(eid.replace('-', '')[:12], 16) % 1_000_000:06d}"
 
 
 # Rights as the population holds them, roughly: most people UC, then social security,
