@@ -15,8 +15,8 @@ characters (varchar(8) there; a Thai passport number alone is 9; JHCIS's PERSON 
 - a date is a real day written YYYYMMDD, a datetime YYYYMMDDHHMMSS;
 - a decimal(p,s) / int column is a number with at most p digits, s of them after the point;
 - coded fields are in their code lists (the shipped SIL-TH lists: PRENAME the DOPA prefixes,
-  NATION, INSTYPE and INSTYPE_NEW, VACCINETYPE; SEX 1-2, TYPEAREA 1-5, DISCHARGE 1/2/3/9,
-  DIAGTYPE 1-7; DIAGCODE, CHRONIC and the causes of death ICD-10 without the dot);
+  NATION, INSTYPE and INSTYPE_NEW, VACCINETYPE, TYPEAREA, DISCHARGE, DIAGTYPE; SEX 1-2;
+  DIAGCODE, CHRONIC and the causes of death ICD-10 without the dot);
 - D_UPDATE (when the row was last changed) is not after the moment the files are made, and
   not before the day of the service it is about (DATE_SERV).
 
@@ -67,11 +67,11 @@ _ICD10 = re.compile(r"^[A-Z][0-9]{2}[0-9A-Z]{0,3}$")
 _FIXED = {
     ("PERSON", "SEX"): frozenset({"1", "2"}),
     ("PROVIDER", "SEX"): frozenset({"1", "2"}),
-    ("PERSON", "TYPEAREA"): frozenset("12345"),
-    ("PERSON", "DISCHARGE"): frozenset({"1", "2", "3", "9"}),
-    ("DIAGNOSIS_OPD", "DIAGTYPE"): frozenset("1234567"),
 }
 _LISTS = {
+    ("PERSON", "TYPEAREA"): "cs-thcc-person-status",
+    ("PERSON", "DISCHARGE"): "cs-43file-pid-remove-reason",
+    ("DIAGNOSIS_OPD", "DIAGTYPE"): "cs-43plus-encounter-diagnosis-role",
     ("PERSON", "PRENAME"): "cs-dopa-nameprefix",
     ("PERSON", "NATION"): "cs-thcc-nationality",
     ("SERVICE", "INSTYPE"): "cs-thcc-coverage-type",
@@ -98,8 +98,8 @@ def _moment(text: str) -> _dt.datetime | None:
 
 
 def _number_fits(text: str, length: str, kind: str) -> bool:
-    if kind == "int":
-        return re.fullmatch(r"-?[0-9]+", text) is not None and (not length or len(text.lstrip("-")) <= 12)
+    if kind == "int":  # int(n)'s n is MySQL's display width, not a limit: up to 12 digits as int(12)
+        return re.fullmatch(r"-?[0-9]{1,12}", text) is not None
     match = re.fullmatch(r"-?([0-9]*)(?:\.([0-9]*))?", text)
     if match is None or not (match.group(1) or match.group(2)):
         return False
