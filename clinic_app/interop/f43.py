@@ -42,12 +42,15 @@ This module only moves text; `f43_export` and `f43_import` map tables to and fro
 
 from __future__ import annotations
 
+import codecs
 import datetime as _dt
+import re
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from clinic_app.core.errors import Problem
 
@@ -102,6 +105,9 @@ OLDER_LAYOUTS: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 
 UTF8, TIS620 = "utf-8", "cp874"
+_NEWLINE_TEXT = re.compile(r"\r\n|\r|\n")  # a line ends as a file from any system ends it
+_NEWLINE = re.compile(rb"\r\n|\r|\n")
+_CHUNK = 1 << 20  # bytes read at a time from a file of the archive
 F43_EXTENSION = "urn:clinic-app:f43:"  # + the 43 field's name: an extension's url
 MAX_FILE_BYTES = 512 * 1024 * 1024  # a district's five years fit; a zip bomb does not
 
@@ -167,43 +173,75 @@ def _layout_for(name: str, fields: list[str]) -> tuple[str, ...]:
     return found
 
 
+class LineReader:
+    """One file's lines read into rows, a line at a time, as `read_table` reads them: the
+    first line that names a layout is the header; each line's layout (a header's, else its
+    number of fields); a short line is a problem. `table` gathers what the file is (header,
+    extra fields, line and older-row counts); the rows are the caller's to keep, so a file
+    can be read without holding it (services/interop.py stages its lines)."""
+
+    def __init__(self, name: str, encoding: str = UTF8) -> None:
+        self.name, self.layout = name, LAYOUTS[name]
+        self.table = Table(name, encoding=encoding)
+        self.where = f"{name.lower()}.txt"
+        self.named: tuple[str, ...] | None = None  # the layout the header names
+        self.rows = 0
+
+    def read(self, number: int, line: str, problems: list[Problem]) -> dict[str, str] | None:
+        """The row of line `number` (counted in `table`); None for a blank line or the
+        header; {} for a line too short to be a row (a problem)."""
+        if not line.strip():
+            return None
+        fields = [f.strip() for f in line.split("|")]
+        table = self.table
+        if not self.rows and not table.header and (named := _header_layout(self.name, fields)):
+            table.header, self.named = True, named
+            table.extra_fields = [f.upper() or f"FIELD{len(named) + i + 1}" for i, f in enumerate(fields[len(named):])]
+            return None
+        table.line_count += 1
+        row = self.parse(number, line, problems, fields)
+        if row:
+            self.rows += 1
+            table.older_rows += self.used(fields) is not self.layout
+        return row
+
+    def used(self, fields: list[str]) -> tuple[str, ...]:
+        return self.named or _layout_for(self.name, fields)
+
+    def parse(self, number: int, line: str, problems: list[Problem], fields: list[str] | None = None) -> dict[str, str]:
+        """The row of a line that is not the header ({} and a problem when it is too short)."""
+        fields = [f.strip() for f in line.split("|")] if fields is None else fields
+        used, layout = self.used(fields), self.layout
+        if len(fields) < len(used):
+            problems.append(Problem(None, f"{self.where} line {number}",
+                                    f"{len(fields)} fields where {self.name} has {len(used)}; "
+                                    f"missing from {used[len(fields)]} on",
+                                    f"มี {len(fields)} ช่อง แต่ {self.name} มี {len(used)} ช่อง "
+                                    f"ขาดตั้งแต่ {used[len(fields)]} เป็นต้นไป"))
+            return {}
+        extra = fields[len(used):]
+        names = self.table.extra_fields
+        if len(extra) > len(names):
+            names += [f"FIELD{len(used) + i + 1}" for i in range(len(names), len(extra))]
+        row = dict.fromkeys(layout, "") if used is not layout else {}
+        row.update(zip(used, fields))
+        row.update(zip(names, extra))
+        return row
+
+
 def read_table(name: str, data: bytes, problems: list[Problem]) -> Table:
     """Parse one file of layout `name` (PERSON, SERVICE, ...); what is wrong goes to
     `problems` as "FILE.txt line N: ..." so a clerk can open the file and find it. Each row
     has every field of the current layout (LAYOUTS); a row of an older layout (a header
     names it, or, without a header, the line's number of fields) has the newer ones empty."""
-    layout = LAYOUTS[name]
     text, encoding = _decode(data)
-    table = Table(name, encoding=encoding)
-    where = f"{name.lower()}.txt"
-    named: tuple[str, ...] | None = None  # the layout the header names
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        fields = [f.strip() for f in line.split("|")]
-        if not table.rows and not table.header and (named := _header_layout(name, fields)):
-            table.header = True
-            table.extra_fields = [f.upper() or f"FIELD{len(named) + i + 1}" for i, f in enumerate(fields[len(named):])]
-            continue
-        table.line_count += 1
-        used = named or _layout_for(name, fields)
-        if len(fields) < len(used):
-            problems.append(Problem(None, f"{where} line {number}",
-                                    f"{len(fields)} fields where {name} has {len(used)}; "
-                                    f"missing from {used[len(fields)]} on",
-                                    f"มี {len(fields)} ช่อง แต่ {name} มี {len(used)} ช่อง "
-                                    f"ขาดตั้งแต่ {used[len(fields)]} เป็นต้นไป"))
-            continue
-        extra = fields[len(used):]
-        if len(extra) > len(table.extra_fields):
-            table.extra_fields += [f"FIELD{len(used) + i + 1}" for i in range(len(table.extra_fields), len(extra))]
-        row = dict.fromkeys(layout, "") if used is not layout else {}
-        row.update(zip(used, fields))
-        row.update(zip(table.extra_fields, extra))
-        table.older_rows += used is not layout
-        table.rows.append(row)
-        table.lines.append(number)
+    reader = LineReader(name, encoding)
+    table = reader.table
+    for number, line in enumerate(_NEWLINE_TEXT.split(text), start=1):
+        row = reader.read(number, line, problems)
+        if row:
+            table.rows.append(row)
+            table.lines.append(number)
     return table
 
 
@@ -229,17 +267,96 @@ def _too_big(where: str, size: int) -> None:
         raise FileTooBig(where)
 
 
-def _members(source: Path) -> dict[str, list[tuple[str, bytes]]]:
-    """{LAYOUT: [(the file's name in the zip or folder, bytes), ...]} of the 43 files in a
-    zip (in any of its folders) or a folder (other files are ignored); more than one file
-    for a layout is the caller's problem to report."""
-    found: dict[str, list[tuple[str, bytes]]] = {}
+@dataclass(frozen=True)
+class Member:
+    """One 43 file of a zip or folder, not read yet: its layout, its name there, its size."""
+
+    layout: str
+    where: str  # its name in the zip (with any folder) or the folder
+    source: Path
+    size: int
+
+    def open(self) -> BinaryIO:
+        """A new stream of its bytes (the caller closes it)."""
+        if self.source.is_dir():
+            return (self.source / self.where).open("rb")
+        archive = zipfile.ZipFile(self.source)
+        try:
+            stream = archive.open(self.where)
+        except BaseException:
+            archive.close()
+            raise
+        archive.close()  # the stream keeps the file open until it is closed
+        return stream
+
+    def read(self) -> bytes:
+        with self.open() as stream:
+            return stream.read()
+
+    def encoding(self) -> str:
+        """UTF-8 when the whole file decodes as UTF-8, else TIS-620 (as `read_table` decides),
+        found without holding the file."""
+        decoder = codecs.getincrementaldecoder(UTF8)()
+        try:
+            with self.open() as stream:
+                while chunk := stream.read(_CHUNK):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return TIS620
+        return UTF8
+
+    def lines(self, encoding: str) -> Iterator[tuple[int, str]]:
+        """(number, text) of every line, numbered as `read_table` numbers them (blank lines
+        count), decoded in `encoding` (a UTF-8 byte-order mark dropped), a chunk of the file
+        at a time. Neither byte of a line end occurs inside a UTF-8 or TIS-620 character, so
+        the lines are split before they are decoded."""
+        errors = "replace" if encoding == TIS620 else "strict"
+        number, tail = 0, b""
+
+        def text(part: bytes) -> str:
+            decoded = part.decode(encoding, errors)
+            return decoded.removeprefix("\ufeff") if number == 1 and encoding == UTF8 else decoded
+
+        with self.open() as stream:
+            while chunk := stream.read(_CHUNK):
+                data = tail + chunk
+                held = data.endswith(b"\r")  # perhaps the first half of a CRLF split between chunks
+                parts = _NEWLINE.split(data[:-1] if held else data)
+                tail = parts.pop() + (b"\r" if held else b"")
+                for part in parts:
+                    number += 1
+                    yield number, text(part)
+        for part in _NEWLINE.split(tail):
+            number += 1
+            yield number, text(part)
+
+
+    def count_rows(self) -> int:
+        """The lines of a file not parsed (as `_count_lines` counts them), a chunk at a time."""
+        count, first = 0, True
+        for _number, line in self.lines("latin-1"):
+            if not line.strip():
+                continue
+            if first and _header_layout(self.layout, line.removeprefix("\xef\xbb\xbf").split("|")) is not None:
+                first = False
+                continue
+            first = False
+            count += 1
+        return count
+
+
+def members(source: Path) -> dict[str, list[Member]]:
+    """{LAYOUT: [Member, ...]} of the 43 files in a zip (in any of its folders) or a folder
+    (other files are ignored), by name; a file larger than MAX_FILE_BYTES raises FileTooBig
+    unread; more than one file for a layout is the caller's problem to report."""
+    found: dict[str, list[Member]] = {}
     if source.is_dir():
         for path in sorted(source.iterdir()):
             name = path.stem.upper()
             if path.suffix.lower() == ".txt" and name in LAYOUTS and path.is_file():
                 _too_big(path.name, path.stat().st_size)
-                found.setdefault(name, []).append((path.name, path.read_bytes()))
+                found.setdefault(name, []).append(Member(name, path.name, source, path.stat().st_size))
         return found
     with zipfile.ZipFile(source) as archive:
         for info in sorted(archive.infolist(), key=lambda i: i.filename):
@@ -247,8 +364,15 @@ def _members(source: Path) -> dict[str, list[tuple[str, bytes]]]:
             name = Path(base).stem.upper()
             if base.lower().endswith(".txt") and name in LAYOUTS and not info.is_dir():
                 _too_big(base, info.file_size)
-                found.setdefault(name, []).append((info.filename, archive.read(info)))
+                found.setdefault(name, []).append(Member(name, info.filename, source, info.file_size))
     return found
+
+
+def two_files(source: Path, layout: str, found: list[Member]) -> Problem:
+    """The problem of more than one file for one layout (the first by name is the one read)."""
+    names = [member.where for member in found]
+    return Problem(None, source.name, f"{_number_word(len(found))} files for {layout}: {_and(names)}",
+                   f"มีไฟล์ของ {layout} {len(found)} ไฟล์: {_and(names, 'และ')}")
 
 
 def _number_word(n: int) -> str:
@@ -265,15 +389,14 @@ def read_archive(source: Path, parse: set[str] | frozenset[str] | None = None
     others only counted (`Table.line_count`, no rows). Raises OSError, zipfile.BadZipFile
     or ValueError for a file that cannot be read at all (the service turns them into a
     message); two files for one table and row-level problems come back in the list (of
-    two files, the first by name is the one read, so its own problems are found too)."""
+    two files, the first by name is the one read, so its own problems are found too).
+    This holds the files in memory; an import reads them a line at a time (`members`)."""
     problems: list[Problem] = []
     tables: dict[str, Table] = {}
-    for name, files in _members(source).items():
+    for name, files in members(source).items():
         if len(files) > 1:
-            names = [where for where, _data in files]
-            problems.append(Problem(None, source.name, f"{_number_word(len(files))} files for {name}: {_and(names)}",
-                                    f"มีไฟล์ของ {name} {len(files)} ไฟล์: {_and(names, 'และ')}"))
-        data = files[0][1]
+            problems.append(two_files(source, name, files))
+        data = files[0].read()
         if parse is None or name in parse:
             tables[name] = read_table(name, data, problems)
         else:

@@ -93,6 +93,7 @@ kept. The export writes each field from its element and puts the kept ones over 
 
 from __future__ import annotations
 
+import copy
 import re
 import uuid
 from collections import Counter
@@ -114,6 +115,7 @@ from clinic_app.interop import f43, f43_export, f43_fields, f43_homes, f43_more
 
 _ORDER = ("PERSON", "SERVICE", "DIAGNOSIS_OPD", "DRUG_OPD", "EPI")  # the tables read, in the order read
 READ = frozenset(_ORDER) | f43_more.READ  # for f43.read_archive(source, parse=READ); f43_more maps its eight
+ORDER = (*_ORDER, *f43_more.TABLES)  # every file read, a row's person and visit first
 DIAGTYPES = frozenset("1234567")  # cs-43plus-encounter-diagnosis-role (6 additional code, 7 morphology)
 TYPEAREAS = frozenset("12345")
 # The everyday prefixes: DOPA name-prefix code -> (the prefix as the app writes it, as
@@ -150,7 +152,11 @@ def to_resources(tables: dict[str, f43.Table], *, hcode: str, prefixes: Mapping[
     """FHIR resources of the 43 files read (see f43.read_archive), with every problem.
     `prefixes` is DOPA's name-prefix list (code -> display); without it the everyday
     prefixes are known and another PRENAME is kept as its code alone."""
-    return _Reader(hcode, prefixes).read(tables)
+    mapper = Mapper(hcode, prefixes)
+    mapper.describe(tables)
+    out = mapper.map(tables)
+    out.notes = mapper.notes()
+    return out
 
 
 # -- small helpers ----------------------------------------------------------------------------
@@ -214,13 +220,20 @@ def _thai_name(given: str, family: str, code: str, prefixes: Mapping[str, str]) 
 
 # -- the reader -------------------------------------------------------------------------------
 
-class _Reader:
+class Mapper:
+    """The mapping of 43 files to records: `to_resources` gives it the whole files; an
+    import gives it a few people's rows at a time (`map`: every row of each person, of
+    every file, and of anyone a row links them to: services/interop_stage.py), after the
+    files' own notes (`describe`), and takes the notes of the whole at the end (`notes`)."""
+
     def __init__(self, hcode: str, prefixes: Mapping[str, str] | None = None) -> None:
         self.hcode = hcode
         self.whole_prefix_list = prefixes is not None  # DOPA's list given: a code not in it is no code
         self.prefixes = prefixes if prefixes is not None else {
             code: display for code, (_written, display) in EVERYDAY_PREFIXES.items()}
         self.out = Import()
+        self.file_notes: list[str] = []
+        self.more = f43_more.Tally()  # the eight files' counts, for their notes
         self.persons: dict[str, str] = {}   # PID -> where it was first seen
         self.cids: dict[str, str] = {}      # citizen ID -> the line number it was first seen on
         self.visits: dict[str, _Visit] = {}  # SEQ ->
@@ -232,21 +245,38 @@ class _Reader:
         self.kept: Counter[str] = Counter()  # file -> rows keeping fields besides D_UPDATE
         self.repeats: Counter[str] = Counter()  # file -> rows repeating a diagnosis or vaccine of their visit
 
-    def read(self, tables: dict[str, f43.Table]) -> Import:
+    def describe(self, tables: Mapping[str, f43.Table]) -> None:
+        """The notes of the files themselves (their rows need not be there)."""
         for name in [*_ORDER, *f43_more.TABLES, *sorted(set(tables) - READ)]:
             if name in tables:
-                self.describe(tables[name])
+                self.describe_table(tables[name])
+
+    def map(self, tables: Mapping[str, f43.Table]) -> Import:
+        """The records and problems of these rows (every row of each person given)."""
+        self.out = Import()
+        self.persons, self.cids, self.visits, self.seq_lines = {}, {}, {}, {}
         self.persons_of(tables.get("PERSON"))
         self.services_of(tables.get("SERVICE"))
         self.each_once(tables.get("DIAGNOSIS_OPD"), self.condition)
         self.drugs_of(tables.get("DRUG_OPD"))
         self.each_once(tables.get("EPI"), self.immunization)
-        more = f43_more.to_resources(tables, hcode=self.hcode, resources=self.out.resources)  # HOME, CARD ... (issue 15)
+        more = f43_more.to_resources(tables, hcode=self.hcode, resources=self.out.resources,  # HOME, CARD ... (issue 15)
+                                     tally=self.more)
         self.out.resources += more.resources
         self.out.problems += more.problems
-        self.out.notes += more.notes
-        self.note_counts()
         return self.out
+
+    def checkpoint(self) -> tuple[Any, ...]:
+        """The counts the notes say, as they are now (`rewind` goes back to them: a partial
+        import maps a person's rows again after setting some aside, and counts the last time)."""
+        return copy.deepcopy((self.buddhist, self.zero_vitals, self.prenames, self.kept, self.repeats, self.more))
+
+    def rewind(self, counts: tuple[Any, ...]) -> None:
+        self.buddhist, self.zero_vitals, self.prenames, self.kept, self.repeats, self.more = copy.deepcopy(counts)
+
+    def notes(self) -> list[str]:
+        """What to say of everything mapped so far."""
+        return [*self.file_notes, *self.more.notes(), *self.count_notes()]
 
     # -- shared -----------------------------------------------------------------------------
 
@@ -257,9 +287,9 @@ class _Reader:
         self.out.problems.append(Problem(None, where, reason, thai))
 
     def note(self, text: str) -> None:
-        self.out.notes.append(text)
+        self.file_notes.append(text)
 
-    def describe(self, table: f43.Table) -> None:
+    def describe_table(self, table: f43.Table) -> None:
         """Notes about the file itself: encoding, an older layout, extra fields, not read at all."""
         if table.encoding == f43.TIS620:
             self.note(f"{_file(table)} was TIS-620")
@@ -272,27 +302,29 @@ class _Reader:
         if table.name not in READ:
             self.note(f"{_file(table)}: not imported yet ({_plural(table.line_count, 'row', 'rows')})")
 
-    def note_counts(self) -> None:
+    def count_notes(self) -> list[str]:
+        notes: list[str] = []
         for (file, name), n in self.buddhist.items():
             dates, were = ("1 date was", "was") if n == 1 else (f"{n} dates were", "were")
-            self.note(f"{name} in {file}: {dates} Buddhist era (year > 2400) and {were} converted")
+            notes.append(f"{name} in {file}: {dates} Buddhist era (year > 2400) and {were} converted")
         if self.zero_vitals:
-            self.note(f"service.txt: {_plural(self.zero_vitals, 'vital sign was', 'vital signs were')} 0 "
-                      "and read as not measured")
+            notes.append(f"service.txt: {_plural(self.zero_vitals, 'vital sign was', 'vital signs were')} 0 "
+                         "and read as not measured")
         if self.prenames["code only"]:
-            self.note(f"person.txt: {_plural(self.prenames['code only'], 'PRENAME is', 'PRENAMEs are')} not one of "
-                      "the everyday prefixes: kept as the DOPA code, without the prefix written out")
+            notes.append(f"person.txt: {_plural(self.prenames['code only'], 'PRENAME is', 'PRENAMEs are')} not one of "
+                         "the everyday prefixes: kept as the DOPA code, without the prefix written out")
         if self.prenames["unknown"]:
-            self.note(f"person.txt: {_plural(self.prenames['unknown'], 'PRENAME is', 'PRENAMEs are')} not a DOPA "
-                      "name-prefix code: the name has no prefix (the code is kept as read)")
+            notes.append(f"person.txt: {_plural(self.prenames['unknown'], 'PRENAME is', 'PRENAMEs are')} not a DOPA "
+                         "name-prefix code: the name has no prefix (the code is kept as read)")
         for file in _ORDER:
             name = f"{file.lower()}.txt"
             if self.repeats[name]:
-                self.note(f"{name}: {_plural(self.repeats[name], 'row repeats', 'rows repeat')} a diagnosis or "
-                          "vaccine of the same visit: read once")
+                notes.append(f"{name}: {_plural(self.repeats[name], 'row repeats', 'rows repeat')} a diagnosis or "
+                             "vaccine of the same visit: read once")
             if self.kept[name]:
-                self.note(f"{name}: {self.kept[name]} {'row keeps' if self.kept[name] == 1 else 'rows keep'} fields "
-                          "the records have no place for, kept as they came and written back so")
+                notes.append(f"{name}: {self.kept[name]} {'row keeps' if self.kept[name] == 1 else 'rows keep'} fields "
+                             "the records have no place for, kept as they came and written back so")
+        return notes
 
     def own(self, where: str, row: dict[str, str]) -> bool:
         """True for a row of this unit; a problem otherwise."""

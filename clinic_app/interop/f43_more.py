@@ -758,12 +758,41 @@ class Import:
     notes: list[str] = field(default_factory=list)
 
 
-def to_resources(tables: Mapping[str, f43.Table], *, hcode: str, resources: list[Resource]) -> Import:
+@dataclass
+class Tally:
+    """What the notes of the eight files count, over every call of an import."""
+
+    buddhist: Counter[tuple[str, str]] = field(default_factory=Counter)  # (file, field) -> dates converted
+    kept: Counter[str] = field(default_factory=Counter)  # file -> rows keeping fields besides D_UPDATE
+    deaths: int = 0
+
+    def notes(self) -> list[str]:
+        notes = []
+        for (file, name), n in sorted(self.buddhist.items()):
+            dates, were = ("1 date was", "was") if n == 1 else (f"{n} dates were", "were")
+            notes.append(f"{name} in {file}: {dates} Buddhist era (year > 2400) and {were} converted")
+        for file, n in sorted(self.kept.items()):
+            notes.append(f"{file}: {n} {'row keeps' if n == 1 else 'rows keep'} fields the records have no "
+                         "place for, kept as they came and written back so")
+        if self.deaths:
+            notes.append(f"death.txt: {self.deaths} {'person was' if self.deaths == 1 else 'people were'} not "
+                         "discharged as dead in person.txt: recorded as died on DDEATH")
+        return notes
+
+
+def to_resources(tables: Mapping[str, f43.Table], *, hcode: str, resources: list[Resource],
+                 tally: Tally | None = None) -> Import:
     """The records of the eight files read (f43.read_archive), beside the `resources` made
     from PERSON and SERVICE (f43_import): rows name their person by PID and their visit by
     SEQ. A DEATH sets the Patient's deceasedDateTime in `resources` when person.txt did not
-    (the Patient dict is changed in place)."""
-    return _Reader(tables, hcode, resources).read()
+    (the Patient dict is changed in place). Given a `tally`, the counts go there (an import
+    of a few people at a time says them once, at the end) and no notes come back."""
+    own = tally is None
+    reader = _Reader(tables, hcode, resources, tally or Tally())
+    out = reader.read()
+    if own:
+        out.notes = reader.tally.notes()
+    return out
 
 
 def _thai_where(where: str) -> str:
@@ -771,8 +800,8 @@ def _thai_where(where: str) -> str:
 
 
 class _Reader:
-    def __init__(self, tables: Mapping[str, f43.Table], hcode: str, resources: list[Resource]) -> None:
-        self.tables, self.hcode = tables, hcode
+    def __init__(self, tables: Mapping[str, f43.Table], hcode: str, resources: list[Resource], tally: Tally) -> None:
+        self.tables, self.hcode, self.tally = tables, hcode, tally
         self.out = Import()
         self.ctx = _Context(hcode)
         self.by_pid: dict[str, Resource] = {}
@@ -789,8 +818,6 @@ class _Reader:
         self.visit_days = {(visit.patient, visit.date) for visit in self.ctx.visits.values()}
         self.rows = _Rows(self.ctx)
         self.buddhist: set[tuple[str, str, str]] = set()  # (file, field, where): dates converted
-        self.kept: Counter[str] = Counter()  # file -> rows keeping fields besides D_UPDATE
-        self.deaths = 0
 
     def read(self) -> Import:
         self.providers_of(self.tables.get("PROVIDER"))
@@ -804,15 +831,7 @@ class _Reader:
                   lambda row: (row["PID"], row["SEQ"], row["APDATE"], row["APTYPE"]))
         self.each(self.tables.get("PROCEDURE_OPD"), "PROCEDURE_OPD", self.procedure,
                   lambda row: (row["SEQ"], row["PROCEDCODE"]))
-        for (file, name), n in sorted(Counter((file, name) for file, name, _where in self.buddhist).items()):
-            dates, were = ("1 date was", "was") if n == 1 else (f"{n} dates were", "were")
-            self.out.notes.append(f"{name} in {file}: {dates} Buddhist era (year > 2400) and {were} converted")
-        for file, n in sorted(self.kept.items()):
-            self.out.notes.append(f"{file}: {n} {'row keeps' if n == 1 else 'rows keep'} fields the records have no "
-                                  "place for, kept as they came and written back so")
-        if self.deaths:
-            self.out.notes.append(f"death.txt: {self.deaths} {'person was' if self.deaths == 1 else 'people were'} not "
-                                  "discharged as dead in person.txt: recorded as died on DDEATH")
+        self.tally.buddhist.update(Counter((file, name) for file, name, _where in self.buddhist))
         return self.out
 
     # -- shared ------------------------------------------------------------------------------
@@ -894,7 +913,7 @@ class _Reader:
         kept = f43_fields.differing(f43.LAYOUTS[name], row, back)
         file = f"{name.lower()}.txt"
         if any(field_name != "D_UPDATE" for field_name, _text in kept):
-            self.kept[file] += 1
+            self.tally.kept[file] += 1
         for field_name, text in kept:
             if text != row[field_name]:  # a Buddhist-era date kept in the common era
                 self.buddhist.add((file, field_name, where))
@@ -1043,7 +1062,7 @@ class _Reader:
             return None
         if not patient.get("deceasedDateTime") and not patient.get("deceasedBoolean"):
             patient["deceasedDateTime"] = day
-            self.deaths += 1
+            self.tally.deaths += 1
         condition = build.condition(code, id=self.id("DEATH", row["PID"]), subject=build.reference("Patient", patient["id"]),
                                     encounter=None, when=day)
         condition["category"] = [{"coding": [build.coding(DIAGNOSIS_ROLE_SYSTEM, "death", "Cause of death")]}]
@@ -1271,15 +1290,16 @@ def fact_key(resource: Resource) -> tuple[str, ...] | None:
     return None
 
 
-def keep_what_is_here(resources: list[Resource], get: Callable[[str, str], Resource | None]
-                      ) -> tuple[list[Resource], list[str]]:
+def keep_what_is_here(resources: list[Resource], get: Callable[[str, str], Resource | None], here: Counter[str]
+                      ) -> list[Resource]:
     """The records of these files not already here (same id: imported before, or a
     Practitioner the app made for the same provider code); what is here is kept as it is
-    (edits made here are not undone), as the five files' records are. An appointment whose
-    visit was left out (already here) is left out with it."""
+    (edits made here are not undone), as the five files' records are, and counted in `here`
+    by type (`here_notes` says so). An appointment whose visit was left out (already here)
+    is left out with it."""
     kinds = {"AllergyIntolerance", "Appointment", "Procedure", "Coverage", "Practitioner", "PractitionerRole", "Location"}
     visits = {str(r.get("id")) for r in resources if r.get("resourceType") == "Encounter"}
-    kept, here = [], Counter[str]()
+    kept = []
     for resource in resources:
         kind = str(resource.get("resourceType"))
         mine = kind in kinds or (kind == "Condition" and not resource.get("encounter"))
@@ -1291,6 +1311,9 @@ def keep_what_is_here(resources: list[Resource], get: Callable[[str, str], Resou
             here[kind] += 1
             continue
         kept.append(resource)
-    notes = [f"{n} {kind} records were already here (imported before): kept as they are"
-             for kind, n in sorted(here.items())]
-    return kept, notes
+    return kept
+
+
+def here_notes(here: Counter[str]) -> list[str]:
+    return [f"{n} {kind} records were already here (imported before): kept as they are"
+            for kind, n in sorted(here.items())]

@@ -7,10 +7,12 @@ batches of 500 with their records, so memory stays flat on 100,000 patients. Rec
 other facilities are never exported (they live apart and are not this unit's to send).
 
 Import (`clinic-app import-43`): a zip or a folder of the files from another PCU system
-(JHCIS, HOSxP PCU, ...), UTF-8 or TIS-620. Everything is checked first; any problem and
-nothing is stored, with every problem listed by file and line (never quoting a citizen ID
-or a name). Otherwise the records are stored in one transaction like an `import-fhir`
-(validated, queued for the hub, audited). Ids come from the unit's PID and SEQ, so
+(JHCIS, HOSxP PCU, ...), UTF-8 or TIS-620. It is one transaction: the files are staged in
+the encrypted store a line at a time and mapped and stored a few people at a time
+(services/interop_stage.py), so memory stays flat however large the files; any problem
+and nothing is stored (the transaction is rolled back), with every problem listed by file
+and line (never quoting a citizen ID or a name). The records are stored like an
+`import-fhir`'s (validated, queued for the hub, audited once). Ids come from the unit's PID and SEQ, so
 importing the same files again finds the same records; what is already here is kept as it
 is (see `_reconcile`). PRENAME is read against DOPA's whole name-prefix list when it is
 shipped (`name_prefixes`).
@@ -26,10 +28,12 @@ another facility's records export and reconcile the same.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
 import re
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -43,7 +47,8 @@ from clinic_app.core.permissions import Actor, require
 from clinic_app.core.thai import cid_problem, normalise_cid
 from clinic_app.interop import f43, f43_hdc, f43_more
 from clinic_app.interop.f43_export import local_value, notes_for, pid_of, provider_codes, to_tables, visit_number
-from clinic_app.interop.f43_import import READ, to_resources
+from clinic_app.interop.f43_import import ORDER, READ, Mapper
+from clinic_app.services.interop_stage import ImportCancelled, StagedFiles, open_files
 from clinic_app.services.records import Progress, RecordService
 from clinic_app.store.record_store import RecordStore
 
@@ -189,44 +194,72 @@ class Interop43:
 
     # -- import ---------------------------------------------------------------------------
 
-    def import_(self, source: Path, *, partial: bool = False) -> ImportReport:
+    def import_(self, source: Path, *, partial: bool = False, progress: Progress | None = None) -> ImportReport:
         """All the files or nothing; with `partial`, every valid row, and each refused row kept
-        in the review list (services/interop_review.py) in the same transaction."""
+        in the review list (services/interop_review.py) in the same transaction. The files
+        are staged and mapped a few people at a time (services/interop_stage.py), all in one
+        transaction; `progress(people done, people)` returning False cancels (nothing stored)."""
         require(self.actor, "record.write")
-        tables, problems = self._read(source)
-        if partial:
-            from clinic_app.services.interop_review import PartialImport
+        with _reading(source):
+            found, problems = open_files(source)
+        if "PERSON" not in found:
+            raise InvalidInputError("ไม่พบไฟล์ person.txt ใน 43 แฟ้มที่ให้มา",
+                                    "No person.txt among the 43 files given; nothing was imported.")
+        with self.store.transaction():
+            staged = StagedFiles(self.store)
+            with _reading(source):
+                staged.stage(found, READ)
+            mapper = Mapper(self.hcode, name_prefixes())
+            mapper.describe(staged.tables)
+            if partial:
+                from clinic_app.services.interop_review import PartialImport
 
-            return PartialImport(self, source, tables, problems).run()
-        result = to_resources(tables, hcode=self.hcode, prefixes=name_prefixes())
-        problems += result.problems
+                report = PartialImport(self, source, staged, mapper, problems).run(progress)
+            else:
+                report = self._import_whole(staged, mapper, problems, progress)
+            staged.clear()
+        return report
+
+    def _import_whole(self, staged: StagedFiles, mapper: Mapper, problems: list[Problem],
+                      progress: Progress | None) -> ImportReport:
+        """Map and store a few people at a time; the first problem stops the storing (the
+        rest is still checked, so every problem is listed) and the caller's transaction is
+        rolled back by the error raised at the end."""
+        met: Counter[str] = Counter()
+        conflicts: list[Problem] = []
+        changes, by_type = ChangeSet(), Counter[str]()
+        reviewed = self.store.f43_review.count() > 0
+        done, people = 0, staged.people
+        for chunk in staged.chunks():
+            result = mapper.map(chunk.tables)
+            problems += chunk.problems + result.problems
+            if not problems and not conflicts:
+                kept, clashes = self._meet(result.resources, met)
+                conflicts += [problem for _layout, _key, problem in clashes]
+                if not conflicts and kept:
+                    self.records.write_part(kept, changes)
+                    by_type.update(r["resourceType"] for r in kept)
+                if not conflicts and reviewed:
+                    from clinic_app.services.interop_review import forget_reviewed
+
+                    forget_reviewed(self.store, chunk.tables, batch="")
+            done += chunk.people
+            if progress is not None and progress(done, people) is False:
+                raise ImportCancelled
         if problems:
             raise InvalidInputError(f"43 แฟ้มมีข้อมูลที่ต้องแก้ {len(problems)} จุด ไม่ได้นำเข้าอะไรเลย",
                                     f"The 43 files have {len(problems)} problem(s); nothing was imported.",
-                                    problems=problems)
-        rows = {name: table.line_count for name, table in tables.items() if name in READ}
-        resources, notes = self._reconcile(result.resources)
-        if not resources:
-            self._forget_reviewed(tables)
-            return ImportReport(0, {}, result.notes + notes + ["everything in the files was already here"], rows=rows)
-        bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "collection",
-                                  "entry": [{"resource": r} for r in resources]}
-        changes = self.records.import_fhir(bundle)
-        self._forget_reviewed(tables)
-        by_type: dict[str, int] = {}
-        for resource in resources:
-            by_type[resource["resourceType"]] = by_type.get(resource["resourceType"], 0) + 1
-        return ImportReport(changes.total, by_type, result.notes + notes, changes, rows=rows)
-
-    def _forget_reviewed(self, tables: dict[str, f43.Table]) -> None:
-        """Rows of the review list that these files (all valid) bring again leave it, in a
-        transaction of their own after the import's (nothing when the list is empty)."""
-        if not self.store.f43_review.count():
-            return
-        from clinic_app.services.interop_review import forget_reviewed
-
-        with self.store.transaction():
-            forget_reviewed(self.store, tables, batch="")
+                                    problems=sorted_problems(problems))
+        if conflicts:
+            raise InvalidInputError(f"43 แฟ้มขัดกับข้อมูลที่นำเข้าไว้แล้ว {len(conflicts)} จุด ไม่ได้นำเข้าอะไรเลย",
+                                    f"The 43 files disagree with what was imported before ({len(conflicts)}); "
+                                    "nothing was imported.", problems=conflicts)
+        rows = {name: table.line_count for name, table in staged.tables.items() if name in READ}
+        notes = mapper.notes() + met_notes(met)
+        if not changes.total:
+            return ImportReport(0, {}, notes + ["everything in the files was already here"], rows=rows)
+        self.store.audit.append(actor=self.actor.name, action="import", detail=changes.summary())
+        return ImportReport(changes.total, dict(by_type), notes, changes, rows=rows)
 
     @property
     def review(self) -> Any:
@@ -235,40 +268,8 @@ class Interop43:
 
         return F43ReviewService(self)
 
-    def _read(self, source: Path) -> tuple[dict[str, f43.Table], list[Problem]]:
-        """The five files read (the others counted), with the problems of reading them."""
-        try:
-            tables, problems = f43.read_archive(source, parse=READ)
-        except OSError as exc:  # no such file, no permission ...: not a damaged file
-            thai, english = os_reason(exc)
-            raise InvalidInputError(f"อ่าน 43 แฟ้มจาก {source.name} ไม่ได้ ({thai}) โปรดตรวจชื่อและที่เก็บ "
-                                    "แล้วระบุไฟล์ zip หรือโฟลเดอร์ของ 43 แฟ้ม",
-                                    f"Cannot read the 43 files from {source.name} ({english}). Check the name and "
-                                    "where it is, and give a zip or a folder of person.txt, service.txt, ...") from exc
-        except f43.FileTooBig as exc:
-            raise InvalidInputError(f"ไฟล์ {exc.where} ใหญ่เกิน {exc.mib} MiB ไม่ได้นำเข้าอะไรเลย",
-                                    f"{exc.where} is larger than {exc.mib} MiB; nothing was imported.") from exc
-        except (zipfile.BadZipFile, ValueError, RuntimeError, NotImplementedError) as exc:
-            # RuntimeError: a zip with a password; NotImplementedError: one packed in a way zipfile cannot read
-            raise InvalidInputError(f"เปิด {source.name} ไม่ได้ (ไฟล์เสีย ใส่รหัสผ่านไว้ หรือไม่ใช่ zip ของ 43 แฟ้ม)",
-                                    f"{source.name} cannot be opened (damaged, locked with a password, or not a zip "
-                                    "of the 43 files). Give a zip or a folder of person.txt, service.txt, ...") from exc
-        if "PERSON" not in tables:
-            raise InvalidInputError("ไม่พบไฟล์ person.txt ใน 43 แฟ้มที่ให้มา",
-                                    "No person.txt among the 43 files given; nothing was imported.")
-        return tables, problems
-
-    def _reconcile(self, resources: list[Resource]) -> tuple[list[Resource], list[str]]:
-        """`_meet`, refusing everything when the files disagree with what is here."""
-        kept, notes, conflicts = self._meet(resources)
-        if conflicts:
-            problems = [problem for _layout, _key, problem in conflicts]
-            raise InvalidInputError(f"43 แฟ้มขัดกับข้อมูลที่นำเข้าไว้แล้ว {len(problems)} จุด ไม่ได้นำเข้าอะไรเลย",
-                                    f"The 43 files disagree with what was imported before ({len(problems)}); "
-                                    "nothing was imported.", problems=problems)
-        return kept, notes
-
-    def _meet(self, resources: list[Resource]) -> tuple[list[Resource], list[str], list[tuple[str, str, Problem]]]:
+    def _meet(self, resources: list[Resource], met: Counter[str]
+              ) -> tuple[list[Resource], list[tuple[str, str, Problem]]]:
         """Meet what is already here instead of doubling or overwriting it.
 
         A person already here — the record these files made before (same PID), or one
@@ -276,9 +277,11 @@ class Interop43:
         family name) — keeps the record as it is here (edits made here are not undone);
         the file's copy is dropped and its new visits join that record. A visit already
         here (same SEQ, or the visit this unit's own export wrote) and a dose already here
-        (same vaccine, same day) are left out. A PID or SEQ that was imported before for
-        another person is a problem: two sets of files disagree (returned as (layout, PID or
-        SEQ, problem): `_reconcile` refuses everything, a partial import the rows)."""
+        (same vaccine, same day) are left out; what was left out is counted in `met`
+        (`met_notes` says so). A PID or SEQ that was imported before for another person is
+        a problem: two sets of files disagree (returned as (layout, PID or SEQ, problem):
+        the import refuses everything, a partial import the rows). Nothing is left out
+        when there is one."""
         problems: list[tuple[str, str, Problem]] = []
         mapping: dict[str, str] = {}  # Patient/<file id> -> Patient/<id here>
         visits_here: dict[str, set[str]] = {}  # Patient/<id here> -> SEQs and export ids of its visits
@@ -322,10 +325,9 @@ class Interop43:
             elif same_id is not None or visit_number(visit, self.hcode) in visits_here.get(owner, ()):
                 dropped.add(visit["id"])
         if problems:
-            return [], [], problems
+            return [], problems
         kept: list[Resource] = []
-        doses = 0
-        same_facts: Counter[str] = Counter()
+        counts: Counter[str] = Counter(people=len(mapping), visits=len(dropped))
         for resource in resources:
             if resource["resourceType"] == "Patient" and f"Patient/{resource['id']}" in mapping:
                 continue
@@ -334,25 +336,18 @@ class Interop43:
             resource = rewrite_references(resource, mapping)
             if resource["resourceType"] == "Immunization" and (
                     (resource.get("patient") or {}).get("reference"), *_dose_of(resource)) in doses_here:
-                doses += 1
+                counts["doses"] += 1
                 continue
             key = f43_more.fact_key(resource)
             if key is not None and key in facts_here:  # the same right, allergy, appointment ... made here
-                same_facts[resource["resourceType"]] += 1
+                counts[f"same {resource['resourceType']}"] += 1
                 continue
             kept.append(resource)
-        notes = []
-        if mapping:
-            notes.append(f"{len(mapping)} people were already here (imported before, or registered with the same "
-                         "citizen ID): their records here were kept as they are and new visits joined to them")
-        if dropped:
-            notes.append(f"{len(dropped)} visits were already here (same SEQ): left out with their records")
-        if doses:
-            notes.append(f"{doses} vaccinations were already here (same vaccine, same day): left out")
-        notes += [f"{n} {kind} records were already here (the same fact for the same person): left out"
-                  for kind, n in sorted(same_facts.items())]
-        kept, here = f43_more.keep_what_is_here(kept, self.store.get)  # issue 15: allergies, rights ... already here
-        return kept, notes + here, []
+        here: Counter[str] = Counter()
+        kept = f43_more.keep_what_is_here(kept, self.store.get, here)  # issue 15: allergies, rights ... already here
+        met.update(counts)
+        met.update({f"here {kind}": n for kind, n in here.items()})
+        return kept, []
 
     # -- what is already here, by the 43 files' keys ----------------------------------------
 
@@ -390,6 +385,58 @@ class Interop43:
         hn = local_value(patient, self.hcode, "HN")
         return next((other for other in (self.store.find_patients("hn", hn) if hn else [])
                      if _same_person(other, patient)), None)
+
+
+def met_notes(met: Counter[str]) -> list[str]:
+    """What `_meet` left out, said."""
+    notes = []
+    if met["people"]:
+        notes.append(f"{met['people']} people were already here (imported before, or registered with the same "
+                     "citizen ID): their records here were kept as they are and new visits joined to them")
+    if met["visits"]:
+        notes.append(f"{met['visits']} visits were already here (same SEQ): left out with their records")
+    if met["doses"]:
+        notes.append(f"{met['doses']} vaccinations were already here (same vaccine, same day): left out")
+    notes += [f"{n} {kind.removeprefix('same ')} records were already here (the same fact for the same person): "
+              "left out" for kind, n in sorted(met.items()) if kind.startswith("same ") and n]
+    return notes + f43_more.here_notes(Counter({kind.removeprefix("here "): n for kind, n in met.items()
+                                                 if kind.startswith("here ") and n}))
+
+
+def sorted_problems(problems: list[Problem]) -> list[Problem]:
+    """The problems in the order of the files (as the import reads them) and their lines;
+    those of no line (two files for one table) first."""
+    order = {name: n for n, name in reversed(list(enumerate((*ORDER, *f43.LAYOUTS))))}
+
+    def key(problem: Problem) -> tuple[int, int]:
+        file, _, line = problem.path.partition(" line ")
+        layout = file.removesuffix(".txt").upper()
+        if not line.isdigit() or layout not in order:
+            return (-1, 0)
+        return (order[layout], int(line))
+
+    return sorted(problems, key=key)
+
+
+@contextlib.contextmanager
+def _reading(source: Path) -> Iterator[None]:
+    """A file that cannot be read at all, said so a clerk can act on it (nothing imported)."""
+    try:
+        yield
+    except OSError as exc:  # no such file, no permission ...: not a damaged file
+        thai, english = os_reason(exc)
+        raise InvalidInputError(f"อ่าน 43 แฟ้มจาก {source.name} ไม่ได้ ({thai}) โปรดตรวจชื่อและที่เก็บ "
+                                "แล้วระบุไฟล์ zip หรือโฟลเดอร์ของ 43 แฟ้ม",
+                                f"Cannot read the 43 files from {source.name} ({english}). Check the name and "
+                                "where it is, and give a zip or a folder of person.txt, service.txt, ...") from exc
+    except f43.FileTooBig as exc:
+        raise InvalidInputError(f"ไฟล์ {exc.where} ใหญ่เกิน {exc.mib} MiB ไม่ได้นำเข้าอะไรเลย",
+                                f"{exc.where} is larger than {exc.mib} MiB; nothing was imported.") from exc
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, RuntimeError, NotImplementedError) as exc:
+        # RuntimeError: a zip with a password; NotImplementedError: one packed in a way zipfile cannot read
+        raise InvalidInputError(f"เปิด {source.name} ไม่ได้ (ไฟล์เสีย ใส่รหัสผ่านไว้ หรือไม่ใช่ zip ของ 43 แฟ้ม)",
+                                f"{source.name} cannot be opened (damaged, locked with a password, or not a zip "
+                                "of the 43 files). Give a zip or a folder of person.txt, service.txt, ...") from exc
 
 
 def _same_person(here: Resource, there: Resource) -> bool:

@@ -32,7 +32,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import re
-import zipfile
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -44,15 +43,16 @@ from clinic_app.core.errors import InvalidInputError, KnownError, Problem, os_re
 from clinic_app.core.fhir import Resource, rewrite_references
 from clinic_app.core.permissions import require
 from clinic_app.core.thai import normalise_cid
-from clinic_app.interop import f43, f43_more
-from clinic_app.interop.f43_import import READ, to_resources
+from clinic_app.interop import f43
+from clinic_app.interop.f43_import import ORDER, READ, Mapper, to_resources
+from clinic_app.services.interop_stage import Chunk, ImportCancelled, StagedFiles
+from clinic_app.services.records import Progress
 from clinic_app.store.f43_review import ReviewRow
 from clinic_app.store.record_store import RecordStore
 
 if TYPE_CHECKING:
     from clinic_app.services.interop import ImportReport, Interop43
 
-ORDER = ("PERSON", "SERVICE", "DIAGNOSIS_OPD", "DRUG_OPD", "EPI", *f43_more.TABLES)  # a row's person and visit come first
 MAX_ROUNDS = 10
 Where = tuple[str, int]  # (layout, line)
 Reason = tuple[str, str]  # (English, Thai)
@@ -95,51 +95,6 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="microseconds")
 
 
-def _decode(data: bytes) -> tuple[str, str]:
-    """As the 43 files are read: UTF-8 (a byte-order mark dropped) when the bytes are, else TIS-620."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode(f43.UTF8), f43.UTF8
-    try:
-        return data.decode(f43.UTF8), f43.UTF8
-    except UnicodeDecodeError:
-        return data.decode(f43.TIS620, errors="replace"), f43.TIS620
-
-
-class _Source:
-    """The zip or folder read again for the lines set aside: each line as it is in the
-    file, numbered as the reader numbers them (every line counts, blank ones too)."""
-
-    def __init__(self, source: Path) -> None:
-        self.source = source
-        self._files: dict[str, tuple[str, str, list[str]]] = {}
-
-    def file(self, layout: str) -> tuple[str, str, list[str]]:
-        """(its name in the zip or folder, its encoding, its lines) of the layout's file (the
-        first by name, the one the reader reads)."""
-        if layout not in self._files:
-            name, data = self._find(layout)
-            text, encoding = _decode(data)
-            self._files[layout] = (name, encoding, text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
-        return self._files[layout]
-
-    def _find(self, layout: str) -> tuple[str, bytes]:
-        if self.source.is_dir():
-            for path in sorted(self.source.iterdir()):
-                if path.suffix.lower() == ".txt" and path.stem.upper() == layout and path.is_file():
-                    return path.name, path.read_bytes()
-        else:
-            with zipfile.ZipFile(self.source) as archive:
-                for info in sorted(archive.infolist(), key=lambda i: i.filename):
-                    base = Path(info.filename).name
-                    if base.lower().endswith(".txt") and Path(base).stem.upper() == layout and not info.is_dir():
-                        return info.filename, archive.read(info)
-        return f"{layout.lower()}.txt", b""
-
-    def line(self, layout: str, number: int) -> str | None:
-        lines = self.file(layout)[2]
-        return lines[number - 1] if 0 < number <= len(lines) else None
-
-
 @dataclass
 class _Refused:
     reasons: list[Reason] = field(default_factory=list)
@@ -154,28 +109,70 @@ def _not_on_a_row(problems: list[Problem]) -> InvalidInputError:
 
 
 class PartialImport:
-    """One `import-43 --partial` of the files read from `source` (see the module's words)."""
+    """One `import-43 --partial` of the files staged from `source` (see the module's words),
+    a few people at a time (services/interop_stage.py), inside the import's transaction."""
 
-    def __init__(self, interop: Interop43, source: Path, tables: dict[str, f43.Table],
-                 read_problems: list[Problem]) -> None:
+    def __init__(self, interop: Interop43, source: Path, staged: StagedFiles, mapper: Mapper,
+                 problems: list[Problem]) -> None:
         self.interop, self.store, self.source = interop, interop.store, source
-        self.tables = tables
-        self.read_problems = read_problems
-        self.files = _Source(source)
+        self.staged, self.mapper = staged, mapper
+        self.archive_problems = problems
+        self.batch = _now()
+        self.met: Counter[str] = Counter()
+        self.changes, self.by_type = ChangeSet(), Counter[str]()
+        self.imported: Counter[str] = Counter()
+        self.refused: Counter[str] = Counter()
+
+    def run(self, progress: Progress | None = None) -> ImportReport:
+        from clinic_app.services.interop import ImportReport, met_notes
+
+        if self.archive_problems:
+            raise _not_on_a_row(self.archive_problems)
+        done, people = 0, self.staged.people
+        for chunk in self.staged.chunks():
+            _PeopleImport(self, chunk).run()
+            done += chunk.people
+            if progress is not None and progress(done, people) is False:
+                raise ImportCancelled
+        for name in self.staged.readers:  # every row read is imported or in the review list: none lost
+            if self.imported[name] + self.refused[name] != self.staged.tables[name].line_count:
+                raise RuntimeError(f"{name}: {self.imported[name]} imported + {self.refused[name]} refused is not "
+                                   f"{self.staged.tables[name].line_count} rows read")
+        total = sum(self.refused.values())
+        self.store.audit.append(actor=self.interop.actor.name, action="import-43",
+                                detail={"partial": True, "refused": total, **self.changes.summary()})
+        notes = self.mapper.notes() + met_notes(self.met)
+        if total:
+            notes.append(f"{total} rows were refused and kept in the review list (File menu, or "
+                         "import-43 --review): fix them there, or write them out with import-43 --rejects OUT")
+        return ImportReport(self.changes.total, dict(self.by_type), notes, self.changes,
+                            rows={name: self.imported[name] for name in ORDER if name in self.staged.readers},
+                            refused={name: self.refused[name] for name in ORDER if self.refused[name]})
+
+
+class _PeopleImport:
+    """The partial import of a few people's rows (a chunk): set aside what is refused, with
+    what depends on it, map again until nothing more is, then store the rest and keep the
+    refused rows in the review list."""
+
+    def __init__(self, whole: PartialImport, chunk: Chunk) -> None:
+        self.whole, self.store = whole, whole.store
+        self.tables, self.texts = chunk.tables, chunk.texts
+        self.read_problems = chunk.problems
         self.rows_at: dict[Where, dict[str, str]] = {
-            (name, line): row for name in ORDER if name in tables
-            for row, line in zip(tables[name].rows, tables[name].lines, strict=True)}
+            (name, line): row for name in ORDER if name in self.tables
+            for row, line in zip(self.tables[name].rows, self.tables[name].lines, strict=True)}
         self.short: dict[Where, dict[str, str]] = {}  # lines the reader refused (too few fields), split here
         self.refused: dict[Where, _Refused] = {}
 
     def values(self, at: Where) -> dict[str, str]:
         return self.rows_at.get(at) or self.short.get(at) or {}
 
-    def run(self) -> ImportReport:
+    def run(self) -> None:
         unplaced = []
         for problem in self.read_problems:
             at = locate(problem)
-            text = self.files.line(*at) if at is not None and at[0] in READ else None
+            text = self.texts.get(at) if at is not None else None
             if at is None or text is None:
                 unplaced.append(problem)
                 continue
@@ -185,17 +182,21 @@ class PartialImport:
         if unplaced:
             raise _not_on_a_row(unplaced)
         self.cascade()
-        from clinic_app.services.interop import name_prefixes
-
+        mapper = self.whole.mapper
         for _round in range(MAX_ROUNDS):
             current = self.current()
-            result = to_resources(current, hcode=self.interop.hcode, prefixes=name_prefixes())
+            counted = mapper.checkpoint()
+            result = mapper.map(current)
             found = self.place(result.problems)
             if not found:
-                kept, notes, conflicts = self.interop._meet(result.resources)
+                met: Counter[str] = Counter()
+                kept, conflicts = self.whole.interop._meet(result.resources, met)
                 found = self.place_conflicts(conflicts, current)
                 if not found:
-                    return self.store_all(current, result.notes + notes, kept)
+                    self.whole.met.update(met)
+                    self.store_all(current, kept)
+                    return
+            mapper.rewind(counted)  # only the last round's rows are counted in the notes
             for at, reasons in found.items():
                 for reason in reasons:
                     self.refuse(at, reason)
@@ -269,58 +270,44 @@ class PartialImport:
                 entry.reasons.append((english.format(line=line), thai.format(line=line)))
 
     def current(self) -> dict[str, f43.Table]:
-        """The tables without the rows set aside (files not read pass as they are)."""
+        """The tables without the rows set aside."""
         out = {}
         for name, table in self.tables.items():
-            if name in READ:
-                kept = [(row, line) for row, line in zip(table.rows, table.lines, strict=True)
-                        if (name, line) not in self.refused]
-                table = dataclasses.replace(table, rows=[r for r, _ in kept], lines=[n for _, n in kept])
-            out[name] = table
+            kept = [(row, line) for row, line in zip(table.rows, table.lines, strict=True)
+                    if (name, line) not in self.refused]
+            out[name] = dataclasses.replace(table, rows=[r for r, _ in kept], lines=[n for _, n in kept])
         return out
 
-    def store_all(self, current: dict[str, f43.Table], notes: list[str], kept: list[Resource]) -> ImportReport:
-        from clinic_app.services.interop import ImportReport
-
+    def store_all(self, current: dict[str, f43.Table], kept: list[Resource]) -> None:
+        whole, staged = self.whole, self.whole.staged
         imported = {name: len(current[name].rows) for name in ORDER if name in current}
         refused = Counter(at[0] for at in self.refused)
+        lines = Counter(layout for layout, _line in self.texts)
         for name in imported:  # every row read is imported or in the review list: none lost
-            if imported[name] + refused[name] != self.tables[name].line_count:
+            if imported[name] + refused[name] != lines[name]:
                 raise RuntimeError(f"{name}: {imported[name]} imported + {refused[name]} refused is not "
-                                   f"{self.tables[name].line_count} rows read")
-        batch = _now()
-        total = sum(refused.values())
-        with self.store.transaction():
-            if kept:
-                changes = self.interop.records.write(kept, action="import-43",
-                                                     detail={"partial": True, "refused": total})
-            else:
-                changes = ChangeSet()
-                self.store.audit.append(actor=self.interop.actor.name, action="import-43",
-                                        detail={"partial": True, "refused": total})
-            keys = {(at[0], row_key(at[0], self.values(at))) for at in self.refused}
-            cids = {}  # PID -> the citizen ID its PERSON row gives: finds the person here when the row has none
-            for at in [a for a in (*self.rows_at, *self.short) if a[0] == "PERSON"]:
-                values = self.values(at)
-                cids.setdefault(values.get("PID", ""), normalise_cid(values.get("CID", "")))
-            forget_reviewed(self.store, current, batch=batch, also=keys)
-            ids: dict[Where, int] = {}
-            for at in sorted(self.refused, key=lambda a: (ORDER.index(a[0]), a[1])):
-                entry, values = self.refused[at], self.values(at)
-                file, encoding, _lines = self.files.file(at[0])
-                ids[at] = self.store.f43_review.add(
-                    batch=batch, source=self.source.name, file=file, layout=at[0], line=at[1],
-                    encoding=self.tables[at[0]].encoding or encoding,
-                    text=self.files.line(*at) or "|".join(values.values()), fields=list(values.items()),
-                    key=row_key(at[0], values), reasons=entry.reasons,
-                    parent=ids.get(entry.parent) if entry.parent else None, at=batch,
-                    context=_person_context(at[0], values, cids))
-        by_type = dict(Counter(r["resourceType"] for r in kept))
-        if total:
-            notes = [*notes, f"{total} rows were refused and kept in the review list (File menu, or "
-                             "import-43 --review): fix them there, or write them out with import-43 --rejects OUT"]
-        return ImportReport(changes.total, by_type, notes, changes, rows=imported,
-                            refused={name: refused[name] for name in ORDER if refused[name]})
+                                   f"{lines[name]} lines staged")
+        whole.imported.update(imported)
+        whole.refused.update(refused)
+        if kept:
+            whole.interop.records.write_part(kept, whole.changes, author=True)
+            whole.by_type.update(r["resourceType"] for r in kept)
+        batch = whole.batch
+        keys = {(at[0], row_key(at[0], self.values(at))) for at in self.refused}
+        cids = {}  # PID -> the citizen ID its PERSON row gives: finds the person here when the row has none
+        for at in [a for a in (*self.rows_at, *self.short) if a[0] == "PERSON"]:
+            values = self.values(at)
+            cids.setdefault(values.get("PID", ""), normalise_cid(values.get("CID", "")))
+        forget_reviewed(self.store, current, batch=batch, also=keys)
+        ids: dict[Where, int] = {}
+        for at in sorted(self.refused, key=lambda a: (ORDER.index(a[0]), a[1])):
+            entry, values = self.refused[at], self.values(at)
+            ids[at] = self.store.f43_review.add(
+                batch=batch, source=whole.source.name, file=staged.where[at[0]], layout=at[0], line=at[1],
+                encoding=staged.tables[at[0]].encoding, text=self.texts.get(at) or "|".join(values.values()),
+                fields=list(values.items()), key=row_key(at[0], values), reasons=entry.reasons,
+                parent=ids.get(entry.parent) if entry.parent else None, at=batch,
+                context=_person_context(at[0], values, cids))
 
 
 def _person_context(layout: str, values: Mapping[str, str], cids: Mapping[str, str]) -> dict[str, str] | None:
@@ -506,7 +493,7 @@ class F43ReviewService:
         if mine:
             return [], mine
         added = [rewrite_references(r, mapping) for r in result.resources if r["id"] not in before]
-        kept, _notes, conflicts = self.interop._meet(added)
+        kept, conflicts = self.interop._meet(added, Counter())
         if conflicts:
             return [], [reason_of(problem) for _layout, _key, problem in conflicts]
         return kept, []

@@ -137,6 +137,17 @@ class RecordService:
                                 detail={**(detail or {}), **changes.summary()})
         return changes
 
+    def write_part(self, resources: list[Resource], changes: ChangeSet, *, author: bool = False) -> None:
+        """Validate and store part of a long import inside the caller's transaction, adding to
+        `changes`; the caller writes the one audit entry of the whole (a 43-file import
+        stores a few people at a time: services/interop_stage.py). `author`: stamp the
+        records with the actor, as `write` does."""
+        self.store.require_transaction()
+        ready = self._prepare([(None, "", r) for r in resources])
+        if author:
+            ready = [(i, p, stamp_author(r, self.actor.name)) for i, p, r in ready]
+        self._store(ready, changes)
+
     def rewrite(self, resources: list[Resource], *, action: str) -> ChangeSet:
         """Store records this unit already holds in a new form (a data-version migration),
         inside the caller's transaction: each queued for the hub as an ordinary change, no

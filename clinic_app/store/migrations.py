@@ -270,6 +270,25 @@ CREATE TABLE summary_fill (after TEXT NOT NULL);
 INSERT INTO summary_fill SELECT '' WHERE EXISTS (SELECT 1 FROM resources WHERE type = 'Patient');
 """
 
+_V12 = """
+-- The 43-file import's staging (store/f43_stage.py): each line of the files read, while one
+-- import runs, so the import maps a few people at a time instead of holding the files. Rows
+-- live only inside the import's transaction: staged, read back by person, emptied before
+-- the commit (a rollback takes them with it).
+CREATE TABLE f43_stage (
+    id      INTEGER PRIMARY KEY,
+    layout  TEXT NOT NULL,          -- PERSON, SERVICE, ...
+    line    INTEGER NOT NULL,       -- its line in the file
+    pid     TEXT NOT NULL,          -- the row's PID ('' for HOME, PROVIDER and a row without one)
+    seq     TEXT NOT NULL,          -- the row's SEQ ('' when its layout has none)
+    cid     TEXT NOT NULL,          -- PERSON: the citizen ID, digits only
+    text    TEXT NOT NULL           -- the line as read
+);
+CREATE INDEX f43_stage_pid ON f43_stage (pid, id);
+CREATE INDEX f43_stage_seq ON f43_stage (seq, pid) WHERE seq != '';
+CREATE INDEX f43_stage_cid ON f43_stage (cid, pid) WHERE cid != '';
+"""
+
 
 def _v9_fill(conn: Any) -> None:
     """The index's rows for the records already stored (one pass, in the migration's
@@ -295,7 +314,7 @@ def _v9_fill(conn: Any) -> None:
 # Each step is a SQL script, or a script and then a function of the connection (data the
 # script's new tables start with), run in the same transaction.
 MIGRATIONS: list[str | tuple[str, Callable[[Any], None]]] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, (_V9, _v9_fill),
-                                                        _V10, _V11]
+                                                        _V10, _V11, _V12]
 LATEST_VERSION = len(MIGRATIONS)
 
 

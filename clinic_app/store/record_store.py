@@ -18,6 +18,7 @@ from clinic_app.store.audit_log import AuditLog, Link
 from clinic_app.store.checkpoints import Checkpoints
 from clinic_app.store.database import Connection
 from clinic_app.store.f43_review import F43Review
+from clinic_app.store.f43_stage import F43Stage
 from clinic_app.store.grants import Grants
 from clinic_app.store.outbox import Outbox
 from clinic_app.store.resources import Resources
@@ -29,8 +30,9 @@ from clinic_app.store.worklists import Worklists
 
 class RecordStore(Resources):
     """Resources (the methods here) and, beside them, `outbox`, `settings`, `checkpoints`,
-    `audit`, `grants`, `staff`, `worklists` and `f43_review` (the 43-file review list). `link` is
-    the audit chain's hash (security/audit_chain.py)."""
+    `audit`, `grants`, `staff`, `worklists`, `f43_review` (the 43-file review list) and
+    `f43_stage` (the lines of a 43-file import while it runs). `link` is the audit chain's
+    hash (security/audit_chain.py)."""
 
     def __init__(self, conn: Connection, *, link: Link, systems: IdentifierSystems | None = None,
                  refuse_writes: KnownError | None = None) -> None:
@@ -46,6 +48,7 @@ class RecordStore(Resources):
         self.staff = Staff(db)
         self.worklists = Worklists(db)
         self.f43_review = F43Review(db)
+        self.f43_stage = F43Stage(db)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[RecordStore]:

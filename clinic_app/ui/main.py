@@ -490,11 +490,10 @@ class MainWindow(QMainWindow):
 
     def import_43(self, source: Path, partial: bool = False) -> QProgressDialog:
         """Import a 43-file zip or folder: all of it, or nothing with every problem listed
-        (with `partial`, what is valid, the rest kept for review). It is one transaction, so
-        it shows that it works but cannot be stopped halfway."""
-        dialog = QProgressDialog(self.tr("กำลังตรวจและนำเข้า 43 แฟ้ม…"), "", 0, 0, self)
+        (with `partial`, what is valid, the rest kept for review). It is one transaction: the
+        dialog counts the people done, and cancelling stores nothing."""
+        dialog = QProgressDialog(self.tr("กำลังตรวจและนำเข้า 43 แฟ้ม…"), self.tr("ยกเลิก"), 0, 0, self)
         dialog.setWindowTitle("clinic-app")
-        dialog.setCancelButton(None)
         dialog.setMinimumDuration(0)
 
         def done(report: Any) -> None:
@@ -513,10 +512,17 @@ class MainWindow(QMainWindow):
 
         def failed(error: KnownError) -> None:
             dialog.reset()
-            self.show_error(error)
+            if error.code != "cancelled":
+                self.show_error(error)
 
-        self.worker.submit(lambda unit, _p: unit.interop43.import_(source, partial=partial), on_done=done,
-                           on_error=failed)
+        def step(done_count: int, total: int) -> None:
+            dialog.setMaximum(total)
+            dialog.setValue(done_count)
+
+        task = self.worker.submit(lambda unit, progress: unit.interop43.import_(source, partial=partial,
+                                                                                progress=progress),
+                                  on_done=done, on_error=failed, on_progress=step)
+        dialog.canceled.connect(task.cancel)
         return dialog
 
     def _signed_in(self, dialog: SignInDialog) -> None:

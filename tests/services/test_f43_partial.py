@@ -19,6 +19,7 @@ from clinic_app.core.errors import InvalidInputError, KnownError, Problem
 from clinic_app.core.permissions import DEVICE
 from clinic_app.core.thai import cid_check_digit
 from clinic_app.interop import f43
+from clinic_app.interop.f43_import import Mapper
 from clinic_app.services import interop_review
 from clinic_app.services.installation import Installation
 from clinic_app.services.interop import Interop43
@@ -341,16 +342,16 @@ def test_problems_that_never_end_stop_the_import(store: RecordStore, tmp_path: P
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """A mapping that finds a new problem every round (a bug) cannot loop: the rounds are
     counted and nothing is stored."""
-    real = interop_review.to_resources
+    real = Mapper.map
 
-    def one_more_problem_each_round(tables, **kw):  # type: ignore[no-untyped-def]
-        result = real(tables, **kw)
+    def one_more_problem_each_round(self, tables):  # type: ignore[no-untyped-def]
+        result = real(self, tables)
         table = tables["PERSON"]
         if table.rows:
             result.problems.append(Problem(None, f"person.txt line {table.lines[0]}", "invented", "สมมุติ"))
         return result
 
-    monkeypatch.setattr(interop_review, "to_resources", one_more_problem_each_round)
+    monkeypatch.setattr(Mapper, "map", one_more_problem_each_round)
     monkeypatch.setattr(interop_review, "MAX_ROUNDS", 2)
     with pytest.raises(KnownError) as stopped:
         Interop43(store, actor=DEVICE).import_(write_files(tmp_path / "f43"), partial=True)
