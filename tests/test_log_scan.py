@@ -182,7 +182,7 @@ def _drive(tmp_path: Path, user: Path, keystore: KeyStore, monkeypatch: pytest.M
         (crash / "person.txt").write_text(PERSON_HEADER + "\r\n" + _person_line(TRAINING_HCODE, *CRASHED) + "\r\n",
                                           encoding="utf-8")
         with monkeypatch.context() as patch:
-            patch.setattr(f43_import._Reader, "patient", choke)
+            patch.setattr(f43_import.Mapper, "patient", choke)
             assert run("crash", "import-43", str(crash)) == 1
 
         assert run("backup", "db", "backup", str(tmp_path / "backup.db")) == 0
