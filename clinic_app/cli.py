@@ -10,6 +10,7 @@ day's lists and follow-up lists).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import json
 import logging
@@ -39,7 +40,9 @@ from clinic_app.core.errors import (
 )
 from clinic_app.core.permissions import require
 from clinic_app.security.keys import PassphraseSource, remembered
+from clinic_app.core.thai import mask_cid
 from clinic_app.services import maintenance
+from clinic_app.services.accounts import StaffDetails
 from clinic_app.services.installation import initialise, resolve_data_dir, rotate_key
 from clinic_app.services.session import UnitSession
 from clinic_app.services.visits import AllergyConflictError, DrugLine, UnusualValuesError, VisitForm
@@ -78,6 +81,11 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--licence", default="", help="professional licence as TYPE:NUMBER, e.g. proNurse:4512345 "
                                                   "(proDoc, proNurse, proPharm, proDent, proMedtech, proPhysio, "
                                                   "healthVolun)")
+    _staff_details(s)
+    s = users.add_parser("details", help="give or change what HDC's PROVIDER file asks of a staff member (the options "
+                                         "given; the others stay); without options, print them")
+    s.add_argument("name")
+    _staff_details(s)
     users.add_parser("list", help="staff accounts and their roles")
     s = users.add_parser("disable", help="disable a staff account")
     s.add_argument("name")
@@ -605,12 +613,41 @@ def _audit(_args: argparse.Namespace, unit: UnitSession) -> int:
     return EXIT_OK
 
 
+def _staff_details(parser: argparse.ArgumentParser) -> None:
+    """The options of a staff member's details (services/accounts.py StaffDetails)."""
+    group = parser.add_argument_group("what HDC's PROVIDER file asks (43 files)")
+    group.add_argument("--cid", default="", help="the staff member's citizen ID (13 digits)")
+    group.add_argument("--prefix", default="", help="name prefix: DOPA code (003, 004, 005 ...) or นาย, นาง, นางสาว")
+    group.add_argument("--given", default="", help="given name (Thai)")
+    group.add_argument("--family", default="", help="family name (Thai)")
+    group.add_argument("--sex", default="", help="male or female")
+    group.add_argument("--birth", default="", help="birth date YYYY-MM-DD (a Buddhist-era year works too)")
+    group.add_argument("--provider-type", default="", help="THCC provider type: 01 doctor, 02 dentist, 03 nurse, "
+                                                           "04 community health officer, 05 public health officer, "
+                                                           "11 pharmacist ...")
+    group.add_argument("--start", default="", help="the day they started at the unit, YYYY-MM-DD")
+
+
+def _details_of(args: argparse.Namespace) -> StaffDetails:
+    return StaffDetails(args.cid, args.prefix, args.given, args.family, args.sex, args.birth, args.provider_type,
+                        args.start)
+
+
 def _user(args: argparse.Namespace, unit: UnitSession) -> int:
     accounts = unit.accounts
     if args.user_command == "add":
         accounts.add(args.name, args.role, _secret(args.new_password_file, "รหัสผ่านใหม่ / New password",
-                                                   confirm=True), full_name=args.full_name, licence=args.licence)
+                                                   confirm=True), full_name=args.full_name, licence=args.licence,
+                     details=_details_of(args))
         print(f"เพิ่มผู้ใช้ {args.name} แล้ว / User {args.name} added.")
+    elif args.user_command == "details":
+        given = _details_of(args)
+        if given != StaffDetails():
+            accounts.set_details(args.name, given)
+            print(f"บันทึกข้อมูลของ {args.name} แล้ว / {args.name}'s details saved.")
+        shown = dataclasses.asdict(accounts.details(args.name))
+        shown["cid"] = mask_cid(shown["cid"]) if shown["cid"] else ""
+        _print_json(shown)
     elif args.user_command == "list":
         _print_json(accounts.list())
     else:

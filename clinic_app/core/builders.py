@@ -18,6 +18,7 @@ input (the callers do that before building).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +49,7 @@ from clinic_app.core.identifiers import (
     NAME_PREFIX_EXTENSION,
     NAME_PREFIX_SYSTEM,
     OBSERVATION_CATEGORY,
+    PROVIDER_TYPE_SYSTEM,
     TH_COVERAGE_TYPE_SYSTEM,
     TMT_SYSTEM,
     UCUM,
@@ -213,15 +215,48 @@ def coverage(right: str, *, id: str, beneficiary: Reference) -> Resource:
             "beneficiary": beneficiary, "payor": [{"display": payor}]}
 
 
-def practitioner(*, id: str, hcode: str, username: str, name: str, licence: tuple[str, str] | None = None) -> Resource:
+def practitioner(*, id: str, hcode: str, username: str, name: str, licence: tuple[str, str] | None = None,
+                 cid: str = "", human: dict[str, Any] | None = None, gender: str = "", birth_date: str = "") -> Resource:
     """A staff member as a Practitioner: the unit's own provider code (the sign-in name,
-    localProv) and, where known, the licence number by its type (proDoc, proNurse ...)."""
+    localProv) and, where known, the licence number by its type (proDoc, proNurse ...),
+    the citizen ID, the name in its parts (`human`, else `name` as text), sex and birth date."""
     identifiers = [identifier(local_system(hcode, "Provider"), username, "localProv")]
     if licence and licence[1].strip():
         identifiers.append(identifier(LICENCE_SYSTEMS[licence[0]], licence[1].strip(), licence[0]))
-    return {"resourceType": "Practitioner", "id": id, "meta": {"profile": [profile("th-core-practitioner")]},
-            "identifier": identifiers, "active": True,
-            "name": [{"extension": [{"url": LANGUAGE_EXTENSION, "valueCode": "th"}], "text": name}]}
+    if cid:
+        identifiers.append(cid_identifier(cid))
+    out: Resource = {"resourceType": "Practitioner", "id": id, "meta": {"profile": [profile("th-core-practitioner")]},
+                     "identifier": identifiers, "active": True,
+                     "name": [human or {"extension": [{"url": LANGUAGE_EXTENSION, "valueCode": "th"}], "text": name}]}
+    if gender:
+        out["gender"] = gender
+    if birth_date:
+        out["birthDate"] = birth_date
+    return out
+
+
+def role_id(hcode: str, code: str) -> str:
+    """The id of the PractitionerRole of the unit's provider `code` (a sign-in name, or a
+    43-file PROVIDER): one per unit and code, whichever desktop or import makes it."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"https://clinic-app/f43/{hcode}/PROVIDER/{code}/role"))
+
+
+def practitioner_role(*, id: str, practitioner: str, hcode: str, code: str = "", start: str = "", end: str = "",
+                      active: bool = True, extension: list[dict[str, Any]] | None = None) -> Resource:
+    """A staff member's place at the unit: their provider type (cs-thcc-individual-provider-
+    type) and when they started (and left)."""
+    role: Resource = {"resourceType": "PractitionerRole", "id": id,
+                      "meta": {"profile": [profile("th-core-practitionerrole")]}}
+    if extension:
+        role["extension"] = extension
+    role["active"] = active
+    period = {k: v for k, v in (("start", start), ("end", end)) if v}
+    if period:
+        role["period"] = period
+    role.update(practitioner=reference("Practitioner", practitioner), organization=reference("Organization", hcode))
+    if code:
+        role["code"] = [{"coding": [coding(PROVIDER_TYPE_SYSTEM, code)]}]
+    return role
 
 
 ENCOUNTER_STATES = ("planned", "arrived", "in-progress", "finished", "cancelled", "entered-in-error")

@@ -23,6 +23,7 @@ DOCTOR_ID_SYSTEM = "https://terms.sil-th.org/id/th-doctor-id"
 NURSE_ID_SYSTEM = "https://terms.sil-th.org/id/th-nurse-id"
 
 TERMS = "https://terms.sil-th.org/core/CodeSystem/"
+PROVIDER_TYPE_SYSTEM = TERMS + "cs-thcc-individual-provider-type"  # a staff member's kind (PractitionerRole.code)
 TH_EXTENSIONS = "https://fhir-ig.sil-th.org/th/extensions/StructureDefinition/"
 TH_CORE_PROFILES = "https://fhir-ig.sil-th.org/th/core/StructureDefinition/"
 IDENTIFIER_TYPE_SYSTEM = TERMS + "cs-th-identifier-type"

@@ -77,6 +77,7 @@ _LISTS = {
     ("SERVICE", "INSTYPE"): "cs-thcc-coverage-type",
     ("CARD", "INSTYPE_NEW"): "cs-thcc-coverage-type",
     ("EPI", "VACCINETYPE"): "cs-thcc-vaccine-code",
+    ("PROVIDER", "PROVIDERTYPE"): "cs-thcc-individual-provider-type",
 }
 _ICD10_FIELDS = {("DIAGNOSIS_OPD", "DIAGCODE"), ("CHRONIC", "CHRONIC"), ("DEATH", "CDEATH_A"), ("DEATH", "CDEATH"),
                  ("DEATH", "CDEATH_B"), ("DEATH", "CDEATH_C"), ("DEATH", "CDEATH_D"), ("DEATH", "ODISEASE"),
@@ -161,6 +162,13 @@ class Check:
     def row(self, table: str, row: dict[str, str]) -> None:
         line = self.lines[table] = self.lines.get(table, 1) + 1
         key = " ".join(f"{k}={row.get(k, '')}" for k in _KEYS.get(table, ()))
-        for field, english, thai in row_problems(table, row, made_at=self.made_at):
+        found = row_problems(table, row, made_at=self.made_at)
+        for field, english, thai in found:
             self.problems.append(Problem(None, f"{table.lower()}.txt line {line}", f"{english} ({key})",
                                          f"{thai} ({key})"))
+        if table == "PROVIDER" and found:  # a staff member of the app gives theirs with one command
+            command = f"clinic-app user details {row.get('PROVIDER', '')} --cid ... --prefix ... --given ... " \
+                      "--family ... --sex ... --birth ... --provider-type ... --start ..."
+            self.problems.append(Problem(None, f"{table.lower()}.txt line {line}",
+                                         f"a staff member's details are given with: {command}",
+                                         f"ข้อมูลของเจ้าหน้าที่ใส่ได้ด้วยคำสั่ง: {command}"))

@@ -205,7 +205,7 @@ def _prename(text: str) -> str:
     return PREFIX_CODES[text][0] if text in PREFIX_CODES else ""
 
 
-def _thai_name(given: str, family: str, code: str, prefixes: Mapping[str, str]) -> dict[str, Any]:
+def thai_name(given: str, family: str, code: str, prefixes: Mapping[str, str]) -> dict[str, Any]:
     """The Thai name with its DOPA prefix code and the prefix written out: an everyday one
     as the app writes it, another as DOPA's display (when the whole list is given)."""
     written, display = EVERYDAY_PREFIXES.get(code) or (prefixes.get(code), prefixes.get(code))
@@ -450,7 +450,7 @@ class Mapper:
             return None
         patient = build.patient(
             id=self.id("PID", row["PID"]), identifiers=identifiers,
-            names=[_thai_name(row["NAME"], row["LNAME"], self.prename(row["PRENAME"]), self.prefixes)],
+            names=[thai_name(row["NAME"], row["LNAME"], self.prename(row["PRENAME"]), self.prefixes)],
             gender=GENDERS.get(row["SEX"], "unknown"), birth_date=birth, deceased=deceased, hcode=self.hcode)
         f43_homes.patient_homes(patient, row, self.hcode)  # HID, TYPEAREA, DISCHARGE, NATION, RACE, ... MSTATUS
         phones = _phones(row)

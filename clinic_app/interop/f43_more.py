@@ -127,6 +127,7 @@ from clinic_app.core.identifiers import (
     LOCAL_DRUG_SYSTEM,
     NAME_PREFIX_EXTENSION,
     NAME_PREFIX_SYSTEM,
+    PROVIDER_TYPE_SYSTEM,
     STRUCTURED_LINE_EXTENSION,
     TERMS,
     TH_EXTENSIONS,
@@ -157,7 +158,6 @@ CHRONIC_DISCHARGE_SYSTEM = TERMS + "cs-thcc-chronic-discharge-reason"
 DIAGNOSIS_ROLE_SYSTEM = TERMS + "cs-meta-extended-hl7-diagnosis-role"  # #death: cause of death
 CONTRACTED_PROVIDER_EXTENSION = TH_EXTENSIONS + "ex-coverage-contracted-provider"
 PROVIDER_TYPE_COVERAGE_SYSTEM = TERMS + "cs-meta-provider-type-coverage"
-PROVIDER_TYPE_SYSTEM = TERMS + "cs-thcc-individual-provider-type"
 PROVIDER_MOVE_EXTENSION = TH_EXTENSIONS + "ex-practitionerrole-provider-move"
 HOUSE_TYPE_EXTENSION = TH_EXTENSIONS + "ex-address-house-type"
 HOUSE_TYPE_SYSTEM = TERMS + "cs-thcc-house-type"
@@ -1169,19 +1169,10 @@ class _Reader:
         kind = row["PROVIDERTYPE"] if re.fullmatch(r"[0-9]{2,3}", row["PROVIDERTYPE"]) else ""
         if not (start or end or move or kind):
             return None
-        role: Resource = {"resourceType": "PractitionerRole", "id": self.id("PROVIDER", row["PROVIDER"], "role"),
-                          "meta": {"profile": [profile("th-core-practitionerrole")]}}
-        if move:
-            role["extension"] = [{"url": PROVIDER_MOVE_EXTENSION, "extension": move}]
-        role["active"] = not row["OUTDATE"]
-        period = {k: v for k, v in (("start", start), ("end", end)) if v}
-        if period:
-            role["period"] = period
-        role.update(practitioner=build.reference("Practitioner", practitioner),
-                    organization=build.reference("Organization", self.hcode))
-        if kind:
-            role["code"] = [{"coding": [build.coding(PROVIDER_TYPE_SYSTEM, kind)]}]
-        return role
+        return build.practitioner_role(
+            id=build.role_id(self.hcode, row["PROVIDER"]), practitioner=practitioner, hcode=self.hcode, code=kind,
+            start=start or "", end=end or "", active=not row["OUTDATE"],
+            extension=[{"url": PROVIDER_MOVE_EXTENSION, "extension": move}] if move else None)
 
     # -- HOME ------------------------------------------------------------------------------------
 

@@ -6,11 +6,21 @@ on a fresh folder). After that, account management is the administrators' and ev
 command that reads or changes patient data needs a signed-in person, audited as them.
 Sign-ins and failures are audited; after three failures each further one doubles a delay
 (30 s, 1 min, 2 min ... at most an hour).
+
+A staff member's details (`StaffDetails`: citizen ID, name prefix, given and family name,
+sex, birth date, provider type, the day they started at the unit) are what HDC's PROVIDER
+file asks of everyone who records (NOT NULL there); their Practitioner and PractitionerRole
+carry them (services/visits.py practitioner_for), so the monthly 43 files pass HDC's check.
+They are given at `user add` or later (`user details`), each checked: a citizen ID's check
+digit, a DOPA name prefix, a real date, a provider type of THCC's list.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as _dt
 import functools
+import json
 import secrets
 import time
 from collections.abc import Callable
@@ -19,7 +29,11 @@ from typing import Any
 from clinic_app.core.changes import ChangeSet
 from clinic_app.core.errors import InvalidInputError, KnownError, Problem
 from clinic_app.core.identifiers import LICENCE_SYSTEMS
+from clinic_app.conformance.codes import code_list
 from clinic_app.core.permissions import ADMIN, CLERK, CLINICIAN, DEVICE, Actor, require
+from clinic_app.core.thai import PREFIX_CODES, cid_problem, normalise_cid
+from clinic_app.interop import f43_more
+from clinic_app.interop.f43 import parse_date
 from clinic_app.security.passwords import check_policy, hash_password, lockout_delay, verify_password
 from clinic_app.store.record_store import RecordStore
 
@@ -47,6 +61,93 @@ def _stand_in_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
+@dataclasses.dataclass(frozen=True)
+class StaffDetails:
+    """What HDC's PROVIDER file asks of a staff member. Empty is "not given"."""
+
+    cid: str = ""
+    prefix: str = ""         # DOPA name-prefix code (cs-dopa-nameprefix): 003 นาย, 005 นาง, ...
+    given: str = ""
+    family: str = ""
+    sex: str = ""            # male, female
+    birth: str = ""          # YYYY-MM-DD
+    provider_type: str = ""  # cs-thcc-individual-provider-type: 01 แพทย์, 03 พยาบาลวิชาชีพ, ...
+    start: str = ""          # YYYY-MM-DD: the day they started at the unit
+
+    @classmethod
+    def of(cls, account: dict[str, Any] | None) -> StaffDetails:
+        """The details kept with an account (none when it has none)."""
+        try:
+            kept = json.loads(str((account or {}).get("details") or "{}"))
+        except ValueError:
+            kept = {}
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: str(v) for k, v in kept.items() if k in names}) if isinstance(kept, dict) else cls()
+
+    def as_json(self) -> str:
+        return json.dumps({k: v for k, v in dataclasses.asdict(self).items() if v}, ensure_ascii=False, sort_keys=True)
+
+    def merged(self, other: StaffDetails) -> StaffDetails:
+        """These details with what `other` gives over them."""
+        return dataclasses.replace(self, **{k: v for k, v in dataclasses.asdict(other).items() if v})
+
+
+def provider_types() -> dict[str, str]:
+    """THCC's provider types (cs-thcc-individual-provider-type, shipped): code -> display."""
+    return code_list("cs-thcc-individual-provider-type").display
+
+
+SEXES = {"male": "male", "m": "male", "1": "male", "ชาย": "male", "female": "female", "f": "female", "2": "female",
+         "หญิง": "female"}
+
+
+def checked_details(given: StaffDetails, *, today: _dt.date | None = None) -> StaffDetails:
+    """The details as kept (a prefix typed as นาง kept as its code 005, a sex as male or
+    female, dates as YYYY-MM-DD in the common era), or every problem, in Thai and English."""
+    problems: list[Problem] = []
+    today = today or _dt.date.today()
+
+    def bad(option: str, english: str, thai: str) -> None:  # named by the command line's option
+        problems.append(Problem(None, option, english, thai))
+
+    cid = normalise_cid(given.cid)
+    if given.cid and (why := cid_problem(cid)):
+        bad("--cid", f"citizen ID: {why[1]}", f"เลขประจำตัวประชาชน: {why[0]}")
+    prefix = given.prefix.strip()
+    if prefix in PREFIX_CODES:
+        prefix = PREFIX_CODES[prefix][0]
+    elif prefix.isdigit() and prefix.zfill(3) in f43_more.name_prefixes():
+        prefix = prefix.zfill(3)
+    elif prefix:
+        bad("--prefix", "name prefix: a DOPA name-prefix code (003 นาย, 004 นางสาว, 005 นาง ...) or นาย, นาง, นางสาว",
+            "คำนำหน้าชื่อ: รหัสคำนำหน้าของกรมการปกครอง (003 นาย, 004 นางสาว, 005 นาง ...) หรือ นาย นาง นางสาว")
+    sex = SEXES.get(given.sex.strip().lower(), "") if given.sex else ""
+    if given.sex and not sex:
+        bad("--sex", "male or female", "เพศ: ชาย หรือ หญิง (male, female)")
+    days = {}
+    for field, english, thai in (("birth", "birth date", "วันเกิด"), ("start", "start date", "วันที่เริ่มงาน")):
+        text = getattr(given, field).strip()
+        if not text:
+            continue
+        day, _be = parse_date(text.replace("-", "").replace("/", ""))
+        if day is None or day > today:
+            bad(f"--{field}", f"{english}: a past date, YYYY-MM-DD (a Buddhist-era year works too)",
+                f"{thai}: วันที่ที่ผ่านมาแล้ว ปปปป-ดด-วว เช่น 2530-04-15")
+        else:
+            days[field] = day.isoformat()
+    kind = given.provider_type.strip()
+    if kind and kind not in provider_types():
+        bad("--provider-type", "provider type: a code of THCC's list (01 doctor, 03 nurse, 04 community health "
+            "officer, 05 public health officer, 11 pharmacist ...)",
+            "ประเภทบุคลากร: รหัสตามรายการของ THCC (01 แพทย์, 03 พยาบาลวิชาชีพ, 04 เจ้าพนักงานสาธารณสุขชุมชน, "
+            "05 นักวิชาการสาธารณสุข, 11 เภสัชกร ...)")
+    if problems:
+        raise InvalidInputError(f"ข้อมูลเจ้าหน้าที่ไม่ถูกต้อง {len(problems)} จุด ไม่ได้บันทึก",
+                                f"{len(problems)} staff detail(s) are not right; nothing was saved.", problems=problems)
+    return StaffDetails(cid, prefix, given.given.strip(), given.family.strip(), sex, days.get("birth", ""), kind,
+                        days.get("start", ""))
+
+
 class SignInNeededError(KnownError):
     code = "sign-in-needed"
 
@@ -65,11 +166,13 @@ class AccountService:
     def has_accounts(self) -> bool:
         return self.staff.count() > 0
 
-    def add(self, name: str, role: str, password: str, *, full_name: str = "", licence: str = "") -> ChangeSet:
+    def add(self, name: str, role: str, password: str, *, full_name: str = "", licence: str = "",
+            details: StaffDetails | None = None) -> ChangeSet:
         """A staff account; `licence` is the professional licence as TYPE:NUMBER (TYPE a
         SIL-TH identifier type: proDoc, proNurse, proPharm, proDent, proMedtech, proPhysio,
-        healthVolun), carried by the Practitioner their records name."""
+        healthVolun), carried by the Practitioner their records name, with the `details`."""
         role = ROLE_ALIASES.get(role, role)
+        kept = checked_details(details or StaffDetails())
         kind, _, number = licence.partition(":")
         if licence and (kind not in LICENCE_SYSTEMS or not number.strip().isalnum()):
             raise InvalidInputError("เลขใบอนุญาตต้องอยู่ในรูป ชนิด:เลขที่ เช่น proNurse:4512345",
@@ -92,10 +195,31 @@ class AccountService:
         check_policy(password, user_inputs=[name])
         with self.store.transaction():
             self.staff.add(name, role, hash_password(password), full_name=full_name.strip() or None,
-                           licence=f"{kind}:{number.strip()}" if licence else None)
+                           licence=f"{kind}:{number.strip()}" if licence else None, details=kept.as_json())
             self.store.audit.append(actor=self.actor.name, action="user-add", entity_type="staff", entity_id=name,
                                     detail={"role": role})
         return ChangeSet(accounts=True)
+
+    def set_details(self, name: str, details: StaffDetails) -> ChangeSet:
+        """Give or change a staff member's details (what `details` gives; the rest stays), by
+        an administrator or the staff member themself. Their Practitioner carries them from
+        their next record on."""
+        if name != self.actor.name:
+            require(self.actor, "account.manage")
+        account = self.staff.get(name)
+        if account is None:
+            raise InvalidInputError("ไม่พบผู้ใช้", f"No user {name!r}.")
+        kept = StaffDetails.of(account).merged(checked_details(details))
+        with self.store.transaction():
+            self.staff.update(name, details=kept.as_json())
+            self.store.audit.append(actor=self.actor.name, action="user-details", entity_type="staff", entity_id=name,
+                                    detail={"fields": sorted(k for k, v in dataclasses.asdict(details).items() if v)})
+        return ChangeSet(accounts=True)
+
+    def details(self, name: str) -> StaffDetails:
+        if name != self.actor.name:
+            require(self.actor, "account.manage")
+        return StaffDetails.of(self.staff.get(name))
 
     def list(self) -> list[dict[str, Any]]:
         require(self.actor, "account.manage")

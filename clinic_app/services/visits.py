@@ -52,6 +52,9 @@ from clinic_app.core.permissions import DEVICE_ROLE, Actor, require
 from clinic_app.core.thai import age_in_years, birth_date_of
 from clinic_app.core.worklist import BLOOD_SUGAR, display_name, own_hn
 from clinic_app.interop import f43_homes
+from clinic_app.interop.f43_import import thai_name
+from clinic_app.interop.f43_more import name_prefixes
+from clinic_app.services.accounts import StaffDetails
 from clinic_app.interop.f43_export import TYPEIN_APPOINTMENT
 from clinic_app.services.catalogs import icd9_by_code, icd10_by_code
 from clinic_app.services.duplicates import current_patient_id, merged_patient_ids
@@ -325,15 +328,36 @@ def _is_active_allergy(resource: Resource) -> bool:
 
 def practitioner_for(store: RecordStore, hcode: str, actor: Actor) -> Resource | None:
     """The Practitioner of the signed-in staff member (None for the desktop's own
-    identity): one id per unit and sign-in name, so every desktop of the unit makes the same."""
+    identity): one id per unit and sign-in name, so every desktop of the unit makes the same;
+    their licence and details (services/accounts.py StaffDetails) on it."""
     if actor.role == DEVICE_ROLE:
         return None
     pid = str(uuid.uuid5(uuid.NAMESPACE_URL, local_system(hcode, "Provider") + "/" + actor.name))
     account = store.staff.get(actor.name) or {}
     kind, _, number = str(account.get("licence") or "").partition(":")
+    details = StaffDetails.of(account)
+    human = thai_name(details.given, details.family, details.prefix, name_prefixes()) if (
+        details.given and details.family) else None
     return build.practitioner(id=pid, hcode=hcode, username=actor.name,
                               name=str(account.get("full_name") or actor.name),
-                              licence=(kind, number) if number else None)
+                              licence=(kind, number) if number else None, cid=details.cid, human=human,
+                              gender=details.sex, birth_date=details.birth)
+
+
+def role_for(store: RecordStore, hcode: str, actor: Actor, practitioner: Resource) -> Resource | None:
+    """The staff member's PractitionerRole at the unit (provider type, start date), when
+    their details give either."""
+    details = StaffDetails.of(store.staff.get(actor.name))
+    if not (details.provider_type or details.start):
+        return None
+    return build.practitioner_role(id=build.role_id(hcode, actor.name), practitioner=practitioner["id"], hcode=hcode,
+                                   code=details.provider_type, start=details.start)
+
+
+def _changed(store: RecordStore, made: Resource) -> bool:
+    """True when the record is not stored yet, or stored otherwise (but for what the store adds to meta)."""
+    stored = store.get(made["resourceType"], made["id"])
+    return stored is None or any(stored.get(k) != v for k, v in made.items() if k != "meta")
 
 
 def new_vn(when: str) -> str:
@@ -385,9 +409,9 @@ class VisitService(UseCases):
         staff = practitioner_for(self.store, self.hcode, self.actor)
         if staff is None:
             return None, []
-        stored = self.store.get("Practitioner", staff["id"])
-        fresh = stored is None or any(stored.get(k) != staff[k] for k in ("identifier", "name"))
-        return staff, [staff] if fresh else []
+        role = role_for(self.store, self.hcode, self.actor, staff)
+        changed = [made for made in (staff, role) if made is not None and _changed(self.store, made)]
+        return staff, changed
 
     def _encounter(self, encounter_id: str) -> Resource:
         found = self.store.get("Encounter", encounter_id)

@@ -287,6 +287,9 @@ CREATE TABLE f43_stage (
 CREATE INDEX f43_stage_pid ON f43_stage (pid, id);
 CREATE INDEX f43_stage_seq ON f43_stage (seq, pid) WHERE seq != '';
 CREATE INDEX f43_stage_cid ON f43_stage (cid, pid) WHERE cid != '';
+-- What HDC's PROVIDER file asks of a staff member (services/accounts.py StaffDetails), as JSON:
+-- citizen ID, name prefix code, given and family name, sex, birth date, provider type, start date.
+ALTER TABLE staff ADD COLUMN details TEXT NOT NULL DEFAULT '{}';
 """
 
 

@@ -1,6 +1,7 @@
 """Staff accounts as kept: name, role, password hash (security/passwords.py makes it),
-disabled, the lock-out state after wrong passwords, and the full name and professional
-licence ("proNurse:4512345") their Practitioner carries."""
+disabled, the lock-out state after wrong passwords, and the full name, professional licence
+("proNurse:4512345") and details (JSON: what HDC's PROVIDER file asks) their Practitioner
+carries."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 from clinic_app.core.fhir import now_instant
 from clinic_app.store.unit_of_work import Db
 
-COLUMNS = ("name", "role", "password", "disabled", "failures", "locked_until", "created_at", "full_name", "licence")
+COLUMNS = ("name", "role", "password", "disabled", "failures", "locked_until", "created_at", "full_name", "licence",
+           "details")
 _CHANGEABLE = frozenset(COLUMNS) - {"name", "created_at"}
 
 
@@ -29,9 +31,9 @@ class Staff:
         return [dict(zip(COLUMNS, r)) for r in self.db.rows(f"SELECT {', '.join(COLUMNS)} FROM staff ORDER BY name")]
 
     def add(self, name: str, role: str, password_hash: str, *, full_name: str | None = None,
-            licence: str | None = None) -> None:
-        self.db.write("INSERT INTO staff (name, role, password, created_at, full_name, licence) VALUES (?, ?, ?, ?, ?, ?)",
-                      (name, role, password_hash, now_instant(), full_name, licence))
+            licence: str | None = None, details: str = "{}") -> None:
+        self.db.write("INSERT INTO staff (name, role, password, created_at, full_name, licence, details)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?)", (name, role, password_hash, now_instant(), full_name, licence, details))
 
     def failures(self, name: str) -> tuple[int, float]:
         """(failed sign-ins in a row, locked until) for a name typed at sign-in, known or not."""

@@ -49,6 +49,8 @@ CODE_SYSTEMS = [
     ("cs-43plus-encounter-diagnosis-role.csv", "CodeSystems/CS_MoPH_Encounter.fsh",
      "cs-43plus-encounter-diagnosis-role", 7, ("code", "display")),
     ("cs-thcc-marital.csv", "CodeSystems/CS_MoPH_Patient.fsh", "cs-thcc-marital", 7, ("code", "display")),
+    ("cs-thcc-individual-provider-type.csv", "CodeSystems/CS_MoPH_Provider.fsh", "cs-thcc-individual-provider-type", 20,
+     ("code", "display")),
     ("cs-thcc-religion.csv", "CodeSystems/CS_MoPH_Patient.fsh", "cs-thcc-religion", 11,
      ("code", "display", "definition")),
     ("cs-thcc-education-level.csv", "CodeSystems/CS_MoPH_Patient.fsh", "cs-thcc-education-level", 8,

@@ -139,16 +139,22 @@ def test_a_month_hdc_would_refuse_is_not_written_and_each_row_is_named(unit_fold
 def test_a_month_of_records_made_here_passes_once_the_forms_say_what_hdc_asks(installation, tmp_path: Path  # type: ignore[no-untyped-def]
                                                                               ) -> None:
     """Registered with the person's status (TYPEAREA) and seen with the visit form's choices
-    (came by themselves, in the unit, went home): the person's and the visit's rows pass HDC's
-    check and say what the forms said (NATION Thai from a citizen ID of DOPA's categories
-    1-5). What still stops the month is the staff member's PROVIDER row: a staff account does
-    not ask their citizen ID, sex, birth date, provider type and start date yet (README)."""
-    from clinic_app.core.permissions import CLINICIAN, Actor
+    (came by themselves, in the unit, went home), by a nurse whose account has what HDC's
+    PROVIDER file asks (citizen ID, name, sex, birth date, provider type, start date): every
+    row of the month passes HDC's check and says what the forms said (NATION Thai from a
+    citizen ID of DOPA's categories 1-5). Before the nurse's details are given, the month is
+    refused on provider.txt alone, with the command that gives them."""
+    from clinic_app.core.permissions import ADMIN, CLINICIAN, Actor
+    from clinic_app.services.accounts import StaffDetails
     from clinic_app.services.patients import PatientForm
     from clinic_app.services.session import UnitSession
     from clinic_app.services.visits import VisitForm
 
-    with UnitSession(installation, actor=Actor("nurse.pim", CLINICIAN)) as unit:
+    nurse = Actor("nurse.pim", CLINICIAN)
+    with UnitSession(installation, actor=Actor("admin", ADMIN)) as unit:
+        unit.accounts.add("admin", "administrator", "a long enough password 1")
+        unit.accounts.add("nurse.pim", "clinician", "a long enough password 2", licence="proNurse:4512345")
+    with UnitSession(installation, actor=nurse) as unit:
         patient = unit.patients.register(PatientForm(
             given_th="สมศรี", family_th="มีสุข", sex="female", birth_day=3, birth_month=2, birth_year_be=2523,
             cid="1101700207030", prefix="นาง", house="12", moo="4", subdistrict_code="300101", typearea="3")).value
@@ -159,14 +165,31 @@ def test_a_month_of_records_made_here_passes_once_the_forms_say_what_hdc_asks(in
         with pytest.raises(InvalidInputError) as refused:
             unit.interop43.export(tmp_path / "hdc.zip", first=first, last=today, hdc_check=True)
         assert not (tmp_path / "hdc.zip").exists()
-        assert {p.path for p in refused.value.problems} == {"provider.txt"}, [p.reason for p in refused.value.problems]
+        assert {p.path for p in refused.value.problems} == {"provider.txt"}, [
+            p.reason for p in refused.value.problems]
+        assert any("clinic-app user details nurse.pim" in p.reason for p in refused.value.problems)
+
+        unit.accounts.set_details("nurse.pim", StaffDetails(cid="3100500123458", prefix="นางสาว", given="พิมพ์",
+                                                            family="ใจดี", sex="female", birth="2533-07-01",
+                                                            provider_type="03", start="2020-06-01"))
+        unit.visits.save(patient["id"], VisitForm(complaint="ตามนัด", diagnoses=[("I10", "1")], systolic=130,
+                                                  diastolic=85, type_out="1"))
+        unit.interop43.export(tmp_path / "hdc.zip", first=first, last=today, hdc_check=True)
         report = unit.interop43.export(tmp_path / "all.zip", first=first, last=today)
-    tables, _problems = f43.read_archive(report.path, parse=frozenset({"PERSON", "SERVICE", "DIAGNOSIS_OPD"}))
-    [person], [service] = tables["PERSON"].rows, tables["SERVICE"].rows
+    tables, _problems = f43.read_archive(report.path, parse=frozenset({"PERSON", "SERVICE", "DIAGNOSIS_OPD",
+                                                                      "PROVIDER"}))
+    [person], services = tables["PERSON"].rows, tables["SERVICE"].rows
     assert (person["TYPEAREA"], person["NATION"]) == ("3", "099")
-    assert (service["TYPEIN"], service["SERVPLACE"], service["TYPEOUT"], service["INSTYPE"]) == ("1", "1", "3", "0100")
+    assert sorted((s["TYPEIN"], s["SERVPLACE"], s["TYPEOUT"], s["INSTYPE"]) for s in services) == [
+        ("1", "1", "1", "0100"), ("1", "1", "3", "0100")]
+    [provider] = tables["PROVIDER"].rows
+    assert {k: provider[k] for k in ("PROVIDER", "CID", "PRENAME", "NAME", "LNAME", "SEX", "BIRTH", "PROVIDERTYPE",
+                                     "STARTDATE", "REGISTERNO", "COUNCIL")} == {
+        "PROVIDER": "nurse.pim", "CID": "3100500123458", "PRENAME": "004", "NAME": "พิมพ์", "LNAME": "ใจดี",
+        "SEX": "2", "BIRTH": "19900701", "PROVIDERTYPE": "03", "STARTDATE": "20200601", "REGISTERNO": "4512345",
+        "COUNCIL": "02"}
     made = dt.datetime.now().astimezone()
-    for name in ("PERSON", "SERVICE", "DIAGNOSIS_OPD"):
+    for name in ("PERSON", "SERVICE", "DIAGNOSIS_OPD", "PROVIDER"):
         for row in tables[name].rows:
             assert f43_hdc.row_problems(name, row, made_at=made) == [], name
 

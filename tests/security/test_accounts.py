@@ -180,3 +180,42 @@ def test_backup_restore_and_rekey_need_an_administrator_and_a_restore_says_what_
         assert run_cli(*as_admin, "audit", "verify").returncode == 0
     finally:
         keyring.delete_password(SERVICE, label)
+
+
+def test_a_staff_members_details_for_hdc_are_checked_given_and_shown_masked(tmp_path: Path, keystore: object) -> None:
+    """What HDC's PROVIDER file asks of a staff member: given at `user add` or later with
+    `user details` (by an administrator, or the staff member themself), each field checked
+    with a message in Thai and English and nothing saved when one is wrong; shown with the
+    citizen ID masked."""
+    data = str(tmp_path / "d")
+    admin_pw, nurse_pw, clerk_pw = (_pw(tmp_path, n, p) for n, p in (("admin", "admin-pass-2026"),
+                                                                        ("nurse", "nurse-pass-99"),
+                                                                        ("clerk", "clerk-pass-99")))
+    assert run_cli("--data-dir", data, "init", "--hcode", "12345", "--admin", "somchai",
+                   "--admin-password-file", admin_pw).returncode == 0
+    as_admin = ("--data-dir", data, "--user", "somchai", "--password-file", admin_pw)
+    try:
+        added = run_cli(*as_admin, "user", "add", "malee", "--role", "clinician", "--new-password-file", nurse_pw,
+                        "--cid", "3100500123458", "--prefix", "นาง", "--given", "มาลี", "--family", "ใจดี")
+        assert added.returncode == 0, added.stderr
+        assert run_cli(*as_admin, "user", "add", "dao", "--role", "clerk", "--new-password-file", clerk_pw).returncode == 0
+        wrong = run_cli(*as_admin, "user", "details", "malee", "--cid", "3100500123450", "--sex", "x",
+                        "--birth", "2599-13-40", "--provider-type", "99", "--prefix", "Dr")
+        assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
+        for words in ("check) digit", "male or female", "birth date", "provider type", "name prefix",
+                      "เลขประจำตัวประชาชน", "ประเภทบุคลากร", "nothing was saved"):
+            assert words in wrong.stderr, words
+        as_nurse = ("--data-dir", data, "--user", "malee", "--password-file", nurse_pw)
+        own = run_cli(*as_nurse, "user", "details", "malee", "--sex", "หญิง", "--birth", "2528-02-03",
+                      "--provider-type", "03", "--start", "2019-05-01")
+        assert own.returncode == 0, own.stderr
+        shown = json.loads(own.stdout[own.stdout.index("{"):])
+        assert {**shown, "cid": "masked"} == {"cid": "masked", "prefix": "005", "given": "มาลี", "family": "ใจดี",
+                                              "sex": "female", "birth": "1985-02-03", "provider_type": "03",
+                                              "start": "2019-05-01"}
+        assert "3100500123458" not in own.stdout and shown["cid"].endswith("8")  # masked
+        as_clerk = ("--data-dir", data, "--user", "dao", "--password-file", clerk_pw)
+        other = run_cli(*as_clerk, "user", "details", "malee", "--start", "2020-01-01")
+        assert other.returncode == 2 and "administrator" in other.stderr
+    finally:
+        keyring.delete_password(SERVICE, json.loads((tmp_path / "d" / "clinic-app.json").read_text())["installation_id"])
