@@ -172,3 +172,10 @@ class Check:
             self.problems.append(Problem(None, f"{table.lower()}.txt line {line}",
                                          f"a staff member's details are given with: {command}",
                                          f"ข้อมูลของเจ้าหน้าที่ใส่ได้ด้วยคำสั่ง: {command}"))
+        if table == "DRUG_OPD" and any(field == "DIDSTD" for field, _e, _t in found):
+            self.problems.append(Problem(
+                None, f"{table.lower()}.txt line {line}",
+                "a drug of the unit's list gets its 24-digit code in the drug24 column of the list's CSV "
+                "(clinic-app formulary import FILE.csv)",
+                "ใส่รหัสยา 24 หลักของยาในบัญชียาของหน่วยบริการได้ที่คอลัมน์ drug24 ของไฟล์ CSV "
+                "(clinic-app formulary import FILE.csv)"))

@@ -64,6 +64,27 @@ def test_each_rule_refuses_what_hdc_refuses_and_names_the_field(table: str, chan
     assert words in found[0][1] and found[0][2]  # English that says what, and Thai
 
 
+def test_a_refused_drug_or_provider_row_says_how_the_unit_fixes_it() -> None:
+    check = f43_hdc.Check(MADE)
+    check.row("DRUG_OPD", {"HOSPCODE": HCODE, "PID": "7", "SEQ": "123", "DATE_SERV": "20261101", "DNAME": "ยาแก้ไอ",
+                           "AMOUNT": "1", "D_UPDATE": "20261101123000"})
+    check.row("PROVIDER", {"HOSPCODE": HCODE, "PROVIDER": "nurse.pim", "D_UPDATE": "20261101123000"})
+    check.row("PROVIDER", {"HOSPCODE": HCODE, "PROVIDER": "dr.somchai", "CID": "3100500123458", "PRENAME": "003",
+                           "NAME": "สมชาย", "LNAME": "ใจดี", "SEX": "1", "BIRTH": "19800203", "PROVIDERTYPE": "01",
+                           "STARTDATE": "20200101", "D_UPDATE": "20261101123000"})
+    said = [(p.path, p.reason) for p in check.problems]
+    assert ("drug_opd.txt line 2", "a drug of the unit's list gets its 24-digit code in the drug24 column of the "
+            "list's CSV (clinic-app formulary import FILE.csv)") in said
+    assert any(path == "provider.txt line 2" and "clinic-app user details nurse.pim --cid" in reason
+               for path, reason in said)
+    assert not [path for path, _reason in said if path == "provider.txt line 3"]  # a whole row: nothing to say
+    check.row("PROVIDER", {"HOSPCODE": HCODE, "PROVIDER": "x", "CID": "3100500123458", "PRENAME": "003", "NAME": "ก",
+                           "LNAME": "ข", "SEX": "1", "BIRTH": "19800203", "PROVIDERTYPE": "99", "STARTDATE": "20200101",
+                           "D_UPDATE": "20261101123000"})
+    assert any(p.path == "provider.txt line 4" and "PROVIDERTYPE '99' is not in its code list" in p.reason
+               for p in check.problems)
+
+
 def test_icd10_and_diagtype_and_vaccine_codes() -> None:
     diagnosis = {"HOSPCODE": HCODE, "PID": "7", "SEQ": "1", "DATE_SERV": "20261101", "DIAGTYPE": "7", "DIAGCODE": "E119",
                  "CLINIC": "00100", "D_UPDATE": "20261101120000"}
