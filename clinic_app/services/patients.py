@@ -82,6 +82,11 @@ PERSON_STATUSES = {
 }
 TYPEAREAS = frozenset(code for code in PERSON_STATUSES if code)
 THAI_NATION = "099"  # cs-thcc-nationality: ไทย
+# The nationality (cs-thcc-nationality) of a passport's issuing country, for the countries the
+# registration form offers (ui/register.py passport_countries): a passport is its holder's
+# nationality's.
+NATION_BY_PASSPORT = {"THA": THAI_NATION, "MMR": "048", "LAO": "056", "KHM": "057", "VNM": "046", "CHN": "044",
+                      "MYS": "050"}
 
 @dataclass
 class PatientForm:
@@ -387,11 +392,12 @@ class PatientService(UseCases):
             phone=build.phone(form.phone.strip()) if form.phone.strip() else None, address=address)
         if form.estimated:  # the year from an age the person gave: marked so no one reads it as known
             patient["_birthDate"] = {"extension": [{"url": BIRTH_ESTIMATED_URL, "valueBoolean": True}]}
-        # TYPEAREA as the form says; NATION Thai (099) for a citizen ID of DOPA's categories 1-5
-        # (Thai nationals), which HDC requires: foreigners' is not known here
+        # TYPEAREA as the form says; NATION (HDC requires it): Thai (099) for a citizen ID of
+        # DOPA's categories 1-5 (Thai nationals), else the nationality of the passport's
+        # issuing country when the form names one (NATION_BY_PASSPORT), else not known
         cid = normalise_cid(form.cid) if form.cid.strip() else ""
-        f43_homes.patient_homes(patient, {"TYPEAREA": form.typearea,
-                                          "NATION": THAI_NATION if cid[:1] in "12345" and cid else ""}, self.hcode)
+        nation = THAI_NATION if cid[:1] in "12345" and cid else NATION_BY_PASSPORT.get(form.passport_country, "")
+        f43_homes.patient_homes(patient, {"TYPEAREA": form.typearea, "NATION": nation}, self.hcode)
         return patient
 
     # -- visits ----------------------------------------------------------------------------------

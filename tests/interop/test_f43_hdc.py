@@ -195,14 +195,19 @@ def test_a_month_of_records_made_here_passes_once_the_forms_say_what_hdc_asks(in
                                                             provider_type="03", start="2020-06-01"))
         unit.visits.save(patient["id"], VisitForm(complaint="ตามนัด", diagnoses=[("I10", "1")], systolic=130,
                                                   diastolic=85, type_out="1"))
+        worker = unit.patients.register(PatientForm(  # a migrant worker with a Myanmar passport: NATION 048
+            given_th="หม่อง", family_th="อู", sex="male", birth_day=0, birth_month=0, birth_year_be=2535,
+            passport="MA1234567", passport_country="MMR", prefix="นาย", house="3", moo="4", subdistrict_code="300101",
+            typearea="4")).value
+        unit.visits.save(worker["id"], VisitForm(complaint="ไข้", diagnoses=[("A09", "1")], type_out="1"))
         unit.interop43.export(tmp_path / "hdc.zip", first=first, last=today, hdc_check=True)
         report = unit.interop43.export(tmp_path / "all.zip", first=first, last=today)
     tables, _problems = f43.read_archive(report.path, parse=frozenset({"PERSON", "SERVICE", "DIAGNOSIS_OPD",
                                                                       "PROVIDER"}))
-    [person], services = tables["PERSON"].rows, tables["SERVICE"].rows
-    assert (person["TYPEAREA"], person["NATION"]) == ("3", "099")
+    people, services = tables["PERSON"].rows, tables["SERVICE"].rows
+    assert sorted((p["TYPEAREA"], p["NATION"]) for p in people) == [("3", "099"), ("4", "048")]
     assert sorted((s["TYPEIN"], s["SERVPLACE"], s["TYPEOUT"], s["INSTYPE"]) for s in services) == [
-        ("1", "1", "1", "0100"), ("1", "1", "3", "0100")]
+        ("1", "1", "1", "0100"), ("1", "1", "1", "0100"), ("1", "1", "3", "0100")]
     [provider] = tables["PROVIDER"].rows
     assert {k: provider[k] for k in ("PROVIDER", "CID", "PRENAME", "NAME", "LNAME", "SEX", "BIRTH", "PROVIDERTYPE",
                                      "STARTDATE", "REGISTERNO", "COUNCIL")} == {
@@ -213,6 +218,16 @@ def test_a_month_of_records_made_here_passes_once_the_forms_say_what_hdc_asks(in
     for name in ("PERSON", "SERVICE", "DIAGNOSIS_OPD", "PROVIDER"):
         for row in tables[name].rows:
             assert f43_hdc.row_problems(name, row, made_at=made) == [], name
+
+
+def test_every_passport_country_the_form_offers_gives_a_nationality_of_thccs_list() -> None:
+    from clinic_app.conformance.codes import code_list
+    from clinic_app.services.patients import NATION_BY_PASSPORT
+    from clinic_app.ui.register import passport_countries
+
+    offered = {code for code, _label in passport_countries() if code}
+    assert offered == set(NATION_BY_PASSPORT)
+    assert all(code in code_list("cs-thcc-nationality") for code in NATION_BY_PASSPORT.values())
 
 
 def test_d_update_is_written_in_thailands_time() -> None:
