@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 
 from clinic_app.core.permissions import Actor, CLINICIAN, DEVICE
 from clinic_app.core.worklist import typearea
@@ -422,6 +422,40 @@ def test_export_and_import_43_files_from_the_file_menu(qtbot, window: MainWindow
     _idle(qtbot, window)
     store = window.unit.inst.connect()
     assert store.counts_by_type() == before  # people matched by citizen ID, visits and doses already here
+    store.close()
+
+
+def test_a_43_file_import_counts_people_and_a_cancel_stores_nothing(qtbot, window: MainWindow, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                    keystore: KeyStore,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from clinic_app.interop.f43_import import Mapper
+    from clinic_app.services import interop_stage
+    from clinic_app.services.installation import initialise
+    from clinic_app.services.interop import Interop43
+
+    source = initialise(tmp_path / "source", hcode="99999", keys=keystore)  # another desktop's unit, its files
+    store = source.connect()
+    RecordService(store, actor=DEVICE).load_demo(12, seed=5)
+    archive = Interop43(store, actor=DEVICE).export(tmp_path / "f43.zip").path
+    store.close()
+    source.forget_secrets()
+    source.close()
+    real = Mapper.map
+    monkeypatch.setattr(interop_stage, "PEOPLE_AT_ONCE", 1)
+    monkeypatch.setattr(Mapper, "map", lambda self, tables: (time.sleep(0.1), real(self, tables))[1])
+    dialog = window.import_43(archive)
+    qtbot.waitUntil(lambda: dialog.value() >= 2, timeout=20_000)
+    assert dialog.maximum() == 12  # people, counted
+    [cancel] = dialog.findChildren(QPushButton)
+    assert cancel.text() == "ยกเลิก"
+    qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+    _idle(qtbot, window)
+    box = window.findChild(QMessageBox, "reportBox")
+    assert _error_box(window) is None and box is None, box and box.text()
+    store = window.unit.inst.connect()
+    assert store.counts_by_type() == {} and store.db.one("SELECT count(*) FROM f43_stage")[0] == 0
     store.close()
 
 
