@@ -12,9 +12,9 @@ the encrypted store a line at a time and mapped and stored a few people at a tim
 (services/interop_stage.py), so memory stays flat however large the files; any problem
 and nothing is stored (the transaction is rolled back), with every problem listed by file
 and line (never quoting a citizen ID or a name). The records are stored like an
-`import-fhir`'s (validated, queued for the hub, audited once). Ids come from the unit's PID and SEQ, so
-importing the same files again finds the same records; what is already here is kept as it
-is (see `_reconcile`). PRENAME is read against DOPA's whole name-prefix list when it is
+`import-fhir`'s (validated, queued for the hub, audited once). Ids come from the unit's PID
+and SEQ, so importing the same files again finds the same records; what is already here is
+kept as it is (see `_meet`). PRENAME is read against DOPA's whole name-prefix list when it is
 shipped (`name_prefixes`).
 
 With `partial=True` (`import-43 --partial`) every valid row is imported and every refused

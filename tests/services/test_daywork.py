@@ -307,7 +307,8 @@ def test_a_folder_from_before_the_patient_summary_gets_it_with_progress_and_can_
         conn = unit.store.conn
         conn.execute("DROP TABLE patient_summary")
         conn.execute("DROP TABLE summary_fill")
-        conn.execute("DROP TABLE f43_stage")  # migration 12 makes it again
+        conn.execute("DROP TABLE f43_stage")  # migration 12 makes it again, and the staff details column
+        conn.execute("ALTER TABLE staff DROP COLUMN details")
         conn.execute("PRAGMA user_version = 10")
     with UnitSession(installation, upgrade_on_open=False) as unit:  # opened again: migration 11 (the window)
         unit.act_as(NURSE)

@@ -71,7 +71,8 @@ def test_the_window_makes_the_patient_summary_of_a_folder_from_before_it(qtbot, 
         patients = store.db.one("SELECT count(*) FROM resources WHERE type = 'Patient' AND deleted = 0")[0]
         store.conn.execute("DROP TABLE patient_summary")
         store.conn.execute("DROP TABLE summary_fill")
-        store.conn.execute("DROP TABLE f43_stage")  # migration 12 makes it again
+        store.conn.execute("DROP TABLE f43_stage")  # migration 12 makes it again, and the staff details column
+        store.conn.execute("ALTER TABLE staff DROP COLUMN details")
         store.conn.execute("PRAGMA user_version = 10")
     finally:
         store.close()
