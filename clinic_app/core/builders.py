@@ -38,6 +38,7 @@ from clinic_app.core.identifiers import (
     DRUG24_SYSTEM,
     EPI_VACCINE_SYSTEM,
     FORMULARY_EXTENSION,
+    HCODE_SYSTEM,
     ICD9CM,
     ICD10_TM,
     IDENTIFIER_TYPE_SYSTEM,
@@ -49,8 +50,12 @@ from clinic_app.core.identifiers import (
     NAME_PREFIX_EXTENSION,
     NAME_PREFIX_SYSTEM,
     OBSERVATION_CATEGORY,
+    REFER_REASON_SYSTEM,
+    REFERRAL_CATEGORY,
     PROVIDER_TYPE_SYSTEM,
     TH_COVERAGE_TYPE_SYSTEM,
+    THAI_PRIORITY_EXTENSION,
+    THAI_PRIORITY_SYSTEM,
     TMT_SYSTEM,
     UCUM,
     V2_0203,
@@ -112,7 +117,7 @@ def cid_identifier(cid: str) -> dict[str, Any]:
 
 
 def local_identifier(hcode: str, kind: str, value: str) -> dict[str, Any]:
-    """A facility-local number: HN, PID, VN, AN or Provider, typed localHn, localPid ..."""
+    """A facility-local number: HN, PID, VN, AN, Provider or Refer, typed localHn, localPid ..."""
     return identifier(local_system(hcode, kind), value, LOCAL_TYPES[kind])
 
 
@@ -257,6 +262,60 @@ def practitioner_role(*, id: str, practitioner: str, hcode: str, code: str = "",
     if code:
         role["code"] = [{"coding": [coding(PROVIDER_TYPE_SYSTEM, code)]}]
     return role
+
+
+# Urgency as the desk chooses it -> (FHIR request priority, cs-thcc-refer-thai-priority code and display)
+REFERRAL_URGENCY = {"routine": ("routine", "5", "non acute"), "urgent": ("urgent", "3", "urgent"),
+                    "emergency": ("stat", "2", "emergency")}
+
+
+def referral_request(*, id: str, hcode: str, number: str, subject: Reference, to_hcode: str, to_name: str,
+                     reason: str, urgency: str, when: str, requester: Reference | None = None,
+                     encounter: Reference | None = None, diagnoses: Sequence[tuple[str, str]] = (),
+                     summary: str = "", supporting: Sequence[Reference] = (), reason_code: str = "1") -> Resource:
+    """A referral to another facility as a ServiceRequest (TH Core's th-core-servicerequest,
+    shaped as the 43-file-plus guide's referral): the unit's referral number (localReferNo),
+    category "Patient referral", what is asked (cs-43plus-refer-reason, 1 for diagnosis and
+    treatment, and the reason in words), the urgency (priority, with the Thai priority code),
+    the patient, the visit it was made at, who refers, the receiving facility (by its hcode),
+    the diagnoses (ICD-10, with their words), the clinical summary as a note and the records
+    it rests on (supportingInfo)."""
+    request_priority, thai, thai_display = REFERRAL_URGENCY[urgency]
+    out: Resource = {"resourceType": "ServiceRequest", "id": id, "meta": {"profile": [profile("th-core-servicerequest")]},
+                     "identifier": [{**local_identifier(hcode, "Refer", number), "use": "official"}],
+                     "status": "active", "intent": "order",
+                     "category": [{"coding": [coding(*REFERRAL_CATEGORY)]}],
+                     "code": {"coding": [coding(REFER_REASON_SYSTEM, reason_code)], "text": reason},
+                     "priority": request_priority,
+                     "_priority": {"extension": [{"url": THAI_PRIORITY_EXTENSION, "valueCodeableConcept": {
+                         "coding": [coding(THAI_PRIORITY_SYSTEM, thai, thai_display)]}}]},
+                     "subject": subject}
+    if encounter:
+        out["encounter"] = encounter
+    out["authoredOn"] = when
+    if requester:
+        out["requester"] = requester
+    out["performer"] = [{**reference("Organization", to_hcode), "identifier": identifier(HCODE_SYSTEM, to_hcode),
+                         "display": to_name or to_hcode}]
+    if diagnoses:
+        out["reasonCode"] = [{"coding": [coding(ICD10_TM, code, words or None)]} for code, words in diagnoses]
+    if supporting:
+        out["supportingInfo"] = list(supporting)
+    if summary:
+        out["note"] = [{"text": summary}]
+    return out
+
+
+def referral_task(*, id: str, hcode: str, request: Resource, to_hcode: str, when: str) -> Resource:
+    """The referral's Task (hub-contract.md, Referral): requested, owned by the receiving
+    facility, for the patient, about the ServiceRequest; the receiving facility moves its
+    status (accepted, rejected with a reason, completed with the result)."""
+    return {"resourceType": "Task", "id": id, "status": "requested", "intent": "order",
+            "priority": request["priority"], "code": {"coding": [coding(*REFERRAL_CATEGORY)]},
+            "description": str((request.get("code") or {}).get("text") or ""),
+            "focus": reference("ServiceRequest", request["id"]), "for": request["subject"], "authoredOn": when,
+            "lastModified": when, "requester": reference("Organization", hcode),
+            "owner": reference("Organization", to_hcode)}
 
 
 ENCOUNTER_STATES = ("planned", "arrived", "in-progress", "finished", "cancelled", "entered-in-error")

@@ -29,7 +29,8 @@ TH_CORE_PROFILES = "https://fhir-ig.sil-th.org/th/core/StructureDefinition/"
 IDENTIFIER_TYPE_SYSTEM = TERMS + "cs-th-identifier-type"
 V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
 # The type of each facility-local identifier (`local_system` kinds) and of the national ones.
-LOCAL_TYPES = {"HN": "localHn", "PID": "localPid", "VN": "localVn", "AN": "localAn", "Provider": "localProv"}
+LOCAL_TYPES = {"HN": "localHn", "PID": "localPid", "VN": "localVn", "AN": "localAn", "Provider": "localProv",
+               "Refer": "localReferNo"}
 LICENCE_SYSTEMS = {"proDoc": DOCTOR_ID_SYSTEM, "proNurse": NURSE_ID_SYSTEM,
                    "proPharm": "https://terms.sil-th.org/id/th-pharmacist-id",
                    "proDent": "https://terms.sil-th.org/id/th-dentist-id",
@@ -110,8 +111,19 @@ DISCHARGE_STATUS_SYSTEM = TERMS + "cs-thcc-discharge-status"
 PACK_SIZE_EXTENSION = TH_EXTENSIONS + "ex-claim-chi-packsize"           # DRUG_OPD.UNIT_PACKING
 HOME_REFERENCE_EXTENSION = TH_EXTENSIONS + "ex-address-home-reference"  # PERSON.HID: the household's Location
 
+# A referral (43fileplus-ig Profiles/SD_ServiceRequest/SD_ServiceRequest_Refer.fsh and its
+# example EX_ServiceRequestRefer.fsh, e87e5b8b; the codes TRM CodeSystems/CS_MoPH_Refer.fsh):
+# category SNOMED CT "Patient referral", code cs-43plus-refer-reason (1 diagnosis and
+# treatment ...), priority with ex-servicerequest-thai-refer-priority (cs-thcc-refer-thai-priority).
+SNOMED = "http://snomed.info/sct"
+REFERRAL_CATEGORY = (SNOMED, "3457005", "Patient referral")
+REFER_REASON_SYSTEM = TERMS + "cs-43plus-refer-reason"
+THAI_PRIORITY_EXTENSION = TH_EXTENSIONS + "ex-servicerequest-thai-refer-priority"
+THAI_PRIORITY_SYSTEM = TERMS + "cs-thcc-refer-thai-priority"
+
+
 def local_system(hcode: str, kind: str) -> str:
-    """Facility-local identifier system: kind is HN, VN, AN, PID or Provider (a 9-digit
+    """Facility-local identifier system: kind is HN, VN, AN, PID, Provider or Refer (a 9-digit
     facility code has its own pattern, TRM AL_ID.fsh:24-27)."""
     digits = 9 if len(hcode) == 9 else 5
     return f"https://terms.sil-th.org/hcode/{digits}/{hcode}/{kind}"

@@ -32,7 +32,7 @@ from clinic_app.core.fhir import is_resource_type, is_valid_id, rewrite_referenc
 from clinic_app.core.identifiers import CID_SYSTEM, HCODE_SYSTEM
 from clinic_app.hub.auth import ANONYMOUS, Caller
 from clinic_app.hub.errors import HubError, bad_request, operation_outcome
-from clinic_app.hub.rules import HUB_TAG, PUBLIC_TYPES, Policy, consent_needed
+from clinic_app.hub.rules import ACROSS_FACILITIES, HUB_TAG, PUBLIC_TYPES, Policy, consent_needed
 from clinic_app.hub.search import SEARCH_PARAMS, Criteria, parse, to_instant
 from clinic_app.hub.storage import HubStore, Stored
 
@@ -183,7 +183,7 @@ class Engine:
         return self._ok(stored, 200, base)
 
     def _audit(self, caller: Caller, accesses: list[Any], what: str) -> None:
-        if any(a.reason in ("consent", "btg") for a in accesses):
+        if any(a.reason in ACROSS_FACILITIES for a in accesses):
             with self.store.transaction():
                 self.policy.audit_reads(caller, accesses, what=what)
 

@@ -5,8 +5,11 @@
 - Reading: a facility's own records, the Organization directory, Consents it asked for,
   Tasks addressed to it (and the ServiceRequests they point at) are always readable.
   Another facility's patient records need an active Consent for that patient (by citizen
-  ID) naming the reader as recipient, for treatment, in its period; or a break-the-glass
-  token for that patient. Otherwise 403 with an OperationOutcome saying consent is needed.
+  ID) naming the reader as recipient, for treatment, in its period; or a referral of that
+  patient addressed to the reader and still open (a Task it owns, requested, received,
+  accepted, in progress or on hold: the referral is the basis, Health Link's purpose of
+  referral); or a break-the-glass token for that patient. Otherwise 403 with an
+  OperationOutcome saying consent is needed.
 - Every cross-facility read is recorded as an AuditEvent (who, which facility, which
   patient, why); break-the-glass access is recorded when the token is issued.
 - Consent: a facility creates it `proposed`, for itself only (one actor, itself as the
@@ -50,6 +53,8 @@ CONSENT_BY_FACILITY = {("proposed", "entered-in-error")}
 CONSENT_PURPOSES = {"TREAT", "ETREAT"}
 RECIPIENT = "IRCP"
 MAX_CONSENT_DAYS = 366
+ACROSS_FACILITIES = ("consent", "btg", "referral")  # the reasons another facility's patient records are read
+REFERRAL_OPEN = ("requested", "received", "accepted", "in-progress", "on-hold")  # a referral that lets its owner read
 TASK_OWNER_MAY_CHANGE = {"status", "statusReason", "businessStatus", "output", "lastModified"}
 TASK_TRANSITIONS = {
     "draft": {"requested", "cancelled"},
@@ -225,7 +230,27 @@ class Policy:
             return Access("btg", cid)
         if self.has_consent(me, cid):
             return Access("consent", cid)
+        if cid in self.referred_cids(me):
+            return Access("referral", cid)
         return None
+
+    def referred_cids(self, hcode: str | None) -> set[str]:
+        """Citizen IDs of the patients referred to this facility by a referral still open
+        (a Task it owns, REFERRAL_OPEN; its `for` the patient at the referring facility)."""
+        from clinic_app.hub.search import Condition
+
+        crit = Criteria(count=1000)
+        crit.conditions = [Condition("owner", [(None, f"Organization/{hcode}")]),
+                           Condition("status", [(None, s) for s in REFERRAL_OPEN])]
+        found, _ = self.store.search("Task", crit)
+        cids = set()
+        for task in found:
+            pointer = str(((task.resource or {}).get("for") or {}).get("reference") or "")
+            patient = self.store.current("Patient", pointer.split("/", 1)[1]) if pointer.startswith("Patient/") else None
+            cid = patient_cid(patient.resource) if patient is not None and patient.resource else None
+            if cid:
+                cids.add(cid)
+        return cids
 
     def has_consent(self, hcode: str | None, cid: str, *, purpose: str = "TREAT") -> bool:
         return cid in self.consented_cids(hcode, purpose=purpose)
@@ -259,7 +284,7 @@ class Policy:
 
     def readable_cids(self, caller: Caller) -> set[str]:
         """Every patient whose records at other facilities this caller may read now."""
-        cids = self.consented_cids(caller.hcode)
+        cids = self.consented_cids(caller.hcode) | self.referred_cids(caller.hcode)
         if caller.btg_cid:
             cids.add(caller.btg_cid)
         return cids
@@ -288,7 +313,7 @@ class Policy:
             return
         seen: dict[str, str] = {}
         for access in accesses:
-            if access.reason in ("consent", "btg") and access.patient_cid:
+            if access.reason in ACROSS_FACILITIES and access.patient_cid:
                 seen[access.patient_cid] = access.reason
         for cid, reason in seen.items():
             self.record(audit_event(caller, cid, purpose="BTG" if reason == "btg" else "TREAT",

@@ -82,11 +82,12 @@ EXTRACTORS: dict[str, Any] = {
     "subject": _subject_refs,
     "status": lambda r: [(None, str(r["status"]))] if isinstance(r.get("status"), str) else [],
     "owner": lambda r: _ref(r.get("owner")),
+    "performer": lambda r: [t for p in r.get("performer", []) or [] if isinstance(p, dict) for t in _ref(p)],
     "actor": _consent_actors,
     "code": lambda r: _codings(r.get("code")) + _codings(r.get("vaccineCode")),
 }
 TOKEN_PARAMS = {"_tag", "identifier", "code"}
-REFERENCE_PARAMS = {"patient", "subject", "owner", "actor"}
+REFERENCE_PARAMS = {"patient", "subject", "owner", "performer", "actor"}
 SEARCH_PARAMS = sorted(EXTRACTORS) + ["_lastUpdated"]
 
 

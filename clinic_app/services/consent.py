@@ -265,6 +265,39 @@ class ConsentService:
             changes.patient_ids.update(p["id"] for p in self.store.find_patients("cid", cid))
         return changes
 
+    def refresh_referrals(self, client: HubClient | None, referrals: dict[str, tuple[str, bool]]) -> ChangeSet:
+        """The records of the patients referred to this unit ({Task id: (citizen ID, still
+        open)}, services/referrals.py): fetched once under each open referral (the basis the
+        hub checks), into a grant of kind "referral" named by the Task; ended (the records
+        and their key gone) when the referral closes. A hub that refuses the read leaves the
+        grant without records (said on the referral, tried again at the next sync)."""
+        keys = self.inst.grant_keys()
+        had = {g["grant_id"]: g for g in self.grants.grants() if g["kind"] == "referral"}
+        touched: set[str] = set()
+        for task_id, (cid, is_open) in referrals.items():
+            grant = had.get(task_id)
+            if is_open and cid and client is not None and (grant is None or not self.grants.count_records(task_id)):
+                try:
+                    fetched = self._fetch_under(client, keys, task_id, cid, kind="referral")
+                except ConsentNeededError:
+                    continue
+                if fetched:
+                    touched.add(cid)
+            elif not is_open and grant is not None and grant["state"] == "active" and self._end(keys, task_id):
+                touched.add(grant["cid"])
+        changes = ChangeSet(grants=bool(touched))
+        for cid in touched:
+            changes.patient_ids.update(p["id"] for p in self.store.find_patients("cid", cid))
+        return changes
+
+    def _fetch_under(self, client: HubClient, keys: Any, grant_id: str, cid: str, *, kind: str) -> int:
+        records = fetch_patient_records(client, cid, own_hcode=self.hcode)
+        sealed = _seal_all(keys, grant_id, records)
+        with self.store.transaction():
+            self.grants.upsert_grant(grant_id, kind=kind, cid=cid, state="active", expires_at=None)
+            self.grants.replace_records(grant_id, sealed)
+        return len(sealed)
+
     def _fetch(self, client: HubClient, keys: Any, grant_id: str, cid: str) -> int:
         records = fetch_patient_records(client, cid, own_hcode=self.hcode)
         sealed = _seal_all(keys, grant_id, records)

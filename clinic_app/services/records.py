@@ -148,6 +148,28 @@ class RecordService:
             ready = [(i, p, stamp_author(r, self.actor.name)) for i, p, r in ready]
         self._store(ready, changes)
 
+    def write_addressed(self, resource: Resource, *, action: str, entity: tuple[str, str],
+                        detail: dict[str, Any] | None = None) -> ChangeSet:
+        """Store this unit's change to a record another facility owns and addresses to it (a
+        referral's Task, whose status the receiving facility moves: the hub allows exactly
+        that, hub/rules.py), inside the caller's transaction: validated, kept under its
+        owner's tag (never re-tagged as this unit's), queued for the hub as an update of the
+        version it was based on, audited."""
+        self.store.require_transaction()
+        problems = validate_resource(resource, index=None, prefix="")
+        if problems:
+            raise _invalid(problems, "FHIR")
+        rtype, rid = resource["resourceType"], resource["id"]
+        changes = ChangeSet()
+        self.store.outbox.keep_base(rtype, rid)
+        self.store.put(resource)
+        self.store.outbox.enqueue(rtype, rid, "update")
+        changes.note("update", rtype, patient_id_of(resource))
+        changes.outbox = True
+        self.store.audit.append(actor=self.actor.name, action=action, entity_type=entity[0], entity_id=entity[1],
+                                detail={**(detail or {}), **changes.summary()})
+        return changes
+
     def rewrite(self, resources: list[Resource], *, action: str) -> ChangeSet:
         """Store records this unit already holds in a new form (a data-version migration),
         inside the caller's transaction: each queued for the hub as an ordinary change, no

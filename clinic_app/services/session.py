@@ -44,6 +44,7 @@ from clinic_app.services.formulary import FormularyService
 from clinic_app.services.patients import Chart, PatientService
 from clinic_app.services.visits import VisitService
 from clinic_app.services.records import Cancelled, RecordService
+from clinic_app.services.referrals import ReferralService
 from clinic_app.services.records import Progress as RecordProgress
 from clinic_app.services.reshape import reshape_folder
 from clinic_app.services.sync import check_hub_url, client_factory, hub_anchor, resolve_conflict, run_sync
@@ -210,6 +211,11 @@ class UnitSession:
     @property
     def consent(self) -> ConsentService:
         return ConsentService(self.store, self.inst, actor=self.actor)
+
+    @property
+    def referrals(self) -> ReferralService:
+        """Referrals out and in (services/referrals.py)."""
+        return ReferralService(self.store, actor=self.actor)
 
     @property
     def accounts(self) -> AccountService:

@@ -18,6 +18,7 @@ from clinic_app.core.merge import resolve
 from clinic_app.core.permissions import DEVICE, Actor
 from clinic_app.services.consent import ConsentService
 from clinic_app.services.installation import Installation
+from clinic_app.services.referrals import ReferralService
 from clinic_app.store.record_store import RecordStore
 from clinic_app.sync.client import HubClient, check_url
 from clinic_app.sync.engine import Progress, SyncEngine, SyncReport
@@ -106,7 +107,10 @@ def run_sync(inst: Installation, store: RecordStore, *, progress: Progress | Non
         report = engine.run()
         report.changes.outbox |= bool(queued)
         # Consents answered since the last sync: fetch what is granted, end what is not.
-        report.changes.merge(ConsentService(store, inst, actor=DEVICE).refresh(client))
+        consent = ConsentService(store, inst, actor=DEVICE)
+        report.changes.merge(consent.refresh(client))
+        # Referrals addressed here: their patients' records, read under the referral.
+        report.changes.merge(consent.refresh_referrals(client, ReferralService(store, actor=DEVICE).incoming_patients()))
         report.changes.settings = True  # the last sync's time and error
         return report
     finally:

@@ -290,6 +290,33 @@ CREATE INDEX f43_stage_cid ON f43_stage (cid, pid) WHERE cid != '';
 -- What HDC's PROVIDER file asks of a staff member (services/accounts.py StaffDetails), as JSON:
 -- citizen ID, name prefix code, given and family name, sex, birth date, provider type, start date.
 ALTER TABLE staff ADD COLUMN details TEXT NOT NULL DEFAULT '{}';
+-- Records fetched under a referral addressed here (services/referrals.py) are a grant of
+-- their own kind: the grants table made again with 'referral' allowed (SQLite cannot change
+-- a CHECK), its records moved with it (the child table first, so nothing cascades).
+CREATE TABLE grants_v12 (
+    grant_id     TEXT PRIMARY KEY,      -- the Consent id, btg-<uuid>, or the referral's Task id
+    kind         TEXT NOT NULL CHECK (kind IN ('consent', 'btg', 'referral')),
+    cid          TEXT NOT NULL,
+    state        TEXT NOT NULL,          -- active, ended
+    expires_at   TEXT,
+    reason       TEXT,
+    created_at   TEXT NOT NULL
+);
+INSERT INTO grants_v12 SELECT grant_id, kind, cid, state, expires_at, reason, created_at FROM grants;
+CREATE TABLE foreign_records_v12 (
+    grant_id     TEXT NOT NULL REFERENCES grants_v12 (grant_id) ON DELETE CASCADE,
+    type         TEXT NOT NULL,
+    id           TEXT NOT NULL,
+    owner        TEXT,
+    sealed       BLOB NOT NULL,
+    fetched_at   TEXT NOT NULL,
+    PRIMARY KEY (grant_id, type, id)
+);
+INSERT INTO foreign_records_v12 SELECT grant_id, type, id, owner, sealed, fetched_at FROM foreign_records;
+DROP TABLE foreign_records;
+DROP TABLE grants;
+ALTER TABLE grants_v12 RENAME TO grants;
+ALTER TABLE foreign_records_v12 RENAME TO foreign_records;
 """
 
 

@@ -2,8 +2,8 @@
 server's `meta.lastUpdated` (never this computer's clock).
 
 Scopes: the facility's own resources per type (written on its other desktops; Consents it
-asked for are among them, with the patient's answer), Tasks addressed to it, and the
-Organization directory; deletes come from the server's `_history` where it has one.
+asked for are among them, with the patient's answer), Tasks addressed to it and the
+referrals (ServiceRequests) they are about, and the Organization directory; deletes come from the server's `_history` where it has one.
 Each page is stored in one transaction together with its scope's checkpoint, so a killed
 pull resumes where it stopped. Pulled resources never enter the outbox; a resource with a
 local change still waiting is left alone (the push reconciles it).
@@ -49,6 +49,7 @@ def scopes_for(hcode: str, capability: Capability) -> list[Scope]:
         else:
             own.append(Scope(f"own:{rtype}", rtype, (), owner_filter=hcode))
     return own + [Scope("tasks-for-me", "Task", (("owner", f"Organization/{hcode}"),)),
+                  Scope("referrals-for-me", "ServiceRequest", (("performer", f"Organization/{hcode}"),)),
                   Scope("directory", "Organization", ())]
 
 

@@ -149,6 +149,8 @@ class Found:
         self.consents = consents
 
     def search(self, rtype: str, crit: Any) -> tuple[list[Any], int]:
+        if rtype == "Task":  # no referral addressed here (test_referrals_grant_while_open has them)
+            return [], 0
         assert rtype == "Consent"
         conditions = {c.param: c.alternatives for c in crit.conditions}
         assert conditions["status"] == [(None, "active")]
@@ -187,3 +189,38 @@ def test_only_an_active_permit_for_treatment_to_the_reader_in_its_period_grants(
     assert policy.readable_cids(caller) == {"1000000000001", "1000000000008", "1000000000009", "1999999999999"}
     caller.btg_cid = None
     assert policy.readable_cids(caller) == {"1000000000001", "1000000000008", "1000000000009"}
+
+
+class Referred:
+    """Tasks addressed to ME and the referring facility's patients they are for."""
+
+    def __init__(self, tasks: list[dict], patients: dict[str, dict]) -> None:
+        self.tasks, self.patients = tasks, patients
+
+    def search(self, rtype: str, crit: Any) -> tuple[list[Any], int]:
+        if rtype != "Task":
+            return [], 0
+        conditions = {c.param: c.alternatives for c in crit.conditions}
+        assert conditions["owner"] == [(None, f"Organization/{ME}")]
+        wanted = {value for _system, value in conditions["status"]}
+        found = [SimpleNamespace(resource=t) for t in self.tasks if t["status"] in wanted]
+        return found, len(found)
+
+    def current(self, rtype: str, rid: str) -> Any:
+        assert rtype == "Patient"
+        return SimpleNamespace(resource=self.patients[rid]) if rid in self.patients else None
+
+
+def test_referrals_grant_while_open_and_only_for_their_patient() -> None:
+    def patient(cid: str) -> dict:
+        return {"resourceType": "Patient", "identifier": [{"system": "https://terms.sil-th.org/id/th-cid",
+                                                           "value": cid}]}
+
+    statuses = ["requested", "received", "accepted", "in-progress", "on-hold", "rejected", "completed", "cancelled",
+                "failed", "draft"]
+    tasks = [{"resourceType": "Task", "status": status, "for": {"reference": f"Patient/p{n}"}}
+             for n, status in enumerate(statuses)] + [{"resourceType": "Task", "status": "accepted",
+                                                       "for": {"reference": "Patient/missing"}}]
+    patients = {f"p{n}": patient(f"100000000000{n}") for n in range(len(statuses))}
+    policy = Policy(Referred(tasks, patients))  # type: ignore[arg-type]
+    assert policy.referred_cids(ME) == {f"100000000000{n}" for n in range(5)}

@@ -1,0 +1,167 @@
+"""Referral out and in through the real hub on loopback, with two facilities (issue 16): a
+unit refers, the hospital receives, reads the patient's records under the referral and
+accepts, the unit sees it; a rejection with its reason; a referral made offline goes out on
+reconnect; the hub refuses the hospital's read of the patient's records without a referral
+(or consent), and again once the referral is closed."""
+
+from __future__ import annotations
+
+import pytest
+
+from clinic_app.core.errors import ConsentNeededError, InvalidInputError
+from clinic_app.core.fhir import patient_cid
+from clinic_app.core.permissions import CLINICIAN, Actor
+from clinic_app.hub.search import parse
+from clinic_app.hub.seed import HOSPITAL, seed_demo
+from clinic_app.hub.server import RunningHub
+from clinic_app.services.consent import ConsentService
+from clinic_app.services.installation import Installation, configure_hub
+from clinic_app.services.records import RecordService
+from clinic_app.services.referrals import ReferralService
+from clinic_app.services.sync import make_client
+from clinic_app.store.record_store import RecordStore
+from clinic_app.sync.foreign import fetch_patient_records
+from tests.sync.conftest import FAST_RETRY, Factory, sync
+
+NURSE = Actor("nurse.somsri", CLINICIAN)
+DOCTOR = Actor("dr.anan", CLINICIAN)
+REASON = "ปวดท้องน้อยด้านขวา สงสัยไส้ติ่งอักเสบ"
+
+
+@pytest.fixture
+def seeded(hub: RunningHub) -> RunningHub:
+    seed_demo(hub.engine, patients=1)  # the Organization directory, the hospital among them
+    return hub
+
+
+def _unit_with_patient(hub: RunningHub, desktop: Factory, **options: object) -> tuple[Installation, RecordStore, str]:
+    unit = desktop(hub, "unit", **options)
+    store = unit.connect()
+    RecordService(store, actor=NURSE).load_demo(1, seed=11)
+    patient = next(p for p in store.iter_resources(resource_type="Patient") if patient_cid(p))
+    return unit, store, patient["id"]
+
+
+def _hospital(hub: RunningHub, desktop: Factory) -> tuple[Installation, RecordStore]:
+    hospital = desktop(hub, "hospital", hcode=HOSPITAL)
+    return hospital, hospital.connect()
+
+
+def test_a_unit_refers_the_hospital_reads_accepts_and_completes_and_the_unit_sees_each_answer(
+        seeded: RunningHub, desktop: Factory) -> None:
+    unit, store, patient_id = _unit_with_patient(seeded, desktop)
+    sync(unit)  # the directory
+    referrals = ReferralService(store, actor=NURSE)
+    assert (HOSPITAL, "โรงพยาบาลชุมชนตัวอย่าง") in referrals.facilities("ชุมชน")
+    summary = referrals.summary(patient_id)
+    assert "แพ้ยา" in summary and "การมารับบริการล่าสุด" in summary
+    task_id = referrals.create(patient_id, HOSPITAL, REASON, urgency="urgent", diagnoses=["R103"]).value
+    [row] = referrals.list()
+    assert (row.id, row.state, row.facility, row.urgency) == (task_id, "queued", HOSPITAL, "urgent")
+    sync(unit)
+    assert referrals.list()[0].state == "requested"
+
+    hospital, hstore = _hospital(seeded, desktop)
+    sync(hospital)
+    inbox = ReferralService(hstore, actor=DOCTOR)
+    [incoming] = inbox.list(incoming=True)
+    patient = store.get("Patient", patient_id)
+    assert (incoming.id, incoming.state, incoming.facility, incoming.reason) == (task_id, "requested", "99999", REASON)
+    assert incoming.patient == referrals.list()[0].patient and incoming.cid.endswith(patient_cid(patient)[-1])
+    assert inbox.waiting() == 1 and inbox.list() == []
+    detail = inbox.get(task_id)
+    assert detail.diagnoses[0][0] == "R10.3" and "แพ้ยา" in detail.summary and detail.number.startswith("R")
+    # the records the referral carries: read under the referral, kept with the others from elsewhere
+    shown = ConsentService(hstore, hospital, actor=DOCTOR).show_records(patient_cid(patient)).value
+    assert len(shown) > 3 and {r["facility"] for r in shown} == {"99999"} and {r["grant"] for r in shown} == {"referral"}
+
+    inbox.answer(task_id, "accept")
+    sync(hospital)
+    sync(unit)
+    assert referrals.list()[0].state == "accepted"
+    inbox.answer(task_id, "complete", "ผ่าตัดไส้ติ่งแล้ว กลับบ้านได้ นัดตัดไหม 7 วัน")
+    sync(hospital)
+    sync(unit)
+    done = referrals.list()[0]
+    assert done.state == "completed" and "ผ่าตัดไส้ติ่งแล้ว" in done.answer
+    sync(hospital)  # closed: the hospital's copy of the records goes
+    with pytest.raises(ConsentNeededError):
+        ConsentService(hstore, hospital, actor=DOCTOR).show_records(patient_cid(patient))
+    store.close()
+    hstore.close()
+
+
+def test_a_rejection_reaches_the_unit_with_its_reason(seeded: RunningHub, desktop: Factory) -> None:
+    unit, store, patient_id = _unit_with_patient(seeded, desktop)
+    sync(unit)
+    referrals = ReferralService(store, actor=NURSE)
+    task_id = referrals.create(patient_id, HOSPITAL, REASON).value
+    sync(unit)
+    hospital, hstore = _hospital(seeded, desktop)
+    sync(hospital)
+    inbox = ReferralService(hstore, actor=DOCTOR)
+    with pytest.raises(InvalidInputError):
+        inbox.answer(task_id, "reject", "")  # a rejection says why
+    inbox.answer(task_id, "reject", "เตียงเต็ม โปรดส่ง รพ.จังหวัด")
+    with pytest.raises(InvalidInputError):
+        inbox.answer(task_id, "accept")  # answered already
+    sync(hospital)
+    sync(unit)
+    [row] = referrals.list()
+    assert (row.state, row.answer) == ("rejected", "เตียงเต็ม โปรดส่ง รพ.จังหวัด")
+    assert row.state_words("th") == "ปลายทางปฏิเสธ"
+    store.close()
+    hstore.close()
+
+
+def test_a_referral_made_offline_goes_out_on_reconnect(seeded: RunningHub, desktop: Factory) -> None:
+    unit, store, patient_id = _unit_with_patient(seeded, desktop, url="http://127.0.0.1:9/fhir")  # the link is down
+    referrals = ReferralService(store, actor=NURSE)
+    task_id = referrals.create(patient_id, HOSPITAL, REASON, urgency="emergency").value
+    assert referrals.list()[0].state == "queued"
+    configure_hub(unit, seeded.url, auth=True)
+    sync(unit)
+    assert referrals.list()[0].state == "requested"
+    task = seeded.engine.store.current("Task", task_id)
+    request = seeded.engine.store.current("ServiceRequest", task.resource["focus"]["reference"].split("/")[1])
+    assert task.resource["owner"]["reference"] == f"Organization/{HOSPITAL}" and request.resource["priority"] == "stat"
+    store.close()
+
+
+def test_the_hub_lets_the_hospital_read_the_patients_records_only_under_an_open_referral(
+        seeded: RunningHub, desktop: Factory) -> None:
+    unit, store, patient_id = _unit_with_patient(seeded, desktop)
+    sync(unit)
+    cid = patient_cid(store.get("Patient", patient_id))
+    hospital, hstore = _hospital(seeded, desktop)
+    client = make_client(hospital, hstore, **FAST_RETRY)
+    with pytest.raises(ConsentNeededError):  # no referral, no consent: refused
+        fetch_patient_records(client, cid, own_hcode=HOSPITAL)
+    referrals = ReferralService(store, actor=NURSE)
+    task_id = referrals.create(patient_id, HOSPITAL, REASON).value
+    sync(unit)
+    read = fetch_patient_records(client, cid, own_hcode=HOSPITAL)
+    assert {r["resourceType"] for r in read} >= {"Patient", "Encounter"}
+    events, _ = seeded.engine.store.search("AuditEvent", parse("AuditEvent", []))
+    assert any(e.resource.get("entity", [{}])[0].get("what", {}).get("identifier", {}).get("value") == cid
+               for e in events)  # the read across facilities is audited
+    sync(hospital)
+    ReferralService(hstore, actor=DOCTOR).answer(task_id, "reject", "ไม่มีแพทย์เฉพาะทาง")
+    sync(hospital)
+    with pytest.raises(ConsentNeededError):  # closed: refused again
+        fetch_patient_records(client, cid, own_hcode=HOSPITAL)
+    client.close()
+    store.close()
+    hstore.close()
+
+
+def test_a_referral_is_checked_before_it_is_saved(seeded: RunningHub, desktop: Factory) -> None:
+    _unit, store, patient_id = _unit_with_patient(seeded, desktop)
+    referrals = ReferralService(store, actor=NURSE)
+    queued = store.outbox.counts()
+    with pytest.raises(InvalidInputError) as refused:
+        referrals.create(patient_id, "1234", "", urgency="soon", diagnoses=["12AB"])
+    assert {p.path for p in refused.value.problems} == {"to", "reason", "urgency", "diagnosis"}
+    assert all(p.thai for p in refused.value.problems)
+    assert referrals.list() == [] and store.outbox.counts() == queued
+    store.close()
