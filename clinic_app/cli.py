@@ -163,6 +163,30 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--reason", required=True, help="why, in words (20 characters or more)")
     s.add_argument("--confirm", action="store_true", help="confirm: this access is recorded and reviewed")
     sub.add_parser("emergency-log", help="every emergency access made on this desktop")
+    referral = sub.add_parser("referral", help="refer patients to another facility; answer referrals to this "
+                                               "unit").add_subparsers(dest="referral_command",
+                                                                      metavar="REFERRAL_COMMAND", required=True)
+    s = referral.add_parser("create", help="refer a patient (queued when offline); prints the referral's id")
+    s.add_argument("--cid", required=True, help="the patient's citizen ID")
+    s.add_argument("--to", required=True, metavar="HCODE", help="the receiving facility's code")
+    s.add_argument("--reason", required=True, help="why, in words")
+    s.add_argument("--urgency", choices=["routine", "urgent", "emergency"], default="routine")
+    s.add_argument("--diagnosis", action="append", default=[], metavar="CODE", help="an ICD-10 code (repeat for more)")
+    s.add_argument("--summary-file", help="the clinical summary as edited (UTF-8 text); default: made from the chart")
+    s = referral.add_parser("list", help="the unit's referrals (id, patient, facility, state), or those to it")
+    s.add_argument("--incoming", action="store_true", help="referrals addressed to this unit")
+    s.add_argument("--json", action="store_true")
+    s = referral.add_parser("accept", help="accept a referral to this unit")
+    s.add_argument("id")
+    s = referral.add_parser("reject", help="reject a referral to this unit, with the reason")
+    s.add_argument("id")
+    s.add_argument("--reason", required=True)
+    s = referral.add_parser("complete", help="close an accepted referral to this unit with the result")
+    s.add_argument("id")
+    s.add_argument("--result", required=True)
+    s = referral.add_parser("letter", help="the referral letter (ใบส่งตัว) as a PDF")
+    s.add_argument("id")
+    s.add_argument("--out", required=True, metavar="FILE.pdf")
     sub.add_parser("device-key", help="print this desktop's public key for the hub to enroll, as JSON")
 
     _daywork_parsers(sub)
@@ -1138,6 +1162,43 @@ def _followup(args: argparse.Namespace, unit: UnitSession) -> int:
     return EXIT_OK
 
 
+def _referral(args: argparse.Namespace, unit: UnitSession) -> int:
+    referrals = unit.referrals
+    command = args.referral_command
+    if command == "create":
+        summary = None
+        if args.summary_file:
+            try:
+                summary = Path(args.summary_file).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise InvalidInputError(f"อ่านไฟล์สรุปอาการ {args.summary_file} ไม่ได้ (ต้องเป็นข้อความ UTF-8)",
+                                        f"Cannot read the summary file {args.summary_file} (UTF-8 text).") from exc
+        task_id = referrals.create(_patient_by_cid(unit, args.cid), args.to, args.reason, urgency=args.urgency,
+                                   diagnoses=args.diagnosis, summary=summary).value
+        print(task_id)
+        sys.stderr.write("บันทึกการส่งต่อแล้ว จะส่งเมื่อซิงก์ / Referral saved; it goes out at the next sync.\n")
+    elif command == "list":
+        rows = referrals.list(incoming=args.incoming)
+        if args.json:
+            _print_json([{"id": r.id, "patient": r.patient, "cid": r.cid, "facility": r.facility,
+                          "facility_name": r.facility_name, "state": r.state, "urgency": r.urgency, "reason": r.reason,
+                          "answer": r.answer, "when": r.when} for r in rows])
+        else:
+            _table(["id", "ผู้ป่วย / patient", "สถานบริการ / facility", "สถานะ / state"],
+                   [[r.id, r.patient, f"{r.facility} {r.facility_name}", f"{r.state_words('th')} / {r.state}"
+                     + (f" ({r.answer})" if r.answer else "")] for r in rows], [36, 26, 36])
+    elif command == "letter":
+        from clinic_app.ui import printouts  # Qt, loaded by this command alone
+
+        printouts.referral_letter_pdf(unit, args.id, Path(args.out))
+        print(f"เขียนไฟล์ PDF แล้ว / PDF written: {args.out}")
+    else:
+        text = {"reject": getattr(args, "reason", ""), "complete": getattr(args, "result", "")}.get(command, "")
+        referrals.answer(args.id, command, text)
+        print("บันทึกแล้ว จะส่งถึงผู้ส่งต่อเมื่อซิงก์ / Saved; the referring unit sees it after the next sync.")
+    return EXIT_OK
+
+
 def _print(args: argparse.Namespace, unit: UnitSession) -> int:
     from clinic_app.ui import printouts  # Qt, loaded by this command alone
 
@@ -1158,7 +1219,7 @@ COMMANDS: dict[str, Handler] = {
     "user": _user, "consent": _consent, "records": _records, "emergency-access": _emergency_access,
     "emergency-log": _emergency_log, "db": _db, "config": _config, "patients": _patients,
     "visit": _visit, "allergy": _allergy, "appointment": _appointment, "formulary": _formulary,
-    "followup": _followup, "print": _print,
+    "followup": _followup, "print": _print, "referral": _referral,
 }
 
 

@@ -35,7 +35,7 @@ from clinic_app.core.changes import ChangeSet, Done
 from clinic_app.core.errors import InvalidInputError, KnownError, Problem
 from clinic_app.core.fhir import Resource, entered_in_error, owner_of, patient_cid, reference_id
 from clinic_app.core.permissions import Actor, require
-from clinic_app.core.thai import mask_cid
+from clinic_app.core.thai import format_thai_date, mask_cid
 from clinic_app.core.worklist import display_name, own_hn
 from clinic_app.services.catalogs import icd10_by_code
 from clinic_app.services.duplicates import current_patient_id
@@ -388,7 +388,12 @@ class ReferralService:
 
 
 def _day(encounter: Resource) -> str:
-    return str((encounter.get("period") or {}).get("start") or "")[:10]
+    """The visit's day as Thai staff read it (30 พ.ย. 2569)."""
+    text = str((encounter.get("period") or {}).get("start") or "")[:10]
+    try:
+        return format_thai_date(_dt.date.fromisoformat(text))
+    except ValueError:
+        return text
 
 
 def _thai_verb(what: str) -> str:

@@ -46,6 +46,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton, QWidget
 from clinic_app.core import epi
 from clinic_app.core.errors import InvalidInputError, KnownError, os_reason
 from clinic_app.services.followup import FOLLOW_UP_DAYS, ChronicRow, EpiRow
+from clinic_app.services.referrals import Referral
 from clinic_app.services.session import UnitSession
 from clinic_app.services.visits import AppointmentCard, VisitSlip
 from clinic_app.ui.i18n import english, format_date, format_moment, format_when, pick, translate
@@ -569,6 +570,56 @@ def appointment_card_pdf(unit: UnitSession, patient_id: str, path: Path, *, appo
     """An appointment card as a PDF: the appointment named, else the patient's next one."""
     printout = appointment_card_html(unit.visits.appointment_card(patient_id, appointment_id=appointment_id))
     write_pdf(printout, Path(path))
+
+
+def referral_letter_html(referral: Referral, *, facility: str) -> Printout:
+    """The referral letter (ใบส่งตัวผู้ป่วย), A4, laid out as the usual form: the referring
+    unit, the number and day, to whom, the patient, the urgency, why, the diagnoses, the
+    clinical summary, who refers (and signs), and the answer once there is one."""
+    row, none = referral.row, "-"
+    details = referral.patient_details
+    cid = str(((referral.request.get("subject") or {}).get("identifier") or {}).get("value") or "")
+    urgency = {"routine": translate("Printouts", "ปกติ"), "urgent": translate("Printouts", "เร่งด่วน"),
+               "emergency": translate("Printouts", "ฉุกเฉิน")}.get(row.urgency, row.urgency)
+    sex = {"male": translate("Printouts", "ชาย"), "female": translate("Printouts", "หญิง")}.get(
+        details.get("sex", ""), none)
+    when = format_moment(row.when) if row.when else none
+    parts = [_header(f"{referral.from_name} ({referral.from_hcode})", translate("Printouts", "ใบส่งตัวผู้ป่วย"),
+                     translate("Printouts", "เลขที่ {number}  วันที่ {day}").format(number=referral.number or none,
+                                                                               day=when)),
+             '<table width="100%" cellpadding="3">',
+             f'<tr><td colspan="2"><b>{translate("Printouts", "เรียน")}</b> '
+             f'{_e(translate("Printouts", "ผู้อำนวยการ"))} {_e(row.facility_name)} ({_e(row.facility)})</td></tr>'
+             if not row.incoming else
+             f'<tr><td colspan="2"><b>{translate("Printouts", "ส่งถึง")}</b> {_e(facility)}</td></tr>',
+             f'<tr><td><b>{translate("Printouts", "ชื่อ-สกุล")}</b> {_e(row.patient)}</td>'
+             f'<td><b>{translate("Printouts", "เลขประจำตัวประชาชน")}</b> {_e(cid or none)}</td></tr>',
+             f'<tr><td><b>HN</b> {_e(details.get("hn") or none)} &nbsp; <b>{translate("Printouts", "เพศ")}</b> {_e(sex)}'
+             f'</td><td><b>{translate("Printouts", "วันเกิด")}</b> '
+             f'{_e(format_date(_dt.date.fromisoformat(details["birth"])) if len(details.get("birth", "")) == 10 else none)}'
+             f'</td></tr>',
+             f'<tr><td colspan="2"><b>{translate("Printouts", "ความเร่งด่วน")}</b> '
+             f'<span class="{"late" if row.urgency != "routine" else ""}">{_e(urgency)}</span></td></tr></table>',
+             f'<h2>{translate("Printouts", "เหตุผลการส่งต่อ")}</h2><p>{_e(row.reason)}</p>']
+    if referral.diagnoses:
+        items = "".join(f"<li>{_e(code)} {_e(words)}</li>" for code, words in referral.diagnoses)
+        parts.append(f'<h2>{translate("Printouts", "การวินิจฉัย")}</h2><ul style="margin-top: 0;">{items}</ul>')
+    if referral.summary:
+        lines = "<br>".join(_e(line) for line in referral.summary.splitlines() if line.strip())
+        parts.append(f'<h2>{translate("Printouts", "สรุปอาการและการรักษา")}</h2><p>{lines}</p>')
+    if row.state not in ("queued", "requested"):
+        answer = f"{row.state_words('th')}" + (f": {row.answer}" if row.answer else "")
+        parts.append(f'<h2>{translate("Printouts", "ผลการส่งต่อ")}</h2><p>{_e(answer)}</p>')
+    parts.append(f'<p>&nbsp;</p><table width="100%"><tr><td width="50%"></td><td align="center">'
+                 f'{translate("Printouts", "ลงชื่อ")} ............................................<br>'
+                 f'({_e(referral.referrer or none)})<br>{translate("Printouts", "ผู้ส่งต่อ")}</td></tr></table>')
+    return Printout(translate("Printouts", "ใบส่งตัวผู้ป่วย") + f" {referral.number}", "".join(parts))
+
+
+def referral_letter_pdf(unit: UnitSession, task_id: str, path: Path) -> None:
+    """The referral letter as a PDF (`clinic-app referral letter ID --out F.pdf`)."""
+    gui_application()  # the words are translated by the application's translator
+    write_pdf(referral_letter_html(unit.referrals.get(task_id), facility=unit.settings().facility_name), Path(path))
 
 
 def followup_printout(unit: UnitSession, kind: str, *, overdue_only: bool = False, span: str = "week",

@@ -165,3 +165,50 @@ def test_a_referral_is_checked_before_it_is_saved(seeded: RunningHub, desktop: F
     assert all(p.thai for p in refused.value.problems)
     assert referrals.list() == [] and store.outbox.counts() == queued
     store.close()
+
+
+def test_referral_commands_and_the_letter_on_the_command_line(seeded: RunningHub, desktop: Factory,
+                                                            tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """create (prints the id), list, sync; the hospital's list of incoming, reject with the
+    reason; the unit sees it; the letter as a PDF whose text holds the patient's Thai name and
+    the reason; a wrong code and an unknown id said plainly, exit 2."""
+    import json
+
+    from tests.conftest import run_cli
+    from tests.ui.test_printouts import assert_says, assert_thai_embedded, pdf_text
+
+    unit, store, patient_id = _unit_with_patient(seeded, desktop)
+    patient = store.get("Patient", patient_id)
+    name = next(n for n in patient["name"] if n.get("text"))
+    store.close()
+    unit.close()
+    hospital = desktop(seeded, "hospital", hcode=HOSPITAL)
+    hospital.close()
+    here, there = str(unit.folder.path), str(hospital.folder.path)
+    assert run_cli("--data-dir", here, "sync").returncode == 0
+    bad = run_cli("--data-dir", here, "referral", "create", "--cid", patient_cid(patient), "--to", "12", "--reason", "x")
+    assert bad.returncode == 2 and "hcode" in bad.stderr and "Traceback" not in bad.stderr
+    made = run_cli("--data-dir", here, "referral", "create", "--cid", patient_cid(patient), "--to", HOSPITAL,
+                   "--reason", REASON, "--urgency", "urgent", "--diagnosis", "K35.8")
+    assert made.returncode == 0, made.stderr
+    task_id = made.stdout.strip()
+    [row] = json.loads(run_cli("--data-dir", here, "referral", "list", "--json").stdout)
+    assert (row["id"], row["state"], row["facility"]) == (task_id, "queued", HOSPITAL)
+    assert run_cli("--data-dir", here, "sync").returncode == 0
+    assert run_cli("--data-dir", there, "sync").returncode == 0
+    listed = run_cli("--data-dir", there, "referral", "list", "--incoming")
+    assert task_id in listed.stdout and "ส่งแล้ว รอตอบรับ" in listed.stdout
+    unknown = run_cli("--data-dir", there, "referral", "accept", "no-such-id")
+    assert unknown.returncode == 2 and "referral list" in unknown.stderr
+    assert run_cli("--data-dir", there, "referral", "reject", task_id, "--reason", "ไม่มีศัลยแพทย์").returncode == 0
+    assert run_cli("--data-dir", there, "sync").returncode == 0
+    assert run_cli("--data-dir", here, "sync").returncode == 0
+    [row] = json.loads(run_cli("--data-dir", here, "referral", "list", "--json").stdout)
+    assert (row["state"], row["answer"]) == ("rejected", "ไม่มีศัลยแพทย์")
+    pdf = tmp_path / "letter.pdf"
+    letter = run_cli("--data-dir", here, "referral", "letter", task_id, "--out", str(pdf))
+    assert letter.returncode == 0, letter.stderr
+    text = pdf_text(pdf)
+    assert_thai_embedded(pdf, text)
+    assert_says(text, name["given"][0], name["family"], "ปวดท้องน้อยด้านขวา", "ใบส่งตัวผู้ป่วย", "K35.8",
+                "ไม่มีศัลยแพทย์", "โรงพยาบาลชุมชนตัวอย่าง", patient_cid(patient))
