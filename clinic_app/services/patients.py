@@ -219,6 +219,7 @@ class Chart:
     allergy_records: list[Resource] = field(default_factory=list)  # the active AllergyIntolerances
     appointments: list[dict[str, Any]] = field(default_factory=list)  # booked, from today: day, reason, id
     voided: int = 0  # visits entered in error (not in `visits` unless asked for)
+    referrals: list[Any] = field(default_factory=list)  # services/referrals.py ReferralRow, newest first
 
 
 class PatientService(UseCases):

@@ -240,7 +240,9 @@ class UnitSession:
             return brief.settings()
 
     def status(self) -> dict[str, Any]:
-        return self.records.status()
+        """The records' status (RecordService.status) and the referrals to this unit waiting
+        for an answer."""
+        return {**self.records.status(), "referrals_waiting": self.referrals.waiting()}
 
     def search_patients(self, text: str, *, limit: int = 100) -> list[Resource]:
         require(self.actor, "record.read")
@@ -260,7 +262,9 @@ class UnitSession:
                 foreign, changes = shown.value, shown.changes
             except ConsentNeededError:
                 pass
-        return Done(self.patients.chart(patient_id, foreign=foreign, include_voided=include_voided), changes)
+        chart = self.patients.chart(patient_id, foreign=foreign, include_voided=include_voided)
+        chart.referrals = self.referrals.list(patient_id=chart.patient["id"])
+        return Done(chart, changes)
 
     def history(self, resource_type: str, resource_id: str) -> list[dict[str, Any]]:
         """What the audit trail says about one record, oldest first: "at", "actor" (the sign-in

@@ -273,6 +273,12 @@ class ChartPage(RefreshesWhenShown, QWidget):
         self.add_allergy = QPushButton(self.tr("บันทึกการแพ้…"))
         self.add_allergy.setObjectName("addAllergy")
         self.add_allergy.clicked.connect(self._on_add_allergy_clicked)
+        self.refer = QPushButton(self.tr("ส่งต่อ…"))
+        self.refer.setObjectName("refer")
+        self.refer.clicked.connect(self._on_refer_clicked)
+        self.referral_state = QLabel()
+        self.referral_state.setObjectName("referralState")
+        self.referral_state.setWordWrap(True)
         self.edit_patient = QPushButton(self.tr("แก้ไขข้อมูลผู้ป่วย…"))
         self.edit_patient.setObjectName("editPatient")
         self.edit_patient.clicked.connect(self._on_edit_patient_clicked)
@@ -288,7 +294,9 @@ class ChartPage(RefreshesWhenShown, QWidget):
         names.addWidget(self.header)
         names.addWidget(self.allergies)
         names.addWidget(self.next_appointment)
+        names.addWidget(self.referral_state)
         top.addLayout(names, 1)
+        top.addWidget(self.refer)
         top.addWidget(self.add_allergy)
         top.addWidget(self.edit_patient)
         top.addWidget(self.other_facilities)
@@ -335,6 +343,8 @@ class ChartPage(RefreshesWhenShown, QWidget):
             return self.tr("{facility} (ตามความยินยอม)").format(facility=name)
         if grant == "btg":
             return self.tr("{facility} (ฉุกเฉิน)").format(facility=name)
+        if grant == "referral":
+            return self.tr("{facility} (ตามการส่งต่อ)").format(facility=name)
         return name
 
     def _show(self, chart: Chart) -> None:
@@ -359,6 +369,9 @@ class ChartPage(RefreshesWhenShown, QWidget):
         self.show_voided.setEnabled(bool(chart.voided) or self.show_voided.isChecked())
         self.show_voided.setToolTip(self.tr("รายการที่บันทึกผิดพลาด: {count}").format(count=chart.voided))
         writer = allowed(self.actor, "record.write")
+        self.refer.setEnabled(writer)
+        self._name = chart.name
+        self._show_referrals(chart)
         self.add_allergy.setEnabled(writer)
         self.edit_patient.setEnabled(writer)
         self._show_details_again()
@@ -371,6 +384,24 @@ class ChartPage(RefreshesWhenShown, QWidget):
                             self._facility(i["facility"])] for i in chart.immunizations])
         self.due.setText(self.tr("ครบกำหนดวัคซีน (EPI): {doses}").format(doses=", ".join(dose_name(d) for d in chart.due))
                          if chart.due else self.tr("ไม่มีวัคซีนค้าง (EPI)"))
+
+    def _show_referrals(self, chart: Chart) -> None:
+        """The patient's referrals and where each stands (the newest three)."""
+        from clinic_app.ui.referral import state_text
+
+        lines = [self.tr("ส่งต่อ {facility} ({when}): {state}").format(
+            facility=r.facility_name, when=format_when(r.when), state=state_text(r)) for r in chart.referrals[:3]]
+        self.referral_state.setText("\n".join(lines))
+        self.referral_state.setVisible(bool(lines))
+
+    def _on_refer_clicked(self) -> None:
+        from clinic_app.ui.referral import ReferralDialog
+
+        dialog = ReferralDialog(self.worker, self.bus, self.patient_id, getattr(self, "_name", ""), self)
+        dialog.saved.connect(lambda _task: self.refresh())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.referral_dialog = dialog
 
     def _show_identity(self, chart: Chart) -> None:
         """Before another facility's records join the chart: where its record of this citizen

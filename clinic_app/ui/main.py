@@ -70,6 +70,7 @@ from clinic_app.ui.i18n import (
     translate,
 )
 from clinic_app.ui.register import RegisterPage
+from clinic_app.ui.referral import ReferralsPage
 from clinic_app.ui.session import IdleLock, SignIn, SignInDialog, who
 from clinic_app.ui.setup import SetupDialog, SetupDoneDialog
 from clinic_app.ui.sync_page import SyncPage
@@ -253,6 +254,9 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.followup, self.tr("ติดตาม"))
         self.consent = ConsentPage(self.worker, self.bus, self._emergency)
         self.tabs.addTab(self.consent, self.tr("ความยินยอม"))
+        self.referrals = ReferralsPage(self.worker, self.bus)  # referrals to this unit and from it
+        self.referrals.patient_opened.connect(self.open_chart)
+        self.tabs.addTab(self.referrals, self.tr("ส่งต่อ"))
         self.sync_page = SyncPage(self.worker, self.bus)
         self.tabs.addTab(self.sync_page, self.tr("ซิงก์"))
         for i in range(self.tabs.count()):
@@ -665,6 +669,8 @@ class MainWindow(QMainWindow):
         parts = [self.tr("ผู้ป่วย {count} ราย").format(count=f"{patients:,}"),
                  self.tr("รอส่ง {count} รายการ").format(count=f"{outbox['pending']:,}"),
                  self.tr("ซิงก์ล่าสุด: {when}").format(when=last_text)]
+        if status.get("referrals_waiting"):
+            parts.append(self.tr("ส่งต่อมารอตอบ {count} ราย").format(count=status["referrals_waiting"]))
         if outbox["conflict"]:
             parts.append(self.tr("ขัดแย้ง {count} รายการ").format(count=outbox["conflict"]))
         if outbox["failed"]:

@@ -572,48 +572,69 @@ def appointment_card_pdf(unit: UnitSession, patient_id: str, path: Path, *, appo
     write_pdf(printout, Path(path))
 
 
+def _letter_words() -> dict[str, str]:
+    """The referral letter's labels (literal calls, so lupdate finds them)."""
+    return {
+        "title": translate("Printouts", "ใบส่งตัวผู้ป่วย"),
+        "numbered": translate("Printouts", "เลขที่ {number}  วันที่ {day}"),
+        "to": translate("Printouts", "เรียน"),
+        "director": translate("Printouts", "ผู้อำนวยการ"),
+        "from": translate("Printouts", "จาก"),
+        "name": translate("Printouts", "ชื่อ-สกุล"),
+        "cid": translate("Printouts", "เลขประจำตัวประชาชน"),
+        "sex": translate("Printouts", "เพศ"),
+        "birth": translate("Printouts", "วันเกิด"),
+        "urgency": translate("Printouts", "ความเร่งด่วน"),
+        "reason": translate("Printouts", "เหตุผลการส่งต่อ"),
+        "diagnoses": translate("Printouts", "การวินิจฉัย"),
+        "summary": translate("Printouts", "สรุปอาการและการรักษา"),
+        "answer": translate("Printouts", "ผลการส่งต่อ"),
+        "signed": translate("Printouts", "ลงชื่อ"),
+        "referrer": translate("Printouts", "ผู้ส่งต่อ"),
+        "routine": translate("Printouts", "ปกติ"),
+        "urgent": translate("Printouts", "เร่งด่วน"),
+        "emergency": translate("Printouts", "ฉุกเฉิน"),
+        "male": translate("Printouts", "ชาย"),
+        "female": translate("Printouts", "หญิง"),
+    }
+
+
 def referral_letter_html(referral: Referral, *, facility: str) -> Printout:
     """The referral letter (ใบส่งตัวผู้ป่วย), A4, laid out as the usual form: the referring
     unit, the number and day, to whom, the patient, the urgency, why, the diagnoses, the
     clinical summary, who refers (and signs), and the answer once there is one."""
-    row, none = referral.row, "-"
+    w, row, none = _letter_words(), referral.row, "-"
     details = referral.patient_details
     cid = str(((referral.request.get("subject") or {}).get("identifier") or {}).get("value") or "")
-    urgency = {"routine": translate("Printouts", "ปกติ"), "urgent": translate("Printouts", "เร่งด่วน"),
-               "emergency": translate("Printouts", "ฉุกเฉิน")}.get(row.urgency, row.urgency)
-    sex = {"male": translate("Printouts", "ชาย"), "female": translate("Printouts", "หญิง")}.get(
-        details.get("sex", ""), none)
+    sex = w.get(details.get("sex", ""), none) if details.get("sex") in ("male", "female") else none
+    birth = details.get("birth", "")
+    born = format_date(_dt.date.fromisoformat(birth)) if len(birth) == 10 else none
     when = format_moment(row.when) if row.when else none
-    parts = [_header(f"{referral.from_name} ({referral.from_hcode})", translate("Printouts", "ใบส่งตัวผู้ป่วย"),
-                     translate("Printouts", "เลขที่ {number}  วันที่ {day}").format(number=referral.number or none,
-                                                                               day=when)),
+    addressed = (f'<b>{w["to"]}</b> {_e(w["director"])} {_e(row.facility_name)} ({_e(row.facility)})'
+                 if not row.incoming else f'<b>{w["from"]}</b> {_e(row.facility_name)} ({_e(row.facility)})')
+    parts = [_header(f"{referral.from_name} ({referral.from_hcode})" if not row.incoming else facility, w["title"],
+                     w["numbered"].format(number=referral.number or none, day=when)),
              '<table width="100%" cellpadding="3">',
-             f'<tr><td colspan="2"><b>{translate("Printouts", "เรียน")}</b> '
-             f'{_e(translate("Printouts", "ผู้อำนวยการ"))} {_e(row.facility_name)} ({_e(row.facility)})</td></tr>'
-             if not row.incoming else
-             f'<tr><td colspan="2"><b>{translate("Printouts", "ส่งถึง")}</b> {_e(facility)}</td></tr>',
-             f'<tr><td><b>{translate("Printouts", "ชื่อ-สกุล")}</b> {_e(row.patient)}</td>'
-             f'<td><b>{translate("Printouts", "เลขประจำตัวประชาชน")}</b> {_e(cid or none)}</td></tr>',
-             f'<tr><td><b>HN</b> {_e(details.get("hn") or none)} &nbsp; <b>{translate("Printouts", "เพศ")}</b> {_e(sex)}'
-             f'</td><td><b>{translate("Printouts", "วันเกิด")}</b> '
-             f'{_e(format_date(_dt.date.fromisoformat(details["birth"])) if len(details.get("birth", "")) == 10 else none)}'
-             f'</td></tr>',
-             f'<tr><td colspan="2"><b>{translate("Printouts", "ความเร่งด่วน")}</b> '
-             f'<span class="{"late" if row.urgency != "routine" else ""}">{_e(urgency)}</span></td></tr></table>',
-             f'<h2>{translate("Printouts", "เหตุผลการส่งต่อ")}</h2><p>{_e(row.reason)}</p>']
+             f'<tr><td colspan="2">{addressed}</td></tr>',
+             f'<tr><td><b>{w["name"]}</b> {_e(row.patient)}</td><td><b>{w["cid"]}</b> {_e(cid or none)}</td></tr>',
+             f'<tr><td><b>HN</b> {_e(details.get("hn") or none)} &nbsp; <b>{w["sex"]}</b> {_e(sex)}</td>'
+             f'<td><b>{w["birth"]}</b> {_e(born)}</td></tr>',
+             f'<tr><td colspan="2"><b>{w["urgency"]}</b> <span class="{"late" if row.urgency != "routine" else ""}">'
+             f'{_e(w.get(row.urgency, row.urgency))}</span></td></tr></table>',
+             f'<h2>{w["reason"]}</h2><p>{_e(row.reason)}</p>']
     if referral.diagnoses:
         items = "".join(f"<li>{_e(code)} {_e(words)}</li>" for code, words in referral.diagnoses)
-        parts.append(f'<h2>{translate("Printouts", "การวินิจฉัย")}</h2><ul style="margin-top: 0;">{items}</ul>')
+        parts.append(f'<h2>{w["diagnoses"]}</h2><ul style="margin-top: 0;">{items}</ul>')
     if referral.summary:
         lines = "<br>".join(_e(line) for line in referral.summary.splitlines() if line.strip())
-        parts.append(f'<h2>{translate("Printouts", "สรุปอาการและการรักษา")}</h2><p>{lines}</p>')
+        parts.append(f'<h2>{w["summary"]}</h2><p>{lines}</p>')
     if row.state not in ("queued", "requested"):
-        answer = f"{row.state_words('th')}" + (f": {row.answer}" if row.answer else "")
-        parts.append(f'<h2>{translate("Printouts", "ผลการส่งต่อ")}</h2><p>{_e(answer)}</p>')
+        answer = row.state_words("en" if english() else "th") + (f": {row.answer}" if row.answer else "")
+        parts.append(f'<h2>{w["answer"]}</h2><p>{_e(answer)}</p>')
     parts.append(f'<p>&nbsp;</p><table width="100%"><tr><td width="50%"></td><td align="center">'
-                 f'{translate("Printouts", "ลงชื่อ")} ............................................<br>'
-                 f'({_e(referral.referrer or none)})<br>{translate("Printouts", "ผู้ส่งต่อ")}</td></tr></table>')
-    return Printout(translate("Printouts", "ใบส่งตัวผู้ป่วย") + f" {referral.number}", "".join(parts))
+                 f'{w["signed"]} ............................................<br>'
+                 f'({_e(referral.referrer or none)})<br>{w["referrer"]}</td></tr></table>')
+    return Printout(f'{w["title"]} {referral.number}', "".join(parts))
 
 
 def referral_letter_pdf(unit: UnitSession, task_id: str, path: Path) -> None:

@@ -321,6 +321,10 @@
         <translation>Add an allergy…</translation>
     </message>
     <message>
+        <source>ส่งต่อ…</source>
+        <translation>Refer…</translation>
+    </message>
+    <message>
         <source>แก้ไขข้อมูลผู้ป่วย…</source>
         <translation>Correct details…</translation>
     </message>
@@ -339,6 +343,10 @@
     <message>
         <source>{facility} (ฉุกเฉิน)</source>
         <translation>{facility} (emergency)</translation>
+    </message>
+    <message>
+        <source>{facility} (ตามการส่งต่อ)</source>
+        <translation>{facility} (under a referral)</translation>
     </message>
     <message>
         <source>{years} ปี</source>
@@ -375,6 +383,10 @@
     <message>
         <source>ไม่มีวัคซีนค้าง (EPI)</source>
         <translation>No vaccines due (EPI)</translation>
+    </message>
+    <message>
+        <source>ส่งต่อ {facility} ({when}): {state}</source>
+        <translation>Referred to {facility} ({when}): {state}</translation>
     </message>
     <message>
         <source>ประวัติจาก {facility} ถูกกันไว้ ไม่ใช่ผู้ป่วยคนนี้ (โดย {who})</source>
@@ -1680,6 +1692,10 @@ Ticked: the rows that fail, and the rows that depend on them (that person&apos;s
         <translation>Consent</translation>
     </message>
     <message>
+        <source>ส่งต่อ</source>
+        <translation>Referrals</translation>
+    </message>
+    <message>
         <source>ซิงก์</source>
         <translation>Sync</translation>
     </message>
@@ -1824,6 +1840,10 @@ Ticked: the rows that fail, and the rows that depend on them (that person&apos;s
     <message>
         <source>ซิงก์ล่าสุด: {when}</source>
         <translation>Last sync: {when}</translation>
+    </message>
+    <message>
+        <source>ส่งต่อมารอตอบ {count} ราย</source>
+        <translation>{count} referral(s) waiting for an answer</translation>
     </message>
     <message>
         <source>ขัดแย้ง {count} รายการ</source>
@@ -2043,6 +2063,82 @@ Ticked: the rows that fail, and the rows that depend on them (that person&apos;s
         <translation>{title} · printed {when} · page {page}/{pages}</translation>
     </message>
     <message>
+        <source>เรียน</source>
+        <translation>To</translation>
+    </message>
+    <message>
+        <source>ผู้อำนวยการ</source>
+        <translation>the Director,</translation>
+    </message>
+    <message>
+        <source>จาก</source>
+        <translation>From</translation>
+    </message>
+    <message>
+        <source>เลขประจำตัวประชาชน</source>
+        <translation>Citizen ID</translation>
+    </message>
+    <message>
+        <source>เพศ</source>
+        <translation>Sex</translation>
+    </message>
+    <message>
+        <source>วันเกิด</source>
+        <translation>Date of birth</translation>
+    </message>
+    <message>
+        <source>ความเร่งด่วน</source>
+        <translation>Urgency</translation>
+    </message>
+    <message>
+        <source>เหตุผลการส่งต่อ</source>
+        <translation>Reason for the referral</translation>
+    </message>
+    <message>
+        <source>สรุปอาการและการรักษา</source>
+        <translation>Clinical summary</translation>
+    </message>
+    <message>
+        <source>ผลการส่งต่อ</source>
+        <translation>Answer</translation>
+    </message>
+    <message>
+        <source>ลงชื่อ</source>
+        <translation>Signed</translation>
+    </message>
+    <message>
+        <source>ผู้ส่งต่อ</source>
+        <translation>Referring staff member</translation>
+    </message>
+    <message>
+        <source>ปกติ</source>
+        <translation>routine</translation>
+    </message>
+    <message>
+        <source>เร่งด่วน</source>
+        <translation>urgent</translation>
+    </message>
+    <message>
+        <source>ฉุกเฉิน</source>
+        <translation>Emergency</translation>
+    </message>
+    <message>
+        <source>ชาย</source>
+        <translation>Male</translation>
+    </message>
+    <message>
+        <source>หญิง</source>
+        <translation>Female</translation>
+    </message>
+    <message>
+        <source>ใบส่งตัวผู้ป่วย</source>
+        <translation>Patient referral letter</translation>
+    </message>
+    <message>
+        <source>เลขที่ {number}  วันที่ {day}</source>
+        <translation>No. {number}  Date {day}</translation>
+    </message>
+    <message>
         <source>บันทึกเป็น PDF</source>
         <translation>Save as PDF</translation>
     </message>
@@ -2143,6 +2239,179 @@ Print it on a printer, or save it as a PDF file?</translation>
     <message>
         <source>ยกเลิก</source>
         <translation>Cancel</translation>
+    </message>
+</context>
+<context>
+    <name>Referral</name>
+    <message>
+        <source>ปกติ</source>
+        <translation>routine</translation>
+    </message>
+    <message>
+        <source>เร่งด่วน</source>
+        <translation>urgent</translation>
+    </message>
+    <message>
+        <source>ฉุกเฉิน</source>
+        <translation>Emergency</translation>
+    </message>
+</context>
+<context>
+    <name>ReferralDialog</name>
+    <message>
+        <source>ส่งต่อผู้ป่วย — {name}</source>
+        <translation>Refer the patient — {name}</translation>
+    </message>
+    <message>
+        <source>สถานบริการปลายทาง (พิมพ์ชื่อหรือรหัส)</source>
+        <translation>Receiving facility (type its name or code)</translation>
+    </message>
+    <message>
+        <source>พิมพ์ชื่อหรือรหัสสถานบริการ</source>
+        <translation>Type the facility&apos;s name or code</translation>
+    </message>
+    <message>
+        <source>เหตุผลการส่งต่อ</source>
+        <translation>Reason for the referral</translation>
+    </message>
+    <message>
+        <source>รหัส ICD-10 คั่นด้วยจุลภาค เช่น K35.8, R10.3</source>
+        <translation>ICD-10 codes separated by commas, e.g. K35.8, R10.3</translation>
+    </message>
+    <message>
+        <source>การวินิจฉัย (รหัส ICD-10)</source>
+        <translation>Diagnoses (ICD-10 codes)</translation>
+    </message>
+    <message>
+        <source>ความเร่งด่วน</source>
+        <translation>Urgency</translation>
+    </message>
+    <message>
+        <source>สรุปอาการและการรักษา (แก้ไขได้)</source>
+        <translation>Clinical summary (editable)</translation>
+    </message>
+    <message>
+        <source>กำลังสรุปจากประวัติ…</source>
+        <translation>Summarising the chart…</translation>
+    </message>
+    <message>
+        <source>ส่งต่อไปยัง</source>
+        <translation>Refer to</translation>
+    </message>
+    <message>
+        <source>เหตุผล</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>การวินิจฉัย</source>
+        <translation>Diagnoses</translation>
+    </message>
+    <message>
+        <source>สรุปอาการ</source>
+        <translation>Summary</translation>
+    </message>
+    <message>
+        <source>บันทึกได้แม้ไม่มีอินเทอร์เน็ต ระบบจะส่งเมื่อซิงก์</source>
+        <translation>It can be saved offline; it goes out at the next sync.</translation>
+    </message>
+    <message>
+        <source>บันทึกการส่งต่อ</source>
+        <translation>Save the referral</translation>
+    </message>
+    <message>
+        <source>ยกเลิก</source>
+        <translation>Cancel</translation>
+    </message>
+</context>
+<context>
+    <name>ReferralsPage</name>
+    <message>
+        <source>วันที่</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>ผู้ป่วย</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>สถานบริการ</source>
+        <translation>Facility</translation>
+    </message>
+    <message>
+        <source>ความเร่งด่วน</source>
+        <translation>Urgency</translation>
+    </message>
+    <message>
+        <source>เหตุผล</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>สถานะ</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>การส่งต่อมายังหน่วยนี้</source>
+        <translation>Referrals to this unit</translation>
+    </message>
+    <message>
+        <source>การส่งต่อจากหน่วยนี้ (ดับเบิลคลิกหรือ Enter เพื่อเปิดแฟ้ม)</source>
+        <translation>Referrals from this unit (double-click or Enter opens the chart)</translation>
+    </message>
+    <message>
+        <source>รับการส่งต่อ</source>
+        <translation>Accept</translation>
+    </message>
+    <message>
+        <source>ปฏิเสธ…</source>
+        <translation>Reject…</translation>
+    </message>
+    <message>
+        <source>บันทึกผลการรักษา…</source>
+        <translation>Record the result…</translation>
+    </message>
+    <message>
+        <source>ใบส่งตัว (PDF)…</source>
+        <translation>Referral letter (PDF)…</translation>
+    </message>
+    <message>
+        <source>สรุปอาการที่ส่งมากับการส่งต่อ</source>
+        <translation>The clinical summary sent with the referral</translation>
+    </message>
+    <message>
+        <source>ส่งต่อมายังหน่วยนี้</source>
+        <translation>Referred to this unit</translation>
+    </message>
+    <message>
+        <source>ส่งต่อจากหน่วยนี้</source>
+        <translation>Referred from this unit</translation>
+    </message>
+    <message>
+        <source>ปฏิเสธการส่งต่อ</source>
+        <translation>Reject the referral</translation>
+    </message>
+    <message>
+        <source>ผลการรักษา</source>
+        <translation>Result</translation>
+    </message>
+    <message>
+        <source>เหตุผลที่ปฏิเสธ (ผู้ส่งต่อจะเห็น)</source>
+        <translation>Why it is rejected (the referring unit sees it)</translation>
+    </message>
+    <message>
+        <source>ผลการรักษา (ผู้ส่งต่อจะเห็น)</source>
+        <translation>The result (the referring unit sees it)</translation>
+    </message>
+    <message>
+        <source>บันทึกแล้ว ผู้ส่งต่อจะเห็นหลังซิงก์</source>
+        <translation>Saved; the referring unit sees it after the next sync.</translation>
+    </message>
+    <message>
+        <source>บันทึกใบส่งตัวเป็น PDF</source>
+        <translation>Save the referral letter as PDF</translation>
+    </message>
+    <message>
+        <source>เขียนใบส่งตัวแล้ว: {path}</source>
+        <translation>Referral letter written: {path}</translation>
     </message>
 </context>
 <context>

@@ -90,7 +90,7 @@ def test_the_window_in_english(qtbot, language, unit: Installation) -> None:  # 
     language("en")
     win = _window(qtbot, unit)
     tabs = [win.tabs.tabText(i) for i in range(win.tabs.count())]
-    assert tabs[:3] == ["Today", "Find a patient", "Register"] and tabs[-2:] == ["Consent", "Sync"]
+    assert tabs[:3] == ["Today", "Find a patient", "Register"] and tabs[-3:] == ["Consent", "Referrals", "Sync"]
     assert win.sync_button.text() == "Sync now (F5)"
     assert win.banner.text().startswith("Training mode")
     assert "Patients 0" in win.status_label.text() and "never" in win.status_label.text().lower()
