@@ -244,8 +244,9 @@ def render_screens(out: Path, passphrase: PassphraseSource | None = None) -> lis
 
 def stage_screens(passphrase: PassphraseSource | None = None) -> Any:
     """A throwaway training unit for the screens: demo data, a consent granted at the demo
-    hospital and its records fetched, a second request still queued, one conflict; a drug
-    list and today's list (waiting, being seen, done, one expected by appointment)."""
+    hospital and its records fetched, a second request still queued, one conflict; two
+    referrals to the demo hospital (one accepted, one not sent yet); a drug list and today's
+    list (waiting, being seen, done, one expected by appointment)."""
     import tempfile
 
     from clinic_app.core.fhir import patient_cid
@@ -280,6 +281,15 @@ def stage_screens(passphrase: PassphraseSource | None = None) -> Any:
             store.outbox.record_conflict(entry, remote={**local, "gender": "unknown",  # type: ignore[arg-type]
                                                  "telecom": [{"system": "phone", "value": "0899999999"}]},
                                   remote_version="2", elements=["gender", "telecom"])
+        referred = store.search_patients("สม", limit=5)[1]["id"]  # referred to the demo hospital, sent and accepted
+        referral = prep.referrals.create(referred, HOSPITAL, "ปวดท้องน้อยด้านขวา สงสัยไส้ติ่งอักเสบ",
+                                         urgency="urgent", diagnoses=["K35.8"]).value
+        sync_now(inst, verify_counts=False)
+        task = hub.running.engine.store.current("Task", referral)
+        if task is not None:  # the hospital accepts it (as its desktop would)
+            hub.running.engine.store.put("Task", referral, {**task.resource, "status": "accepted"})
+            sync_now(inst, verify_counts=False)
+        prep.referrals.create(patient["id"], HOSPITAL, "ความดันโลหิตสูงควบคุมไม่ได้ ขอพบอายุรแพทย์")  # not sent yet
         prep.demo_day()  # the training unit's drug list and this morning's list
         visit_patient = next(r.patient_id for r in prep.visits.today() if r.state == "waiting")
         prep.visits.add_allergy(visit_patient, "Penicillin", reaction="ผื่นลมพิษ", certainty="1")

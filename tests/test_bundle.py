@@ -50,6 +50,7 @@ def test_the_built_program_runs_on_its_own(tmp_path: Path, keystore: object) -> 
         shots = run("screens", str(tmp_path / "shots"))
         assert shots.returncode == 0, shots.stderr[-2000:]
         assert sorted(p.name for p in (tmp_path / "shots").glob("*.png")) == [
-            "chart.png", "consent.png", "find.png", "followup.png", "register.png", "sync.png", "today.png", "visit-form.png"]
+            "chart.png", "consent.png", "find.png", "followup.png", "referrals.png", "register.png", "sync.png", "today.png",
+            "visit-form.png"]
     finally:
         keyring.delete_password(SERVICE, json.loads((data / "clinic-app.json").read_text())["installation_id"])

@@ -294,7 +294,6 @@ class ChartPage(RefreshesWhenShown, QWidget):
         names.addWidget(self.header)
         names.addWidget(self.allergies)
         names.addWidget(self.next_appointment)
-        names.addWidget(self.referral_state)
         top.addLayout(names, 1)
         top.addWidget(self.refer)
         top.addWidget(self.add_allergy)
@@ -303,6 +302,7 @@ class ChartPage(RefreshesWhenShown, QWidget):
         top.addWidget(self.check_in)
         top.addWidget(self.record)
         layout.addLayout(top)
+        layout.addWidget(self.referral_state)  # the patient's referrals and where each stands, the width of the page
         layout.addWidget(self.identity)
         above_visits = QHBoxLayout()
         above_visits.addWidget(QLabel(self.tr("ประวัติการรับบริการ (รวมหน่วยบริการอื่นที่ได้รับความยินยอม) "
@@ -391,7 +391,7 @@ class ChartPage(RefreshesWhenShown, QWidget):
 
         lines = [self.tr("ส่งต่อ {facility} ({when}): {state}").format(
             facility=r.facility_name, when=format_when(r.when), state=state_text(r)) for r in chart.referrals[:3]]
-        self.referral_state.setText("\n".join(lines))
+        self.referral_state.setText("  ·  ".join(lines))
         self.referral_state.setVisible(bool(lines))
 
     def _on_refer_clicked(self) -> None:

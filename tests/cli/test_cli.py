@@ -101,7 +101,8 @@ def test_screens_without_a_keyring_uses_the_passphrase_file(tmp_path: Path) -> N
     result = run_cli("--passphrase-file", str(tmp_path / "pw"), "screens", str(tmp_path / "shots"), env=env)
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "shots").glob("*.png")) == [
-        "chart.png", "consent.png", "find.png", "followup.png", "register.png", "sync.png", "today.png", "visit-form.png"]
+        "chart.png", "consent.png", "find.png", "followup.png", "referrals.png", "register.png", "sync.png", "today.png",
+        "visit-form.png"]
 
 
 def test_an_administrator_changes_the_units_settings_after_set_up(tmp_path: Path, keystore: object) -> None:

@@ -279,7 +279,7 @@ def test_the_screens_command_renders_every_main_screen(tmp_path: Path, keystore:
 
     made = render_screens(tmp_path / "shots")
     assert [p.name for p in made] == ["today.png", "find.png", "register.png", "chart.png", "visit-form.png", "consent.png",
-                                      "sync.png", "followup.png"]
+                                      "referrals.png", "sync.png", "followup.png"]
     assert all(p.stat().st_size > 15_000 for p in made)
     assert thai_font_problems(QApplication.font()) == []  # the screens were drawn in Thai, not in boxes
 
