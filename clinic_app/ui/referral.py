@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QInputDialog,
@@ -34,6 +33,7 @@ from clinic_app.core.permissions import Actor, allowed
 from clinic_app.services.referrals import ReferralRow
 from clinic_app.ui.chart import _fill, _table
 from clinic_app.ui.i18n import english, format_when, translate
+from clinic_app.ui.printouts import offer_printout, referral_letter_html, write_pdf
 from clinic_app.ui.tasks import ChangeBus, DbWorker, RefreshesWhenShown
 from clinic_app.ui.widgets import show_error
 
@@ -175,7 +175,7 @@ class ReferralsPage(RefreshesWhenShown, QWidget):
         self.reject_button.setObjectName("rejectReferral")
         self.complete_button = QPushButton(self.tr("บันทึกผลการรักษา…"))
         self.complete_button.setObjectName("completeReferral")
-        self.letter_button = QPushButton(self.tr("ใบส่งตัว (PDF)…"))
+        self.letter_button = QPushButton(self.tr("พิมพ์ใบส่งตัว…"))
         self.letter_button.setObjectName("referralLetter")
         self.summary = QPlainTextEdit()
         self.summary.setObjectName("referralSummary")
@@ -275,26 +275,26 @@ class ReferralsPage(RefreshesWhenShown, QWidget):
                            on_error=lambda e: show_error(self, e))
 
     def _on_letter_clicked(self) -> None:
+        """The letter of the referral chosen, offered for a printer or a PDF file."""
         chosen = self.selected(outgoing=True) if self.outgoing.hasFocus() else (self.selected() or
                                                                                self.selected(outgoing=True))
-        if chosen is None:
-            return
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("บันทึกใบส่งตัวเป็น PDF"),
-                                              str(Path.home() / f"referral-{chosen.id[:8]}.pdf"), "PDF (*.pdf)")
-        if path:
-            self.write_letter(chosen.id, Path(path))
+        if chosen is not None:
+            self.letter(chosen.id, lambda printout: offer_printout(self, printout))
 
     def write_letter(self, task_id: str, path: Path) -> None:
-        from clinic_app.ui.printouts import referral_letter_html, write_pdf
-
-        def done(found: Any) -> None:
-            referral, facility = found
+        """The letter straight to a PDF file (the window's tests; the button asks how)."""
+        def written(printout: Any) -> None:
             try:
-                write_pdf(referral_letter_html(referral, facility=facility), path)
+                write_pdf(printout, path)
             except KnownError as error:
                 show_error(self, error)
                 return
             self.message.setText(self.tr("เขียนใบส่งตัวแล้ว: {path}").format(path=path))
 
+        self.letter(task_id, written)
+
+    def letter(self, task_id: str, then: Any) -> None:
+        """The letter read on the database worker, then handed to `then` on this thread."""
         self.worker.submit(lambda unit, _p: (unit.referrals.get(task_id), unit.settings().facility_name),
-                           on_done=done, on_error=lambda e: show_error(self, e))
+                           on_done=lambda found: then(referral_letter_html(found[0], facility=found[1])),
+                           on_error=lambda e: show_error(self, e))

@@ -2370,8 +2370,8 @@ Print it on a printer, or save it as a PDF file?</translation>
         <translation>Record the result…</translation>
     </message>
     <message>
-        <source>ใบส่งตัว (PDF)…</source>
-        <translation>Referral letter (PDF)…</translation>
+        <source>พิมพ์ใบส่งตัว…</source>
+        <translation>Print the referral letter…</translation>
     </message>
     <message>
         <source>สรุปอาการที่ส่งมากับการส่งต่อ</source>
@@ -2404,10 +2404,6 @@ Print it on a printer, or save it as a PDF file?</translation>
     <message>
         <source>บันทึกแล้ว ผู้ส่งต่อจะเห็นหลังซิงก์</source>
         <translation>Saved; the referring unit sees it after the next sync.</translation>
-    </message>
-    <message>
-        <source>บันทึกใบส่งตัวเป็น PDF</source>
-        <translation>Save the referral letter as PDF</translation>
     </message>
     <message>
         <source>เขียนใบส่งตัวแล้ว: {path}</source>
