@@ -1,8 +1,8 @@
 """Referral out and in through the real hub on loopback, with two facilities (issue 16): a
 unit refers, the hospital receives, reads the patient's records under the referral and
 accepts, the unit sees it; a rejection with its reason; a referral made offline goes out on
-reconnect; the hub refuses the hospital's read of the patient's records without a referral
-(or consent), and again once the referral is closed."""
+reconnect; the hub lets the hospital read the patient's records under an open referral or
+the patient's consent, and refuses without either (and again once the referral is closed)."""
 
 from __future__ import annotations
 
@@ -150,6 +150,13 @@ def test_the_hub_lets_the_hospital_read_the_patients_records_only_under_an_open_
     sync(hospital)
     with pytest.raises(ConsentNeededError):  # closed: refused again
         fetch_patient_records(client, cid, own_hcode=HOSPITAL)
+    # the other basis: the patient's consent for treatment at the hospital (given in the phone app)
+    ConsentService(hstore, hospital, actor=DOCTOR).request_consent(cid)
+    sync(hospital)
+    consent_id = next(s.id for s in seeded.engine.store.search("Consent", parse("Consent", []))[0]
+                      if s.resource["patient"]["identifier"]["value"] == cid)
+    seeded.hub.admin.decide_consent(consent_id, "approve")
+    assert {r["resourceType"] for r in fetch_patient_records(client, cid, own_hcode=HOSPITAL)} >= {"Patient", "Encounter"}
     client.close()
     store.close()
     hstore.close()
