@@ -1247,7 +1247,27 @@ def _run_hub(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def safe_output(*streams: Any) -> None:
+    """Output is never what fails (issue 21): a stream whose encoding cannot hold Thai (an
+    English Windows' code page, cp1252, when the output goes to a file or a pipe, as a
+    scheduled task's does) is switched to UTF-8, which the README says redirected output
+    is; one that holds Thai but not everything (TIS-620 has no emoji) writes "?" for what it
+    cannot hold. A console keeps its own (Windows' console takes Unicode)."""
+    for stream in streams or (sys.stdout, sys.stderr):
+        encoding = str(getattr(stream, "encoding", "") or "")
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None or encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+            continue
+        try:
+            "ภาษาไทย".encode(encoding)
+        except (LookupError, UnicodeEncodeError):
+            reconfigure(encoding="utf-8", errors="replace")
+        else:
+            reconfigure(errors="replace")
+
+
 def main(argv: list[str] | None = None) -> int:
+    safe_output()
     args = _parser().parse_args(argv)
     try:
         return _run(args)
