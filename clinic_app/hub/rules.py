@@ -235,8 +235,10 @@ class Policy:
         return None
 
     def referred_cids(self, hcode: str | None) -> set[str]:
-        """Citizen IDs of the patients referred to this facility by a referral still open
-        (a Task it owns, REFERRAL_OPEN; its `for` the patient at the referring facility)."""
+        """Citizen IDs of the patients referred to this facility by a referral still open:
+        a Task it owns (REFERRAL_OPEN) written by another facility about that facility's own
+        patient (its `for`). Only the referring facility opens its patient's records so: a
+        Task a facility writes to itself, or about another facility's patient, grants nothing."""
         from clinic_app.hub.search import Condition
 
         crit = Criteria(count=1000)
@@ -245,9 +247,14 @@ class Policy:
         found, _ = self.store.search("Task", crit)
         cids = set()
         for task in found:
+            referring = owner_of(task.resource or {})
+            if referring is None or referring == hcode:
+                continue
             pointer = str(((task.resource or {}).get("for") or {}).get("reference") or "")
             patient = self.store.current("Patient", pointer.split("/", 1)[1]) if pointer.startswith("Patient/") else None
-            cid = patient_cid(patient.resource) if patient is not None and patient.resource else None
+            if patient is None or not patient.resource or owner_of(patient.resource) != referring:
+                continue
+            cid = patient_cid(patient.resource)
             if cid:
                 cids.add(cid)
         return cids

@@ -211,16 +211,28 @@ class Referred:
         return SimpleNamespace(resource=self.patients[rid]) if rid in self.patients else None
 
 
-def test_referrals_grant_while_open_and_only_for_their_patient() -> None:
-    def patient(cid: str) -> dict:
-        return {"resourceType": "Patient", "identifier": [{"system": "https://terms.sil-th.org/id/th-cid",
-                                                           "value": cid}]}
+def test_referrals_grant_while_open_only_from_the_referring_facility_about_its_own_patient() -> None:
+    from clinic_app.core.identifiers import HCODE_SYSTEM
+
+    def tagged(hcode: str) -> dict:
+        return {"tag": [{"system": HCODE_SYSTEM, "code": hcode}]}
+
+    def patient(cid: str, hcode: str = OTHER) -> dict:
+        return {"resourceType": "Patient", "meta": tagged(hcode),
+                "identifier": [{"system": "https://terms.sil-th.org/id/th-cid", "value": cid}]}
 
     statuses = ["requested", "received", "accepted", "in-progress", "on-hold", "rejected", "completed", "cancelled",
                 "failed", "draft"]
-    tasks = [{"resourceType": "Task", "status": status, "for": {"reference": f"Patient/p{n}"}}
-             for n, status in enumerate(statuses)] + [{"resourceType": "Task", "status": "accepted",
-                                                       "for": {"reference": "Patient/missing"}}]
+    tasks = [{"resourceType": "Task", "meta": tagged(OTHER), "status": status, "for": {"reference": f"Patient/p{n}"}}
+             for n, status in enumerate(statuses)]
+    tasks += [{"resourceType": "Task", "meta": tagged(OTHER), "status": "accepted", "for": {"reference": "Patient/gone"}},
+              # a facility cannot open another's patient to itself: a Task it wrote to itself
+              {"resourceType": "Task", "meta": tagged(ME), "status": "accepted", "for": {"reference": "Patient/x1"}},
+              # nor a referring facility another facility's patient
+              {"resourceType": "Task", "meta": tagged(OTHER), "status": "accepted", "for": {"reference": "Patient/x2"}},
+              {"resourceType": "Task", "status": "accepted", "for": {"reference": "Patient/x3"}}]  # no owner tag
     patients = {f"p{n}": patient(f"100000000000{n}") for n in range(len(statuses))}
+    patients |= {"x1": patient("2000000000001"), "x2": patient("2000000000002", hcode="22222"),
+                 "x3": patient("2000000000003")}
     policy = Policy(Referred(tasks, patients))  # type: ignore[arg-type]
     assert policy.referred_cids(ME) == {f"100000000000{n}" for n in range(5)}

@@ -10,6 +10,7 @@ import pytest
 
 from clinic_app.core.errors import ConsentNeededError, InvalidInputError
 from clinic_app.core.fhir import patient_cid
+from clinic_app.core.identifiers import HCODE_SYSTEM
 from clinic_app.core.permissions import CLINICIAN, Actor
 from clinic_app.hub.search import parse
 from clinic_app.hub.seed import HOSPITAL, seed_demo
@@ -219,3 +220,26 @@ def test_referral_commands_and_the_letter_on_the_command_line(seeded: RunningHub
     assert_thai_embedded(pdf, text)
     assert_says(text, name["given"][0], name["family"], "ปวดท้องน้อยด้านขวา", "ใบส่งตัวผู้ป่วย", "K35.8",
                 "ไม่มีศัลยแพทย์", "โรงพยาบาลชุมชนตัวอย่าง", patient_cid(patient))
+
+
+def test_a_facility_cannot_open_another_facilitys_patient_to_itself_with_a_task(seeded: RunningHub,
+                                                                              desktop: Factory) -> None:
+    """A Task a unit writes, owned by itself, about the hospital's patient (or addressed
+    elsewhere and about it) is no referral: the hub still refuses the read."""
+    unit = desktop(seeded, "unit")
+    store = unit.connect()
+    found, _ = seeded.engine.store.search("Patient", parse("Patient", [("_tag", f"{HCODE_SYSTEM}|{HOSPITAL}")]))
+    theirs = found[0]
+    cid = patient_cid(theirs.resource)
+    client = make_client(unit, store, **FAST_RETRY)
+    for n, owner in enumerate(("99999", HOSPITAL)):
+        task = {"resourceType": "Task", "meta": {"tag": [{"system": HCODE_SYSTEM, "code": "99999"}]},
+                "status": "accepted", "intent": "order", "for": {"reference": f"Patient/{theirs.id}"},
+                "owner": {"reference": f"Organization/{owner}"}, "code": {"coding": [
+                    {"system": "http://snomed.info/sct", "code": "3457005"}]}}
+        written = client.request("PUT", f"Task/self-{n}", json_body=task)
+        assert written.status_code in (200, 201, 403, 422), written.text
+        with pytest.raises(ConsentNeededError):
+            fetch_patient_records(client, cid, own_hcode="99999")
+    client.close()
+    store.close()
