@@ -5,10 +5,10 @@
 - Reading: a facility's own records, the Organization directory, Consents it asked for,
   Tasks addressed to it (and the ServiceRequests they point at) are always readable.
   Another facility's patient records need an active Consent for that patient (by citizen
-  ID) naming the reader as recipient, for treatment, in its period; or a referral of that
-  patient addressed to the reader and still open (a Task it owns, requested, received,
-  accepted, in progress or on hold: the referral is the basis, Health Link's purpose of
-  referral); or a break-the-glass token for that patient. Otherwise 403 with an
+  ID) naming the reader as recipient, for treatment, in its period; or, for the records of
+  the facility that refers the patient to the reader, the referral while it is open (a Task
+  the referring facility wrote about its own patient, owned by the reader: requested,
+  received, accepted, in progress or on hold); or a break-the-glass token for that patient. Otherwise 403 with an
   OperationOutcome saying consent is needed.
 - Every cross-facility read is recorded as an AuditEvent (who, which facility, which
   patient, why); break-the-glass access is recorded when the token is issued.
@@ -230,15 +230,20 @@ class Policy:
             return Access("btg", cid)
         if self.has_consent(me, cid):
             return Access("consent", cid)
-        if cid in self.referred_cids(me):
+        if (cid, owner_of(res)) in self.referrals_to(me):
             return Access("referral", cid)
         return None
 
     def referred_cids(self, hcode: str | None) -> set[str]:
-        """Citizen IDs of the patients referred to this facility by a referral still open:
-        a Task it owns (REFERRAL_OPEN) written by another facility about that facility's own
-        patient (its `for`). Only the referring facility opens its patient's records so: a
-        Task a facility writes to itself, or about another facility's patient, grants nothing."""
+        """Citizen IDs of the patients referred to this facility by a referral still open."""
+        return {cid for cid, _referring in self.referrals_to(hcode)}
+
+    def referrals_to(self, hcode: str | None) -> set[tuple[str, str]]:
+        """(citizen ID, referring facility) of each referral to this facility still open: a
+        Task it owns (REFERRAL_OPEN) written by another facility about that facility's own
+        patient (its `for`). It opens that facility's records of the patient, no one else's
+        (those need the patient's consent); a Task a facility writes to itself, or about
+        another facility's patient, opens nothing."""
         from clinic_app.hub.search import Condition
 
         crit = Criteria(count=1000)
@@ -256,7 +261,7 @@ class Policy:
                 continue
             cid = patient_cid(patient.resource)
             if cid:
-                cids.add(cid)
+                cids.add((cid, referring))
         return cids
 
     def has_consent(self, hcode: str | None, cid: str, *, purpose: str = "TREAT") -> bool:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from clinic_app.core.errors import ConsentNeededError, InvalidInputError
-from clinic_app.core.fhir import patient_cid
-from clinic_app.core.identifiers import HCODE_SYSTEM
+from clinic_app.core.fhir import owner_of, patient_cid
+from clinic_app.core.identifiers import CID_SYSTEM, HCODE_SYSTEM
 from clinic_app.core.permissions import CLINICIAN, Actor
 from clinic_app.hub.search import parse
 from clinic_app.hub.seed import HOSPITAL, seed_demo
@@ -138,11 +138,15 @@ def test_the_hub_lets_the_hospital_read_the_patients_records_only_under_an_open_
     client = make_client(hospital, hstore, **FAST_RETRY)
     with pytest.raises(ConsentNeededError):  # no referral, no consent: refused
         fetch_patient_records(client, cid, own_hcode=HOSPITAL)
+    elsewhere = {"system": HCODE_SYSTEM, "code": "11111"}  # the same person at a third facility
+    seeded.engine.store.put("Patient", "third-p", {"resourceType": "Patient", "id": "third-p", "meta": {"tag": [elsewhere]},
+                                                   "identifier": [{"system": CID_SYSTEM, "value": cid}]})
     referrals = ReferralService(store, actor=NURSE)
     task_id = referrals.create(patient_id, HOSPITAL, REASON).value
     sync(unit)
     read = fetch_patient_records(client, cid, own_hcode=HOSPITAL)
     assert {r["resourceType"] for r in read} >= {"Patient", "Encounter"}
+    assert {owner_of(r) for r in read} == {"99999"}  # the referring unit's records, not the third facility's
     events, _ = seeded.engine.store.search("AuditEvent", parse("AuditEvent", []))
     assert any(e.resource.get("entity", [{}])[0].get("what", {}).get("identifier", {}).get("value") == cid
                for e in events)  # the read across facilities is audited
