@@ -184,6 +184,9 @@ def _parser() -> argparse.ArgumentParser:
     s = referral.add_parser("complete", help="close an accepted referral to this unit with the result")
     s.add_argument("id")
     s.add_argument("--result", required=True)
+    s = referral.add_parser("cancel", help="withdraw a referral this unit made, with the reason")
+    s.add_argument("id")
+    s.add_argument("--reason", required=True)
     s = referral.add_parser("letter", help="the referral letter (ใบส่งตัว) as a PDF")
     s.add_argument("id")
     s.add_argument("--out", required=True, metavar="FILE.pdf")
@@ -1192,6 +1195,10 @@ def _referral(args: argparse.Namespace, unit: UnitSession) -> int:
 
         printouts.referral_letter_pdf(unit, args.id, Path(args.out))
         print(f"เขียนไฟล์ PDF แล้ว / PDF written: {args.out}")
+    elif command == "cancel":
+        referrals.cancel(args.id, args.reason)
+        print("ยกเลิกการส่งต่อแล้ว จะแจ้งปลายทางเมื่อซิงก์ / Referral cancelled; the receiving facility sees it "
+              "after the next sync.")
     else:
         text = {"reject": getattr(args, "reason", ""), "complete": getattr(args, "result", "")}.get(command, "")
         referrals.answer(args.id, command, text)

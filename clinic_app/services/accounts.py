@@ -202,9 +202,10 @@ class AccountService:
 
     def set_details(self, name: str, details: StaffDetails) -> ChangeSet:
         """Give or change a staff member's details (what `details` gives; the rest stays), by
-        an administrator or the staff member themself. Their Practitioner carries them from
-        their next record on."""
-        if name != self.actor.name:
+        an administrator, or the staff member themself for their own person (citizen ID,
+        name, sex, birth date: what they are is the unit's to say: provider type and start
+        date need an administrator). Their Practitioner carries them from their next record on."""
+        if name != self.actor.name or details.provider_type or details.start:
             require(self.actor, "account.manage")
         account = self.staff.get(name)
         if account is None:

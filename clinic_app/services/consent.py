@@ -285,6 +285,9 @@ class ConsentService:
                     touched.add(cid)
             elif not is_open and grant is not None and grant["state"] == "active" and self._end(keys, task_id):
                 touched.add(grant["cid"])
+        for task_id, grant in had.items():  # a referral no longer here (deleted by its sender): ended too
+            if task_id not in referrals and grant["state"] == "active" and self._end(keys, task_id):
+                touched.add(grant["cid"])
         changes = ChangeSet(grants=bool(touched))
         for cid in touched:
             changes.patient_ids.update(p["id"] for p in self.store.find_patients("cid", cid))

@@ -104,6 +104,7 @@ class Interop43:
         self.store, self.actor = store, actor
         self.records = RecordService(store, actor=actor)
         self.hcode = self.records.hcode
+        self.imported: set[str] = set()  # the Patients an import running now has written (never "already here")
 
     # -- export ---------------------------------------------------------------------------
 
@@ -205,6 +206,7 @@ class Interop43:
         if "PERSON" not in found:
             raise InvalidInputError("ไม่พบไฟล์ person.txt ใน 43 แฟ้มที่ให้มา",
                                     "No person.txt among the 43 files given; nothing was imported.")
+        self.imported = set()
         with self.store.transaction():
             staged = StagedFiles(self.store)
             with _reading(source):
@@ -233,12 +235,13 @@ class Interop43:
         for chunk in staged.chunks():
             result = mapper.map(chunk.tables)
             problems += chunk.problems + result.problems
-            if not problems and not conflicts:
+            if not problems:  # every chunk met, so every conflict is listed; stored only while there is none
                 kept, clashes = self._meet(result.resources, met)
                 conflicts += [problem for _layout, _key, problem in clashes]
                 if not conflicts and kept:
                     self.records.write_part(kept, changes)
                     by_type.update(r["resourceType"] for r in kept)
+                    self.imported.update(r["id"] for r in kept if r["resourceType"] == "Patient")
                 if not conflicts and reviewed:
                     from clinic_app.services.interop_review import forget_reviewed
 
@@ -378,13 +381,16 @@ class Interop43:
                      if r["resourceType"] == "Encounter" and visit_number(r, self.hcode) == seq), None)
 
     def _existing_patient(self, patient: Resource) -> Resource | None:
+        """The person already here (by citizen ID; without one, by HN, birth date and family
+        name), never one these same files brought in an earlier part of this import: two
+        PERSON rows are two people, as when the files are read whole."""
         cid = patient_cid(patient)
         if cid:
-            found = self.store.find_patients("cid", cid)
+            found = [p for p in self.store.find_patients("cid", cid) if p["id"] not in self.imported]
             return found[0] if found else None
         hn = local_value(patient, self.hcode, "HN")
         return next((other for other in (self.store.find_patients("hn", hn) if hn else [])
-                     if _same_person(other, patient)), None)
+                     if other["id"] not in self.imported and _same_person(other, patient)), None)
 
 
 def met_notes(met: Counter[str]) -> list[str]:

@@ -291,6 +291,7 @@ class _PeopleImport:
         whole.refused.update(refused)
         if kept:
             whole.interop.records.write_part(kept, whole.changes, author=True)
+            whole.interop.imported.update(r["id"] for r in kept if r["resourceType"] == "Patient")
             whole.by_type.update(r["resourceType"] for r in kept)
         batch = whole.batch
         keys = {(at[0], row_key(at[0], self.values(at))) for at in self.refused}

@@ -19,11 +19,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from clinic_app.core.errors import KnownError, Problem
-from clinic_app.core.thai import normalise_cid
+from clinic_app.core.thai import cid_problem, normalise_cid
 from clinic_app.interop import f43
 from clinic_app.store.record_store import RecordStore
 
 PEOPLE_AT_ONCE = 200  # people mapped and stored at a time: about 5,000 records, a few tens of MB
+MAX_GROUP = 1_000  # people linked into one group at most (_groups)
 _STAGED_AT_ONCE = 5_000
 
 Where = tuple[str, int]  # (layout, line)
@@ -96,6 +97,7 @@ class StagedFiles:
         if not row:  # too short to be a row: its fields as far as they go, for its person
             row = dict(zip(f43.LAYOUTS[name], (f.strip() for f in text.split("|")), strict=False))
         cid = normalise_cid(row.get("CID", "")) if name == "PERSON" else ""
+        cid = "" if cid_problem(cid) else cid  # a wrong ID (a placeholder 0000000000000) is refused anyway: it links no one
         return name, number, row.get("PID", ""), row.get("SEQ", ""), cid, text
 
     def _add(self, batch: list[tuple[str, int, str, str, str, str]]) -> None:
@@ -125,8 +127,12 @@ class StagedFiles:
 
 def _groups(people: list[str], links: list[tuple[str, str]]) -> list[list[str]]:
     """The people in groups of those linked (directly or through others), each group in
-    the order of its first person, its people in their order."""
+    the order of its first person, its people in their order. A group stops growing at
+    MAX_GROUP people: files where a placeholder SEQ links thousands of people (every row a
+    problem anyway) stay in flat memory, and only the words of a problem across the cut can
+    differ from the whole files' ("SEQ repeats line N" naming another line)."""
     parent = {pid: pid for pid in people}
+    size = dict.fromkeys(people, 1)
 
     def root(pid: str) -> str:
         while parent[pid] != pid:
@@ -135,7 +141,10 @@ def _groups(people: list[str], links: list[tuple[str, str]]) -> list[list[str]]:
         return pid
 
     for a, b in links:
-        parent[root(a)] = root(b)
+        ra, rb = root(a), root(b)
+        if ra != rb and size[ra] + size[rb] <= MAX_GROUP:
+            parent[ra] = rb
+            size[rb] += size[ra]
     groups: dict[str, list[str]] = {}
     for pid in people:
         groups.setdefault(root(pid), []).append(pid)

@@ -211,7 +211,10 @@ class ReferralService:
         require(self.actor, "record.write")
         problems = []
         to_hcode = to_hcode.strip()
-        if not (len(to_hcode) in (5, 9) and to_hcode.isdigit()):
+        if not to_hcode:
+            problems.append(Problem(None, "to", "choose the receiving facility (its name fits one facility, or its "
+                                    "5-digit code)", "โปรดเลือกสถานบริการปลายทาง (ชื่อที่ตรงกับแห่งเดียว หรือรหัส 5 หลัก)"))
+        elif not (len(to_hcode) in (5, 9) and to_hcode.isdigit()):
             problems.append(Problem(None, "to", "the receiving facility is its 5-digit code (hcode)",
                                     "สถานบริการปลายทางต้องเป็นรหัส 5 หลัก"))
         elif to_hcode == self.hcode:
@@ -351,6 +354,30 @@ class ReferralService:
             cid = str(((request.get("subject") or {}).get("identifier") or {}).get("value") or "")
             out[task["id"]] = (cid, row.state in OPEN)
         return out
+
+    def cancel(self, task_id: str, reason: str) -> ChangeSet:
+        """Withdraw a referral this unit made (not yet completed), with the reason: the Task
+        cancelled and its ServiceRequest revoked; the receiving facility's reading of the
+        patient's records under it ends (the hub checks the Task)."""
+        require(self.actor, "record.write")
+        task = self.store.get("Task", task_id)
+        row = self._row(task) if task else None
+        if task is None or row is None or row.incoming:
+            raise NoSuchReferralError()
+        if task.get("status") not in ("requested", "received", "accepted", "in-progress", "on-hold"):
+            thai, english = STATE_WORDS.get(str(task.get("status")), (str(task.get("status")),) * 2)
+            raise InvalidInputError(f"การส่งต่อนี้{thai}แล้ว จึงยกเลิกไม่ได้",
+                                    f"This referral is {english}; it cannot be cancelled now.")
+        if len(reason.strip()) < 3:
+            raise InvalidInputError("โปรดระบุเหตุผลที่ยกเลิก", "Give the reason for the cancellation.",
+                                    problems=[Problem(None, "reason", "required", "ต้องระบุ")])
+        changed = [{**task, "status": "cancelled", "statusReason": {"text": reason.strip()}, "lastModified": _now()}]
+        request = self.store.get("ServiceRequest", reference_id(task.get("focus"), "ServiceRequest") or "")
+        if request is not None:
+            changed.append({**request, "status": "revoked"})
+        with self.store.transaction():
+            return self.records.write(changed, action="referral-cancel", entity=("Task", task_id),
+                                      detail={"to": row.facility})
 
     # -- answering ------------------------------------------------------------------------------
 

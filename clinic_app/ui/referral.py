@@ -113,14 +113,19 @@ class ReferralDialog(QDialog):
         self.summary.setPlaceholderText("")
 
     def chosen_facility(self) -> str:
-        """The hcode chosen, or typed (a code, or a name that is one facility's)."""
+        """The hcode of the facility chosen, or typed: a code, or words that are in exactly
+        one facility's name. "" when nothing is chosen, or the words fit none or several
+        (the service then refuses: a referral never goes to a facility nobody chose)."""
         text = self.facility.currentText().strip()
-        index = self.facility.findText(text, Qt.MatchFlag.MatchContains)
-        if self.facility.currentIndex() >= 0 and self.facility.itemText(self.facility.currentIndex()) == text:
+        if not text:
+            return ""
+        current = self.facility.currentIndex()
+        if current >= 0 and self.facility.itemText(current) == text:
             return str(self.facility.currentData())
         if text.isdigit():
             return text
-        return str(self.facility.itemData(index)) if index >= 0 else text
+        fits = [i for i in range(self.facility.count()) if text.casefold() in self.facility.itemText(i).casefold()]
+        return str(self.facility.itemData(fits[0])) if len(fits) == 1 else ""
 
     def save(self) -> None:
         pid, to = self.patient_id, self.chosen_facility()
@@ -175,6 +180,8 @@ class ReferralsPage(RefreshesWhenShown, QWidget):
         self.reject_button.setObjectName("rejectReferral")
         self.complete_button = QPushButton(self.tr("บันทึกผลการรักษา…"))
         self.complete_button.setObjectName("completeReferral")
+        self.cancel_button = QPushButton(self.tr("ยกเลิกการส่งต่อ…"))
+        self.cancel_button.setObjectName("cancelReferral")
         self.letter_button = QPushButton(self.tr("พิมพ์ใบส่งตัว…"))
         self.letter_button.setObjectName("referralLetter")
         self.summary = QPlainTextEdit()
@@ -196,12 +203,17 @@ class ReferralsPage(RefreshesWhenShown, QWidget):
         layout.addWidget(self.message)
         layout.addWidget(QLabel(self.tr("ส่งต่อจากหน่วยนี้")))
         layout.addWidget(self.outgoing, 2)
+        below = QHBoxLayout()
+        below.addWidget(self.cancel_button)
+        below.addStretch(1)
+        layout.addLayout(below)
         self.rows_in: list[ReferralRow] = []
         self.rows_out: list[ReferralRow] = []
         self.accept_button.clicked.connect(lambda: self.answer("accept"))
         self.reject_button.clicked.connect(lambda: self.answer("reject"))
         self.complete_button.clicked.connect(lambda: self.answer("complete"))
         self.letter_button.clicked.connect(self._on_letter_clicked)
+        self.cancel_button.clicked.connect(self._on_cancel_clicked)
         self.incoming.currentCellChanged.connect(lambda *_a: self._show_selected())
         self.outgoing.currentCellChanged.connect(lambda *_a: self._show_selected(outgoing=True))
         self.refresh()
@@ -241,6 +253,9 @@ class ReferralsPage(RefreshesWhenShown, QWidget):
         self.reject_button.setEnabled(writer and incoming is not None and incoming.state in ("requested", "received"))
         self.complete_button.setEnabled(writer and incoming is not None and incoming.state in ("accepted", "in-progress"))
         self.letter_button.setEnabled(chosen is not None or incoming is not None)
+        mine = self.selected(outgoing=True)
+        self.cancel_button.setEnabled(writer and mine is not None and mine.state in (
+            "queued", "requested", "received", "accepted", "in-progress", "on-hold"))
         if chosen is None:
             self.summary.clear()
             return
@@ -272,6 +287,24 @@ class ReferralsPage(RefreshesWhenShown, QWidget):
             self.refresh()
 
         self.worker.submit(lambda unit, _p: unit.referrals.answer(task_id, what, said), on_done=done,
+                           on_error=lambda e: show_error(self, e))
+
+    def _on_cancel_clicked(self) -> None:
+        chosen = self.selected(outgoing=True)
+        if chosen is None:
+            return
+        reason, ok = QInputDialog.getText(self, self.tr("ยกเลิกการส่งต่อ"),
+                                          self.tr("เหตุผลที่ยกเลิก (ปลายทางจะเห็น)"))
+        if not ok:
+            return
+        task_id = chosen.id
+
+        def done(outcome: Any) -> None:
+            self.bus.result(outcome, self)
+            self.message.setText(self.tr("ยกเลิกแล้ว ปลายทางจะเห็นหลังซิงก์"))
+            self.refresh()
+
+        self.worker.submit(lambda unit, _p: unit.referrals.cancel(task_id, reason), on_done=done,
                            on_error=lambda e: show_error(self, e))
 
     def _on_letter_clicked(self) -> None:

@@ -2370,6 +2370,10 @@ Print it on a printer, or save it as a PDF file?</translation>
         <translation>Record the result…</translation>
     </message>
     <message>
+        <source>ยกเลิกการส่งต่อ…</source>
+        <translation>Cancel the referral…</translation>
+    </message>
+    <message>
         <source>พิมพ์ใบส่งตัว…</source>
         <translation>Print the referral letter…</translation>
     </message>
@@ -2404,6 +2408,18 @@ Print it on a printer, or save it as a PDF file?</translation>
     <message>
         <source>บันทึกแล้ว ผู้ส่งต่อจะเห็นหลังซิงก์</source>
         <translation>Saved; the referring unit sees it after the next sync.</translation>
+    </message>
+    <message>
+        <source>ยกเลิกการส่งต่อ</source>
+        <translation>Cancel the referral</translation>
+    </message>
+    <message>
+        <source>เหตุผลที่ยกเลิก (ปลายทางจะเห็น)</source>
+        <translation>Why it is cancelled (the receiving facility sees it)</translation>
+    </message>
+    <message>
+        <source>ยกเลิกแล้ว ปลายทางจะเห็นหลังซิงก์</source>
+        <translation>Cancelled; the receiving facility sees it after the next sync.</translation>
     </message>
     <message>
         <source>เขียนใบส่งตัวแล้ว: {path}</source>

@@ -206,8 +206,11 @@ def test_a_staff_members_details_for_hdc_are_checked_given_and_shown_masked(tmp_
                       "เลขประจำตัวประชาชน", "ประเภทบุคลากร", "nothing was saved"):
             assert words in wrong.stderr, words
         as_nurse = ("--data-dir", data, "--user", "malee", "--password-file", nurse_pw)
-        own = run_cli(*as_nurse, "user", "details", "malee", "--sex", "หญิง", "--birth", "2528-02-03",
-                      "--provider-type", "03", "--start", "2019-05-01")
+        mine = run_cli(*as_nurse, "user", "details", "malee", "--provider-type", "01")  # not theirs to say
+        assert mine.returncode == 2 and "administrator" in mine.stderr
+        own = run_cli(*as_nurse, "user", "details", "malee", "--sex", "หญิง", "--birth", "2528-02-03")
+        assert own.returncode == 0, own.stderr
+        own = run_cli(*as_admin, "user", "details", "malee", "--provider-type", "03", "--start", "2019-05-01")
         assert own.returncode == 0, own.stderr
         shown = json.loads(own.stdout[own.stdout.index("{"):])
         assert {**shown, "cid": "masked"} == {"cid": "masked", "prefix": "005", "given": "มาลี", "family": "ใจดี",

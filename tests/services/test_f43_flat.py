@@ -203,3 +203,33 @@ def test_a_partial_import_a_person_at_a_time_keeps_each_refused_row_with_its_par
     assert [english for english, _thai in rows["EPI"].reasons] == [
         "PID is not the PID of the visit (SEQ) in service.txt", "the visit on SERVICE line 3 was refused"]
     assert staged_lines(store) == 0
+
+
+def test_every_conflict_with_what_was_imported_before_is_listed_whatever_the_chunk(
+        store: RecordStore, tmp_path: Path, one_at_a_time: None) -> None:
+    """Two sets of files that disagree (a PID imported before for another person) on the
+    first and the last person: both listed, nothing stored."""
+    first = write(tmp_path / "first", {"PERSON": [person(str(n), cid(f"3100500{n:05d}"), f"คน{n}")
+                                                  for n in range(1, 6)]})
+    Interop43(store, actor=DEVICE).import_(first)
+    before = store.counts_by_type()
+    other = {"PERSON": [person("1", cid("110170010703"), "อื่น1"), person("2", cid("3100500" + "00002"), "คน2"),
+                        person("5", cid("110170020703"), "อื่น5"), person("6", "", "ใหม่")]}
+    with pytest.raises(InvalidInputError) as refused:
+        Interop43(store, actor=DEVICE).import_(write(tmp_path / "other", other))
+    assert sorted(p.path for p in refused.value.problems) == ["person.txt PID 1", "person.txt PID 5"]
+    assert store.counts_by_type() == before and staged_lines(store) == 0
+
+
+def test_two_people_of_the_files_without_a_citizen_id_stay_two_across_chunks(
+        store: RecordStore, tmp_path: Path, one_at_a_time: None) -> None:
+    """Same HN, birth date and family name, no citizen ID, different PIDs: the whole files
+    make two people, and so does an import a person at a time (the second is not taken for
+    the first, written a chunk before)."""
+    twins = {"PERSON": [line("PERSON", PID=pid, NAME=name, LNAME="ทดสอบ", HN="777", SEX="2", BIRTH="19850101",
+                             PRENAME="004", TYPEAREA="1", D_UPDATE="20261101120000")
+                        for pid, name in (("1", "หนึ่ง"), ("2", "สอง"))]}
+    ids, problems = whole(write(tmp_path / "f43", twins))
+    assert problems == [] and len(ids) == 2
+    report = Interop43(store, actor=DEVICE).import_(tmp_path / "f43")
+    assert report.by_type == {"Patient": 2} and store.counts_by_type()["Patient"] == 2

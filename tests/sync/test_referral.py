@@ -247,3 +247,31 @@ def test_a_facility_cannot_open_another_facilitys_patient_to_itself_with_a_task(
             fetch_patient_records(client, cid, own_hcode="99999")
     client.close()
     store.close()
+
+
+def test_the_sender_cancels_and_the_hospital_loses_the_records_it_read_under_it(seeded: RunningHub,
+                                                                                desktop: Factory) -> None:
+    unit, store, patient_id = _unit_with_patient(seeded, desktop)
+    sync(unit)
+    referrals = ReferralService(store, actor=NURSE)
+    task_id = referrals.create(patient_id, HOSPITAL, REASON).value
+    sync(unit)
+    hospital, hstore = _hospital(seeded, desktop)
+    sync(hospital)
+    cid = patient_cid(store.get("Patient", patient_id))
+    consent = ConsentService(hstore, hospital, actor=DOCTOR)
+    assert consent.show_records(cid).value
+    with pytest.raises(InvalidInputError):
+        referrals.cancel(task_id, "")  # a cancellation says why
+    referrals.cancel(task_id, "ผู้ป่วยขอไปรักษาที่อื่น")
+    assert referrals.list()[0].state == "cancelled"
+    sync(unit)
+    sync(hospital)
+    [row] = ReferralService(hstore, actor=DOCTOR).list(incoming=True)
+    assert (row.state, row.answer) == ("cancelled", "ผู้ป่วยขอไปรักษาที่อื่น")
+    with pytest.raises(ConsentNeededError):
+        consent.show_records(cid)
+    with pytest.raises(InvalidInputError):
+        ReferralService(hstore, actor=DOCTOR).answer(task_id, "accept")
+    store.close()
+    hstore.close()

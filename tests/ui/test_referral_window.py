@@ -10,6 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMessageBox
 
 from clinic_app.core.fhir import patient_cid
 from clinic_app.core.permissions import CLINICIAN, Actor
@@ -62,6 +63,18 @@ def test_refer_from_the_chart_then_the_hospital_accepts_in_its_window(qtbot, qap
         dialog = chart.findChild(ReferralDialog)
         qtbot.waitUntil(lambda: dialog.facility.count() > 0 and dialog.summary.toPlainText() != "", timeout=10_000)
         assert "แพ้ยา" in dialog.summary.toPlainText()
+        assert dialog.chosen_facility() == ""  # nothing chosen: no facility, never the list's first
+        dialog.facility.lineEdit().setText("ตัวอย่าง")  # in two facilities' names: neither
+        assert dialog.chosen_facility() == ""
+        type_text(dialog.reason, "ไข้สูง")
+        dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+        qtbot.waitUntil(lambda: dialog.buttons.isEnabled() and window.worker.pending == 0, timeout=10_000)
+        error = next(b for b in dialog.findChildren(QMessageBox) if b.isVisible())
+        assert "สถานบริการปลายทาง" in error.text() or "สถานบริการปลายทาง" in error.informativeText() + \
+            error.detailedText()
+        error.close()
+        dialog.reason.clear()
+        dialog.facility.lineEdit().clear()
         dialog.facility.setFocus()
         type_text(dialog.facility.lineEdit(), "ชุมชนตัวอย่าง")  # a part of the name, typed
         QTest.keyClick(dialog.facility, Qt.Key.Key_Tab)
