@@ -210,7 +210,7 @@ class Interop43:
         with self.store.transaction():
             staged = StagedFiles(self.store)
             with _reading(source):
-                staged.stage(found, READ)
+                staged.stage(found, READ, progress)
             mapper = Mapper(self.hcode, name_prefixes())
             mapper.describe(staged.tables)
             if partial:

@@ -15,7 +15,7 @@ of no person (HOME, PROVIDER, a row without a PID) come first, together.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from clinic_app.core.errors import KnownError, Problem
@@ -62,9 +62,11 @@ class StagedFiles:
         self.staged: dict[str, int] = {}  # layout -> lines staged (rows and short lines)
         self.groups: list[list[str]] = []  # the PIDs, those linked together in one group
 
-    def stage(self, found: dict[str, list[f43.Member]], read: frozenset[str]) -> None:
+    def stage(self, found: dict[str, list[f43.Member]], read: frozenset[str],
+              progress: Callable[[int, int], bool] | None = None) -> None:
         """Stage the first file of each layout in `read` (the others are only counted),
-        inside the caller's transaction."""
+        inside the caller's transaction. `progress(0, 0)` (busy, nothing counted yet) is
+        called every few thousand lines; False cancels (ImportCancelled)."""
         for name, files in found.items():
             member = files[0]
             self.where[name] = member.where
@@ -81,6 +83,8 @@ class StagedFiles:
                     batch.append(staged)
                 if len(batch) >= _STAGED_AT_ONCE:
                     self._add(batch)
+                    if progress is not None and progress(0, 0) is False:
+                        raise ImportCancelled
             self._add(batch)
         self.groups = _groups(self.store.f43_stage.people(), self.store.f43_stage.links())
 

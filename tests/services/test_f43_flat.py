@@ -189,6 +189,17 @@ def test_a_cancelled_import_stores_nothing(store: RecordStore, tmp_path: Path, o
         assert store.counts_by_type() == {} and staged_lines(store) == 0 and store.f43_review.count() == 0
 
 
+def test_an_import_can_be_cancelled_while_the_files_are_read(store: RecordStore, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(interop_stage, "_STAGED_AT_ONCE", 2)
+    folder = write(tmp_path / "f43", {"PERSON": [person(str(n), "", f"คน{n}") for n in range(1, 9)]})
+    seen: list[tuple[int, int]] = []
+    with pytest.raises(ImportCancelled):
+        Interop43(store, actor=DEVICE).import_(folder, progress=lambda done, total: seen.append((done, total)) or False)
+    assert seen == [(0, 0)]  # busy, reading: cancelled at the first chance
+    assert store.counts_by_type() == {} and staged_lines(store) == 0
+
+
 def test_a_partial_import_a_person_at_a_time_keeps_each_refused_row_with_its_parent(
         store: RecordStore, tmp_path: Path, one_at_a_time: None) -> None:
     """A dose naming a refused visit of another person (apart in the files) is refused
