@@ -34,13 +34,12 @@ from clinic_app.core import builders as build
 from clinic_app.core.changes import ChangeSet, Done
 from clinic_app.core.errors import InvalidInputError, KnownError, Problem
 from clinic_app.core.fhir import Resource, entered_in_error, owner_of, patient_cid, reference_id
-from clinic_app.core.permissions import Actor, require
+from clinic_app.core.permissions import require
 from clinic_app.core.thai import format_thai_date, mask_cid
 from clinic_app.core.worklist import display_name, own_hn
 from clinic_app.services.catalogs import icd10_by_code
 from clinic_app.services.duplicates import current_patient_id
-from clinic_app.services.records import RecordService
-from clinic_app.store.record_store import RecordStore
+from clinic_app.services.records import UseCases
 
 URGENCIES = tuple(build.REFERRAL_URGENCY)
 ICD10 = re.compile(r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$")
@@ -115,15 +114,8 @@ def new_number(when: str) -> str:
     return f"R{moment:%y%m%d%H%M%S}{uuid.uuid4().int % 10_000:04d}"
 
 
-class ReferralService:
-    def __init__(self, store: RecordStore, *, actor: Actor) -> None:
-        self.store = store
-        self.actor = actor
-        self.records = RecordService(store, actor=actor)
-
-    @property
-    def hcode(self) -> str:
-        return str(self.store.settings.get("hcode"))
+class ReferralService(UseCases):
+    """Referral use cases (see the module's words)."""
 
     # -- the directory -----------------------------------------------------------------------
 

@@ -48,6 +48,19 @@ def _hospital(hub: RunningHub, desktop: Factory) -> tuple[Installation, RecordSt
     return hospital, hospital.connect()
 
 
+def _referred(hub: RunningHub, desktop: Factory
+              ) -> tuple[Installation, RecordStore, str, str, Installation, RecordStore]:
+    """A unit's patient referred to the hospital, sent, and pulled by the hospital: (the unit,
+    its store, the patient's id, the referral's id, the hospital, its store)."""
+    unit, store, patient_id = _unit_with_patient(hub, desktop)
+    sync(unit)
+    task_id = ReferralService(store, actor=NURSE).create(patient_id, HOSPITAL, REASON).value
+    sync(unit)
+    hospital, hstore = _hospital(hub, desktop)
+    sync(hospital)
+    return unit, store, patient_id, task_id, hospital, hstore
+
+
 def test_a_unit_refers_the_hospital_reads_accepts_and_completes_and_the_unit_sees_each_answer(
         seeded: RunningHub, desktop: Factory) -> None:
     unit, store, patient_id = _unit_with_patient(seeded, desktop)
@@ -93,13 +106,8 @@ def test_a_unit_refers_the_hospital_reads_accepts_and_completes_and_the_unit_see
 
 
 def test_a_rejection_reaches_the_unit_with_its_reason(seeded: RunningHub, desktop: Factory) -> None:
-    unit, store, patient_id = _unit_with_patient(seeded, desktop)
-    sync(unit)
+    unit, store, _patient_id, task_id, hospital, hstore = _referred(seeded, desktop)
     referrals = ReferralService(store, actor=NURSE)
-    task_id = referrals.create(patient_id, HOSPITAL, REASON).value
-    sync(unit)
-    hospital, hstore = _hospital(seeded, desktop)
-    sync(hospital)
     inbox = ReferralService(hstore, actor=DOCTOR)
     with pytest.raises(InvalidInputError):
         inbox.answer(task_id, "reject", "")  # a rejection says why
@@ -251,13 +259,8 @@ def test_a_facility_cannot_open_another_facilitys_patient_to_itself_with_a_task(
 
 def test_the_sender_cancels_and_the_hospital_loses_the_records_it_read_under_it(seeded: RunningHub,
                                                                                 desktop: Factory) -> None:
-    unit, store, patient_id = _unit_with_patient(seeded, desktop)
-    sync(unit)
+    unit, store, patient_id, task_id, hospital, hstore = _referred(seeded, desktop)
     referrals = ReferralService(store, actor=NURSE)
-    task_id = referrals.create(patient_id, HOSPITAL, REASON).value
-    sync(unit)
-    hospital, hstore = _hospital(seeded, desktop)
-    sync(hospital)
     cid = patient_cid(store.get("Patient", patient_id))
     consent = ConsentService(hstore, hospital, actor=DOCTOR)
     assert consent.show_records(cid).value
