@@ -166,7 +166,7 @@ def test_a_month_of_records_made_here_passes_once_the_forms_say_what_hdc_asks(in
     citizen ID of DOPA's categories 1-5). Before the nurse's details are given, the month is
     refused on provider.txt alone, with the command that gives them."""
     from clinic_app.core.permissions import ADMIN, CLINICIAN, Actor
-    from clinic_app.services.accounts import StaffDetails
+    from clinic_app.services.accounts import AccountService, StaffDetails
     from clinic_app.services.patients import PatientForm
     from clinic_app.services.session import UnitSession
     from clinic_app.services.visits import VisitForm
@@ -190,7 +190,7 @@ def test_a_month_of_records_made_here_passes_once_the_forms_say_what_hdc_asks(in
             p.reason for p in refused.value.problems]
         assert any("clinic-app user details nurse.pim" in p.reason for p in refused.value.problems)
 
-        unit.accounts.set_details("nurse.pim", StaffDetails(cid="3100500123458", prefix="นางสาว", given="พิมพ์",
+        AccountService(unit.store, actor=Actor("admin", ADMIN)).set_details("nurse.pim", StaffDetails(cid="3100500123458", prefix="นางสาว", given="พิมพ์",
                                                             family="ใจดี", sex="female", birth="2533-07-01",
                                                             provider_type="03", start="2020-06-01"))
         unit.visits.save(patient["id"], VisitForm(complaint="ตามนัด", diagnoses=[("I10", "1")], systolic=130,
