@@ -42,7 +42,7 @@ from clinic_app.services.installation import Installation
 from clinic_app.services.records import RecordService
 from clinic_app.store.record_store import RecordStore
 from clinic_app.sync.client import HubClient
-from clinic_app.sync.foreign import fetch_patient_records
+from clinic_app.sync.foreign import addressed_task, fetch_patient_records
 
 BTG_HOURS = 12
 MIN_REASON = 20
@@ -274,6 +274,13 @@ class ConsentService:
         keys = self.inst.grant_keys()
         had = {g["grant_id"]: g for g in self.grants.grants() if g["kind"] == "referral"}
         touched: set[str] = set()
+        referrals = dict(referrals)
+        for task_id, (cid, is_open) in list(referrals.items()):
+            if is_open and client is not None and addressed_task(client, task_id, self.hcode) is None:
+                # deleted by its sender, or re-addressed to another facility: gone from here too
+                with self.store.transaction():
+                    self.store.outbox.apply_pulled_delete("Task", task_id)
+                referrals[task_id] = (cid, False)
         for task_id, (cid, is_open) in referrals.items():
             grant = had.get(task_id)
             if is_open and cid and client is not None and (grant is None or not self.grants.count_records(task_id)):

@@ -39,6 +39,19 @@ def _get(client: HubClient, path: str, params: list[tuple[str, str]] | None = No
     return out
 
 
+def addressed_task(client: HubClient, task_id: str, hcode: str) -> dict[str, Any] | None:
+    """The Task as the hub holds it now when it is still addressed to `hcode` (owned by
+    it), else None: deleted, no longer readable, or re-addressed to another facility."""
+    response = client.request("GET", f"Task/{task_id}")
+    if response.status_code in (403, 404, 410):
+        return None
+    if response.status_code != 200:
+        raise HubUnreachableError(f"Task/{task_id} answered HTTP {response.status_code}")
+    task = client.json(response)
+    owner = str((task.get("owner") or {}).get("reference") or "")
+    return task if owner == f"Organization/{hcode}" else None
+
+
 def fetch_patient_records(client: HubClient, cid: str, *, own_hcode: str,
                           capability: Capability | None = None) -> list[dict[str, Any]]:
     """Other facilities' records about the patient with this citizen ID (own ones left out)."""

@@ -278,3 +278,22 @@ def test_the_sender_cancels_and_the_hospital_loses_the_records_it_read_under_it(
         ReferralService(hstore, actor=DOCTOR).answer(task_id, "accept")
     store.close()
     hstore.close()
+
+
+def test_a_referral_readdressed_elsewhere_or_deleted_leaves_the_first_receiver(seeded: RunningHub,
+                                                                               desktop: Factory) -> None:
+    """The sender sends the referral on to another facility (or deletes it): at its next
+    sync the first receiver no longer lists it, nor keeps the records it read under it."""
+    unit, store, patient_id, task_id, hospital, hstore = _referred(seeded, desktop)
+    cid = patient_cid(store.get("Patient", patient_id))
+    consent = ConsentService(hstore, hospital, actor=DOCTOR)
+    assert consent.show_records(cid).value and ReferralService(hstore, actor=DOCTOR).waiting() == 1
+    task = seeded.engine.store.current("Task", task_id)
+    seeded.engine.store.put("Task", task_id, {**task.resource, "owner": {"reference": "Organization/11111"}})
+    sync(hospital)
+    assert ReferralService(hstore, actor=DOCTOR).list(incoming=True) == []
+    assert ReferralService(hstore, actor=DOCTOR).waiting() == 0
+    with pytest.raises(ConsentNeededError):
+        consent.show_records(cid)
+    store.close()
+    hstore.close()
