@@ -206,7 +206,9 @@ class Policy:
 
     # -- reads ----------------------------------------------------------------------------------
 
-    def access(self, caller: Caller, stored: Stored) -> Access | None:
+    def access(self, caller: Caller, stored: Stored, bases: dict[str, Any] | None = None) -> Access | None:
+        """Why this caller may read this record, or None. `bases` keeps, for one request,
+        the consents and referrals looked up once (`filter` passes one for all its results)."""
         if not caller.enforced:
             return Access("open")
         res = stored.resource or {}
@@ -228,9 +230,14 @@ class Policy:
             return None
         if caller.btg_cid == cid:
             return Access("btg", cid)
-        if self.has_consent(me, cid):
+        bases = {} if bases is None else bases
+        if "consent" not in bases:
+            bases["consent"] = self.consented_cids(me)
+        if cid in bases["consent"]:
             return Access("consent", cid)
-        if (cid, owner_of(res)) in self.referrals_to(me):
+        if "referral" not in bases:
+            bases["referral"] = self.referrals_to(me)
+        if (cid, owner_of(res)) in bases["referral"]:
             return Access("referral", cid)
         return None
 
@@ -310,8 +317,9 @@ class Policy:
     def filter(self, caller: Caller, found: Iterable[Stored]) -> tuple[list[Stored], list[Access]]:
         """The results this caller may read, with why."""
         kept, accesses = [], []
+        bases: dict[str, Any] = {}  # the caller's consents and referrals, looked up once for all of them
         for stored in found:
-            access = self.access(caller, stored)
+            access = self.access(caller, stored, bases)
             if access is not None:
                 kept.append(stored)
                 accesses.append(access)

@@ -229,6 +229,12 @@ class LineReader:
         return row
 
 
+def fields_as_far_as_they_go(name: str, line: str) -> dict[str, str]:
+    """The fields of a line too short to be a row, under the layout's names (its person
+    and visit, for a partial import's review list)."""
+    return dict(zip(LAYOUTS[name], (f.strip() for f in line.split("|")), strict=False))
+
+
 def read_table(name: str, data: bytes, problems: list[Problem]) -> Table:
     """Parse one file of layout `name` (PERSON, SERVICE, ...); what is wrong goes to
     `problems` as "FILE.txt line N: ..." so a clerk can open the file and find it. Each row
@@ -243,15 +249,6 @@ def read_table(name: str, data: bytes, problems: list[Problem]) -> Table:
             table.rows.append(row)
             table.lines.append(number)
     return table
-
-
-def _count_lines(name: str, data: bytes) -> int:
-    """The lines of a file not parsed: blank ones and a header line do not count. Works on
-    the bytes, whichever the encoding (both keep ASCII as it is)."""
-    lines = [line for line in data.replace(b"\r", b"\n").split(b"\n") if line.strip()]
-    first = lines[0].removeprefix(b"\xef\xbb\xbf").decode("latin-1") if lines else ""
-    header = _header_layout(name, first.split("|")) is not None
-    return len(lines) - header
 
 
 class FileTooBig(ValueError):
@@ -331,9 +328,9 @@ class Member:
             number += 1
             yield number, text(part)
 
-
     def count_rows(self) -> int:
-        """The lines of a file not parsed (as `_count_lines` counts them), a chunk at a time."""
+        """The lines of a file not parsed, a chunk at a time: blank ones and a header line do
+        not count. Read as latin-1, whichever the encoding (both keep ASCII as it is)."""
         count, first = 0, True
         for _number, line in self.lines("latin-1"):
             if not line.strip():
@@ -396,11 +393,10 @@ def read_archive(source: Path, parse: set[str] | frozenset[str] | None = None
     for name, files in members(source).items():
         if len(files) > 1:
             problems.append(two_files(source, name, files))
-        data = files[0].read()
         if parse is None or name in parse:
-            tables[name] = read_table(name, data, problems)
+            tables[name] = read_table(name, files[0].read(), problems)
         else:
-            tables[name] = Table(name, encoding="", line_count=_count_lines(name, data))
+            tables[name] = Table(name, encoding="", line_count=files[0].count_rows())
     return tables, problems
 
 

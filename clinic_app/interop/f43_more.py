@@ -92,7 +92,7 @@ PROCEDURE/<SEQ>/<PROCEDCODE>/<n>, CHRONIC/<PID>/<CHRONIC>/<n>, DEATH/<PID>,
 CARD/<PID>/<INSTYPE_NEW>/<n>, HOME/<HID>, PROVIDER/<PROVIDER>/role (n counts repeats of the
 same key, so no row is lost and ids never depend on line numbers); a Practitioner's id is
 the one the app gives the staff member of that provider code (services/visits.py
-practitioner_for). A row of another facility, a PID not in person.txt (or refused there),
+staff_records). A row of another facility, a PID not in person.txt (or refused there),
 a SEQ not in service.txt (PROCEDURE_OPD), a missing required field or date is a problem,
 in English and Thai, never quoting a citizen ID or a name.
 """
@@ -357,7 +357,7 @@ def _number_text(value: Any) -> str:
 
 
 def _practitioner_id(hcode: str, code: str) -> str:
-    """The id the app gives the Practitioner of a provider code (services/visits.py practitioner_for)."""
+    """The id the app gives the Practitioner of a provider code (services/visits.py staff_records)."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, local_system(hcode, "Provider") + "/" + code))
 
 

@@ -10,7 +10,7 @@ Sign-ins and failures are audited; after three failures each further one doubles
 A staff member's details (`StaffDetails`: citizen ID, name prefix, given and family name,
 sex, birth date, provider type, the day they started at the unit) are what HDC's PROVIDER
 file asks of everyone who records (NOT NULL there); their Practitioner and PractitionerRole
-carry them (services/visits.py practitioner_for), so the monthly 43 files pass HDC's check.
+carry them (services/visits.py staff_records), so the monthly 43 files pass HDC's check.
 They are given at `user add` or later (`user details`), each checked: a citizen ID's check
 digit, a DOPA name prefix, a real date, a provider type of THCC's list.
 """

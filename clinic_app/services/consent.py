@@ -301,20 +301,24 @@ class ConsentService:
         return changes
 
     def _fetch_under(self, client: HubClient, keys: Any, grant_id: str, cid: str, *, kind: str) -> int:
-        records = fetch_patient_records(client, cid, own_hcode=self.hcode)
-        sealed = _seal_all(keys, grant_id, records)
+        """A referral's records: its grant made and filled in one transaction."""
+        sealed = self._sealed(client, keys, grant_id, cid)
         with self.store.transaction():
             self.grants.upsert_grant(grant_id, kind=kind, cid=cid, state="active", expires_at=None)
             self.grants.replace_records(grant_id, sealed)
         return len(sealed)
 
     def _fetch(self, client: HubClient, keys: Any, grant_id: str, cid: str) -> int:
-        records = fetch_patient_records(client, cid, own_hcode=self.hcode)
-        sealed = _seal_all(keys, grant_id, records)
+        sealed = self._sealed(client, keys, grant_id, cid)
         with self.store.transaction():
             self.grants.replace_records(grant_id, sealed)
             self.grants.set_request(cid, "fetched", f"{len(sealed)} records")
         return len(sealed)
+
+    def _sealed(self, client: HubClient, keys: Any, grant_id: str, cid: str) -> list[tuple[str, str, str | None, bytes]]:
+        """The patient's records at other facilities, fetched (the hub checks the basis) and
+        sealed under the grant's key."""
+        return _seal_all(keys, grant_id, fetch_patient_records(client, cid, own_hcode=self.hcode))
 
     def _end(self, keys: Any, grant_id: str) -> int:
         known = [g for g in self.grants.grants() if g["grant_id"] == grant_id and g["state"] == "active"]

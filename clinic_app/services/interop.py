@@ -48,7 +48,7 @@ from clinic_app.core.thai import cid_problem, normalise_cid
 from clinic_app.interop import f43, f43_hdc, f43_more
 from clinic_app.interop.f43_export import local_value, notes_for, pid_of, provider_codes, to_tables, visit_number
 from clinic_app.interop.f43_import import ORDER, READ, Mapper
-from clinic_app.services.interop_stage import ImportCancelled, StagedFiles, open_files
+from clinic_app.services.interop_stage import ImportCancelled, Met, StagedFiles, open_files
 from clinic_app.services.records import Progress, RecordService
 from clinic_app.store.record_store import RecordStore
 
@@ -227,7 +227,7 @@ class Interop43:
         """Map and store a few people at a time; the first problem stops the storing (the
         rest is still checked, so every problem is listed) and the caller's transaction is
         rolled back by the error raised at the end."""
-        met: Counter[str] = Counter()
+        met = Met()
         conflicts: list[Problem] = []
         changes, by_type = ChangeSet(), Counter[str]()
         reviewed = self.store.f43_review.count() > 0
@@ -258,7 +258,7 @@ class Interop43:
                                     f"The 43 files disagree with what was imported before ({len(conflicts)}); "
                                     "nothing was imported.", problems=conflicts)
         rows = {name: table.line_count for name, table in staged.tables.items() if name in READ}
-        notes = mapper.notes() + met_notes(met)
+        notes = mapper.notes() + met.notes()
         if not changes.total:
             return ImportReport(0, {}, notes + ["everything in the files was already here"], rows=rows)
         self.store.audit.append(actor=self.actor.name, action="import", detail=changes.summary())
@@ -271,8 +271,7 @@ class Interop43:
 
         return F43ReviewService(self)
 
-    def _meet(self, resources: list[Resource], met: Counter[str]
-              ) -> tuple[list[Resource], list[tuple[str, str, Problem]]]:
+    def _meet(self, resources: list[Resource], met: Met) -> tuple[list[Resource], list[tuple[str, str, Problem]]]:
         """Meet what is already here instead of doubling or overwriting it.
 
         A person already here — the record these files made before (same PID), or one
@@ -280,8 +279,7 @@ class Interop43:
         family name) — keeps the record as it is here (edits made here are not undone);
         the file's copy is dropped and its new visits join that record. A visit already
         here (same SEQ, or the visit this unit's own export wrote) and a dose already here
-        (same vaccine, same day) are left out; what was left out is counted in `met`
-        (`met_notes` says so). A PID or SEQ that was imported before for another person is
+        (same vaccine, same day) are left out; what was left out is counted in `met`. A PID or SEQ that was imported before for another person is
         a problem: two sets of files disagree (returned as (layout, PID or SEQ, problem):
         the import refuses everything, a partial import the rows). Nothing is left out
         when there is one."""
@@ -330,7 +328,7 @@ class Interop43:
         if problems:
             return [], problems
         kept: list[Resource] = []
-        counts: Counter[str] = Counter(people=len(mapping), visits=len(dropped))
+        found = Met(people=len(mapping), visits=len(dropped))
         for resource in resources:
             if resource["resourceType"] == "Patient" and f"Patient/{resource['id']}" in mapping:
                 continue
@@ -339,17 +337,15 @@ class Interop43:
             resource = rewrite_references(resource, mapping)
             if resource["resourceType"] == "Immunization" and (
                     (resource.get("patient") or {}).get("reference"), *_dose_of(resource)) in doses_here:
-                counts["doses"] += 1
+                found.doses += 1
                 continue
             key = f43_more.fact_key(resource)
             if key is not None and key in facts_here:  # the same right, allergy, appointment ... made here
-                counts[f"same {resource['resourceType']}"] += 1
+                found.same[resource["resourceType"]] += 1
                 continue
             kept.append(resource)
-        here: Counter[str] = Counter()
-        kept = f43_more.keep_what_is_here(kept, self.store.get, here)  # issue 15: allergies, rights ... already here
-        met.update(counts)
-        met.update({f"here {kind}": n for kind, n in here.items()})
+        kept = f43_more.keep_what_is_here(kept, self.store.get, found.here)  # issue 15: allergies, rights ... here
+        met.add(found)
         return kept, []
 
     # -- what is already here, by the 43 files' keys ----------------------------------------
@@ -393,26 +389,10 @@ class Interop43:
                      if other["id"] not in self.imported and _same_person(other, patient)), None)
 
 
-def met_notes(met: Counter[str]) -> list[str]:
-    """What `_meet` left out, said."""
-    notes = []
-    if met["people"]:
-        notes.append(f"{met['people']} people were already here (imported before, or registered with the same "
-                     "citizen ID): their records here were kept as they are and new visits joined to them")
-    if met["visits"]:
-        notes.append(f"{met['visits']} visits were already here (same SEQ): left out with their records")
-    if met["doses"]:
-        notes.append(f"{met['doses']} vaccinations were already here (same vaccine, same day): left out")
-    notes += [f"{n} {kind.removeprefix('same ')} records were already here (the same fact for the same person): "
-              "left out" for kind, n in sorted(met.items()) if kind.startswith("same ") and n]
-    return notes + f43_more.here_notes(Counter({kind.removeprefix("here "): n for kind, n in met.items()
-                                                 if kind.startswith("here ") and n}))
-
-
 def sorted_problems(problems: list[Problem]) -> list[Problem]:
     """The problems in the order of the files (as the import reads them) and their lines;
     those of no line (two files for one table) first."""
-    order = {name: n for n, name in reversed(list(enumerate((*ORDER, *f43.LAYOUTS))))}
+    order = {name: n for n, name in enumerate(dict.fromkeys((*ORDER, *f43.LAYOUTS)))}
 
     def key(problem: Problem) -> tuple[int, int]:
         file, _, line = problem.path.partition(" line ")

@@ -45,7 +45,7 @@ from clinic_app.core.permissions import require
 from clinic_app.core.thai import normalise_cid
 from clinic_app.interop import f43
 from clinic_app.interop.f43_import import ORDER, READ, Mapper, to_resources
-from clinic_app.services.interop_stage import Chunk, ImportCancelled, StagedFiles
+from clinic_app.services.interop_stage import Chunk, ImportCancelled, Met, StagedFiles
 from clinic_app.services.records import Progress
 from clinic_app.store.f43_review import ReviewRow
 from clinic_app.store.record_store import RecordStore
@@ -118,13 +118,13 @@ class PartialImport:
         self.staged, self.mapper = staged, mapper
         self.archive_problems = problems
         self.batch = _now()
-        self.met: Counter[str] = Counter()
+        self.met = Met()
         self.changes, self.by_type = ChangeSet(), Counter[str]()
         self.imported: Counter[str] = Counter()
         self.refused: Counter[str] = Counter()
 
     def run(self, progress: Progress | None = None) -> ImportReport:
-        from clinic_app.services.interop import ImportReport, met_notes
+        from clinic_app.services.interop import ImportReport
 
         if self.archive_problems:
             raise _not_on_a_row(self.archive_problems)
@@ -141,7 +141,7 @@ class PartialImport:
         total = sum(self.refused.values())
         self.store.audit.append(actor=self.interop.actor.name, action="import-43",
                                 detail={"partial": True, "refused": total, **self.changes.summary()})
-        notes = self.mapper.notes() + met_notes(self.met)
+        notes = self.mapper.notes() + self.met.notes()
         if total:
             notes.append(f"{total} rows were refused and kept in the review list (File menu, or "
                          "import-43 --review): fix them there, or write them out with import-43 --rejects OUT")
@@ -177,7 +177,7 @@ class _PeopleImport:
                 unplaced.append(problem)
                 continue
             if at not in self.rows_at:
-                self.short[at] = dict(zip(f43.LAYOUTS[at[0]], (f.strip() for f in text.split("|"))))
+                self.short[at] = f43.fields_as_far_as_they_go(at[0], text)
             self.refuse(at, reason_of(problem))
         if unplaced:
             raise _not_on_a_row(unplaced)
@@ -189,11 +189,11 @@ class _PeopleImport:
             result = mapper.map(current)
             found = self.place(result.problems)
             if not found:
-                met: Counter[str] = Counter()
+                met = Met()
                 kept, conflicts = self.whole.interop._meet(result.resources, met)
                 found = self.place_conflicts(conflicts, current)
                 if not found:
-                    self.whole.met.update(met)
+                    self.whole.met.add(met)
                     self.store_all(current, kept)
                     return
             mapper.rewind(counted)  # only the last round's rows are counted in the notes
@@ -494,7 +494,7 @@ class F43ReviewService:
         if mine:
             return [], mine
         added = [rewrite_references(r, mapping) for r in result.resources if r["id"] not in before]
-        kept, conflicts = self.interop._meet(added, Counter())
+        kept, conflicts = self.interop._meet(added, Met())
         if conflicts:
             return [], [reason_of(problem) for _layout, _key, problem in conflicts]
         return kept, []

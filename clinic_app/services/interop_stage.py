@@ -15,12 +15,14 @@ of no person (HOME, PROVIDER, a row without a PID) come first, together.
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from clinic_app.core.errors import KnownError, Problem
 from clinic_app.core.thai import cid_problem, normalise_cid
-from clinic_app.interop import f43
+from clinic_app.interop import f43, f43_more
 from clinic_app.store.record_store import RecordStore
 
 PEOPLE_AT_ONCE = 200  # people mapped and stored at a time: about 5,000 records, a few tens of MB
@@ -59,7 +61,6 @@ class StagedFiles:
         self.tables: dict[str, f43.Table] = {}
         self.where: dict[str, str] = {}
         self.readers: dict[str, f43.LineReader] = {}
-        self.staged: dict[str, int] = {}  # layout -> lines staged (rows and short lines)
         self.groups: list[list[str]] = []  # the PIDs, those linked together in one group
 
     def stage(self, found: dict[str, list[f43.Member]], read: frozenset[str],
@@ -99,14 +100,12 @@ class StagedFiles:
         if row is None:  # blank, or the header
             return None
         if not row:  # too short to be a row: its fields as far as they go, for its person
-            row = dict(zip(f43.LAYOUTS[name], (f.strip() for f in text.split("|")), strict=False))
+            row = f43.fields_as_far_as_they_go(name, text)
         cid = normalise_cid(row.get("CID", "")) if name == "PERSON" else ""
         cid = "" if cid_problem(cid) else cid  # a wrong ID (a placeholder 0000000000000) is refused anyway: it links no one
         return name, number, row.get("PID", ""), row.get("SEQ", ""), cid, text
 
     def _add(self, batch: list[tuple[str, int, str, str, str, str]]) -> None:
-        for staged in batch:
-            self.staged[staged[0]] = self.staged.get(staged[0], 0) + 1
         self.store.f43_stage.add(batch)
         batch.clear()
 
@@ -127,6 +126,36 @@ class StagedFiles:
 
     def clear(self) -> None:
         self.store.f43_stage.clear()
+
+
+@dataclass
+class Met:
+    """What meeting the records already here left out (Interop43._meet), over an import."""
+
+    people: int = 0  # already here: their records kept as they are, new visits joined to them
+    visits: int = 0  # the same SEQ
+    doses: int = 0   # the same vaccine on the same day
+    same: Counter[str] = field(default_factory=Counter)  # type -> the same fact made here
+    here: Counter[str] = field(default_factory=Counter)  # type -> imported before (f43_more.keep_what_is_here)
+
+    def add(self, other: Met) -> None:
+        self.people, self.visits, self.doses = self.people + other.people, self.visits + other.visits, \
+            self.doses + other.doses
+        self.same.update(other.same)
+        self.here.update(other.here)
+
+    def notes(self) -> list[str]:
+        notes = []
+        if self.people:
+            notes.append(f"{self.people} people were already here (imported before, or registered with the same "
+                         "citizen ID): their records here were kept as they are and new visits joined to them")
+        if self.visits:
+            notes.append(f"{self.visits} visits were already here (same SEQ): left out with their records")
+        if self.doses:
+            notes.append(f"{self.doses} vaccinations were already here (same vaccine, same day): left out")
+        notes += [f"{n} {kind} records were already here (the same fact for the same person): left out"
+                  for kind, n in sorted(self.same.items())]
+        return notes + f43_more.here_notes(self.here)
 
 
 def _groups(people: list[str], links: list[tuple[str, str]]) -> list[list[str]]:

@@ -97,11 +97,14 @@ class RecordService:
             raise _invalid(problems.problems, "FHIR")
         return ready
 
-    def _store(self, resources: list[tuple[int | None, str, Resource]], changes: ChangeSet) -> None:
-        """Write inside the caller's transaction; refuse to overwrite another facility's record."""
+    def _store(self, resources: list[tuple[int | None, str, Resource]], changes: ChangeSet, *,
+               addressed: bool = False) -> None:
+        """Write inside the caller's transaction; refuse to overwrite another facility's record
+        (unless it is `addressed` to this unit: see write_addressed)."""
         hcode = self.hcode
         states = [self.store.stored_state(res["resourceType"], res["id"]) for _, _, res in resources]
-        taken = [(i, p) for (i, p, _), state in zip(resources, states) if state and state[0] not in (None, hcode)]
+        taken = [] if addressed else [(i, p) for (i, p, _), state in zip(resources, states)
+                                      if state and state[0] not in (None, hcode)]
         if taken:
             raise _invalid([Problem(i, f"{p}id", "a record with this id belongs to another facility",
                                     "มีข้อมูลที่ใช้ id นี้ของหน่วยบริการอื่นอยู่แล้ว")
@@ -128,10 +131,8 @@ class RecordService:
         """Validate and save inside the caller's transaction (a use case that writes more
         than records, such as an HN counter, keeps it all in one). One audit entry: the
         action, what changed, and the `entity` (type, id) and `detail` given."""
-        self.store.require_transaction()
-        ready = [(i, p, stamp_author(r, self.actor.name)) for i, p, r in self._prepare([(None, "", r) for r in resources])]
         changes = ChangeSet()
-        self._store(ready, changes)
+        self.write_part(resources, changes, author=True)
         entity_type, entity_id = entity or (None, None)
         self.store.audit.append(actor=self.actor.name, action=action, entity_type=entity_type, entity_id=entity_id,
                                 detail={**(detail or {}), **changes.summary()})
@@ -159,13 +160,8 @@ class RecordService:
         problems = validate_resource(resource, index=None, prefix="")
         if problems:
             raise _invalid(problems, "FHIR")
-        rtype, rid = resource["resourceType"], resource["id"]
         changes = ChangeSet()
-        self.store.outbox.keep_base(rtype, rid)
-        self.store.put(resource)
-        self.store.outbox.enqueue(rtype, rid, "update")
-        changes.note("update", rtype, patient_id_of(resource))
-        changes.outbox = True
+        self._store([(None, "", resource)], changes, addressed=True)
         self.store.audit.append(actor=self.actor.name, action=action, entity_type=entity[0], entity_id=entity[1],
                                 detail={**(detail or {}), **changes.summary()})
         return changes

@@ -34,6 +34,7 @@ from clinic_app.core import builders as build
 from clinic_app.core.changes import ChangeSet, Done
 from clinic_app.core.errors import InvalidInputError, KnownError, Problem
 from clinic_app.core.fhir import Resource, entered_in_error, owner_of, patient_cid, reference_id
+from clinic_app.core.identifiers import REFERRAL_CATEGORY
 from clinic_app.core.permissions import require
 from clinic_app.core.thai import format_thai_date, mask_cid
 from clinic_app.core.worklist import display_name, own_hn
@@ -239,9 +240,9 @@ class ReferralService(UseCases):
             raise InvalidInputError("ไม่พบผู้ป่วย", "No such patient.")
         encounter = self.store.get("Encounter", encounter_id) if encounter_id else None
         when = _now()
-        from clinic_app.services.visits import practitioner_for
+        from clinic_app.services.visits import staff_to_write
 
-        staff = practitioner_for(self.store, self.hcode, self.actor)
+        staff, staff_records = staff_to_write(self.store, self.hcode, self.actor)
         text = self.summary(pid) if summary is None else summary.strip()
         supporting = _supporting(self.store.chart(pid), encounter)
         subject = {**build.reference("Patient", pid), "display": display_name(patient) or "?"}
@@ -256,7 +257,6 @@ class ReferralService(UseCases):
             summary=text, supporting=supporting)
         task = build.referral_task(id=str(uuid.uuid4()), hcode=self.hcode, request=request, to_hcode=to_hcode,
                                    when=when)
-        staff_records = [staff] if staff and self.store.get("Practitioner", staff["id"]) is None else []
         with self.store.transaction():
             changes = self.records.write([*staff_records, request, task], action="referral-create",
                                          entity=("Task", task["id"]), detail={"to": to_hcode, "urgency": urgency})
@@ -278,16 +278,25 @@ class ReferralService(UseCases):
         return sorted(rows, key=lambda r: r.when, reverse=True)
 
     def waiting(self) -> int:
-        """Incoming referrals waiting for an answer (the status bar's count)."""
-        return sum(1 for r in self.list(incoming=True) if r.state in ("requested", "received"))
+        """Incoming referrals waiting for an answer (the status bar's count, read at every
+        change: from the Tasks alone)."""
+        return sum(1 for task in self.store.iter_resources(resource_type="Task")
+                   if self._direction(task) == "in" and task.get("status") in ("requested", "received"))
+
+    def _direction(self, task: Resource) -> str | None:
+        """ "out" for a referral this unit made, "in" for one addressed to it, else None."""
+        if REFERRAL_CATEGORY[1] not in [c.get("code") for c in (task.get("code") or {}).get("coding") or []]:
+            return None
+        if owner_of(task) == self.hcode:
+            return "out"
+        return "in" if reference_id(task.get("owner"), "Organization") == self.hcode else None
 
     def _row(self, task: Resource) -> ReferralRow | None:
-        if "3457005" not in [c.get("code") for c in (task.get("code") or {}).get("coding") or []]:
+        direction = self._direction(task)
+        if direction is None:
             return None
-        mine = owner_of(task) == self.hcode
+        mine = direction == "out"
         owner = reference_id(task.get("owner"), "Organization") or ""
-        if not mine and owner != self.hcode:
-            return None
         request = self.store.get("ServiceRequest", reference_id(task.get("focus"), "ServiceRequest") or "") or {}
         pid = reference_id(task.get("for"), "Patient") or ""
         patient = self.store.get("Patient", pid) if mine else None

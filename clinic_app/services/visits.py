@@ -326,32 +326,35 @@ def _is_active_allergy(resource: Resource) -> bool:
     return status in (None, "active") and verification not in ("refuted", "entered-in-error")
 
 
-def practitioner_for(store: RecordStore, hcode: str, actor: Actor) -> Resource | None:
-    """The Practitioner of the signed-in staff member (None for the desktop's own
-    identity): one id per unit and sign-in name, so every desktop of the unit makes the same;
-    their licence and details (services/accounts.py StaffDetails) on it."""
+def staff_records(store: RecordStore, hcode: str, actor: Actor) -> tuple[Resource | None, Resource | None]:
+    """The Practitioner of the signed-in staff member (None for the desktop's own identity:
+    one id per unit and sign-in name, so every desktop of the unit makes the same), with
+    their licence and details (services/accounts.py StaffDetails), and their
+    PractitionerRole at the unit (provider type, start date) when the details give either."""
     if actor.role == DEVICE_ROLE:
-        return None
+        return None, None
     pid = str(uuid.uuid5(uuid.NAMESPACE_URL, local_system(hcode, "Provider") + "/" + actor.name))
     account = store.staff.get(actor.name) or {}
     kind, _, number = str(account.get("licence") or "").partition(":")
     details = StaffDetails.of(account)
     human = thai_name(details.given, details.family, details.prefix, name_prefixes()) if (
         details.given and details.family) else None
-    return build.practitioner(id=pid, hcode=hcode, username=actor.name,
-                              name=str(account.get("full_name") or actor.name),
-                              licence=(kind, number) if number else None, cid=details.cid, human=human,
-                              gender=details.sex, birth_date=details.birth)
+    practitioner = build.practitioner(id=pid, hcode=hcode, username=actor.name,
+                                      name=str(account.get("full_name") or actor.name),
+                                      licence=(kind, number) if number else None, cid=details.cid, human=human,
+                                      gender=details.sex, birth_date=details.birth)
+    role = build.practitioner_role(id=build.role_id(hcode, actor.name), practitioner=pid, hcode=hcode,
+                                   code=details.provider_type, start=details.start) if (
+        details.provider_type or details.start) else None
+    return practitioner, role
 
 
-def role_for(store: RecordStore, hcode: str, actor: Actor, practitioner: Resource) -> Resource | None:
-    """The staff member's PractitionerRole at the unit (provider type, start date), when
-    their details give either."""
-    details = StaffDetails.of(store.staff.get(actor.name))
-    if not (details.provider_type or details.start):
-        return None
-    return build.practitioner_role(id=build.role_id(hcode, actor.name), practitioner=practitioner["id"], hcode=hcode,
-                                   code=details.provider_type, start=details.start)
+def staff_to_write(store: RecordStore, hcode: str, actor: Actor) -> tuple[Resource | None, list[Resource]]:
+    """The staff member's Practitioner, and it (and their PractitionerRole) in a list when
+    they are to be written: the first time they record, or when their name, licence or
+    details changed."""
+    practitioner, role = staff_records(store, hcode, actor)
+    return practitioner, [made for made in (practitioner, role) if made is not None and _changed(store, made)]
 
 
 def _changed(store: RecordStore, made: Resource) -> bool:
@@ -404,14 +407,7 @@ class VisitService(UseCases):
         return patient_id
 
     def _staff(self) -> tuple[Resource | None, list[Resource]]:
-        """The staff member's Practitioner, and it again in a list when it is to be written
-        (the first time they record, or their name or licence changed)."""
-        staff = practitioner_for(self.store, self.hcode, self.actor)
-        if staff is None:
-            return None, []
-        role = role_for(self.store, self.hcode, self.actor, staff)
-        changed = [made for made in (staff, role) if made is not None and _changed(self.store, made)]
-        return staff, changed
+        return staff_to_write(self.store, self.hcode, self.actor)
 
     def _encounter(self, encounter_id: str) -> Resource:
         found = self.store.get("Encounter", encounter_id)

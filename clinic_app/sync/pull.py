@@ -3,7 +3,8 @@ server's `meta.lastUpdated` (never this computer's clock).
 
 Scopes: the facility's own resources per type (written on its other desktops; Consents it
 asked for are among them, with the patient's answer), Tasks addressed to it and the
-referrals (ServiceRequests) they are about, and the Organization directory; deletes come from the server's `_history` where it has one.
+referrals (ServiceRequests) they are about, and the Organization directory; deletes come
+from the server's `_history` where it has one.
 Each page is stored in one transaction together with its scope's checkpoint, so a killed
 pull resumes where it stopped. Pulled resources never enter the outbox; a resource with a
 local change still waiting is left alone (the push reconciles it).

@@ -283,6 +283,7 @@ class ChartPage(RefreshesWhenShown, QWidget):
         self.edit_patient.setObjectName("editPatient")
         self.edit_patient.clicked.connect(self._on_edit_patient_clicked)
         self._cid = ""
+        self._name = ""  # the patient's name as the chart shows it (the referral dialog's title)
         self.identity = QFrame()
         self.identity.setObjectName("identityWarning")
         self.identity.setStyleSheet("#identityWarning{background:#fff4e5;border:1px solid #e0a030;}")
@@ -397,11 +398,10 @@ class ChartPage(RefreshesWhenShown, QWidget):
     def _on_refer_clicked(self) -> None:
         from clinic_app.ui.referral import ReferralDialog
 
-        dialog = ReferralDialog(self.worker, self.bus, self.patient_id, getattr(self, "_name", ""), self)
+        dialog = ReferralDialog(self.worker, self.bus, self.patient_id, self._name, self)
         dialog.saved.connect(lambda _task: self.refresh())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
-        self.referral_dialog = dialog
 
     def _show_identity(self, chart: Chart) -> None:
         """Before another facility's records join the chart: where its record of this citizen

@@ -484,11 +484,7 @@ class MainWindow(QMainWindow):
             if error.code != "cancelled":
                 self.show_error(error)
 
-        def step(done_count: int, total: int) -> None:
-            dialog.setMaximum(total)
-            dialog.setValue(done_count)
-
-        task = self.worker.submit(work, on_done=done, on_error=failed, on_progress=step)
+        task = self.worker.submit(work, on_done=done, on_error=failed, on_progress=shows_progress(dialog))
         dialog.canceled.connect(task.cancel)
         return dialog
 
@@ -519,13 +515,9 @@ class MainWindow(QMainWindow):
             if error.code != "cancelled":
                 self.show_error(error)
 
-        def step(done_count: int, total: int) -> None:
-            dialog.setMaximum(total)
-            dialog.setValue(done_count)
-
         task = self.worker.submit(lambda unit, progress: unit.interop43.import_(source, partial=partial,
                                                                                 progress=progress),
-                                  on_done=done, on_error=failed, on_progress=step)
+                                  on_done=done, on_error=failed, on_progress=shows_progress(dialog))
         dialog.canceled.connect(task.cancel)
         return dialog
 
@@ -700,6 +692,15 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
+def shows_progress(dialog: QProgressDialog) -> Callable[[int, int], None]:
+    """A worker's progress (done, of total; 0 of 0: busy) on a progress dialog."""
+    def step(done: int, total: int) -> None:
+        dialog.setMaximum(total)
+        dialog.setValue(min(done, total))
+
+    return step
+
+
 def apply_thai_font(app: QApplication) -> None:
     font = QFont()
     font.setFamilies(THAI_FONTS)
@@ -741,10 +742,6 @@ def run_with_progress(window: MainWindow, label: str, work: Callable[[UnitSessio
     dialog.setMinimumDuration(show_after_ms)
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
 
-    def step(done: int, total: int) -> None:
-        dialog.setMaximum(total)
-        dialog.setValue(min(done, total))
-
     def done(changes: ChangeSet | None = None) -> None:
         dialog.reset()
         changes = changes or when_done
@@ -758,7 +755,7 @@ def run_with_progress(window: MainWindow, label: str, work: Callable[[UnitSessio
         if error.code != "cancelled":
             window.show_error(error)
 
-    task = window.worker.submit(work, on_done=done, on_error=failed, on_progress=step)
+    task = window.worker.submit(work, on_done=done, on_error=failed, on_progress=shows_progress(dialog))
     dialog.canceled.connect(task.cancel)
     return dialog
 
