@@ -39,6 +39,7 @@ from clinic_app.core.errors import (
     problem_text,
 )
 from clinic_app.core.permissions import require
+from clinic_app.core.progress import SyncProgress
 from clinic_app.security.keys import PassphraseSource, remembered
 from clinic_app.core.thai import mask_cid
 from clinic_app.services import maintenance
@@ -142,7 +143,10 @@ def _parser() -> argparse.ArgumentParser:
     s = config.add_parser("set", help="change one (administrators; audited)")
     s.add_argument("key")
     s.add_argument("value")
-    sub.add_parser("sync", help="send queued changes to the hub and fetch what changed there")
+    s = sub.add_parser("sync", help="send queued changes to the hub and fetch what changed there")
+    s.add_argument("--check-counts", action="store_true",
+                   help="compare this unit's counts with the hub's now (otherwise on the first sync, "
+                        "after a failure, and once a day)")
     s = sub.add_parser("screens", help="render the main screens offscreen to PNG files in DIR")
     s.add_argument("dir")
     consent = sub.add_parser("consent", help="ask patients for consent; see the answers").add_subparsers(
@@ -569,13 +573,15 @@ def _demo_data(args: argparse.Namespace, unit: UnitSession) -> int:
     return EXIT_OK
 
 
-def _sync(_args: argparse.Namespace, unit: UnitSession) -> int:
-    def progress(phase: str, done: int, total: int) -> None:
+def _sync(args: argparse.Namespace, unit: UnitSession) -> int:
+    def progress(p: SyncProgress) -> None:
         if sys.stderr.isatty():
-            sys.stderr.write(f"\r{phase} {done}/{total or '?'}   ")
+            sys.stderr.write(progress_line(p))
 
     try:
-        report = unit.sync(progress=progress)
+        report = unit.sync(progress=progress, verify_counts=True if args.check_counts else None)
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")
     except HubUnreachableError as exc:
         sys.stderr.write(f"{exc.thai}\n{exc.english}\n")
         return exc.exit_code
@@ -594,6 +600,23 @@ def _sync(_args: argparse.Namespace, unit: UnitSession) -> int:
                          f"The hub refused {report.failed} change(s); see their reasons in the queue.\n")
         return EXIT_FAILURE
     return EXIT_OK
+
+
+def progress_line(p: SyncProgress, width: int = 20) -> str:
+    """A sync's progress on a terminal, rewritten in place: "\\rpush 1200/3400 [#######.............]
+    35% 0.8 MB ~1:05 left" (no total: records and bytes only)."""
+    line = f"\r{p.phase} {p.done}/{p.total or '?'}"
+    if p.total:
+        share = min(1.0, p.done / p.total)
+        filled = round(share * width)
+        line += f" [{'#' * filled}{'.' * (width - filled)}] {share:4.0%}"
+    if p.bytes:
+        line += f" {p.bytes / 1e6:.1f} MB"
+    eta = p.eta_seconds()
+    if eta is not None:
+        minutes, seconds = divmod(round(eta), 60)
+        line += f" ~{minutes}:{seconds:02d} left"
+    return line + "   "
 
 
 def _secret(path: str | None, prompt: str, *, confirm: bool = False) -> str:

@@ -64,6 +64,8 @@ class CheckpointsPort(Protocol):
         """How far a pull scope has read (a server instant), or None before the first pull."""
     def set(self, scope: str, value: str) -> None:
         """Move a scope's checkpoint (in the transaction that stored its page)."""
+    def clear(self, scope: str) -> None:
+        """Forget a checkpoint (the next sync starts that scope afresh)."""
 
 
 class SyncStore(Protocol):

@@ -506,6 +506,8 @@ class Engine:
                request: dict[str, Any], base: str, caller: Caller, *, post_id: str | None = None,
                index: int = 0) -> Reply:
         if method == "GET":
+            if rtype == "_history":  # the system history, as a batch's pull asks for deletes
+                return self.history(None, None, parse_qsl(query, keep_blank_values=True), base, caller)
             if rid:
                 return self.read(rtype, rid, base, caller)
             return self.search(rtype, parse_qsl(query, keep_blank_values=True), base, caller)

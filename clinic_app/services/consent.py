@@ -42,7 +42,7 @@ from clinic_app.services.installation import Installation
 from clinic_app.services.records import RecordService
 from clinic_app.store.record_store import RecordStore
 from clinic_app.sync.client import HubClient
-from clinic_app.sync.foreign import addressed_task, fetch_patient_records
+from clinic_app.sync.foreign import fetch_patient_records, still_addressed
 
 BTG_HOURS = 12
 MIN_REASON = 20
@@ -275,8 +275,10 @@ class ConsentService:
         had = {g["grant_id"]: g for g in self.grants.grants() if g["kind"] == "referral"}
         touched: set[str] = set()
         referrals = dict(referrals)
+        open_ids = [task_id for task_id, (_cid, is_open) in referrals.items() if is_open]
+        here = still_addressed(client, open_ids, self.hcode) if client is not None and open_ids else set(open_ids)
         for task_id, (cid, is_open) in list(referrals.items()):
-            if is_open and client is not None and addressed_task(client, task_id, self.hcode) is None:
+            if is_open and task_id not in here:
                 # deleted by its sender, or re-addressed to another facility: gone from here too
                 with self.store.transaction():
                     self.store.outbox.apply_pulled_delete("Task", task_id)

@@ -33,6 +33,8 @@ class SyncState:
     phase: str = ""  # connect, push, pull or verify
     done: int = 0
     total: int = 0
+    bytes: int = 0  # on the wire so far
+    eta_seconds: float | None = None  # time left, where it can be told
     last_report: SyncReport | None = None
     last_error: str | None = None  # the Thai line, a newline, the English line
 
@@ -110,10 +112,11 @@ class SyncScheduler:
     def _sync(self) -> None:
         self._requested = False
         self._cancel.clear()
-        self._set(running=True, phase="connect", done=0, total=0)
+        self._set(running=True, phase="connect", done=0, total=0, bytes=0, eta_seconds=None)
         try:
             report = self._run_sync(self._cancel.is_set,
-                                    lambda phase, done, total: self._set(phase=phase, done=done, total=total))
+                                    lambda p: self._set(phase=p.phase, done=p.done, total=p.total, bytes=p.bytes,
+                                                        eta_seconds=p.eta_seconds()))
         except HubUnreachableError as exc:
             self._set(online=False, running=False, last_error=f"{exc.thai}\n{exc.english}")
         except KnownError as exc:

@@ -379,7 +379,7 @@ class UnitSession:
         return resolve_conflict(self.store, resource_type, resource_id, choices, actor=self.actor)
 
     def sync(self, *, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
-             client_options: dict[str, Any] | None = None, verify_counts: bool = True) -> SyncReport:
+             client_options: dict[str, Any] | None = None, verify_counts: bool | None = None) -> SyncReport:
         """Push, pull, check and fetch what consents allow; `report.changes` says what changed."""
         return run_sync(self.inst, self.store, progress=progress, cancelled=cancelled,
                         client_options=client_options, verify_counts=verify_counts)

@@ -82,7 +82,7 @@ def hub_anchor(inst: Installation, store: RecordStore) -> tuple[int, str] | None
 
 
 def sync_now(inst: Installation, *, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
-             client_options: dict[str, Any] | None = None, verify_counts: bool = True) -> SyncReport:
+             client_options: dict[str, Any] | None = None, verify_counts: bool | None = None) -> SyncReport:
     """A sync over a connection of its own (the scheduler's thread, the CLI, tests)."""
     store = inst.connect()
     try:
@@ -94,7 +94,7 @@ def sync_now(inst: Installation, *, progress: Progress | None = None, cancelled:
 
 def run_sync(inst: Installation, store: RecordStore, *, progress: Progress | None = None,
              cancelled: Callable[[], bool] | None = None, client_options: dict[str, Any] | None = None,
-             verify_counts: bool = True) -> SyncReport:
+             verify_counts: bool | None = None) -> SyncReport:
     """Push, pull, check the counts, then fetch what consents now allow; the report's
     `changes` lists everything that changed here, for the window to broadcast."""
     client = make_client(inst, store, **(client_options or {}))

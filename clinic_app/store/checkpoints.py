@@ -19,3 +19,6 @@ class Checkpoints:
         self.db.write("INSERT INTO sync_checkpoints (scope, value, updated_at) VALUES (?, ?, ?)"
                       " ON CONFLICT (scope) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
                       (scope, value, now_instant()))
+
+    def clear(self, scope: str) -> None:
+        self.db.write("DELETE FROM sync_checkpoints WHERE scope = ?", (scope,))

@@ -90,6 +90,7 @@ class Capability:
     tag_search: bool = True
     history_system: bool = False
     gzip_requests: bool = False  # it said it takes gzip request bodies (the sandbox hub does)
+    batch: bool = False  # it takes batch Bundles: one request carries the pull's searches
 
     @classmethod
     def of(cls, statement: dict[str, Any]) -> Capability:
@@ -106,6 +107,7 @@ class Capability:
             everything=any(o.get("name") == "everything" for o in patient.get("operation", []) or []),
             tag_search="_tag" in params,
             history_system="history-system" in codes,
+            batch="batch" in codes,
             gzip_requests=any(str(e.get("url", "")).endswith("gzip-requests") and e.get("valueBoolean") is True
                               for e in statement.get("extension", []) or []),
         )
@@ -134,8 +136,10 @@ class HubClient:
     token_extra: dict[str, str] = field(default_factory=dict)  # e.g. break-the-glass purpose and reason
     bytes_received: int = 0
     bytes_sent: int = 0  # request bodies as sent (compressed where they were)
+    requests: int = 0  # HTTP requests sent (retries and token requests included)
     server_date: str | None = None
     gzip_requests: bool = False  # set from the CapabilityStatement; a 415 turns it off again
+    token_url: str | None = None  # the SMART token endpoint, when already known (kept between syncs)
 
     def __post_init__(self) -> None:
         check_url(self.base_url)
@@ -144,7 +148,6 @@ class HubClient:
                                   headers={"Accept": FHIR_JSON, "Accept-Encoding": "gzip"})
         self._token: str | None = None
         self._token_expiry = 0.0
-        self._token_url: str | None = None
 
     def close(self) -> None:
         self._http.close()
@@ -161,25 +164,33 @@ class HubClient:
             self._token_expiry = time.time() + lifetime
         return {"Authorization": f"Bearer {self._token}"}
 
+    def _discover_token_url(self) -> str:
+        conf = self._send("GET", f"{self.base_url}/.well-known/smart-configuration")
+        if conf.status_code != 200:
+            raise HubAuthError(f"no SMART configuration (HTTP {conf.status_code})")
+        return str(conf.json()["token_endpoint"])
+
     def _fetch_token(self) -> tuple[str, float]:
         assert self.identity is not None
-        if self._token_url is None:
-            conf = self._send("GET", f"{self.base_url}/.well-known/smart-configuration")
-            if conf.status_code != 200:
-                raise HubAuthError(f"no SMART configuration (HTTP {conf.status_code})")
-            self._token_url = str(conf.json()["token_endpoint"])
+        known = self.token_url is not None
+        if self.token_url is None:
+            self.token_url = self._discover_token_url()
         detail = "no answer"
         for _ in range(3):
             # A fresh assertion each time: if the hub's answer was lost after it recorded the
             # assertion's jti, resending the same one would be refused as a replay.
             now = int(time.time())
             assertion = jwt.encode({"iss": self.identity.client_id, "sub": self.identity.client_id,
-                                    "aud": self._token_url, "exp": now + 240, "jti": uuid.uuid4().hex},
+                                    "aud": self.token_url, "exp": now + 240, "jti": uuid.uuid4().hex},
                                    self.identity.private_key_pem, algorithm="ES384",
                                    headers={"kid": self.identity.kid})
             form = {"grant_type": "client_credentials", "scope": "system/*.read system/*.write",
                     "client_assertion_type": ASSERTION_TYPE, "client_assertion": assertion, **self.token_extra}
-            r = self._send("POST", self._token_url, data=form)
+            r = self._send("POST", self.token_url, data=form)
+            if known and r.status_code in (301, 302, 307, 308, 404, 405):
+                # the endpoint kept from an earlier sync has moved: ask the server again, once
+                known, self.token_url = False, self._discover_token_url()
+                continue
             if r.status_code == 200:
                 body = r.json()
                 return str(body["access_token"]), float(body.get("expires_in", 300))
@@ -230,6 +241,7 @@ class HubClient:
         for attempt in range(self.retry.attempts):
             retry_after = None
             try:
+                self.requests += 1
                 response = self._http.request(method, url, **kwargs)
                 body = response.read()  # a truncated body raises here
                 if response.headers.get("content-type", "").startswith(("application/fhir+json", "application/json")) \

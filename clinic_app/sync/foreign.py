@@ -39,17 +39,18 @@ def _get(client: HubClient, path: str, params: list[tuple[str, str]] | None = No
     return out
 
 
-def addressed_task(client: HubClient, task_id: str, hcode: str) -> dict[str, Any] | None:
-    """The Task as the hub holds it now when it is still addressed to `hcode` (owned by
-    it), else None: deleted, no longer readable, or re-addressed to another facility."""
-    response = client.request("GET", f"Task/{task_id}")
-    if response.status_code in (403, 404, 410):
-        return None
-    if response.status_code != 200:
-        raise HubUnreachableError(f"Task/{task_id} answered HTTP {response.status_code}")
-    task = client.json(response)
-    owner = str((task.get("owner") or {}).get("reference") or "")
-    return task if owner == f"Organization/{hcode}" else None
+def still_addressed(client: HubClient, task_ids: list[str], hcode: str) -> set[str]:
+    """Which of these Tasks the hub still holds addressed to `hcode` (owned by it): the
+    others were deleted, are no longer readable, or were re-addressed to another facility.
+    One search per 50 Tasks (`_id` and `owner`), not one read each."""
+    found: set[str] = set()
+    for i in range(0, len(task_ids), 50):
+        chunk = task_ids[i:i + 50]
+        for task in _get(client, "Task", [("_id", ",".join(chunk)), ("owner", f"Organization/{hcode}"),
+                                          ("_count", str(len(chunk)))]):
+            if str((task.get("owner") or {}).get("reference") or "") == f"Organization/{hcode}":
+                found.add(str(task.get("id")))
+    return found
 
 
 def fetch_patient_records(client: HubClient, cid: str, *, own_hcode: str,

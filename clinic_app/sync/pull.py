@@ -8,15 +8,28 @@ from the server's `_history` where it has one.
 Each page is stored in one transaction together with its scope's checkpoint, so a killed
 pull resumes where it stopped. Pulled resources never enter the outbox; a resource with a
 local change still waiting is left alone (the push reconciles it).
+
+On a slow link the pull costs few round trips and never waits on itself: after the first
+sync the first pages of every scope go out as one batch Bundle of searches (where the
+server takes batches; a scope the batch could not answer is asked on its own; a first
+sync asks scope by scope, so that a large unit's first pages are not all held at once), and a
+fetcher thread asks for the next page while this thread stores the one before (a queue
+of at most two pages between them, so memory stays flat). Only this thread touches the
+store, in page order per scope, so the checkpoints are exactly what was stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
 
 from clinic_app.core.changes import ChangeSet
-from clinic_app.core.fhir import next_link, owner_of, patient_id_of
+from clinic_app.core.fhir import Resource, next_link, owner_of, patient_id_of
 from clinic_app.core.identifiers import HCODE_SYSTEM
 from clinic_app.core.ports import SyncStore
 from clinic_app.sync.client import Capability, HubClient
@@ -32,6 +45,10 @@ class Scope:
     resource_type: str
     params: tuple[tuple[str, str], ...]
     owner_filter: str | None = None  # keep only resources tagged so (server without _tag search)
+
+
+DELETES = Scope("deletes", "_history", ())  # the server's system history, for deletes
+AHEAD = 2  # pages fetched ahead of the one being stored
 
 
 @dataclass
@@ -55,73 +72,160 @@ def scopes_for(hcode: str, capability: Capability) -> list[Scope]:
 
 
 class Puller:
-    def __init__(self, store: SyncStore, client: HubClient, *, page_size: int = 500,
+    def __init__(self, store: SyncStore, client: HubClient, *, page_size: int = 500, batch: bool = False,
                  on_progress: Callable[[int], None] | None = None, cancelled: Callable[[], bool] | None = None) -> None:
         self.store = store
         self.client = client
         self.page_size = page_size
+        self.batch = batch
         self.stats = PullStats()
         self._on_progress = on_progress or (lambda n: None)
         self._cancelled = cancelled or (lambda: False)
 
     def pull(self, scope: Scope, *, full: bool = False) -> None:
-        key = f"pull:{scope.name}"
-        since = None if full else self.store.checkpoints.get(key)
+        """One scope from the start (full) or from its checkpoint."""
+        self.pull_all([scope], full=full)
+
+    def pull_all(self, scopes: list[Scope], *, full: bool = False) -> None:
+        """What changed in each scope since its checkpoint (DELETES among them: the deletes
+        since the last look), stored page by page as the pages arrive."""
+        starts = [(scope, self._first_query(scope, full)) for scope in scopes]
+        with contextlib.closing(self._pages(starts)) as pages:
+            for scope, page in pages:
+                if scope is DELETES:
+                    self._store_deletes(page)
+                else:
+                    self._store_page(scope, page, full=full)
+
+    def _first_query(self, scope: Scope, full: bool) -> list[tuple[str, str]]:
+        """The scope's first request's parameters (from its checkpoint unless full)."""
+        since = None if full else self.store.checkpoints.get(f"pull:{scope.name}")
+        if scope is DELETES:
+            return [("_count", str(self.page_size))] + ([("_since", since)] if since else [])
         params = list(scope.params) + [("_sort", "_lastUpdated"), ("_count", str(self.page_size))]
         if since:
             params.append(("_lastUpdated", f"ge{since}"))  # ge: a server's equal timestamps are not lost
-        url: str | None = scope.resource_type
-        query: list[tuple[str, str]] | None = params
-        seen = self.stats.seen.setdefault(scope.name, set()) if full else None
-        while url and not self._cancelled():
-            response = self.client.request("GET", url, params=query)
-            if response.status_code != 200:
-                raise HubUnreachableError(f"{scope.resource_type} search answered HTTP {response.status_code}")
-            page = self.client.json(response)
-            resources = [e["resource"] for e in page.get("entry", []) or []
-                         if (e.get("search") or {}).get("mode", "match") == "match" and e.get("resource")
-                         and e["resource"].get("resourceType") == scope.resource_type]
-            if scope.owner_filter:
-                resources = [r for r in resources if owner_of(r) == scope.owner_filter]
-            with self.store.transaction():
-                stored = self.store.outbox.apply_pulled_page(scope.resource_type, resources)
-                self.stats.pulled += stored.total
-                self.stats.changes.merge(stored)
-                if seen is not None:
-                    seen.update(r["id"] for r in resources)
-                stamps = [str((r.get("meta") or {}).get("lastUpdated")) for r in resources
-                          if (r.get("meta") or {}).get("lastUpdated")]
-                if stamps:
-                    self.store.checkpoints.set(key, max(stamps))
-            self._on_progress(len(resources))
-            url = next_link(page)
-            query = None
+        return params
 
-    def pull_deletes(self) -> None:
-        """Deletes made on the hub (system `_history`), applied to what this desktop holds."""
-        key = "pull:deletes"
-        since = self.store.checkpoints.get(key)
-        params = [("_count", str(self.page_size))] + ([("_since", since)] if since else [])
-        url: str | None = "_history"
-        query: list[tuple[str, str]] | None = params
-        while url and not self._cancelled():
-            response = self.client.request("GET", url, params=query)
-            if response.status_code != 200:
-                raise HubUnreachableError(f"_history answered HTTP {response.status_code}")
-            page = self.client.json(response)
-            entries = page.get("entry", []) or []
-            with self.store.transaction():
-                for entry in entries:
-                    request = entry.get("request") or {}
-                    if request.get("method") == "DELETE" and "/" in str(request.get("url", "")):
-                        rtype, rid = str(request["url"]).split("/")[-2:]
-                        held = self.store.get(rtype, rid)
-                        if self.store.outbox.apply_pulled_delete(rtype, rid):
-                            self.stats.deleted += 1
-                            self.stats.changes.note("delete", rtype, patient_id_of(held) if held else None)
-                stamps = [str((e.get("response") or {}).get("lastModified")) for e in entries
-                          if (e.get("response") or {}).get("lastModified")]
-                if stamps:
-                    self.store.checkpoints.set(key, max(stamps))
-            url = next_link(page)
-            query = None
+    # -- fetching (the fetcher thread) -----------------------------------------------------
+
+    def _pages(self, starts: list[tuple[Scope, list[tuple[str, str]]]]) -> Iterator[tuple[Scope, Resource]]:
+        """Every page of every scope in order, fetched one or two ahead on a thread of its own."""
+        pages: queue.Queue[Any] = queue.Queue(maxsize=AHEAD)
+        stop = threading.Event()
+        done = object()
+
+        def put(item: Any) -> bool:
+            while not stop.is_set():
+                try:
+                    pages.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def fetch() -> None:
+            try:
+                for scope, page in self._fetched(starts, stop):
+                    if not put((scope, page)):
+                        return
+                put(done)
+            except BaseException as exc:  # noqa: BLE001 - handed to the storing thread, which raises it
+                put(exc)
+
+        fetcher = threading.Thread(target=fetch, name="sync-pull-fetch", daemon=True)
+        fetcher.start()
+        try:
+            while True:
+                item = pages.get()
+                if item is done:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+                if self._cancelled():
+                    return
+        finally:
+            stop.set()
+            fetcher.join()
+
+    def _fetched(self, starts: list[tuple[Scope, list[tuple[str, str]]]],
+                 stop: threading.Event) -> Iterator[tuple[Scope, Resource]]:
+        firsts = self._batched(starts)
+        for i, (scope, params) in enumerate(starts):
+            page = firsts[i] if firsts[i] is not None else self._get(scope, scope.resource_type, params)
+            while True:
+                yield scope, page
+                url = next_link(page)
+                if not url or stop.is_set():
+                    break
+                page = self._get(scope, url, None)
+
+    def _batched(self, starts: list[tuple[Scope, list[tuple[str, str]]]]) -> list[Resource | None]:
+        """The first pages of every scope, asked in one batch Bundle; None for a scope the
+        batch did not answer (it is asked on its own)."""
+        firsts: list[Resource | None] = [None] * len(starts)
+        asked = list(range(len(starts)))
+        if not self.batch or len(asked) < 2:
+            return firsts
+        bundle = {"resourceType": "Bundle", "type": "batch", "entry": [
+            {"request": {"method": "GET", "url": f"{starts[i][0].resource_type}?{urlencode(starts[i][1])}"}}
+            for i in asked]}
+        response = self.client.request("POST", "", json_body=bundle)
+        if response.status_code != 200:
+            return firsts  # a server that refuses the batch is asked search by search
+        answers = (self.client.json(response) or {}).get("entry") or []
+        if len(answers) != len(asked):
+            return firsts
+        for i, answer in zip(asked, answers):
+            status = str((answer.get("response") or {}).get("status", ""))
+            page = answer.get("resource")
+            if status.startswith("200") and isinstance(page, dict) and page.get("resourceType") == "Bundle":
+                firsts[i] = page
+        return firsts
+
+    def _get(self, scope: Scope, url: str, params: list[tuple[str, str]] | None) -> Any:
+        response = self.client.request("GET", url, params=params)
+        if response.status_code != 200:
+            raise HubUnreachableError(f"{scope.resource_type} answered HTTP {response.status_code}")
+        page = self.client.json(response)
+        if not isinstance(page, dict):
+            raise HubUnreachableError(f"{scope.resource_type} answered no Bundle")
+        return page
+
+    # -- storing (the caller's thread) --------------------------------------------------------
+
+    def _store_page(self, scope: Scope, page: Resource, *, full: bool) -> None:
+        resources = [e["resource"] for e in page.get("entry", []) or []
+                     if (e.get("search") or {}).get("mode", "match") == "match" and e.get("resource")
+                     and e["resource"].get("resourceType") == scope.resource_type]
+        if scope.owner_filter:
+            resources = [r for r in resources if owner_of(r) == scope.owner_filter]
+        with self.store.transaction():
+            stored = self.store.outbox.apply_pulled_page(scope.resource_type, resources)
+            self.stats.pulled += stored.total
+            self.stats.changes.merge(stored)
+            if full:
+                self.stats.seen.setdefault(scope.name, set()).update(r["id"] for r in resources)
+            stamps = [str((r.get("meta") or {}).get("lastUpdated")) for r in resources
+                      if (r.get("meta") or {}).get("lastUpdated")]
+            if stamps:
+                self.store.checkpoints.set(f"pull:{scope.name}", max(stamps))
+        self._on_progress(len(resources))
+
+    def _store_deletes(self, page: Resource) -> None:
+        """Deletes made on the hub (a system `_history` page), applied to what this desktop holds."""
+        entries = page.get("entry", []) or []
+        with self.store.transaction():
+            for entry in entries:
+                request = entry.get("request") or {}
+                if request.get("method") == "DELETE" and "/" in str(request.get("url", "")):
+                    rtype, rid = str(request["url"]).split("/")[-2:]
+                    held = self.store.get(rtype, rid)
+                    if self.store.outbox.apply_pulled_delete(rtype, rid):
+                        self.stats.deleted += 1
+                        self.stats.changes.note("delete", rtype, patient_id_of(held) if held else None)
+            stamps = [str((e.get("response") or {}).get("lastModified")) for e in entries
+                      if (e.get("response") or {}).get("lastModified")]
+            if stamps:
+                self.store.checkpoints.set(f"pull:{DELETES.name}", max(stamps))

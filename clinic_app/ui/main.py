@@ -626,7 +626,8 @@ class MainWindow(QMainWindow):
         self.cancel_button.setVisible(state.running)
         self.sync_button.setEnabled(not state.running)
         if state.running:
-            self.progress_label.setText(self.progress_text(state.phase, state.done, state.total))
+            self.progress_label.setText(self.progress_text(state.phase, state.done, state.total, sent=state.bytes,
+                                                           eta=state.eta_seconds))
             self.progress.setMaximum(max(state.total, 0))  # 0: a busy bar (how much will come is not known)
             self.progress.setValue(min(state.done, state.total) if state.total else 0)
         else:
@@ -637,14 +638,24 @@ class MainWindow(QMainWindow):
                 self.bus.broadcast(report.changes, self.scheduler)  # everything the sync changed here
             self.refresh_status()
 
-    def progress_text(self, phase: str, done: int, total: int) -> str:
-        """The sync's progress in records: "ส่งข้อมูล 120/3,400 รายการ", "รับข้อมูล 5,000 รายการ"."""
+    def progress_text(self, phase: str, done: int, total: int, *, sent: int = 0, eta: float | None = None) -> str:
+        """The sync's progress in records, bytes on the wire and the time left where known:
+        "ส่งข้อมูล 120/3,400 รายการ · 1.2 MB · เหลืออีกราว 3 นาที", "รับข้อมูล 5,000 รายการ"."""
         name = self._phase_names().get(phase, phase)
         if total:
-            return self.tr("{phase} {done}/{total} รายการ").format(phase=name, done=f"{done:,}", total=f"{total:,}")
-        if done:
-            return self.tr("{phase} {done} รายการ").format(phase=name, done=f"{done:,}")
-        return name
+            text = self.tr("{phase} {done}/{total} รายการ").format(phase=name, done=f"{done:,}", total=f"{total:,}")
+        elif done:
+            text = self.tr("{phase} {done} รายการ").format(phase=name, done=f"{done:,}")
+        else:
+            text = name
+        if sent >= 100_000:
+            text += f" · {sent / 1e6:.1f} MB"
+        if eta is not None:
+            if eta < 60:
+                text += " · " + self.tr("เหลือไม่ถึง 1 นาที")
+            else:
+                text += " · " + self.tr("เหลืออีกราว {minutes} นาที").format(minutes=f"{round(eta / 60):,}")
+        return text
 
     def _phase_names(self) -> dict[str, str]:
         return {"connect": self.tr("กำลังเชื่อมต่อ"), "push": self.tr("ส่งข้อมูล"), "pull": self.tr("รับข้อมูล"),

@@ -36,17 +36,18 @@ def test_a_count_mismatch_is_reported_and_that_type_pulled_again(hub: RunningHub
     store = b.connect()
     lost = store.conn.execute("SELECT id FROM resources WHERE type = 'Condition' LIMIT 1").fetchone()[0]
     store.conn.execute("DELETE FROM resources WHERE type = 'Condition' AND id = ?", (lost,))
-    report = sync(b)
+    assert sync(b).mismatches == []  # the counts were compared at the first sync: not again today
+    report = sync(b, verify_counts=True)
     assert report.mismatches and report.mismatches[0].startswith("Condition: here")
     assert store.get("Condition", lost) is not None
     stale = {"resourceType": "Condition", "id": "stale-1", "subject": {"reference": "Patient/x"},
              "meta": {"tag": [{"system": "https://terms.sil-th.org/id/th-moph-hcode", "code": UNIT}]}}
     with store.transaction():
         store.put(stale, version_id="1")  # something the hub never had, with no change waiting
-    assert sync(b).mismatches[0].startswith("Condition: here")
+    assert sync(b, verify_counts=True).mismatches[0].startswith("Condition: here")
     assert store.get("Condition", "stale-1") is None
     assert store.counts_by_type() == svc_a.store.counts_by_type()
-    assert sync(b).mismatches == []
+    assert sync(b).mismatches == []  # a mismatch makes the next sync count again: all agree now
     store.close()
 
 
@@ -56,6 +57,12 @@ def test_progress_is_reported_and_a_cancel_stops_between_bundles(hub: RunningHub
     svc.load_demo(10, seed=31)
     total = sum(svc.store.counts_by_type().values())
     seen: list[tuple[str, int, int]] = []
+    bytes_seen: list[int] = []
+
+    def progress(p) -> None:  # type: ignore[no-untyped-def]
+        seen.append((p.phase, p.done, p.total))
+        bytes_seen.append(p.bytes)
+
     calls = {"n": 0}
 
     def cancelled() -> bool:
@@ -63,9 +70,10 @@ def test_progress_is_reported_and_a_cancel_stops_between_bundles(hub: RunningHub
         return any(phase == "push" for phase, _, _ in seen)
 
     with pytest.raises(SyncCancelled):
-        _engine(a, svc.store, bundle_size=20, progress=lambda *p: seen.append(p), cancelled=cancelled).run()
+        _engine(a, svc.store, bundle_size=20, progress=progress, cancelled=cancelled).run()
     pushes = [p for p in seen if p[0] == "push"]
     assert pushes[0] == ("push", 20, total)
+    assert bytes_seen[-1] > bytes_seen[0]  # the bytes on the wire grow as the Bundles go
     assert 0 < svc.store.outbox.counts()["pending"] < total  # stopped part-way, the rest still queued
     assert sync(a).pending == 0
 
@@ -78,7 +86,7 @@ def test_the_count_check_never_drops_local_work_the_hub_never_had(hub: RunningHu
     svc.load_demo(1, seed=34)
     unsent = svc.store.search_patients("0", limit=100)
     svc.store.conn.execute("DELETE FROM outbox")  # local records with no outbox entry, never on the hub
-    report = sync(a)
+    report = sync(a, verify_counts=True)
     assert report.mismatches == []  # only what the hub acknowledged is compared
     assert len(svc.store.search_patients("0", limit=100)) == len(unsent)  # nothing of it was dropped
 
@@ -97,7 +105,7 @@ def test_a_count_mismatch_that_pulling_again_does_not_heal_is_a_failed_sync(hub:
                                                        {"system": HCODE_SYSTEM, "code": UNIT}]}}
     with hub.engine.store.transaction():
         hub.engine.store.put("Patient", "two-tags", odd)
-    report = sync(a)
+    report = sync(a, verify_counts=True)
     assert report.unhealed == ["Patient: here 1, hub 2"]
     assert "still differ" in (report.problem() or "") and "ไม่ตรงกัน" in (report.problem() or "")
     a.close()

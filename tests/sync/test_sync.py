@@ -166,7 +166,7 @@ def test_works_against_a_plain_fhir_server_without_the_extras(tmp_path: Path, de
         total = sum(svc_a.store.counts_by_type().values())
         trail = len(svc_a.store.audit.unsynced())
         report = sync(a)
-        assert report.pushed == report.requests == total + trail + 1  # one request per change, no transactions
+        assert report.pushed == report.push_requests == total + trail + 1  # one request per change, no transactions
         assert sync(b).pulled == total
         assert service(b).store.counts_by_type() == svc_a.store.counts_by_type()
     finally:

@@ -118,6 +118,9 @@ def test_sync_progress_counts_records(qtbot, window: MainWindow) -> None:  # typ
     assert window.progress_text("push", 120, 3400) == "ส่งข้อมูล 120/3,400 รายการ"
     assert window.progress_text("pull", 5000, 0) == "รับข้อมูล 5,000 รายการ"
     assert window.progress_text("connect", 0, 0) == "กำลังเชื่อมต่อ"
+    assert window.progress_text("pull", 2500, 98684, sent=3_400_000, eta=190) == \
+        "รับข้อมูล 2,500/98,684 รายการ · 3.4 MB · เหลืออีกราว 3 นาที"
+    assert window.progress_text("push", 10, 20, eta=12).endswith("เหลือไม่ถึง 1 นาที")
     from clinic_app.services.scheduler import SyncState
 
     window._on_relay_arrived([SyncState(online=True, running=True, phase="pull", done=5000, total=0)])
