@@ -216,12 +216,14 @@ class SyncEngine:
             try:
                 profile = json.loads(kept)
                 age = self.clock() - _dt.datetime.fromisoformat(profile["at"])
-                if (profile.get("url") == self.client.base_url and _dt.timedelta(0) <= age
-                        < _dt.timedelta(days=PROFILE_DAYS) and not self.store.settings.get("last_sync_error")):
-                    capability = Capability(**profile["capability"])
-                    self.client.gzip_requests = capability.gzip_requests
+                if profile.get("url") == self.client.base_url:
+                    # the token endpoint is kept however old (a moved one is asked for again)
                     self.client.token_url = self.client.token_url or profile.get("token_url")
-                    return capability
+                    if (_dt.timedelta(0) <= age < _dt.timedelta(days=PROFILE_DAYS)
+                            and not self.store.settings.get("last_sync_error")):
+                        capability = Capability(**profile["capability"])
+                        self.client.gzip_requests = capability.gzip_requests
+                        return capability
             except (ValueError, TypeError, KeyError):
                 log.info("the kept hub profile is unreadable; asking the hub")
         return self.client.capability()

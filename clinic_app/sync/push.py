@@ -25,6 +25,7 @@ from clinic_app.core.merge import three_way
 from clinic_app.core.outbox import OutboxEntry
 from clinic_app.core.ports import SyncStore
 from clinic_app.sync.client import HubClient
+from clinic_app.sync.errors import HubUnreachableError
 
 log = logging.getLogger(__name__)
 
@@ -141,18 +142,17 @@ class Pusher:
         every entry took effect. The versions it gave come from reading each record back; a
         record it does not hold (the answer was not what it said) stays queued, nothing is
         split or sent twice."""
+        held_now = self._held(entries)
         answers: list[dict[str, Any]] = []
         for entry in entries:
-            self.stats.requests += 1
-            found = self.client.request("GET", f"{entry.type}/{entry.id}")
+            copy = held_now.get((entry.type, entry.id))
             if entry.op == "delete":
-                answers.append({"response": {"status": "204"}} if found.status_code in (404, 410) else {})
-                continue
-            if found.status_code != 200:
+                answers.append({"response": {"status": "204"}} if copy is None else {})
+            elif copy is None:
                 answers.append({})
-                continue
-            copy = self.client.json(found)
-            answers.append({"response": {"etag": found.headers.get("etag")}, "resource": copy})
+            else:
+                version = str((copy.get("meta") or {}).get("versionId") or "")
+                answers.append({"response": {"etag": f'W/"{version}"' if version else None}, "resource": copy})
         held = [(e, a) for e, a in zip(entries, answers) if a]
         missing = [e for e, a in zip(entries, answers) if not a]
         if held:
@@ -161,6 +161,26 @@ class Pusher:
             log.warning("the hub said it stored %d changes it does not hold; they stay queued", len(missing))
             with self.store.transaction():
                 self.store.outbox.set_state([e.seq for e in missing], "pending")
+
+    def _held(self, entries: list[OutboxEntry]) -> dict[tuple[str, str], Resource]:
+        """What the server holds now of these records, by (type, id): one `_id` search per
+        type and 50 records (a rural link pays per round trip), not one read each."""
+        held: dict[tuple[str, str], Resource] = {}
+        by_type: dict[str, list[str]] = {}
+        for entry in entries:
+            by_type.setdefault(entry.type, []).append(entry.id)
+        for rtype, ids in by_type.items():
+            for i in range(0, len(ids), 50):
+                chunk = ids[i:i + 50]
+                self.stats.requests += 1
+                found = self.client.request("GET", rtype, params=[("_id", ",".join(chunk)), ("_count", str(len(chunk)))])
+                if found.status_code != 200:
+                    raise HubUnreachableError(f"{rtype} search answered HTTP {found.status_code}")
+                for e in (self.client.json(found) or {}).get("entry", []) or []:
+                    resource = e.get("resource") or {}
+                    if resource.get("resourceType") == rtype and resource.get("id") in chunk:
+                        held[(rtype, resource["id"])] = resource
+        return held
 
     def _halves(self, entries: list[OutboxEntry]) -> None:
         mid = len(entries) // 2

@@ -72,8 +72,9 @@ class Client:
         self.answers = list(answers)
         self.sent: list[tuple[str, str, Any, Any]] = []
 
-    def request(self, method: str, path: str, *, json_body: Any = None, headers: Any = None) -> httpx.Response:
-        self.sent.append((method, path, json_body, headers))
+    def request(self, method: str, path: str, *, json_body: Any = None, headers: Any = None,
+                params: Any = None) -> httpx.Response:
+        self.sent.append((method, path, json_body, headers or params))
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):
             raise answer
@@ -205,15 +206,16 @@ def test_a_200_without_its_answers_is_read_back_and_what_the_hub_lacks_stays_que
     for lost in (answer(200), answer(200, {"resourceType": "Bundle", "entry": [{}]}),  # no body; one answer of 4
                  answer(200, {"resourceType": "OperationOutcome"})):
         store.outbox = Outbox(entries)
-        client = Client(lost, answer(200, held, etag='W/"3"'), answer(404, outcome("not here")),
-                        answer(410), answer(200, {"resourceType": "Encounter", "id": "encounter-4"}))
+        client = Client(lost, answer(200, {"resourceType": "Bundle", "entry": [{"resource": held}]}),  # not patient-2
+                        answer(200, {"resourceType": "Bundle", "entry": [  # encounter-3 gone, encounter-4 still there
+                            {"resource": {"resourceType": "Encounter", "id": "encounter-4"}}]}))
         rounds = iter([False, True])  # one round: what stays pending would go in the next
         stats = Pusher(store, client, bundle_size=10, cancelled=lambda: next(rounds)).run()
-        assert [c[:2] for c in client.sent[1:]] == [("GET", "Patient/patient-1"), ("GET", "Patient/patient-2"),
-                                                    ("GET", "Encounter/encounter-3"), ("GET", "Encounter/encounter-4")]
+        assert [c[:2] for c in client.sent[1:]] == [("GET", "Patient"), ("GET", "Encounter")]  # one search per type
+        assert client.sent[1][3][0] == ("_id", "patient-1,patient-2")
         assert store.outbox.acked == [(1, "3", held), (3, None, None)]
         assert store.outbox.state[2] == store.outbox.state[4] == "pending"  # not failed, not sent twice now
-        assert stats.pushed == 2 and stats.failed == 0 and stats.requests == 5
+        assert stats.pushed == 2 and stats.failed == 0 and stats.requests == 3
 
 
 def test_a_bundle_refused_as_too_large_is_halved_and_one_too_large_entry_set_aside() -> None:

@@ -57,3 +57,83 @@ def test_an_idle_sync_costs_two_requests_and_two_changes_five(hub: RunningHub, d
     # The other desktop sees the changes with its own few requests.
     counted(b)
     assert b.connect().get("Patient", patient["id"]) is not None
+
+
+def test_the_count_check_runs_on_the_first_sync_after_a_failure_and_once_a_day(hub: RunningHub, desktop: Factory) -> None:
+    import datetime as dt
+
+    from clinic_app.services.sync import make_client
+    from clinic_app.sync.engine import SyncEngine
+    from tests.sync.conftest import FAST_RETRY, UNIT
+
+    a = desktop(hub, "a")
+    store = a.connect()
+    RecordService(store, actor=DEVICE).load_demo(2, seed=6)
+
+    def run(days: float = 0) -> tuple[Any, list[str]]:
+        wire = Counting()
+        later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=days)
+        client = make_client(a, store, transport=wire, **FAST_RETRY)
+        try:
+            return SyncEngine(store, client, hcode=UNIT, clock=lambda: later).run(), wire.seen
+        finally:
+            client.close()
+
+    _, first = run()
+    assert "GET /fhir/metadata" in first and store.checkpoints.get("verify:last")
+    _, idle = run()
+    assert len(idle) == 2  # no metadata, no counts: a token and the pull's batch
+    _, next_day = run(days=1.1)
+    assert "GET /fhir/metadata" in next_day and len(next_day) == 4  # the capability and the counts asked again
+    with store.transaction():
+        store.settings.set("last_sync_error", "ระบบกลางไม่ตอบ\nthe hub did not answer")
+    _, after_failure = run(days=1.1)
+    assert "GET /fhir/metadata" in after_failure and len(after_failure) == 4
+    store.close()
+
+
+def test_the_pull_asks_for_the_next_page_before_storing_the_last(hub: RunningHub, desktop: Factory) -> None:
+    from clinic_app.services.sync import make_client
+    from clinic_app.sync.pull import Puller, scopes_for
+    from tests.sync.conftest import UNIT
+
+    a, b = desktop(hub, "a"), desktop(hub, "b")
+    RecordService(a.connect(), actor=DEVICE).load_demo(12, seed=7)
+    sync(a)
+    events: list[str] = []
+    wire = Counting()
+    original = wire.handle_request
+
+    def logged(request: httpx.Request) -> httpx.Response:
+        if "_sort=_lastUpdated" in str(request.url) or "_cursor" in str(request.url):
+            events.append("asked")
+        return original(request)
+
+    wire.handle_request = logged  # type: ignore[method-assign]
+    store = b.connect()
+    apply = store.outbox.apply_pulled_page
+
+    def stored(rtype: str, resources: list[Any]) -> Any:
+        events.append("stored")
+        return apply(rtype, resources)
+
+    store.outbox.apply_pulled_page = stored  # type: ignore[method-assign]
+    client = make_client(b, store, transport=wire)
+    capability = client.capability()
+    patients = next(s for s in scopes_for(UNIT, capability) if s.name == "own:Patient")
+    puller = Puller(store, client, page_size=3)
+    puller.pull(patients)
+    client.close()
+    assert puller.stats.pulled == 12 and events.count("stored") >= 4  # four pages (and maybe an empty last)
+    assert events.index("asked", 1) < events.index("stored")  # page 2 was on its way before page 1 was stored
+    assert len(store.outbox.own_ids("Patient", UNIT)) == 12
+    store.close()
+
+
+def test_a_terminal_shows_a_bar_bytes_and_the_time_left() -> None:
+    from clinic_app.cli import progress_line
+    from clinic_app.core.progress import SyncProgress
+
+    line = progress_line(SyncProgress("pull", 2500, 10000, bytes=3_400_000, seconds=30))
+    assert line.startswith("\rpull 2500/10000 [#####...............]  25% 3.4 MB ~1:30 left")
+    assert progress_line(SyncProgress("pull", 700, 0, bytes=0, seconds=3)).strip() == "pull 700/?"
