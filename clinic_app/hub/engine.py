@@ -65,7 +65,8 @@ def http_date(instant: str) -> str:
 
 def _same_content(a: dict[str, Any], b: dict[str, Any]) -> bool:
     def strip(r: dict[str, Any]) -> dict[str, Any]:
-        meta = {k: v for k, v in (r.get("meta") or {}).items() if k not in ("versionId", "lastUpdated")}
+        # meta.source names the writing sync: a resend after a lost answer is the same content
+        meta = {k: v for k, v in (r.get("meta") or {}).items() if k not in ("versionId", "lastUpdated", "source")}
         out = {k: v for k, v in r.items() if k not in ("meta", "id")}
         if meta:
             out["meta"] = meta
@@ -555,7 +556,7 @@ class Engine:
         interactions = [{"code": c} for c in ("read", "vread", "update", "delete", "create", "search-type",
                                                "history-instance", "history-type")]
         params = [{"name": n, "type": "token" if n in ("_id", "_tag", "identifier", "status", "code")
-                   else "date" if n == "_lastUpdated" else "reference"}
+                   else "date" if n == "_lastUpdated" else "uri" if n == "_source" else "reference"}
                   for n in SEARCH_PARAMS if self.limits.tag_search or n != "_tag"]
         resource: dict[str, Any] = {
             "type": "Resource", "interaction": interactions, "versioning": "versioned-update",
@@ -585,7 +586,9 @@ class Engine:
                           {"url": "https://clinic-app.invalid/fhir/StructureDefinition/sil-th-conformance",
                            "valueBoolean": self.conformance},
                           {"url": "https://clinic-app.invalid/fhir/StructureDefinition/gzip-requests",
-                           "valueBoolean": True}],  # request bodies may come Content-Encoding: gzip
+                           "valueBoolean": True},  # request bodies may come Content-Encoding: gzip
+                          {"url": "https://clinic-app.invalid/fhir/StructureDefinition/source-not",
+                           "valueBoolean": True}],  # _source:not=URI leaves out the versions that URI wrote
             "rest": [rest],
         }
 

@@ -85,6 +85,9 @@ EXTRACTORS: dict[str, Any] = {
     "performer": lambda r: [t for p in r.get("performer", []) or [] if isinstance(p, dict) for t in _ref(p)],
     "actor": _consent_actors,
     "code": lambda r: _codings(r.get("code")) + _codings(r.get("vaccineCode")),
+    # meta.source, the system that wrote this version: with `:not`, a desktop's pull leaves
+    # out what it has just pushed itself (its sync's own source URI)
+    "_source": lambda r: [(None, str((r.get("meta") or {})["source"]))] if (r.get("meta") or {}).get("source") else [],
 }
 TOKEN_PARAMS = {"_tag", "identifier", "code"}
 REFERENCE_PARAMS = {"patient", "subject", "owner", "performer", "actor"}
@@ -104,6 +107,7 @@ def index_values(resource: dict[str, Any]) -> list[tuple[str, str | None, str]]:
 class Condition:
     param: str
     alternatives: list[Token]  # OR-ed; system None matches any system
+    negated: bool = False  # the :not modifier: resources with none of the alternatives
 
 
 @dataclass(frozen=True)
@@ -170,7 +174,7 @@ def parse(resource_type: str, params: Iterable[tuple[str, str]]) -> Criteria:
     crit = Criteria()
     for key, value in params:
         name, _, modifier = key.partition(":")
-        if modifier:
+        if modifier and not (modifier == "not" and (name in TOKEN_PARAMS or name == "_source")):
             raise bad_request(f"search modifier :{modifier} is not supported", code="not-supported")
         if name == "_count":
             if not value.isdigit():
@@ -204,7 +208,7 @@ def parse(resource_type: str, params: Iterable[tuple[str, str]]) -> Criteria:
                     alts.append(_token(part))
                 else:
                     alts.append((None, part))
-            crit.conditions.append(Condition(name, alts))
+            crit.conditions.append(Condition(name, alts, negated=modifier == "not"))
         else:
             raise bad_request(f"unknown search parameter {name!r} for {resource_type}; supported: "
                               + ", ".join(SEARCH_PARAMS), code="not-supported")

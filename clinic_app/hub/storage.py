@@ -207,8 +207,8 @@ class HubStore:
                     alts.append("(s.value = ? AND s.system = ?)")
                     alt_params += [value, system]
             # Drive from the search index (type, param, value), then the primary key.
-            where.append("r.id IN (SELECT s.id FROM search s WHERE s.type = ? AND s.param = ?"
-                         f" AND ({' OR '.join(alts)}))")
+            where.append(f"r.id {'NOT IN' if cond.negated else 'IN'} (SELECT s.id FROM search s WHERE s.type = ?"
+                         f" AND s.param = ? AND ({' OR '.join(alts)}))")
             params += [rtype, cond.param, *alt_params]
         for bound in crit.last_updated:
             where.append(f"r.last_updated {bound.op} ?")

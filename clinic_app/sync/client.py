@@ -91,6 +91,7 @@ class Capability:
     history_system: bool = False
     gzip_requests: bool = False  # it said it takes gzip request bodies (the sandbox hub does)
     batch: bool = False  # it takes batch Bundles: one request carries the pull's searches
+    source_not: bool = False  # it said `_source:not=URI` leaves out the versions that URI wrote
 
     @classmethod
     def of(cls, statement: dict[str, Any]) -> Capability:
@@ -108,9 +109,15 @@ class Capability:
             tag_search="_tag" in params,
             history_system="history-system" in codes,
             batch="batch" in codes,
-            gzip_requests=any(str(e.get("url", "")).endswith("gzip-requests") and e.get("valueBoolean") is True
-                              for e in statement.get("extension", []) or []),
+            gzip_requests=_says(statement, "gzip-requests"),
+            source_not=_says(statement, "source-not") and "_source" in params,
         )
+
+
+def _says(statement: dict[str, Any], name: str) -> bool:
+    """The CapabilityStatement carries the sandbox hub's extension `name`, set to true."""
+    return any(str(e.get("url", "")).endswith(f"/{name}") and e.get("valueBoolean") is True
+               for e in statement.get("extension", []) or [])
 
 
 def check_url(base_url: str) -> None:
@@ -134,7 +141,7 @@ class HubClient:
     rng: random.Random = field(default_factory=random.Random)
     transport: httpx.BaseTransport | None = None
     token_extra: dict[str, str] = field(default_factory=dict)  # e.g. break-the-glass purpose and reason
-    bytes_received: int = 0
+    bytes_received: int = 0  # answers as they came on the wire (compressed where they were)
     bytes_sent: int = 0  # request bodies as sent (compressed where they were)
     requests: int = 0  # HTTP requests sent (retries and token requests included)
     server_date: str | None = None
@@ -249,7 +256,7 @@ class HubClient:
                     # Parsed once here (an unreadable body is retried like a truncated one) and
                     # kept for the caller: `HubClient.json(response)`.
                     response.parsed = response.json()  # type: ignore[attr-defined]
-                self.bytes_received += len(body)
+                self.bytes_received += response.num_bytes_downloaded  # as it came, compressed or not
                 self.bytes_sent += len(kwargs.get("content") or b"")
                 self.server_date = response.headers.get("date", self.server_date)
                 if response.status_code not in RETRY_STATUSES:

@@ -22,8 +22,9 @@ import datetime as _dt
 import email.utils
 import logging
 import time
+import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from clinic_app.core.changes import ChangeSet
@@ -151,8 +152,10 @@ class SyncEngine:
             done[0] += n
             self.progress("push", done[0], total)
 
+        # This sync's mark on what it pushes, where the hub can leave it out of the pull after.
+        source = f"urn:uuid:{uuid.uuid4()}" if capability.source_not and capability.tag_search else None
         pusher = Pusher(self.store, self.client, bundle_size=bundle, transactions=capability.transactions,
-                        on_progress=pushed, cancelled=self.cancelled)
+                        on_progress=pushed, cancelled=self.cancelled, source=source)
         started = time.perf_counter()
         stats = pusher.run()
         report.push_seconds = round(time.perf_counter() - started, 3)
@@ -161,6 +164,9 @@ class SyncEngine:
         if self.cancelled():
             return
         scopes = scopes_for(self.hcode, capability)
+        if source:  # what this sync pushed is known here: not pulled back
+            scopes = [replace(s, params=(*s.params, ("_source:not", source)))
+                      if s.name.startswith("own:") and s.resource_type in pusher.stamps else s for s in scopes]
         # A first pull is long: the hub's counts (one batch) give it a total and a time left.
         expected = sum(self._counts(capability, OWN_TYPES).values()) if first and capability.tag_search else 0
         pulled = [0]
@@ -182,7 +188,7 @@ class SyncEngine:
                 with self.store.transaction():
                     self.store.checkpoints.set("pull:deletes", self._server_now(minus_seconds=1))
             scopes.append(DELETES)
-        puller.pull_all(scopes)
+        puller.pull_all(scopes, pushed={f"own:{t}": stamp for t, stamp in pusher.stamps.items()} if source else None)
         report.pull_seconds = round(time.perf_counter() - started, 3)
         if verify and not self.cancelled():
             self.progress("verify", 0, 0)

@@ -81,14 +81,21 @@ class Puller:
         self.stats = PullStats()
         self._on_progress = on_progress or (lambda n: None)
         self._cancelled = cancelled or (lambda: False)
+        self._pushed: dict[str, str] = {}
 
     def pull(self, scope: Scope, *, full: bool = False) -> None:
         """One scope from the start (full) or from its checkpoint."""
         self.pull_all([scope], full=full)
 
-    def pull_all(self, scopes: list[Scope], *, full: bool = False) -> None:
+    def pull_all(self, scopes: list[Scope], *, full: bool = False, pushed: dict[str, str] | None = None) -> None:
         """What changed in each scope since its checkpoint (DELETES among them: the deletes
-        since the last look), stored page by page as the pages arrive."""
+        since the last look), stored page by page as the pages arrive.
+
+        `pushed` ({scope name: the latest lastUpdated of what this sync pushed}) is for scopes
+        that leave out this sync's own writes (`_source:not`): once such a scope's last page
+        is stored, everything up to then was either in its pages or pushed from here, so its
+        checkpoint moves past what was pushed (the next pull does not bring it back)."""
+        self._pushed = pushed or {}
         starts = [(scope, self._first_query(scope, full)) for scope in scopes]
         with contextlib.closing(self._pages(starts)) as pages:
             for scope, page in pages:
@@ -209,6 +216,8 @@ class Puller:
                 self.stats.seen.setdefault(scope.name, set()).update(r["id"] for r in resources)
             stamps = [str((r.get("meta") or {}).get("lastUpdated")) for r in resources
                       if (r.get("meta") or {}).get("lastUpdated")]
+            if scope.name in self._pushed and not next_link(page):
+                stamps += [self._pushed[scope.name], self.store.checkpoints.get(f"pull:{scope.name}") or ""]
             if stamps:
                 self.store.checkpoints.set(f"pull:{scope.name}", max(stamps))
         self._on_progress(len(resources))

@@ -65,9 +65,13 @@ class PushStats:
 
 class Pusher:
     def __init__(self, store: SyncStore, client: HubClient, *, bundle_size: int, transactions: bool = True,
-                 on_progress: Callable[[int], None] | None = None, cancelled: Callable[[], bool] | None = None) -> None:
+                 on_progress: Callable[[int], None] | None = None, cancelled: Callable[[], bool] | None = None,
+                 source: str | None = None) -> None:
+        """`source`: a URI this push writes as each version's meta.source (the sync's own mark)."""
         self.store = store
         self.client = client
+        self.source = source
+        self.stamps: dict[str, str] = {}  # per type, the latest lastUpdated the server gave what was pushed
         self.bundle_size = max(1, bundle_size)
         self.transactions = transactions
         self.stats = PushStats()
@@ -192,6 +196,8 @@ class Pusher:
             return {"request": {"method": "DELETE", "url": f"{entry.type}/{entry.id}"}}
         resource = self.store.get(entry.type, entry.id) or {}
         body = _for_wire(resource)
+        if self.source:  # this sync's own mark: its pull leaves these versions out
+            body["meta"] = {**(body.get("meta") or {}), "source": self.source}
         request: dict[str, Any] = {"method": "PUT", "url": f"{entry.type}/{entry.id}"}
         if entry.op == "update" and entry.base_version:
             request["ifMatch"] = f'W/"{entry.base_version}"'
@@ -227,8 +233,13 @@ class Pusher:
                 copy = item.get("resource") if (item.get("resource") or {}).get("resourceType") == entry.type else None
                 version = version_of_etag(answer.get("etag")) or ((copy or {}).get("meta") or {}).get("versionId")
                 self._ack(entry, version, copy)
+                self._stamp(entry, answer.get("lastModified") or ((copy or {}).get("meta") or {}).get("lastUpdated"))
         self.stats.pushed += len(entries)
         self._on_progress(len(entries))
+
+    def _stamp(self, entry: OutboxEntry, last_modified: Any) -> None:
+        if entry.op != "delete" and isinstance(last_modified, str) and last_modified > self.stamps.get(entry.type, ""):
+            self.stamps[entry.type] = last_modified
 
     def _ack(self, entry: OutboxEntry, version: str | None, copy: Resource | None) -> None:
         """Inside a transaction: the entry leaves the outbox with the server's version."""
@@ -293,7 +304,13 @@ def _for_wire(resource: Resource) -> Resource:
 
 
 def _same(a: Resource, b: Resource) -> bool:
-    return json.dumps(_for_wire(a), sort_keys=True) == json.dumps(_for_wire(b), sort_keys=True)
+    """The same content (the server's bookkeeping and the writing sync's mark aside)."""
+    def content(r: Resource) -> str:
+        body = _for_wire(r)
+        meta = {k: v for k, v in (body.get("meta") or {}).items() if k != "source"}
+        return json.dumps({**body, "meta": meta}, sort_keys=True)
+
+    return content(a) == content(b)
 
 
 def _transaction_answers(response: Any, count: int) -> list[dict[str, Any]] | None:

@@ -1810,6 +1810,14 @@ Ticked: the rows that fail, and the rows that depend on them (that person&apos;s
         <translation>{phase} {done} records</translation>
     </message>
     <message>
+        <source>เหลือไม่ถึง 1 นาที</source>
+        <translation>under a minute left</translation>
+    </message>
+    <message>
+        <source>เหลืออีกราว {minutes} นาที</source>
+        <translation>about {minutes} min left</translation>
+    </message>
+    <message>
         <source>กำลังเชื่อมต่อ</source>
         <translation>Connecting</translation>
     </message>

@@ -4,6 +4,7 @@ stored again. Counted on the wire under the client, against the sandbox hub with
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Any
 
@@ -21,10 +22,22 @@ class Counting(httpx.BaseTransport):
     def __init__(self) -> None:
         self.inner = httpx.HTTPTransport()
         self.seen: list[str] = []
+        self.pulled: list[str] = []  # "Type/id" of every resource a search or batch of searches answered
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.seen.append(f"{request.method} {request.url.path}")
-        return self.inner.handle_request(request)
+        response = self.inner.handle_request(request)
+        if request.method == "GET" or request.url.path.endswith("/fhir/"):
+            response.read()
+            try:
+                body = json.loads(response.content)  # read() has inflated it
+            except ValueError:
+                return response
+            pages = [e.get("resource") or {} for e in body.get("entry", []) or []] if body.get("type") == "batch-response" \
+                else [body]
+            self.pulled += [f"{r['resourceType']}/{r['id']}" for page in pages if page.get("type") == "searchset"
+                            for r in (e.get("resource") or {} for e in page.get("entry", []) or []) if r.get("id")]
+        return response
 
     def close(self) -> None:
         self.inner.close()
@@ -33,6 +46,7 @@ class Counting(httpx.BaseTransport):
 def counted(inst: Any, **options: Any) -> tuple[Any, list[str]]:
     wire = Counting()
     report = sync(inst, client_options={"transport": wire}, **options)
+    report.wire = wire  # type: ignore[attr-defined]
     return report, wire.seen
 
 
@@ -42,9 +56,14 @@ def test_an_idle_sync_costs_two_requests_and_two_changes_five(hub: RunningHub, d
     svc.load_demo(3, seed=5)
     first, _ = counted(a)
     assert first.pushed > 0 and first.pending == 0
+    mine = {f"{r['resourceType']}/{r['id']}" for r in svc.store.iter_resources()}
+    assert not mine & set(first.wire.pulled)  # what the sync had just pushed did not come back
     idle, seen = counted(a)
     assert len(seen) <= 2, seen  # a token and one batch of every search
     assert idle.pulled == 0 and idle.pushed == 0
+    # nor at the next sync, but for the last of each type: a checkpoint is asked for with `ge`
+    # (records stamped the same instant are never lost), so the one at the boundary comes again
+    assert len(mine & set(idle.wire.pulled)) <= len({m.split("/")[0] for m in mine}) < len(mine) / 5
     assert Counter(s.split()[0] for s in seen) == Counter({"POST": len(seen)})
 
     patient = svc.store.get("Patient", svc.store.search_patients("0", limit=1)[0]["id"])
@@ -52,7 +71,7 @@ def test_an_idle_sync_costs_two_requests_and_two_changes_five(hub: RunningHub, d
     svc.save_resources([changed])  # the patient, and its audit entry at the next sync
     two, seen = counted(a)
     assert 1 <= two.pushed and len(seen) <= 5, seen
-    assert two.pulled == 0  # the versions just pushed are known: nothing stored again
+    assert two.pulled == 0 and f"Patient/{patient['id']}" not in two.wire.pulled  # not pulled back
 
     # The other desktop sees the changes with its own few requests.
     counted(b)
