@@ -21,6 +21,7 @@ import math
 import os
 import random
 import ssl
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -155,6 +156,8 @@ class HubClient:
                                   headers={"Accept": FHIR_JSON, "Accept-Encoding": "gzip"})
         self._token: str | None = None
         self._token_expiry = 0.0
+        self._lock = threading.Lock()  # the pull's fetcher threads share this client
+        self._token_lock = threading.Lock()
 
     def close(self) -> None:
         self._http.close()
@@ -166,10 +169,11 @@ class HubClient:
             return {}
         if self.identity is None:
             raise HubAuthError("this desktop has no device key")
-        if renew or self._token is None or time.time() > self._token_expiry - 30:
-            self._token, lifetime = self._fetch_token()
-            self._token_expiry = time.time() + lifetime
-        return {"Authorization": f"Bearer {self._token}"}
+        with self._token_lock:  # one token request when several fetchers need one at once
+            if renew or self._token is None or time.time() > self._token_expiry - 30:
+                self._token, lifetime = self._fetch_token()
+                self._token_expiry = time.time() + lifetime
+            return {"Authorization": f"Bearer {self._token}"}
 
     def _discover_token_url(self) -> str:
         conf = self._send("GET", f"{self.base_url}/.well-known/smart-configuration")
@@ -248,7 +252,8 @@ class HubClient:
         for attempt in range(self.retry.attempts):
             retry_after = None
             try:
-                self.requests += 1
+                with self._lock:
+                    self.requests += 1
                 response = self._http.request(method, url, **kwargs)
                 body = response.read()  # a truncated body raises here
                 if response.headers.get("content-type", "").startswith(("application/fhir+json", "application/json")) \
@@ -256,8 +261,9 @@ class HubClient:
                     # Parsed once here (an unreadable body is retried like a truncated one) and
                     # kept for the caller: `HubClient.json(response)`.
                     response.parsed = response.json()  # type: ignore[attr-defined]
-                self.bytes_received += response.num_bytes_downloaded  # as it came, compressed or not
-                self.bytes_sent += len(kwargs.get("content") or b"")
+                with self._lock:
+                    self.bytes_received += response.num_bytes_downloaded  # as it came, compressed or not
+                    self.bytes_sent += len(kwargs.get("content") or b"")
                 self.server_date = response.headers.get("date", self.server_date)
                 if response.status_code not in RETRY_STATUSES:
                     return response

@@ -12,10 +12,11 @@ local change still waiting is left alone (the push reconciles it).
 On a slow link the pull costs few round trips and never waits on itself: after the first
 sync the first pages of every scope go out as one batch Bundle of searches (where the
 server takes batches; a scope the batch could not answer is asked on its own; a first
-sync asks scope by scope, so that a large unit's first pages are not all held at once), and a
-fetcher thread asks for the next page while this thread stores the one before (a queue
-of at most two pages between them, so memory stays flat). Only this thread touches the
-store, in page order per scope, so the checkpoints are exactly what was stored.
+sync asks scope by scope, so that a large unit's first pages are not all held at once).
+Fetcher threads (four scopes at a time, each scope's pages in order) ask for the next
+pages while this thread stores the ones before (a queue of two pages between them, so
+memory stays flat). Only this thread touches the store, each scope's pages in order, so
+the checkpoints are exactly what was stored; deletes are stored after every other scope.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ class Scope:
 
 DELETES = Scope("deletes", "_history", ())  # the server's system history, for deletes
 AHEAD = 2  # pages fetched ahead of the one being stored
+FETCHERS = 4  # scopes fetched at once: their round trips overlap on a slow link
+Start = tuple[Scope, list[tuple[str, str]], Any]  # a scope, its first query, its first page if the batch brought it
 
 
 @dataclass
@@ -97,12 +100,19 @@ class Puller:
         checkpoint moves past what was pushed (the next pull does not bring it back)."""
         self._pushed = pushed or {}
         starts = [(scope, self._first_query(scope, full)) for scope in scopes]
-        with contextlib.closing(self._pages(starts)) as pages:
-            for scope, page in pages:
-                if scope is DELETES:
-                    self._store_deletes(page)
-                else:
-                    self._store_page(scope, page, full=full)
+        firsts = self._batched(starts)
+        found = [(scope, params, first) for (scope, params), first in zip(starts, firsts)]
+        # Deletes last, once every scope's pages are stored (as when a pull was one scope at a
+        # time): a record created and deleted on the hub meanwhile cannot come back here.
+        for group in ([f for f in found if f[0] is not DELETES], [f for f in found if f[0] is DELETES]):
+            with contextlib.closing(self._pages(group)) as pages:
+                for scope, page in pages:
+                    if scope is DELETES:
+                        self._store_deletes(page)
+                    else:
+                        self._store_page(scope, page, full=full)
+            if self._cancelled():
+                return
 
     def _first_query(self, scope: Scope, full: bool) -> list[tuple[str, str]]:
         """The scope's first request's parameters (from its checkpoint unless full)."""
@@ -116,11 +126,15 @@ class Puller:
 
     # -- fetching (the fetcher thread) -----------------------------------------------------
 
-    def _pages(self, starts: list[tuple[Scope, list[tuple[str, str]]]]) -> Iterator[tuple[Scope, Resource]]:
-        """Every page of every scope in order, fetched one or two ahead on a thread of its own."""
+    def _pages(self, group: list[Start]) -> Iterator[tuple[Scope, Resource]]:
+        """Every page of every scope of the group, each scope's in order, fetched ahead by up to
+        FETCHERS threads (one scope each at a time, so their round trips overlap on a slow
+        link) into a queue of AHEAD pages that this thread stores from."""
         pages: queue.Queue[Any] = queue.Queue(maxsize=AHEAD)
         stop = threading.Event()
         done = object()
+        todo = iter(group)
+        lock = threading.Lock()
 
         def put(item: Any) -> bool:
             while not stop.is_set():
@@ -133,20 +147,29 @@ class Puller:
 
         def fetch() -> None:
             try:
-                for scope, page in self._fetched(starts, stop):
-                    if not put((scope, page)):
-                        return
+                while not stop.is_set():
+                    with lock:
+                        start = next(todo, None)
+                    if start is None:
+                        break
+                    for page in self._scope_pages(start, stop):
+                        if not put((start[0], page)):
+                            return
                 put(done)
             except BaseException as exc:  # noqa: BLE001 - handed to the storing thread, which raises it
                 put(exc)
 
-        fetcher = threading.Thread(target=fetch, name="sync-pull-fetch", daemon=True)
-        fetcher.start()
+        fetchers = [threading.Thread(target=fetch, name=f"sync-pull-fetch-{i}", daemon=True)
+                    for i in range(min(FETCHERS, len(group)))]
+        for fetcher in fetchers:
+            fetcher.start()
         try:
-            while True:
+            running = len(fetchers)
+            while running:
                 item = pages.get()
                 if item is done:
-                    return
+                    running -= 1
+                    continue
                 if isinstance(item, BaseException):
                     raise item
                 yield item
@@ -154,19 +177,19 @@ class Puller:
                     return
         finally:
             stop.set()
-            fetcher.join()
+            for fetcher in fetchers:
+                fetcher.join()
 
-    def _fetched(self, starts: list[tuple[Scope, list[tuple[str, str]]]],
-                 stop: threading.Event) -> Iterator[tuple[Scope, Resource]]:
-        firsts = self._batched(starts)
-        for i, (scope, params) in enumerate(starts):
-            page = firsts[i] if firsts[i] is not None else self._get(scope, scope.resource_type, params)
-            while True:
-                yield scope, page
-                url = next_link(page)
-                if not url or stop.is_set():
-                    break
-                page = self._get(scope, url, None)
+    def _scope_pages(self, start: Start, stop: threading.Event) -> Iterator[Resource]:
+        scope, params, page = start
+        if page is None:
+            page = self._get(scope, scope.resource_type, params)
+        while True:
+            yield page
+            url = next_link(page)
+            if not url or stop.is_set():
+                return
+            page = self._get(scope, url, None)
 
     def _batched(self, starts: list[tuple[Scope, list[tuple[str, str]]]]) -> list[Resource | None]:
         """The first pages of every scope, asked in one batch Bundle; None for a scope the

@@ -11,6 +11,7 @@ transaction that records the server's version.
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import logging
 import re
@@ -20,7 +21,7 @@ from typing import Any
 
 from clinic_app.core.audit import is_trail_event
 from clinic_app.core.changes import ChangeSet
-from clinic_app.core.fhir import Resource, patient_id_of
+from clinic_app.core.fhir import Resource, patient_id_of, reference_paths
 from clinic_app.core.merge import three_way
 from clinic_app.core.outbox import OutboxEntry
 from clinic_app.core.ports import SyncStore
@@ -37,6 +38,58 @@ REFERENCE_ORDER = ["Organization", "Practitioner", "Location", "Medication", "Pa
                    "Provenance", "AuditEvent"]
 _RANK = {t: i for i, t in enumerate(REFERENCE_ORDER)}
 _ENTRY_HINT = re.compile(r"\bentry\s*\[?(\d+)\]?")
+
+
+IN_FLIGHT = 2  # transaction Bundles on their way at once (a rural link's round trip overlaps the next upload)
+
+
+class _Flight:
+    """Up to IN_FLIGHT transaction Bundles on their way at once, answered in the order sent.
+
+    A Bundle goes out while the one before is still unanswered only when it refers to nothing
+    in the Bundles on their way (a server that checks references finds everything a Bundle
+    points to already stored, as when they went one by one) and neither deletes anything.
+    Answers are acted on in this (the sync's) thread, oldest first."""
+
+    def __init__(self, pusher: Pusher) -> None:
+        self.pusher = pusher
+        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=IN_FLIGHT, thread_name_prefix="sync-push")
+        self.out: list[tuple[list[OutboxEntry], set[str], concurrent.futures.Future[Any]]] = []
+
+    def send(self, entries: list[OutboxEntry]) -> None:
+        bundle = self.pusher._bundle(entries)
+        ids = {f"{e.type}/{e.id}" for e in entries}
+        deletes = any(e.op == "delete" for e in entries)
+        refers = {_local(ref) for item in bundle["entry"] for _path, ref in reference_paths(item.get("resource") or {})}
+        while self.out and (len(self.out) >= IN_FLIGHT or deletes
+                            or any(any(e.op == "delete" for e in sent) or refers & held for sent, held, _ in self.out)):
+            self._answer_oldest()
+        self.out.append((entries, ids, self.pool.submit(self.pusher._post, bundle)))
+
+    def land(self) -> None:
+        while self.out:
+            self._answer_oldest()
+
+    def close(self) -> None:
+        self.pool.shutdown()
+
+    def abandon(self) -> None:
+        """Something went wrong: wait for what is on its way, act on none of it (it goes again)."""
+        for _entries, _ids, future in self.out:
+            concurrent.futures.wait([future])
+        self.out.clear()
+
+    def _answer_oldest(self) -> None:
+        entries, _ids, future = self.out[0]
+        response = future.result()  # a failure (the hub out of reach) raises here, in the sync's thread
+        self.out.pop(0)
+        self.pusher._answered(entries, response)
+
+
+def _local(reference: str) -> str:
+    """`https://hub/fhir/Patient/1/_history/2` or `Patient/1` -> `Patient/1`."""
+    parts = reference.split("/_history/")[0].rstrip("/").split("/")
+    return "/".join(parts[-2:])
 
 
 def push_order(entries: list[OutboxEntry]) -> list[OutboxEntry]:
@@ -83,21 +136,35 @@ class Pusher:
         with self.store.transaction():
             stuck = [e.seq for e in self.store.outbox.entries(states=("sending",), limit=100_000)]
             self.store.outbox.set_state(stuck, "pending")  # a sync killed mid-send left these
-        while not self._cancelled():
-            batch = push_order(self.store.outbox.entries(states=("pending",), limit=self.bundle_size * 4))
-            batch = batch[: self.bundle_size]
-            if not batch:
-                break
-            with self.store.transaction():
-                self.store.outbox.set_state([e.seq for e in batch], "sending")
-            self.changes.outbox = True
-            try:
-                self._send(batch)
-            except BaseException:
+        flight = _Flight(self) if self.transactions else None
+        try:
+            while not self._cancelled():
+                batch = push_order(self.store.outbox.entries(states=("pending",), limit=self.bundle_size * 4))
+                batch = batch[: self.bundle_size]
+                if not batch and flight is not None and flight.out:
+                    flight.land()  # their answers may queue more (a merge after a 412): look again
+                    continue
+                if not batch:
+                    break
                 with self.store.transaction():
-                    live = {e.seq for e in self.store.outbox.entries(states=("sending",), limit=100_000)}
-                    self.store.outbox.set_state([e.seq for e in batch if e.seq in live], "pending")
-                raise
+                    self.store.outbox.set_state([e.seq for e in batch], "sending")
+                self.changes.outbox = True
+                if flight is None:
+                    self._send(batch)
+                else:
+                    flight.send(batch)
+            if flight is not None:
+                flight.land()
+        except BaseException:
+            if flight is not None:
+                flight.abandon()
+            with self.store.transaction():  # what went out unanswered goes again (the hub knows a resend)
+                live = [e.seq for e in self.store.outbox.entries(states=("sending",), limit=100_000)]
+                self.store.outbox.set_state(live, "pending")
+            raise
+        finally:
+            if flight is not None:
+                flight.close()
         return self.stats
 
     # -- one group of entries -------------------------------------------------------------------
@@ -107,10 +174,17 @@ class Pusher:
             for entry in entries:
                 self._single(entry, self._request(entry))
             return
-        prepared = [(e, self._request(e)) for e in entries]
-        bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [r for _, r in prepared]}
+        self._answered(entries, self._post(self._bundle(entries)))
+
+    def _bundle(self, entries: list[OutboxEntry]) -> dict[str, Any]:
         self.stats.requests += 1
-        response = self.client.request("POST", "", json_body=bundle, headers={"Prefer": "return=minimal"})
+        return {"resourceType": "Bundle", "type": "transaction", "entry": [self._request(e) for e in entries]}
+
+    def _post(self, bundle: dict[str, Any]) -> Any:
+        return self.client.request("POST", "", json_body=bundle, headers={"Prefer": "return=minimal"})
+
+    def _answered(self, entries: list[OutboxEntry], response: Any) -> None:
+        """The hub's answer to a transaction Bundle of these entries, acted on."""
         if response.status_code == 200:
             answers = _transaction_answers(response, len(entries))
             if answers is None:  # committed, but the answer's content was lost: ask what it holds

@@ -250,3 +250,58 @@ def test_a_400_saying_too_large_shrinks_the_bundles_that_follow() -> None:
     pusher = Pusher(store, Client(answer(400, outcome("too many entries")), answer(200, ok), answer(200, ok)),
                     bundle_size=10)
     assert pusher.run().pushed == 2 and pusher.bundle_size == 1  # a plain refusal would only be narrowed down
+
+
+class Timed:
+    """A client whose every transaction takes a moment, counting how many are on their way at once."""
+
+    base_url = BASE
+
+    def __init__(self) -> None:
+        import threading
+
+        self.lock = threading.Lock()
+        self.active = self.most = 0
+        self.sent: list[list[str]] = []
+
+    def request(self, method: str, path: str, *, json_body: Any = None, headers: Any = None,
+                params: Any = None) -> httpx.Response:
+        import time
+
+        with self.lock:
+            self.active += 1
+            self.most = max(self.most, self.active)
+            self.sent.append([e["request"]["url"] for e in json_body["entry"]])
+        time.sleep(0.1)
+        with self.lock:
+            self.active -= 1
+        return answer(200, {"resourceType": "Bundle", "entry": [{"response": {"etag": 'W/"1"'}}
+                                                                   for _ in json_body["entry"]]})
+
+    @staticmethod
+    def json(response: httpx.Response) -> Any:
+        return response.json()
+
+
+def test_two_bundles_travel_at_once_unless_the_second_refers_to_the_first() -> None:
+    patients = [entry(i) for i in (1, 2, 3)]
+    store = Store(patients, {("Patient", e.id): {"resourceType": "Patient", "id": e.id} for e in patients})
+    client = Timed()
+    stats = Pusher(store, client, bundle_size=1).run()  # type: ignore[arg-type]
+    assert stats.pushed == 3 and client.most == 2  # independent: the next went before the last was answered
+    assert [a[0] for a in store.outbox.acked] == [1, 2, 3]  # answered, and acknowledged, in the order sent
+
+    visit = entry(2, "Encounter")
+    linked = [entry(1), visit]
+    store = Store(linked, {("Patient", "patient-1"): {"resourceType": "Patient", "id": "patient-1"},
+                           ("Encounter", visit.id): {"resourceType": "Encounter", "id": visit.id,
+                                                     "subject": {"reference": "Patient/patient-1"}}})
+    client = Timed()
+    Pusher(store, client, bundle_size=1).run()  # type: ignore[arg-type]
+    assert client.sent == [["Patient/patient-1"], [f"Encounter/{visit.id}"]] and client.most == 1  # waited
+
+    gone = [entry(1), entry(2, op="delete")]
+    store = Store(gone, {("Patient", "patient-1"): {"resourceType": "Patient", "id": "patient-1"}})
+    client = Timed()
+    Pusher(store, client, bundle_size=1).run()  # type: ignore[arg-type]
+    assert client.most == 1  # a delete never overtakes
