@@ -1,7 +1,8 @@
 """When to sync: on demand, every few minutes, and as soon as the hub answers again.
 
 `SyncScheduler` owns one background thread. It probes the hub (a cheap `GET metadata`,
-no retries) every `probe_seconds` while offline, runs a sync when asked, when
+no retries) every `probe_seconds` while offline and every two minutes while online (each
+request costs on a rural link; a sync also tells), runs a sync when asked, when
 `interval_seconds` have passed since the last one, or when the hub comes back after being
 unreachable. Its state (online or offline, running, last report, last error) goes to an
 `on_state` callback, which the window turns into the status bar (through a Qt signal, on
@@ -54,6 +55,8 @@ class SyncScheduler:
         self._cancel = threading.Event()
         self._requested = False
         self._last_sync = float("-inf")
+        self._last_probe = float("-inf")
+        self.online_probe_every = max(probe_seconds, 120.0)  # seconds between probes while online
         self.state = SyncState()
         self._thread = threading.Thread(target=self._loop, name="sync-scheduler", daemon=True)
 
@@ -93,13 +96,17 @@ class SyncScheduler:
             due = self._clock() - self._last_sync >= self.interval
             if self._requested or (self.state.online and due):
                 self._sync()
-            else:
+            elif not self.state.online or self._clock() - self._last_probe >= self.online_probe_every:
+                # offline or not known yet: a cheap question every probe_seconds; online, only
+                # now and then (a rural link pays for every request; a sync says it too)
                 was = self.state.online
+                self._last_probe = self._clock()
                 online = self._safe_probe()
                 self._set(online=online)
-                if online and (was is False or due):
-                    self._sync()  # the link came back (or it is time): go at once
-            wait = self.probe_every if not self.state.online else min(self.probe_every, self.interval)
+                if online and (was is not True or due):
+                    self._sync()  # the link came back (or the first look): go at once
+            left = self.interval - (self._clock() - self._last_sync)
+            wait = self.probe_every if not self.state.online else min(self.online_probe_every, left)
             self._wake.wait(timeout=max(0.01, wait))
             self._wake.clear()
 

@@ -32,7 +32,7 @@ def test_offline_then_back_online_syncs_by_itself(tmp_path: Path, desktop: Facto
     a = desktop(hub, "a", url=link.url)
     states: list[SyncState] = []
     scheduler = scheduler_for(a, on_state=states.append, client_options=FAST_RETRY)
-    scheduler.probe_every = 0.1
+    scheduler.probe_every = scheduler.online_probe_every = 0.1
     scheduler.start()
     try:
         _wait(lambda: scheduler.state.online is True and scheduler.state.last_report is not None)
