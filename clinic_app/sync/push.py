@@ -92,11 +92,31 @@ def _local(reference: str) -> str:
     return "/".join(parts[-2:])
 
 
-def push_order(entries: list[OutboxEntry]) -> list[OutboxEntry]:
-    """Creates and updates referenced-first; deletes after them, referring-first."""
-    def key(e: OutboxEntry) -> tuple[int, int, int]:
+def push_order(entries: list[OutboxEntry],
+               patient_of: Callable[[OutboxEntry], str | None] | None = None) -> list[OutboxEntry]:
+    """Creates and updates referenced-first; deletes after them, referring-first.
+
+    With `patient_of` (an entry's patient id; a Patient's own), creates and updates go one
+    patient at a time: what everyone refers to first (Organization, Practitioner, Location,
+    Medication), then each patient's records together, the patient before what refers to it,
+    in the order the patients were first changed; records of no patient last. Consecutive
+    Bundles then rarely refer to each other, so two can be on their way at once."""
+    patient_rank = _RANK["Patient"]
+    first_seq: dict[str, int] = {}
+    groups = {e.seq: patient_of(e) if patient_of and e.op != "delete" else None for e in entries}
+    for e in sorted(entries, key=lambda e: e.seq):
+        group = groups[e.seq]
+        if group is not None:
+            first_seq.setdefault(group, e.seq)
+
+    def key(e: OutboxEntry) -> tuple[int, int, int, int]:
         rank = _RANK.get(e.type, len(_RANK))
-        return (1, -rank, e.seq) if e.op == "delete" else (0, rank, e.seq)
+        if e.op == "delete":
+            return (3, 0, -rank, e.seq)
+        group = groups[e.seq]
+        if group is not None:
+            return (1, first_seq[group], rank, e.seq)
+        return (0, 0, rank, e.seq) if rank < patient_rank else (2, 0, rank, e.seq)
 
     return sorted(entries, key=key)
 
@@ -125,6 +145,7 @@ class Pusher:
         self.client = client
         self.source = source
         self.stamps: dict[str, str] = {}  # per type, the latest lastUpdated the server gave what was pushed
+        self._patients: dict[tuple[str, str], str | None] = {}  # an entry's patient, read once
         self.bundle_size = max(1, bundle_size)
         self.transactions = transactions
         self.stats = PushStats()
@@ -139,7 +160,8 @@ class Pusher:
         flight = _Flight(self) if self.transactions else None
         try:
             while not self._cancelled():
-                batch = push_order(self.store.outbox.entries(states=("pending",), limit=self.bundle_size * 4))
+                batch = push_order(self.store.outbox.entries(states=("pending",), limit=self.bundle_size * 4),
+                                   self._patient_of)
                 batch = batch[: self.bundle_size]
                 if not batch and flight is not None and flight.out:
                     flight.land()  # their answers may queue more (a merge after a 412): look again
@@ -166,6 +188,14 @@ class Pusher:
             if flight is not None:
                 flight.close()
         return self.stats
+
+    def _patient_of(self, entry: OutboxEntry) -> str | None:
+        key = (entry.type, entry.id)
+        if key not in self._patients:
+            resource = self.store.get(entry.type, entry.id)
+            self._patients[key] = entry.id if entry.type == "Patient" else (
+                patient_id_of(resource) if resource else None)
+        return self._patients[key]
 
     # -- one group of entries -------------------------------------------------------------------
 

@@ -305,3 +305,13 @@ def test_two_bundles_travel_at_once_unless_the_second_refers_to_the_first() -> N
     client = Timed()
     Pusher(store, client, bundle_size=1).run()  # type: ignore[arg-type]
     assert client.most == 1  # a delete never overtakes
+
+
+def test_with_patients_known_each_patients_records_go_together_after_what_all_refer_to() -> None:
+    es = [entry(1, "Patient", "a"), entry(2, "Patient", "b"), entry(3, "Encounter", "a-visit"),
+          entry(4, "Encounter", "b-visit"), entry(5, "Practitioner", "nurse"), entry(6, "AuditEvent", "trail"),
+          entry(7, "Observation", "a-bp"), entry(8, "Patient", "c", op="delete")]
+    owner = {"a": "a", "b": "b", "a-visit": "a", "b-visit": "b", "a-bp": "a"}
+    order = [e.id for e in push_order(es, lambda e: owner.get(e.id))]
+    assert order == ["nurse", "a", "a-visit", "a-bp", "b", "b-visit", "trail", "c"]
+    assert [e.id for e in push_order(es)] == ["nurse", "a", "b", "a-visit", "b-visit", "a-bp", "trail", "c"]
