@@ -160,9 +160,8 @@ class Pusher:
         flight = _Flight(self) if self.transactions else None
         try:
             while not self._cancelled():
-                batch = push_order(self.store.outbox.entries(states=("pending",), limit=self.bundle_size * 4),
-                                   self._patient_of)
-                batch = batch[: self.bundle_size]
+                batch = self._whole_patients(push_order(
+                    self.store.outbox.entries(states=("pending",), limit=self.bundle_size * 4), self._patient_of))
                 if not batch and flight is not None and flight.out:
                     flight.land()  # their answers may queue more (a merge after a 412): look again
                     continue
@@ -188,6 +187,18 @@ class Pusher:
             if flight is not None:
                 flight.close()
         return self.stats
+
+    def _whole_patients(self, ordered: list[OutboxEntry]) -> list[OutboxEntry]:
+        """The next Bundle's entries: up to bundle_size, ending where a patient's records end
+        (so that the Bundle after refers to nothing in it), unless one patient fills it."""
+        batch = ordered[: self.bundle_size]
+        if len(ordered) <= self.bundle_size or self._patient_of(ordered[self.bundle_size]) is None:
+            return batch
+        cut = len(batch)
+        following = self._patient_of(ordered[self.bundle_size])
+        while cut > 0 and batch[cut - 1].op != "delete" and self._patient_of(batch[cut - 1]) == following:
+            cut -= 1
+        return batch[:cut] if cut > 0 else batch
 
     def _patient_of(self, entry: OutboxEntry) -> str | None:
         key = (entry.type, entry.id)

@@ -315,3 +315,18 @@ def test_with_patients_known_each_patients_records_go_together_after_what_all_re
     order = [e.id for e in push_order(es, lambda e: owner.get(e.id))]
     assert order == ["nurse", "a", "a-visit", "a-bp", "b", "b-visit", "trail", "c"]
     assert [e.id for e in push_order(es)] == ["nurse", "a", "b", "a-visit", "b-visit", "a-bp", "trail", "c"]
+
+
+def test_a_bundle_ends_where_a_patients_records_end_so_the_next_can_travel_with_it() -> None:
+    es = [entry(1, "Patient", "a"), entry(2, "Encounter", "a-visit"), entry(3, "Patient", "b"),
+          entry(4, "Encounter", "b-visit")]
+    store = Store(es, {("Patient", "a"): {"resourceType": "Patient", "id": "a"},
+                       ("Patient", "b"): {"resourceType": "Patient", "id": "b"},
+                       ("Encounter", "a-visit"): {"resourceType": "Encounter", "id": "a-visit",
+                                                  "subject": {"reference": "Patient/a"}},
+                       ("Encounter", "b-visit"): {"resourceType": "Encounter", "id": "b-visit",
+                                                  "subject": {"reference": "Patient/b"}}})
+    client = Timed()
+    Pusher(store, client, bundle_size=3).run()  # type: ignore[arg-type]
+    assert client.sent == [["Patient/a", "Encounter/a-visit"], ["Patient/b", "Encounter/b-visit"]]
+    assert client.most == 2  # not [a, a-visit, b] then [b-visit], which would have had to wait
