@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import logging.handlers
 import os
 import sys
 from collections.abc import Callable
@@ -62,6 +61,8 @@ class RedactingFormatter(logging.Formatter):
 def configure_logging(log_dir: Path | None, *, level: int = logging.INFO) -> Path | None:
     """Log to a rotating file in `log_dir` (made if missing), else in the per-user log
     folder; returns the file's path (None when nothing can be written)."""
+    import logging.handlers  # here, not at the top: the window's shell paints before this loads (issue 18)
+
     # A full or read-only disk must not print logging's own tracebacks at the user.
     logging.raiseExceptions = False
     # httpx logs every request URL at INFO, and a search URL can hold a citizen ID.
@@ -165,11 +166,16 @@ class TrainingHub:
 def run_gui(data_dir: Path, passphrase: PassphraseSource | None) -> int:
     """Start the desktop window: open the unit (or set up training mode on a first start),
     start the training hub where it is one, sign in, and hand the window a unit session.
-    Qt is imported only now (the CLI stays light) and only through ui/."""
-    from clinic_app.services.sync import scheduler_for
+    Qt is imported only now (the CLI stays light) and only through ui/. The window's shell
+    paints first (ui/start.py), before the pages and the services behind them load, the
+    folder opens and anyone signs in; the sync (the network code) loads once the records
+    are in the hub's shapes (issue 18)."""
+    from clinic_app.ui.start import show_start_window
+
+    shell = show_start_window(sys.argv[:1])
     from clinic_app.ui.main import Gui
 
-    gui = Gui(sys.argv[:1])
+    gui = Gui(sys.argv[:1], shell)
     keys = build_keystore()
     if passphrase is None and not keys.keyring_works():
         passphrase = remembered(gui.passphrase_source())
@@ -197,6 +203,8 @@ def run_gui(data_dir: Path, passphrase: PassphraseSource | None) -> int:
             unit.act_as(actor)
 
         def start_scheduler(on_state: Callable[[Any], None]) -> Any:
+            from clinic_app.services.sync import scheduler_for
+
             scheduler = scheduler_for(inst, on_state=on_state)
             scheduler.start()
             return scheduler

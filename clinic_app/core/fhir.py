@@ -13,9 +13,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from fhir.resources.R4B import get_fhir_model_class
-from pydantic import ValidationError
-
 from clinic_app.core.errors import Problem
 from clinic_app.core.identifiers import CID_SYSTEM_ALIASES, HCODE_SYSTEM, IdentifierSystems, is_local_system
 
@@ -47,6 +44,10 @@ def is_valid_id(value: str) -> bool:
 
 
 def _model_class(resource_type: str) -> Any | None:
+    # Imported here, not at the top: the models take a noticeable part of a second to load,
+    # and the window paints before anything validates a resource (issue 18).
+    from fhir.resources.R4B import get_fhir_model_class
+
     try:
         return get_fhir_model_class(resource_type)
     except (KeyError, ValueError, AttributeError, ImportError):
@@ -92,6 +93,8 @@ def validate_resource(data: Any, *, index: int | None = None, prefix: str = "") 
     if rid is not None and (not isinstance(rid, str) or not is_valid_id(rid)):
         problems.append(Problem(index, f"{prefix}id", "not a valid FHIR id (1-64 of A-Z a-z 0-9 - .)",
                                 "ไม่ใช่ id ที่ถูกต้องตาม FHIR (1-64 ตัวจาก A-Z a-z 0-9 - .)"))
+    from pydantic import ValidationError  # loaded with the models (above)
+
     try:
         model.model_validate(data)
     except ValidationError as exc:
@@ -153,7 +156,10 @@ def stamp_author(resource: Resource, username: str) -> Resource:
 def author_of(resource: Resource | None) -> str | None:
     """The staff account `stamp_author` put on the resource; None when it carries none."""
     source = ((resource or {}).get("meta") or {}).get("source")
-    return source[len(AUTHOR_PREFIX):] if isinstance(source, str) and source.startswith(AUTHOR_PREFIX) else None
+    if not isinstance(source, str):
+        return None
+    source = source.split("#", 1)[0]  # a fragment names the sync that sent it (sync/push.py)
+    return source[len(AUTHOR_PREFIX):] if source.startswith(AUTHOR_PREFIX) else None
 
 
 def reference_id(ref: Any, resource_type: str) -> str | None:

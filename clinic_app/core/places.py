@@ -16,8 +16,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import geothai
-
 from clinic_app.core.identifiers import (
     ADDRESS_CODE_EXTENSION,
     DOPA_LOCATION_SYSTEM,
@@ -27,7 +25,19 @@ from clinic_app.core.identifiers import (
 from clinic_app.core.thai import thai_sort_key
 
 BANGKOK = "10"
-DATA_VERSION = geothai.DATA_VERSION
+
+
+def _geothai() -> Any:
+    """The address list, loaded when first asked for: not before the window paints (issue 18)."""
+    import geothai
+
+    return geothai
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DATA_VERSION":  # which release of the list is in use
+        return _geothai().DATA_VERSION
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -39,28 +49,28 @@ class Area:
 
 def provinces() -> list[Area]:
     """All provinces, in Thai alphabetical order (how a Thai clerk looks for one)."""
-    return sorted((Area(p.code, p.name_th, p.name_en) for p in geothai.provinces()),
+    return sorted((Area(p.code, p.name_th, p.name_en) for p in _geothai().provinces()),
                   key=lambda a: thai_sort_key(a.name_th))
 
 
 def districts(province_code: str) -> list[Area]:
-    return sorted((Area(d.code, d.name_th, d.name_en) for d in geothai.districts(province_code)),
+    return sorted((Area(d.code, d.name_th, d.name_en) for d in _geothai().districts(province_code)),
                   key=lambda a: thai_sort_key(a.name_th))
 
 
 def subdistricts(district_code: str) -> list[Area]:
-    return sorted((Area(s.code, s.name_th, s.name_en) for s in geothai.subdistricts(district_code)),
+    return sorted((Area(s.code, s.name_th, s.name_en) for s in _geothai().subdistricts(district_code)),
                   key=lambda a: thai_sort_key(a.name_th))
 
 
 def is_subdistrict(code: str) -> bool:
-    return geothai.subdistrict(code) is not None
+    return _geothai().subdistrict(code) is not None
 
 
 def postal_code(subdistrict_code: str) -> str:
     """The subdistrict's first postal code ("" for an unknown code); a few subdistricts
     have more than one, and the clerk may type another."""
-    found = geothai.subdistrict(subdistrict_code)
+    found = _geothai().subdistrict(subdistrict_code)
     return found.postal_codes[0] if found and found.postal_codes else ""
 
 
@@ -68,7 +78,7 @@ def address_text(subdistrict_code: str, *, english: bool = False) -> str:
     """"ต.ในเมือง อ.เมืองนครราชสีมา จ.นครราชสีมา", Bangkok's "แขวง… เขต… กรุงเทพมหานคร", or
     the English form "Nai Mueang, Mueang Nakhon Ratchasima, Nakhon Ratchasima"; "" for an
     unknown code."""
-    found = geothai.address(subdistrict_code)
+    found = _geothai().address(subdistrict_code)
     if found is None:
         return ""
     sub, dist, prov = found.subdistrict, found.district, found.province
@@ -102,7 +112,7 @@ def home_address(subdistrict_code: str, *, house: str = "", moo: str = "", posta
     if parts:
         extensions.append({"url": STRUCTURED_LINE_EXTENSION,
                            "extension": [{"url": name, "valueString": value} for name, value in parts]})
-    found = geothai.address(subdistrict_code) if subdistrict_code else None
+    found = _geothai().address(subdistrict_code) if subdistrict_code else None
     if found is not None:
         province, district, subdistrict = split_code(subdistrict_code)
         extensions.insert(0, {"url": ADDRESS_CODE_EXTENSION, "extension": [

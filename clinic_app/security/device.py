@@ -12,9 +12,6 @@ import base64
 import hashlib
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-
 from clinic_app.core.ports import DeviceIdentity
 from clinic_app.security.keys import KeySpec, KeyStore, PassphraseSource
 
@@ -22,6 +19,8 @@ ALGORITHM = "ES384"
 
 
 def public_jwk(identity: DeviceIdentity) -> dict[str, Any]:
+    from cryptography.hazmat.primitives import serialization  # loaded when a key is first used (issue 18)
+
     key = serialization.load_pem_private_key(identity.private_key_pem, password=None)
     numbers = key.public_key().public_numbers()  # type: ignore[union-attr]
 
@@ -42,12 +41,17 @@ def client_id_for(installation_id: str) -> str:
 
 
 def new_device_key() -> bytes:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     key = ec.generate_private_key(ec.SECP384R1())
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
 
 
 def _kid(pem: bytes) -> str:
+    from cryptography.hazmat.primitives import serialization
+
     key = serialization.load_pem_private_key(pem, password=None)
     public = key.public_key().public_bytes(serialization.Encoding.DER,
                                            serialization.PublicFormat.SubjectPublicKeyInfo)

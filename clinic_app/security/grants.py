@@ -12,9 +12,6 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from clinic_app.core.errors import KeyMissingError
 from clinic_app.security.keys import KeySpec, KeyStore, PassphraseSource
 
@@ -55,10 +52,15 @@ class GrantKeys:
         return self._cache[grant_id]
 
     def seal(self, grant_id: str, aad: str, data: bytes) -> bytes:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # loaded when first used (issue 18)
+
         nonce = os.urandom(12)
         return nonce + AESGCM(self._key(grant_id)).encrypt(nonce, data, aad.encode())
 
     def open(self, grant_id: str, aad: str, sealed: bytes) -> bytes:
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         try:
             return AESGCM(self._key(grant_id)).decrypt(sealed[:12], sealed[12:], aad.encode())
         except InvalidTag as exc:

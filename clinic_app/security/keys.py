@@ -19,12 +19,6 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-import keyring
-import keyring.errors
-from argon2.low_level import Type, hash_secret_raw
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from clinic_app.core.errors import (
     KeyMissingError,
     KeyringUnavailableError,
@@ -98,11 +92,16 @@ class WeakPassphraseError(KnownError):
 
 
 def _kek(passphrase: str, salt: bytes, params: dict[str, int]) -> bytes:
+    # argon2 and cryptography load when a key is first wrapped or unwrapped (issue 18)
+    from argon2.low_level import Type, hash_secret_raw
+
     return hash_secret_raw(passphrase.encode("utf-8"), salt, hash_len=32, type=Type.ID, **params)
 
 
 def wrap_key(key: bytes, passphrase: str, *, label: str) -> dict[str, Any]:
     """Seal `key` under a passphrase; `label` (the installation id) is bound as AAD."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     if len(passphrase) < 12:
         raise WeakPassphraseError()
     salt, nonce = os.urandom(16), os.urandom(12)
@@ -112,11 +111,23 @@ def wrap_key(key: bytes, passphrase: str, *, label: str) -> dict[str, Any]:
 
 
 def unwrap_key(wrapped: dict[str, Any], passphrase: str, *, label: str) -> bytes:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     try:
         kek = _kek(passphrase, _unb64(wrapped["salt"]), dict(wrapped["params"]))
         return AESGCM(kek).decrypt(_unb64(wrapped["nonce"]), _unb64(wrapped["sealed"]), label.encode())
     except InvalidTag as exc:
         raise WrongKeyError() from exc
+
+
+def _keyring() -> Any:
+    """The keyring package, loaded when a key is first looked for there: finding its backends
+    (through package metadata) takes a while, and the window paints first (issue 18)."""
+    import keyring
+    import keyring.errors
+
+    return keyring
 
 
 class KeyStore:
@@ -126,7 +137,7 @@ class KeyStore:
         self._backend = backend
 
     def _kr(self) -> Any:
-        return self._backend if self._backend is not None else keyring.get_keyring()
+        return self._backend if self._backend is not None else _keyring().get_keyring()
 
     def keyring_works(self) -> bool:
         kr = self._kr()
@@ -151,7 +162,7 @@ class KeyStore:
             try:
                 self._kr().set_password(SERVICE, entry, secret.hex())
                 return {"source": "keyring", "service": SERVICE, "entry": entry.removesuffix(":pending")}
-            except keyring.errors.KeyringError as exc:
+            except _keyring().errors.KeyringError as exc:
                 log.warning("keyring refused the key (%s); falling back to a passphrase",
                             type(exc).__name__)
         phrase = passphrase(True) if passphrase else None
@@ -170,7 +181,7 @@ class KeyStore:
             raise KeyringUnavailableError()
         try:
             value = self._kr().get_password(SERVICE, spec["entry"])
-        except keyring.errors.KeyringError as exc:
+        except _keyring().errors.KeyringError as exc:
             raise KeyringUnavailableError() from exc
         if value is None:
             raise KeyMissingError()
@@ -193,7 +204,7 @@ class KeyStore:
             raise KeyringUnavailableError()
         try:
             value = self._kr().get_password(SERVICE, self._entry(label, pending=pending))
-        except keyring.errors.KeyringError as exc:
+        except _keyring().errors.KeyringError as exc:
             raise KeyringUnavailableError() from exc
         if value is None:
             raise KeyMissingError()
@@ -211,7 +222,7 @@ class KeyStore:
         entry = spec.get("entry", label)
         try:
             self._kr().delete_password(SERVICE, self._entry(entry, pending=pending))
-        except keyring.errors.PasswordDeleteError:
+        except _keyring().errors.PasswordDeleteError:
             pass
-        except keyring.errors.KeyringError as exc:
+        except _keyring().errors.KeyringError as exc:
             log.warning("could not remove a keyring entry (%s)", type(exc).__name__)

@@ -29,11 +29,8 @@ from typing import Any
 from clinic_app.core.changes import ChangeSet
 from clinic_app.core.errors import InvalidInputError, KnownError, Problem
 from clinic_app.core.identifiers import LICENCE_SYSTEMS
-from clinic_app.conformance.codes import code_list
 from clinic_app.core.permissions import ADMIN, CLERK, CLINICIAN, DEVICE, Actor, require
 from clinic_app.core.thai import PREFIX_CODES, cid_problem, normalise_cid
-from clinic_app.interop import f43_more
-from clinic_app.interop.f43 import parse_date
 from clinic_app.security.passwords import check_policy, hash_password, lockout_delay, verify_password
 from clinic_app.store.record_store import RecordStore
 
@@ -94,6 +91,8 @@ class StaffDetails:
 
 def provider_types() -> dict[str, str]:
     """THCC's provider types (cs-thcc-individual-provider-type, shipped): code -> display."""
+    from clinic_app.conformance.codes import code_list  # the code lists load when first asked for
+
     return code_list("cs-thcc-individual-provider-type").display
 
 
@@ -104,6 +103,9 @@ SEXES = {"male": "male", "m": "male", "1": "male", "ชาย": "male", "female"
 def checked_details(given: StaffDetails, *, today: _dt.date | None = None) -> StaffDetails:
     """The details as kept (a prefix typed as นาง kept as its code 005, a sex as male or
     female, dates as YYYY-MM-DD in the common era), or every problem, in Thai and English."""
+    from clinic_app.interop import f43_more  # the 43-file code not loaded before it is needed
+    from clinic_app.interop.f43 import parse_date
+
     problems: list[Problem] = []
     today = today or _dt.date.today()
 

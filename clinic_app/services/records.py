@@ -12,7 +12,6 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from clinic_app.core import demo
 from clinic_app.core.changes import ChangeSet
 from clinic_app.core.errors import InvalidInputError, KnownError, Problem, ProblemList
 from clinic_app.core.fhir import (
@@ -240,6 +239,8 @@ class RecordService:
     def load_demo(self, patients: int, *, seed: int = 1, batch: int = 500,
                   progress: Progress | None = None) -> ChangeSet:
         """Generate and save demo patients, `batch` patients per transaction."""
+        from clinic_app.core import demo  # the generator and its name lists load only when asked for
+
         changes = ChangeSet()
         chunk: list[Resource] = []
         done = 0

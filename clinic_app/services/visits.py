@@ -51,11 +51,7 @@ from clinic_app.core.identifiers import (
 from clinic_app.core.permissions import DEVICE_ROLE, Actor, require
 from clinic_app.core.thai import age_in_years, birth_date_of
 from clinic_app.core.worklist import BLOOD_SUGAR, display_name, own_hn
-from clinic_app.interop import f43_homes
-from clinic_app.interop.f43_import import thai_name
-from clinic_app.interop.f43_more import name_prefixes
 from clinic_app.services.accounts import StaffDetails
-from clinic_app.interop.f43_export import TYPEIN_APPOINTMENT
 from clinic_app.services.catalogs import icd9_by_code, icd10_by_code
 from clinic_app.services.duplicates import current_patient_id, merged_patient_ids
 from clinic_app.services.formulary import FREQUENCIES, Drug, FormularyService, instructions, quantity_for
@@ -234,6 +230,8 @@ DISCHARGES = {"1": ("กลับบ้าน", "Went home"), "2": ("รับ�
 def visit_problems(visit: VisitForm, drugs: dict[str, Drug] | None = None,
                    *, today: _dt.date | None = None) -> list[Problem]:
     """What makes the visit impossible to save as it is (unusual readings are not among them)."""
+    from clinic_app.interop import f43_homes  # the 43-file code loads when a visit is first checked
+
     problems = []
     for name, (low, high) in POSSIBLE.items():
         value = getattr(visit, name)
@@ -331,6 +329,9 @@ def staff_records(store: RecordStore, hcode: str, actor: Actor) -> tuple[Resourc
     one id per unit and sign-in name, so every desktop of the unit makes the same), with
     their licence and details (services/accounts.py StaffDetails), and their
     PractitionerRole at the unit (provider type, start date) when the details give either."""
+    from clinic_app.interop.f43_import import thai_name
+    from clinic_app.interop.f43_more import name_prefixes
+
     if actor.role == DEVICE_ROLE:
         return None, None
     pid = str(uuid.uuid5(uuid.NAMESPACE_URL, local_system(hcode, "Provider") + "/" + actor.name))
@@ -510,6 +511,9 @@ class VisitService(UseCases):
     def save(self, patient_id: str, visit: VisitForm, *, encounter_id: str | None = None) -> Done[Resource]:
         """Save a visit, done: the Encounter on today's list (`encounter_id`) or a new one,
         with every part, in one transaction."""
+        from clinic_app.interop import f43_homes
+        from clinic_app.interop.f43_export import TYPEIN_APPOINTMENT
+
         require(self.actor, "record.write")
         patient_id = self._patient(patient_id)
         existing = self._encounter(encounter_id) if encounter_id else None
@@ -587,6 +591,8 @@ class VisitService(UseCases):
         on the list and not withdrawn, else by its words), procedures, the vaccine, note,
         complaint, and the reason an allergy was overridden. The next appointment is not
         in it: an appointment is a record of its own, kept as it is by a correction."""
+        from clinic_app.interop import f43_homes
+
         require(self.actor, "record.read")
         encounter = self._encounter(encounter_id)
         form = VisitForm(complaint="; ".join(r.get("text", "") for r in encounter.get("reasonCode") or []),
@@ -632,6 +638,9 @@ class VisitService(UseCases):
 
     def _build(self, patient_id: str, visit: VisitForm, existing: Resource | None, *,
                keep_time: bool = False) -> tuple[list[Resource], dict[str, Any]]:
+        from clinic_app.interop import f43_homes
+        from clinic_app.interop.f43_export import TYPEIN_APPOINTMENT
+
         drugs = self.formulary.by_code()
         problems = visit_problems(visit, drugs)
         if problems:

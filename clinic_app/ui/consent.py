@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 from clinic_app.core.errors import KnownError
 from clinic_app.core.fhir import summary
 from clinic_app.core.permissions import Actor, allowed
-from clinic_app.services.consent import MIN_REASON
 from clinic_app.services.patients import visit_details
 from clinic_app.ui.chart import _fill, _table, diagnosis_text, vital_name
 from clinic_app.ui.i18n import english, format_moment, format_when, pick
@@ -178,6 +177,8 @@ class EmergencyDialog(QDialog):
     """Break the glass: who it is for, why (written out), and a confirmation."""
 
     def __init__(self, parent: QWidget | None, cid: str) -> None:
+        from clinic_app.services.consent import MIN_REASON  # with the network code: not before the window paints
+
         super().__init__(parent)
         self.setWindowTitle(self.tr("เข้าถึงข้อมูลฉุกเฉิน"))
         form = QFormLayout(self)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
@@ -43,11 +43,12 @@ from PySide6.QtWidgets import (
 
 from clinic_app.core.errors import KnownError
 from clinic_app.core.thai import BE_OFFSET, THAI_MONTHS_SHORT
-from clinic_app.services.interop import month_bounds
-from clinic_app.services.interop_review import ReimportReport, ReviewRow, display_fields
 from clinic_app.ui.i18n import EN_MONTHS_SHORT, english, pick
 from clinic_app.ui.tasks import ChangeBus, DbWorker
 from clinic_app.ui.widgets import record_table, show_error
+
+if TYPE_CHECKING:  # the 43-file code loads when a dialog needs it, not with the window (issue 18)
+    from clinic_app.services.interop_review import ReimportReport, ReviewRow
 
 MARKED = QColor("#fde2e1")  # a field a reason names
 
@@ -59,6 +60,8 @@ def reason_text(row: ReviewRow) -> str:
 
 def named_fields(row: ReviewRow) -> set[str]:
     """The fields the row's reasons name ("BIRTH is missing ..." names BIRTH)."""
+    from clinic_app.services.interop_review import display_fields
+
     words = set(re.findall(r"[A-Z][A-Z0-9_]+", " ".join(en for en, _th in row.reasons)))
     return {name for name, _value in display_fields(row) if name in words}
 
@@ -183,6 +186,8 @@ class F43ReviewDialog(QDialog):
             return
         self.shown = row
         marked = named_fields(row)
+        from clinic_app.services.interop_review import display_fields
+
         fields = display_fields(row)
         self.fields.setRowCount(len(fields))
         for n, (name, value) in enumerate(fields):
@@ -201,6 +206,8 @@ class F43ReviewDialog(QDialog):
 
     def edits(self) -> dict[str, str]:
         """The values typed over in the editor: field -> value."""
+        from clinic_app.services.interop_review import display_fields
+
         if self.shown is None:
             return {}
         before = dict(display_fields(self.shown))
@@ -390,4 +397,6 @@ class HdcMonthDialog(QDialog):
 
     def chosen(self) -> tuple[_dt.date, _dt.date]:
         """The month's first and last day."""
+        from clinic_app.services.interop import month_bounds
+
         return month_bounds(f"{self.year.value()}-{self.month.currentData():02d}")

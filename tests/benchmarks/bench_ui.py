@@ -4,10 +4,13 @@ while a sync of 10,000 changes and patient searches over 100,000 patients run.
     .venv/bin/python -m tests.benchmarks.bench_ui --patients 100000 --changes 10000
 
 Builds a data folder (passphrase-wrapped key, so no keyring is needed) with the patients
-and a hub in a child process. Cold start is timed from launching the process to the
-main window being shown, against a bare PySide6 window in the same run. The stall is the
-largest gap between ticks of a 10 ms timer on the window's thread while the work runs on
-the app's worker threads. Figures, not assertions.
+and a hub in a child process. Cold start is timed from launching the process, as
+`clinic-app --data-dir FOLDER` starts (its own argument parsing, ui/start.py's shell, the
+folder opened, the pages built), to the first paint of its first window, and to the first
+paint of the main window; a bare PySide6 window is timed the same way, to its first paint,
+in the same run (tests/ui/first_paint.py watches the paints). The stall is the largest gap
+between ticks of a 10 ms timer on the window's thread while the work runs on the app's
+worker threads. Figures, not assertions.
 """
 
 from __future__ import annotations
@@ -21,47 +24,32 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from tests.hubprocess import start_hub_process
+from tests.ui.first_paint import APP, BARE, parse
 
 ENV = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", "QT_QPA_PLATFORM": "offscreen"}
-
-BARE = """
-import time, sys
-from PySide6.QtWidgets import QApplication, QMainWindow
-app = QApplication([]); w = QMainWindow(); w.show(); app.processEvents()
-print("shown", flush=True)
-"""
-
-APP = """
-import sys
-from pathlib import Path
-from PySide6.QtWidgets import QApplication
-from clinic_app.app import build_keystore, passphrase_from_file
-from clinic_app.services.installation import open_installation
-from clinic_app.ui.main import MainWindow, apply_thai_font
-from clinic_app.services.session import UnitSession
-app = QApplication([]); apply_thai_font(app)
-folder = Path(sys.argv[1])
-inst = open_installation(folder, keys=build_keystore(), passphrase=passphrase_from_file(str(folder.parent / "passphrase")))
-w = MainWindow(UnitSession(inst), training=False, facility="bench"); w.show(); app.processEvents()
-print("shown", flush=True)
-"""
 
 
 def _env(work: Path) -> dict[str, str]:
     return {**os.environ, **ENV, "CLINIC_APP_PASSPHRASE_FILE": str(work / "passphrase")}
 
 
-def _launch(code: str, *args: str, env: dict[str, str]) -> float:
+def _launch(code: str, *args: str, env: dict[str, str]) -> dict[str, Any]:
+    """Seconds from launching the child to each line it printed (by the line's first word),
+    and what the lines said ("said")."""
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, env=env, text=True)
     assert proc.stdout is not None
-    line = proc.stdout.readline()
-    elapsed = time.perf_counter() - t0
-    proc.wait(timeout=60)
-    assert line.startswith("shown"), line
-    return elapsed
+    times: dict[str, Any] = {}
+    lines = []
+    for line in proc.stdout:
+        times.setdefault(line.split(" ", 1)[0].strip(), time.perf_counter() - t0)
+        lines.append(line)
+    assert proc.wait(timeout=60) == 0 and "first" in times, lines
+    times["said"] = parse(lines)
+    return times
 
 
 def stall_phase(folder: str, url: str, queries: int) -> dict[str, float]:
@@ -179,8 +167,12 @@ def main(argv: list[str] | None = None) -> int:
               "p=Path(sys.argv[1]); i=open_installation(p, keys=build_keystore(), passphrase=passphrase_from_file(str(p.parent/'passphrase')));"
               "s=i.connect(); s.conn.execute('DELETE FROM outbox WHERE seq NOT IN (SELECT seq FROM outbox ORDER BY seq LIMIT ?)', (int(sys.argv[2]),)); s.close()")
     subprocess.run([sys.executable, "-c", helper, str(folder), str(args.changes)], env=env, check=True)
-    bare = min(_launch(BARE, env=env) for _ in range(3))
-    cold = min(_launch(APP, str(folder), env=env) for _ in range(3))
+    bares = [_launch(BARE, env=env) for _ in range(3)]
+    colds = [_launch(APP, str(folder), env=env) for _ in range(3)]
+    bare = min(b["first"] for b in bares)
+    cold = min(c["first"] for c in colds)
+    ready = min(c["main"] for c in colds)
+    said = colds[-1]["said"]
     hub, url = start_hub_process(work / "hub")
     try:
         out = subprocess.run([sys.executable, "-m", "tests.benchmarks.bench_ui", "--phase", "stall", "--folder",
@@ -198,10 +190,15 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("| measure | value | baseline in the same run | target |")
     print("|---|---:|---:|---|")
-    print(f"| cold start to the first window (best of 3) | {cold:.2f} s | bare PySide6 window {bare:.2f} s | ≤ 2 s |")
+    print(f"| cold start to the first window's first paint (best of 3) | {cold:.2f} s ({cold / bare:.1f}x) |"
+          f" bare PySide6 window {bare:.2f} s | ≤ 3x the bare window |")
+    print(f"| cold start to the main window's first paint (best of 3) | {ready:.2f} s | | |")
     print(f"| longest event-loop stall during sync + {stall['searches']} searches | {stall['stall_ms']:.0f} ms |"
           f" timer period 10 ms | ≤ 100 ms |")
     print()
+    loaded = said["loaded"] or "none of the network, FHIR-model, demo and 43-file code"
+    print(f"The first window to paint was {said['first']}, with {loaded} loaded; the main window paints once the"
+          " folder is open (its key unwrapped by the passphrase) and the pages are built.")
     print(f"The sync pushed {stall['pushed']:,} changes and pulled {stall['pulled']:,} in {stall['sync_seconds']:.1f} s"
           f" while {stall['searches']} searches were answered ({stall['seconds']:.1f} s in all).")
     print("Longest single run of the window's slots (ms):",
