@@ -147,6 +147,11 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--check-counts", action="store_true",
                    help="compare this unit's counts with the hub's now (otherwise on the first sync, "
                         "after a failure, and once a day)")
+    card = sub.add_parser("card", help="the Thai national ID card in the reader").add_subparsers(
+        dest="card_command", metavar="CARD_COMMAND", required=True)
+    s = card.add_parser("read", help="print what the card holds, as JSON (the citizen ID masked)")
+    s.add_argument("--photo", metavar="FILE", help="write the card's photo (JPEG) to FILE")
+    s.add_argument("--show-id", action="store_true", help="print the citizen ID whole")
     s = sub.add_parser("screens", help="render the main screens offscreen to PNG files in DIR")
     s.add_argument("dir")
     consent = sub.add_parser("consent", help="ask patients for consent; see the answers").add_subparsers(
@@ -599,6 +604,24 @@ def _sync(args: argparse.Namespace, unit: UnitSession) -> int:
         sys.stderr.write(f"ระบบกลางไม่รับ {report.failed} รายการ (ดูเหตุผลในรายการรอส่ง) / "
                          f"The hub refused {report.failed} change(s); see their reasons in the queue.\n")
         return EXIT_FAILURE
+    return EXIT_OK
+
+
+def _card(args: argparse.Namespace, unit: UnitSession) -> int:
+    read = unit.card.read(photo=bool(args.photo))
+    out = read.summary()
+    if not args.show_id:
+        out["cid"] = mask_cid(out["cid"])
+    if args.photo:
+        if not read.data.photo:
+            raise InvalidInputError("บัตรนี้ไม่มีรูปถ่าย", "This card holds no photo.")
+        Path(args.photo).write_bytes(read.data.photo)
+        out["photo_file"] = str(args.photo)
+    if read.expired:
+        sys.stderr.write("บัตรหมดอายุแล้ว (ยังใช้ข้อมูลได้) / The card has expired (its details still serve).\n")
+    for thai, english in read.unmatched:
+        sys.stderr.write(f"{thai} / {english}\n")
+    _print_json(out)
     return EXIT_OK
 
 
@@ -1245,7 +1268,7 @@ def _print(args: argparse.Namespace, unit: UnitSession) -> int:
 
 COMMANDS: dict[str, Handler] = {
     "import-fhir": _import_fhir, "export-fhir": _export_fhir, "export-43": _export_43, "import-43": _import_43,
-    "device-key": _device_key, "status": _status, "demo-data": _demo_data, "sync": _sync, "audit": _audit,
+    "device-key": _device_key, "status": _status, "demo-data": _demo_data, "sync": _sync, "audit": _audit, "card": _card,
     "user": _user, "consent": _consent, "records": _records, "emergency-access": _emergency_access,
     "emergency-log": _emergency_log, "db": _db, "config": _config, "patients": _patients,
     "visit": _visit, "allergy": _allergy, "appointment": _appointment, "formulary": _formulary,

@@ -50,6 +50,8 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in [
             "services/reshape.py)"),
     Setting("idle_lock_minutes", (int, float), 10, "minutes without input before the window locks",
             check=_positive),
+    Setting("card_photo", bool, False, "keep the photo read from a patient's ID card with the patient "
+            "(encrypted like every record; it travels with the Patient to the hub)"),
 ]}
 
 
@@ -66,7 +68,7 @@ def setting(key: str) -> Setting:
 
 # What a unit changes after set-up (the rest are the app's own bookkeeping).
 CHANGEABLE = ("facility_name", "hub_url", "hub_auth", "hub_ca_bundle", "sync_interval_minutes", "idle_lock_minutes",
-              "sync_bundle_size", "sync_page_size")
+              "sync_bundle_size", "sync_page_size", "card_photo")
 
 
 def parse(key: str, text: str) -> Any:

@@ -65,8 +65,10 @@ def http_date(instant: str) -> str:
 
 def _same_content(a: dict[str, Any], b: dict[str, Any]) -> bool:
     def strip(r: dict[str, Any]) -> dict[str, Any]:
-        # meta.source names the writing sync: a resend after a lost answer is the same content
-        meta = {k: v for k, v in (r.get("meta") or {}).items() if k not in ("versionId", "lastUpdated", "source")}
+        # meta.source's fragment names the writing sync: a resend after a lost answer is the same content
+        meta = {k: v for k, v in (r.get("meta") or {}).items() if k not in ("versionId", "lastUpdated")}
+        if isinstance(meta.get("source"), str):
+            meta["source"] = meta["source"].split("#", 1)[0]
         out = {k: v for k, v in r.items() if k not in ("meta", "id")}
         if meta:
             out["meta"] = meta

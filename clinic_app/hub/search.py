@@ -61,6 +61,13 @@ def _subject_refs(res: dict[str, Any]) -> list[Token]:
     return []
 
 
+def _sources(source: str) -> list[Token]:
+    if not source:
+        return []
+    fragment = source.partition("#")[2]
+    return [(None, source)] + ([(None, f"#{fragment}")] if fragment else [])
+
+
 def _consent_actors(res: dict[str, Any]) -> list[Token]:
     out: list[Token] = []
     for actor in (res.get("provision") or {}).get("actor", []) or []:
@@ -87,7 +94,8 @@ EXTRACTORS: dict[str, Any] = {
     "code": lambda r: _codings(r.get("code")) + _codings(r.get("vaccineCode")),
     # meta.source, the system that wrote this version: with `:not`, a desktop's pull leaves
     # out what it has just pushed itself (its sync's own source URI)
-    "_source": lambda r: [(None, str((r.get("meta") or {})["source"]))] if (r.get("meta") or {}).get("source") else [],
+    # (the whole URI, and `#fragment` alone: a sync's mark after its author, as HAPI's request id)
+    "_source": lambda r: _sources(str((r.get("meta") or {}).get("source") or "")),
 }
 TOKEN_PARAMS = {"_tag", "identifier", "code"}
 REFERENCE_PARAMS = {"patient", "subject", "owner", "performer", "actor"}

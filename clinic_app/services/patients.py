@@ -11,6 +11,7 @@ dispensed drug, vaccine and note, saved in one transaction — offline like ever
 
 from __future__ import annotations
 
+import base64
 import datetime as _dt
 import difflib
 import re
@@ -46,7 +47,6 @@ from clinic_app.core.thai import (
     mask_cid,
     normalise_cid,
 )
-from clinic_app.interop import f43_fields, f43_homes
 from clinic_app.services.catalogs import icd9_by_code, icd10_by_code
 from clinic_app.services.duplicates import current_patient_id, merged_patient_ids
 from clinic_app.services.records import UseCases
@@ -110,6 +110,7 @@ class PatientForm:
     right: str = "UCS"
     age_years: int | None = None  # an age the person estimated, when the birth year is not known
     typearea: str = ""  # 43-file TYPEAREA (cs-thcc-person-status 1-5: where the person lives, as HDC counts them); "" not asked
+    photo: bytes = field(default=b"", repr=False)  # a JPEG from the ID card, kept when the unit keeps photos
 
     # 0 in birth_day, birth_month or birth_year_be: not known. A birth date is at least its
     # year, or an estimated age; it is kept as FHIR keeps a partial date (core/thai.py).
@@ -144,6 +145,16 @@ class PatientForm:
 def _statuses(patient: Resource) -> list[Any]:
     """The person status (TYPEAREA) and nationality extensions of a Patient, in order."""
     return [e for e in patient.get("extension") or [] if e.get("url") in (PERSON_STATUS_EXTENSION, NATIONALITY_EXTENSION)]
+
+
+def _photo(patient: Resource) -> bytes:
+    """The patient's photo (from the ID card) as JPEG bytes, b"" when there is none."""
+    for photo in patient.get("photo") or []:
+        try:
+            return base64.b64decode(str(photo.get("data") or ""), validate=True)
+        except ValueError:
+            return b""
+    return b""
 
 
 def form_problems(form: PatientForm, *, today: _dt.date | None = None) -> list[Problem]:
@@ -302,7 +313,7 @@ class PatientService(UseCases):
             phone=next((t.get("value") or "" for t in patient.get("telecom") or [] if t.get("system") == "phone"), ""),
             right=right or "UCS",
             age_years=(_dt.date.today().year - int(year)) if estimated and year else None,
-            typearea=typearea(patient))
+            typearea=typearea(patient), photo=_photo(patient))
 
     def _right(self, patient_id: str) -> str | None:
         for coverage in self.store.chart(patient_id):
@@ -316,6 +327,8 @@ class PatientService(UseCases):
         """Correct a patient's details: a new version of the same record (the id, HN and
         any other identifier kept), the right's Coverage changed with it; the audit entry
         names the details that changed, not their values."""
+        from clinic_app.interop import f43_fields, f43_homes  # loaded when first needed, not at start-up
+
         require(self.actor, "record.write")
         old = self.store.get("Patient", patient_id)
         if old is None:
@@ -373,6 +386,8 @@ class PatientService(UseCases):
         return Done(new, changes)
 
     def _patient(self, form: PatientForm, hn: str) -> Resource:
+        from clinic_app.interop import f43_homes
+
         identifiers = [build.local_identifier(self.hcode, "HN", hn)]
         if form.cid.strip():
             identifiers.insert(0, build.cid_identifier(normalise_cid(form.cid)))
@@ -391,6 +406,8 @@ class PatientService(UseCases):
             id=str(uuid.uuid4()), identifiers=identifiers, names=names, gender=form.sex,
             birth_date=form.birth_text(), hcode=self.hcode,
             phone=build.phone(form.phone.strip()) if form.phone.strip() else None, address=address)
+        if form.photo:  # from the ID card: JPEG, in the record (encrypted here like all of it)
+            patient["photo"] = [{"contentType": "image/jpeg", "data": base64.b64encode(form.photo).decode("ascii")}]
         if form.estimated:  # the year from an age the person gave: marked so no one reads it as known
             patient["_birthDate"] = {"extension": [{"url": BIRTH_ESTIMATED_URL, "valueBoolean": True}]}
         # TYPEAREA as the form says; NATION (HDC requires it): Thai (099) for a citizen ID of

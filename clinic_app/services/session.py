@@ -23,7 +23,7 @@ import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clinic_app.core.changes import ChangeSet, Done
 from clinic_app.core.errors import ConsentNeededError, InvalidInputError, KnownError, Problem
@@ -35,21 +35,24 @@ from clinic_app.core.words import in_words
 from clinic_app.security.audit_chain import broken_links
 from clinic_app.security.device import enrolment
 from clinic_app.services.accounts import AccountService, SignInNeededError
-from clinic_app.services.consent import ConsentService, EmergencyPlan, fetch_emergency
 from clinic_app.services.duplicates import DuplicateService
 from clinic_app.services.installation import Installation, open_installation
-from clinic_app.services.interop import Interop43, remove_leftover_export
-from clinic_app.services.followup import FollowUpService
 from clinic_app.services.formulary import FormularyService
-from clinic_app.services.patients import Chart, PatientService
 from clinic_app.services.visits import VisitService
 from clinic_app.services.records import Cancelled, RecordService
-from clinic_app.services.referrals import ReferralService
 from clinic_app.services.records import Progress as RecordProgress
 from clinic_app.services.reshape import reshape_folder
-from clinic_app.services.sync import check_hub_url, client_factory, hub_anchor, resolve_conflict, run_sync
 from clinic_app.store.record_store import RecordStore
-from clinic_app.sync.engine import Progress, SyncReport
+
+if TYPE_CHECKING:  # imported where used: the window's shell paints before the network, consent, 43-file
+    # and chart code loads, and the command line loads what its command needs (issue 18)
+    from clinic_app.services.consent import ConsentService, EmergencyPlan
+    from clinic_app.services.followup import FollowUpService
+    from clinic_app.services.idcard import CardDesk
+    from clinic_app.services.interop import Interop43
+    from clinic_app.services.patients import Chart, PatientService
+    from clinic_app.services.referrals import ReferralService
+    from clinic_app.sync.engine import Progress, SyncReport
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,10 @@ class UnitSession:
         """The session's connection, opened by the first thread that asks (and used only by it)."""
         if self._store is None:
             self._store = self.inst.connect()
-            remove_leftover_export(self._store)
+            if self._store.settings.get("export_partial"):  # a crashed 43-file export's archive
+                from clinic_app.services.interop import remove_leftover_export
+
+                remove_leftover_export(self._store)
             if self.upgrade_on_open:
                 self._upgrade(self._store, None)
         return self._store
@@ -179,6 +185,8 @@ class UnitSession:
 
     @property
     def patients(self) -> PatientService:
+        from clinic_app.services.patients import PatientService
+
         return PatientService(self.store, actor=self.actor)
 
     @property
@@ -194,7 +202,16 @@ class UnitSession:
     @property
     def followup(self) -> FollowUpService:
         """The chronic-disease register and the children's vaccines due."""
+        from clinic_app.services.followup import FollowUpService
+
         return FollowUpService(self.store, actor=self.actor)
+
+    @property
+    def card(self) -> CardDesk:
+        """The national ID card in the front desk's reader."""
+        from clinic_app.services.idcard import CardDesk
+
+        return CardDesk(self.store, actor=self.actor)
 
     def demo_day(self) -> ChangeSet:
         """Training mode: the demo drug list and a morning's work under way."""
@@ -210,11 +227,15 @@ class UnitSession:
 
     @property
     def consent(self) -> ConsentService:
+        from clinic_app.services.consent import ConsentService
+
         return ConsentService(self.store, self.inst, actor=self.actor)
 
     @property
     def referrals(self) -> ReferralService:
         """Referrals out and in (services/referrals.py)."""
+        from clinic_app.services.referrals import ReferralService
+
         return ReferralService(self.store, actor=self.actor)
 
     @property
@@ -223,6 +244,8 @@ class UnitSession:
 
     @property
     def interop43(self) -> Interop43:
+        from clinic_app.services.interop import Interop43
+
         return Interop43(self.store, actor=self.actor)
 
     # -- reads --------------------------------------------------------------------------
@@ -320,6 +343,8 @@ class UnitSession:
         whether this trail still has that entry with that link); None when the hub holds no
         anchor yet. HubUnreachableError or HubNotConfiguredError when it cannot be asked."""
         require(self.actor, "account.manage")
+        from clinic_app.services.sync import hub_anchor
+
         anchored = hub_anchor(self.inst, self.store)
         if anchored is None:
             return None
@@ -354,6 +379,8 @@ class UnitSession:
             try:
                 values[key] = parse_setting(key, text)
                 if key == "hub_url" and values[key]:
+                    from clinic_app.services.sync import check_hub_url
+
                     check_hub_url(values[key])
             except InvalidInputError as exc:
                 problems.extend(exc.problems or [Problem(None, key, exc.english, exc.thai)])
@@ -376,11 +403,15 @@ class UnitSession:
 
     def resolve_conflict(self, resource_type: str, resource_id: str, choices: dict[str, str]) -> ChangeSet:
         require(self.actor, "record.write")
+        from clinic_app.services.sync import resolve_conflict
+
         return resolve_conflict(self.store, resource_type, resource_id, choices, actor=self.actor)
 
     def sync(self, *, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
              client_options: dict[str, Any] | None = None, verify_counts: bool | None = None) -> SyncReport:
         """Push, pull, check and fetch what consents allow; `report.changes` says what changed."""
+        from clinic_app.services.sync import run_sync
+
         return run_sync(self.inst, self.store, progress=progress, cancelled=cancelled,
                         client_options=client_options, verify_counts=verify_counts)
 
@@ -388,6 +419,8 @@ class UnitSession:
 
     def plan_emergency(self, cid: str, reason: str) -> EmergencyPlan:
         """Step 1, database: refuse early (role, citizen ID, reason); how to reach the hub."""
+        from clinic_app.services.sync import client_factory
+
         return dataclasses.replace(self.consent.plan_emergency(cid, reason),
                                    connect=client_factory(self.inst, self.store))
 
@@ -398,6 +431,8 @@ class UnitSession:
             raise KnownError("ยังไม่ได้ตั้งค่าระบบกลาง", "No hub is configured.", code="hub-not-configured")
         client = plan.connect()
         try:
+            from clinic_app.services.consent import fetch_emergency
+
             return fetch_emergency(plan, client)
         finally:
             client.close()

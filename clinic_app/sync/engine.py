@@ -153,7 +153,7 @@ class SyncEngine:
             self.progress("push", done[0], total)
 
         # This sync's mark on what it pushes, where the hub can leave it out of the pull after.
-        source = f"urn:uuid:{uuid.uuid4()}" if capability.source_not and capability.tag_search else None
+        source = uuid.uuid4().hex if capability.source_not and capability.tag_search else None
         pusher = Pusher(self.store, self.client, bundle_size=bundle, transactions=capability.transactions,
                         on_progress=pushed, cancelled=self.cancelled, source=source)
         started = time.perf_counter()
@@ -165,7 +165,7 @@ class SyncEngine:
             return
         scopes = scopes_for(self.hcode, capability)
         if source:  # what this sync pushed is known here: not pulled back
-            scopes = [replace(s, params=(*s.params, ("_source:not", source)))
+            scopes = [replace(s, params=(*s.params, ("_source:not", f"#{source}")))
                       if s.name.startswith("own:") and s.resource_type in pusher.stamps else s for s in scopes]
         # A first pull is long: the hub's counts (one batch) give it a total and a time left.
         expected = sum(self._counts(capability, OWN_TYPES).values()) if first and capability.tag_search else 0

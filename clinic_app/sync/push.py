@@ -40,6 +40,7 @@ _RANK = {t: i for i, t in enumerate(REFERENCE_ORDER)}
 _ENTRY_HINT = re.compile(r"\bentry\s*\[?(\d+)\]?")
 
 
+SYNC_SOURCE = "urn:clinic-app:sync"  # meta.source before a sync's fragment, when a record names no author
 IN_FLIGHT = 2  # transaction Bundles on their way at once (a rural link's round trip overlaps the next upload)
 
 
@@ -140,7 +141,7 @@ class Pusher:
     def __init__(self, store: SyncStore, client: HubClient, *, bundle_size: int, transactions: bool = True,
                  on_progress: Callable[[int], None] | None = None, cancelled: Callable[[], bool] | None = None,
                  source: str | None = None) -> None:
-        """`source`: a URI this push writes as each version's meta.source (the sync's own mark)."""
+        """`source`: this sync's mark, written as each version's meta.source fragment (`#mark`)."""
         self.store = store
         self.client = client
         self.source = source
@@ -311,8 +312,10 @@ class Pusher:
             return {"request": {"method": "DELETE", "url": f"{entry.type}/{entry.id}"}}
         resource = self.store.get(entry.type, entry.id) or {}
         body = _for_wire(resource)
-        if self.source:  # this sync's own mark: its pull leaves these versions out
-            body["meta"] = {**(body.get("meta") or {}), "source": self.source}
+        if self.source:  # this sync's own mark, as meta.source's fragment (the author stays before it)
+            meta = body.get("meta") or {}
+            author = str(meta.get("source") or SYNC_SOURCE).split("#", 1)[0]
+            body["meta"] = {**meta, "source": f"{author}#{self.source}"}
         request: dict[str, Any] = {"method": "PUT", "url": f"{entry.type}/{entry.id}"}
         if entry.op == "update" and entry.base_version:
             request["ifMatch"] = f'W/"{entry.base_version}"'
@@ -422,7 +425,9 @@ def _same(a: Resource, b: Resource) -> bool:
     """The same content (the server's bookkeeping and the writing sync's mark aside)."""
     def content(r: Resource) -> str:
         body = _for_wire(r)
-        meta = {k: v for k, v in (body.get("meta") or {}).items() if k != "source"}
+        meta = dict(body.get("meta") or {})
+        if isinstance(meta.get("source"), str):
+            meta["source"] = meta["source"].split("#", 1)[0]
         return json.dumps({**body, "meta": meta}, sort_keys=True)
 
     return content(a) == content(b)

@@ -52,7 +52,6 @@ from clinic_app.core.identifiers import is_local_system
 from clinic_app.core.permissions import Actor, PermissionDeniedError, allowed
 from clinic_app.core.thai import age_in_years, birth_date_of, birth_estimated, mask_cid
 from clinic_app.services.session import UnitSession, setup_unit_with
-from clinic_app.services.sync import hub_probe
 from clinic_app.ui.chart import ChartPage
 from clinic_app.ui.consent import ConsentPage
 from clinic_app.ui.duplicates import DuplicatesDialog
@@ -73,6 +72,7 @@ from clinic_app.ui.register import RegisterPage
 from clinic_app.ui.referral import ReferralsPage
 from clinic_app.ui.session import IdleLock, SignIn, SignInDialog, who
 from clinic_app.ui.setup import SetupDialog, SetupDoneDialog
+from clinic_app.ui.start import StartWindow, show_start_window, window_size
 from clinic_app.ui.sync_page import SyncPage
 from clinic_app.ui.today import TodayPage, check_in
 from clinic_app.ui.tasks import ChangeBus, DbWorker, NetWorker, RefreshesWhenShown
@@ -84,6 +84,7 @@ log = logging.getLogger(__name__)
 TRAINING_PATIENTS = 200
 THAI_FONTS = ["Noto Sans Thai", "Leelawadee UI", "Tahoma", "Loma", "Garuda", "Sans Serif"]
 SEARCH_DELAY_MS = 150
+CARD_WATCH_AFTER_MS = 1000  # the ID card reader is watched from a second after the window opens
 
 
 def _patient_row(patient: Resource, today: _dt.date) -> list[str]:
@@ -222,10 +223,7 @@ class MainWindow(QMainWindow):
         self.sign_in = sign_in
         self.sign_out = sign_out
         self.setWindowTitle(f"clinic-app {__version__} — {facility}")
-        screen = QApplication.primaryScreen()
-        room = screen.availableGeometry() if screen is not None else None
-        # 1100x720 where there is room; on a 1366x768 screen with a taskbar, what is there.
-        self.resize(min(1100, room.width() - 40) if room else 1100, min(720, room.height() - 60) if room else 720)
+        self.resize(*window_size())
         central = QWidget()
         layout = QVBoxLayout(central)
         self.banner = QLabel(self.tr("โหมดฝึกอบรม — ข้อมูลตัวอย่าง ไม่ใช่ข้อมูลผู้ป่วยจริง"))
@@ -335,6 +333,22 @@ class MainWindow(QMainWindow):
         self._last_error: str | None = None
         self._last_report: Any = None
         self.refresh_status()
+        self.card_desk: Any = None  # the ID card reader, watched once the window is up
+        QTimer.singleShot(CARD_WATCH_AFTER_MS, self._watch_card_reader)
+
+    def _watch_card_reader(self) -> None:
+        from clinic_app.ui.idcard import CardDeskUi  # PC/SC loads after the first paint
+
+        if self.card_desk is None and self.isVisible():
+            self.card_desk = CardDeskUi(self)
+            self.card_desk.start()
+            self.tabs.currentChanged.connect(self._on_tabs_current_changed_card)
+
+    def _on_tabs_current_changed_card(self, _index: int) -> None:
+        """A card already in the reader is read when the find or registration page opens."""
+        last = self.card_desk.watcher.last_state if self.card_desk is not None else None
+        if last is not None and last.present and self.card_desk.wanted():
+            self.card_desk.read()
 
     @property
     def actor(self) -> Actor:
@@ -391,6 +405,8 @@ class MainWindow(QMainWindow):
         name = str(values.get("facility_name") or "")
         self.setWindowTitle(f"clinic-app {__version__} — {name}" if name else f"clinic-app {__version__}")
         if self.scheduler is not None:
+            from clinic_app.services.sync import hub_probe  # loaded with the scheduler (app.py), not before
+
             self.scheduler.configure(hub_probe(str(values.get("hub_url") or ""), values.get("hub_ca_bundle") or True),
                                      interval_seconds=float(values["sync_interval_minutes"]) * 60)
         if self.idle_lock is not None:
@@ -693,6 +709,8 @@ class MainWindow(QMainWindow):
         show_crash(self)
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        if self.card_desk is not None:
+            self.card_desk.stop()
         if self.scheduler is not None:
             self.scheduler.stop()
         if self.sign_out is not None:
@@ -795,21 +813,23 @@ def upgrade_records(window: MainWindow, *, on_finished: Callable[[], None] | Non
 
 
 class Gui:
-    """The window's side of start-up, driven by app.py: the application object, fonts and
-    language, the crash hook, passphrase and sign-in dialogs, and the window's run."""
+    """The window's side of start-up, driven by app.py: the application object and the main
+    window's shell (ui/start.py: app.py shows it first, before this module loads), fonts and
+    language, the crash hook, passphrase and sign-in dialogs over the shell, and the window's
+    run, in the shell's place."""
 
-    def __init__(self, argv: list[str]) -> None:
+    def __init__(self, argv: list[str], shell: StartWindow | None = None) -> None:
+        self.shell = shell or show_start_window(argv)
         self.app = QApplication.instance() or QApplication(argv)
-        self.app.setApplicationName("clinic-app")
         apply_thai_font(self.app)
         install_language(self.app, chosen_language())
         install_crash_hook()
 
     def passphrase_source(self) -> Callable[[bool], str | None]:
-        return gui_passphrase()
+        return gui_passphrase(self.shell)
 
     def fatal(self, error: KnownError) -> int:
-        QMessageBox.critical(None, "clinic-app", error.bilingual())
+        QMessageBox.critical(self.shell, "clinic-app", error.bilingual())
         return error.exit_code
 
     def ask_start_training_over(self, error: KnownError) -> bool:
@@ -820,13 +840,13 @@ class Gui:
                                            "(เช่น ล้างรหัสผ่านที่เครื่องจำไว้) ข้อมูลฝึกอบรมเป็นข้อมูลตัวอย่าง "
                                            "เริ่มโหมดฝึกอบรมใหม่หรือไม่? โฟลเดอร์เดิมจะถูกย้ายไปเก็บไว้ข้าง ๆ ไม่ถูกลบ")
                           + "\n\n" + error.bilingual(),
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.shell)
         box.setObjectName("startTrainingOver")
         box.setDefaultButton(QMessageBox.StandardButton.Yes)
         return box.exec() == QMessageBox.StandardButton.Yes
 
     def first_sign_in(self, sign_in: SignIn) -> Actor | None:
-        dialog = SignInDialog(None, sign_in)
+        dialog = SignInDialog(self.shell, sign_in)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         return dialog.actor
@@ -836,7 +856,9 @@ class Gui:
             start_scheduler: Callable[[Callable[[Any], None]], Any]) -> int:
         """Show the window until it closes; `start_scheduler(on_state)` starts the syncs."""
         window = MainWindow(unit, training=training, facility=facility, sign_in=sign_in, sign_out=sign_out)
+        window.restoreGeometry(self.shell.saveGeometry())  # in the shell's place (moved, maximised...)
         window.show()
+        self.shell.close()
         idle = IdleLock(self.app, idle_minutes) if sign_in is not None else None
         if idle is not None:
             idle.idle.connect(window.lock_now)

@@ -8,7 +8,7 @@ import datetime as _dt
 from typing import Any
 
 from PySide6.QtCore import QObject, QRegularExpression, Qt, Signal
-from PySide6.QtGui import QIntValidator, QRegularExpressionValidator
+from PySide6.QtGui import QIntValidator, QPixmap, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -280,6 +280,17 @@ class RegisterPage(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
         layout = QVBoxLayout(content)
+        self.card_note = QLabel()  # what the ID card filled and what it left for the person
+        self.card_note.setObjectName("cardNote")
+        self.card_note.setWordWrap(True)
+        self.card_note.setVisible(False)
+        self.photo = QLabel()  # the card's photo, when the unit keeps photos
+        self.photo.setObjectName("cardPhoto")
+        self.photo.setVisible(False)
+        top = QHBoxLayout()
+        top.addWidget(self.card_note, 1)
+        top.addWidget(self.photo)
+        layout.addLayout(top)
         layout.addLayout(form)
         self.duplicates_label = QLabel(self.tr("อาจซ้ำกับผู้ป่วยเดิม:"))
         layout.addWidget(self.duplicates_label)
@@ -293,6 +304,7 @@ class RegisterPage(QWidget):
         self.family_th.returnPressed.connect(self._on_save_clicked)
         self.prefix.currentTextChanged.connect(self._on_prefix_current_text_changed)
         self._confirmed = False
+        self._photo = b""
         self.clear()
         self._on_prefix_current_text_changed(self.prefix.currentText())
         if patient_id is not None:
@@ -322,6 +334,10 @@ class RegisterPage(QWidget):
         self.right.setCurrentIndex(0)
         self.typearea.setCurrentIndex(0)
         self.cid_verdict.setText("")
+        self._photo = b""
+        self.photo.clear()
+        self.photo.setVisible(False)
+        self.card_note.setVisible(False)
 
     def _on_cid_text_changed(self, text: str) -> None:
         self._confirmed = False
@@ -344,7 +360,7 @@ class RegisterPage(QWidget):
                            moo=self.address.moo.text(), subdistrict_code=self.address.code(),
                            postal_code=self.address.postal.text(),
                            phone=self.phone.text(), right=self.right.currentData(),
-                           typearea=self.typearea.currentData() or "")
+                           typearea=self.typearea.currentData() or "", photo=self._photo)
 
     def set_form(self, form: PatientForm) -> None:
         """Fill the form in (a patient's details to correct)."""
@@ -372,6 +388,36 @@ class RegisterPage(QWidget):
         self.phone.setText(form.phone)
         self.right.setCurrentIndex(max(0, self.right.findData(form.right)))
         self.typearea.setCurrentIndex(max(0, self.typearea.findData(form.typearea)))
+        self._photo = form.photo
+        if form.photo:
+            image = QPixmap()
+            if image.loadFromData(form.photo, "JPG"):
+                self.photo.setPixmap(image.scaledToHeight(110, Qt.TransformationMode.SmoothTransformation))
+                self.photo.setVisible(True)
+
+    def fill_from_card(self, read: Any) -> None:
+        """A card read at the desk (services/idcard.py CardRead): the form as the card fills
+        it, what it left for the person said above it; a patient registered already with its
+        citizen ID is offered instead. A correction's form is not touched."""
+        if self.patient_id is not None:
+            return
+        notes = []
+        if read.expired:
+            notes.append(self.tr("บัตรหมดอายุแล้ว ข้อมูลยังใช้ลงทะเบียนได้ โปรดแนะนำให้ต่ออายุบัตร"))
+        if read.patient_ids:
+            self._existing = read.patient_ids[0]
+            self.message.setText(self.tr("ผู้ถือบัตรนี้ลงทะเบียนไว้แล้ว"))
+            self.open_existing.setVisible(True)
+            self.open_existing.setFocus()
+            return
+        self.set_form(read.form)
+        notes += [pick(thai, english) for thai, english in read.unmatched]
+        notes.insert(0, self.tr("กรอกจากบัตรประชาชนแล้ว ตรวจแล้วกดบันทึก"))
+        self.card_note.setText("\n".join(notes))
+        self.card_note.setVisible(True)
+        self.open_existing.setVisible(False)
+        self.message.setText("")
+        self.save.setFocus()
 
     def _on_save_clicked(self) -> None:
         form, confirmed = self.form(), self._confirmed

@@ -267,6 +267,33 @@
     </message>
 </context>
 <context>
+    <name>CardDeskUi</name>
+    <message>
+        <source>ไม่พบเครื่องอ่านบัตร</source>
+        <translation>No card reader</translation>
+    </message>
+    <message>
+        <source>เครื่องอ่านบัตร: รอเสียบบัตร</source>
+        <translation>Card reader: waiting for a card</translation>
+    </message>
+    <message>
+        <source>มีบัตรในเครื่องอ่าน (เปิดหน้าค้นหาหรือลงทะเบียนเพื่ออ่าน)</source>
+        <translation>A card is in the reader (open Find or Register to read it)</translation>
+    </message>
+    <message>
+        <source>กำลังอ่านบัตร… อย่าเพิ่งดึงบัตรออก</source>
+        <translation>Reading the card… do not pull it out yet</translation>
+    </message>
+    <message>
+        <source>อ่านบัตรแล้ว</source>
+        <translation>Card read</translation>
+    </message>
+    <message>
+        <source>บัตรหมดอายุ</source>
+        <translation>card expired</translation>
+    </message>
+</context>
+<context>
     <name>ChartPage</name>
     <message>
         <source>วันที่</source>
@@ -2587,6 +2614,18 @@ Print it on a printer, or save it as a PDF file?</translation>
     <message>
         <source>ถูกต้อง</source>
         <translation>valid</translation>
+    </message>
+    <message>
+        <source>บัตรหมดอายุแล้ว ข้อมูลยังใช้ลงทะเบียนได้ โปรดแนะนำให้ต่ออายุบัตร</source>
+        <translation>The card has expired; its details still serve for registration. Suggest renewing the card.</translation>
+    </message>
+    <message>
+        <source>ผู้ถือบัตรนี้ลงทะเบียนไว้แล้ว</source>
+        <translation>The card holder is registered already</translation>
+    </message>
+    <message>
+        <source>กรอกจากบัตรประชาชนแล้ว ตรวจแล้วกดบันทึก</source>
+        <translation>Filled from the ID card: check, then save</translation>
     </message>
     <message>
         <source>บันทึกการแก้ไขแล้ว (รอส่งเมื่อออนไลน์)</source>

@@ -223,22 +223,25 @@ def test_data_survives_a_restart(tmp_path: Path) -> None:
         second.stop()
 
 
-def test_source_not_leaves_out_what_one_writer_marked_and_a_resend_is_no_new_version(client: httpx.Client) -> None:
+def test_source_not_leaves_out_what_one_sync_marked_and_a_resend_is_no_new_version(client: httpx.Client) -> None:
     def put(rid: str, source: str | None, gender: str = "female") -> httpx.Response:
         body: dict = {"resourceType": "Patient", "id": rid, "gender": gender}
         if source:
             body["meta"] = {"source": source}
         return client.put(f"Patient/{rid}", json=body)
 
-    assert put("s1", "urn:uuid:sync-a").status_code == 201
-    assert put("s2", "urn:uuid:sync-b").status_code == 201
+    nurse = "urn:clinic-app:staff:nurse"
+    assert put("s1", f"{nurse}#sync-a").status_code == 201
+    assert put("s2", f"{nurse}#sync-b").status_code == 201
     assert put("s3", None).status_code == 201
-    found = client.get("Patient", params={"_source:not": "urn:uuid:sync-a"}).json()
+    found = client.get("Patient", params={"_source:not": "#sync-a"}).json()
     assert sorted(e["resource"]["id"] for e in found["entry"]) == ["s2", "s3"]
-    assert put("s1", "urn:uuid:sync-b").json()["meta"]["versionId"] == "1"  # the same content, resent by another sync
-    assert put("s1", "urn:uuid:sync-c", gender="male").json()["meta"]["versionId"] == "2"
-    found = client.get("Patient", params={"_source:not": "urn:uuid:sync-a"}).json()
-    assert "s1" in [e["resource"]["id"] for e in found["entry"]]  # its latest version is another writer's
+    assert client.get("Patient", params={"_source": nurse + "#sync-b"}).json()["entry"][0]["resource"]["id"] == "s2"
+    assert put("s1", f"{nurse}#sync-b").json()["meta"]["versionId"] == "1"  # the same content, resent by another sync
+    assert put("s1", "urn:clinic-app:staff:clerk#sync-b").json()["meta"]["versionId"] == "2"  # another author
+    assert put("s1", f"{nurse}#sync-c", gender="male").json()["meta"]["versionId"] == "3"
+    found = client.get("Patient", params={"_source:not": "#sync-a"}).json()
+    assert "s1" in [e["resource"]["id"] for e in found["entry"]]  # its latest version is another sync's
     refused = client.get("Patient", params={"_id:not": "s1"})
     assert refused.status_code == 400  # other modifiers are still refused, not ignored
     statement = client.get("metadata").json()

@@ -168,7 +168,7 @@ def test_consent_from_the_chart_names_masks_dates_and_refreshes_when_the_answer_
     assert cells[0] == "สมศรี มีสุข" or "สมศรี" in cells[0], cells
     assert cells[1].startswith("x-xxxx") and not any(cid in c for c in cells)  # masked, never whole
     scheduler = scheduler_for(unit, on_state=window.relay.send)
-    scheduler.probe_every = 0.2
+    scheduler.probe_every = scheduler.online_probe_every = 0.2
     window.attach_scheduler(scheduler)
     scheduler.start()
     try:

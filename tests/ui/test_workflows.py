@@ -232,7 +232,7 @@ def test_sync_status_changes_and_sync_now(qtbot, window: MainWindow, unit: Insta
     RecordService(store, actor=DEVICE).load_demo(2, seed=3)
     store.close()
     scheduler = scheduler_for(unit, on_state=window.relay.send)
-    scheduler.probe_every = 0.2
+    scheduler.probe_every = scheduler.online_probe_every = 0.2
     window.attach_scheduler(scheduler)
     scheduler.start()
     try:

@@ -1,0 +1,1 @@
+"""Smart-card readers through PC/SC (pyscard): the Thai national ID card."""
