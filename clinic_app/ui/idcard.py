@@ -77,6 +77,7 @@ class CardDeskUi(QObject):
         self.watcher = CardWatcher(self)
         self.watcher.changed.connect(self._on_watcher_changed)
         self.reading = False
+        self.read_for: Any = None  # the card (its ATR) in the reader that was read: read once
 
     def start(self) -> None:
         self.watcher.start()
@@ -88,16 +89,25 @@ class CardDeskUi(QObject):
         page = self.window.tabs.currentWidget()
         return page is self.window.find or page is self.window.register
 
+    def show_state(self, state: Any) -> None:
+        """The reader's state said (and a card in it read) when the find or registration page
+        opens; elsewhere the label is hidden."""
+        self._on_watcher_changed(state)
+
     def _on_watcher_changed(self, state: Any) -> None:
+        # said on the find and registration pages, where a card is used (elsewhere the
+        # status bar keeps its room for the sync's progress)
+        self.label.setVisible(self.wanted() or self.reading)
         if state is None or state.reader is None:
             self.label.setText(self.tr("ไม่พบเครื่องอ่านบัตร"))
             return
         if not state.present:
+            self.read_for = None  # the next card in is a new one
             self.label.setText(self.tr("เครื่องอ่านบัตร: รอเสียบบัตร"))
             return
-        if not self.wanted():
-            self.label.setText(self.tr("มีบัตรในเครื่องอ่าน (เปิดหน้าค้นหาหรือลงทะเบียนเพื่ออ่าน)"))
-            return
+        if not self.wanted() or self.read_for == state.atr:
+            return  # elsewhere, or this card read already (a page opened again reads it no more)
+        self.read_for = state.atr
         self.read()
 
     def read(self) -> None:

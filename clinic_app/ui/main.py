@@ -346,9 +346,8 @@ class MainWindow(QMainWindow):
 
     def _on_tabs_current_changed_card(self, _index: int) -> None:
         """A card already in the reader is read when the find or registration page opens."""
-        last = self.card_desk.watcher.last_state if self.card_desk is not None else None
-        if last is not None and last.present and self.card_desk.wanted():
-            self.card_desk.read()
+        if self.card_desk is not None:
+            self.card_desk.show_state(self.card_desk.watcher.last_state)
 
     @property
     def actor(self) -> Actor:

@@ -277,10 +277,6 @@
         <translation>Card reader: waiting for a card</translation>
     </message>
     <message>
-        <source>มีบัตรในเครื่องอ่าน (เปิดหน้าค้นหาหรือลงทะเบียนเพื่ออ่าน)</source>
-        <translation>A card is in the reader (open Find or Register to read it)</translation>
-    </message>
-    <message>
         <source>กำลังอ่านบัตร… อย่าเพิ่งดึงบัตรออก</source>
         <translation>Reading the card… do not pull it out yet</translation>
     </message>
