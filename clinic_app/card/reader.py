@@ -12,14 +12,17 @@ logged.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from clinic_app.core import idcard
 from clinic_app.core.errors import KnownError
+from clinic_app.core.thai import cid_problem
 
 log = logging.getLogger(__name__)
+CONNECT_TRIES = 6  # a card just put in takes a moment to be powered: 1 s at most
 
 
 class CardError(KnownError):
@@ -64,6 +67,7 @@ class NotThaiIdCardError(CardError):
 class CardState:
     reader: str | None  # the reader's name; None: no reader
     atr: bytes | None  # the card's answer-to-reset; None: no card
+    events: int = 0  # the service's count of card events in this reader: a card swapped is a new count
 
     @property
     def present(self) -> bool:
@@ -98,7 +102,7 @@ def card_state() -> CardState:
             return CardState(reader, None)
         _name, flags, atr = states[0]
         present = bool(flags & scard.SCARD_STATE_PRESENT) and not flags & scard.SCARD_STATE_MUTE
-        return CardState(reader, bytes(atr) if present and atr else None)
+        return CardState(reader, bytes(atr) if present and atr else None, flags >> 16)
     finally:
         scard.SCardReleaseContext(context)
 
@@ -114,10 +118,15 @@ def read_card(*, photo: bool = True, progress: Callable[[int, int], None] | None
     if not found:
         raise NoReaderError()
     connection = found[0].createConnection()
-    try:
-        connection.connect()
-    except Exception as exc:  # noqa: BLE001
-        raise NoCardError() from exc
+    for attempt in range(CONNECT_TRIES):
+        try:
+            connection.connect()
+            break
+        except Exception as exc:  # noqa: BLE001 - no card, or one just put in and not powered yet
+            if attempt + 1 == CONNECT_TRIES or not card_state().present:
+                _close(connection)
+                raise NoCardError() from exc
+            time.sleep(0.2)
     try:
         atr = bytes(connection.getATR())
         steps = len(idcard.FIELDS) + (len(idcard.PHOTO_PARTS) if photo else 0)
@@ -156,7 +165,7 @@ def read_card(*, photo: bool = True, progress: Callable[[int, int], None] | None
                 if progress:
                     progress(done, steps)
         data = idcard.card_data(fields, image)
-        if len(data.cid) != 13 or not data.cid.isdigit():
+        if cid_problem(data.cid) is not None:  # a garbled read must not open another person's chart
             raise CardUnreadableError()
         log.info("read an ID card")  # never what it holds
         return data
@@ -165,7 +174,8 @@ def read_card(*, photo: bool = True, progress: Callable[[int, int], None] | None
 
 
 def _close(connection: Any) -> None:
-    try:
-        connection.disconnect()
-    except Exception:  # noqa: BLE001 - already gone with the card
-        pass
+    for step in ("disconnect", "release"):
+        try:
+            getattr(connection, step, lambda: None)()
+        except Exception:  # noqa: BLE001 - already gone with the card
+            pass

@@ -117,9 +117,17 @@ _WORDS = {"subdistrict": ("ตำบล", "แขวง"), "district": ("อำ�
 
 
 def address(raw: bytes) -> CardAddress:
-    """`house#หมู่ที่ n#ตรอก#ซอย#ถนน#ตำบลX#อำเภอY#จังหวัดZ`: the last three fields that are not
-    empty are the subdistrict, district and province, wherever the ones before them stop."""
+    """`house#หมู่ที่ n#ตรอก#ซอย#ถนน#ตำบลX#อำเภอY#จังหวัดZ` by position; a card with fewer
+    fields (cut short): the last three that are not empty are the subdistrict, district and
+    province."""
     fields = [f.strip() for f in text(raw).split("#")]
+    if len(fields) >= 8:  # the documented eight: house, moo, trok, soi, road, subdistrict, district, province
+        house, moo, trok, soi, road, subdistrict, district, province = fields[:8]
+        return CardAddress(house=house, moo=_without(moo, ("หมู่ที่", "หมู่")),
+                           lane=" ".join(p for p in (trok, soi) if p), road=road,
+                           subdistrict=_without(subdistrict, _WORDS["subdistrict"]),
+                           district=_without(district, _WORDS["district"]),
+                           province=_without(province, _WORDS["province"]))
     province = district = subdistrict = ""
     rest = list(fields)
     for key in ("province", "district", "subdistrict"):
@@ -147,6 +155,13 @@ def address(raw: bytes) -> CardAddress:
     lane = " ".join(p for p in (street[2], street[3]) if p)
     return CardAddress(house=street[0], moo=moo, lane=lane, road=street[4], subdistrict=subdistrict,
                        district=district, province=province)
+
+
+def _without(value: str, words: tuple[str, ...]) -> str:
+    for word in words:
+        if value.startswith(word):
+            return value[len(word):].strip()
+    return value
 
 
 def sex(raw: bytes) -> str:

@@ -128,6 +128,7 @@ class CardDesk:
                   today: _dt.date | None = None) -> CardRead:
         from clinic_app.core.thai import normalise_cid
 
+        require(self.actor, "record.read")
         form, unmatched = registration_form(data, keep_photo=keep_photo)
         found = [p["id"] for p in self.store.find_patients("cid", normalise_cid(data.cid))]
         return CardRead(data=data, patient_ids=found, form=form, unmatched=unmatched,

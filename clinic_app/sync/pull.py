@@ -133,7 +133,12 @@ class Puller:
         pages: queue.Queue[Any] = queue.Queue(maxsize=AHEAD)
         stop = threading.Event()
         done = object()
-        todo = iter(group)
+        # the scopes of one type go to one fetcher, in order: a record in two of them (a Task of
+        # this unit's addressed to itself) is never stored new-then-old
+        by_type: dict[str, list[Start]] = {}
+        for start in group:
+            by_type.setdefault(start[0].resource_type, []).append(start)
+        todo = iter(list(by_type.values()))
         lock = threading.Lock()
 
         def put(item: Any) -> bool:
@@ -149,18 +154,19 @@ class Puller:
             try:
                 while not stop.is_set():
                     with lock:
-                        start = next(todo, None)
-                    if start is None:
+                        starts = next(todo, None)
+                    if starts is None:
                         break
-                    for page in self._scope_pages(start, stop):
-                        if not put((start[0], page)):
-                            return
+                    for start in starts:
+                        for page in self._scope_pages(start, stop):
+                            if not put((start[0], page)):
+                                return
                 put(done)
             except BaseException as exc:  # noqa: BLE001 - handed to the storing thread, which raises it
                 put(exc)
 
         fetchers = [threading.Thread(target=fetch, name=f"sync-pull-fetch-{i}", daemon=True)
-                    for i in range(min(FETCHERS, len(group)))]
+                    for i in range(min(FETCHERS, len(by_type)))]
         for fetcher in fetchers:
             fetcher.start()
         try:
@@ -177,8 +183,8 @@ class Puller:
                     return
         finally:
             stop.set()
-            for fetcher in fetchers:
-                fetcher.join()
+            for fetcher in fetchers:  # one inside a slow request gives up by itself (daemon)
+                fetcher.join(timeout=2)
 
     def _scope_pages(self, start: Start, stop: threading.Event) -> Iterator[Resource]:
         scope, params, page = start

@@ -48,7 +48,8 @@ class _Flight:
     """Up to IN_FLIGHT transaction Bundles on their way at once, answered in the order sent.
 
     A Bundle goes out while the one before is still unanswered only when it refers to nothing
-    in the Bundles on their way (a server that checks references finds everything a Bundle
+    in the Bundles on their way, holds none of their records (an edit made while its record
+    was on its way waits for that answer) (a server that checks references finds everything a Bundle
     points to already stored, as when they went one by one) and neither deletes anything.
     Answers are acted on in this (the sync's) thread, oldest first."""
 
@@ -63,7 +64,8 @@ class _Flight:
         deletes = any(e.op == "delete" for e in entries)
         refers = {_local(ref) for item in bundle["entry"] for _path, ref in reference_paths(item.get("resource") or {})}
         while self.out and (len(self.out) >= IN_FLIGHT or deletes
-                            or any(any(e.op == "delete" for e in sent) or refers & held for sent, held, _ in self.out)):
+                            or any(any(e.op == "delete" for e in sent) or (refers | ids) & held
+                                   for sent, held, _ in self.out)):
             self._answer_oldest()
         self.out.append((entries, ids, self.pool.submit(self.pusher._post, bundle)))
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel
 
 from clinic_app.core.errors import KnownError
@@ -55,7 +55,7 @@ class CardWatcher(QObject):
                 return
             except Exception:  # noqa: BLE001 - the smart-card service restarting: look again
                 state = None
-            key = (state.reader, state.atr) if state is not None else None
+            key = (state.reader, state.atr, state.events) if state is not None else None
             if key != self._last:
                 self._last = key
                 self.last_state = state
@@ -105,15 +105,17 @@ class CardDeskUi(QObject):
             self.read_for = None  # the next card in is a new one
             self.label.setText(self.tr("เครื่องอ่านบัตร: รอเสียบบัตร"))
             return
-        if not self.wanted() or self.read_for == state.atr:
+        if not self.wanted() or self.read_for == (state.atr, state.events):
             return  # elsewhere, or this card read already (a page opened again reads it no more)
-        self.read_for = state.atr
         self.read()
 
     def read(self) -> None:
-        """Read the card in the reader now (also when a page opens with a card in)."""
+        """Read the card in the reader now (also when a page opens with a card in). A card
+        swapped while one is being read is read when that read ends (`_again`)."""
         if self.reading:
             return
+        state = self.watcher.last_state
+        self.read_for = (state.atr, state.events) if state is not None else None
         self.reading = True
         self.label.setText(self.tr("กำลังอ่านบัตร… อย่าเพิ่งดึงบัตรออก"))
         self.window.worker.submit(lambda unit, _p: unit.card.keeps_photos(), on_done=self._read_with_photo,
@@ -127,8 +129,15 @@ class CardDeskUi(QObject):
         self.window.worker.submit(lambda unit, _p: unit.card.interpret(data, keep_photo=keep),
                                   on_done=self._deliver, on_error=self._failed)
 
+    def _again(self) -> None:
+        """A card put in while the last one was being read: read it now."""
+        state = self.watcher.last_state
+        if state is not None and state.present and self.wanted() and self.read_for != (state.atr, state.events):
+            self.read()
+
     def _failed(self, error: KnownError) -> None:
         self.reading = False
+        QTimer.singleShot(0, self._again)
         text = pick(error.thai, error.english)
         self.label.setText(text)
         page = self.window.tabs.currentWidget()
@@ -139,7 +148,11 @@ class CardDeskUi(QObject):
 
     def _deliver(self, read: Any) -> None:
         self.reading = False
+        QTimer.singleShot(0, self._again)
         self.label.setText(self.tr("อ่านบัตรแล้ว") + (" · " + self.tr("บัตรหมดอายุ") if read.expired else ""))
+        if not self.wanted():
+            self.read_done.emit(read)  # the clerk has gone to another page meanwhile: not pulled back
+            return
         if self.window.tabs.currentWidget() is self.window.find and read.patient_ids:
             self.window.open_chart(read.patient_ids[0])
         else:

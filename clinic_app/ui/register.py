@@ -389,6 +389,8 @@ class RegisterPage(QWidget):
         self.right.setCurrentIndex(max(0, self.right.findData(form.right)))
         self.typearea.setCurrentIndex(max(0, self.typearea.findData(form.typearea)))
         self._photo = form.photo
+        self.photo.clear()
+        self.photo.setVisible(False)
         if form.photo:
             image = QPixmap()
             if image.loadFromData(form.photo, "JPG"):
@@ -405,6 +407,10 @@ class RegisterPage(QWidget):
         if read.expired:
             notes.append(self.tr("บัตรหมดอายุแล้ว ข้อมูลยังใช้ลงทะเบียนได้ โปรดแนะนำให้ต่ออายุบัตร"))
         if read.patient_ids:
+            self.clear()  # nothing of an earlier card stays beside this holder
+            if notes:
+                self.card_note.setText("\n".join(notes))
+                self.card_note.setVisible(True)
             self._existing = read.patient_ids[0]
             self.message.setText(self.tr("ผู้ถือบัตรนี้ลงทะเบียนไว้แล้ว"))
             self.open_existing.setVisible(True)

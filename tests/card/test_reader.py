@@ -119,3 +119,22 @@ def test_card_read_on_the_command_line_prints_the_card_with_the_id_masked(pcscd:
     assert json.loads(shown.stdout)["cid"] == "1101700203450"
     logs = "".join(p.read_text(errors="replace") for p in installation.folder.path.rglob("*.log*") if p.is_file())
     assert "1101700203450" not in logs and "สมศรี" not in logs  # nothing read is logged in clear
+
+
+def test_the_address_goes_by_position_and_a_garbled_citizen_id_is_not_taken() -> None:
+    parsed = idcard.address("1#หมู่ที่ 2###ถนนมิตรภาพ##อำเภอเมืองขอนแก่น#จังหวัดขอนแก่น".encode("tis-620"))
+    assert (parsed.road, parsed.subdistrict, parsed.district, parsed.province) == ("ถนนมิตรภาพ", "", "เมืองขอนแก่น", "ขอนแก่น")
+    code, unmatched = match_address(parsed)
+    assert code == "" and unmatched  # no subdistrict on the card: left for the person, said
+    bangkok = idcard.address("12###ซอยเจริญกรุง 30#ถนนเจริญกรุง#แขวงสี่พระยา#เขตบางรัก#กรุงเทพมหานคร".encode("tis-620"))
+    assert (bangkok.lane, bangkok.road, bangkok.subdistrict, bangkok.district) == ("ซอยเจริญกรุง 30", "ถนนเจริญกรุง",
+                                                                                "สี่พระยา", "บางรัก")
+
+
+def test_a_card_whose_citizen_id_fails_its_check_digit_is_unreadable(pcscd: None) -> None:
+    card = VirtualCard(Person(cid="1101700203451")).insert()
+    try:
+        with pytest.raises(CardUnreadableError):
+            read_card(photo=False)
+    finally:
+        card.remove()

@@ -330,3 +330,12 @@ def test_a_bundle_ends_where_a_patients_records_end_so_the_next_can_travel_with_
     Pusher(store, client, bundle_size=3).run()  # type: ignore[arg-type]
     assert client.sent == [["Patient/a", "Encounter/a-visit"], ["Patient/b", "Encounter/b-visit"]]
     assert client.most == 2  # not [a, a-visit, b] then [b-visit], which would have had to wait
+
+
+def test_an_edit_of_a_record_on_its_way_waits_for_that_answer() -> None:
+    first, edit = entry(1, "Patient", "a"), entry(2, "Patient", "a", op="update")
+    store = Store([first, edit], {("Patient", "a"): {"resourceType": "Patient", "id": "a"}})
+    client = Timed()
+    pusher = Pusher(store, client, bundle_size=1)  # type: ignore[arg-type]
+    pusher.run()
+    assert client.sent == [["Patient/a"], ["Patient/a"]] and client.most == 1  # never both at once
