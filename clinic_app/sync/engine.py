@@ -109,6 +109,7 @@ class SyncEngine:
         self.clock = clock or (lambda: _dt.datetime.now(_dt.timezone.utc))
         self._dropped = ChangeSet()
         self._phase = ("", time.perf_counter())
+        self._kept = False  # the capability in use was kept from an earlier sync (not asked now)
 
     def progress(self, phase: str, done: int, total: int) -> None:
         if phase != self._phase[0]:
@@ -163,10 +164,14 @@ class SyncEngine:
         report.changes.merge(pusher.changes)
         if self.cancelled():
             return
-        scopes = scopes_for(self.hcode, capability)
-        if source:  # what this sync pushed is known here: not pulled back
-            scopes = [replace(s, params=(*s.params, ("_source:not", f"#{source}")))
-                      if s.name.startswith("own:") and s.resource_type in pusher.stamps else s for s in scopes]
+
+        def scopes_of(capability: Any) -> list[Any]:
+            scopes = scopes_for(self.hcode, capability)
+            if source and capability.source_not:  # what this sync pushed is known here: not pulled back
+                scopes = [replace(s, params=(*s.params, ("_source:not", f"#{source}")))
+                          if s.name.startswith("own:") and s.resource_type in pusher.stamps else s for s in scopes]
+            return scopes + ([DELETES] if capability.history_system else [])
+
         # A first pull is long: the hub's counts (one batch) give it a total and a time left.
         expected = sum(self._counts(capability, OWN_TYPES).values()) if first and capability.tag_search else 0
         pulled = [0]
@@ -187,8 +192,18 @@ class SyncEngine:
                     capability = self._capability(fresh=True)  # the hub's clock, not this computer's
                 with self.store.transaction():
                     self.store.checkpoints.set("pull:deletes", self._server_now(minus_seconds=1))
-            scopes.append(DELETES)
-        puller.pull_all(scopes, pushed={f"own:{t}": stamp for t, stamp in pusher.stamps.items()} if source else None)
+        pushed_stamps = {f"own:{t}": stamp for t, stamp in pusher.stamps.items()} if source else None
+        try:
+            puller.pull_all(scopes_of(capability), pushed=pushed_stamps)
+        except HubUnreachableError as exc:
+            if not (self._kept and 400 <= getattr(exc, "status", 0) < 500):
+                raise
+            # The hub refuses what its kept CapabilityStatement said it takes (it changed since):
+            # ask it again and pull as it says now, once, in this same sync.
+            log.info("the hub refused a search its kept capability allowed; asking it again")
+            capability = self._capability(fresh=True)
+            puller.batch = capability.batch and not first
+            puller.pull_all(scopes_of(capability), pushed=pushed_stamps)
         report.pull_seconds = round(time.perf_counter() - started, 3)
         if verify and not self.cancelled():
             self.progress("verify", 0, 0)
@@ -229,9 +244,11 @@ class SyncEngine:
                             and not self.store.settings.get("last_sync_error")):
                         capability = Capability(**profile["capability"])
                         self.client.gzip_requests = capability.gzip_requests
+                        self._kept = True
                         return capability
             except (ValueError, TypeError, KeyError):
                 log.info("the kept hub profile is unreadable; asking the hub")
+        self._kept = False
         return self.client.capability()
 
     def _keep_profile(self, capability: Any) -> None:

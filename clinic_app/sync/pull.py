@@ -223,7 +223,9 @@ class Puller:
     def _get(self, scope: Scope, url: str, params: list[tuple[str, str]] | None) -> Any:
         response = self.client.request("GET", url, params=params)
         if response.status_code != 200:
-            raise HubUnreachableError(f"{scope.resource_type} answered HTTP {response.status_code}")
+            error = HubUnreachableError(f"{scope.resource_type} answered HTTP {response.status_code}")
+            error.status = response.status_code  # type: ignore[attr-defined] - a 4xx: the engine may ask the hub's capability again
+            raise error
         page = self.client.json(response)
         if not isinstance(page, dict):
             raise HubUnreachableError(f"{scope.resource_type} answered no Bundle")

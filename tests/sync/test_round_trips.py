@@ -156,3 +156,26 @@ def test_a_terminal_shows_a_bar_bytes_and_the_time_left() -> None:
     line = progress_line(SyncProgress("pull", 2500, 10000, bytes=3_400_000, seconds=30))
     assert line.startswith("\rpull 2500/10000 [#####...............]  25% 3.4 MB ~1:30 left")
     assert progress_line(SyncProgress("pull", 700, 0, bytes=0, seconds=3)).strip() == "pull 700/?"
+
+
+def test_a_hub_that_no_longer_takes_what_its_kept_capability_said_is_asked_again_in_the_same_sync(
+        tmp_path, desktop: Factory) -> None:  # type: ignore[no-untyped-def]
+    from tests.sync.conftest import limited_hub
+
+    plain = limited_hub(tmp_path, tag_search=False)  # a server without _tag search
+    try:
+        a = desktop(plain, "a", auth=False)
+        RecordService(a.connect(), actor=DEVICE).load_demo(1, seed=8)
+        assert sync(a).pending == 0
+        store = a.connect()
+        kept = json.loads(store.checkpoints.get("hub:profile"))
+        assert kept["capability"]["tag_search"] is False
+        kept["capability"]["tag_search"] = True  # as if the server had said so yesterday
+        with store.transaction():
+            store.checkpoints.set("hub:profile", json.dumps(kept))
+        report = sync(a)  # its _tag searches are refused (400): asked again, pulled as it says now
+        assert report.pending == 0 and report.failed == 0
+        assert json.loads(store.checkpoints.get("hub:profile"))["capability"]["tag_search"] is False
+        store.close()
+    finally:
+        plain.stop()
