@@ -153,12 +153,40 @@ def stamp_author(resource: Resource, username: str) -> Resource:
     return out
 
 
+def unmarked(source: str) -> str:
+    """meta.source without the mark a sync puts after it as its fragment (`author#mark`,
+    sync/push.py): who wrote the record, whichever sync carried it."""
+    return source.split("#", 1)[0]
+
+
+def without_bookkeeping(resource: Resource) -> Resource:
+    """The resource without the server's bookkeeping (meta.versionId, meta.lastUpdated), as a
+    client sends it; no empty meta."""
+    body = dict(resource)
+    meta = {k: v for k, v in (body.get("meta") or {}).items() if k not in ("versionId", "lastUpdated")}
+    if meta:
+        body["meta"] = meta
+    else:
+        body.pop("meta", None)
+    return body
+
+
+def content_of(resource: Resource) -> Resource:
+    """The resource as content: without the server's bookkeeping nor a sync's mark. Two
+    copies with the same content are the same record as written (a resend after a lost
+    answer)."""
+    body = without_bookkeeping(resource)
+    if isinstance((body.get("meta") or {}).get("source"), str):
+        body["meta"] = {**body["meta"], "source": unmarked(body["meta"]["source"])}
+    return body
+
+
 def author_of(resource: Resource | None) -> str | None:
     """The staff account `stamp_author` put on the resource; None when it carries none."""
     source = ((resource or {}).get("meta") or {}).get("source")
     if not isinstance(source, str):
         return None
-    source = source.split("#", 1)[0]  # a fragment names the sync that sent it (sync/push.py)
+    source = unmarked(source)
     return source[len(AUTHOR_PREFIX):] if source.startswith(AUTHOR_PREFIX) else None
 
 

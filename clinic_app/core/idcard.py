@@ -113,55 +113,38 @@ def date_be(raw: bytes) -> _dt.date | None:
         return None
 
 
-_WORDS = {"subdistrict": ("ตำบล", "แขวง"), "district": ("อำเภอ", "เขต"), "province": ("จังหวัด",)}
+AREA_WORDS = {"subdistrict": ("ตำบล", "แขวง"), "district": ("อำเภอ", "เขต"), "province": ("จังหวัด",)}
+MOO_WORDS = ("หมู่ที่", "หมู่")
+
+
+def without_words(value: str, words: tuple[str, ...] | None = None) -> str:
+    """A name with its leading word taken off (ตำบล, อำเภอ, จังหวัด...; any area word when
+    `words` is not given)."""
+    value = value.strip()
+    for word in words if words is not None else tuple(w for ws in AREA_WORDS.values() for w in ws):
+        if value.startswith(word):
+            return value[len(word):].strip()
+    return value
 
 
 def address(raw: bytes) -> CardAddress:
     """`house#หมู่ที่ n#ตรอก#ซอย#ถนน#ตำบลX#อำเภอY#จังหวัดZ` by position; a card with fewer
-    fields (cut short): the last three that are not empty are the subdistrict, district and
-    province."""
+    fields: its last three (trailing empty ones aside) are the subdistrict, district and
+    province, what comes before them the street."""
     fields = [f.strip() for f in text(raw).split("#")]
-    if len(fields) >= 8:  # the documented eight: house, moo, trok, soi, road, subdistrict, district, province
-        house, moo, trok, soi, road, subdistrict, district, province = fields[:8]
-        return CardAddress(house=house, moo=_without(moo, ("หมู่ที่", "หมู่")),
-                           lane=" ".join(p for p in (trok, soi) if p), road=road,
-                           subdistrict=_without(subdistrict, _WORDS["subdistrict"]),
-                           district=_without(district, _WORDS["district"]),
-                           province=_without(province, _WORDS["province"]))
-    province = district = subdistrict = ""
-    rest = list(fields)
-    for key in ("province", "district", "subdistrict"):
+    if len(fields) >= 8:  # the documented eight
+        street, areas = fields[:5], fields[5:8]
+    else:
+        rest = list(fields)
         while rest and not rest[-1]:
             rest.pop()
-        if not rest:
-            break
-        value = rest.pop()
-        for word in _WORDS[key]:
-            if value.startswith(word):
-                value = value[len(word):].strip()
-                break
-        if key == "province":
-            province = value
-        elif key == "district":
-            district = value
-        else:
-            subdistrict = value
-    street = rest + ["", "", "", "", ""]  # house, moo, trok, soi, road
-    moo = street[1]
-    for word in ("หมู่ที่", "หมู่"):
-        if moo.startswith(word):
-            moo = moo[len(word):].strip()
-            break
-    lane = " ".join(p for p in (street[2], street[3]) if p)
-    return CardAddress(house=street[0], moo=moo, lane=lane, road=street[4], subdistrict=subdistrict,
-                       district=district, province=province)
-
-
-def _without(value: str, words: tuple[str, ...]) -> str:
-    for word in words:
-        if value.startswith(word):
-            return value[len(word):].strip()
-    return value
+        street, areas = rest[:-3] if len(rest) > 3 else [], (["", "", ""] + rest)[-3:]
+    house, moo, trok, soi, road = (street + ["", "", "", "", ""])[:5]
+    subdistrict, district, province = areas
+    return CardAddress(house=house, moo=without_words(moo, MOO_WORDS), lane=" ".join(p for p in (trok, soi) if p),
+                       road=road, subdistrict=without_words(subdistrict, AREA_WORDS["subdistrict"]),
+                       district=without_words(district, AREA_WORDS["district"]),
+                       province=without_words(province, AREA_WORDS["province"]))
 
 
 def sex(raw: bytes) -> str:

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from clinic_app.conformance import check as conformance_check
 from clinic_app.core.audit import is_break_glass
-from clinic_app.core.fhir import is_resource_type, is_valid_id, rewrite_references, validate_resource
+from clinic_app.core.fhir import content_of, is_resource_type, is_valid_id, rewrite_references, validate_resource
 from clinic_app.core.identifiers import CID_SYSTEM, HCODE_SYSTEM
 from clinic_app.hub.auth import ANONYMOUS, Caller
 from clinic_app.hub.errors import HubError, bad_request, operation_outcome
@@ -65,13 +65,8 @@ def http_date(instant: str) -> str:
 
 def _same_content(a: dict[str, Any], b: dict[str, Any]) -> bool:
     def strip(r: dict[str, Any]) -> dict[str, Any]:
-        # meta.source's fragment names the writing sync: a resend after a lost answer is the same content
-        meta = {k: v for k, v in (r.get("meta") or {}).items() if k not in ("versionId", "lastUpdated")}
-        if isinstance(meta.get("source"), str):
-            meta["source"] = meta["source"].split("#", 1)[0]
-        out = {k: v for k, v in r.items() if k not in ("meta", "id")}
-        if meta:
-            out["meta"] = meta
+        out = content_of(r)  # a resend after a lost answer (another sync's mark) is the same content
+        out.pop("id", None)
         return out
 
     return json.dumps(strip(a), sort_keys=True) == json.dumps(strip(b), sort_keys=True)

@@ -20,7 +20,6 @@ from clinic_app.core import idcard, places
 from clinic_app.core.permissions import Actor, require
 from clinic_app.services.patients import PatientForm
 
-_WORDS = ("จังหวัด", "อำเภอ", "เขต", "ตำบล", "แขวง")
 
 
 @dataclass(frozen=True)
@@ -53,17 +52,9 @@ class CardRead:
         }
 
 
-def _bare(name: str) -> str:
-    text = name.strip()
-    for word in _WORDS:
-        if text.startswith(word):
-            return text[len(word):].strip()
-    return text
-
-
 def _find(areas: list[places.Area], name: str) -> places.Area | None:
-    wanted = _bare(name)
-    return next((a for a in areas if _bare(a.name_th) == wanted), None) if wanted else None
+    wanted = idcard.without_words(name)
+    return next((a for a in areas if idcard.without_words(a.name_th) == wanted), None) if wanted else None
 
 
 def match_address(address: idcard.CardAddress) -> tuple[str, list[tuple[str, str]]]:
@@ -105,10 +96,9 @@ def registration_form(data: idcard.CardData, *, keep_photo: bool = False) -> tup
 class CardDesk:
     """Reading the ID card for one unit session (the store's settings and patients)."""
 
-    def __init__(self, store: Any, *, actor: Actor, read: Callable[..., idcard.CardData] | None = None) -> None:
+    def __init__(self, store: Any, *, actor: Actor) -> None:
         self.store = store
         self.actor = actor
-        self._read = read
 
     def keeps_photos(self) -> bool:
         return bool(self.store.settings.get("card_photo"))
@@ -119,9 +109,8 @@ class CardDesk:
         The photo is read when asked (`photo`), else when the unit keeps photos; the form
         carries it only when the unit keeps them."""
         require(self.actor, "record.read")
-        reader = self._read or read_card_data
         keep = self.keeps_photos()
-        data = reader(photo=keep if photo is None else photo, progress=progress)
+        data = read_card_data(photo=keep if photo is None else photo, progress=progress)
         return self.interpret(data, keep_photo=keep, today=today)
 
     def interpret(self, data: idcard.CardData, *, keep_photo: bool = False,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import email.utils
+import json
 import logging
 import time
 import uuid
@@ -165,45 +166,8 @@ class SyncEngine:
         if self.cancelled():
             return
 
-        def scopes_of(capability: Any) -> list[Any]:
-            scopes = scopes_for(self.hcode, capability)
-            if source and capability.source_not:  # what this sync pushed is known here: not pulled back
-                scopes = [replace(s, params=(*s.params, ("_source:not", f"#{source}")))
-                          if s.name.startswith("own:") and s.resource_type in pusher.stamps else s for s in scopes]
-            return scopes + ([DELETES] if capability.history_system else [])
-
-        # A first pull is long: the hub's counts (one batch) give it a total and a time left.
-        expected = sum(self._counts(capability, OWN_TYPES).values()) if first and capability.tag_search else 0
-        pulled = [0]
-        self.progress("pull", 0, expected)  # the push's "n/n" gives way at once
-
-        def got(n: int) -> None:
-            pulled[0] += n
-            self.progress("pull", pulled[0], max(expected, pulled[0]) if expected else 0)
-
-        puller = Puller(self.store, self.client, page_size=self.page_size, batch=capability.batch and not first, on_progress=got,
-                        cancelled=self.cancelled)
         started = time.perf_counter()
-        if capability.history_system:
-            if self.store.checkpoints.get("pull:deletes") is None:
-                # Deletes of records this desktop never had do not matter: a first pull starts
-                # the delete feed at the hub's "now" instead of reading all its history.
-                if self.client.server_date is None:
-                    capability = self._capability(fresh=True)  # the hub's clock, not this computer's
-                with self.store.transaction():
-                    self.store.checkpoints.set("pull:deletes", self._server_now(minus_seconds=1))
-        pushed_stamps = {f"own:{t}": stamp for t, stamp in pusher.stamps.items()} if source else None
-        try:
-            puller.pull_all(scopes_of(capability), pushed=pushed_stamps)
-        except HubUnreachableError as exc:
-            if not (self._kept and 400 <= getattr(exc, "status", 0) < 500):
-                raise
-            # The hub refuses what its kept CapabilityStatement said it takes (it changed since):
-            # ask it again and pull as it says now, once, in this same sync.
-            log.info("the hub refused a search its kept capability allowed; asking it again")
-            capability = self._capability(fresh=True)
-            puller.batch = capability.batch and not first
-            puller.pull_all(scopes_of(capability), pushed=pushed_stamps)
+        puller, capability = self._pull(capability, first=first, source=source, pushed=pusher.stamps)
         report.pull_seconds = round(time.perf_counter() - started, 3)
         if verify and not self.cancelled():
             self.progress("verify", 0, 0)
@@ -223,13 +187,56 @@ class SyncEngine:
                     self.store.checkpoints.set(VERIFIED_KEY, self._local_now())
             self._keep_profile(capability)
 
+    def _pull(self, capability: Any, *, first: bool, source: str | None,
+              pushed: dict[str, str]) -> tuple[Puller, Any]:
+        """Pull every scope (and the deletes); `pushed` is what this sync pushed, per type
+        (its latest lastUpdated), left out of the pull where `source` marked it. Returns the
+        puller (its stats) and the capability it ended with (asked again when the hub refused
+        what the kept one allowed)."""
+        def scopes_of(capability: Any) -> list[Any]:
+            scopes = scopes_for(self.hcode, capability)
+            if source and capability.source_not:  # what this sync pushed is known here: not pulled back
+                scopes = [replace(s, params=(*s.params, ("_source:not", f"#{source}")))
+                          if s.name.startswith("own:") and s.resource_type in pushed else s for s in scopes]
+            return scopes + ([DELETES] if capability.history_system else [])
+
+        # A first pull is long: the hub's counts (one batch) give it a total and a time left.
+        expected = sum(self._counts(capability, OWN_TYPES).values()) if first and capability.tag_search else 0
+        pulled = [0]
+        self.progress("pull", 0, expected)  # the push's "n/n" gives way at once
+
+        def got(n: int) -> None:
+            pulled[0] += n
+            self.progress("pull", pulled[0], max(expected, pulled[0]) if expected else 0)
+
+        puller = Puller(self.store, self.client, page_size=self.page_size, batch=capability.batch and not first,
+                        on_progress=got, cancelled=self.cancelled)
+        if capability.history_system and self.store.checkpoints.get("pull:deletes") is None:
+            # Deletes of records this desktop never had do not matter: a first pull starts
+            # the delete feed at the hub's "now" instead of reading all its history.
+            if self.client.server_date is None:
+                capability = self._capability(fresh=True)  # the hub's clock, not this computer's
+            with self.store.transaction():
+                self.store.checkpoints.set("pull:deletes", self._server_now(minus_seconds=1))
+        stamps = {f"own:{t}": stamp for t, stamp in pushed.items()} if source else None
+        try:
+            puller.pull_all(scopes_of(capability), pushed=stamps)
+        except HubUnreachableError as exc:
+            if not (self._kept and 400 <= getattr(exc, "status", 0) < 500):
+                raise
+            # The hub refuses what its kept CapabilityStatement said it takes (it changed since):
+            # ask it again and pull as it says now, once, in this same sync.
+            log.info("the hub refused a search its kept capability allowed; asking it again")
+            capability = self._capability(fresh=True)
+            puller.batch = capability.batch and not first
+            puller.pull_all(scopes_of(capability), pushed=stamps)
+        return puller, capability
+
     # -- what the hub can do, kept between syncs ------------------------------------------------
 
     def _capability(self, *, fresh: bool = False) -> Any:
         """The hub's Capability: kept from an earlier sync when it is less than a day old, for
         this address, and that sync went well; else asked (one request)."""
-        import json
-
         from clinic_app.sync.client import Capability
 
         kept = None if fresh else self.store.checkpoints.get(PROFILE_KEY)
@@ -252,8 +259,6 @@ class SyncEngine:
         return self.client.capability()
 
     def _keep_profile(self, capability: Any) -> None:
-        import json
-
         kept = self.store.checkpoints.get(PROFILE_KEY)
         at = self._local_now()
         if kept:

@@ -201,19 +201,17 @@ class Puller:
         """The first pages of every scope, asked in one batch Bundle; None for a scope the
         batch did not answer (it is asked on its own)."""
         firsts: list[Resource | None] = [None] * len(starts)
-        asked = list(range(len(starts)))
-        if not self.batch or len(asked) < 2:
+        if not self.batch or len(starts) < 2:
             return firsts
         bundle = {"resourceType": "Bundle", "type": "batch", "entry": [
-            {"request": {"method": "GET", "url": f"{starts[i][0].resource_type}?{urlencode(starts[i][1])}"}}
-            for i in asked]}
+            {"request": {"method": "GET", "url": f"{scope.resource_type}?{urlencode(params)}"}} for scope, params in starts]}
         response = self.client.request("POST", "", json_body=bundle)
         if response.status_code != 200:
             return firsts  # a server that refuses the batch is asked search by search
         answers = (self.client.json(response) or {}).get("entry") or []
-        if len(answers) != len(asked):
+        if len(answers) != len(starts):
             return firsts
-        for i, answer in zip(asked, answers):
+        for i, answer in enumerate(answers):
             status = str((answer.get("response") or {}).get("status", ""))
             page = answer.get("resource")
             if status.startswith("200") and isinstance(page, dict) and page.get("resourceType") == "Bundle":

@@ -21,7 +21,7 @@ from typing import Any
 
 from clinic_app.core.audit import is_trail_event
 from clinic_app.core.changes import ChangeSet
-from clinic_app.core.fhir import Resource, patient_id_of, reference_paths
+from clinic_app.core.fhir import Resource, content_of, patient_id_of, reference_paths, unmarked, without_bookkeeping
 from clinic_app.core.merge import three_way
 from clinic_app.core.outbox import OutboxEntry
 from clinic_app.core.ports import SyncStore
@@ -313,10 +313,10 @@ class Pusher:
         if entry.op == "delete":
             return {"request": {"method": "DELETE", "url": f"{entry.type}/{entry.id}"}}
         resource = self.store.get(entry.type, entry.id) or {}
-        body = _for_wire(resource)
+        body = without_bookkeeping(resource)
         if self.source:  # this sync's own mark, as meta.source's fragment (the author stays before it)
             meta = body.get("meta") or {}
-            author = str(meta.get("source") or SYNC_SOURCE).split("#", 1)[0]
+            author = unmarked(str(meta.get("source") or SYNC_SOURCE))
             body["meta"] = {**meta, "source": f"{author}#{self.source}"}
         request: dict[str, Any] = {"method": "PUT", "url": f"{entry.type}/{entry.id}"}
         if entry.op == "update" and entry.base_version:
@@ -413,26 +413,9 @@ class Pusher:
         self._on_progress(1)
 
 
-def _for_wire(resource: Resource) -> Resource:
-    body = dict(resource)
-    meta = {k: v for k, v in (body.get("meta") or {}).items() if k not in ("versionId", "lastUpdated")}
-    if meta:
-        body["meta"] = meta
-    else:
-        body.pop("meta", None)
-    return body
-
-
 def _same(a: Resource, b: Resource) -> bool:
     """The same content (the server's bookkeeping and the writing sync's mark aside)."""
-    def content(r: Resource) -> str:
-        body = _for_wire(r)
-        meta = dict(body.get("meta") or {})
-        if isinstance(meta.get("source"), str):
-            meta["source"] = meta["source"].split("#", 1)[0]
-        return json.dumps({**body, "meta": meta}, sort_keys=True)
-
-    return content(a) == content(b)
+    return json.dumps(content_of(a), sort_keys=True) == json.dumps(content_of(b), sort_keys=True)
 
 
 def _transaction_answers(response: Any, count: int) -> list[dict[str, Any]] | None:
