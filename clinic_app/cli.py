@@ -16,6 +16,7 @@ import json
 import logging
 import math
 import os
+import socket
 import sys
 import unicodedata
 from collections.abc import Callable
@@ -200,6 +201,22 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("id")
     s.add_argument("--out", required=True, metavar="FILE.pdf")
     sub.add_parser("device-key", help="print this desktop's public key for the hub to enroll, as JSON")
+    relay = sub.add_parser("relay", help="the unit relay: one desktop serves the unit's others while the cloud is "
+                           "out of reach").add_subparsers(dest="relay_command", metavar="RELAY_COMMAND", required=True)
+    s = relay.add_parser("serve", help="serve this folder's records to the unit's desktops over https and sync them "
+                         "with the cloud; prints the base URL and the certificate's fingerprint")
+    s.add_argument("--host", default="0.0.0.0", help="address to listen on (default: every address of this computer)")
+    s.add_argument("--port", type=int, default=8766, help="port (default 8766; 0 picks a free one)")
+    s = relay.add_parser("enroll", help="let a desktop of this unit sync with this relay (the JSON of its "
+                         "`clinic-app device-key`; administrators)")
+    s.add_argument("file", help="the device-key JSON file ('-': standard input)")
+    relay.add_parser("status", help="the relay's desktops, what waits for the cloud and the last syncs, as JSON")
+    s = relay.add_parser("join", help="sync with the unit relay at URL first (the cloud stays the fallback; "
+                         "administrators)")
+    s.add_argument("url", help="the relay's base URL as it prints it (https://HOST:PORT/fhir)")
+    s.add_argument("--fingerprint", required=True, help="the relay's certificate fingerprint as its screen shows it "
+                   "(SHA256:...)")
+    relay.add_parser("leave", help="stop syncing with the unit relay (back to the cloud only; administrators)")
 
     _daywork_parsers(sub)
 
@@ -440,7 +457,8 @@ def _run(args: argparse.Namespace) -> int:
             if args.db_command != "check":
                 _maintainer(unit, args.user, password)
         else:
-            unit.acting_from_cli(args.user, password, device_ok=args.command in DEVICE_COMMANDS)
+            unit.acting_from_cli(args.user, password, device_ok=args.command in DEVICE_COMMANDS or (
+                args.command == "relay" and args.relay_command in ("serve", "status")))
         return COMMANDS[args.command](args, unit)
     finally:
         unit.close()
@@ -604,6 +622,32 @@ def _sync(args: argparse.Namespace, unit: UnitSession) -> int:
         sys.stderr.write(f"ระบบกลางไม่รับ {report.failed} รายการ (ดูเหตุผลในรายการรอส่ง) / "
                          f"The hub refused {report.failed} change(s); see their reasons in the queue.\n")
         return EXIT_FAILURE
+    return EXIT_OK
+
+
+def _relay(args: argparse.Namespace, unit: UnitSession) -> int:
+    if args.relay_command == "serve":
+        server = unit.relay_server()
+
+        def ready(url: str, fingerprint: str) -> None:
+            shown = url.replace("0.0.0.0", socket.gethostname()) if "//0.0.0.0:" in url else url
+            print(shown, flush=True)
+            print(fingerprint, flush=True)
+            sys.stderr.write("เครื่องแม่ข่ายของหน่วยบริการพร้อมแล้ว ให้เครื่องอื่นเข้าร่วมด้วยที่อยู่และลายนิ้วมือข้างบน "
+                             "(clinic-app relay join) / The unit relay is serving: desktops join with the address and "
+                             "fingerprint above (clinic-app relay join).\n")
+
+        server.serve(args.host, args.port, ready=ready)
+    elif args.relay_command == "enroll":
+        _print_json(unit.relay_enroll(_read_json(args.file)))
+    elif args.relay_command == "status":
+        _print_json(unit.relay_status())
+    elif args.relay_command == "join":
+        pinned = unit.relay_join(args.url, args.fingerprint)
+        print(f"เข้าร่วมเครื่องแม่ข่ายแล้ว / Joined the unit relay {args.url} ({pinned}).")
+    elif args.relay_command == "leave":
+        unit.relay_leave()
+        print("ออกจากเครื่องแม่ข่ายแล้ว ซิงก์กับระบบกลางโดยตรง / Left the unit relay; syncing with the cloud directly.")
     return EXIT_OK
 
 
@@ -1269,6 +1313,7 @@ def _print(args: argparse.Namespace, unit: UnitSession) -> int:
 COMMANDS: dict[str, Handler] = {
     "import-fhir": _import_fhir, "export-fhir": _export_fhir, "export-43": _export_43, "import-43": _import_43,
     "device-key": _device_key, "status": _status, "demo-data": _demo_data, "sync": _sync, "audit": _audit, "card": _card,
+    "relay": _relay,
     "user": _user, "consent": _consent, "records": _records, "emergency-access": _emergency_access,
     "emergency-log": _emergency_log, "db": _db, "config": _config, "patients": _patients,
     "visit": _visit, "allergy": _allergy, "appointment": _appointment, "formulary": _formulary,

@@ -50,6 +50,12 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in [
             "services/reshape.py)"),
     Setting("idle_lock_minutes", (int, float), 10, "minutes without input before the window locks",
             check=_positive),
+    Setting("relay_url", str, "", "the unit relay's FHIR base (https) this desktop syncs with first; empty: "
+            "none (`clinic-app relay join`)"),
+    Setting("relay_cert", str, "", "the unit relay's certificate (PEM), pinned at join: nothing else is trusted "
+            "at the relay's address"),
+    Setting("relay_serve", bool, False, "this desktop serves the unit's other desktops as their relay while it "
+            "runs"),
     Setting("card_photo", bool, False, "keep the photo read from a patient's ID card with the patient "
             "(encrypted like every record; it travels with the Patient to the hub)"),
 ]}

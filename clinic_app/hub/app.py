@@ -132,10 +132,15 @@ def parse_json(raw: bytes) -> Any:
 
 
 def build_app(engine: Engine, authority: Authority, *, admin_token: str,
-              auto_approve_seconds: float | None = None, public_url: str = "") -> Starlette:
+              auto_approve_seconds: float | None = None, public_url: str = "",
+              actions: dict[str, Any] | None = None, unit_actions: dict[str, Any] | None = None) -> Starlette:
     """The hub's HTTP face. `public_url` is its FHIR base as clients reach it: the token
     endpoint, and so the audience a client assertion must name, come from it, never from a
-    request's Host header (with none given, from the request, for tests of the app alone)."""
+    request's Host header (with none given, from the request, for tests of the app alone).
+    `actions`: name -> a call answering JSON, at POST /admin/actions/{name} with the admin
+    token (the unit relay's "sync now" and "status" for the command line on its computer).
+    `unit_actions`: name -> a call of (caller, JSON body) answering JSON, at POST
+    /unit/{name} with an enrolled desktop's token (the relay's exchange of staff accounts)."""
     limit = engine.limits.max_body_bytes
     admin = Admin(engine)
 
@@ -263,6 +268,23 @@ def build_app(engine: Engine, authority: Authority, *, admin_token: str,
         return _response(Reply(200, {"resourceType": "Bundle", "type": "collection",
                                      "entry": [{"resource": r} for r in admin.break_glass_log()]}))
 
+    async def admin_action(request: Request) -> Response:
+        require_admin(request)
+        work = (actions or {}).get(request.path_params["name"])
+        if work is None:
+            raise HubError(404, f"no action {request.path_params['name']!r} here", code="not-found")
+        return JSONResponse(await off_loop(work))
+
+    async def unit_action(request: Request) -> Response:
+        who = caller(request)
+        if not who.enforced or who.btg_cid:
+            raise HubError(403, "only the unit's enrolled desktops may do this", code="forbidden")
+        work = (unit_actions or {}).get(request.path_params["name"])
+        if work is None:
+            raise HubError(404, f"nothing at {request.url.path}", code="not-found")
+        body = await _body(request, limit)
+        return JSONResponse(await off_loop(lambda: work(who, body)))
+
     async def hub_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HubError)
         return _error(exc)
@@ -286,6 +308,8 @@ def build_app(engine: Engine, authority: Authority, *, admin_token: str,
         Route("/admin/clients", admin_clients, methods=["GET", "POST"]),
         Route("/admin/consents/{cid}/{action}", admin_consent, methods=["POST"]),
         Route("/admin/break-glass", admin_break_glass, methods=["GET"]),
+        Route("/admin/actions/{name}", admin_action, methods=["POST"]),
+        Route("/unit/{name}", unit_action, methods=["POST"]),
         Route("/fhir", base, methods=methods),
         Route("/fhir/", base, methods=methods),
         Route("/fhir/_history", system_history, methods=["GET"]),

@@ -124,6 +124,7 @@ class Authority:
         if self.store.get_kv(jti_key) is not None:
             raise _oauth_error(401, "invalid_client", "this client assertion was used before (replay)")
         self.store.set_kv(jti_key, claims["exp"])
+        self.store.set_kv(f"seen:{client_id}", _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
         caller = Caller(client_id, record["hcode"])
         seconds = TOKEN_SECONDS
         if form.get("purpose_of_use") == "BTG":

@@ -33,6 +33,15 @@ ADMIN_TOKEN_FILE = "admin-token"
 CURSOR_KEY_FILE = "cursor-key"  # seals paging cursors (they survive a restart of the hub)
 
 
+@dataclass(frozen=True)
+class Tls:
+    """A certificate and its encrypted key (files), and the key's password: served as https."""
+
+    certfile: str
+    keyfile: str
+    password: str
+
+
 @dataclass
 class Hub:
     """Everything one hub folder serves: engine, token authority, admin token."""
@@ -42,6 +51,9 @@ class Hub:
     admin_token: str
     auto_approve_seconds: float | None = None
     public_url: str = ""  # where clients reach it (its tokens' audience); set once it listens
+    tls: Tls | None = None
+    actions: dict[str, Any] | None = None  # admin actions (the relay's sync now, status)
+    unit_actions: dict[str, Any] | None = None  # for the unit's desktops (the relay's account exchange)
 
     @property
     def admin(self) -> Admin:
@@ -49,7 +61,8 @@ class Hub:
 
     def app(self) -> Any:
         return build_app(self.engine, self.authority, admin_token=self.admin_token,
-                         auto_approve_seconds=self.auto_approve_seconds, public_url=self.public_url)
+                         auto_approve_seconds=self.auto_approve_seconds, public_url=self.public_url,
+                         actions=self.actions, unit_actions=self.unit_actions)
 
     def close(self) -> None:
         self.engine.store.close()
@@ -57,10 +70,10 @@ class Hub:
 
 def admin_token_of(data_dir: Path) -> str:
     """The hub folder's admin token, made on first use (readable by its owner only)."""
-    return _secret_file(data_dir, ADMIN_TOKEN_FILE, lambda: secrets.token_urlsafe(32))
+    return secret_file(data_dir, ADMIN_TOKEN_FILE, lambda: secrets.token_urlsafe(32))
 
 
-def _secret_file(data_dir: Path, name: str, make: Any) -> str:
+def secret_file(data_dir: Path, name: str, make: Any) -> str:
     """A secret kept in the hub folder (readable by its owner only), made on first use."""
     path = data_dir / name
     if not path.exists():
@@ -76,7 +89,7 @@ def open_hub(data_dir: Path, *, limits: Limits | None = None, auth: bool = True,
              store_key: bytes | None = None) -> Hub:
     """`conformance`: refuse writes that break a SIL-TH rule (422 naming the rule).
     `store_key`: keep the hub's records encrypted under it (the training hub)."""
-    cursor_key = bytes.fromhex(_secret_file(data_dir, CURSOR_KEY_FILE, lambda: secrets.token_hex(32)))
+    cursor_key = bytes.fromhex(secret_file(data_dir, CURSOR_KEY_FILE, lambda: secrets.token_hex(32)))
     engine = Engine(HubStore(data_dir / HUB_DB, key=store_key), limits=limits, cursor_key=cursor_key,
                     conformance=conformance)
     authority = Authority(engine.store, required=auth, on_break_glass=Admin(engine).record_break_glass)
@@ -97,15 +110,29 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _url(host: str, sock: socket.socket) -> str:
+def _url(host: str, sock: socket.socket, *, scheme: str = "http") -> str:
     port = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}/fhir"
+    return f"{scheme}://{shown}:{port}/fhir"
 
 
 def _config(hub: Hub) -> uvicorn.Config:
+    tls = {} if hub.tls is None else {"ssl_certfile": hub.tls.certfile, "ssl_keyfile": hub.tls.keyfile,
+                                      "ssl_keyfile_password": hub.tls.password}
     return uvicorn.Config(hub.app(), log_level="warning", access_log=False, lifespan="off",
-                          timeout_graceful_shutdown=2)
+                          timeout_graceful_shutdown=2, **tls)
+
+
+def listen(hub: Hub, host: str, port: int) -> tuple[socket.socket, str]:
+    """Bind the hub's socket; its FHIR base URL (https with TLS) is then its public URL."""
+    sock = _bind(host, port)
+    hub.public_url = _url(host, sock, scheme="https" if hub.tls else "http")
+    return sock, hub.public_url
+
+
+def run_until_stopped(hub: Hub, sock: socket.socket) -> None:
+    """Serve on the bound socket until interrupted (Ctrl+C, SIGTERM)."""
+    uvicorn.Server(_config(hub)).run(sockets=[sock])
 
 
 def serve(data_dir: Path, *, host: str = "127.0.0.1", port: int = 8765, limits: Limits | None = None,
@@ -158,23 +185,29 @@ def start_in_thread(data_dir: Path, *, host: str = "127.0.0.1", port: int = 0,
     break a SIL-TH rule are refused with 422 naming the rule."""
     hub = open_hub(data_dir, limits=limits, auth=auth, auto_approve_seconds=auto_approve_seconds,
                    conformance=conformance, store_key=store_key)
-    sock = _bind(host, port)
-    hub.public_url = _url(host, sock)
+    sock, url = listen(hub, host, port)
+    server, thread = serve_in_thread(hub, sock, name="sandbox-hub")
+    return RunningHub(url, hub, server, thread)
+
+
+def serve_in_thread(hub: Hub, sock: socket.socket, *, name: str) -> tuple[uvicorn.Server, threading.Thread]:
+    """Serve on a background thread; returns once it accepts connections (stop: set the
+    server's `should_exit` and join the thread)."""
     server = uvicorn.Server(_config(hub))
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
 
     def run() -> None:
         asyncio.run(server.serve(sockets=[sock]))
 
-    thread = threading.Thread(target=run, name="sandbox-hub", daemon=True)
+    thread = threading.Thread(target=run, name=name, daemon=True)
     thread.start()
     for _ in range(500):
         if server.started:
             break
         if not thread.is_alive():
-            raise RuntimeError("the sandbox hub did not start")
+            raise RuntimeError(f"{name} did not start")
         threading.Event().wait(0.01)
     else:
-        raise RuntimeError("the sandbox hub did not start in time")
-    return RunningHub(_url(host, sock), hub, server, thread)
+        raise RuntimeError(f"{name} did not start in time")
+    return server, thread
 

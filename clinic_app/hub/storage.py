@@ -57,10 +57,14 @@ class Stored:
 
 
 class HubStore:
-    def __init__(self, path: Path, *, key: bytes | None = None) -> None:
-        """`key`: the store is a SQLCipher file under it (the training hub inside a desktop's
-        data folder, where what a trainee types must not lie in clear); None: plain SQLite
-        (the sandbox server, which stands for the cloud)."""
+    def __init__(self, path: Path, *, key: bytes | None = None, version_base: int = 0) -> None:
+        """`key`: the store is a SQLCipher file under it (the training hub and the unit
+        relay inside a desktop's data folder, where records must not lie in clear); None:
+        plain SQLite (the sandbox server, which stands for the cloud). `version_base`: a
+        record's first version is base + 1 (the relay counts from a billion, so a version
+        of the relay sent to the cloud, or the cloud's sent to the relay, never matches
+        by chance: it is a 412 and a three-way merge, never a silent overwrite)."""
+        self.version_base = version_base
         path.parent.mkdir(parents=True, exist_ok=True)
         if key is None:
             self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
@@ -73,6 +77,9 @@ class HubStore:
         self._conn.execute("PRAGMA synchronous = FULL")
         self._conn.execute("PRAGMA cache_size = -65536")
         self._conn.executescript(_SCHEMA)
+        columns = {r[1] for r in self._conn.execute("PRAGMA table_info(history)")}
+        if "origin" not in columns:  # who wrote a version when not a client (the relay's copies)
+            self._conn.execute("ALTER TABLE history ADD COLUMN origin TEXT")
         self.lock = threading.RLock()
         row = self._conn.execute("SELECT max(last_updated) FROM history").fetchone()
         self._last_instant = row[0] or ""
@@ -141,8 +148,9 @@ class HubStore:
     # -- writes -----------------------------------------------------------------------
 
     def put(self, rtype: str, rid: str, resource: dict[str, Any], *, if_match: int | None = None,
-            method: str = "PUT") -> tuple[Stored, bool]:
-        """Create or update; returns (stored, created). `if_match` guards against lost updates."""
+            method: str = "PUT", origin: str | None = None) -> tuple[Stored, bool]:
+        """Create or update; returns (stored, created). `if_match` guards against lost updates;
+        `origin` marks a version no client wrote (the relay's copy of its own store)."""
         with self.transaction():
             existing = self.current(rtype, rid)
             if if_match is not None:
@@ -151,7 +159,7 @@ class HubStore:
                     raise HubError(412, f"{rtype}/{rid} is at version {live if live is not None else 'none'},"
                                         f" not {if_match}: read it again and merge", code="conflict",
                                    headers={"ETag": f'W/"{live}"'} if live is not None else {})
-            version = (existing.version + 1) if existing else 1
+            version = (existing.version + 1) if existing else self.version_base + 1
             created = existing is None or existing.deleted
             updated = self.next_instant()
             body = dict(resource)
@@ -166,14 +174,14 @@ class HubStore:
                 " ON CONFLICT (type, id) DO UPDATE SET version = excluded.version,"
                 " last_updated = excluded.last_updated, deleted = 0, json = excluded.json",
                 (rtype, rid, version, updated, text))
-            self._conn.execute("INSERT INTO history (type, id, version, last_updated, method, json)"
-                               " VALUES (?, ?, ?, ?, ?, ?)", (rtype, rid, version, updated, method, text))
+            self._conn.execute("INSERT INTO history (type, id, version, last_updated, method, json, origin)"
+                               " VALUES (?, ?, ?, ?, ?, ?, ?)", (rtype, rid, version, updated, method, text, origin))
             self._conn.execute("DELETE FROM search WHERE type = ? AND id = ?", (rtype, rid))
             self._conn.executemany("INSERT INTO search (type, id, param, system, value) VALUES (?, ?, ?, ?, ?)",
                                    [(rtype, rid, p, s, v) for p, s, v in index_values(body)])
             return Stored(rtype, rid, version, updated, False, body), created
 
-    def delete(self, rtype: str, rid: str) -> Stored | None:
+    def delete(self, rtype: str, rid: str, *, origin: str | None = None) -> Stored | None:
         """Delete (idempotent): a new version marked deleted; None when there was nothing."""
         with self.transaction():
             existing = self.current(rtype, rid)
@@ -183,8 +191,8 @@ class HubStore:
             updated = self.next_instant()
             self._conn.execute("UPDATE resources SET version = ?, last_updated = ?, deleted = 1 WHERE type = ? AND id = ?",
                                (version, updated, rtype, rid))
-            self._conn.execute("INSERT INTO history (type, id, version, last_updated, method, json)"
-                               " VALUES (?, ?, ?, ?, 'DELETE', NULL)", (rtype, rid, version, updated))
+            self._conn.execute("INSERT INTO history (type, id, version, last_updated, method, json, origin)"
+                               " VALUES (?, ?, ?, ?, 'DELETE', NULL, ?)", (rtype, rid, version, updated, origin))
             self._conn.execute("DELETE FROM search WHERE type = ? AND id = ?", (rtype, rid))
             return Stored(rtype, rid, version, updated, True, None)
 
@@ -262,6 +270,20 @@ class HubStore:
         out = [(seq, Stored(t, i, v, u, m == "DELETE", json.loads(j) if j else None), m)
                for seq, t, i, v, u, m, j in rows[:count]]
         return out, (out[-1][0] if len(rows) > count and out else None)
+
+    def written_after(self, seq: int, *, limit: int = 500) -> list[tuple[int, Stored, str | None]]:
+        """Versions written after history position `seq`, oldest first: (seq, stored, origin)
+        (the relay forwards what its desktops wrote)."""
+        with self.lock:
+            rows = self._conn.execute(
+                "SELECT seq, type, id, version, last_updated, method, json, origin FROM history WHERE seq > ?"
+                " ORDER BY seq LIMIT ?", (seq, limit)).fetchall()
+        return [(q, Stored(t, i, v, u, m == "DELETE", json.loads(j) if j else None), o)
+                for q, t, i, v, u, m, j, o in rows]
+
+    def last_seq(self) -> int:
+        with self.lock:
+            return int(self._conn.execute("SELECT coalesce(max(seq), 0) FROM history").fetchone()[0])
 
     # -- small settings store -------------------------------------------------------------
 

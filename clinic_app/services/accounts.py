@@ -273,3 +273,52 @@ class AccountService:
     def sign_out(self, actor: Actor) -> None:
         with self.store.transaction():
             self.store.audit.append(actor=actor.name, action="logout")
+
+
+# -- the unit's accounts, shared through the unit relay ------------------------------------------
+
+_BAD_SHARE = ("ข้อมูลบัญชีที่ได้รับจากเครื่องอื่นของหน่วยบริการไม่ถูกต้อง จึงไม่ได้รับไว้",
+              "The staff accounts another desktop of the unit sent are not well formed; nothing was taken.")
+
+
+def checked_share(payload: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The accounts and sign-in failures another desktop sent, checked row by row (names,
+    roles, an argon2 hash, whole-number versions); InvalidInputError for anything else."""
+    def bad(why: str) -> InvalidInputError:
+        return InvalidInputError(_BAD_SHARE[0], f"{_BAD_SHARE[1]} ({why})")
+
+    if not isinstance(payload, dict):
+        raise bad("not an object")
+    accounts, failures = payload.get("accounts"), payload.get("failures")
+    if not isinstance(accounts, list) or not isinstance(failures, list) or len(accounts) + len(failures) > 10_000:
+        raise bad("accounts and failures must be lists")
+
+    def name_ok(name: Any) -> bool:
+        return isinstance(name, str) and 0 < len(name) <= 64 and not any(ch.isspace() for ch in name)
+
+    def version_ok(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and 1 <= v < 2 ** 62
+
+    for row in accounts:
+        if not isinstance(row, dict) or not name_ok(row.get("name")) or row.get("role") not in ROLES \
+                or not isinstance(row.get("password"), str) or not row["password"].startswith("$argon2") \
+                or row.get("disabled") not in (0, 1) or not version_ok(row.get("version")) \
+                or not isinstance(row.get("created_at"), str) or not isinstance(row.get("details"), str) \
+                or not all(row.get(k) is None or isinstance(row.get(k), str) for k in ("full_name", "licence")):
+            raise bad("an account row")
+    for row in failures:
+        if not isinstance(row, dict) or not name_ok(row.get("name")) or not isinstance(row.get("failures"), int) \
+                or not isinstance(row.get("locked_until"), (int, float)) or not version_ok(row.get("version")):
+            raise bad("a sign-in failure row")
+    return accounts, failures
+
+
+def take_shared_accounts(store: RecordStore, payload: Any) -> list[str]:
+    """Keep the newer of each account and each name's failures another desktop of the unit
+    sent (one transaction, each account that changed audited); the names that changed."""
+    accounts, failures = checked_share(payload)
+    with store.transaction():
+        changed = store.staff.take_shared(accounts, failures)
+        for name in changed:
+            store.audit.append(actor=DEVICE.name, action="user-from-unit", entity_type="staff", entity_id=name)
+    return changed

@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], bool]
 """Called with (done, total); returns False to cancel."""
 
+LAST_PARTNER = "last_partner"  # checkpoint: "relay" or "cloud", set by services/sync.py
+
 
 class Cancelled(KnownError):
     code = "cancelled"
@@ -234,6 +236,9 @@ class RecordService:
                        "failed": outbox.get("failed", 0), "conflict": outbox.get("conflict", 0)},
             "last_sync": self.store.checkpoints.get("last_sync"),
             "last_sync_error": self.store.settings.get("last_sync_error"),
+            # a desktop that joined the unit relay: whom the last sync talked to (relay, cloud)
+            "relay_url": self.store.settings.get("relay_url") or None,
+            "last_partner": self.store.checkpoints.get(LAST_PARTNER) if self.store.settings.get("relay_url") else None,
         }
 
     def load_demo(self, patients: int, *, seed: int = 1, batch: int = 500,

@@ -409,11 +409,59 @@ class UnitSession:
 
     def sync(self, *, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
              client_options: dict[str, Any] | None = None, verify_counts: bool | None = None) -> SyncReport:
-        """Push, pull, check and fetch what consents allow; `report.changes` says what changed."""
+        """Push, pull, check and fetch what consents allow; `report.changes` says what changed.
+        On the unit relay's folder: the relay's sync with the cloud (asked of the serving
+        relay when it runs, so one process writes what the desktops see)."""
+        from clinic_app.services import relay
         from clinic_app.services.sync import run_sync
 
-        return run_sync(self.inst, self.store, progress=progress, cancelled=cancelled,
-                        client_options=client_options, verify_counts=verify_counts)
+        def run(store: RecordStore) -> SyncReport:
+            return run_sync(self.inst, store, progress=progress, cancelled=cancelled,
+                            client_options=client_options, verify_counts=verify_counts)
+
+        if relay.is_relay(self.inst):
+            return relay.sync_relay(self.inst, run)
+        return run(self.store)
+
+    # -- the unit relay ------------------------------------------------------------------------
+
+    def relay_server(self) -> Any:
+        """This folder as the unit's relay, ready to serve (`RelayServer.serve`)."""
+        from clinic_app.services import relay
+        from clinic_app.services.sync import run_sync
+
+        return relay.RelayServer(self.inst, run_sync=lambda store: run_sync(self.inst, store))
+
+    def relay_enroll(self, enrolment_json: Any) -> dict[str, Any]:
+        """An administrator lets a desktop of this unit sync with this relay."""
+        require(self.actor, "account.manage")
+        from clinic_app.services import relay
+
+        done = relay.enroll(self.inst, enrolment_json)
+        with self.store.transaction():
+            self.store.audit.append(actor=self.actor.name, action="relay-enroll", entity_type="device",
+                                    entity_id=str(done.get("client_id")))
+        return done
+
+    def relay_status(self) -> dict[str, Any]:
+        from clinic_app.services import relay
+
+        return relay.relay_status(self.inst)
+
+    def relay_join(self, url: str, fingerprint: str) -> str:
+        """An administrator makes the relay at `url` this desktop's first sync partner."""
+        require(self.actor, "account.manage")
+        from clinic_app.services import relay
+        from clinic_app.services.sync import check_hub_url, relay_certificate
+
+        check_hub_url(url)
+        return relay.join(self.inst, url, fingerprint, peer_certificate=relay_certificate)
+
+    def relay_leave(self) -> None:
+        require(self.actor, "account.manage")
+        from clinic_app.services import relay
+
+        relay.leave(self.inst)
 
     # -- emergency access, in three steps ----------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from clinic_app.core.audit import anchor_event, trail_event
@@ -16,13 +17,16 @@ from clinic_app.core.changes import ChangeSet
 from clinic_app.core.fhir import new_id, now_instant, patient_id_of
 from clinic_app.core.merge import resolve
 from clinic_app.core.permissions import DEVICE, Actor
+from clinic_app.services.accounts import take_shared_accounts
 from clinic_app.services.consent import ConsentService
 from clinic_app.services.installation import Installation
+from clinic_app.services.records import LAST_PARTNER
 from clinic_app.services.referrals import ReferralService
 from clinic_app.store.record_store import RecordStore
-from clinic_app.sync.client import HubClient, check_url
+from clinic_app.sync.client import HubClient, admin_action, check_url, peer_certificate, pinned_context, reachable
 from clinic_app.sync.engine import Progress, SyncEngine, SyncReport
 from clinic_app.sync.foreign import latest_anchor
+from clinic_app.sync.unit import exchange_accounts
 from clinic_app.sync.errors import HubNotConfiguredError
 
 
@@ -30,6 +34,16 @@ from clinic_app.sync.errors import HubNotConfiguredError
 def check_hub_url(url: str) -> None:
     """https, or plain http to this computer only (InsecureHubError otherwise)."""
     check_url(url)
+
+
+def relay_certificate(url: str) -> str:
+    """The certificate a relay shows, before it is trusted (join compares its fingerprint)."""
+    return peer_certificate(url)
+
+
+def relay_action(url: str, admin_token: str, name: str, *, cert_pem: str) -> dict[str, Any]:
+    """Ask the relay serving on this computer to do `name` (sync, status)."""
+    return admin_action(url, admin_token, name, verify=pinned_context(cert_pem))
 
 
 def client_factory(inst: Installation, store: RecordStore, **overrides: Any) -> Callable[[], HubClient]:
@@ -42,6 +56,77 @@ def client_factory(inst: Installation, store: RecordStore, **overrides: Any) -> 
     ca = store.settings.get("hub_ca_bundle") or True
     identity = inst.device() if auth else None
     return functools.partial(HubClient, url, identity=identity, auth=auth, verify=ca, **overrides)
+
+
+RELAY_PREFIX = "relay:"  # a desktop's checkpoints of its pulls from the unit relay
+
+
+@dataclass(frozen=True)
+class Partner:
+    """Whom a sync talks to: the unit relay (pinned certificate, its own checkpoints under
+    `relay:`) or the cloud (the checkpoints without a prefix, as before relays existed)."""
+
+    url: str
+    verify: Any
+    prefix: str
+
+    @property
+    def is_relay(self) -> bool:
+        return bool(self.prefix)
+
+
+def partners(store: RecordStore) -> list[Partner]:
+    """The relay first when this desktop joined one, then the cloud (the fallback)."""
+    out = []
+    relay, pem = store.settings.get("relay_url") or "", store.settings.get("relay_cert") or ""
+    if relay and pem:
+        out.append(Partner(relay, pinned_context(pem), RELAY_PREFIX))
+    if store.settings.get("hub_url"):
+        out.append(Partner(str(store.settings.get("hub_url")), store.settings.get("hub_ca_bundle") or True, ""))
+    return out
+
+
+def choose_partner(store: RecordStore, *, probe: Callable[[Partner], bool] | None = None) -> Partner:
+    """The relay when it answers, else the cloud; a desktop goes back to its relay by
+    itself at the first sync that finds it answering."""
+    found = partners(store)
+    if not found:
+        raise HubNotConfiguredError()
+    ask = probe or (lambda p: reachable(p.url, timeout=3.0, verify=p.verify))
+    for partner in found[:-1]:
+        if ask(partner):
+            return partner
+    return found[-1]
+
+
+class _Scoped:
+    """The store's checkpoints as one partner's: its scopes under its prefix; the time of
+    the last sync also where the status bar reads it."""
+
+    def __init__(self, checkpoints: Any, prefix: str) -> None:
+        self._inner, self._prefix = checkpoints, prefix
+
+    def get(self, scope: str) -> str | None:
+        return self._inner.get(self._prefix + scope)
+
+    def set(self, scope: str, value: str) -> None:
+        self._inner.set(self._prefix + scope, value)
+        if scope == "last_sync" and self._prefix:
+            self._inner.set(scope, value)
+
+    def clear(self, scope: str) -> None:
+        self._inner.clear(self._prefix + scope)
+
+
+class _PartnerStore:
+    """The store as the sync engine sees it while it talks to one partner."""
+
+    def __init__(self, store: RecordStore, prefix: str) -> None:
+        self._store = store
+        self.checkpoints = _Scoped(store.checkpoints, prefix) if prefix else store.checkpoints
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
 
 
 def make_client(inst: Installation, store: RecordStore, **overrides: Any) -> HubClient:
@@ -97,10 +182,13 @@ def run_sync(inst: Installation, store: RecordStore, *, progress: Progress | Non
              verify_counts: bool | None = None) -> SyncReport:
     """Push, pull, check the counts, then fetch what consents now allow; the report's
     `changes` lists everything that changed here, for the window to broadcast."""
-    client = make_client(inst, store, **(client_options or {}))
+    partner = choose_partner(store)
+    auth = bool(store.settings.get("hub_auth")) or partner.is_relay
+    client = HubClient(partner.url, identity=inst.device() if auth else None, auth=auth, verify=partner.verify,
+                       **(client_options or {}))
     try:
         queued = queue_audit_trail(store, inst)
-        engine = SyncEngine(store, client, hcode=str(store.settings.get("hcode")),
+        engine = SyncEngine(_PartnerStore(store, partner.prefix), client, hcode=str(store.settings.get("hcode")),
                             bundle_size=int(store.settings.get("sync_bundle_size")),
                             page_size=int(store.settings.get("sync_page_size")),
                             progress=progress, cancelled=cancelled, verify_counts=verify_counts)
@@ -112,6 +200,11 @@ def run_sync(inst: Installation, store: RecordStore, *, progress: Progress | Non
         # Referrals addressed here: their patients' records, read under the referral.
         report.changes.merge(consent.refresh_referrals(client, ReferralService(store, actor=DEVICE).incoming_patients()))
         report.changes.settings = True  # the last sync's time and error
+        report.partner = "relay" if partner.is_relay else "cloud"
+        if partner.is_relay:  # the unit's staff accounts travel between its desktops, never to the cloud
+            report.changes.accounts |= bool(take_shared_accounts(store, exchange_accounts(client, store.staff.shared())))
+        with store.transaction():
+            store.checkpoints.set(LAST_PARTNER, report.partner)
         return report
     finally:
         client.close()
@@ -125,19 +218,20 @@ def scheduler_for(inst: Installation, *, on_state: Callable[[Any], None] | None 
 
     store = inst.connect()
     try:
-        url = str(store.settings.get("hub_url") or "")
+        found = partners(store)
         minutes = float(store.settings.get("sync_interval_minutes"))
-        verify = store.settings.get("hub_ca_bundle") or True
     finally:
         store.close()
 
     def run(cancelled: Callable[[], bool], progress: Progress) -> SyncReport:
         return sync_now(inst, progress=progress, cancelled=cancelled, client_options=client_options)
 
-    return SyncScheduler(run, hub_probe(url, verify), interval_seconds=minutes * 60, on_state=on_state)
+    probes = [hub_probe(p.url, p.verify) for p in found]
+    return SyncScheduler(run, lambda: any(probe() for probe in probes), interval_seconds=minutes * 60,
+                         on_state=on_state)
 
 
-def hub_probe(url: str, verify: str | bool) -> Callable[[], bool]:
+def hub_probe(url: str, verify: Any) -> Callable[[], bool]:
     """The scheduler's cheap question "does the hub answer?" for this address."""
     from clinic_app.sync.client import reachable
 

@@ -20,5 +20,10 @@ class Checkpoints:
                       " ON CONFLICT (scope) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
                       (scope, value, now_instant()))
 
+    def scopes(self, prefix: str) -> list[str]:
+        """The scopes whose names start with `prefix`."""
+        return [r[0] for r in self.db.rows("SELECT scope FROM sync_checkpoints WHERE substr(scope, 1, ?) = ?",
+                                           (len(prefix), prefix))]
+
     def clear(self, scope: str) -> None:
         self.db.write("DELETE FROM sync_checkpoints WHERE scope = ?", (scope,))

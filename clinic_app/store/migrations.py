@@ -341,10 +341,19 @@ def _v9_fill(conn: Any) -> None:
         last = rows[-1][0]
 
 
+_V13 = """
+-- Staff accounts travel between the unit's desktops through the unit relay (services/relay.py):
+-- each change of an account, or of a typed name's sign-in failures, counts its version up;
+-- where two desktops differ, the higher version is kept (and a disable anywhere stays).
+ALTER TABLE staff ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE sign_in_failures ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+"""
+
+
 # Each step is a SQL script, or a script and then a function of the connection (data the
 # script's new tables start with), run in the same transaction.
 MIGRATIONS: list[str | tuple[str, Callable[[Any], None]]] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, (_V9, _v9_fill),
-                                                        _V10, _V11, _V12]
+                                                        _V10, _V11, _V12, _V13]
 LATEST_VERSION = len(MIGRATIONS)
 
 

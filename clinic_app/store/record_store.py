@@ -21,6 +21,7 @@ from clinic_app.store.f43_review import F43Review
 from clinic_app.store.f43_stage import F43Stage
 from clinic_app.store.grants import Grants
 from clinic_app.store.outbox import Outbox
+from clinic_app.store.relay_feed import RelayFeed
 from clinic_app.store.resources import Resources
 from clinic_app.store.settings import Settings
 from clinic_app.store.staff import Staff
@@ -31,7 +32,8 @@ from clinic_app.store.worklists import Worklists
 class RecordStore(Resources):
     """Resources (the methods here) and, beside them, `outbox`, `settings`, `checkpoints`,
     `audit`, `grants`, `staff`, `worklists`, `f43_review` (the 43-file review list) and
-    `f43_stage` (the lines of a 43-file import while it runs). `link` is the audit chain's
+    `f43_stage` (the lines of a 43-file import while it runs), `relay_feed` (what changed, on
+    the unit relay's folder). `link` is the audit chain's
     hash (security/audit_chain.py)."""
 
     def __init__(self, conn: Connection, *, link: Link, systems: IdentifierSystems | None = None,
@@ -49,6 +51,7 @@ class RecordStore(Resources):
         self.worklists = Worklists(db)
         self.f43_review = F43Review(db)
         self.f43_stage = F43Stage(db)
+        self.relay_feed = RelayFeed(db)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[RecordStore]:

@@ -5,14 +5,16 @@ carries."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from clinic_app.core.fhir import now_instant
 from clinic_app.store.unit_of_work import Db
 
 COLUMNS = ("name", "role", "password", "disabled", "failures", "locked_until", "created_at", "full_name", "licence",
-           "details")
-_CHANGEABLE = frozenset(COLUMNS) - {"name", "created_at"}
+           "details", "version")
+_CHANGEABLE = frozenset(COLUMNS) - {"name", "created_at", "version"}
+SHARED = ("name", "role", "password", "disabled", "created_at", "full_name", "licence", "details", "version")
 
 
 class Staff:
@@ -41,14 +43,65 @@ class Staff:
         return (int(row[0]), float(row[1])) if row else (0, 0.0)
 
     def set_failures(self, name: str, failures: int, locked_until: float) -> None:
-        if failures == 0:
-            self.db.write("DELETE FROM sign_in_failures WHERE name = ?", (name,))
+        """A typed name's failures in a row (0 after a good sign-in: kept as a row, so the
+        reset travels to the unit's other desktops like the count did)."""
+        if failures == 0 and self.db.one("SELECT 1 FROM sign_in_failures WHERE name = ?", (name,)) is None:
             return
         self.db.write("INSERT INTO sign_in_failures (name, failures, locked_until) VALUES (?, ?, ?)"
                       " ON CONFLICT (name) DO UPDATE SET failures = excluded.failures,"
-                      " locked_until = excluded.locked_until", (name, failures, locked_until))
+                      " locked_until = excluded.locked_until, version = sign_in_failures.version + 1",
+                      (name, failures, locked_until))
 
     def update(self, name: str, **fields: Any) -> None:
         changed = {k: v for k, v in fields.items() if k in _CHANGEABLE}
-        self.db.write(f"UPDATE staff SET {', '.join(f'{k} = ?' for k in changed)} WHERE name = ?",
-                      (*changed.values(), name))
+        self.db.write(f"UPDATE staff SET {', '.join(f'{k} = ?' for k in changed)}, version = version + 1"
+                      " WHERE name = ?", (*changed.values(), name))
+
+    # -- the unit's accounts, shared through the unit relay ------------------------------------
+
+    def shared(self) -> dict[str, list[dict[str, Any]]]:
+        """Every account (its password hash included) and every name's sign-in failures, as
+        the unit's desktops exchange them through the relay (never with the cloud)."""
+        accounts = [dict(zip(SHARED, r)) for r in self.db.rows(f"SELECT {', '.join(SHARED)} FROM staff ORDER BY name")]
+        failures = [dict(zip(("name", "failures", "locked_until", "version"), r))
+                    for r in self.db.rows("SELECT name, failures, locked_until, version FROM sign_in_failures"
+                                          " ORDER BY name")]
+        return {"accounts": accounts, "failures": failures}
+
+    def take_shared(self, accounts: list[dict[str, Any]], failures: list[dict[str, Any]]) -> list[str]:
+        """Keep what another desktop has newer (checked rows; inside a transaction): an
+        account at a higher version, or at the same version the one that sorts last (every
+        desktop ends the same); a disable stays whatever the versions. The names changed."""
+        changed = []
+        for row in accounts:
+            mine = self.db.one(f"SELECT {', '.join(SHARED)} FROM staff WHERE name = ?", (row["name"],))
+            mine_row = dict(zip(SHARED, mine)) if mine else None
+            if mine_row is None:
+                values = [row[c] for c in SHARED]
+                self.db.write(f"INSERT INTO staff ({', '.join(SHARED)}) VALUES ({', '.join('?' * len(SHARED))})", values)
+                changed.append(row["name"])
+                continue
+            newer = _later(row, mine_row)
+            kept = dict(newer)
+            kept["disabled"] = int(bool(row["disabled"]) or bool(mine_row["disabled"]))
+            if kept != mine_row:
+                self.db.write(f"UPDATE staff SET {', '.join(f'{c} = ?' for c in SHARED[1:])} WHERE name = ?",
+                              (*[kept[c] for c in SHARED[1:]], row["name"]))
+                changed.append(row["name"])
+        for row in failures:
+            mine = self.db.one("SELECT name, failures, locked_until, version FROM sign_in_failures WHERE name = ?",
+                               (row["name"],))
+            mine_row = dict(zip(("name", "failures", "locked_until", "version"), mine)) if mine else None
+            if mine_row is None or _later(row, mine_row) is row and row != mine_row:
+                self.db.write("INSERT INTO sign_in_failures (name, failures, locked_until, version) VALUES (?, ?, ?, ?)"
+                              " ON CONFLICT (name) DO UPDATE SET failures = excluded.failures,"
+                              " locked_until = excluded.locked_until, version = excluded.version",
+                              (row["name"], row["failures"], row["locked_until"], row["version"]))
+        return changed
+
+
+def _later(theirs: dict[str, Any], mine: dict[str, Any]) -> dict[str, Any]:
+    if theirs["version"] != mine["version"]:
+        return theirs if theirs["version"] > mine["version"] else mine
+    key = lambda r: json.dumps(r, sort_keys=True, default=str)  # noqa: E731 - a tie ends the same everywhere
+    return theirs if key(theirs) > key(mine) else mine

@@ -135,7 +135,7 @@ class HubClient:
     base_url: str
     identity: DeviceIdentity | None = None
     auth: bool = True
-    verify: bool | str = True
+    verify: bool | str | ssl.SSLContext = True
     timeout: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy.from_environment)
     sleep: Callable[[float], None] = time.sleep
@@ -296,12 +296,50 @@ class HubClient:
         return parsed if parsed is not None else response.json()
 
 
-def tls_verify(verify: bool | str) -> bool | ssl.SSLContext:
-    """True (the system's trust store), or a context trusting a custom CA bundle file."""
+def tls_verify(verify: bool | str | ssl.SSLContext) -> bool | ssl.SSLContext:
+    """True (the system's trust store), a context trusting a custom CA bundle file, or a
+    context made already (a pinned relay's)."""
     return ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
 
 
-def reachable(base_url: str, *, timeout: float = 5.0, verify: bool | str = True) -> bool:
+def pinned_context(cert_pem: str) -> ssl.SSLContext:
+    """Trust this one certificate and nothing else: the unit relay's, pinned when the
+    desktop joined it by its fingerprint. Its name is not checked (a relay is reached by
+    whatever address the unit's network gives it); only the holder of its key passes."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.load_verify_locations(cadata=cert_pem)
+    return context
+
+
+def peer_certificate(base_url: str, *, timeout: float = 5.0) -> str:
+    """The certificate an https server shows (PEM), not yet trusted: a person compares its
+    fingerprint with the one on the relay's screen before it is pinned."""
+    parts = urlsplit(base_url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise InsecureHubError()
+    try:
+        return ssl.get_server_certificate((parts.hostname, parts.port or 443), timeout=timeout)
+    except (OSError, ssl.SSLError) as exc:
+        raise HubUnreachableError(f"{parts.hostname}:{parts.port or 443} ({type(exc).__name__})") from exc
+
+
+def admin_action(base_url: str, admin_token: str, name: str, *, verify: Any, timeout: float = 3600.0) -> Any:
+    """POST /admin/actions/{name} with the hub's admin token (the unit relay's "sync now"
+    from the command line on its own computer); the JSON answer."""
+    root = base_url.rstrip("/").rsplit("/fhir", 1)[0]
+    try:
+        with httpx.Client(timeout=timeout, verify=tls_verify(verify)) as http:
+            answer = http.post(f"{root}/admin/actions/{name}", headers={"Authorization": f"Bearer {admin_token}"})
+    except httpx.HTTPError as exc:
+        raise HubUnreachableError(f"{root} ({type(exc).__name__})") from exc
+    if answer.status_code != 200:
+        raise HubRefusedError(f"HTTP {answer.status_code}: {answer.text[:200]}")
+    return answer.json()
+
+
+def reachable(base_url: str, *, timeout: float = 5.0, verify: bool | str | ssl.SSLContext = True) -> bool:
     """One quick try at the hub's CapabilityStatement: is the link up? (No retries.)"""
     try:
         with httpx.Client(timeout=timeout, verify=tls_verify(verify)) as http:

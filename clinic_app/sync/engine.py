@@ -69,6 +69,7 @@ class SyncReport:
     push_seconds: float = 0.0
     pull_seconds: float = 0.0
     changes: ChangeSet = field(default_factory=ChangeSet)  # what the sync changed here, for the window
+    partner: str = ""  # whom it talked to: "relay" (the unit relay) or "cloud" (services/sync.py)
 
     def problem(self) -> str | None:
         """What a person must hear about this sync (Thai, a newline, English), or None."""

@@ -684,6 +684,9 @@ class MainWindow(QMainWindow):
         outbox = status["outbox"]
         last = status["last_sync"]
         last_text = format_moment(last) if last else self.tr("ยังไม่เคย")
+        if status.get("relay_url") and last:  # a desktop of a unit relay: whom it last talked to
+            last_text += " " + (self.tr("(ผ่านเครื่องแม่ข่าย)") if status.get("last_partner") == "relay"
+                                else self.tr("(กับระบบกลางโดยตรง)"))
         parts = [self.tr("ผู้ป่วย {count} ราย").format(count=f"{patients:,}"),
                  self.tr("รอส่ง {count} รายการ").format(count=f"{outbox['pending']:,}"),
                  self.tr("ซิงก์ล่าสุด: {when}").format(when=last_text)]

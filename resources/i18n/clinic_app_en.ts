@@ -1861,6 +1861,14 @@ Ticked: the rows that fail, and the rows that depend on them (that person&apos;s
         <translation>never</translation>
     </message>
     <message>
+        <source>(ผ่านเครื่องแม่ข่าย)</source>
+        <translation>(through the unit relay)</translation>
+    </message>
+    <message>
+        <source>(กับระบบกลางโดยตรง)</source>
+        <translation>(with the cloud directly)</translation>
+    </message>
+    <message>
         <source>ผู้ป่วย {count} ราย</source>
         <translation>Patients {count}</translation>
     </message>
