@@ -211,7 +211,8 @@ def run_gui(data_dir: Path, passphrase: PassphraseSource | None) -> int:
 
         return gui.run(unit, training=settings.training, facility=settings.facility_name, needs_demo=needs_demo,
                        sign_in=unit.sign_in if accounts else None, sign_out=unit.sign_out if accounts else None,
-                       idle_minutes=settings.idle_lock_minutes, start_scheduler=start_scheduler)
+                       idle_minutes=settings.idle_lock_minutes, start_scheduler=start_scheduler,
+                       serve_relay=settings.relay_serve)
     finally:
         if hub is not None:
             hub.stop()

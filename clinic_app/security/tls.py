@@ -27,7 +27,9 @@ def make_certificate(*, name: str, password: bytes) -> tuple[bytes, bytes]:
     names and addresses (a desktop pins the fingerprint, so a missing name is no hole)."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = _dt.datetime.now(_dt.timezone.utc)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name[:64] or "clinic-app relay")])
+    while len(name.encode("utf-8")) > 64:  # X.509 holds 64 bytes of a name (Thai letters take three)
+        name = name[:-1]
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name or "clinic-app relay")])
     alt: list[x509.GeneralName] = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
     host = socket.gethostname()
     if host and host != "localhost":

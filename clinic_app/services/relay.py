@@ -110,10 +110,10 @@ def set_up(inst: Installation) -> Identity:
     if not cert.exists() or not key.exists():
         store = inst.connect()
         try:
-            name = str(store.settings.get("facility_name") or store.settings.get("hcode"))
+            hcode = str(store.settings.get("hcode"))
         finally:
             store.close()
-        cert_pem, key_pem = make_certificate(name=f"clinic-app relay {name}", password=_derived(inst, "tls").hex().encode())
+        cert_pem, key_pem = make_certificate(name=f"clinic-app relay {hcode}", password=_derived(inst, "tls").hex().encode())
         key.write_bytes(key_pem)
         cert.write_bytes(cert_pem)
     pem = cert.read_text(encoding="ascii")
@@ -447,6 +447,10 @@ def join(inst: Installation, url: str, given_fingerprint: str, *, peer_certifica
     finally:
         store.close()
     return shown
+
+
+def pinned_fingerprint(pem: str) -> str | None:
+    return fingerprint(pem) if pem else None
 
 
 def leave(inst: Installation) -> None:

@@ -63,6 +63,7 @@ class UnitSettings:
     facility_name: str
     training: bool
     idle_lock_minutes: float
+    relay_serve: bool = False  # this computer serves the unit's other desktops while the window is open
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ class UnitSession:
         self.actor = actor
         self.upgrade_on_open = upgrade_on_open
         self._store: RecordStore | None = None
+        self._relay: Any = None  # the unit relay this window serves, while it runs
+        self.relay_address = ("0.0.0.0", 8766)  # where it listens: every address of this computer
 
     @classmethod
     def open(cls, path: Path, *, keys: Any, passphrase: Any = None, verify_open: bool = True) -> UnitSession:
@@ -126,7 +129,9 @@ class UnitSession:
         return changes
 
     def close(self) -> None:
-        """Close the connection (the folder stays open: whoever opened it closes it)."""
+        """Close the connection (the folder stays open: whoever opened it closes it); a relay
+        this session serves stops."""
+        self.stop_relay()
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -255,7 +260,8 @@ class UnitSession:
         hcode = str(store.settings.get("hcode"))
         return UnitSettings(hcode=hcode, facility_name=str(store.settings.get("facility_name") or hcode),
                             training=bool(store.settings.get("training_mode")),
-                            idle_lock_minutes=float(store.settings.get("idle_lock_minutes")))
+                            idle_lock_minutes=float(store.settings.get("idle_lock_minutes")),
+                            relay_serve=bool(store.settings.get("relay_serve")))
 
     def settings_now(self) -> UnitSettings:
         """The settings, read on a short connection (the window's start-up, on its thread)."""
@@ -425,6 +431,71 @@ class UnitSession:
 
     # -- the unit relay ------------------------------------------------------------------------
 
+    def serve_relay(self, on: bool) -> dict[str, Any] | None:
+        """An administrator makes this computer the unit's relay while the window is open (the
+        setting kept, audited, so it serves again at the next start) or stops it; what it
+        serves (`relay_serving`)."""
+        require(self.actor, "account.manage")
+        with self.store.transaction():
+            self.store.settings.set("relay_serve", on)
+            self.store.audit.append(actor=self.actor.name, action="setting", entity_type="setting",
+                                    entity_id="relay_serve", detail={"value": on})
+        if on:
+            return self.start_relay()
+        self.stop_relay()
+        return None
+
+    def start_relay(self) -> dict[str, Any]:
+        """Serve the unit's desktops on background threads (the window's start when the
+        setting says so); the address taken says so when another program holds the port."""
+        if self._relay is None:
+            host, port = self.relay_address
+            server = self.relay_server()
+            try:
+                server.start(host, port)
+            except OSError as exc:
+                server.hub.close()
+                raise KnownError(f"เปิดเครื่องแม่ข่ายไม่ได้: พอร์ต {port} ถูกโปรแกรมอื่นใช้อยู่ ({exc.strerror})",
+                                 f"The unit relay could not start: port {port} is in use by another program "
+                                 f"({exc.strerror}).", code="relay-port") from None
+            self._relay = server
+        return self.relay_serving() or {}
+
+    def stop_relay(self) -> None:
+        if self._relay is not None:
+            self._relay.stop()
+            self._relay = None
+
+    def relay_serving(self) -> dict[str, Any] | None:
+        """The relay this window serves (its address and fingerprint), None when it does not."""
+        if self._relay is None:
+            return None
+        return {"url": self._relay.url, "fingerprint": self._relay.identity.fingerprint}
+
+    def relay_view(self) -> dict[str, Any]:
+        """What the window's relay dialog shows: this computer serving (its status) or not,
+        and the relay this desktop joined."""
+        from clinic_app.services import relay
+
+        serving = None
+        if self._relay is not None:
+            serving = relay.status(self.inst, self._relay.hub_store)
+            serving["url"] = self._relay.url
+        return {"serving": serving, "serve_setting": bool(self.store.settings.get("relay_serve")),
+                "joined": self.store.settings.get("relay_url") or None,
+                "joined_fingerprint": relay.pinned_fingerprint(self.store.settings.get("relay_cert") or "")}
+
+    @staticmethod
+    def peek_relay(url: str) -> tuple[str, str]:
+        """Network only: the certificate a relay at `url` shows and its fingerprint, for a
+        person to compare with the relay's screen before joining."""
+        from clinic_app.security.tls import fingerprint
+        from clinic_app.services.sync import check_hub_url, relay_certificate
+
+        check_hub_url(url)
+        pem = relay_certificate(url)
+        return pem, fingerprint(pem)
+
     def relay_server(self) -> Any:
         """This folder as the unit's relay, ready to serve (`RelayServer.serve`)."""
         from clinic_app.services import relay
@@ -448,14 +519,16 @@ class UnitSession:
 
         return relay.relay_status(self.inst)
 
-    def relay_join(self, url: str, fingerprint: str) -> str:
-        """An administrator makes the relay at `url` this desktop's first sync partner."""
+    def relay_join(self, url: str, fingerprint: str, *, pem: str | None = None) -> str:
+        """An administrator makes the relay at `url` this desktop's first sync partner. `pem`:
+        the certificate already fetched (`peek_relay`, the window's network worker)."""
         require(self.actor, "account.manage")
         from clinic_app.services import relay
         from clinic_app.services.sync import check_hub_url, relay_certificate
 
         check_hub_url(url)
-        return relay.join(self.inst, url, fingerprint, peer_certificate=relay_certificate)
+        fetched = relay_certificate if pem is None else (lambda _url: pem)
+        return relay.join(self.inst, url, fingerprint, peer_certificate=fetched)
 
     def relay_leave(self) -> None:
         require(self.actor, "account.manage")

@@ -195,10 +195,19 @@ def run_sync(inst: Installation, store: RecordStore, *, progress: Progress | Non
         report = engine.run()
         report.changes.outbox |= bool(queued)
         # Consents answered since the last sync: fetch what is granted, end what is not.
-        consent = ConsentService(store, inst, actor=DEVICE)
-        report.changes.merge(consent.refresh(client))
-        # Referrals addressed here: their patients' records, read under the referral.
-        report.changes.merge(consent.refresh_referrals(client, ReferralService(store, actor=DEVICE).incoming_patients()))
+        # Other facilities' records come from the cloud itself, which checks the basis and
+        # audits the read, also for a desktop of a unit relay (the relay carries the consent
+        # and its answer, never another facility's records); the cloud out of reach: they wait.
+        foreign = client if not partner.is_relay else _cloud_if_answering(inst, store, client_options)
+        try:
+            consent = ConsentService(store, inst, actor=DEVICE)
+            report.changes.merge(consent.refresh(foreign))
+            if foreign is not None:  # referrals addressed here: their patients' records, under the referral
+                report.changes.merge(consent.refresh_referrals(
+                    foreign, ReferralService(store, actor=DEVICE).incoming_patients()))
+        finally:
+            if foreign is not None and foreign is not client:
+                foreign.close()
         report.changes.settings = True  # the last sync's time and error
         report.partner = "relay" if partner.is_relay else "cloud"
         if partner.is_relay:  # the unit's staff accounts travel between its desktops, never to the cloud
@@ -208,6 +217,14 @@ def run_sync(inst: Installation, store: RecordStore, *, progress: Progress | Non
         return report
     finally:
         client.close()
+
+
+def _cloud_if_answering(inst: Installation, store: RecordStore, options: dict[str, Any] | None) -> HubClient | None:
+    """A client of the cloud when it answers one quick probe, else None."""
+    cloud = next((p for p in partners(store) if not p.is_relay), None)
+    if cloud is None or not reachable(cloud.url, timeout=3.0, verify=cloud.verify):
+        return None
+    return make_client(inst, store, **(options or {}))
 
 
 def scheduler_for(inst: Installation, *, on_state: Callable[[Any], None] | None = None,

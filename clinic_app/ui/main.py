@@ -307,6 +307,8 @@ class MainWindow(QMainWindow):
         self.duplicates_action.triggered.connect(self.open_duplicates)
         self.settings_action = menu.addAction(self.tr("ตั้งค่าหน่วยบริการ…"))  # administrators only
         self.settings_action.triggered.connect(self.open_settings)
+        self.relay_action = menu.addAction(self.tr("เครื่องแม่ข่ายของหน่วยบริการ…"))  # administrators only
+        self.relay_action.triggered.connect(self.open_relay)
         self.formulary_action = menu.addAction(self.tr("บัญชียา…"))  # administrators only
         self.formulary_action.triggered.connect(self.open_formulary)
         self.bus.actor_changed.connect(self._on_bus_actor_changed)
@@ -376,6 +378,7 @@ class MainWindow(QMainWindow):
         """What only an administrator may do is offered only to one."""
         self.duplicates_action.setVisible(allowed(wrapped[0], "data.maintain"))
         self.settings_action.setVisible(allowed(wrapped[0], "account.manage"))
+        self.relay_action.setVisible(allowed(wrapped[0], "account.manage"))
         self.formulary_action.setVisible(allowed(wrapped[0], "formulary.manage"))
 
     def open_duplicates(self) -> DuplicatesDialog:
@@ -392,6 +395,19 @@ class MainWindow(QMainWindow):
         dialog = FormularyDialog(self, self.worker, self.bus)
         dialog.open()
         return dialog
+
+    def open_relay(self) -> Any:
+        """The unit relay: this computer serving the unit's desktops, or joining one (administrators)."""
+        from clinic_app.ui.relay import RelayDialog
+
+        dialog = RelayDialog(self, self.worker, self.net, self.bus)
+        dialog.open()
+        return dialog
+
+    def start_relay(self) -> None:
+        """Serve the unit's desktops (the setting says this computer is the unit relay)."""
+        self.worker.submit(lambda unit, _p: unit.start_relay(), on_done=lambda _s: self.refresh_status(),
+                           on_error=self.show_error)
 
     def open_settings(self) -> UnitSettingsDialog:
         """The unit's settings (administrators); what changes takes effect at once."""
@@ -855,8 +871,9 @@ class Gui:
 
     def run(self, unit: UnitSession, *, training: bool, facility: str, needs_demo: bool,
             sign_in: SignIn | None, sign_out: Callable[[Actor], None] | None, idle_minutes: float,
-            start_scheduler: Callable[[Callable[[Any], None]], Any]) -> int:
-        """Show the window until it closes; `start_scheduler(on_state)` starts the syncs."""
+            start_scheduler: Callable[[Callable[[Any], None]], Any], serve_relay: bool = False) -> int:
+        """Show the window until it closes; `start_scheduler(on_state)` starts the syncs;
+        `serve_relay`: this computer is the unit relay while the window is open."""
         window = MainWindow(unit, training=training, facility=facility, sign_in=sign_in, sign_out=sign_out)
         window.restoreGeometry(self.shell.saveGeometry())  # in the shell's place (moved, maximised...)
         window.show()
@@ -874,6 +891,8 @@ class Gui:
             window.attach_scheduler(started[0])
 
         upgrade_records(window, on_finished=syncs)  # an older folder's records in the new shapes, first
+        if serve_relay:
+            window.start_relay()
         try:
             return int(self.app.exec())
         finally:

@@ -1771,6 +1771,10 @@ Ticked: the rows that fail, and the rows that depend on them (that person&apos;s
         <translation>Unit settings…</translation>
     </message>
     <message>
+        <source>เครื่องแม่ข่ายของหน่วยบริการ…</source>
+        <translation>Unit relay…</translation>
+    </message>
+    <message>
         <source>บัญชียา…</source>
         <translation>Drug list…</translation>
     </message>
@@ -2650,6 +2654,93 @@ Print it on a printer, or save it as a PDF file?</translation>
     <message>
         <source>บันทึกแล้ว HN {hn} (รอส่งเมื่อออนไลน์)</source>
         <translation>Saved, HN {hn} (sent when online)</translation>
+    </message>
+</context>
+<context>
+    <name>RelayDialog</name>
+    <message>
+        <source>เครื่องแม่ข่ายของหน่วยบริการ</source>
+        <translation>Unit relay</translation>
+    </message>
+    <message>
+        <source>เครื่องนี้เป็นเครื่องแม่ข่าย</source>
+        <translation>This computer as the unit relay</translation>
+    </message>
+    <message>
+        <source>ให้เครื่องอื่นของหน่วยบริการซิงก์ผ่านเครื่องนี้ (ขณะเปิดโปรแกรม)</source>
+        <translation>Let the unit&apos;s other desktops sync through this computer (while the program is open)</translation>
+    </message>
+    <message>
+        <source>เป็นเครื่องแม่ข่าย</source>
+        <translation>Serve as the unit relay</translation>
+    </message>
+    <message>
+        <source>ที่อยู่</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <source>ลายนิ้วมือ</source>
+        <translation>Fingerprint</translation>
+    </message>
+    <message>
+        <source>เครื่อง</source>
+        <translation>Desktop</translation>
+    </message>
+    <message>
+        <source>ขอสิทธิ์ล่าสุด</source>
+        <translation>Last token</translation>
+    </message>
+    <message>
+        <source>เครื่องที่ลงทะเบียนกับเครื่องแม่ข่าย</source>
+        <translation>Desktops enrolled at the relay</translation>
+    </message>
+    <message>
+        <source>ซิงก์ผ่านเครื่องแม่ข่ายของหน่วยบริการ</source>
+        <translation>Sync through the unit relay</translation>
+    </message>
+    <message>
+        <source>ที่อยู่เครื่องแม่ข่าย</source>
+        <translation>Relay address</translation>
+    </message>
+    <message>
+        <source>อ่านลายนิ้วมือ</source>
+        <translation>Read fingerprint</translation>
+    </message>
+    <message>
+        <source>ตรงกับหน้าจอเครื่องแม่ข่าย — เข้าร่วม</source>
+        <translation>Same as on the relay&apos;s screen: join</translation>
+    </message>
+    <message>
+        <source>ออกจากเครื่องแม่ข่าย</source>
+        <translation>Leave the relay</translation>
+    </message>
+    <message>
+        <source>ยังไม่เคย</source>
+        <translation>never</translation>
+    </message>
+    <message>
+        <source>รอส่งขึ้นระบบกลาง {count} รายการ · ซิงก์กับระบบกลางล่าสุด: {when}</source>
+        <translation>{count} waiting for the cloud · last sync with the cloud: {when}</translation>
+    </message>
+    <message>
+        <source>ไม่ได้เป็นเครื่องแม่ข่าย</source>
+        <translation>Not serving as the unit relay</translation>
+    </message>
+    <message>
+        <source>ซิงก์ผ่าน {url} (ลายนิ้วมือ {fingerprint})</source>
+        <translation>Syncing through {url} (fingerprint {fingerprint})</translation>
+    </message>
+    <message>
+        <source>ยังไม่ได้เข้าร่วมเครื่องแม่ข่าย: ซิงก์กับระบบกลางโดยตรง</source>
+        <translation>Not joined to a unit relay: syncing with the cloud directly</translation>
+    </message>
+    <message>
+        <source>กำลังอ่าน…</source>
+        <translation>Reading…</translation>
+    </message>
+    <message>
+        <source>ลายนิ้วมือที่เครื่องแม่ข่ายส่งมา เทียบกับหน้าจอเครื่องแม่ข่ายทุกตัวอักษร ก่อนกดเข้าร่วม:</source>
+        <translation>The fingerprint the relay sent: compare every character with the relay&apos;s screen before joining:</translation>
     </message>
 </context>
 <context>

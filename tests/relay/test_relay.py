@@ -350,3 +350,29 @@ def test_staff_accounts_travel_between_the_units_desktops_through_the_relay_neve
         assert not any("$argon2" in str(s.resource) for s in found)
     store_a.close()
     store_b.close()
+
+
+def test_records_of_another_facility_under_consent_reach_a_desktop_through_the_relay(unit: Unit) -> None:
+    from clinic_app.hub.seed import HOSPITAL, seed_demo
+    from clinic_app.core.identifiers import CID_SYSTEM
+
+    seed_demo(unit.cloud.engine, patients=2)
+    found, _ = unit.cloud.engine.store.search("Patient", parse("Patient", [("_tag", f"{HCODE_SYSTEM}|{HOSPITAL}")]))
+    cid = next(i["value"] for i in found[0].resource["identifier"] if i["system"] == CID_SYSTEM)
+    nurse = Actor("nurse.somsri", CLINICIAN)
+    store = unit.a.connect()
+    consent = ConsentService(store, unit.a, actor=nurse)
+    consent.request_consent(cid, days=30)
+    consent.request_records(cid)
+    sync(unit.a)  # to the relay
+    assert unit.relay_sync().returncode == 0  # on to the cloud
+    hub_consent = next(s.id for s in unit.cloud.engine.store.search("Consent", parse("Consent", []))[0]
+                       if s.resource["patient"]["identifier"]["value"] == cid)
+    unit.cloud.hub.admin.decide_consent(hub_consent, "approve")  # the patient allows it
+    assert unit.relay_sync().returncode == 0  # the answer, and the records, come to the relay
+    sync(unit.a)
+    [row] = consent.consents()
+    assert row["state"] == "granted"
+    shown = consent.show_records(cid).value
+    assert len(shown) > 3 and {r["facility"] for r in shown} == {HOSPITAL}
+    store.close()

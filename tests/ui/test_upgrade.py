@@ -73,6 +73,8 @@ def test_the_window_makes_the_patient_summary_of_a_folder_from_before_it(qtbot, 
         store.conn.execute("DROP TABLE summary_fill")
         store.conn.execute("DROP TABLE f43_stage")  # migration 12 makes it again, and the staff details column
         store.conn.execute("ALTER TABLE staff DROP COLUMN details")
+        store.conn.execute("ALTER TABLE staff DROP COLUMN version")  # and migration 13's versions
+        store.conn.execute("ALTER TABLE sign_in_failures DROP COLUMN version")
         store.conn.execute("PRAGMA user_version = 10")
     finally:
         store.close()
