@@ -7,6 +7,8 @@ than being skipped, so a missing install step cannot hide.
 
 from __future__ import annotations
 
+from typing import Any
+
 import os
 import tempfile
 
@@ -97,3 +99,15 @@ def run_cli(*args: str, env: dict[str, str] | None = None, stdin: str | None = N
 def write_json(path: Path, value: object) -> Path:
     path.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+def back_to_data_version_10(conn: Any) -> None:
+    """Make a folder's database look as data version 10 left it: what migrations 11 to 13 made
+    dropped (the patient summary, the 43-file staging, the staff details and versions)."""
+    conn.execute("DROP TABLE patient_summary")
+    conn.execute("DROP TABLE summary_fill")
+    conn.execute("DROP TABLE f43_stage")
+    conn.execute("ALTER TABLE staff DROP COLUMN details")
+    conn.execute("ALTER TABLE staff DROP COLUMN version")
+    conn.execute("ALTER TABLE sign_in_failures DROP COLUMN version")
+    conn.execute("PRAGMA user_version = 10")

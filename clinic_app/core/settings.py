@@ -54,6 +54,8 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in [
             "none (`clinic-app relay join`)"),
     Setting("relay_cert", str, "", "the unit relay's certificate (PEM), pinned at join: nothing else is trusted "
             "at the relay's address"),
+    Setting("relay_secret", str, "", "the unit relay's own secret (hex), its keys derived from it; made when the "
+            "folder first serves, kept here encrypted so that a re-key of the folder leaves them"),
     Setting("relay_serve", bool, False, "this desktop serves the unit's other desktops as their relay while it "
             "runs"),
     Setting("card_photo", bool, False, "keep the photo read from a patient's ID card with the patient "

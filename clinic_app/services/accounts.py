@@ -31,7 +31,13 @@ from clinic_app.core.errors import InvalidInputError, KnownError, Problem
 from clinic_app.core.identifiers import LICENCE_SYSTEMS
 from clinic_app.core.permissions import ADMIN, CLERK, CLINICIAN, DEVICE, Actor, require
 from clinic_app.core.thai import PREFIX_CODES, cid_problem, normalise_cid
-from clinic_app.security.passwords import check_policy, hash_password, lockout_delay, verify_password
+from clinic_app.security.passwords import (
+    MAX_DELAY_SECONDS,
+    check_policy,
+    hash_password,
+    lockout_delay,
+    verify_password,
+)
 from clinic_app.store.record_store import RecordStore
 
 ROLES = (ADMIN, CLINICIAN, CLERK)
@@ -281,9 +287,12 @@ _BAD_SHARE = ("ข้อมูลบัญชีที่ได้รับจ�
               "The staff accounts another desktop of the unit sent are not well formed; nothing was taken.")
 
 
-def checked_share(payload: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The accounts and sign-in failures another desktop sent, checked row by row (names,
-    roles, an argon2 hash, whole-number versions); InvalidInputError for anything else."""
+def checked_share(payload: Any, *, now: float | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The accounts and sign-in failures another desktop sent, checked row by row: an account
+    row out of shape (name, role, an argon2 hash, a version) refuses the whole (it is no
+    account this program made); a failure row of a name no account could have (a typo at
+    sign-in: spaces, too long) is left out; a lock-out is never kept longer than the longest
+    this program sets from now."""
     def bad(why: str) -> InvalidInputError:
         return InvalidInputError(_BAD_SHARE[0], f"{_BAD_SHARE[1]} ({why})")
 
@@ -297,7 +306,7 @@ def checked_share(payload: Any) -> tuple[list[dict[str, Any]], list[dict[str, An
         return isinstance(name, str) and 0 < len(name) <= 64 and not any(ch.isspace() for ch in name)
 
     def version_ok(v: Any) -> bool:
-        return isinstance(v, int) and not isinstance(v, bool) and 1 <= v < 2 ** 62
+        return isinstance(v, int) and not isinstance(v, bool) and 1 <= v < 2 ** 31
 
     for row in accounts:
         if not isinstance(row, dict) or not name_ok(row.get("name")) or row.get("role") not in ROLES \
@@ -306,11 +315,14 @@ def checked_share(payload: Any) -> tuple[list[dict[str, Any]], list[dict[str, An
                 or not isinstance(row.get("created_at"), str) or not isinstance(row.get("details"), str) \
                 or not all(row.get(k) is None or isinstance(row.get(k), str) for k in ("full_name", "licence")):
             raise bad("an account row")
+    latest = (time.time() if now is None else now) + MAX_DELAY_SECONDS
+    kept = []
     for row in failures:
-        if not isinstance(row, dict) or not name_ok(row.get("name")) or not isinstance(row.get("failures"), int) \
-                or not isinstance(row.get("locked_until"), (int, float)) or not version_ok(row.get("version")):
-            raise bad("a sign-in failure row")
-    return accounts, failures
+        if isinstance(row, dict) and name_ok(row.get("name")) and isinstance(row.get("failures"), int) \
+                and 0 <= row["failures"] < 10_000 and isinstance(row.get("locked_until"), (int, float)) \
+                and version_ok(row.get("version")):
+            kept.append({**row, "locked_until": min(float(row["locked_until"]), latest)})
+    return accounts, kept
 
 
 def take_shared_accounts(store: RecordStore, payload: Any) -> list[str]:

@@ -6,25 +6,32 @@ The relay is a desktop's store behind the hub's HTTP face, with the desktop's sy
 pointed upstream. Its folder holds, beside the desktop's own store:
 
 - `relay/hub.sqlite`: what the unit's desktops see, served by the sandbox hub's engine
-  (the same FHIR contract, history and search), SQLCipher under a key derived from the
-  folder's key; versions counted from a billion (`RELAY_VERSION_BASE`), so a version of the
-  relay never passes for one of the cloud's, or the other way round;
+  (the same FHIR contract, history and search), SQLCipher; its versions start at a
+  random multiple of a billion drawn when the file is made, so a version of the relay never
+  passes for one of the cloud's, nor of another relay's, or the other way round;
 - `relay/cert.pem`, `relay/key.pem`: the https certificate made at set-up (its key
-  encrypted under a password derived from the folder's key); desktops pin its fingerprint;
-- an admin token derived from the folder's key: the command line on the relay's own
-  computer asks the serving relay to sync now or for its status.
+  encrypted); desktops pin its fingerprint.
+Their keys (the store's, the certificate key's password, the admin token the command line
+on the relay's computer uses to ask for a sync or the status) come from the relay's secret,
+a random value kept in the desktop's own encrypted store: a re-key of the folder leaves them
+readable.
 
-The bridge between the two stores (`Bridge.cycle`) runs on the relay's own thread:
-- up: every version a desktop wrote at the relay (`HubStore.written_after`, past the
-  cursor `relay:forwarded` kept in the desktop store in the same transaction) becomes a
-  local change of the relay's desktop store, queued for the cloud like its own clerk's
-  edit, keeping the desktop's author (meta.source) and AuditEvents;
-- down: every record that changed in the desktop store (the `relay_feed` its triggers
-  fill: the relay's own clerk, what the cloud sent, merges) is copied to what the desktops
-  see, unless the copy there already has its content (the cursor `relay:copied` kept in
-  the relay's hub store in the same transaction).
-Up runs before down under the hub store's lock, so a copy never overtakes a desktop's
-newer write. A crash anywhere repeats at most work whose repetition changes nothing.
+The bridge between the two stores (`Bridge`), always under the hub store's lock:
+- down, before each write a desktop makes at the relay (and every two seconds): every
+  record that changed in the desktop store (the `relay_feed` its triggers fill: the relay's
+  own clerk, what the cloud sent, merges) is copied to what the desktops see, unless the
+  copy there has its content (the cursor `relay:copied` in the hub store, same
+  transaction), so a desktop edits what the relay has and a clash is a 412 and a three-way
+  merge on that desktop;
+- up, right after each such write: the desktop's version becomes a local change of the
+  desktop store, queued for the cloud like its own clerk's edit, keeping the desktop's
+  author (meta.source) and AuditEvents (the cursor `relay:forwarded`, the hub store's
+  identity and history position, in the desktop store, same transaction). A version that
+  meets a change the desktop store made in between (a pull landing at that instant, the
+  relay's own clerk) is merged three ways against what the desktop edited; a real clash
+  waits for a person on the relay's computer, nothing dropped.
+A crash anywhere repeats at most work whose repetition changes nothing; a hub store made
+again (lost, deleted) starts both cursors afresh.
 
 A desktop that joined the relay (`join`) syncs with it first and with the cloud when the
 relay does not answer (`services/sync.py`); each partner has its own checkpoints.
@@ -32,19 +39,24 @@ relay does not answer (`services/sync.py`); each partner has its own checkpoints
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
 import logging
+import secrets
 import threading
 import time
+import uuid
+from collections.abc import Iterator
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from clinic_app.core.errors import HubUnreachableError, InvalidInputError, KnownError
+from clinic_app.core.errors import InvalidInputError, KnownError
 from clinic_app.core.fhir import content_of, without_bookkeeping
+from clinic_app.core.merge import three_way
 from clinic_app.core.permissions import DEVICE
 from clinic_app.hub.auth import Authority
 from clinic_app.hub.engine import Admin, Engine
@@ -60,7 +72,9 @@ from clinic_app.store.record_store import RecordStore
 log = logging.getLogger(__name__)
 
 RELAY_DIR = "relay"
-RELAY_VERSION_BASE = 1_000_000_000
+VERSION_STEP = 1_000_000_000  # a relay store's versions start at a random multiple of this
+STORE_ID = "relay:store-id"  # hub store kv: which file this is (the forward cursor names it)
+VERSION_BASE = "relay:version-base"  # hub store kv
 ORIGIN = "relay"  # the mark on versions the relay copied from its own store (never forwarded up)
 FORWARDED = "relay:forwarded"  # desktop store checkpoint: the hub store's history seq forwarded
 COPIED = "relay:copied"  # hub store kv: the desktop store's feed seq copied down
@@ -89,7 +103,17 @@ class FingerprintMismatchError(KnownError):
 
 
 def _derived(inst: Installation, label: str) -> bytes:
-    return hmac.new(inst.key, f"clinic-app relay {label}".encode(), hashlib.sha256).digest()
+    """A key of the relay's, from its secret (made once, kept in the encrypted store)."""
+    store = inst.connect()
+    try:
+        secret = str(store.settings.get("relay_secret") or "")
+        if not secret:
+            secret = secrets.token_hex(32)
+            with store.transaction():
+                store.settings.set("relay_secret", secret)
+    finally:
+        store.close()
+    return hmac.new(bytes.fromhex(secret), f"clinic-app relay {label}".encode(), hashlib.sha256).digest()
 
 
 def relay_dir(inst: Installation) -> Path:
@@ -124,8 +148,66 @@ def is_relay(inst: Installation) -> bool:
     return (relay_dir(inst) / "cert.pem").exists()
 
 
-def open_hub_store(inst: Installation) -> HubStore:
-    return HubStore(relay_dir(inst) / "hub.sqlite", key=_derived(inst, "store"), version_base=RELAY_VERSION_BASE)
+class NotARelayError(KnownError):
+    code = "not-a-relay"
+
+    def __init__(self) -> None:
+        super().__init__("เครื่องนี้ยังไม่ได้เป็นเครื่องแม่ข่ายของหน่วยบริการ (เริ่มด้วย clinic-app relay serve หรือเมนูไฟล์)",
+                         "This computer is not the unit's relay yet (start it with `clinic-app relay serve` or "
+                         "from the File menu).")
+
+
+class RelayHubStore(HubStore):
+    """The relay's hub store: with a bridge attached, each write transaction a desktop's
+    request opens copies the desktop store's changes down first and forwards what it wrote
+    up after, all under the store's lock (see the module's words)."""
+
+    def __init__(self, path: Path, *, key: bytes) -> None:
+        self.bridge: Bridge | None = None
+        self._bridging = False
+        super().__init__(path, key=key)
+        if self.get_kv(STORE_ID) is None:
+            self.set_kv(STORE_ID, uuid.uuid4().hex)
+            self.set_kv(VERSION_BASE, VERSION_STEP * (1 + secrets.randbelow(1_000_000)))
+        self.store_id = str(self.get_kv(STORE_ID))
+        self.version_base = int(self.get_kv(VERSION_BASE))
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[HubStore]:
+        with self.lock:
+            if self.bridge is None or self._bridging or self._conn.in_transaction:
+                with super().transaction():
+                    yield self
+                return
+            self.bridged(self.bridge.copy_down)
+            with super().transaction():
+                yield self
+            self.bridged(self.bridge.forward)
+
+    def bridged(self, step: Callable[[], Any]) -> Any:
+        """A bridge step under the lock, its own writes here not bridged again; a failure
+        is logged (the next write or the two-second cycle does it)."""
+        with self.lock:
+            self._bridging = True
+            try:
+                return step()
+            except KnownError as exc:
+                log.warning("relay: the bridge waits (%s)", exc.english)
+            except Exception:
+                log.exception("relay: a bridge step failed")
+            finally:
+                self._bridging = False
+
+    def before(self, rtype: str, rid: str, version: int) -> dict[str, Any] | None:
+        """The record as it was before `version` (None: absent or deleted)."""
+        with self.lock:
+            row = self._conn.execute("SELECT method, json FROM history WHERE type = ? AND id = ? AND version < ?"
+                                     " ORDER BY version DESC LIMIT 1", (rtype, rid, version)).fetchone()
+        return json.loads(row[1]) if row and row[0] != "DELETE" and row[1] else None
+
+
+def open_hub_store(inst: Installation) -> RelayHubStore:
+    return RelayHubStore(relay_dir(inst) / "hub.sqlite", key=_derived(inst, "store"))
 
 
 def open_relay_hub(inst: Installation, hub_store: HubStore) -> Hub:
@@ -165,53 +247,89 @@ def enroll(inst: Installation, enrolment: Any) -> dict[str, Any]:
 
 
 class Bridge:
-    """Moves changes between the relay's desktop store and what it serves (see above)."""
+    """Moves changes between the relay's desktop store and what it serves (see above); used
+    only under the hub store's lock, with a connection of its own."""
 
-    def __init__(self, store: RecordStore, hub_store: HubStore) -> None:
+    def __init__(self, store: RecordStore, hub_store: RelayHubStore) -> None:
         self.store = store
         self.hub_store = hub_store
 
     def cycle(self) -> tuple[int, int]:
         """Forward the desktops' writes, then copy the store's changes down: (up, down)."""
         with self.hub_store.lock:
-            return self.forward(), self.copy_down()
+            up = self.hub_store.bridged(self.forward) or 0
+            down = self.hub_store.bridged(self.copy_down) or 0
+            return up, down
 
     def forward(self) -> int:
-        store = self.store
-        cursor = int(store.checkpoints.get(FORWARDED) or 0)
+        store, hub = self.store, self.hub_store
+        kept = str(store.checkpoints.get(FORWARDED) or "")
+        where, _, seq = kept.rpartition(":")
+        cursor = int(seq) if where == hub.store_id and seq.isdigit() else 0  # another file: from its start
         moved = 0
         while True:
-            rows = self.hub_store.written_after(cursor)
+            rows = hub.written_after(cursor)
             if not rows:
                 return moved
             with store.transaction():
-                for seq, stored, origin in rows:
-                    cursor = seq
+                for seq_no, stored, origin in rows:
+                    cursor = seq_no
                     if origin is None:
-                        moved += self._take(stored.type, stored.id, stored.resource)
-                store.checkpoints.set(FORWARDED, str(cursor))
+                        moved += self._take(stored)
+                store.checkpoints.set(FORWARDED, f"{hub.store_id}:{cursor}")
 
-    def _take(self, rtype: str, rid: str, resource: dict[str, Any] | None) -> int:
+    def _take(self, stored: Any) -> int:
         """A desktop's version as a local change of this store (nothing if it has it)."""
         store = self.store
+        rtype, rid = stored.type, stored.id
         mine = store.get(rtype, rid)
-        if resource is None:
+        edited = self.hub_store.before(rtype, rid, stored.version)  # what the desktop changed
+        moved_on = mine is not None and edited is not None and content_of(mine) != content_of(edited)
+        if stored.resource is None:
             if mine is None:
+                return 0
+            if moved_on:  # deleted what changed here since: the newer stays (and is copied back down)
+                self._note("relay-delete-overtaken", rtype, rid)
                 return 0
             store.outbox.keep_base(rtype, rid)
             store.delete(rtype, rid)
             store.outbox.enqueue(rtype, rid, "delete")
             return 1
-        body = without_bookkeeping(resource)
+        body = without_bookkeeping(stored.resource)
         if mine is not None and content_of(mine) == content_of(body):
             return 0
+        if mine is None:
+            if edited is not None:  # an edit of what is gone here since (deleted at the cloud)
+                self._note("relay-edit-of-deleted", rtype, rid)
+                return 0
+            store.put(body)
+            store.outbox.enqueue(rtype, rid, "create")
+            return 1
         store.outbox.keep_base(rtype, rid)
-        store.put(body)
-        store.outbox.enqueue(rtype, rid, "update" if mine is not None else "create")
+        if not moved_on:
+            store.put(body)
+            store.outbox.enqueue(rtype, rid, "update")
+            return 1
+        merged = three_way(edited, body, mine)  # the desktop's change and this store's, against what it edited
+        store.put(merged.merged if merged.clean else body)
+        store.outbox.enqueue(rtype, rid, "update")
+        if not merged.clean:  # both changed the same element: a person on this computer decides
+            entry = store.outbox.live_entry(rtype, rid)
+            if entry is not None:
+                store.outbox.record_conflict(entry, remote=mine, remote_version=store.version_of(rtype, rid) or "",
+                                             elements=merged.conflicts)
         return 1
+
+    def _note(self, action: str, rtype: str, rid: str) -> None:
+        self.store.audit.append(actor=DEVICE.name, action=action, entity_type=rtype, entity_id=rid)
 
     def copy_down(self) -> int:
         store, hub = self.store, self.hub_store
+        copied_kv = hub.get_kv(COPIED)
+        if copied_kv is None:  # a hub store made afresh: everything here goes down again
+            with store.transaction():
+                store.relay_feed.refill()
+            hub.set_kv(COPIED, 0)
         cursor = int(hub.get_kv(COPIED) or 0)
         copied = 0
         while True:
@@ -245,11 +363,10 @@ def start_feed(inst: Installation) -> None:
         store.close()
 
 
-def sync_upstream(inst: Installation, hub_store: HubStore, *, sync: Callable[[RecordStore], Any]) -> Any:
+def sync_upstream(inst: Installation, bridge: Bridge, *, sync: Callable[[RecordStore], Any]) -> Any:
     """Bridge, sync with the cloud, bridge again (what the cloud sent reaches the desktops)."""
     store = inst.connect(check_same_thread=False)
     try:
-        bridge = Bridge(store, hub_store)
         bridge.cycle()
         try:
             return sync(store)
@@ -259,13 +376,28 @@ def sync_upstream(inst: Installation, hub_store: HubStore, *, sync: Callable[[Re
         store.close()
 
 
-def status(inst: Installation, hub_store: HubStore) -> dict[str, Any]:
+@contextlib.contextmanager
+def bridged_store(inst: Installation) -> Iterator[tuple[RelayHubStore, Bridge]]:
+    """The relay's hub store with its bridge attached (and the desktop store's feed)."""
+    start_feed(inst)
+    hub_store = open_hub_store(inst)
+    store = inst.connect(check_same_thread=False)
+    bridge = Bridge(store, hub_store)
+    hub_store.bridge = bridge
+    try:
+        yield hub_store, bridge
+    finally:
+        hub_store.bridge = None
+        store.close()
+        hub_store.close()
+
+
+def status(inst: Installation, hub_store: HubStore, *, serving: dict[str, Any] | None) -> dict[str, Any]:
     """The relay's desktops (and when each last asked for a token), what waits for the
-    cloud, and when the relay last synced with it."""
+    cloud, and when the relay last synced with it; `serving`: its address while it serves."""
     store = inst.connect()
     try:
         upstream = sync_status(store)
-        serving = _serving(inst)
     finally:
         store.close()
     desktops = []
@@ -286,17 +418,26 @@ def _serving(inst: Installation) -> dict[str, Any] | None:
         return None
 
 
+def _ask_serving(inst: Installation, name: str) -> Any:
+    """The serving relay's answer to an admin action; None when none listens (a crash may
+    have left its file). A relay that listens but does not answer in time is an error:
+    doing the work here too would make two writers of what the desktops see."""
+    serving = _serving(inst)
+    if serving is None:
+        return None
+    return relay_action(serving["url"], _admin_token(inst), name, cert_pem=set_up(inst).cert_pem)
+
+
 def relay_status(inst: Installation) -> dict[str, Any]:
     """`status`, asked of the serving relay when it runs (it holds what the desktops see)."""
-    serving = _serving(inst)
-    if serving is not None:
-        try:
-            return relay_action(serving["url"], _admin_token(inst), "status", cert_pem=set_up(inst).cert_pem)
-        except KnownError:
-            pass  # a relay that stopped without tidying up: read the folder instead
+    if not is_relay(inst):
+        raise NotARelayError()
+    answer = _ask_serving(inst, "status")
+    if answer is not None:
+        return dict(answer)
     hub_store = open_hub_store(inst)
     try:
-        return status(inst, hub_store)
+        return status(inst, hub_store, serving=None)
     finally:
         hub_store.close()
 
@@ -305,21 +446,12 @@ def sync_relay(inst: Installation, run: Callable[[RecordStore], Any]) -> Any:
     """The relay's sync with the cloud now: asked of the serving relay, or done here."""
     from clinic_app.sync.engine import SyncReport
 
-    serving = _serving(inst)
-    if serving is not None:
-        try:
-            answer = relay_action(serving["url"], _admin_token(inst), "sync", cert_pem=set_up(inst).cert_pem)
-        except HubUnreachableError:
-            answer = None  # not serving after all (a crash left the file): sync here
-        if answer is not None:
-            known = {f for f in SyncReport.__dataclass_fields__ if f != "changes"}
-            return SyncReport(**{k: v for k, v in answer.items() if k in known})
-    start_feed(inst)
-    hub_store = open_hub_store(inst)
-    try:
-        return sync_upstream(inst, hub_store, sync=run)
-    finally:
-        hub_store.close()
+    answer = _ask_serving(inst, "sync")
+    if answer is not None:
+        known = {f for f in SyncReport.__dataclass_fields__ if f != "changes"}
+        return SyncReport(**{k: v for k, v in answer.items() if k in known})
+    with bridged_store(inst) as (_hub_store, bridge):
+        return sync_upstream(inst, bridge, sync=run)
 
 
 def _admin_token(inst: Installation) -> str:
@@ -330,17 +462,18 @@ class RelayServer:
     """The relay serving: https on (host, port), the bridge every two seconds, and a sync
     with the cloud every `sync_interval_minutes` or when asked."""
 
-    def __init__(self, inst: Installation, *, run_sync: Callable[[RecordStore], Any]) -> None:
+    def __init__(self, inst: Installation, *, run_sync: Callable[..., Any]) -> None:
         self.inst = inst
         self.identity = set_up(inst)
-        start_feed(inst)
-        self.hub_store = open_hub_store(inst)
+        self._bridged = bridged_store(inst)
+        self.hub_store, self.bridge = self._bridged.__enter__()
         self.hub = open_relay_hub(inst, self.hub_store)
         self._run_sync = run_sync
         self._stop = threading.Event()
-        self._sync_asked = threading.Event()
-        self._lock = threading.Lock()  # one sync or bridge cycle at a time
-        self.hub.actions = {"sync": self.sync_now, "status": lambda: status(self.inst, self.hub_store)}
+        self._lock = threading.Lock()  # one upstream sync at a time
+        self.url = ""
+        self.hub.actions = {"sync": self.sync_now,
+                            "status": lambda: status(self.inst, self.hub_store, serving={"url": self.url})}
         self.hub.unit_actions = {"accounts": self.accounts}
         store = inst.connect()
         try:
@@ -348,9 +481,13 @@ class RelayServer:
         finally:
             store.close()
 
-    def sync_now(self) -> dict[str, Any]:
+    def _sync(self) -> Any:
         with self._lock:
-            report = sync_upstream(self.inst, self.hub_store, sync=self._run_sync)
+            return sync_upstream(self.inst, self.bridge,
+                                 sync=lambda store: self._run_sync(store, cancelled=self._stop.is_set))
+
+    def sync_now(self) -> dict[str, Any]:
+        report = self._sync()
         return report.as_dict() if hasattr(report, "as_dict") else {}
 
     def accounts(self, _caller: Any, payload: Any) -> dict[str, Any]:
@@ -368,39 +505,39 @@ class RelayServer:
             store.close()
 
     def _loop(self) -> None:
-        store = self.inst.connect(check_same_thread=False)
-        bridge = Bridge(store, self.hub_store)
         next_sync = time.monotonic()
-        try:
-            while not self._stop.is_set():
-                try:
-                    if time.monotonic() >= next_sync or self._sync_asked.is_set():
-                        self._sync_asked.clear()
-                        next_sync = time.monotonic() + self.interval
-                        with self._lock:
-                            sync_upstream(self.inst, self.hub_store, sync=self._run_sync)
-                    with self._lock:
-                        bridge.cycle()
-                except KnownError as exc:  # the cloud unreachable is the relay's everyday state
-                    log.info("relay: %s", exc.english)
-                except Exception:
-                    log.exception("relay: the bridge or the upstream sync failed")
-                self._stop.wait(BRIDGE_SECONDS)
-        finally:
-            store.close()
+        while not self._stop.is_set():
+            try:
+                if time.monotonic() >= next_sync:
+                    next_sync = time.monotonic() + self.interval
+                    self._sync()
+                self.bridge.cycle()
+            except KnownError as exc:  # the cloud unreachable is the relay's everyday state
+                log.info("relay: %s", exc.english)
+            except Exception:
+                log.exception("relay: the bridge or the upstream sync failed")
+            self._stop.wait(BRIDGE_SECONDS)
 
     def _begin(self, host: str, port: int) -> tuple[Any, str]:
-        sock, url = listen(self.hub, host, port)
+        try:
+            sock, url = listen(self.hub, host, port)
+        except OSError:
+            self.discard()
+            raise
+        self.url = url
         (relay_dir(self.inst) / SERVING_FILE).write_text(json.dumps({"url": url}), encoding="utf-8")
         self._worker = threading.Thread(target=self._loop, name="relay-upstream", daemon=True)
         self._worker.start()
         return sock, url
 
     def _end(self) -> None:
-        self._stop.set()
-        self._worker.join(timeout=30)
+        self._stop.set()  # a sync on its way stops between Bundles and pages
+        self._worker.join(timeout=60)
         (relay_dir(self.inst) / SERVING_FILE).unlink(missing_ok=True)
-        self.hub.close()
+        if self._worker.is_alive():  # still in a network call: its connections close with the process
+            log.warning("relay: stopped while a sync was still waiting on the network")
+            return
+        self._bridged.__exit__(None, None, None)
 
     def serve(self, host: str, port: int, *, ready: Callable[[str, str], None]) -> None:
         """Serve in the foreground until interrupted (`clinic-app relay serve`)."""
@@ -419,8 +556,11 @@ class RelayServer:
         except BaseException:
             self._end()
             raise
-        self.url = url
         return url
+
+    def discard(self) -> None:
+        """Never started (its port was taken): let go of what it opened."""
+        self._bridged.__exit__(None, None, None)
 
     def stop(self) -> None:
         self._server.should_exit = True

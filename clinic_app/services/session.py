@@ -421,9 +421,10 @@ class UnitSession:
         from clinic_app.services import relay
         from clinic_app.services.sync import run_sync
 
-        def run(store: RecordStore) -> SyncReport:
-            return run_sync(self.inst, store, progress=progress, cancelled=cancelled,
-                            client_options=client_options, verify_counts=verify_counts)
+        def run(store: RecordStore, **kw: Any) -> SyncReport:
+            return run_sync(self.inst, store, **{"progress": progress, "cancelled": cancelled,
+                                                 "client_options": client_options, "verify_counts": verify_counts,
+                                                 **kw})
 
         if relay.is_relay(self.inst):
             return relay.sync_relay(self.inst, run)
@@ -454,7 +455,6 @@ class UnitSession:
             try:
                 server.start(host, port)
             except OSError as exc:
-                server.hub.close()
                 raise KnownError(f"เปิดเครื่องแม่ข่ายไม่ได้: พอร์ต {port} ถูกโปรแกรมอื่นใช้อยู่ ({exc.strerror})",
                                  f"The unit relay could not start: port {port} is in use by another program "
                                  f"({exc.strerror}).", code="relay-port") from None
@@ -479,8 +479,7 @@ class UnitSession:
 
         serving = None
         if self._relay is not None:
-            serving = relay.status(self.inst, self._relay.hub_store)
-            serving["url"] = self._relay.url
+            serving = relay.status(self.inst, self._relay.hub_store, serving={"url": self._relay.url})
         return {"serving": serving, "serve_setting": bool(self.store.settings.get("relay_serve")),
                 "joined": self.store.settings.get("relay_url") or None,
                 "joined_fingerprint": relay.pinned_fingerprint(self.store.settings.get("relay_cert") or "")}
@@ -501,7 +500,7 @@ class UnitSession:
         from clinic_app.services import relay
         from clinic_app.services.sync import run_sync
 
-        return relay.RelayServer(self.inst, run_sync=lambda store: run_sync(self.inst, store))
+        return relay.RelayServer(self.inst, run_sync=lambda store, **kw: run_sync(self.inst, store, **kw))
 
     def relay_enroll(self, enrolment_json: Any) -> dict[str, Any]:
         """An administrator lets a desktop of this unit sync with this relay."""

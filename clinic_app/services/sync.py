@@ -14,6 +14,7 @@ from typing import Any
 
 from clinic_app.core.audit import anchor_event, trail_event
 from clinic_app.core.changes import ChangeSet
+from clinic_app.core.errors import KnownError
 from clinic_app.core.fhir import new_id, now_instant, patient_id_of
 from clinic_app.core.merge import resolve
 from clinic_app.core.permissions import DEVICE, Actor
@@ -92,7 +93,8 @@ def choose_partner(store: RecordStore, *, probe: Callable[[Partner], bool] | Non
     found = partners(store)
     if not found:
         raise HubNotConfiguredError()
-    ask = probe or (lambda p: reachable(p.url, timeout=3.0, verify=p.verify))
+    # A relay whose address shows another certificate is not "off": said, never a quiet fallback.
+    ask = probe or (lambda p: reachable(p.url, timeout=3.0, verify=p.verify, certificate_errors=p.is_relay))
     for partner in found[:-1]:
         if ask(partner):
             return partner
@@ -168,11 +170,19 @@ def hub_anchor(inst: Installation, store: RecordStore) -> tuple[int, str] | None
 
 def sync_now(inst: Installation, *, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
              client_options: dict[str, Any] | None = None, verify_counts: bool | None = None) -> SyncReport:
-    """A sync over a connection of its own (the scheduler's thread, the CLI, tests)."""
+    """A sync over a connection of its own (the scheduler's thread, the CLI, tests); on the
+    unit relay's folder, the relay's sync with the cloud (services/relay.py)."""
+    from clinic_app.services import relay
+
+    def run(store: RecordStore, **kw: Any) -> SyncReport:
+        return run_sync(inst, store, **{"progress": progress, "cancelled": cancelled,
+                                        "client_options": client_options, "verify_counts": verify_counts, **kw})
+
+    if relay.is_relay(inst):
+        return relay.sync_relay(inst, run)
     store = inst.connect()
     try:
-        return run_sync(inst, store, progress=progress, cancelled=cancelled, client_options=client_options,
-                        verify_counts=verify_counts)
+        return run(store)
     finally:
         store.close()
 
@@ -183,12 +193,20 @@ def run_sync(inst: Installation, store: RecordStore, *, progress: Progress | Non
     """Push, pull, check the counts, then fetch what consents now allow; the report's
     `changes` lists everything that changed here, for the window to broadcast."""
     partner = choose_partner(store)
+    if partner.is_relay and store.checkpoints.get(LAST_PARTNER) == "cloud":
+        # Back from the cloud: what was pulled from it may be older than the relay's (an edit
+        # the relay had not forwarded yet) and the relay's checkpoints are past that edit.
+        # Read the relay afresh (on the unit's network; same versions are not stored again).
+        with store.transaction():
+            for scope in store.checkpoints.scopes(RELAY_PREFIX):
+                store.checkpoints.clear(scope)
     auth = bool(store.settings.get("hub_auth")) or partner.is_relay
     client = HubClient(partner.url, identity=inst.device() if auth else None, auth=auth, verify=partner.verify,
                        **(client_options or {}))
     try:
         queued = queue_audit_trail(store, inst)
         engine = SyncEngine(_PartnerStore(store, partner.prefix), client, hcode=str(store.settings.get("hcode")),
+                            partner_is_relay=partner.is_relay,
                             bundle_size=int(store.settings.get("sync_bundle_size")),
                             page_size=int(store.settings.get("sync_page_size")),
                             progress=progress, cancelled=cancelled, verify_counts=verify_counts)
@@ -211,7 +229,11 @@ def run_sync(inst: Installation, store: RecordStore, *, progress: Progress | Non
         report.changes.settings = True  # the last sync's time and error
         report.partner = "relay" if partner.is_relay else "cloud"
         if partner.is_relay:  # the unit's staff accounts travel between its desktops, never to the cloud
-            report.changes.accounts |= bool(take_shared_accounts(store, exchange_accounts(client, store.staff.shared())))
+            try:
+                report.changes.accounts |= bool(take_shared_accounts(store, exchange_accounts(client,
+                                                                                              store.staff.shared())))
+            except KnownError as exc:  # the records went through; the accounts wait for the next sync
+                report.warnings.append(f"{exc.thai}\n{exc.english}")
         with store.transaction():
             store.checkpoints.set(LAST_PARTNER, report.partner)
         return report

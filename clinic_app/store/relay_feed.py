@@ -39,6 +39,11 @@ class RelayFeed:
         self.db.write("INSERT INTO relay_feed (type, id) SELECT type, id FROM resources ORDER BY rid")
         return True
 
+    def refill(self) -> None:
+        """Every record here goes in the feed again (what the relay serves was made afresh)."""
+        if not self.enable():  # a new feed starts with every record already
+            self.db.write("INSERT INTO relay_feed (type, id) SELECT type, id FROM resources ORDER BY rid")
+
     def after(self, seq: int, *, limit: int = 500) -> list[tuple[int, str, str]]:
         """(seq, type, id) of changes after `seq`, oldest first (a record may come twice)."""
         if not self.enabled():

@@ -100,8 +100,18 @@ class Staff:
         return changed
 
 
+_RANK = {"clerk": 0, "clinician": 1, "administrator": 2}
+
+
 def _later(theirs: dict[str, Any], mine: dict[str, Any]) -> dict[str, Any]:
+    """The newer row: the higher version; at the same version (two desktops changed it
+    apart) the disabled one, else the one with fewer rights, else by content, so that every
+    desktop ends the same and a clash never hands out more rights."""
     if theirs["version"] != mine["version"]:
         return theirs if theirs["version"] > mine["version"] else mine
-    key = lambda r: json.dumps(r, sort_keys=True, default=str)  # noqa: E731 - a tie ends the same everywhere
+
+    def key(row: dict[str, Any]) -> tuple[int, int, str]:
+        return (int(bool(row.get("disabled"))), -_RANK.get(str(row.get("role")), 0),
+                json.dumps(row, sort_keys=True, default=str))
+
     return theirs if key(theirs) > key(mine) else mine

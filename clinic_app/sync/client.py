@@ -327,11 +327,16 @@ def peer_certificate(base_url: str, *, timeout: float = 5.0) -> str:
 
 def admin_action(base_url: str, admin_token: str, name: str, *, verify: Any, timeout: float = 3600.0) -> Any:
     """POST /admin/actions/{name} with the hub's admin token (the unit relay's "sync now"
-    from the command line on its own computer); the JSON answer."""
+    from the command line on its own computer); the JSON answer, or None when nothing
+    listens at that address."""
     root = base_url.rstrip("/").rsplit("/fhir", 1)[0]
     try:
         with httpx.Client(timeout=timeout, verify=tls_verify(verify)) as http:
             answer = http.post(f"{root}/admin/actions/{name}", headers={"Authorization": f"Bearer {admin_token}"})
+    except httpx.ConnectError as exc:
+        if "CERTIFICATE_VERIFY_FAILED" in str(exc) or "certificate verify failed" in str(exc):
+            raise HubCertificateError() from exc
+        return None  # nobody listens there
     except httpx.HTTPError as exc:
         raise HubUnreachableError(f"{root} ({type(exc).__name__})") from exc
     if answer.status_code != 200:
@@ -339,11 +344,18 @@ def admin_action(base_url: str, admin_token: str, name: str, *, verify: Any, tim
     return answer.json()
 
 
-def reachable(base_url: str, *, timeout: float = 5.0, verify: bool | str | ssl.SSLContext = True) -> bool:
-    """One quick try at the hub's CapabilityStatement: is the link up? (No retries.)"""
+def reachable(base_url: str, *, timeout: float = 5.0, verify: bool | str | ssl.SSLContext = True,
+              certificate_errors: bool = False) -> bool:
+    """One quick try at the hub's CapabilityStatement: is the link up? (No retries.)
+    `certificate_errors`: a certificate that is not the trusted one is HubCertificateError,
+    not "down" (a pinned relay's address answered by someone else must be heard)."""
     try:
         with httpx.Client(timeout=timeout, verify=tls_verify(verify)) as http:
             return http.get(f"{base_url.rstrip('/')}/metadata").status_code == 200
+    except httpx.ConnectError as exc:
+        if certificate_errors and ("CERTIFICATE_VERIFY_FAILED" in str(exc) or "certificate verify failed" in str(exc)):
+            raise HubCertificateError() from exc
+        return False
     except httpx.HTTPError:
         return False
 

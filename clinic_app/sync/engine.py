@@ -97,9 +97,11 @@ class SyncEngine:
     def __init__(self, store: SyncStore, client: HubClient, *, hcode: str, bundle_size: int = 200,
                  page_size: int = 500, progress: Progress | None = None,
                  cancelled: Callable[[], bool] | None = None, verify_counts: bool | None = None,
-                 clock: Callable[[], _dt.datetime] | None = None) -> None:
+                 clock: Callable[[], _dt.datetime] | None = None, partner_is_relay: bool = False) -> None:
         """`verify_counts`: True compares the counts with the hub's on this sync, False never,
-        None when it is due (first sync, after a failure or a mismatch, once a day)."""
+        None when it is due (first sync, after a failure or a mismatch, once a day).
+        `partner_is_relay`: the partner is the unit relay, which may not have every record
+        yet (it catches up from the cloud): an edit of one it lacks waits, never fails."""
         self.store = store
         self.client = client
         self.hcode = hcode
@@ -112,6 +114,7 @@ class SyncEngine:
         self._dropped = ChangeSet()
         self._phase = ("", time.perf_counter())
         self._kept = False  # the capability in use was kept from an earlier sync (not asked now)
+        self.partner_is_relay = partner_is_relay
 
     def progress(self, phase: str, done: int, total: int) -> None:
         if phase != self._phase[0]:
@@ -158,7 +161,8 @@ class SyncEngine:
         # This sync's mark on what it pushes, where the hub can leave it out of the pull after.
         source = uuid.uuid4().hex if capability.source_not and capability.tag_search else None
         pusher = Pusher(self.store, self.client, bundle_size=bundle, transactions=capability.transactions,
-                        on_progress=pushed, cancelled=self.cancelled, source=source)
+                        on_progress=pushed, cancelled=self.cancelled, source=source,
+                        missing_waits=self.partner_is_relay)
         started = time.perf_counter()
         stats = pusher.run()
         report.push_seconds = round(time.perf_counter() - started, 3)

@@ -142,8 +142,10 @@ class PushStats:
 class Pusher:
     def __init__(self, store: SyncStore, client: HubClient, *, bundle_size: int, transactions: bool = True,
                  on_progress: Callable[[int], None] | None = None, cancelled: Callable[[], bool] | None = None,
-                 source: str | None = None) -> None:
-        """`source`: this sync's mark, written as each version's meta.source fragment (`#mark`)."""
+                 source: str | None = None, missing_waits: bool = False) -> None:
+        """`source`: this sync's mark, written as each version's meta.source fragment (`#mark`).
+        `missing_waits`: an edit of a record the partner does not have stays queued for the
+        next sync (the unit relay catching up) instead of being set aside as refused."""
         self.store = store
         self.client = client
         self.source = source
@@ -152,6 +154,8 @@ class Pusher:
         self.bundle_size = max(1, bundle_size)
         self.transactions = transactions
         self.stats = PushStats()
+        self.missing_waits = missing_waits
+        self._left: set[int] = set()  # entries left for the next sync (not sent again in this one)
         self.changes = ChangeSet()  # what the push changed here: the queue, merged records
         self._on_progress = on_progress or (lambda n: None)
         self._cancelled = cancelled or (lambda: False)
@@ -163,8 +167,10 @@ class Pusher:
         flight = _Flight(self) if self.transactions else None
         try:
             while not self._cancelled():
-                batch = self._whole_patients(push_order(
-                    self.store.outbox.entries(states=("pending",), limit=self.bundle_size * 4), self._patient_of))
+                waiting = [e for e in self.store.outbox.entries(states=("pending",),
+                                                                 limit=self.bundle_size * 4 + len(self._left))
+                           if e.seq not in self._left]
+                batch = self._whole_patients(push_order(waiting, self._patient_of))
                 if not batch and flight is not None and flight.out:
                     flight.land()  # their answers may queue more (a merge after a 412): look again
                     continue
@@ -386,6 +392,14 @@ class Pusher:
         """412: someone else changed it. Merge three ways; clash -> a person decides."""
         self.stats.requests += 1
         response = self.client.request("GET", f"{entry.type}/{entry.id}")
+        if response.status_code != 200 and self.missing_waits:
+            log.info("the relay does not have %s/… yet: left for the next sync", entry.type)
+            with self.store.transaction():
+                self.store.outbox.set_state([entry.seq], "pending",
+                                            reason="the unit relay does not have this record yet; sent again at the next sync")
+            self._left.add(entry.seq)
+            self._on_progress(1)
+            return
         if response.status_code != 200:
             self._set_aside(entry, f"changed and then removed on the hub (HTTP {response.status_code})")
             return

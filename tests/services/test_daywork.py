@@ -19,6 +19,7 @@ from clinic_app.core.permissions import ADMIN, CLERK, CLINICIAN, Actor, Permissi
 from clinic_app.services.formulary import instructions, quantity_for
 from clinic_app.services.installation import Installation
 from clinic_app.services.session import UnitSession
+from tests.conftest import back_to_data_version_10
 from tests.services.drugs import session_with_drugs
 from clinic_app.services.patients import PatientForm
 from clinic_app.services.visits import AllergyConflictError, DrugLine, VisitForm
@@ -304,12 +305,7 @@ def test_a_folder_from_before_the_patient_summary_gets_it_with_progress_and_can_
         unit.visits.save(child, VisitForm(vaccine="010"))
         chronic, children = unit.followup.chronic(), unit.followup.epi()
         assert len(chronic) == 3 and chronic[0].last_bp[1] == "150/95" and len(children) == 1
-        conn = unit.store.conn
-        conn.execute("DROP TABLE patient_summary")
-        conn.execute("DROP TABLE summary_fill")
-        conn.execute("DROP TABLE f43_stage")  # migration 12 makes it again, and the staff details column
-        conn.execute("ALTER TABLE staff DROP COLUMN details")
-        conn.execute("PRAGMA user_version = 10")
+        back_to_data_version_10(unit.store.conn)
     with UnitSession(installation, upgrade_on_open=False) as unit:  # opened again: migration 11 (the window)
         unit.act_as(NURSE)
         work = unit.store.worklists

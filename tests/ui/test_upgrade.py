@@ -12,6 +12,7 @@ from clinic_app.security.keys import KeyStore
 from clinic_app.services import reshape as step
 from clinic_app.services.session import UnitSession
 from clinic_app.ui.main import MainWindow, upgrade_records
+from tests.conftest import back_to_data_version_10
 from tests.services.test_reshape import _old_folder
 
 
@@ -69,13 +70,7 @@ def test_the_window_makes_the_patient_summary_of_a_folder_from_before_it(qtbot, 
     store = inst.connect()
     try:
         patients = store.db.one("SELECT count(*) FROM resources WHERE type = 'Patient' AND deleted = 0")[0]
-        store.conn.execute("DROP TABLE patient_summary")
-        store.conn.execute("DROP TABLE summary_fill")
-        store.conn.execute("DROP TABLE f43_stage")  # migration 12 makes it again, and the staff details column
-        store.conn.execute("ALTER TABLE staff DROP COLUMN details")
-        store.conn.execute("ALTER TABLE staff DROP COLUMN version")  # and migration 13's versions
-        store.conn.execute("ALTER TABLE sign_in_failures DROP COLUMN version")
-        store.conn.execute("PRAGMA user_version = 10")
+        back_to_data_version_10(store.conn)
     finally:
         store.close()
     store = inst.connect()
