@@ -149,10 +149,14 @@ def build_app(engine: Engine, authority: Authority, *, admin_token: str,
         /metadata and other facilities' requests are answered meanwhile."""
         return await run_in_threadpool(work)
 
-    def caller(request: Request) -> Any:
+    def caller_now(request: Request) -> Any:
         if auto_approve_seconds is not None:
             admin.auto_approve(auto_approve_seconds)
         return authority.caller_for(request.headers.get("authorization"))
+
+    async def caller(request: Request) -> Any:
+        """Who asks, read off the event loop (the store's lock may be held a moment)."""
+        return await off_loop(lambda: caller_now(request))
 
     def token_url(request: Request) -> str:
         if public_url:
@@ -177,14 +181,14 @@ def build_app(engine: Engine, authority: Authority, *, admin_token: str,
             raise HubError(413, "token request too large", code="too-costly")
         form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
         try:
-            return JSONResponse(authority.issue_token(form, token_url(request)),
-                                headers={"Cache-Control": "no-store"})
+            issued = await off_loop(lambda: authority.issue_token(form, token_url(request)))
+            return JSONResponse(issued, headers={"Cache-Control": "no-store"})
         except HubError as exc:
             body = getattr(exc, "oauth", {"error": "invalid_request", "error_description": exc.diagnostics})
             return JSONResponse(body, status_code=exc.status, headers={"Cache-Control": "no-store"})
 
     async def base(request: Request) -> Response:
-        who = caller(request)
+        who = await caller(request)
         if request.method == "POST":
             minimal = "return=minimal" in request.headers.get("prefer", "")
             body = await _body(request, limit)
@@ -192,12 +196,12 @@ def build_app(engine: Engine, authority: Authority, *, admin_token: str,
         raise HubError(400, "use GET [base]/metadata, a resource type, or POST a Bundle", code="not-supported")
 
     async def system_history(request: Request) -> Response:
-        who = caller(request)
+        who = await caller(request)
         params = list(request.query_params.multi_items())
         return _response(await off_loop(lambda: engine.history(None, None, params, base_url(request), who)))
 
     async def type_level(request: Request) -> Response:
-        who = caller(request)
+        who = await caller(request)
         rtype = request.path_params["rtype"]
         b = base_url(request)
         if request.method == "GET":
@@ -215,12 +219,12 @@ def build_app(engine: Engine, authority: Authority, *, admin_token: str,
         raise HubError(405, f"{request.method} is not supported here", code="not-supported")
 
     async def type_history(request: Request) -> Response:
-        who = caller(request)
+        who = await caller(request)
         return _response(await off_loop(lambda: engine.history(request.path_params["rtype"], None,
                                         list(request.query_params.multi_items()), base_url(request), who)))
 
     async def instance(request: Request) -> Response:
-        who = caller(request)
+        who = await caller(request)
         rtype, rid = request.path_params["rtype"], request.path_params["rid"]
         b = base_url(request)
         if request.method == "GET":
@@ -235,18 +239,18 @@ def build_app(engine: Engine, authority: Authority, *, admin_token: str,
         raise HubError(405, f"{request.method} is not supported here", code="not-supported")
 
     async def instance_history(request: Request) -> Response:
-        who = caller(request)
+        who = await caller(request)
         p = request.path_params
         params = list(request.query_params.multi_items())
         return _response(await off_loop(lambda: engine.history(p["rtype"], p["rid"], params, base_url(request), who)))
 
     async def vread(request: Request) -> Response:
-        who = caller(request)
+        who = await caller(request)
         p = request.path_params
         return _response(await off_loop(lambda: engine.vread(p["rtype"], p["rid"], p["vid"], base_url(request), who)))
 
     async def operation(request: Request) -> Response:
-        who = caller(request)
+        who = await caller(request)
         p = request.path_params
         if p["rtype"] == "Patient" and p["op"] == "$everything" and request.method in ("GET", "POST"):
             return _response(await off_loop(lambda: engine.everything(p["rid"], base_url(request), who)))
@@ -276,7 +280,7 @@ def build_app(engine: Engine, authority: Authority, *, admin_token: str,
         return JSONResponse(await off_loop(work))
 
     async def unit_action(request: Request) -> Response:
-        who = caller(request)
+        who = await caller(request)
         if not who.enforced or who.btg_cid:
             raise HubError(403, "only the unit's enrolled desktops may do this", code="forbidden")
         work = (unit_actions or {}).get(request.path_params["name"])

@@ -106,7 +106,12 @@ class Cursors:
 
 class Engine:
     def __init__(self, store: HubStore, *, limits: Limits | None = None, cursor_key: bytes | None = None,
-                 conformance: bool = False) -> None:
+                 conformance: bool = False, unit_relay: bool = False) -> None:
+        """`unit_relay`: serving one unit's own desktops (services/relay.py), which may learn
+        what it lacks: a record it does not have is 404 (not the 403 that hides from another
+        facility what exists), a delete of one is 404 too (the desktop's delete waits until
+        the relay has caught up, instead of being taken as done)."""
+        self.unit_relay = unit_relay
         self.store = store
         self.limits = limits or Limits()
         # refuse a create or update that breaks a SIL-TH rule (clinic_app.conformance), 422
@@ -164,7 +169,7 @@ class Engine:
         try:
             return find()
         except HubError as exc:
-            if not caller.enforced or exc.status not in (404, 410):
+            if not caller.enforced or exc.status not in (404, 410) or self.unit_relay:
                 raise
             current = self.store.current(rtype, rid)
             if current is not None and self.policy.owner(current) == caller.hcode:
@@ -235,7 +240,10 @@ class Engine:
         self.check_type(rtype)
         self.check_id(rid)
         with self.store.transaction():
-            self.policy.check_write(caller, rtype, None, self.store.current(rtype, rid))
+            current = self.store.current(rtype, rid)
+            if current is None and self.unit_relay:
+                raise HubError(404, f"{rtype}/{rid} is not here (yet)", code="not-found")
+            self.policy.check_write(caller, rtype, None, current)
             stored = self.store.delete(rtype, rid)
         headers = {"ETag": stored.etag} if stored else {}
         return Reply(200, operation_outcome(f"{rtype}/{rid} deleted" if stored else "nothing to delete"), headers)

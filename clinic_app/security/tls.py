@@ -45,6 +45,15 @@ def make_certificate(*, name: str, password: bytes) -> tuple[bytes, bytes]:
     return cert.public_bytes(serialization.Encoding.PEM), key_pem
 
 
+def key_opens(key_pem: bytes, password: bytes) -> bool:
+    """The encrypted key opens under `password` (a relay's files made under another secret do not)."""
+    try:
+        serialization.load_pem_private_key(key_pem, password=password)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
 def fingerprint(cert_pem: bytes | str) -> str:
     """`SHA256:` and the certificate's SHA-256 in hex pairs (as a person reads and compares it)."""
     data = cert_pem.encode() if isinstance(cert_pem, str) else cert_pem

@@ -25,7 +25,7 @@ The bridge between the two stores (`Bridge`), always under the hub store's lock:
   merge on that desktop;
 - up, right after each such write: the desktop's version becomes a local change of the
   desktop store, queued for the cloud like its own clerk's edit, keeping the desktop's
-  author (meta.source) and AuditEvents (the cursor `relay:forwarded`, the hub store's
+  author (meta.source) and AuditEvents (the cursor `bridge:forwarded`, the hub store's
   identity and history position, in the desktop store, same transaction). A version that
   meets a change the desktop store made in between (a pull landing at that instant, the
   relay's own clerk) is merged three ways against what the desktop edited; a real clash
@@ -62,11 +62,12 @@ from clinic_app.hub.auth import Authority
 from clinic_app.hub.engine import Admin, Engine
 from clinic_app.hub.server import Hub, Tls, listen, run_until_stopped, serve_in_thread
 from clinic_app.hub.storage import HubStore
-from clinic_app.security.tls import fingerprint, make_certificate, same_fingerprint
+from clinic_app.security.tls import fingerprint, key_opens, make_certificate, same_fingerprint
 from clinic_app.services.accounts import take_shared_accounts
 from clinic_app.services.installation import Installation
 from clinic_app.services.sync import RELAY_PREFIX, relay_action
 from clinic_app.services.sync import status as sync_status
+from clinic_app.store.folder import atomic_write_bytes
 from clinic_app.store.record_store import RecordStore
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ VERSION_STEP = 1_000_000_000  # a relay store's versions start at a random multi
 STORE_ID = "relay:store-id"  # hub store kv: which file this is (the forward cursor names it)
 VERSION_BASE = "relay:version-base"  # hub store kv
 ORIGIN = "relay"  # the mark on versions the relay copied from its own store (never forwarded up)
-FORWARDED = "relay:forwarded"  # desktop store checkpoint: the hub store's history seq forwarded
+FORWARDED = "bridge:forwarded"  # desktop store checkpoint: the hub store's history seq forwarded
 COPIED = "relay:copied"  # hub store kv: the desktop store's feed seq copied down
 SERVING_FILE = "serving.json"
 DEFAULT_PORT = 8766
@@ -108,8 +109,8 @@ def _derived(inst: Installation, label: str) -> bytes:
     try:
         secret = str(store.settings.get("relay_secret") or "")
         if not secret:
-            secret = secrets.token_hex(32)
-            with store.transaction():
+            with store.transaction():  # read again inside: two first callers make one secret
+                secret = str(store.settings.get("relay_secret") or "") or secrets.token_hex(32)
                 store.settings.set("relay_secret", secret)
     finally:
         store.close()
@@ -131,17 +132,30 @@ def set_up(inst: Installation) -> Identity:
     folder = relay_dir(inst)
     folder.mkdir(parents=True, exist_ok=True)
     cert, key = folder / "cert.pem", folder / "key.pem"
+    password = _derived(inst, "tls").hex().encode()
+    if cert.exists() and key.exists() and not key_opens(key.read_bytes(), password):
+        # a backup from before the relay was restored (its secret went with it): made anew
+        _set_aside(folder)
+        folder.mkdir(parents=True, exist_ok=True)
     if not cert.exists() or not key.exists():
         store = inst.connect()
         try:
             hcode = str(store.settings.get("hcode"))
         finally:
             store.close()
-        cert_pem, key_pem = make_certificate(name=f"clinic-app relay {hcode}", password=_derived(inst, "tls").hex().encode())
-        key.write_bytes(key_pem)
-        cert.write_bytes(cert_pem)
+        cert_pem, key_pem = make_certificate(name=f"clinic-app relay {hcode}", password=password)
+        atomic_write_bytes(key, key_pem)
+        atomic_write_bytes(cert, cert_pem)
     pem = cert.read_text(encoding="ascii")
     return Identity(pem, fingerprint(pem))
+
+
+def _set_aside(folder: Path) -> None:
+    """The relay's files that nothing here opens any more, kept aside (never deleted)."""
+    aside = folder.with_name(f"{folder.name}-unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
+    folder.rename(aside)
+    log.warning("relay: its files no longer open under this folder's secret (a restored backup?); set aside as "
+                "%s and made anew: the unit's desktops must be enrolled and join again", aside.name)
 
 
 def is_relay(inst: Installation) -> bool:
@@ -184,6 +198,15 @@ class RelayHubStore(HubStore):
                 yield self
             self.bridged(self.bridge.forward)
 
+    def set_kv(self, key: str, value: Any) -> None:
+        """Bookkeeping (tokens, cursors), not records: written without the bridge."""
+        with self.lock:
+            was, self._bridging = self._bridging, True
+            try:
+                super().set_kv(key, value)
+            finally:
+                self._bridging = was
+
     def bridged(self, step: Callable[[], Any]) -> Any:
         """A bridge step under the lock, its own writes here not bridged again; a failure
         is logged (the next write or the two-second cycle does it)."""
@@ -207,6 +230,7 @@ class RelayHubStore(HubStore):
 
 
 def open_hub_store(inst: Installation) -> RelayHubStore:
+    set_up(inst)  # sets aside relay files the secret no longer opens
     return RelayHubStore(relay_dir(inst) / "hub.sqlite", key=_derived(inst, "store"))
 
 
@@ -214,7 +238,7 @@ def open_relay_hub(inst: Installation, hub_store: HubStore) -> Hub:
     """The hub's engine and token authority over the relay's store: the SIL-TH rules checked
     as the cloud checks them, tokens for enrolled desktops of this unit only."""
     folder = relay_dir(inst)
-    engine = Engine(hub_store, cursor_key=_derived(inst, "cursor"), conformance=True)
+    engine = Engine(hub_store, cursor_key=_derived(inst, "cursor"), conformance=True, unit_relay=True)
     authority = Authority(hub_store, required=True, on_break_glass=Admin(engine).record_break_glass)
     tls = Tls(str(folder / "cert.pem"), str(folder / "key.pem"), _derived(inst, "tls").hex())
     return Hub(engine, authority, _admin_token(inst), tls=tls)
@@ -255,11 +279,18 @@ class Bridge:
         self.hub_store = hub_store
 
     def cycle(self) -> tuple[int, int]:
-        """Forward the desktops' writes, then copy the store's changes down: (up, down)."""
-        with self.hub_store.lock:
-            up = self.hub_store.bridged(self.forward) or 0
-            down = self.hub_store.bridged(self.copy_down) or 0
-            return up, down
+        """Forward the desktops' writes, then copy the store's changes down: (up, down);
+        the lock let go between batches, so desktops' requests go on meanwhile."""
+        up = down = 0
+        while True:
+            with self.hub_store.lock:
+                up += self.hub_store.bridged(self.forward) or 0
+                copied = self.hub_store.bridged(lambda: self.copy_down(batches=1))
+            if copied is None:  # failed (logged): the next cycle tries again
+                return up, down
+            down += copied[0]
+            if not copied[1]:
+                return up, down
 
     def forward(self) -> int:
         store, hub = self.store, self.hub_store
@@ -310,20 +341,30 @@ class Bridge:
             store.put(body)
             store.outbox.enqueue(rtype, rid, "update")
             return 1
-        merged = three_way(edited, body, mine)  # the desktop's change and this store's, against what it edited
-        store.put(merged.merged if merged.clean else body)
+        # The desktop's change and this store's, against what the desktop edited; where both
+        # changed one element the merge keeps the desktop's value (the later write).
+        local_edit = store.outbox.live_entry(rtype, rid) is not None
+        merged = three_way(edited, body, mine)
+        store.put(merged.merged)
         store.outbox.enqueue(rtype, rid, "update")
-        if not merged.clean:  # both changed the same element: a person on this computer decides
+        if not merged.clean and not local_edit:
+            # what it overrode is the cloud's version (the base kept above): a person on this
+            # computer chooses per element, as after a 412
             entry = store.outbox.live_entry(rtype, rid)
             if entry is not None:
                 store.outbox.record_conflict(entry, remote=mine, remote_version=store.version_of(rtype, rid) or "",
                                              elements=merged.conflicts)
+        elif not merged.clean:  # two local edits (this computer's clerk and a desktop) at one instant
+            self._note("relay-clash", rtype, rid, elements=merged.conflicts)
         return 1
 
-    def _note(self, action: str, rtype: str, rid: str) -> None:
-        self.store.audit.append(actor=DEVICE.name, action=action, entity_type=rtype, entity_id=rid)
+    def _note(self, action: str, rtype: str, rid: str, **detail: Any) -> None:
+        self.store.audit.append(actor=DEVICE.name, action=action, entity_type=rtype, entity_id=rid,
+                                detail=detail or None)
 
-    def copy_down(self) -> int:
+    def copy_down(self, *, batches: int | None = None) -> Any:
+        """Copy the feed down: all of it (before a desktop's write: what it edits must be
+        the relay's newest), or `batches` of it, then (copied, more waiting)."""
         store, hub = self.store, self.hub_store
         copied_kv = hub.get_kv(COPIED)
         if copied_kv is None:  # a hub store made afresh: everything here goes down again
@@ -331,11 +372,12 @@ class Bridge:
                 store.relay_feed.refill()
             hub.set_kv(COPIED, 0)
         cursor = int(hub.get_kv(COPIED) or 0)
-        copied = 0
+        copied = done = 0
         while True:
             rows = store.relay_feed.after(cursor)
-            if not rows:
-                return copied
+            if not rows or (batches is not None and done >= batches):
+                return copied if batches is None else (copied, bool(rows))
+            done += 1
             with hub.transaction():
                 for seq, rtype, rid in rows:
                     cursor = seq
@@ -505,18 +547,21 @@ class RelayServer:
             store.close()
 
     def _loop(self) -> None:
-        next_sync = time.monotonic()
+        """The upstream sync on its schedule."""
         while not self._stop.is_set():
             try:
-                if time.monotonic() >= next_sync:
-                    next_sync = time.monotonic() + self.interval
-                    self._sync()
-                self.bridge.cycle()
+                self._sync()
             except KnownError as exc:  # the cloud unreachable is the relay's everyday state
                 log.info("relay: %s", exc.english)
             except Exception:
-                log.exception("relay: the bridge or the upstream sync failed")
-            self._stop.wait(BRIDGE_SECONDS)
+                log.exception("relay: the upstream sync failed")
+            self._stop.wait(self.interval)
+
+    def _bridge_loop(self) -> None:
+        """The bridge every two seconds, also while a long upstream sync runs (what it pulls
+        reaches the desktops page by page, and a desktop's write finds little to copy first)."""
+        while not self._stop.wait(BRIDGE_SECONDS):
+            self.bridge.cycle()
 
     def _begin(self, host: str, port: int) -> tuple[Any, str]:
         try:
@@ -525,16 +570,20 @@ class RelayServer:
             self.discard()
             raise
         self.url = url
+        self.bridge.cycle()  # what the desktops see is the store's newest before they ask
         (relay_dir(self.inst) / SERVING_FILE).write_text(json.dumps({"url": url}), encoding="utf-8")
-        self._worker = threading.Thread(target=self._loop, name="relay-upstream", daemon=True)
-        self._worker.start()
+        self._workers = [threading.Thread(target=self._loop, name="relay-upstream", daemon=True),
+                         threading.Thread(target=self._bridge_loop, name="relay-bridge", daemon=True)]
+        for worker in self._workers:
+            worker.start()
         return sock, url
 
     def _end(self) -> None:
         self._stop.set()  # a sync on its way stops between Bundles and pages
-        self._worker.join(timeout=60)
         (relay_dir(self.inst) / SERVING_FILE).unlink(missing_ok=True)
-        if self._worker.is_alive():  # still in a network call: its connections close with the process
+        for worker in self._workers:
+            worker.join(timeout=5)
+        if any(w.is_alive() for w in self._workers):  # in a network call: it ends with the process
             log.warning("relay: stopped while a sync was still waiting on the network")
             return
         self._bridged.__exit__(None, None, None)
@@ -564,7 +613,7 @@ class RelayServer:
 
     def stop(self) -> None:
         self._server.should_exit = True
-        self._thread.join(timeout=10)
+        self._thread.join(timeout=5)
         self._end()
 
 

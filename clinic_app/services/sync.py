@@ -193,13 +193,16 @@ def run_sync(inst: Installation, store: RecordStore, *, progress: Progress | Non
     """Push, pull, check the counts, then fetch what consents now allow; the report's
     `changes` lists everything that changed here, for the window to broadcast."""
     partner = choose_partner(store)
-    if partner.is_relay and store.checkpoints.get(LAST_PARTNER) == "cloud":
-        # Back from the cloud: what was pulled from it may be older than the relay's (an edit
-        # the relay had not forwarded yet) and the relay's checkpoints are past that edit.
-        # Read the relay afresh (on the unit's network; same versions are not stored again).
-        with store.transaction():
+    with store.transaction():
+        if partner.is_relay and store.checkpoints.get(LAST_PARTNER) == "cloud":
+            # Back from the cloud: what was pulled from it may be older than the relay's (an
+            # edit the relay had not forwarded yet) and the relay's checkpoints are past that
+            # edit. Read the relay afresh (on the unit's network; same versions are not
+            # stored again).
             for scope in store.checkpoints.scopes(RELAY_PREFIX):
                 store.checkpoints.clear(scope)
+        # whom this sync talks to, said before it reads anything (a sync cut short counts)
+        store.checkpoints.set(LAST_PARTNER, "relay" if partner.is_relay else "cloud")
     auth = bool(store.settings.get("hub_auth")) or partner.is_relay
     client = HubClient(partner.url, identity=inst.device() if auth else None, auth=auth, verify=partner.verify,
                        **(client_options or {}))
@@ -223,6 +226,11 @@ def run_sync(inst: Installation, store: RecordStore, *, progress: Progress | Non
             if foreign is not None:  # referrals addressed here: their patients' records, under the referral
                 report.changes.merge(consent.refresh_referrals(
                     foreign, ReferralService(store, actor=DEVICE).incoming_patients()))
+        except KnownError as exc:
+            if foreign is client:
+                raise
+            # the cloud faltered while the relay did its part: the records wait for the next sync
+            report.warnings.append(f"{exc.thai}\n{exc.english}")
         finally:
             if foreign is not None and foreign is not client:
                 foreign.close()
@@ -234,8 +242,6 @@ def run_sync(inst: Installation, store: RecordStore, *, progress: Progress | Non
                                                                                               store.staff.shared())))
             except KnownError as exc:  # the records went through; the accounts wait for the next sync
                 report.warnings.append(f"{exc.thai}\n{exc.english}")
-        with store.transaction():
-            store.checkpoints.set(LAST_PARTNER, report.partner)
         return report
     finally:
         client.close()

@@ -345,6 +345,8 @@ class Pusher:
     def _single_outcome(self, entry: OutboxEntry, status: int, reason: str) -> None:
         if status == 412:
             self._conflict(entry)
+        elif status == 404 and entry.op == "delete" and self.missing_waits:
+            self._leave(entry)  # the relay has not caught up with it yet
         elif status in (404, 410) and entry.op == "delete":
             self._ack_one(entry, None, None)  # already gone there: the delete has its effect
         else:
@@ -381,6 +383,15 @@ class Pusher:
         self.stats.pushed += 1
         self._on_progress(1)
 
+    def _leave(self, entry: OutboxEntry) -> None:
+        """The unit relay does not have the record yet: the entry waits for the next sync."""
+        log.info("the relay does not have %s/… yet: left for the next sync", entry.type)
+        with self.store.transaction():
+            self.store.outbox.set_state([entry.seq], "pending",
+                                        reason="the unit relay does not have this record yet; sent again at the next sync")
+        self._left.add(entry.seq)
+        self._on_progress(1)
+
     def _set_aside(self, entry: OutboxEntry, reason: str) -> None:
         log.warning("the hub refused one change (%s/…): %s", entry.type, reason[:200])
         with self.store.transaction():
@@ -392,13 +403,8 @@ class Pusher:
         """412: someone else changed it. Merge three ways; clash -> a person decides."""
         self.stats.requests += 1
         response = self.client.request("GET", f"{entry.type}/{entry.id}")
-        if response.status_code != 200 and self.missing_waits:
-            log.info("the relay does not have %s/… yet: left for the next sync", entry.type)
-            with self.store.transaction():
-                self.store.outbox.set_state([entry.seq], "pending",
-                                            reason="the unit relay does not have this record yet; sent again at the next sync")
-            self._left.add(entry.seq)
-            self._on_progress(1)
+        if response.status_code == 404 and self.missing_waits:  # 410: deleted there, set aside below
+            self._leave(entry)
             return
         if response.status_code != 200:
             self._set_aside(entry, f"changed and then removed on the hub (HTTP {response.status_code})")

@@ -246,3 +246,156 @@ def test_the_relays_address_answered_with_another_certificate_is_refused_not_ski
     unit.serve()
     with pytest.raises(HubCertificateError):
         _sync(unit.a)  # never a quiet fallback to the cloud past an impostor
+
+
+# -- from a second review ---------------------------------------------------------------------
+
+def test_the_relay_answers_while_its_bridge_holds_the_store(unit: Unit) -> None:
+    """A desktop's probe and token request are answered while a bridge step holds the
+    relay's store (they no longer wait on it on the server's event loop)."""
+    import threading
+
+    from clinic_app.services.sync import choose_partner
+
+    assert unit.server is not None
+    hub = unit.server.hub_store
+    holding, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with hub.lock:
+            holding.set()
+            done.wait(8)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    holding.wait()
+    other = threading.Thread(target=lambda: _sync(unit.b))  # its token request waits on the store
+    other.start()
+    time.sleep(0.5)
+    try:
+        store = unit.a.connect()
+        started = time.monotonic()
+        assert choose_partner(store).is_relay  # not taken for "off" and sent to the cloud
+        assert time.monotonic() - started < 3
+        store.close()
+    finally:
+        done.set()
+        holder.join()
+        other.join()
+
+
+def test_a_clash_at_the_instant_keeps_every_clean_change(unit: Unit) -> None:
+    assert unit.server is not None
+    svc_a = _svc(unit.a)
+    svc_a.load_demo(1, seed=31)
+    pid = svc_a.store.search_patients("0")[0]["id"]
+    _sync(unit.a)
+    unit.server.sync_now()
+    hub = unit.server.hub_store
+    now = hub.current("Patient", pid)
+    store = unit.relay_inst.connect(check_same_thread=False)
+    # the relay's own clerk changes the sex and the birth date ...
+    RecordService(store, actor=DEVICE).save_resources([{**store.get("Patient", pid), "gender": "unknown",
+                                                        "birthDate": "1951-01-01"}])
+    bridge, hub.bridge = hub.bridge, None
+    hub.put("Patient", pid, {**now.resource, "gender": "other"}, if_match=now.version)  # ... a desktop the sex
+    hub.bridge = bridge
+    bridge.cycle()
+    kept = store.get("Patient", pid)
+    assert kept["birthDate"] == "1951-01-01"  # the clerk's clean change stays
+    assert kept["gender"] == "other"  # the later write where both changed
+    assert hub.current("Patient", pid).resource["birthDate"] == "1951-01-01"  # and the desktops see it
+    assert any(e["action"] == "relay-clash" for e in store.audit.entries(entity_type="Patient", entity_id=pid))
+    store.close()
+
+
+def test_a_delete_of_a_record_the_relay_lacks_waits_and_an_edit_of_one_it_deleted_is_set_aside(
+        unit: Unit, keystore: KeyStore) -> None:
+    other = initialise(unit.tmp / "c", hcode=UNIT, keys=keystore)
+    configure_hub(other, unit.cloud.url, auth=False)
+    svc_c, svc_a = _svc(other), _svc(unit.a)
+    svc_c.load_demo(4, seed=26)
+    assert svc_c.store.counts_by_type().get("Encounter", 0) >= 2
+    _sync(other)
+    unit.stop()
+    _sync(unit.a)  # from the cloud
+    obs = next(r for r in svc_a.store.iter_resources(resource_type="Encounter"))
+    with svc_a.store.transaction():
+        svc_a.store.outbox.keep_base("Encounter", obs["id"])
+        svc_a.store.delete("Encounter", obs["id"])
+        svc_a.store.outbox.enqueue("Encounter", obs["id"], "delete")
+    unit.cloud_down()
+    unit.serve()  # the relay has not caught up: the delete waits
+    report = _sync(unit.a)
+    assert report.failed == 0 and report.pending == 1
+    unit.cloud_up()
+    assert unit.server is not None
+    unit.server.sync_now()
+    assert _sync(unit.a).pending == 0
+    unit.server.sync_now()
+    assert unit.cloud.engine.store.current("Encounter", obs["id"]).deleted  # it reached the cloud
+    # B deletes a record at the relay; A's edit of it is set aside (not sent again forever)
+    _sync(unit.b)
+    svc_b = _svc(unit.b)
+    enc = next(r for r in svc_b.store.iter_resources(resource_type="Encounter") if r["id"] != obs["id"])
+    with svc_b.store.transaction():
+        svc_b.store.outbox.keep_base("Encounter", enc["id"])
+        svc_b.store.delete("Encounter", enc["id"])
+        svc_b.store.outbox.enqueue("Encounter", enc["id"], "delete")
+    _sync(unit.b)
+    svc_a.save_resources([{**svc_a.store.get("Encounter", enc["id"]), "language": "th"}])
+    report = _sync(unit.a)
+    assert report.pending == 0 and report.failed == 1
+    other.forget_secrets()
+    other.close()
+
+
+def test_a_cloud_sync_cut_short_still_counts_as_the_cloud(unit: Unit, monkeypatch: pytest.MonkeyPatch) -> None:
+    from clinic_app.core.errors import HubUnreachableError
+    from clinic_app.services import consent as consent_module
+
+    assert unit.server is not None
+    svc_a, svc_b = _svc(unit.a), _svc(unit.b)
+    svc_a.load_demo(1, seed=27)
+    pid = svc_a.store.search_patients("0")[0]["id"]
+    _sync(unit.a)
+    unit.server.sync_now()
+    _sync(unit.b)
+    svc_b.save_resources([{**svc_b.store.get("Patient", pid), "gender": "other"}])
+    svc_b.load_demo(1, seed=28)
+    _sync(unit.b)
+    _sync(unit.a)
+    unit.stop()
+
+    def dropped(*_args: object, **_kw: object) -> None:
+        raise HubUnreachableError("the link dropped after the pull")
+
+    monkeypatch.setattr(consent_module.ConsentService, "refresh", dropped)
+    with pytest.raises(HubUnreachableError):
+        _sync(unit.a)  # the cloud's older copy was read, then the sync failed
+    monkeypatch.undo()
+    assert svc_a.store.get("Patient", pid)["gender"] != "other"
+    unit.serve()
+    assert unit.server is not None
+    unit.server.sync_now()
+    assert _sync(unit.a).partner == "relay"
+    assert svc_a.store.get("Patient", pid)["gender"] == "other"
+
+
+def test_a_backup_from_before_the_relay_restored_makes_the_relay_anew(unit: Unit) -> None:
+    from clinic_app.services.maintenance import backup, restore
+
+    unit.stop()
+    target = unit.tmp / "before-relay.db"
+    store = unit.relay_inst.connect()
+    with store.transaction():
+        store.settings.set("relay_secret", "")  # as a backup made before the folder first served
+    store.close()
+    backup(unit.relay_inst, target)
+    restore(unit.relay_inst, target)
+    server = unit.serve()  # its old files no longer open: set aside, made anew (a new fingerprint)
+    assert server.identity.fingerprint
+    assert any(p.name.startswith("relay-unreadable-") for p in unit.relay_inst.folder.path.iterdir())
+    relay.enroll(unit.relay_inst, enrolment(unit.a.device(), UNIT))
+    relay.join(unit.a, unit.url, server.identity.fingerprint, peer_certificate=relay_certificate)
+    assert _sync(unit.a).partner == "relay"
