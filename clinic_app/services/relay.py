@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from clinic_app.core.errors import InvalidInputError, KnownError
+from clinic_app.core.errors import EXIT_HUB_UNREACHABLE, HubUnreachableError, InvalidInputError, KnownError
 from clinic_app.core.fhir import content_of, without_bookkeeping
 from clinic_app.core.merge import three_way
 from clinic_app.core.permissions import DEVICE
@@ -89,6 +89,16 @@ class NotEnrolledHereError(KnownError):
 
     def __init__(self, english: str, thai: str) -> None:
         super().__init__(thai, english)
+
+
+class RelayUnreachableError(KnownError):
+    code = "relay-unreachable"
+    exit_code = EXIT_HUB_UNREACHABLE
+
+    def __init__(self, url: str) -> None:
+        super().__init__(f"ติดต่อเครื่องแม่ข่ายที่ {url} ไม่ได้ โปรดตรวจว่าเครื่องแม่ข่ายเปิดโปรแกรมอยู่และที่อยู่ถูกต้อง",
+                         f"The unit relay at {url} does not answer. Check that the relay computer is serving "
+                         "(clinic-app relay serve, or its File menu) and that the address is right.")
 
 
 class FingerprintMismatchError(KnownError):
@@ -621,7 +631,10 @@ def join(inst: Installation, url: str, given_fingerprint: str, *, peer_certifica
     """Make the relay at `url` this desktop's first sync partner, trusting its certificate
     only when its fingerprint is the one a person read off the relay's screen; the cloud's
     address stays the fallback. Returns the fingerprint pinned."""
-    pem = peer_certificate(url)
+    try:
+        pem = peer_certificate(url)
+    except HubUnreachableError:
+        raise RelayUnreachableError(url) from None
     shown = fingerprint(pem)
     if not same_fingerprint(given_fingerprint, shown):
         raise FingerprintMismatchError(shown)

@@ -399,3 +399,14 @@ def test_a_backup_from_before_the_relay_restored_makes_the_relay_anew(unit: Unit
     relay.enroll(unit.relay_inst, enrolment(unit.a.device(), UNIT))
     relay.join(unit.a, unit.url, server.identity.fingerprint, peer_certificate=relay_certificate)
     assert _sync(unit.a).partner == "relay"
+
+
+def test_the_command_line_says_what_is_wrong(unit: Unit) -> None:
+    from tests.conftest import run_cli
+
+    not_relay = run_cli("--data-dir", str(unit.a.folder.path), "relay", "status")
+    assert not_relay.returncode == 2 and "not the unit's relay" in not_relay.stderr
+    assert not (relay.relay_dir(unit.a) / "cert.pem").exists()  # asking made it no relay
+    nobody = run_cli("--data-dir", str(unit.b.folder.path), "relay", "join", "https://127.0.0.1:9/fhir",
+                     "--fingerprint", "SHA256:00")
+    assert nobody.returncode == 3 and "does not answer" in nobody.stderr and "Traceback" not in nobody.stderr
