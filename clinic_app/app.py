@@ -205,7 +205,7 @@ def run_gui(data_dir: Path, passphrase: PassphraseSource | None) -> int:
         def start_scheduler(on_state: Callable[[Any], None]) -> Any:
             from clinic_app.services.sync import scheduler_for
 
-            scheduler = scheduler_for(inst, on_state=on_state)
+            scheduler = scheduler_for(inst, on_state=on_state, serving=unit.serving_relay)
             scheduler.start()
             return scheduler
 

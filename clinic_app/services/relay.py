@@ -542,6 +542,15 @@ class RelayServer:
         report = self._sync()
         return report.as_dict() if hasattr(report, "as_dict") else {}
 
+    def sync_with(self, *, progress: Callable[[Any], None] | None = None,
+                  cancelled: Callable[[], bool] | None = None) -> Any:
+        """The sync with the cloud now, for the window on this computer: its progress shown,
+        its Cancel heard (as well as the relay stopping)."""
+        stop = self._stop.is_set
+        with self._lock:
+            return sync_upstream(self.inst, self.bridge, sync=lambda store: self._run_sync(
+                store, progress=progress, cancelled=lambda: stop() or bool(cancelled and cancelled())))
+
     def accounts(self, _caller: Any, payload: Any) -> dict[str, Any]:
         """A desktop's staff accounts in, the unit's (this computer's, newest kept) out."""
         from clinic_app.hub.errors import HubError

@@ -466,6 +466,10 @@ class UnitSession:
             self._relay.stop()
             self._relay = None
 
+    def serving_relay(self) -> Any:
+        """The relay this session serves (RelayServer), or None: the scheduler syncs through it."""
+        return self._relay
+
     def relay_serving(self) -> dict[str, Any] | None:
         """The relay this window serves (its address and fingerprint), None when it does not."""
         if self._relay is None:

@@ -256,9 +256,11 @@ def _cloud_if_answering(inst: Installation, store: RecordStore, options: dict[st
 
 
 def scheduler_for(inst: Installation, *, on_state: Callable[[Any], None] | None = None,
-                  client_options: dict[str, Any] | None = None) -> Any:
+                  client_options: dict[str, Any] | None = None, serving: Callable[[], Any] | None = None) -> Any:
     """A SyncScheduler wired to this installation (its interval from the
-    `sync_interval_minutes` setting, default 5)."""
+    `sync_interval_minutes` setting, default 5). `serving`: the unit relay this process
+    serves, or None (the window's session): its sync with the cloud then runs in it, with
+    the window's progress and Cancel."""
     from clinic_app.services.scheduler import SyncScheduler
 
     store = inst.connect()
@@ -269,6 +271,9 @@ def scheduler_for(inst: Installation, *, on_state: Callable[[Any], None] | None 
         store.close()
 
     def run(cancelled: Callable[[], bool], progress: Progress) -> SyncReport:
+        served = serving() if serving is not None else None
+        if served is not None:
+            return served.sync_with(progress=progress, cancelled=cancelled)  # type: ignore[no-any-return]
         return sync_now(inst, progress=progress, cancelled=cancelled, client_options=client_options)
 
     probes = [hub_probe(p.url, p.verify) for p in found]

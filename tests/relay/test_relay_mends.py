@@ -410,3 +410,21 @@ def test_the_command_line_says_what_is_wrong(unit: Unit) -> None:
     nobody = run_cli("--data-dir", str(unit.b.folder.path), "relay", "join", "https://127.0.0.1:9/fhir",
                      "--fingerprint", "SHA256:00")
     assert nobody.returncode == 3 and "does not answer" in nobody.stderr and "Traceback" not in nobody.stderr
+
+
+def test_the_main_computers_window_sees_the_relays_sync_and_can_cancel_it(unit: Unit) -> None:
+    """On the relay's computer the window's scheduler syncs through the relay it serves, with
+    progress and Cancel (not blind over HTTP to itself)."""
+    from clinic_app.services.sync import scheduler_for
+    from clinic_app.sync.engine import SyncCancelled
+
+    assert unit.server is not None
+    _svc(unit.a).load_demo(2, seed=29)
+    _sync(unit.a)
+    server = unit.server
+    scheduler = scheduler_for(unit.relay_inst, serving=lambda: server)
+    with pytest.raises(SyncCancelled):
+        scheduler._run_sync(lambda: True, lambda _p: None)  # Cancel pressed: nothing more goes
+    seen: list[object] = []
+    report = scheduler._run_sync(lambda: False, seen.append)
+    assert report.pushed > 0 and seen  # what the desktops wrote, with the window's progress
