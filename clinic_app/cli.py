@@ -46,7 +46,7 @@ from clinic_app.core.thai import mask_cid
 from clinic_app.services import maintenance
 from clinic_app.services.accounts import StaffDetails
 from clinic_app.services.installation import initialise, resolve_data_dir, rotate_key
-from clinic_app.services.session import UnitSession
+from clinic_app.services.session import RELAY_PORT, UnitSession
 from clinic_app.services.visits import AllergyConflictError, DrugLine, UnusualValuesError, VisitForm
 
 log = logging.getLogger("clinic_app.cli")
@@ -206,7 +206,7 @@ def _parser() -> argparse.ArgumentParser:
     s = relay.add_parser("serve", help="serve this folder's records to the unit's desktops over https and sync them "
                          "with the cloud; prints the base URL and the certificate's fingerprint")
     s.add_argument("--host", default="0.0.0.0", help="address to listen on (default: every address of this computer)")
-    s.add_argument("--port", type=int, default=8766, help="port (default 8766; 0 picks a free one)")
+    s.add_argument("--port", type=int, default=RELAY_PORT, help=f"port (default {RELAY_PORT}; 0 picks a free one)")
     s = relay.add_parser("enroll", help="let a desktop of this unit sync with this relay (the JSON of its "
                          "`clinic-app device-key`; administrators)")
     s.add_argument("file", help="the device-key JSON file ('-': standard input)")

@@ -48,9 +48,8 @@ import secrets
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -80,15 +79,7 @@ ORIGIN = "relay"  # the mark on versions the relay copied from its own store (ne
 FORWARDED = "bridge:forwarded"  # desktop store checkpoint: the hub store's history seq forwarded
 COPIED = "relay:copied"  # hub store kv: the desktop store's feed seq copied down
 SERVING_FILE = "serving.json"
-DEFAULT_PORT = 8766
 BRIDGE_SECONDS = 2.0
-
-
-class NotEnrolledHereError(KnownError):
-    code = "relay-enrolment"
-
-    def __init__(self, english: str, thai: str) -> None:
-        super().__init__(thai, english)
 
 
 class RelayUnreachableError(KnownError):
@@ -113,8 +104,17 @@ class FingerprintMismatchError(KnownError):
             "tell the administrator).")
 
 
-def _derived(inst: Installation, label: str) -> bytes:
-    """A key of the relay's, from its secret (made once, kept in the encrypted store)."""
+@dataclass(frozen=True)
+class RelayKeys:
+    """The relay's keys, all from its secret (made once, kept in the encrypted store)."""
+
+    store: bytes = field(repr=False)  # what the desktops see (relay/hub.sqlite)
+    cursor: bytes = field(repr=False)  # seals the paging cursors it hands out
+    tls_password: str = field(repr=False)  # opens its certificate's key
+    admin_token: str = field(repr=False)  # the command line on its computer asks it with this
+
+
+def relay_keys(inst: Installation) -> RelayKeys:
     store = inst.connect()
     try:
         secret = str(store.settings.get("relay_secret") or "")
@@ -124,7 +124,11 @@ def _derived(inst: Installation, label: str) -> bytes:
                 store.settings.set("relay_secret", secret)
     finally:
         store.close()
-    return hmac.new(bytes.fromhex(secret), f"clinic-app relay {label}".encode(), hashlib.sha256).digest()
+
+    def derived(label: str) -> bytes:
+        return hmac.new(bytes.fromhex(secret), f"clinic-app relay {label}".encode(), hashlib.sha256).digest()
+
+    return RelayKeys(derived("store"), derived("cursor"), derived("tls").hex(), derived("admin").hex())
 
 
 def relay_dir(inst: Installation) -> Path:
@@ -137,12 +141,13 @@ class Identity:
     fingerprint: str
 
 
-def set_up(inst: Installation) -> Identity:
-    """The relay's certificate, made on first use (and the feed of the desktop store)."""
+def set_up(inst: Installation, keys: RelayKeys | None = None) -> Identity:
+    """The relay's certificate, made on first use; relay files its secret no longer opens
+    set aside first."""
     folder = relay_dir(inst)
     folder.mkdir(parents=True, exist_ok=True)
     cert, key = folder / "cert.pem", folder / "key.pem"
-    password = _derived(inst, "tls").hex().encode()
+    password = (keys or relay_keys(inst)).tls_password.encode()
     if cert.exists() and key.exists() and not key_opens(key.read_bytes(), password):
         # a backup from before the relay was restored (its secret went with it): made anew
         _set_aside(folder)
@@ -239,19 +244,20 @@ class RelayHubStore(HubStore):
         return json.loads(row[1]) if row and row[0] != "DELETE" and row[1] else None
 
 
-def open_hub_store(inst: Installation) -> RelayHubStore:
-    set_up(inst)  # sets aside relay files the secret no longer opens
-    return RelayHubStore(relay_dir(inst) / "hub.sqlite", key=_derived(inst, "store"))
+def open_hub_store(inst: Installation, keys: RelayKeys | None = None) -> RelayHubStore:
+    keys = keys or relay_keys(inst)
+    set_up(inst, keys)  # sets aside relay files the secret no longer opens
+    return RelayHubStore(relay_dir(inst) / "hub.sqlite", key=keys.store)
 
 
-def open_relay_hub(inst: Installation, hub_store: HubStore) -> Hub:
+def open_relay_hub(inst: Installation, hub_store: HubStore, keys: RelayKeys) -> Hub:
     """The hub's engine and token authority over the relay's store: the SIL-TH rules checked
     as the cloud checks them, tokens for enrolled desktops of this unit only."""
     folder = relay_dir(inst)
-    engine = Engine(hub_store, cursor_key=_derived(inst, "cursor"), conformance=True, unit_relay=True)
+    engine = Engine(hub_store, cursor_key=keys.cursor, conformance=True, unit_relay=True)
     authority = Authority(hub_store, required=True, on_break_glass=Admin(engine).record_break_glass)
-    tls = Tls(str(folder / "cert.pem"), str(folder / "key.pem"), _derived(inst, "tls").hex())
-    return Hub(engine, authority, _admin_token(inst), tls=tls)
+    tls = Tls(str(folder / "cert.pem"), str(folder / "key.pem"), keys.tls_password)
+    return Hub(engine, authority, keys.admin_token, tls=tls)
 
 
 def enroll(inst: Installation, enrolment: Any) -> dict[str, Any]:
@@ -262,11 +268,10 @@ def enroll(inst: Installation, enrolment: Any) -> dict[str, Any]:
     finally:
         store.close()
     if not isinstance(enrolment, dict) or enrolment.get("hcode") != hcode:
-        raise NotEnrolledHereError(
-            f"This device key belongs to another unit (hcode {enrolment.get('hcode') if isinstance(enrolment, dict) else '?'}"
-            f"), not {hcode}: a relay serves its own unit's desktops only.",
-            f"กุญแจเครื่องนี้เป็นของหน่วยบริการอื่น ไม่ใช่ {hcode} เครื่องแม่ข่ายรับเฉพาะเครื่องของหน่วยเดียวกัน")
-    set_up(inst)
+        given = enrolment.get("hcode") if isinstance(enrolment, dict) else "?"
+        raise KnownError(f"กุญแจเครื่องนี้เป็นของหน่วยบริการอื่น ไม่ใช่ {hcode} เครื่องแม่ข่ายรับเฉพาะเครื่องของหน่วยเดียวกัน",
+                         f"This device key belongs to another unit (hcode {given}), not {hcode}: a relay serves "
+                         "its own unit's desktops only.", code="relay-enrolment")
     hub_store = open_hub_store(inst)
     try:
         from clinic_app.hub.errors import HubError
@@ -429,10 +434,10 @@ def sync_upstream(inst: Installation, bridge: Bridge, *, sync: Callable[[RecordS
 
 
 @contextlib.contextmanager
-def bridged_store(inst: Installation) -> Iterator[tuple[RelayHubStore, Bridge]]:
+def bridged_store(inst: Installation, keys: RelayKeys | None = None) -> Iterator[tuple[RelayHubStore, Bridge]]:
     """The relay's hub store with its bridge attached (and the desktop store's feed)."""
     start_feed(inst)
-    hub_store = open_hub_store(inst)
+    hub_store = open_hub_store(inst, keys)
     store = inst.connect(check_same_thread=False)
     bridge = Bridge(store, hub_store)
     hub_store.bridge = bridge
@@ -477,7 +482,8 @@ def _ask_serving(inst: Installation, name: str) -> Any:
     serving = _serving(inst)
     if serving is None:
         return None
-    return relay_action(serving["url"], _admin_token(inst), name, cert_pem=set_up(inst).cert_pem)
+    keys = relay_keys(inst)
+    return relay_action(serving["url"], keys.admin_token, name, cert_pem=set_up(inst, keys).cert_pem)
 
 
 def relay_status(inst: Installation) -> dict[str, Any]:
@@ -506,20 +512,17 @@ def sync_relay(inst: Installation, run: Callable[[RecordStore], Any]) -> Any:
         return sync_upstream(inst, bridge, sync=run)
 
 
-def _admin_token(inst: Installation) -> str:
-    return _derived(inst, "admin").hex()
-
-
 class RelayServer:
     """The relay serving: https on (host, port), the bridge every two seconds, and a sync
     with the cloud every `sync_interval_minutes` or when asked."""
 
     def __init__(self, inst: Installation, *, run_sync: Callable[..., Any]) -> None:
         self.inst = inst
-        self.identity = set_up(inst)
-        self._bridged = bridged_store(inst)
+        keys = relay_keys(inst)
+        self._bridged = bridged_store(inst, keys)
         self.hub_store, self.bridge = self._bridged.__enter__()
-        self.hub = open_relay_hub(inst, self.hub_store)
+        self.identity = set_up(inst, keys)
+        self.hub = open_relay_hub(inst, self.hub_store, keys)
         self._run_sync = run_sync
         self._stop = threading.Event()
         self._lock = threading.Lock()  # one upstream sync at a time

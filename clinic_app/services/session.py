@@ -83,6 +83,9 @@ class OutboxView:
     patients: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
+RELAY_PORT = 8766  # where the unit relay listens unless told otherwise (`relay serve --port`)
+
+
 class UnitSession:
     """One open data folder: its store, who acts, and the use cases."""
 
@@ -94,7 +97,7 @@ class UnitSession:
         self.upgrade_on_open = upgrade_on_open
         self._store: RecordStore | None = None
         self._relay: Any = None  # the unit relay this window serves, while it runs
-        self.relay_address = ("0.0.0.0", 8766)  # where it listens: every address of this computer
+        self.relay_address = ("0.0.0.0", RELAY_PORT)  # where it listens: every address of this computer
 
     @classmethod
     def open(cls, path: Path, *, keys: Any, passphrase: Any = None, verify_open: bool = True) -> UnitSession:
@@ -418,35 +421,27 @@ class UnitSession:
         """Push, pull, check and fetch what consents allow; `report.changes` says what changed.
         On the unit relay's folder: the relay's sync with the cloud (asked of the serving
         relay when it runs, so one process writes what the desktops see)."""
-        from clinic_app.services import relay
-        from clinic_app.services.sync import run_sync
+        from clinic_app.services.sync import sync_now
 
-        def run(store: RecordStore, **kw: Any) -> SyncReport:
-            return run_sync(self.inst, store, **{"progress": progress, "cancelled": cancelled,
-                                                 "client_options": client_options, "verify_counts": verify_counts,
-                                                 **kw})
-
-        if relay.is_relay(self.inst):
-            return relay.sync_relay(self.inst, run)
-        return run(self.store)
+        return sync_now(self.inst, progress=progress, cancelled=cancelled, client_options=client_options,
+                        verify_counts=verify_counts, store=self.store)
 
     # -- the unit relay ------------------------------------------------------------------------
 
-    def serve_relay(self, on: bool) -> dict[str, Any] | None:
+    def serve_relay(self, on: bool) -> None:
         """An administrator makes this computer the unit's relay while the window is open (the
-        setting kept, audited, so it serves again at the next start) or stops it; what it
-        serves (`relay_serving`)."""
+        setting kept, audited, so it serves again at the next start) or stops it."""
         require(self.actor, "account.manage")
         with self.store.transaction():
             self.store.settings.set("relay_serve", on)
             self.store.audit.append(actor=self.actor.name, action="setting", entity_type="setting",
                                     entity_id="relay_serve", detail={"value": on})
         if on:
-            return self.start_relay()
-        self.stop_relay()
-        return None
+            self.start_relay()
+        else:
+            self.stop_relay()
 
-    def start_relay(self) -> dict[str, Any]:
+    def start_relay(self) -> None:
         """Serve the unit's desktops on background threads (the window's start when the
         setting says so); the address taken says so when another program holds the port."""
         if self._relay is None:
@@ -459,7 +454,6 @@ class UnitSession:
                                  f"The unit relay could not start: port {port} is in use by another program "
                                  f"({exc.strerror}).", code="relay-port") from None
             self._relay = server
-        return self.relay_serving() or {}
 
     def stop_relay(self) -> None:
         if self._relay is not None:
@@ -469,12 +463,6 @@ class UnitSession:
     def serving_relay(self) -> Any:
         """The relay this session serves (RelayServer), or None: the scheduler syncs through it."""
         return self._relay
-
-    def relay_serving(self) -> dict[str, Any] | None:
-        """The relay this window serves (its address and fingerprint), None when it does not."""
-        if self._relay is None:
-            return None
-        return {"url": self._relay.url, "fingerprint": self._relay.identity.fingerprint}
 
     def relay_view(self) -> dict[str, Any]:
         """What the window's relay dialog shows: this computer serving (its status) or not,

@@ -47,16 +47,18 @@ def relay_action(url: str, admin_token: str, name: str, *, cert_pem: str) -> dic
     return admin_action(url, admin_token, name, verify=pinned_context(cert_pem))
 
 
-def client_factory(inst: Installation, store: RecordStore, **overrides: Any) -> Callable[[], HubClient]:
-    """How to make this unit's hub client, read from its settings now; calling it touches no
-    database (the window's network worker calls it)."""
-    url = store.settings.get("hub_url") or ""
-    if not url:
-        raise HubNotConfiguredError()
-    auth = bool(store.settings.get("hub_auth"))
-    ca = store.settings.get("hub_ca_bundle") or True
+def client_factory(inst: Installation, store: RecordStore, *, partner: Partner | None = None,
+                   **overrides: Any) -> Callable[[], HubClient]:
+    """How to make a client of the cloud (or of `partner`: the unit relay, always with the
+    device's token), read from the settings now; calling it touches no database (the
+    window's network worker calls it)."""
+    if partner is None:
+        partner = next((p for p in partners(store) if not p.is_relay), None)
+        if partner is None:
+            raise HubNotConfiguredError()
+    auth = bool(store.settings.get("hub_auth")) or partner.is_relay
     identity = inst.device() if auth else None
-    return functools.partial(HubClient, url, identity=identity, auth=auth, verify=ca, **overrides)
+    return functools.partial(HubClient, partner.url, identity=identity, auth=auth, verify=partner.verify, **overrides)
 
 
 RELAY_PREFIX = "relay:"  # a desktop's checkpoints of its pulls from the unit relay
@@ -169,9 +171,11 @@ def hub_anchor(inst: Installation, store: RecordStore) -> tuple[int, str] | None
 
 
 def sync_now(inst: Installation, *, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
-             client_options: dict[str, Any] | None = None, verify_counts: bool | None = None) -> SyncReport:
-    """A sync over a connection of its own (the scheduler's thread, the CLI, tests); on the
-    unit relay's folder, the relay's sync with the cloud (services/relay.py)."""
+             client_options: dict[str, Any] | None = None, verify_counts: bool | None = None,
+             store: RecordStore | None = None) -> SyncReport:
+    """A sync over `store` or a connection of its own (the scheduler's thread, the CLI,
+    tests); on the unit relay's folder, the relay's sync with the cloud (services/relay.py:
+    asked of the serving relay when it runs, so one process writes what the desktops see)."""
     from clinic_app.services import relay
 
     def run(store: RecordStore, **kw: Any) -> SyncReport:
@@ -180,11 +184,13 @@ def sync_now(inst: Installation, *, progress: Progress | None = None, cancelled:
 
     if relay.is_relay(inst):
         return relay.sync_relay(inst, run)
-    store = inst.connect()
-    try:
+    if store is not None:
         return run(store)
+    own = inst.connect()
+    try:
+        return run(own)
     finally:
-        store.close()
+        own.close()
 
 
 def run_sync(inst: Installation, store: RecordStore, *, progress: Progress | None = None,
@@ -203,9 +209,7 @@ def run_sync(inst: Installation, store: RecordStore, *, progress: Progress | Non
                 store.checkpoints.clear(scope)
         # whom this sync talks to, said before it reads anything (a sync cut short counts)
         store.checkpoints.set(LAST_PARTNER, "relay" if partner.is_relay else "cloud")
-    auth = bool(store.settings.get("hub_auth")) or partner.is_relay
-    client = HubClient(partner.url, identity=inst.device() if auth else None, auth=auth, verify=partner.verify,
-                       **(client_options or {}))
+    client = client_factory(inst, store, partner=partner, **(client_options or {}))()
     try:
         queued = queue_audit_trail(store, inst)
         engine = SyncEngine(_PartnerStore(store, partner.prefix), client, hcode=str(store.settings.get("hcode")),
@@ -219,13 +223,13 @@ def run_sync(inst: Installation, store: RecordStore, *, progress: Progress | Non
         # Other facilities' records come from the cloud itself, which checks the basis and
         # audits the read, also for a desktop of a unit relay (the relay carries the consent
         # and its answer, never another facility's records); the cloud out of reach: they wait.
-        foreign = client if not partner.is_relay else _cloud_if_answering(inst, store, client_options)
+        referrals = ReferralService(store, actor=DEVICE).incoming_patients()
+        foreign = client if not partner.is_relay else _cloud_if_answering(inst, store, client_options, referrals)
         try:
             consent = ConsentService(store, inst, actor=DEVICE)
             report.changes.merge(consent.refresh(foreign))
             if foreign is not None:  # referrals addressed here: their patients' records, under the referral
-                report.changes.merge(consent.refresh_referrals(
-                    foreign, ReferralService(store, actor=DEVICE).incoming_patients()))
+                report.changes.merge(consent.refresh_referrals(foreign, referrals))
         except KnownError as exc:
             if foreign is client:
                 raise
@@ -247,8 +251,12 @@ def run_sync(inst: Installation, store: RecordStore, *, progress: Progress | Non
         client.close()
 
 
-def _cloud_if_answering(inst: Installation, store: RecordStore, options: dict[str, Any] | None) -> HubClient | None:
-    """A client of the cloud when it answers one quick probe, else None."""
+def _cloud_if_answering(inst: Installation, store: RecordStore, options: dict[str, Any] | None,
+                        referrals: dict[str, Any]) -> HubClient | None:
+    """A client of the cloud when records wait to be read from it (a record request, a
+    referral to this unit) and it answers one quick probe, else None (no request sent)."""
+    if not store.grants.record_requests(state="waiting") and not referrals:
+        return None
     cloud = next((p for p in partners(store) if not p.is_relay), None)
     if cloud is None or not reachable(cloud.url, timeout=3.0, verify=cloud.verify):
         return None
@@ -283,8 +291,6 @@ def scheduler_for(inst: Installation, *, on_state: Callable[[Any], None] | None 
 
 def hub_probe(url: str, verify: Any) -> Callable[[], bool]:
     """The scheduler's cheap question "does the hub answer?" for this address."""
-    from clinic_app.sync.client import reachable
-
     return lambda: bool(url) and reachable(url, verify=verify)
 
 

@@ -9,12 +9,14 @@ import json
 from typing import Any
 
 from clinic_app.core.fhir import now_instant
+from clinic_app.core.permissions import ADMIN, CLERK, CLINICIAN
 from clinic_app.store.unit_of_work import Db
 
 COLUMNS = ("name", "role", "password", "disabled", "failures", "locked_until", "created_at", "full_name", "licence",
            "details", "version")
 _CHANGEABLE = frozenset(COLUMNS) - {"name", "created_at", "version"}
 SHARED = ("name", "role", "password", "disabled", "created_at", "full_name", "licence", "details", "version")
+FAILURES = ("name", "failures", "locked_until", "version")  # a typed name's sign-in failures, as shared
 
 
 class Staff:
@@ -63,15 +65,14 @@ class Staff:
         """Every account (its password hash included) and every name's sign-in failures, as
         the unit's desktops exchange them through the relay (never with the cloud)."""
         accounts = [dict(zip(SHARED, r)) for r in self.db.rows(f"SELECT {', '.join(SHARED)} FROM staff ORDER BY name")]
-        failures = [dict(zip(("name", "failures", "locked_until", "version"), r))
-                    for r in self.db.rows("SELECT name, failures, locked_until, version FROM sign_in_failures"
-                                          " ORDER BY name")]
+        failures = [dict(zip(FAILURES, r))
+                    for r in self.db.rows(f"SELECT {', '.join(FAILURES)} FROM sign_in_failures ORDER BY name")]
         return {"accounts": accounts, "failures": failures}
 
     def take_shared(self, accounts: list[dict[str, Any]], failures: list[dict[str, Any]]) -> list[str]:
-        """Keep what another desktop has newer (checked rows; inside a transaction): an
-        account at a higher version, or at the same version the one that sorts last (every
-        desktop ends the same); a disable stays whatever the versions. The names changed."""
+        """Keep what another desktop has newer (checked rows; inside a transaction): the
+        later of each account (`_later`), a disable kept whatever the versions, and the later
+        of each name's failures. The names of the accounts that changed."""
         changed = []
         for row in accounts:
             mine = self.db.one(f"SELECT {', '.join(SHARED)} FROM staff WHERE name = ?", (row["name"],))
@@ -89,9 +90,8 @@ class Staff:
                               (*[kept[c] for c in SHARED[1:]], row["name"]))
                 changed.append(row["name"])
         for row in failures:
-            mine = self.db.one("SELECT name, failures, locked_until, version FROM sign_in_failures WHERE name = ?",
-                               (row["name"],))
-            mine_row = dict(zip(("name", "failures", "locked_until", "version"), mine)) if mine else None
+            mine = self.db.one(f"SELECT {', '.join(FAILURES)} FROM sign_in_failures WHERE name = ?", (row["name"],))
+            mine_row = dict(zip(FAILURES, mine)) if mine else None
             if mine_row is None or _later(row, mine_row) is row and row != mine_row:
                 self.db.write("INSERT INTO sign_in_failures (name, failures, locked_until, version) VALUES (?, ?, ?, ?)"
                               " ON CONFLICT (name) DO UPDATE SET failures = excluded.failures,"
@@ -100,7 +100,7 @@ class Staff:
         return changed
 
 
-_RANK = {"clerk": 0, "clinician": 1, "administrator": 2}
+_RANK = {CLERK: 0, CLINICIAN: 1, ADMIN: 2}
 
 
 def _later(theirs: dict[str, Any], mine: dict[str, Any]) -> dict[str, Any]:
